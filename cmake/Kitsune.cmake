@@ -1,0 +1,2 @@
+function(kitsune_placeholder)
+endfunction()

@@ -1,0 +1,206 @@
+/* kitsune.h - the public API of kitsune, dynamic software updating for C.
+ *
+ * A program includes this header, links against libkitsune and is built as a
+ * position-independent shared object with debug info.  It marks update points in its
+ * long-running loops, calls kitsune_do_automigrate() near the top of main, and guards
+ * initialisation that must not run twice with !kitsune_is_updating().  The names and
+ * macros are those of the original Kitsune, so Kitsune programs port unchanged.
+ *
+ * Everything here compiles with gcc and clang; the annotation macros expand to nothing
+ * and are read from the source by kitc. */
+#ifndef KITSUNE_H
+#define KITSUNE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Update points ------------------------------------------------------------- */
+
+/* Non-zero while an update point has work to do: a request is pending or an update is
+ * in progress.  Read by the inlined fast path of kitsune_update(); written only by the
+ * runtime. */
+extern int kitsune_attention;
+
+/* The out-of-line part of an update point.  Never call it directly. */
+void kitsune_update_point(const char *point);
+
+/* An update point.  With nothing pending this is a load and a branch. */
+static inline void kitsune_update(const char *point)
+{
+    if (__builtin_expect(__atomic_load_n(&kitsune_attention, __ATOMIC_RELAXED), 0))
+        kitsune_update_point(point);
+}
+
+/* True from the start of the new version until the calling thread reaches the update
+ * point its old version left from. */
+int kitsune_is_updating(void);
+
+/* True while updating and the calling thread's old version left from `point`. */
+int kitsune_is_updating_from(const char *point);
+
+/* True once this process has committed at least one update. */
+int kitsune_has_updated(void);
+
+/* Requests an update at the next update point.  Async-signal-safe.  The next version is
+ * the one given to kitsune_set_next_version() or, without one, the file loaded now
+ * (a self-update). */
+void kitsune_signal_update(void);
+void kitsune_set_next_version(const char *path);
+void kitsune_clear_request(void);
+
+/* Number of the running version: 0 for the first one, incremented by each commit. */
+unsigned kitsune_version_number(void);
+
+/* ---- Data migration -------------------------------------------------------------- */
+
+/* Carries every global, file static and function static of the old version over to
+ * the variable of the same key in the new one (through generated transformers where
+ * the type changed).  Does nothing unless updating.  Returns the number of variables
+ * migrated, or -1 after a failure (the update is then rolled back). */
+int kitsune_do_automigrate(void);
+
+/* Migrates one variable by key; returns 1 if it was migrated, 0 if not updating or the
+ * old version has no such variable.  `addr`/`size` describe the new variable. */
+int kitsune_migrate_var(const char *name, const char *func, const char *file,
+                        void *addr, size_t size);
+
+/* Notes a local so that the next version can MIGRATE_LOCAL it. */
+void kitsune_note_local(const char *func, const char *name, void *addr, size_t size);
+void kitsune_enter_func(const char *func);
+void kitsune_exit_func(const char *func);
+/* Registers a static that kitc could not see (no debug info); rarely needed. */
+void kitsune_note_var(const char *name, const char *func, const char *file, void *addr,
+                      size_t size);
+
+/* Address of a variable (or function) of the old or new version, by its parts. */
+void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file);
+void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file);
+
+/* Key <-> address lookups (DESIGN §4 keys: "name", "file/name", "file/func#name"). */
+void *kitsune_lookup_key_old(const char *key);
+void *kitsune_lookup_key_new(const char *key);
+const char *kitsune_lookup_addr_old(const void *addr);
+const char *kitsune_lookup_addr_new(const void *addr);
+
+#define KITSUNE_STR_(x) #x
+#define KITSUNE_STR(x) KITSUNE_STR_(x)
+
+#define MIGRATE_GLOBAL(g) kitsune_migrate_var(#g, NULL, NULL, &(g), sizeof(g))
+#define MIGRATE_STATIC(v) kitsune_migrate_var(#v, NULL, __FILE__, &(v), sizeof(v))
+#define MIGRATE_LOCAL(l) kitsune_migrate_var(#l, __func__, NULL, &(l), sizeof(l))
+#define MIGRATE_LOCAL_STATIC(f, v) kitsune_migrate_var(#v, #f, __FILE__, &(v), sizeof(v))
+
+#define NOTE_LOCAL(l) kitsune_note_local(__func__, #l, &(l), sizeof(l))
+#define NOTE_STATIC(v) kitsune_note_var(#v, NULL, __FILE__, &(v), sizeof(v))
+#define NOTE_LOCAL_STATIC(v) kitsune_note_var(#v, __func__, __FILE__, &(v), sizeof(v))
+#define NOTE_AND_MIGRATE_LOCAL(l) (NOTE_LOCAL(l), MIGRATE_LOCAL(l))
+#define NOTE_AND_MIGRATE_STATIC(v) (NOTE_STATIC(v), MIGRATE_STATIC(v))
+#define NOTE_AND_MIGRATE_LOCAL_STATIC(f, v) (NOTE_LOCAL_STATIC(v), MIGRATE_LOCAL_STATIC(f, v))
+#define ENTER_FUNC() kitsune_enter_func(__func__)
+#define EXIT_FUNC() kitsune_exit_func(__func__)
+#define LEAVE_FUNC() EXIT_FUNC()
+
+#define GET_OLD_GLOBAL(n) kitsune_get_symbol_addr_old(#n, NULL, NULL)
+#define GET_OLD_LOCAL(f, n) kitsune_get_symbol_addr_old(#n, #f, NULL)
+#define GET_OLD_STATIC(file, n) kitsune_get_symbol_addr_old(#n, NULL, #file)
+#define GET_OLD_LOCAL_STATIC(file, f, n) kitsune_get_symbol_addr_old(#n, #f, #file)
+#define GET_NEW_GLOBAL(n) kitsune_get_symbol_addr_new(#n, NULL, NULL)
+#define GET_NEW_LOCAL(f, n) kitsune_get_symbol_addr_new(#n, #f, NULL)
+#define GET_NEW_STATIC(file, n) kitsune_get_symbol_addr_new(#n, NULL, #file)
+#define GET_NEW_LOCAL_STATIC(file, f, n) kitsune_get_symbol_addr_new(#n, #f, #file)
+
+/* Optional hooks a version may define (found by name in the new version):
+ * called before the new main runs, and when the new main thread reaches the update
+ * point the old one left from, before the other threads are restarted. */
+void _kitsune_prestart_xform(void);
+void _kitsune_mainupdate_xform(void);
+
+/* ---- Blocking calls ------------------------------------------------------------ */
+
+/* A file descriptor that is readable while an update is pending, for poll/epoll/event
+ * loops.  Created on first use; never closed by the program. */
+int kitsune_wakeup_fd(void);
+/* Adds kitsune_wakeup_fd() to an epoll set (EPOLLIN, data.fd = the wakeup fd). */
+int kitsune_epoll_add(int epfd);
+
+/* ---- Threads --------------------------------------------------------------------- */
+
+typedef void *(kt_pthread_fn)(void *);
+
+typedef struct ktthread_info {
+    void *arg;
+    kt_pthread_fn *start_fun;
+    const char *update_pt;
+    pthread_attr_t attr;
+} ktthread_info;
+
+int kitsune_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                           kt_pthread_fn *start, void *arg);
+int ktthreads_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
+int ktthreads_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                     const struct timespec *abstime);
+void ktthreads_ms_sleep(int ms);
+/* Registers a callback the updating thread runs to unblock the calling thread. */
+void ktthreads_update_callback(void (*cb)(void *), void *arg);
+/* Iterate the tracked threads (in _kitsune_mainupdate_xform). */
+void kitsune_threads_reset(void);
+ktthread_info *kitsune_threads_next(void);
+void kitsune_thread_remove(void);
+void kitsune_thread_add(void *arg, kt_pthread_fn *fn, const char *update_pt,
+                        pthread_attr_t *attr);
+
+/* ---- Heap lists ------------------------------------------------------------------ */
+
+typedef struct kitsune_heaplist_node {
+    void *addr;
+    struct kitsune_heaplist_node *next;
+} kitsune_heaplist_node;
+typedef kitsune_heaplist_node kitsune_heaplist_iterator;
+typedef struct kitsune_heaplist {
+    kitsune_heaplist_node *head;
+} kitsune_heaplist;
+
+void kitsune_heaplist_init(kitsune_heaplist *list);
+void kitsune_heaplist_add(kitsune_heaplist *list, void *addr);
+int kitsune_heaplist_del(kitsune_heaplist *list, void *addr);
+kitsune_heaplist_iterator *kitsune_heaplist_begin(kitsune_heaplist *list);
+kitsune_heaplist_iterator *kitsune_heaplist_end(kitsune_heaplist *list);
+kitsune_heaplist_iterator *kitsune_heaplist_last(kitsune_heaplist *list);
+kitsune_heaplist_iterator *kitsune_heaplist_next(kitsune_heaplist_iterator *it);
+int kitsune_heaplist_isempty(kitsune_heaplist *list);
+void kitsune_heaplist_free(kitsune_heaplist *list);
+
+#define NOTE_HEAP(list, addr) kitsune_heaplist_add(&(list), (addr))
+#define UNNOTE_HEAP(list, addr) kitsune_heaplist_del(&(list), (addr))
+#define HEAPLIST_FOR_EACH(list, cur, type, tmp)                                          \
+    for (kitsune_heaplist_iterator *tmp = kitsune_heaplist_begin(&(list));               \
+         tmp && ((cur) = (type)tmp->addr, 1); tmp = kitsune_heaplist_next(tmp))
+
+/* ---- Logging --------------------------------------------------------------------- */
+
+int kitsune_logging_init(const char *appname);
+void kitsune_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- Annotations (read by kitc from the source; no effect on code or layout) ----- */
+
+#define E_PTR
+#define E_OPAQUE
+#define E_PTRARRAY(...)
+#define E_ARRAY(...)
+#define E_SZ
+#define E_GENERIC(...)
+#define E_T(...)
+#define E_G(...)
+#define E_MANUAL_MIGRATE
+#define E_AUTO_MIGRATE
+#define E_NOTELOCALS
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KITSUNE_H */
