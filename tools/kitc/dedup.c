@@ -1,0 +1,273 @@
+/* dedup.c - merges structurally identical types (every CU has its own copy of each
+ * header's types) by partition refinement: types start in classes by their own
+ * properties and are split by the classes of the types they refer to until nothing
+ * changes, which also merges recursive types correctly.  A struct known in one CU only
+ * from a declaration is resolved to the one definition of that tag, when there is one.
+ * Finally variables and functions are sorted and the types they reach are numbered. */
+#include "kitc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void put_u64(sbuf *b, uint64_t v)
+{
+    sb_put(b, &v, sizeof v);
+}
+
+static void put_str(sbuf *b, const char *s)
+{
+    sb_put(b, s ? s : "\x01", (s ? strlen(s) : 1) + 1);
+}
+
+static void put_pos(sbuf *b, struct pos p)
+{
+    put_str(b, p.file);
+    put_u64(b, (uint64_t)p.line);
+}
+
+/* Everything that identifies a type except the types it refers to. */
+static void local_sig(const struct type *t, sbuf *b)
+{
+    put_u64(b, t->kind);
+    put_u64(b, t->size);
+    put_str(b, t->name);
+    put_str(b, t->enc);
+    put_u64(b, (uint64_t)t->count);
+    put_u64(b, (uint64_t)t->incomplete);
+    put_u64(b, (uint64_t)t->varargs);
+    put_str(b, t->annot);
+    put_pos(b, t->pos);
+    put_u64(b, t->nmem);
+    for (size_t i = 0; i < t->nmem; i++) {
+        const struct member *mb = &t->mem[i];
+        put_str(b, mb->name);
+        put_u64(b, mb->off);
+        put_u64(b, (uint64_t)mb->bitfield);
+        put_u64(b, mb->bitoff);
+        put_u64(b, mb->bitsize);
+        put_pos(b, mb->pos);
+    }
+    put_u64(b, t->nen);
+    for (size_t i = 0; i < t->nen; i++) {
+        put_str(b, t->en[i].name);
+        put_u64(b, (uint64_t)t->en[i].value);
+    }
+    put_u64(b, t->nparam);
+}
+
+/* Calls fn on every type reference held by t, in a fixed order. */
+static void for_refs(struct type *t, void (*fn)(int *ref, void *arg), void *arg)
+{
+    if (t->kind == K_PTR || t->kind == K_ARRAY || t->kind == K_TYPEDEF || t->kind == K_FUNC)
+        fn(&t->target, arg);
+    for (size_t i = 0; i < t->nmem; i++)
+        fn(&t->mem[i].type, arg);
+    for (size_t i = 0; i < t->nparam; i++)
+        fn(&t->param[i], arg);
+}
+
+struct refsig {
+    sbuf *b;
+    const long *cls;
+};
+
+static void put_ref_class(int *ref, void *arg)
+{
+    struct refsig *r = arg;
+    put_u64(r->b, (uint64_t)r->cls[*ref]);
+}
+
+/* Assigns class numbers to the signatures in sigs; returns the number of classes. */
+static long classify(struct model *m, long *cls, const long *old)
+{
+    smap seen = {0};
+    sbuf b = {0};
+    for (size_t i = 0; i < m->nt; i++) {
+        b.len = 0;
+        if (!old) {
+            local_sig(&m->t[i], &b);
+        } else {
+            put_u64(&b, (uint64_t)old[i]);
+            struct refsig r = {&b, old};
+            for_refs(&m->t[i], put_ref_class, &r);
+        }
+        long c = smap_get(&seen, b.s, b.len, -1);
+        if (c < 0) {
+            c = (long)seen.count;
+            smap_put(&seen, b.s, b.len, c);
+        }
+        cls[i] = c;
+    }
+    long n = (long)seen.count;
+    smap_free(&seen);
+    sb_free(&b);
+    return n;
+}
+
+static void refine(struct model *m)
+{
+    long *cls = xmalloc(m->nt * sizeof *cls), *next = xmalloc(m->nt * sizeof *next);
+    long n = classify(m, cls, NULL);
+    for (;;) {
+        long k = classify(m, next, cls);
+        long *tmp = cls;
+        cls = next;
+        next = tmp;
+        if (k == n)
+            break;
+        n = k;
+    }
+    long *first = xmalloc((size_t)n * sizeof *first);
+    for (long c = 0; c < n; c++)
+        first[c] = -1;
+    for (size_t i = 0; i < m->nt; i++) {
+        if (first[cls[i]] < 0)
+            first[cls[i]] = (long)i;
+        m->t[i].rep = (int)first[cls[i]];
+    }
+    free(first);
+    free(cls);
+    free(next);
+}
+
+static void redirect_ref(int *ref, void *arg)
+{
+    const int *map = arg;
+    *ref = map[*ref];
+}
+
+/* Maps each declared-only struct/union/enum to the single definition of its tag. */
+static int resolve_declarations(struct model *m, int *map)
+{
+    smap defs = {0}; /* "kind tag" -> rep of the definition, -2 when ambiguous */
+    int changed = 0;
+    for (size_t i = 0; i < m->nt; i++) {
+        map[i] = (int)i;
+        struct type *t = &m->t[i];
+        if (t->incomplete || !t->name || t->rep != (int)i ||
+            (t->kind != K_STRUCT && t->kind != K_UNION && t->kind != K_ENUM) ||
+            (t->annot && strstr(t->annot, "gargs=")))
+            continue;
+        char *k = xasprintf("%d %s", t->kind, t->name);
+        long prev = smap_get(&defs, k, strlen(k), -1);
+        smap_put(&defs, k, strlen(k), prev == -1 ? (long)i : -2);
+        free(k);
+    }
+    for (size_t i = 0; i < m->nt; i++) {
+        struct type *t = &m->t[type_rep(m, (int)i)];
+        if (!t->incomplete || !t->name)
+            continue;
+        char *k = xasprintf("%d %s", t->kind, t->name);
+        long def = smap_get(&defs, k, strlen(k), -1);
+        free(k);
+        if (def >= 0) {
+            map[i] = (int)def;
+            changed = 1;
+        }
+    }
+    smap_free(&defs);
+    return changed;
+}
+
+void dedup_types(struct model *m)
+{
+    refine(m);
+    int *map = xmalloc(m->nt * sizeof *map);
+    if (resolve_declarations(m, map)) {
+        for (size_t i = 0; i < m->nt; i++)
+            for_refs(&m->t[i], redirect_ref, map);
+        for (size_t i = 0; i < m->nv; i++)
+            m->v[i].type = map[m->v[i].type];
+        refine(m);
+    }
+    free(map);
+}
+
+/* ---- ordering and numbering ----------------------------------------------------- */
+
+static int var_cmp(const void *a, const void *b)
+{
+    const struct var *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int func_cmp(const void *a, const void *b)
+{
+    const struct func *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void warn_dup(const char *what, const char *key, uint64_t a, uint64_t b)
+{
+    fprintf(stderr, "kitc: warning: %s %s is defined twice (0x%llx and 0x%llx); "
+            "keeping the first\n", what, key, (unsigned long long)a, (unsigned long long)b);
+}
+
+static void unique_vars(struct model *m)
+{
+    qsort(m->v, m->nv, sizeof *m->v, var_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < m->nv; i++) {
+        if (n && strcmp(m->v[n - 1].key, m->v[i].key) == 0) {
+            if (m->v[n - 1].addr != m->v[i].addr)
+                warn_dup("variable", m->v[i].key, m->v[n - 1].addr, m->v[i].addr);
+            m->v[n - 1].flags |= m->v[i].flags & (VF_MANUAL | VF_AUTO);
+            continue;
+        }
+        m->v[n++] = m->v[i];
+    }
+    m->nv = n;
+}
+
+static void unique_funcs(struct model *m)
+{
+    qsort(m->f, m->nf, sizeof *m->f, func_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < m->nf; i++) {
+        if (n && strcmp(m->f[n - 1].key, m->f[i].key) == 0) {
+            if (m->f[n - 1].addr != m->f[i].addr)
+                warn_dup("function", m->f[i].key, m->f[n - 1].addr, m->f[i].addr);
+            continue;
+        }
+        m->f[n++] = m->f[i];
+    }
+    m->nf = n;
+}
+
+struct numbering {
+    struct model *m;
+    int next;
+};
+
+static void number(struct numbering *nb, int id);
+
+static void number_ref(int *ref, void *arg)
+{
+    number(arg, *ref);
+}
+
+static void number(struct numbering *nb, int id)
+{
+    struct type *t = &nb->m->t[type_rep(nb->m, id)];
+    if (t->id)
+        return;
+    t->id = ++nb->next;
+    for_refs(t, number_ref, nb);
+}
+
+void assign_ids(struct model *m)
+{
+    unique_vars(m);
+    unique_funcs(m);
+    for (size_t i = 0; i < m->nt; i++)
+        m->t[i].id = 0;
+    struct numbering nb = {m, 0};
+    for (size_t i = 0; i < m->nv; i++)
+        number(&nb, m->v[i].type);
+}

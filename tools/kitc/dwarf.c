@@ -1,0 +1,842 @@
+/* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: the types
+ * reachable from variables, every variable with storage (globals, file statics,
+ * function statics, also at -O2 where they sit in abstract instances), and every
+ * function definition.  The ELF symbol table tells gcc's clones (foo.constprop.0)
+ * from real functions and names clang's statics whose function DIE lost its name. */
+#include "kitc.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct sym {
+    uint64_t addr, size;
+    const char *name;
+    int type; /* STT_FUNC or STT_OBJECT */
+};
+
+struct dctx {
+    struct model *m;
+    const char *path;
+    Dwarf *dw;
+    Elf *elf;
+    int ptr_size;
+    int big_endian;
+    pmap types;       /* DIE address -> raw type id */
+    struct sym *syms; /* sorted by address */
+    size_t nsyms, capsyms;
+    const char *comp_dir;
+};
+
+static strpool paths; /* normalised absolute source paths */
+
+/* ---- small DWARF helpers -------------------------------------------------------- */
+
+static int attr_udata(Dwarf_Die *d, int at, Dwarf_Word *out)
+{
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(d, at, &a))
+        return -1;
+    return dwarf_formudata(&a, out);
+}
+
+static int attr_sdata(Dwarf_Die *d, int at, Dwarf_Sword *out)
+{
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(d, at, &a))
+        return -1;
+    return dwarf_formsdata(&a, out);
+}
+
+static int attr_flag(Dwarf_Die *d, int at)
+{
+    Dwarf_Attribute a;
+    bool f = false;
+    if (!dwarf_attr_integrate(d, at, &a) || dwarf_formflag(&a, &f) != 0)
+        return 0;
+    return f;
+}
+
+static const char *die_name(Dwarf_Die *d)
+{
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(d, DW_AT_name, &a))
+        return NULL;
+    return dwarf_formstring(&a);
+}
+
+/* The DIE named by reference attribute `at` (through abstract origins); 0 or -1. */
+static int attr_die(Dwarf_Die *d, int at, Dwarf_Die *out)
+{
+    Dwarf_Attribute a;
+    if (!dwarf_attr_integrate(d, at, &a))
+        return -1;
+    return dwarf_formref_die(&a, out) ? 0 : -1;
+}
+
+/* The declaring file and line of d.  DW_AT_decl_file indexes the file table of the
+ * unit holding the attribute (maybe an abstract origin's); index 0 is a real file in
+ * DWARF 5 but "none" before (elfutils' dwarf_decl_file treats it as none always). */
+static struct pos die_pos(struct dctx *c, Dwarf_Die *d)
+{
+    (void)c;
+    struct pos p = {0};
+    Dwarf_Attribute a;
+    Dwarf_Word idx, line = 0;
+    Dwarf_Die cudie;
+    Dwarf_Half version;
+    Dwarf_Files *files;
+    size_t nfiles;
+    if (!dwarf_attr_integrate(d, DW_AT_decl_file, &a) || dwarf_formudata(&a, &idx) != 0)
+        return p;
+    if (!dwarf_cu_die(a.cu, &cudie, &version, NULL, NULL, NULL, NULL, NULL))
+        return p;
+    if ((idx == 0 && version < 5) || dwarf_getsrcfiles(&cudie, &files, &nfiles) != 0 ||
+        idx >= nfiles)
+        return p;
+    const char *file = dwarf_filesrc(files, idx, NULL, NULL);
+    if (!file)
+        return p;
+    attr_udata(d, DW_AT_decl_line, &line);
+    Dwarf_Attribute cd;
+    const char *comp_dir = dwarf_attr(&cudie, DW_AT_comp_dir, &cd) ? dwarf_formstring(&cd)
+                                                                  : NULL;
+    char *abs = path_join_norm(comp_dir, file);
+    p.file = intern(&paths, abs);
+    p.line = (int)line;
+    free(abs);
+    return p;
+}
+
+/* ---- ELF symbol table ----------------------------------------------------------- */
+
+static int sym_cmp(const void *a, const void *b)
+{
+    const struct sym *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void read_symtab(struct dctx *c)
+{
+    Elf_Scn *scn = NULL, *dyn = NULL, *tab = NULL;
+    GElf_Shdr sh;
+    while ((scn = elf_nextscn(c->elf, scn))) {
+        if (!gelf_getshdr(scn, &sh))
+            continue;
+        if (sh.sh_type == SHT_SYMTAB)
+            tab = scn;
+        else if (sh.sh_type == SHT_DYNSYM)
+            dyn = scn;
+    }
+    scn = tab ? tab : dyn;
+    if (!scn || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+        return;
+    Elf_Data *data = elf_getdata(scn, NULL);
+    size_t n = sh.sh_size / sh.sh_entsize;
+    for (size_t i = 0; data && i < n; i++) {
+        GElf_Sym s;
+        if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF)
+            continue;
+        int type = GELF_ST_TYPE(s.st_info);
+        if (type != STT_FUNC && type != STT_OBJECT)
+            continue;
+        const char *name = elf_strptr(c->elf, sh.sh_link, s.st_name);
+        if (!name || !*name)
+            continue;
+        grow(&c->syms, &c->capsyms, c->nsyms + 1, sizeof *c->syms);
+        c->syms[c->nsyms++] = (struct sym){s.st_value, s.st_size, name, type};
+    }
+    qsort(c->syms, c->nsyms, sizeof *c->syms, sym_cmp);
+}
+
+/* Index of the first symbol at addr, or -1. */
+static long sym_first_at(const struct dctx *c, uint64_t addr)
+{
+    size_t lo = 0, hi = c->nsyms;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (c->syms[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->nsyms && c->syms[lo].addr == addr ? (long)lo : -1;
+}
+
+/* 1 when the symbol table shows that the function `name` at addr is a compiler
+ * clone (only symbols like name.constprop.0 there), 0 otherwise. */
+static int is_clone(const struct dctx *c, uint64_t addr, const char *name)
+{
+    long i = sym_first_at(c, addr);
+    int dotted = 0;
+    for (; i >= 0 && (size_t)i < c->nsyms && c->syms[i].addr == addr; i++) {
+        if (c->syms[i].type != STT_FUNC)
+            continue;
+        if (strcmp(c->syms[i].name, name) == 0)
+            return 0;
+        size_t n = strlen(name);
+        if (strncmp(c->syms[i].name, name, n) == 0 && c->syms[i].name[n] == '.')
+            dotted = 1;
+    }
+    return dotted;
+}
+
+/* clang names a function static "func.var" in the symbol table; returns a new
+ * string with func, or NULL. */
+static char *static_owner(const struct dctx *c, uint64_t addr, const char *var)
+{
+    size_t n = strlen(var);
+    for (long i = sym_first_at(c, addr); i >= 0 && (size_t)i < c->nsyms; i++) {
+        const struct sym *s = &c->syms[i];
+        if (s->addr != addr)
+            break;
+        size_t len = strlen(s->name);
+        if (s->type == STT_OBJECT && len > n + 1 && s->name[len - n - 1] == '.' &&
+            strcmp(s->name + len - n, var) == 0)
+            return xstrndup(s->name, len - n - 1);
+    }
+    return NULL;
+}
+
+/* ---- types ---------------------------------------------------------------------- */
+
+static int load_type(struct dctx *c, Dwarf_Die *die);
+
+/* The type named by DW_AT_type of d (void when absent). */
+static int load_type_of(struct dctx *c, Dwarf_Die *d)
+{
+    Dwarf_Die t;
+    if (attr_die(d, DW_AT_type, &t) != 0)
+        return c->m->void_type;
+    return load_type(c, &t);
+}
+
+static int is_qualifier(int tag)
+{
+    return tag == DW_TAG_const_type || tag == DW_TAG_volatile_type ||
+           tag == DW_TAG_restrict_type || tag == DW_TAG_atomic_type ||
+           tag == DW_TAG_immutable_type;
+}
+
+static const char *base_enc(Dwarf_Word enc)
+{
+    switch (enc) {
+    case DW_ATE_signed:
+    case DW_ATE_signed_char:
+    case DW_ATE_signed_fixed:
+        return "signed";
+    case DW_ATE_boolean:
+        return "bool";
+    case DW_ATE_float:
+    case DW_ATE_complex_float:
+    case DW_ATE_decimal_float:
+    case DW_ATE_imaginary_float:
+        return "float";
+    default:
+        return "unsigned";
+    }
+}
+
+static char *underscored(const char *s)
+{
+    char *r = xstrdup(s ? s : "?");
+    for (char *p = r; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    return r;
+}
+
+static void load_base(struct dctx *c, int id, Dwarf_Die *d)
+{
+    Dwarf_Word size = 0, enc = 0;
+    attr_udata(d, DW_AT_byte_size, &size);
+    attr_udata(d, DW_AT_encoding, &enc);
+    struct type *t = &c->m->t[id];
+    t->size = size;
+    t->enc = base_enc(enc);
+    t->name = underscored(die_name(d));
+}
+
+static uint64_t member_offset(Dwarf_Die *d)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word off = 0;
+    if (!dwarf_attr(d, DW_AT_data_member_location, &a))
+        return 0;
+    if (dwarf_formudata(&a, &off) == 0)
+        return off;
+    Dwarf_Op *ops;
+    size_t nops;
+    if (dwarf_getlocation(&a, &ops, &nops) == 0 && nops == 1 &&
+        ops[0].atom == DW_OP_plus_uconst)
+        return ops[0].number;
+    return 0;
+}
+
+/* Fills in bit offset and size of a bitfield member; old DW_AT_bit_offset counts
+ * from the most significant bit of the storage unit. */
+static void member_bits(struct dctx *c, struct member *mb, Dwarf_Die *d)
+{
+    Dwarf_Word bits, dbo;
+    if (attr_udata(d, DW_AT_bit_size, &bits) != 0)
+        return;
+    mb->bitfield = 1;
+    mb->bitsize = bits;
+    if (attr_udata(d, DW_AT_data_bit_offset, &dbo) == 0) {
+        mb->bitoff = dbo;
+    } else {
+        Dwarf_Sword bo = 0;
+        Dwarf_Word storage = 0;
+        attr_sdata(d, DW_AT_bit_offset, &bo);
+        if (attr_udata(d, DW_AT_byte_size, &storage) != 0) {
+            Dwarf_Die t;
+            if (attr_die(d, DW_AT_type, &t) == 0) {
+                int s = dwarf_bytesize(&t);
+                storage = s > 0 ? (Dwarf_Word)s : 0;
+            }
+        }
+        int64_t base = (int64_t)mb->off * 8;
+        if (c->big_endian)
+            mb->bitoff = (uint64_t)(base + bo);
+        else
+            mb->bitoff = (uint64_t)(base + (int64_t)storage * 8 - bo - (int64_t)bits);
+    }
+    mb->off = mb->bitoff / 8;
+}
+
+static void load_members(struct dctx *c, int id, Dwarf_Die *d)
+{
+    Dwarf_Die ch;
+    if (dwarf_child(d, &ch) != 0)
+        return;
+    do {
+        if (dwarf_tag(&ch) != DW_TAG_member)
+            continue;
+        struct member mb = {0};
+        const char *name = die_name(&ch);
+        mb.name = name ? xstrdup(name) : NULL;
+        mb.off = member_offset(&ch);
+        member_bits(c, &mb, &ch);
+        mb.pos = die_pos(c, &ch);
+        mb.type = load_type_of(c, &ch);
+        struct type *t = &c->m->t[id];
+        t->mem = xrealloc(t->mem, (t->nmem + 1) * sizeof *t->mem);
+        t->mem[t->nmem++] = mb;
+    } while (dwarf_siblingof(&ch, &ch) == 0);
+}
+
+/* An enumerator value, sign-extended from its form's width for signed enums. */
+static int64_t enum_value(Dwarf_Attribute *a, int is_unsigned)
+{
+    Dwarf_Word u = 0;
+    Dwarf_Sword s = 0;
+    unsigned form = dwarf_whatform(a);
+    if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
+        dwarf_formsdata(a, &s);
+        return s;
+    }
+    dwarf_formudata(a, &u);
+    if (is_unsigned)
+        return (int64_t)u;
+    int width = form == DW_FORM_data1 ? 8 : form == DW_FORM_data2 ? 16
+              : form == DW_FORM_data4 ? 32 : 64;
+    if (width < 64 && (u >> (width - 1)) & 1)
+        u |= ~(Dwarf_Word)0 << width;
+    return (int64_t)u;
+}
+
+static void load_enum(struct dctx *c, int id, Dwarf_Die *d)
+{
+    Dwarf_Word size = 0, enc = 0;
+    attr_udata(d, DW_AT_byte_size, &size);
+    int is_unsigned = 0;
+    Dwarf_Die bt;
+    if (attr_die(d, DW_AT_type, &bt) == 0) {
+        while (is_qualifier(dwarf_tag(&bt)) || dwarf_tag(&bt) == DW_TAG_typedef)
+            if (attr_die(&bt, DW_AT_type, &bt) != 0)
+                break;
+        if (attr_udata(&bt, DW_AT_encoding, &enc) == 0)
+            is_unsigned = enc == DW_ATE_unsigned || enc == DW_ATE_unsigned_char;
+    }
+    c->m->t[id].size = size;
+    Dwarf_Die ch;
+    if (dwarf_child(d, &ch) != 0)
+        return;
+    do {
+        Dwarf_Attribute a;
+        if (dwarf_tag(&ch) != DW_TAG_enumerator || !dwarf_attr(&ch, DW_AT_const_value, &a))
+            continue;
+        struct type *t = &c->m->t[id];
+        t->en = xrealloc(t->en, (t->nen + 1) * sizeof *t->en);
+        t->en[t->nen++] = (struct enumerator){xstrdup(die_name(&ch) ? die_name(&ch) : "?"),
+                                              is_unsigned, enum_value(&a, is_unsigned)};
+    } while (dwarf_siblingof(&ch, &ch) == 0);
+}
+
+static void load_func(struct dctx *c, int id, Dwarf_Die *d)
+{
+    int ret = load_type_of(c, d);
+    c->m->t[id].target = ret;
+    c->m->t[id].varargs = !attr_flag(d, DW_AT_prototyped);
+    Dwarf_Die ch;
+    if (dwarf_child(d, &ch) != 0)
+        return;
+    do {
+        int tag = dwarf_tag(&ch);
+        if (tag == DW_TAG_unspecified_parameters) {
+            c->m->t[id].varargs = 1;
+        } else if (tag == DW_TAG_formal_parameter) {
+            int p = load_type_of(c, &ch);
+            struct type *t = &c->m->t[id];
+            t->param = xrealloc(t->param, (t->nparam + 1) * sizeof *t->param);
+            t->param[t->nparam++] = p;
+        }
+    } while (dwarf_siblingof(&ch, &ch) == 0);
+}
+
+/* Element count of one subrange DIE, -1 when unknown (flexible, VLA). */
+static int64_t subrange_count(Dwarf_Die *d)
+{
+    Dwarf_Word n;
+    Dwarf_Sword ub, lb = 0;
+    Dwarf_Attribute a;
+    if (dwarf_attr(d, DW_AT_count, &a))
+        return dwarf_formudata(&a, &n) == 0 ? (int64_t)n : -1;
+    if (!dwarf_attr(d, DW_AT_upper_bound, &a))
+        return -1;
+    if (dwarf_formsdata(&a, &ub) != 0)
+        return -1;
+    attr_sdata(d, DW_AT_lower_bound, &lb);
+    if (ub < lb - 1)
+        return -1;
+    return ub - lb + 1;
+}
+
+/* int a[2][3] is one DIE with two subranges: array(2, array(3, int)). */
+static int load_array(struct dctx *c, Dwarf_Die *d)
+{
+    int64_t counts[16];
+    int n = 0;
+    Dwarf_Die ch;
+    if (dwarf_child(d, &ch) == 0) {
+        do {
+            int tag = dwarf_tag(&ch);
+            if ((tag == DW_TAG_subrange_type || tag == DW_TAG_enumeration_type) && n < 16)
+                counts[n++] = subrange_count(&ch);
+        } while (dwarf_siblingof(&ch, &ch) == 0);
+    }
+    if (n == 0)
+        counts[n++] = -1;
+    int elem = load_type_of(c, d);
+    for (int i = n - 1; i >= 0; i--) {
+        int id = type_new(c->m, K_ARRAY);
+        c->m->t[id].target = elem;
+        c->m->t[id].count = counts[i];
+        elem = id;
+    }
+    return elem;
+}
+
+static int load_type(struct dctx *c, Dwarf_Die *die)
+{
+    Dwarf_Die d = *die;
+    while (is_qualifier(dwarf_tag(&d)))
+        if (attr_die(&d, DW_AT_type, &d) != 0)
+            return c->m->void_type;
+    Dwarf_Die sig;
+    if (attr_die(&d, DW_AT_signature, &sig) == 0)
+        d = sig;
+    long cached = pmap_get(&c->types, d.addr, -1);
+    if (cached >= 0)
+        return (int)cached;
+    int tag = dwarf_tag(&d), id;
+    const char *name = die_name(&d);
+    switch (tag) {
+    case DW_TAG_base_type:
+        id = type_new(c->m, K_BASE);
+        load_base(c, id, &d);
+        break;
+    case DW_TAG_pointer_type:
+    case DW_TAG_reference_type:
+    case DW_TAG_rvalue_reference_type:
+        id = type_new(c->m, K_PTR);
+        pmap_put(&c->types, d.addr, id);
+        c->m->t[id].size = (uint64_t)c->ptr_size;
+        c->m->t[id].target = load_type_of(c, &d);
+        break;
+    case DW_TAG_array_type:
+        id = load_array(c, &d);
+        break;
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+    case DW_TAG_union_type: {
+        Dwarf_Word size = 0;
+        id = type_new(c->m, tag == DW_TAG_union_type ? K_UNION : K_STRUCT);
+        pmap_put(&c->types, d.addr, id);
+        attr_udata(&d, DW_AT_byte_size, &size);
+        c->m->t[id].size = size;
+        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
+        c->m->t[id].pos = die_pos(c, &d);
+        load_members(c, id, &d);
+        break;
+    }
+    case DW_TAG_enumeration_type:
+        id = type_new(c->m, K_ENUM);
+        pmap_put(&c->types, d.addr, id);
+        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
+        c->m->t[id].pos = die_pos(c, &d);
+        load_enum(c, id, &d);
+        break;
+    case DW_TAG_typedef:
+        id = type_new(c->m, K_TYPEDEF);
+        pmap_put(&c->types, d.addr, id);
+        c->m->t[id].name = xstrdup(name ? name : "?");
+        c->m->t[id].pos = die_pos(c, &d);
+        c->m->t[id].target = load_type_of(c, &d);
+        break;
+    case DW_TAG_subroutine_type:
+        id = type_new(c->m, K_FUNC);
+        pmap_put(&c->types, d.addr, id);
+        load_func(c, id, &d);
+        break;
+    default:
+        id = c->m->void_type;
+        break;
+    }
+    pmap_put(&c->types, d.addr, id);
+    return id;
+}
+
+/* Whether a variable of type DIE t is itself const (const T, arrays of const T,
+ * through typedefs); a pointer to const is not. */
+static int type_is_const(Dwarf_Die *t)
+{
+    Dwarf_Die d = *t;
+    for (int depth = 0; depth < 64; depth++) {
+        int tag = dwarf_tag(&d);
+        if (tag == DW_TAG_const_type)
+            return 1;
+        if (!is_qualifier(tag) && tag != DW_TAG_typedef && tag != DW_TAG_array_type)
+            return 0;
+        if (attr_die(&d, DW_AT_type, &d) != 0)
+            return 0;
+    }
+    return 0;
+}
+
+/* ---- variables ------------------------------------------------------------------ */
+
+/* Address of a static-storage location expression; *tls set for TLS offsets.
+ * Returns 0, or -1 when the location is not a plain address. */
+static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
+{
+    Dwarf_Op *ops;
+    size_t n;
+    if (dwarf_getlocation(loc, &ops, &n) != 0 || n == 0 || n > 2)
+        return -1;
+    *tls = 0;
+    if (n == 2) {
+        if (ops[1].atom != DW_OP_GNU_push_tls_address && ops[1].atom != DW_OP_form_tls_address)
+            return -1;
+        *tls = 1;
+    }
+    switch (ops[0].atom) {
+    case DW_OP_addr:
+        *addr = ops[0].number;
+        return 0;
+    case DW_OP_addrx:
+    case DW_OP_GNU_addr_index:
+    case DW_OP_constx:
+    case DW_OP_GNU_const_index: {
+        Dwarf_Attribute res;
+        Dwarf_Addr a;
+        if (dwarf_getlocation_attr(loc, &ops[0], &res) != 0)
+            return -1;
+        if (dwarf_formaddr(&res, &a) != 0) {
+            Dwarf_Word w;
+            if (dwarf_formudata(&res, &w) != 0)
+                return -1;
+            a = w;
+        }
+        *addr = a;
+        return 0;
+    }
+    case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+    case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+    case DW_OP_constu: case DW_OP_consts:
+        if (!*tls)
+            return -1;
+        *addr = ops[0].number;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static uint64_t type_size(const struct model *m, int id)
+{
+    for (int depth = 0; depth < 1000; depth++) {
+        const struct type *t = &m->t[id];
+        switch (t->kind) {
+        case K_TYPEDEF:
+            id = t->target;
+            continue;
+        case K_ARRAY:
+            return t->count < 0 ? 0 : (uint64_t)t->count * type_size(m, t->target);
+        case K_VOID:
+        case K_FUNC:
+            return 0;
+        default:
+            return t->size;
+        }
+    }
+    return 0;
+}
+
+static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
+{
+    Dwarf_Attribute loc;
+    uint64_t addr;
+    int tls;
+    if (!dwarf_attr(d, DW_AT_location, &loc) || var_address(&loc, &addr, &tls) != 0)
+        return;
+    const char *name = die_name(d);
+    if (!name)
+        return;
+    char *owner = NULL;
+    if (in_func && !func) {
+        owner = static_owner(c, addr, name);
+        if (!owner) {
+            fprintf(stderr, "kitc: %s: warning: cannot tell which function owns static "
+                    "'%s' at 0x%llx; skipped\n", c->path, name, (unsigned long long)addr);
+            return;
+        }
+        func = owner;
+    }
+    struct var v = {0};
+    v.name = xstrdup(name);
+    v.addr = addr;
+    v.pos = die_pos(c, d);
+    Dwarf_Die td;
+    v.type = c->m->void_type;
+    if (attr_die(d, DW_AT_type, &td) == 0) {
+        v.type = load_type(c, &td);
+        if (type_is_const(&td))
+            v.flags |= VF_CONST;
+    }
+    if (tls)
+        v.flags |= VF_TLS;
+    v.size = type_size(c->m, v.type);
+    v.func = func ? xstrdup(func) : NULL;
+    v.external = !in_func && attr_flag(d, DW_AT_external);
+    grow(&c->m->v, &c->m->capv, c->m->nv + 1, sizeof *c->m->v);
+    c->m->v[c->m->nv++] = v;
+    free(owner);
+}
+
+/* ---- functions ------------------------------------------------------------------ */
+
+/* Entry address and size of a function definition; -1 when it has no code. */
+static int func_extent(Dwarf_Die *d, uint64_t *entry, uint64_t *size)
+{
+    Dwarf_Addr lo, hi;
+    if (dwarf_lowpc(d, &lo) == 0 && dwarf_highpc(d, &hi) == 0) {
+        *entry = lo;
+        *size = hi - lo;
+        return 0;
+    }
+    Dwarf_Addr base, start, end;
+    ptrdiff_t off = dwarf_ranges(d, 0, &base, &start, &end);
+    if (off <= 0)
+        return -1;
+    *entry = start;
+    *size = end - start;
+    if (dwarf_entrypc(d, &lo) == 0)
+        *entry = lo;
+    return 0;
+}
+
+static void add_func(struct dctx *c, Dwarf_Die *d)
+{
+    uint64_t entry, size;
+    if (attr_flag(d, DW_AT_declaration) || func_extent(d, &entry, &size) != 0)
+        return;
+    const char *name = die_name(d);
+    if (!name || strchr(name, '.') || is_clone(c, entry, name))
+        return;
+    struct func f = {0};
+    f.addr = entry;
+    f.size = size;
+    f.name = xstrdup(name);
+    f.pos = die_pos(c, d);
+    f.external = attr_flag(d, DW_AT_external);
+    grow(&c->m->f, &c->m->capf, c->m->nf + 1, sizeof *c->m->f);
+    c->m->f[c->m->nf++] = f;
+}
+
+/* ---- walking the DIE tree ------------------------------------------------------- */
+
+static void walk(struct dctx *c, Dwarf_Die *parent, const char *func, int in_func)
+{
+    Dwarf_Die ch;
+    if (dwarf_child(parent, &ch) != 0)
+        return;
+    do {
+        switch (dwarf_tag(&ch)) {
+        case DW_TAG_variable:
+            add_var(c, &ch, func, in_func);
+            break;
+        case DW_TAG_subprogram:
+            if (!in_func)
+                add_func(c, &ch);
+            walk(c, &ch, die_name(&ch), 1);
+            break;
+        case DW_TAG_inlined_subroutine:
+            walk(c, &ch, die_name(&ch), 1);
+            break;
+        case DW_TAG_lexical_block:
+            walk(c, &ch, func, in_func);
+            break;
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&ch, &ch) == 0);
+}
+
+static int is_c_language(Dwarf_Die *cu)
+{
+    Dwarf_Word lang;
+    if (attr_udata(cu, DW_AT_language, &lang) != 0)
+        return 0;
+    return lang == DW_LANG_C89 || lang == DW_LANG_C || lang == DW_LANG_C99 ||
+           lang == DW_LANG_C11 || lang == 0x2c /* DW_LANG_C17 */;
+}
+
+static void note_cu_file(struct dctx *c, Dwarf_Die *cu)
+{
+    const char *name = die_name(cu);
+    if (!name || !is_c_language(cu))
+        return;
+    char *abs = path_join_norm(c->comp_dir, name);
+    grow(&c->m->cu_files, &c->m->capcu, c->m->ncu + 1, sizeof *c->m->cu_files);
+    c->m->cu_files[c->m->ncu++] = abs;
+}
+
+static void walk_units(struct dctx *c)
+{
+    Dwarf_CU *cu = NULL;
+    Dwarf_Die cudie, subdie;
+    Dwarf_Half version;
+    uint8_t unit_type;
+    while (dwarf_get_units(c->dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
+        if (unit_type != DW_UT_compile && unit_type != DW_UT_partial)
+            continue;
+        Dwarf_Attribute a;
+        c->comp_dir = dwarf_attr(&cudie, DW_AT_comp_dir, &a) ? dwarf_formstring(&a) : NULL;
+        if (unit_type == DW_UT_compile)
+            note_cu_file(c, &cudie);
+        walk(c, &cudie, NULL, 0);
+    }
+}
+
+/* ---- entry points --------------------------------------------------------------- */
+
+static int has_debug_info(Elf *elf)
+{
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return 0;
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    while ((scn = elf_nextscn(elf, scn))) {
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+            continue;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Opens path as an ELF file; -1 after printing an error. */
+static int open_elf(const char *path, int *fd, Elf **elf)
+{
+    elf_version(EV_CURRENT);
+    *fd = open(path, O_RDONLY);
+    if (*fd < 0) {
+        fprintf(stderr, "kitc: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    *elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+    if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+        fprintf(stderr, "kitc: %s: not an ELF file\n", path);
+        if (*elf)
+            elf_end(*elf);
+        close(*fd);
+        return -1;
+    }
+    return 0;
+}
+
+int dwarf_read(struct model *m, const char *path)
+{
+    struct dctx c = {0};
+    int fd;
+    if (open_elf(path, &fd, &c.elf) != 0)
+        return -1;
+    if (!has_debug_info(c.elf)) {
+        fprintf(stderr, "kitc: %s: no DWARF debug info; build with -g\n", path);
+        elf_end(c.elf);
+        close(fd);
+        return -1;
+    }
+    c.dw = dwarf_begin_elf(c.elf, DWARF_C_READ, NULL);
+    if (!c.dw) {
+        fprintf(stderr, "kitc: %s: cannot read DWARF: %s\n", path, dwarf_errmsg(-1));
+        elf_end(c.elf);
+        close(fd);
+        return -1;
+    }
+    GElf_Ehdr eh;
+    gelf_getehdr(c.elf, &eh);
+    c.ptr_size = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+    c.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+    c.m = m;
+    c.path = path;
+    m->void_type = type_new(m, K_VOID);
+    read_symtab(&c);
+    walk_units(&c);
+    dwarf_end(c.dw);
+    elf_end(c.elf);
+    close(fd);
+    pmap_free(&c.types);
+    free(c.syms);
+    return 0;
+}
+
+void dwarf_default_root(struct model *m)
+{
+    char *root = NULL;
+    for (size_t i = 0; i < m->ncu; i++) {
+        char *dir = path_dirname(m->cu_files[i]);
+        if (!root) {
+            root = dir;
+            continue;
+        }
+        char *common = path_common_dir(root, dir);
+        free(root);
+        free(dir);
+        root = common;
+    }
+    m->root = root ? root : xstrdup("/");
+}

@@ -1,0 +1,161 @@
+/* kitc.h - the in-memory model kitc builds from an object's DWARF (types, variables,
+ * functions), the source annotations found with libclang, and the passes between them:
+ * read DWARF -> attach annotations -> deduplicate types -> write the .ktt text. */
+#ifndef KITC_H
+#define KITC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+enum kind { K_VOID, K_BASE, K_PTR, K_ARRAY, K_STRUCT, K_UNION, K_ENUM, K_TYPEDEF, K_FUNC };
+
+/* A source position; file is the normalised absolute path (NULL when unknown). */
+struct pos {
+    const char *file;
+    int line;
+};
+
+struct member {
+    char *name;     /* NULL for an anonymous member */
+    uint64_t off;   /* byte offset */
+    int bitfield;   /* 1 when bitoff/bitsize are meaningful */
+    uint64_t bitoff, bitsize;
+    int type;
+    struct pos pos;
+};
+
+struct enumerator {
+    char *name;
+    int is_unsigned;
+    int64_t value;
+};
+
+/* One type.  Raw types are created per DWARF DIE (and per annotated clone); after
+ * deduplication `rep` names the representative of each one's class. */
+struct type {
+    enum kind kind;
+    uint64_t size;
+    char *name;       /* base name, struct/union/enum tag, typedef name; NULL if none */
+    const char *enc;  /* base: "signed", "unsigned", "float", "bool" */
+    int target;       /* ptr target, array element, typedef target, func return */
+    int64_t count;    /* array: element count, -1 when unknown */
+    int incomplete;   /* struct/union/enum known only from a declaration */
+    struct member *mem;
+    size_t nmem;
+    struct enumerator *en;
+    size_t nen;
+    int *param;
+    size_t nparam;
+    int varargs;
+    char *annot;      /* annotation tokens, space separated; NULL if none */
+    struct pos pos;
+    int origin;       /* a struct/typedef annotated with E_G: the type it instantiates */
+    int rep;          /* class representative (set by dedup) */
+    int id;           /* output id, 0 when not emitted */
+};
+
+enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8 };
+
+struct var {
+    char *key;        /* set by make_keys() once the root is known */
+    char *name;
+    char *func;       /* owning function of a function static, else NULL */
+    int external;
+    int type;
+    uint64_t addr, size;
+    int flags;
+    struct pos pos;
+};
+
+struct func {
+    char *key;        /* set by make_keys() */
+    char *name;
+    int external;
+    struct pos pos;
+    uint64_t addr, size;
+};
+
+struct model {
+    const char *object;   /* path given on the command line */
+    char *root;           /* source root (absolute, normalised) */
+    struct type *t;
+    size_t nt, capt;
+    struct var *v;
+    size_t nv, capv;
+    struct func *f;
+    size_t nf, capf;
+    char **cu_files;      /* absolute source file of each C compile unit */
+    size_t ncu, capcu;
+    int void_type;        /* raw id of the shared void type */
+};
+
+/* model.c */
+int type_new(struct model *m, enum kind kind);
+int type_clone(struct model *m, int id);
+void type_add_annot(struct type *t, const char *tok);
+int type_rep(const struct model *m, int id);
+char *model_relfile(const struct model *m, const char *file);
+
+/* dwarf.c: reads every CU of `path`.  Returns 0, or -1 after printing an error. */
+int dwarf_read(struct model *m, const char *path);
+/* Sets m->root from the CU files (used when neither --root nor -p gave one). */
+void dwarf_default_root(struct model *m);
+
+/* Forms the keys of variables and functions (DESIGN §4) relative to m->root. */
+void make_keys(struct model *m);
+
+/* dedup.c: merges structurally identical types and resolves declarations. */
+void dedup_types(struct model *m);
+/* Sorts variables and functions by key, drops duplicates, numbers the types reached. */
+void assign_ids(struct model *m);
+
+/* emit.c */
+void emit_ktt(const struct model *m, FILE *out);
+
+/* annotations.c: one annotation macro use found in the source. */
+enum ann_kind {
+    A_OPAQUE, A_PTR, A_PTRARRAY, A_ARRAY, A_SZ, A_GENERIC, A_T, A_G, A_MANUAL, A_AUTO
+};
+
+/* What an annotation is attached to: a field, variable or typedef declaration (by
+ * name and position), or a struct/union/typedef definition (E_GENERIC). */
+enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION };
+
+struct annot {
+    enum ann_kind kind;
+    char *arg;         /* normalised argument text, NULL if none */
+    char *where;       /* "FILE:LINE:COL" of the macro, for diagnostics */
+    enum ann_target target;
+    char *decl_name;   /* declared name (NULL for an anonymous struct) */
+    char *decl_file;   /* canonical absolute path of the declaration */
+    int decl_line;
+    int stars;         /* '*' tokens of the declarator to the left of the macro */
+    int bracket;       /* E_ARRAY: index of the enclosing [] pair, -1 if none */
+};
+
+struct annot_list {
+    struct annot *a;
+    size_t n, cap;
+};
+
+struct source_opts {
+    const char *build_dir;      /* -p, or NULL */
+    const char **incdirs;       /* -I directories */
+    size_t nincdirs;
+};
+
+/* Parses the sources and appends their annotations.  Returns 0, or -1 after
+ * printing errors (bad annotation text).  Sets *root_out to the common source
+ * directory of the compilation database when build_dir is given. */
+int annotations_collect(const struct source_opts *o, struct model *m,
+                        struct annot_list *out, char **root_out);
+/* Applies annotations to the model; -1 after printing errors. */
+int annotations_attach(struct model *m, const struct annot_list *l);
+
+/* embed.c */
+int ktt_embed(const char *ktt, const char *so);
+int ktt_extract(const char *so, FILE *out);
+
+#endif
