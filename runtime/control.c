@@ -1,0 +1,314 @@
+/* control.c - the control channel: how `kitsune update` reaches a running program.
+ *
+ * A runtime thread listens on a Unix socket, PRIVATE_DIR/PID.sock, in a directory only
+ * the user can enter.  Each connection carries one request line and gets one JSON
+ * reply.  The peer's credentials are checked (same user or root) before the request is
+ * even read.  The same thread serves updates the program asks for itself
+ * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
+ *
+ * Requests:  "update [check] PATH\n"   "update-self [check]\n"   "status\n" */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int listen_fd = -1;
+static int wake_pipe[2] = {-1, -1};
+static int wakeup_fd = -1;
+static char sock_path[108];
+static volatile sig_atomic_t self_requested;
+static char next_version[4096];
+static pthread_mutex_t next_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the wakeup fd for event loops ---- */
+
+static void make_wakeup_fd(void)
+{
+    wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+int kitsune_wakeup_fd(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_wakeup_fd);
+    return wakeup_fd;
+}
+
+int kitsune_epoll_add(int epfd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = kitsune_wakeup_fd()};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+}
+
+void kt_wakeup_set(int on)
+{
+    int fd = kitsune_wakeup_fd();
+    if (fd < 0)
+        return;
+    uint64_t v = 1;
+    if (on) {
+        if (write(fd, &v, sizeof v) < 0)
+            kt_log("wakeup fd: %s", strerror(errno));
+    } else {
+        while (read(fd, &v, sizeof v) > 0)
+            ;
+    }
+}
+
+/* ---- program-initiated requests ---- */
+
+void kitsune_signal_update(void)
+{
+    self_requested = 1;
+    kt_control_wake();
+}
+
+void kt_control_wake(void)
+{
+    if (wake_pipe[1] >= 0) {
+        char c = 1;
+        ssize_t n = write(wake_pipe[1], &c, 1);
+        (void)n;
+    }
+}
+
+void kitsune_set_next_version(const char *path)
+{
+    pthread_mutex_lock(&next_lock);
+    snprintf(next_version, sizeof next_version, "%s", path ? path : "");
+    pthread_mutex_unlock(&next_lock);
+}
+
+void kitsune_clear_request(void)
+{
+    self_requested = 0;
+}
+
+/* ---- JSON reply ---- */
+
+static size_t json_str(char *out, size_t len, const char *s)
+{
+    size_t n = 0;
+    if (n < len)
+        out[n++] = '"';
+    for (; *s && n + 7 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            n += (size_t)snprintf(out + n, len - n, "\\%c", c);
+        else if (c < 0x20)
+            n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+        else
+            out[n++] = (char)c;
+    }
+    if (n < len)
+        out[n++] = '"';
+    out[n < len ? n : len - 1] = 0;
+    return n;
+}
+
+static const char *outcome_name(enum kt_outcome o)
+{
+    return o == KT_COMMITTED ? "committed" : o == KT_REFUSED ? "refused" : "rolled back";
+}
+
+static void format_report(const struct kt_report *r, char *out, size_t len)
+{
+    char reason[KT_ERRLEN * 2];
+    json_str(reason, sizeof reason, r->reason);
+    snprintf(out, len,
+             "{\"pid\":%d,\"outcome\":\"%s\",\"reason\":%s,\"from_version\":%u,"
+             "\"to_version\":%u,\"pause_ms\":%.3f,\"phases_ms\":{\"request\":%.3f,"
+             "\"quiesce\":%.3f,\"load\":%.3f,\"migrate\":%.3f,\"resume\":%.3f,"
+             "\"retire\":%.3f},\"variables_migrated\":%ld,\"objects_transformed\":%ld,"
+             "\"pointers_fixed\":%ld}\n",
+             (int)getpid(), outcome_name(r->outcome), reason, r->from_version, r->to_version,
+             r->pause_ms, r->t_request, r->t_quiesce, r->t_load, r->t_migrate, r->t_resume,
+             r->t_retire, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
+}
+
+static void run_update(const char *path, int check, char *reply, size_t len)
+{
+    struct kt_report r;
+    kt_update_request(path, check, &r);
+    format_report(&r, reply, len);
+}
+
+/* ---- connections ---- */
+
+static int peer_allowed(int fd)
+{
+    struct ucred cred;
+    socklen_t clen = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+        return 0;
+    return cred.uid == getuid() || cred.uid == 0;
+}
+
+static void reply_error(int fd, const char *msg)
+{
+    struct kt_report r;
+    memset(&r, 0, sizeof r);
+    r.outcome = KT_REFUSED;
+    snprintf(r.reason, sizeof r.reason, "%s", msg);
+    char out[4096];
+    format_report(&r, out, sizeof out);
+    ssize_t n = write(fd, out, strlen(out));
+    (void)n;
+}
+
+static int read_line(int fd, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n + 1 < len) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 2000) <= 0)
+            return -1;
+        ssize_t got = read(fd, buf + n, 1);
+        if (got <= 0)
+            return -1;
+        if (buf[n] == '\n')
+            break;
+        n++;
+    }
+    buf[n] = 0;
+    return 0;
+}
+
+static void serve(int fd)
+{
+    char line[4200], reply[8192];
+    if (!peer_allowed(fd)) {
+        kt_log("update request refused: peer is not this process's user or root");
+        reply_error(fd, "permission denied: only the process's user or root may update it");
+        return;
+    }
+    if (read_line(fd, line, sizeof line) < 0) {
+        reply_error(fd, "malformed request");
+        return;
+    }
+    int check = 0;
+    char *rest = line;
+    if (strncmp(rest, "status", 6) == 0) {
+        pthread_mutex_lock(&kt_rt.lock);
+        snprintf(reply, sizeof reply, "{\"pid\":%d,\"version\":%u,\"path\":", (int)getpid(),
+                 kt_rt.cur->number);
+        size_t n = strlen(reply);
+        n += json_str(reply + n, sizeof reply - n, kt_rt.cur->path);
+        snprintf(reply + n, sizeof reply - n, ",\"updated\":%s}\n",
+                 kt_rt.has_updated ? "true" : "false");
+        pthread_mutex_unlock(&kt_rt.lock);
+    } else if (strncmp(rest, "update-self", 11) == 0) {
+        check = strstr(rest + 11, "check") != NULL;
+        run_update(NULL, check, reply, sizeof reply);
+    } else if (strncmp(rest, "update ", 7) == 0) {
+        rest += 7;
+        if (strncmp(rest, "check ", 6) == 0) {
+            check = 1;
+            rest += 6;
+        }
+        if (rest[0] != '/') {
+            reply_error(fd, "the new version's path must be absolute");
+            return;
+        }
+        run_update(rest, check, reply, sizeof reply);
+    } else {
+        reply_error(fd, "unknown request (expected update, update-self or status)");
+        return;
+    }
+    ssize_t w = write(fd, reply, strlen(reply));
+    (void)w;
+}
+
+static void serve_self_request(void)
+{
+    char path[4096];
+    pthread_mutex_lock(&next_lock);
+    snprintf(path, sizeof path, "%s", next_version);
+    next_version[0] = 0;
+    pthread_mutex_unlock(&next_lock);
+    struct kt_report r;
+    kt_update_request(path[0] ? path : NULL, 0, &r);
+    char out[8192];
+    format_report(&r, out, sizeof out);
+    kt_log("self-requested update: %s", out);
+}
+
+static void *control_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct pollfd p[2] = {{listen_fd, POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            kt_log("control channel: poll: %s", strerror(errno));
+            return NULL;
+        }
+        if (p[1].revents & POLLIN) {
+            char buf[64];
+            while (read(wake_pipe[0], buf, sizeof buf) > 0)
+                ;
+            if (self_requested) {
+                self_requested = 0;
+                serve_self_request();
+            }
+        }
+        if (p[0].revents & POLLIN) {
+            int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                serve(fd);
+                close(fd);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void remove_socket(void)
+{
+    if (sock_path[0])
+        unlink(sock_path);
+}
+
+int kt_control_start(void)
+{
+    const char *dir = kt_private_dir();
+    if (!dir) {
+        kt_log("no private directory for the control socket; external updates disabled");
+        return -1;
+    }
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+        return -1;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(sock_path, sizeof sock_path, "%s/%d.sock", dir, (int)getpid());
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path);
+    unlink(sock_path);
+    listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+        listen(listen_fd, 8) < 0) {
+        kt_log("control socket %s: %s", sock_path, strerror(errno));
+        return -1;
+    }
+    atexit(remove_socket);
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    /* The control thread must never be interrupted by the wake signal. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&t, &a, control_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&a);
+    return rc == 0 ? 0 : -1;
+}

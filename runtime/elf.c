@@ -1,0 +1,216 @@
+/* elf.c - reads what the runtime needs from a version's ELF file before loading it:
+ * the embedded type summary section and the list of undefined dynamic symbols.
+ *
+ * Written against <elf.h> rather than libelf so that the library loaded into every
+ * updatable program depends on nothing beyond libc; only ELF64 little-endian shared
+ * objects are accepted and every offset is bounds-checked (the file is untrusted). */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct elf_file {
+    char *data;
+    size_t size;
+    const Elf64_Ehdr *eh;
+    const Elf64_Shdr *sh;
+};
+
+static int read_all(int fd, struct elf_file *f, char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_size <= 0) {
+        snprintf(err, errlen, "cannot read file: %s", strerror(errno));
+        return -1;
+    }
+    f->size = (size_t)st.st_size;
+    f->data = malloc(f->size);
+    if (!f->data) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t got = 0;
+    while (got < f->size) {
+        ssize_t n = pread(fd, f->data + got, f->size - got, (off_t)got);
+        if (n <= 0) {
+            free(f->data);
+            snprintf(err, errlen, "short read");
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+static int in_bounds(const struct elf_file *f, uint64_t off, uint64_t len)
+{
+    return off <= f->size && len <= f->size - off;
+}
+
+static int open_elf(int fd, struct elf_file *f, char *err, size_t errlen)
+{
+    if (read_all(fd, f, err, errlen))
+        return -1;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f->data;
+    if (f->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
+        snprintf(err, errlen, "not an ELF file");
+        goto bad;
+    }
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh->e_machine != EM_X86_64) {
+        snprintf(err, errlen, "not an x86-64 ELF64 object");
+        goto bad;
+    }
+    if (eh->e_type != ET_DYN) {
+        snprintf(err, errlen, "not a shared object (build with -fPIC -shared)");
+        goto bad;
+    }
+    if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+        !in_bounds(f, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) ||
+        eh->e_shstrndx >= eh->e_shnum) {
+        snprintf(err, errlen, "truncated or corrupt section table");
+        goto bad;
+    }
+    f->eh = eh;
+    f->sh = (const Elf64_Shdr *)(f->data + eh->e_shoff);
+    if (!in_bounds(f, f->sh[eh->e_shstrndx].sh_offset, f->sh[eh->e_shstrndx].sh_size)) {
+        snprintf(err, errlen, "corrupt section name table");
+        goto bad;
+    }
+    return 0;
+bad:
+    free(f->data);
+    return -1;
+}
+
+static const char *str_at(const struct elf_file *f, const Elf64_Shdr *strtab, uint64_t off)
+{
+    if (off >= strtab->sh_size)
+        return NULL;
+    const char *s = f->data + strtab->sh_offset + off;
+    if (!memchr(s, 0, strtab->sh_size - off))
+        return NULL;
+    return s;
+}
+
+static const Elf64_Shdr *find_section(const struct elf_file *f, const char *name)
+{
+    const Elf64_Shdr *names = &f->sh[f->eh->e_shstrndx];
+    for (int i = 0; i < f->eh->e_shnum; i++) {
+        const char *n = str_at(f, names, f->sh[i].sh_name);
+        if (n && strcmp(n, name) == 0)
+            return &f->sh[i];
+    }
+    return NULL;
+}
+
+int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err,
+                   size_t errlen)
+{
+    struct elf_file f;
+    if (open_elf(fd, &f, err, errlen))
+        return -1;
+    const Elf64_Shdr *s = find_section(&f, name);
+    int rc = -1;
+    if (!s)
+        snprintf(err, errlen, "no %s section: not a kitsune program (build it with "
+                 "kitsune_add_program or run 'kitc --embed')", name);
+    else if (s->sh_type == SHT_NOBITS || !in_bounds(&f, s->sh_offset, s->sh_size))
+        snprintf(err, errlen, "section %s is truncated", name);
+    else if (!(*data = malloc(s->sh_size + 1)))
+        snprintf(err, errlen, "out of memory");
+    else {
+        memcpy(*data, f.data + s->sh_offset, s->sh_size);
+        (*data)[s->sh_size] = 0;
+        *len = s->sh_size;
+        rc = 0;
+    }
+    free(f.data);
+    return rc;
+}
+
+/* Loads the DT_NEEDED libraries so that their symbols can be checked; they would be
+ * loaded by the version anyway. */
+static int load_needed(const struct elf_file *f, const Elf64_Shdr *dyn,
+                       const Elf64_Shdr *dynstr, char *err, size_t errlen)
+{
+    if (!in_bounds(f, dyn->sh_offset, dyn->sh_size))
+        return snprintf(err, errlen, "corrupt .dynamic section"), -1;
+    const Elf64_Dyn *d = (const Elf64_Dyn *)(f->data + dyn->sh_offset);
+    size_t n = dyn->sh_size / sizeof *d;
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+        if (d[i].d_tag != DT_NEEDED)
+            continue;
+        const char *lib = str_at(f, dynstr, d[i].d_un.d_val);
+        if (!lib)
+            return snprintf(err, errlen, "corrupt DT_NEEDED entry"), -1;
+        if (!dlopen(lib, RTLD_NOW | RTLD_LOCAL)) {
+            snprintf(err, errlen, "needed library %s cannot be loaded: %s", lib, dlerror());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int symbol_resolves(const struct elf_file *f, const Elf64_Shdr *dyn,
+                           const Elf64_Shdr *dynstr, const char *name)
+{
+    if (dlsym(RTLD_DEFAULT, name))
+        return 1;
+    const Elf64_Dyn *d = (const Elf64_Dyn *)(f->data + dyn->sh_offset);
+    size_t n = dyn->sh_size / sizeof *d;
+    for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
+        if (d[i].d_tag != DT_NEEDED)
+            continue;
+        void *h = dlopen(str_at(f, dynstr, d[i].d_un.d_val), RTLD_NOW | RTLD_NOLOAD);
+        if (h && dlsym(h, name))
+            return 1;
+    }
+    return 0;
+}
+
+int kt_elf_check_symbols(int fd, char *err, size_t errlen)
+{
+    struct elf_file f;
+    if (open_elf(fd, &f, err, errlen))
+        return -1;
+    const Elf64_Shdr *dynsym = find_section(&f, ".dynsym");
+    const Elf64_Shdr *dyn = find_section(&f, ".dynamic");
+    int rc = -1;
+    if (!dynsym || !dyn || dynsym->sh_link >= f.eh->e_shnum ||
+        !in_bounds(&f, dynsym->sh_offset, dynsym->sh_size)) {
+        snprintf(err, errlen, "no dynamic symbol table");
+        goto out;
+    }
+    const Elf64_Shdr *dynstr = &f.sh[dynsym->sh_link];
+    if (!in_bounds(&f, dynstr->sh_offset, dynstr->sh_size)) {
+        snprintf(err, errlen, "corrupt dynamic string table");
+        goto out;
+    }
+    if (load_needed(&f, dyn, dynstr, err, errlen))
+        goto out;
+    const Elf64_Sym *sym = (const Elf64_Sym *)(f.data + dynsym->sh_offset);
+    size_t n = dynsym->sh_size / sizeof *sym;
+    for (size_t i = 1; i < n; i++) {
+        if (sym[i].st_shndx != SHN_UNDEF || ELF64_ST_BIND(sym[i].st_info) == STB_WEAK)
+            continue;
+        const char *name = str_at(&f, dynstr, sym[i].st_name);
+        if (!name) {
+            snprintf(err, errlen, "corrupt dynamic symbol name");
+            goto out;
+        }
+        if (*name && !symbol_resolves(&f, dyn, dynstr, name)) {
+            snprintf(err, errlen, "undefined symbol %s", name);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(f.data);
+    return rc;
+}

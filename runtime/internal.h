@@ -1,0 +1,132 @@
+/* internal.h - declarations shared by the files of libkitsune (never installed). */
+#ifndef KITSUNE_INTERNAL_H
+#define KITSUNE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <ucontext.h>
+
+#include "kitsune.h"
+#include "ktt.h"
+
+#define KT_ERRLEN 512
+
+/* ---- log.c ---- */
+void kt_log_open(void);
+void kt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *kt_private_dir(void); /* private per-user directory, created on demand */
+
+/* ---- monotonic time ---- */
+double kt_now_ms(void);
+
+/* ---- elf.c: reading a version's file before it is loaded ---- */
+/* Copies section `name` of the ELF file open at fd; *data is malloc'd. */
+int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err,
+                   size_t errlen);
+/* Checks that every undefined, non-weak dynamic symbol resolves in the process once
+ * the file's DT_NEEDED libraries are loaded. */
+int kt_elf_check_symbols(int fd, char *err, size_t errlen);
+
+/* ---- version.c: one loaded program version ---- */
+struct kt_segment {
+    uintptr_t lo, hi;
+    int prot; /* PROT_* of the segment */
+};
+
+struct kt_addr_entry {
+    uintptr_t lo, hi;     /* absolute address range [lo, hi) */
+    const char *key;
+    int var;              /* index into ktt.vars, or -1 for a function */
+    int func;             /* index into ktt.funcs, or -1 */
+};
+
+struct kt_version {
+    unsigned number;
+    char *path;           /* absolute path it was loaded from */
+    int memfd;            /* private copy the object is loaded from */
+    void *handle;
+    uintptr_t base;       /* load bias (l_addr) */
+    struct ktt ktt;
+    int (*main)(int, char **);
+    struct kt_segment seg[8];
+    int nseg;
+    struct kt_addr_entry *by_addr; /* vars and funcs sorted by address */
+    int nby_addr;
+    uintptr_t lo, hi;     /* span of all segments */
+};
+
+int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
+int kt_version_load(struct kt_version *v, char *err, size_t errlen);
+void kt_version_discard(struct kt_version *v);  /* unload a version never committed */
+void kt_version_retire(struct kt_version *v);   /* release an old version after commit */
+void *kt_version_var_addr(const struct kt_version *v, const char *key);
+void *kt_version_func_addr(const struct kt_version *v, const char *key);
+const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v,
+                                                   uintptr_t addr);
+int kt_version_is_text(const struct kt_version *v, uintptr_t addr);
+
+/* ---- update.c: the update lifecycle ---- */
+enum kt_outcome { KT_COMMITTED, KT_REFUSED, KT_ROLLED_BACK };
+
+struct kt_report {
+    enum kt_outcome outcome;
+    char reason[KT_ERRLEN];
+    unsigned from_version, to_version;
+    double t_request, t_quiesce, t_load, t_migrate, t_resume, t_retire; /* ms */
+    double pause_ms;
+    long vars_migrated, objects_transformed, pointers_fixed;
+};
+
+struct kt_runtime {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct kt_version *cur;     /* running version */
+    struct kt_version *next;    /* prepared or being loaded */
+    struct kt_version *old;     /* while updating: the version being replaced */
+    int argc;
+    char **argv;
+    pthread_t main_thread;
+    int has_updated;
+    char old_point[128];        /* update point the old main left from */
+};
+extern struct kt_runtime kt_rt;
+
+/* Asks for an update to `path` (NULL: reload the running file) and waits for the
+ * outcome; called by the control thread.  Fills *report. */
+void kt_update_request(const char *path, int check, struct kt_report *report);
+int kt_updating(void);
+/* Aborts the update in progress (before commit) with a reason. */
+void kt_update_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- control.c ---- */
+int kt_control_start(void);
+void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) */
+
+/* ---- threads.c ---- */
+int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen);
+void kt_threads_release(void);                      /* after a refusal or rollback */
+void kt_threads_kick(void);                         /* wake blocked threads */
+int kt_thread_is_main(void);
+const char *kt_thread_old_point(void);              /* for kitsune_is_updating_from */
+void kt_threads_signal_setup(void);
+void kt_wakeup_set(int on);
+
+/* ---- migrate.c ---- */
+int kt_migrate_begin(struct kt_version *old, struct kt_version *new_, char *err,
+                     size_t errlen);
+int kt_migrate_all(struct kt_report *report);
+void kt_migrate_end(int committed);
+void kt_stackvars_save_thread(void);
+
+/* ---- heap tracking for noted locals of the main thread ---- */
+struct kt_frame;
+void kt_locals_flip(void);       /* new update: current noted locals become "old" */
+void kt_locals_drop_old(void);
+void kt_locals_unflip(void);
+void kt_threads_register_main(void);
+void kt_migrate_counts(long *vars, long *objects, long *fixed);
+int kt_request_check_flag(void);
+void *kt_locals_find_old(const char *func, const char *name, size_t *size);
+
+#endif

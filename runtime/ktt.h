@@ -1,0 +1,109 @@
+/* ktt.h - in-memory form of a .ktt type summary (docs/ktt-format.md).
+ *
+ * Shared by the runtime (which reads the summary embedded in each loaded version) and
+ * xfgen (which compares two summaries).  Types refer to each other by index into
+ * `types`, never by the ids written in the file. */
+#ifndef KITSUNE_KTT_H
+#define KITSUNE_KTT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ktt_kind {
+    KTT_VOID, KTT_BASE, KTT_PTR, KTT_ARRAY, KTT_STRUCT, KTT_UNION, KTT_ENUM,
+    KTT_TYPEDEF, KTT_FUNC
+};
+
+enum ktt_enc { KTT_SIGNED, KTT_UNSIGNED, KTT_FLOAT, KTT_BOOL };
+
+/* Annotation flags of a type entry. */
+#define KTT_OPAQUE 0x1u
+#define KTT_SZ 0x2u
+
+/* Flags of a variable. */
+#define KTT_VAR_CONST 0x1u
+#define KTT_VAR_MANUAL 0x2u
+#define KTT_VAR_AUTO 0x4u
+#define KTT_VAR_TLS 0x8u
+
+struct ktt_field {
+    char *name;          /* NULL for an anonymous member */
+    size_t offset;       /* bytes */
+    int type;            /* index into ktt.types */
+    int bit_offset;      /* from the start of the struct; meaningful when bit_size > 0 */
+    int bit_size;        /* 0 unless a bitfield */
+    char *decl;          /* "file:line" or NULL */
+};
+
+struct ktt_enumerator {
+    char *name;
+    long long value;
+};
+
+struct ktt_type {
+    enum ktt_kind kind;
+    size_t size;
+    char *name;          /* tag, typedef name or base spelling; NULL when anonymous */
+    enum ktt_enc enc;    /* KTT_BASE */
+    int target;          /* PTR, ARRAY (element), TYPEDEF, FUNC (return type) */
+    long count;          /* ARRAY: element count, -1 when unknown */
+    struct ktt_field *fields;
+    int nfields;
+    struct ktt_enumerator *enums;
+    int nenums;
+    int *params;         /* FUNC */
+    int nparams;
+    int varargs;
+    unsigned flags;      /* KTT_OPAQUE, KTT_SZ */
+    char *ptrarray;      /* "N" or "self.F" */
+    char *len;           /* ARRAY length annotation */
+    char *generic;       /* "@a,@b" */
+    char *tparam;        /* "@a" */
+    char *gargs;
+    char *decl;
+};
+
+struct ktt_var {
+    char *key;
+    int type;
+    uint64_t addr;       /* relative to the object's load base */
+    size_t size;
+    unsigned flags;
+    char *decl;
+};
+
+struct ktt_func {
+    char *key;
+    uint64_t addr;
+    size_t size;
+};
+
+struct ktt {
+    char *object;
+    char *root;
+    struct ktt_type *types;
+    int ntypes;
+    struct ktt_var *vars;    /* sorted by key */
+    int nvars;
+    struct ktt_func *funcs;  /* sorted by key */
+    int nfuncs;
+};
+
+/* Parses `len` bytes of summary text.  On error returns -1 and writes
+ * "NAME:LINE: expected ..." into err. */
+int ktt_parse(const char *name, const char *text, size_t len, struct ktt *out, char *err,
+              size_t errlen);
+int ktt_load_file(const char *path, struct ktt *out, char *err, size_t errlen);
+void ktt_free(struct ktt *k);
+
+/* Lookups by key (binary search); NULL when absent. */
+const struct ktt_var *ktt_find_var(const struct ktt *k, const char *key);
+const struct ktt_func *ktt_find_func(const struct ktt *k, const char *key);
+
+/* Strips typedefs: the index of the first non-typedef type. */
+int ktt_resolve(const struct ktt *k, int type);
+
+/* Writes a C-like spelling of a type ("struct node *", "int[4]") into buf. */
+const char *ktt_type_name(const struct ktt *k, int type, char *buf, size_t len);
+
+#endif

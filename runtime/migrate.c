@@ -1,0 +1,576 @@
+/* migrate.c - carrying program state into the new version: kitsune_do_automigrate,
+ * MIGRATE_*, noted locals, the key and address lookups, and the glue between the
+ * planner (plan.c), the engine (xform.c) and the versions.
+ *
+ * The plan is computed when the request is checked, before the program pauses, so an
+ * update that cannot be planned is refused without harm.  Variables are found by key
+ * (DESIGN §4) in the summaries embedded in both versions; nothing in the program's
+ * source is rewritten. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "plan.h"
+#include "xform.h"
+
+static struct plan_ctx ctx;
+static int ctx_ready;
+static const struct kt_version *m_old, *m_new;
+static uint8_t *var_done;          /* per plan var: migrated already */
+static int *by_old_key;            /* plan var indices sorted by old key */
+static int n_by_old_key;
+static void **allocs;              /* new objects, freed on rollback */
+static size_t nallocs, cap_allocs;
+static long vars_migrated;
+
+/* ---- planning (before the pause) ---- */
+
+static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
+{
+    size_t used = (size_t)snprintf(err, errlen, "the new version needs rules for %d item(s) "
+                                   "(run xfgen): ", c->ndiags);
+    for (int i = 0; i < c->ndiags && used < errlen; i++)
+        used += (size_t)snprintf(err + used, errlen - used, "%s%s: %s", i ? "; " : "",
+                                 c->diags[i].path, c->diags[i].what);
+}
+
+int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
+                     size_t errlen)
+{
+    if (ctx_ready) {
+        plan_free(&ctx);
+        ctx_ready = 0;
+    }
+    if (plan_build(&ctx, &old->ktt, &nv->ktt, NULL, 0)) {
+        format_diags(&ctx, err, errlen);
+        plan_free(&ctx);
+        return -1;
+    }
+    ctx_ready = 1;
+    return 0;
+}
+
+static int cmp_old_key(const void *a, const void *b)
+{
+    const struct plan_var *x = &ctx.vars[*(const int *)a], *y = &ctx.vars[*(const int *)b];
+    return strcmp(m_old->ktt.vars[x->old_var].key, m_old->ktt.vars[y->old_var].key);
+}
+
+int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, size_t errlen)
+{
+    if (!ctx_ready && kt_migrate_check(old, nv, err, errlen))
+        return -1;
+    m_old = old;
+    m_new = nv;
+    var_done = calloc((size_t)ctx.nvars + 1, 1);
+    by_old_key = calloc((size_t)ctx.nvars + 1, sizeof *by_old_key);
+    n_by_old_key = 0;
+    for (int i = 0; i < ctx.nvars; i++)
+        if (ctx.vars[i].old_var >= 0)
+            by_old_key[n_by_old_key++] = i;
+    qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
+    vars_migrated = 0;
+    struct kt_xf_env env = {old, nv};
+    kt_xf_engine_begin(&env);
+    return 0;
+}
+
+/* ---- hooks for the engine ---- */
+
+void kt_xf_track_alloc(void *p)
+{
+    if (nallocs == cap_allocs) {
+        cap_allocs = cap_allocs ? cap_allocs * 2 : 1024;
+        void **n = realloc(allocs, cap_allocs * sizeof *n);
+        if (!n)
+            abort();
+        allocs = n;
+    }
+    allocs[nallocs++] = p;
+}
+
+void *kt_xf_new_func(const char *old_key)
+{
+    return kt_version_func_addr(m_new, old_key);
+}
+
+static const struct plan_var *var_by_old_key(const char *key)
+{
+    int lo = 0, hi = n_by_old_key - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        const struct plan_var *pv = &ctx.vars[by_old_key[mid]];
+        int c = strcmp(m_old->ktt.vars[pv->old_var].key, key);
+        if (c == 0)
+            return pv;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+char *kt_xf_new_var(const char *old_key, struct plan **plan)
+{
+    const struct plan_var *pv = var_by_old_key(old_key);
+    if (!pv)
+        return NULL;
+    *plan = pv->plan;
+    return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
+}
+
+void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, void *new_base)
+{
+    (void)in;
+    (void)out;
+    (void)old_base;
+    (void)new_base;
+    kt_update_fail("rule %d has no generated code in the new version", rule);
+}
+
+/* ---- migrating variables ---- */
+
+static char *old_addr(const struct plan_var *pv)
+{
+    return (char *)(m_old->base + m_old->ktt.vars[pv->old_var].addr);
+}
+
+static char *new_addr(const struct plan_var *pv)
+{
+    return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
+}
+
+/* Migrates the plan variables in `idx` as one batch. */
+static int migrate_batch(const int *idx, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct plan_var *pv = &ctx.vars[idx[i]];
+        if (pv->old_var >= 0 && pv->rule < 0)
+            kt_xf_root(pv->plan, old_addr(pv));
+    }
+    if (kt_xf_settle())
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const struct plan_var *pv = &ctx.vars[idx[i]];
+        if (pv->rule >= 0)
+            kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
+                           NULL, NULL);
+        else
+            kt_xf_apply_root(pv->plan, old_addr(pv), new_addr(pv),
+                             m_new->ktt.vars[pv->new_var].size);
+        var_done[idx[i]] = 1;
+        vars_migrated++;
+    }
+    return kt_xf_finish_batch();
+}
+
+int kitsune_do_automigrate(void)
+{
+    if (!kt_updating())
+        return 0;
+    int *idx = malloc(((size_t)ctx.nvars + 1) * sizeof *idx);
+    int n = 0;
+    for (int i = 0; i < ctx.nvars; i++)
+        if (!var_done[i] && (ctx.vars[i].old_var >= 0 || ctx.vars[i].rule >= 0))
+            idx[n++] = i;
+    int rc = migrate_batch(idx, n);
+    free(idx);
+    if (rc)
+        kt_update_fail("%s", kt_xf_error());
+    kt_log("migrated %d variable(s)", n);
+    return n;
+}
+
+/* Does `file` (as __FILE__ or as written in GET_OLD_STATIC) name the key's file part? */
+static int file_matches(const char *key_file, size_t klen, const char *file)
+{
+    size_t flen = strlen(file);
+    if (flen == klen)
+        return strncmp(file, key_file, klen) == 0;
+    if (flen > klen)
+        return file[flen - klen - 1] == '/' && strncmp(file + flen - klen, key_file, klen) == 0;
+    return key_file[klen - flen - 1] == '/' && strncmp(key_file + klen - flen, file, flen) == 0;
+}
+
+/* Finds a variable of summary k by its parts; returns its index or -1. */
+static int find_var(const struct ktt *k, const char *name, const char *func, const char *file)
+{
+    if (!file && !func) {
+        const struct ktt_var *v = ktt_find_var(k, name);
+        return v ? (int)(v - k->vars) : -1;
+    }
+    for (int i = 0; i < k->nvars; i++) {
+        const char *key = k->vars[i].key;
+        const char *slash = strrchr(key, '/');
+        if (!slash)
+            continue;
+        const char *hash = strchr(slash, '#');
+        const char *vname = hash ? hash + 1 : slash + 1;
+        if (strcmp(vname, name) != 0)
+            continue;
+        if (func && (!hash || strncmp(slash + 1, func, (size_t)(hash - slash - 1)) != 0 ||
+                     strlen(func) != (size_t)(hash - slash - 1)))
+            continue;
+        if (!func && hash)
+            continue;
+        if (file && !file_matches(key, (size_t)(slash - key), file))
+            continue;
+        return i;
+    }
+    return -1;
+}
+
+static void *find_func(const struct kt_version *v, const char *name, const char *file)
+{
+    if (!file)
+        return kt_version_func_addr(v, name);
+    for (int i = 0; i < v->ktt.nfuncs; i++) {
+        const char *key = v->ktt.funcs[i].key, *slash = strrchr(key, '/');
+        if (slash && strcmp(slash + 1, name) == 0 &&
+            file_matches(key, (size_t)(slash - key), file))
+            return (void *)(v->base + v->ktt.funcs[i].addr);
+    }
+    return NULL;
+}
+
+int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
+                        size_t size)
+{
+    if (!kt_updating())
+        return 0;
+    if (func && !file) {
+        size_t old_size;
+        void *old = kt_locals_find_old(func, name, &old_size);
+        if (!old)
+            return 0;
+        if (old_size != size)
+            kt_update_fail("local %s#%s changed size from %zu to %zu; migrate it by hand",
+                           func, name, old_size, size);
+        memcpy(addr, old, size);
+        return 1;
+    }
+    int nv = find_var(&m_new->ktt, name, func, file);
+    if (nv < 0)
+        return 0;
+    for (int i = 0; i < ctx.nvars; i++) {
+        if (ctx.vars[i].new_var != nv)
+            continue;
+        if (ctx.vars[i].old_var < 0 && ctx.vars[i].rule < 0)
+            return 0;
+        if (!var_done[i] && migrate_batch(&i, 1))
+            kt_update_fail("%s", kt_xf_error());
+        return 1;
+    }
+    /* Not an automigrated variable (E_MANUAL_MIGRATE): copy it when the type allows. */
+    int ov = find_var(&m_old->ktt, name, func, file);
+    if (ov < 0)
+        return 0;
+    struct plan_ctx one;
+    memset(&one, 0, sizeof one);
+    one.old = &m_old->ktt;
+    one.new_ = &m_new->ktt;
+    const struct ktt_var *o = &m_old->ktt.vars[ov];
+    if (o->size != size)
+        kt_update_fail("variable %s changed size; give it a rule", o->key);
+    memcpy(addr, (void *)(m_old->base + o->addr), size);
+    return 1;
+}
+
+/* ---- after the update ---- */
+
+struct free_list {
+    void **ptrs;
+    size_t n;
+};
+
+static struct free_list pending_free;
+static uintptr_t heap_lo, heap_hi;
+
+static void find_heap(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    heap_lo = heap_hi = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strstr(line, "[heap]")) {
+            unsigned long lo, hi;
+            if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+                heap_lo = lo;
+                heap_hi = hi;
+            }
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Only blocks of the main malloc heap are freed; an object elsewhere (a custom
+ * allocator's arena, another thread's stack) is left alone rather than risk it. */
+static void queue_free(void *p)
+{
+    if ((uintptr_t)p < heap_lo || (uintptr_t)p >= heap_hi)
+        return;
+    if (pending_free.n % 4096 == 0) {
+        void **n = realloc(pending_free.ptrs, (pending_free.n + 4096) * sizeof *n);
+        if (!n)
+            return;
+        pending_free.ptrs = n;
+    }
+    pending_free.ptrs[pending_free.n++] = p;
+}
+
+static void *free_in_background(void *arg)
+{
+    struct free_list *l = arg;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->ptrs[i]);
+    free(l->ptrs);
+    free(l);
+    return NULL;
+}
+
+void kt_migrate_counts(long *vars, long *objects, long *fixed)
+{
+    *vars = vars_migrated;
+    kt_xf_counts(objects, fixed);
+}
+
+void kt_migrate_end(int committed)
+{
+    if (committed) {
+        find_heap();
+        kt_xf_engine_end(1, queue_free);
+        /* Freeing old objects need not block the program: a thread does it. */
+        if (pending_free.n) {
+            struct free_list *l = malloc(sizeof *l);
+            pthread_t t;
+            pthread_attr_t a;
+            pthread_attr_init(&a);
+            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+            if (l) {
+                *l = pending_free;
+                if (pthread_create(&t, &a, free_in_background, l) != 0)
+                    free_in_background(l);
+            }
+            pthread_attr_destroy(&a);
+        }
+        memset(&pending_free, 0, sizeof pending_free);
+    } else {
+        kt_xf_engine_end(0, NULL);
+        for (size_t i = 0; i < nallocs; i++)
+            free(allocs[i]);
+    }
+    free(allocs);
+    allocs = NULL;
+    nallocs = cap_allocs = 0;
+    free(var_done);
+    var_done = NULL;
+    free(by_old_key);
+    by_old_key = NULL;
+    if (ctx_ready)
+        plan_free(&ctx);
+    ctx_ready = 0;
+}
+
+/* ---- noted locals ---- */
+
+struct note {
+    const char *func, *name; /* NULL name: a frame marker from ENTER_FUNC */
+    void *addr;
+    size_t size;
+    void *copy;              /* saved bytes once the frame is gone */
+};
+
+struct notes {
+    struct note *v;
+    int n, cap;
+};
+
+static __thread struct notes cur_notes, old_notes;
+
+static void notes_free(struct notes *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i].copy);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static void notes_push(struct notes *l, struct note n)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        struct note *v = realloc(l->v, (size_t)l->cap * sizeof *v);
+        if (!v)
+            abort();
+        l->v = v;
+    }
+    l->v[l->n++] = n;
+}
+
+void kitsune_enter_func(const char *func)
+{
+    notes_push(&cur_notes, (struct note){func, NULL, NULL, 0, NULL});
+}
+
+void kitsune_exit_func(const char *func)
+{
+    while (cur_notes.n > 0) {
+        struct note *n = &cur_notes.v[--cur_notes.n];
+        free(n->copy);
+        if (!n->name && strcmp(n->func, func) == 0)
+            break;
+    }
+}
+
+void kitsune_note_local(const char *func, const char *name, void *addr, size_t size)
+{
+    for (int i = cur_notes.n - 1; i >= 0 && cur_notes.v[i].name; i--)
+        if (strcmp(cur_notes.v[i].func, func) == 0 && strcmp(cur_notes.v[i].name, name) == 0) {
+            cur_notes.v[i].addr = addr;
+            cur_notes.v[i].size = size;
+            return;
+        }
+    notes_push(&cur_notes, (struct note){func, name, addr, size, NULL});
+}
+
+void kt_locals_flip(void)
+{
+    notes_free(&old_notes);
+    old_notes = cur_notes;
+    memset(&cur_notes, 0, sizeof cur_notes);
+}
+
+void kt_locals_unflip(void)
+{
+    notes_free(&cur_notes);
+    cur_notes = old_notes;
+    memset(&old_notes, 0, sizeof old_notes);
+}
+
+void kt_locals_drop_old(void)
+{
+    notes_free(&old_notes);
+}
+
+/* A thread restarting in the new version leaves its frames: keep copies. */
+void kt_stackvars_save_thread(void)
+{
+    notes_free(&old_notes);
+    for (int i = 0; i < cur_notes.n; i++) {
+        struct note *n = &cur_notes.v[i];
+        if (n->name && n->addr && !n->copy) {
+            n->copy = malloc(n->size ? n->size : 1);
+            if (n->copy)
+                memcpy(n->copy, n->addr, n->size);
+            n->addr = n->copy;
+        }
+    }
+    old_notes = cur_notes;
+    memset(&cur_notes, 0, sizeof cur_notes);
+}
+
+void *kt_locals_find_old(const char *func, const char *name, size_t *size)
+{
+    for (int i = old_notes.n - 1; i >= 0; i--) {
+        const struct note *n = &old_notes.v[i];
+        if (n->name && strcmp(n->func, func) == 0 && strcmp(n->name, name) == 0) {
+            *size = n->size;
+            return n->addr;
+        }
+    }
+    return NULL;
+}
+
+static void *find_local_new(const char *func, const char *name)
+{
+    for (int i = cur_notes.n - 1; i >= 0; i--) {
+        const struct note *n = &cur_notes.v[i];
+        if (n->name && strcmp(n->func, func) == 0 && strcmp(n->name, name) == 0)
+            return n->addr;
+    }
+    return NULL;
+}
+
+/* Statics registered by hand (no debug info for them). */
+void kitsune_note_var(const char *name, const char *func, const char *file, void *addr,
+                      size_t size)
+{
+    (void)size;
+    /* Debug info is the primary source; a noted variable that kitc also saw needs no
+     * registration.  One that it did not see cannot be typed, so it is copied by
+     * MIGRATE_STATIC through its address in the old version's notes. */
+    kitsune_note_local(func ? func : "", name, addr, size);
+    (void)file;
+}
+
+/* ---- lookups ---- */
+
+static void *symbol_addr(const struct kt_version *v, const char *name, const char *func,
+                         const char *file, int old)
+{
+    if (!v)
+        return NULL;
+    if (func && !file) {
+        size_t sz;
+        return old ? kt_locals_find_old(func, name, &sz) : find_local_new(func, name);
+    }
+    int i = find_var(&v->ktt, name, func, file);
+    if (i >= 0)
+        return (void *)(v->base + v->ktt.vars[i].addr);
+    return func ? NULL : find_func(v, name, file);
+}
+
+void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file)
+{
+    return kt_updating() ? symbol_addr(m_old, name, func, file, 1) : NULL;
+}
+
+void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file)
+{
+    return symbol_addr(kt_rt.cur, name, func, file, 0);
+}
+
+static void *lookup_key(const struct kt_version *v, const char *key)
+{
+    if (!v)
+        return NULL;
+    void *p = kt_version_var_addr(v, key);
+    return p ? p : kt_version_func_addr(v, key);
+}
+
+void *kitsune_lookup_key_old(const char *key)
+{
+    return kt_updating() ? lookup_key(m_old, key) : NULL;
+}
+
+void *kitsune_lookup_key_new(const char *key)
+{
+    return lookup_key(kt_rt.cur, key);
+}
+
+static const char *lookup_addr(const struct kt_version *v, const void *addr)
+{
+    if (!v)
+        return NULL;
+    const struct kt_addr_entry *e = kt_version_lookup_addr(v, (uintptr_t)addr);
+    return e && e->lo == (uintptr_t)addr ? e->key : NULL;
+}
+
+const char *kitsune_lookup_addr_old(const void *addr)
+{
+    return kt_updating() ? lookup_addr(m_old, addr) : NULL;
+}
+
+const char *kitsune_lookup_addr_new(const void *addr)
+{
+    return lookup_addr(kt_rt.cur, addr);
+}
+
+void *kt_migrate_translate(void *old)
+{
+    return kt_xf_lookup_new(old);
+}

@@ -1,0 +1,131 @@
+/* plan.h - how to turn an object of an old type into an object of its new type.
+ *
+ * The planner compares two type summaries and produces, for each pair of types met
+ * from the migrated variables, a plan: a list of operations over the bytes of one
+ * object.  The same planner runs in xfgen (to report what it cannot decide, before
+ * anything is built) and in the runtime (to transform state), so both always agree.
+ *
+ * A plan has a mode:
+ *   CLEAN    same layout and nothing inside can need fixing: copy bytes, or nothing
+ *            at all for an object that stays where it is;
+ *   FIX      same layout, but some pointer inside may need remapping (a function
+ *            pointer, a pointer into static data, a pointer to a changed object);
+ *   REBUILD  the layout changed: the object is rebuilt in a new allocation. */
+#ifndef KITSUNE_PLAN_H
+#define KITSUNE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ktt.h"
+
+enum plan_mode { PLAN_CLEAN, PLAN_FIX, PLAN_REBUILD };
+
+enum op_kind {
+    OP_COPY,     /* copy len bytes */
+    OP_ZERO,     /* zero len bytes of the new object */
+    OP_INT,      /* integer conversion (widen/narrow/sign) */
+    OP_BITS,     /* bitfield moved or resized */
+    OP_ENUM,     /* enum value mapped by enumerator name */
+    OP_SUB,      /* inline struct/union member with its own plan */
+    OP_ARRAY,    /* inline array whose elements need a plan */
+    OP_PTR,      /* data pointer */
+    OP_PTRARRAY, /* pointer to an array of `count` elements */
+    OP_FPTR,     /* function pointer */
+    OP_RULE,     /* programmer-supplied code (field rule or INIT) */
+};
+
+/* What a data pointer slot must be checked for. */
+#define PTR_MAY_STATIC 0x1u   /* may point into the old version's static data */
+#define PTR_MAY_INTERIOR 0x2u /* may point into a rebuilt object */
+
+struct plan;
+
+struct plan_op {
+    enum op_kind kind;
+    uint32_t old_off, new_off;
+    uint32_t len;            /* COPY/ZERO bytes; INT: old size */
+    uint32_t new_len;        /* INT: new size */
+    uint8_t old_signed, new_signed;
+    uint16_t old_bit, old_bits, new_bit, new_bits; /* BITS (bit offsets within a byte span) */
+    unsigned ptr_flags;      /* PTR, PTRARRAY */
+    struct plan *sub;        /* SUB, ARRAY (element), PTR/PTRARRAY (target; NULL: void) */
+    long count;              /* ARRAY elements; PTRARRAY literal count (-1: from field) */
+    uint32_t count_off;      /* PTRARRAY: offset of the count field in the old object */
+    uint8_t count_size, count_signed;
+    uint32_t old_stride, new_stride; /* ARRAY, PTRARRAY element sizes */
+    long long *enum_map;     /* ENUM: pairs old value, new value; n_enum pairs */
+    int n_enum;
+    int nul_terminated;      /* PTR with sz: an array ended by an all-zero element */
+    int rule;                /* RULE: index into the rule table */
+};
+
+struct plan {
+    int old_type, new_type;  /* indices into the old and new summaries */
+    size_t old_size, new_size;
+    enum plan_mode mode;
+    int same_layout;         /* layout identical: the object may stay where it is */
+    int visiting;            /* construction guard for recursive types */
+    struct plan_op *ops;
+    int nops;
+    int type_rule;           /* >= 0: a rule replaces the generated transformer */
+    struct plan *next;       /* all plans of a context */
+};
+
+/* Something the planner cannot decide alone: printed by xfgen, refused by the runtime. */
+struct plan_diag {
+    char *path;     /* "struct conn.buf", "counter" */
+    char *decl;     /* "file:line" or NULL */
+    char *what;     /* what changed */
+    char *stub;     /* ready-to-paste rule or annotation */
+};
+
+/* Rules from an .xf file, as the planner needs them.  Keys are DESIGN §4 keys; type
+ * names are spelled "struct T", "union T", "enum T" or a typedef name. */
+enum rule_kind { RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD };
+
+struct plan_rule {
+    enum rule_kind kind;
+    const char *from;        /* old variable key or type name (NULL for INIT) */
+    const char *to;          /* new variable key or type name */
+    const char *from_field;  /* field path "a.b" (FIELD) */
+    const char *to_field;    /* field path (FIELD, INIT_FIELD) */
+    int has_code;
+    int used;                /* set by the planner: a rule that matched something */
+};
+
+struct plan_var {
+    int old_var, new_var;    /* indices into the summaries; old_var -1 for a new one */
+    struct plan *plan;       /* NULL when the variable keeps its initialiser */
+    int rule;                /* >= 0: a variable rule with code */
+};
+
+struct plan_ctx {
+    const struct ktt *old, *new_;
+    const struct plan_rule *rules;
+    int nrules;
+    struct plan *plans;
+    struct plan_diag *diags;
+    int ndiags, cap_diags;
+    struct plan_var *vars;
+    int nvars;
+    uint8_t *may_static;     /* per old type: contained inline in some old variable */
+    uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
+    char path[512];          /* current path, for diagnostics */
+};
+
+/* Plans every migrated variable of `nv` from `old`.  Returns the number of
+ * diagnostics (0: everything decided). */
+int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
+               const struct plan_rule *rules, int nrules);
+/* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform. */
+struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
+void plan_free(struct plan_ctx *ctx);
+
+/* Offset within the new object of the byte at `off` in the old one; -1 if dropped. */
+long plan_translate_offset(const struct plan *p, size_t off);
+
+/* Whether a variable is carried over by kitsune_do_automigrate(). */
+int plan_var_migrates(const struct ktt_var *v);
+
+#endif

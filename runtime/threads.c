@@ -1,0 +1,455 @@
+/* threads.c - the threads that take part in updates.
+ *
+ * Every thread made with kitsune_pthread_create (and the main thread) has a record.
+ * When an update is requested the control thread kicks the records that are not yet
+ * parked: an interrupting signal (installed without SA_RESTART, so blocking system
+ * calls return EINTR), the thread's registered callback, and a broadcast on the
+ * condition it waits on in a wakeable wait.  A non-main thread that reaches an update
+ * point parks there.  After a refused or rolled-back update it simply returns from the
+ * update point; after a commit it jumps back to its start wrapper and runs the new
+ * version's start function (same key) with its argument carried over. */
+#include "internal.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum park_state { RUNNING, PARKED, RESTART, RELEASED };
+
+struct kt_thread {
+    struct kt_thread *next;
+    pthread_t tid;
+    int is_main;
+    kt_pthread_fn *start;
+    void *arg;
+    pthread_attr_t attr;
+    int has_attr;
+    enum park_state state;
+    char point[128];          /* update point it parked at (or last passed) */
+    pthread_cond_t *wait_cond; /* set while in a wakeable wait */
+    void (*kick_cb)(void *);
+    void *kick_arg;
+    jmp_buf restart_env;
+    int removed;              /* kitsune_thread_remove() */
+    int added;                /* kitsune_thread_add(): not started yet */
+    int start_updating;       /* added thread: starts as if restarted at `point` */
+};
+
+static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tcond = PTHREAD_COND_INITIALIZER;
+static struct kt_thread *threads;
+static struct kt_thread *iter;
+static __thread struct kt_thread *self;
+static __thread char updating_from[128]; /* restarted thread: point it left from */
+static __thread int thread_updating;
+static int wake_signal;
+
+static void wake_handler(int sig)
+{
+    (void)sig;
+}
+
+void kt_threads_signal_setup(void)
+{
+    const char *env = getenv("KITSUNE_SIGNAL");
+    wake_signal = env ? atoi(env) : SIGRTMIN + 3;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wake_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    sigaction(wake_signal, &sa, NULL);
+}
+
+static struct kt_thread *new_record(void)
+{
+    struct kt_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    pthread_mutex_lock(&tlock);
+    t->next = threads;
+    threads = t;
+    pthread_mutex_unlock(&tlock);
+    return t;
+}
+
+static void remove_record(struct kt_thread *t)
+{
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread **p = &threads; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    pthread_cond_broadcast(&tcond);
+    pthread_mutex_unlock(&tlock);
+    free(t);
+}
+
+void kt_threads_register_main(void)
+{
+    struct kt_thread *t = new_record();
+    t->tid = pthread_self();
+    t->is_main = 1;
+    self = t;
+}
+
+int kt_thread_is_main(void)
+{
+    return self && self->is_main;
+}
+
+/* ---- the start wrapper ---- */
+
+static void *thread_main(void *p)
+{
+    struct kt_thread *t = p;
+    self = t;
+    t->tid = pthread_self();
+    if (t->start_updating) {
+        t->start_updating = 0;
+        thread_updating = 1;
+        snprintf(updating_from, sizeof updating_from, "%s", t->point);
+    }
+    /* A restart after a commit comes back here with the new start function. */
+    if (setjmp(t->restart_env)) {
+        thread_updating = 1;
+        snprintf(updating_from, sizeof updating_from, "%s", t->point);
+        if (!t->start) { /* kitsune_thread_remove()d during the update */
+            remove_record(t);
+            return NULL;
+        }
+    }
+    void *ret = t->start(t->arg);
+    remove_record(t);
+    return ret;
+}
+
+int kitsune_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                           kt_pthread_fn *start, void *arg)
+{
+    struct kt_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return ENOMEM;
+    t->start = start;
+    t->arg = arg;
+    pthread_t tid;
+    pthread_mutex_lock(&tlock);
+    int rc = pthread_create(&tid, attr, thread_main, t);
+    if (rc == 0) {
+        t->tid = tid;
+        t->next = threads;
+        threads = t;
+        if (attr) {
+            /* Kept for restarts and kitsune_threads_next(). */
+            t->attr = *attr;
+            t->has_attr = 1;
+        }
+    }
+    pthread_mutex_unlock(&tlock);
+    if (rc) {
+        free(t);
+        return rc;
+    }
+    if (thread)
+        *thread = tid;
+    return 0;
+}
+
+/* ---- parking ---- */
+
+static int all_parked(void)
+{
+    for (struct kt_thread *t = threads; t; t = t->next)
+        if (!t->is_main && !t->added && t->state != PARKED)
+            return 0;
+    return 1;
+}
+
+int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen)
+{
+    double deadline = kt_now_ms() + timeout_ms;
+    pthread_mutex_lock(&tlock);
+    while (!all_parked()) {
+        if (kt_now_ms() >= deadline) {
+            int n = 0;
+            for (struct kt_thread *t = threads; t; t = t->next)
+                if (!t->is_main && t->state != PARKED)
+                    n++;
+            pthread_mutex_unlock(&tlock);
+            snprintf(err, errlen, "%d thread(s) did not reach an update point within %.0f ms",
+                     n, timeout_ms);
+            return -1;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 5 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&tcond, &tlock, &ts);
+    }
+    pthread_mutex_unlock(&tlock);
+    return 0;
+}
+
+void kt_threads_kick(void)
+{
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t; t = t->next) {
+        if (t->state == PARKED || t->added)
+            continue;
+        if (t->kick_cb)
+            t->kick_cb(t->kick_arg);
+        if (t->wait_cond)
+            pthread_cond_broadcast(t->wait_cond);
+        pthread_kill(t->tid, wake_signal);
+    }
+    pthread_mutex_unlock(&tlock);
+}
+
+/* Called by a non-main thread at an update point with an update pending. */
+void kt_thread_park(const char *point)
+{
+    struct kt_thread *t = self;
+    pthread_mutex_lock(&tlock);
+    snprintf(t->point, sizeof t->point, "%s", point);
+    t->state = PARKED;
+    pthread_cond_broadcast(&tcond);
+    while (t->state == PARKED)
+        pthread_cond_wait(&tcond, &tlock);
+    enum park_state s = t->state;
+    t->state = RUNNING;
+    pthread_cond_broadcast(&tcond);
+    pthread_mutex_unlock(&tlock);
+    if (s == RESTART) {
+        kt_stackvars_save_thread();
+        longjmp(t->restart_env, 1);
+    }
+}
+
+void kt_threads_release(void)
+{
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t; t = t->next)
+        if (t->state == PARKED)
+            t->state = RELEASED;
+    pthread_cond_broadcast(&tcond);
+    pthread_mutex_unlock(&tlock);
+}
+
+/* Before commit: every parked thread's start function must exist in the new version. */
+int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
+                             char *err, size_t errlen)
+{
+    int rc = 0;
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t && rc == 0; t = t->next) {
+        if (t->is_main || t->removed || t->added)
+            continue;
+        const struct kt_addr_entry *e = kt_version_lookup_addr(old, (uintptr_t)t->start);
+        if (!e || e->func < 0 || e->lo != (uintptr_t)t->start) {
+            snprintf(err, errlen, "thread start function %p is not a function of the old "
+                     "version", (void *)t->start);
+            rc = -1;
+        } else if (!kt_version_func_addr(nv, e->key)) {
+            snprintf(err, errlen, "thread start function %s has no counterpart in the new "
+                     "version", e->key);
+            rc = -1;
+        }
+    }
+    pthread_mutex_unlock(&tlock);
+    return rc;
+}
+
+void *kt_migrate_translate(void *old);
+
+void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv)
+{
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread **p = &threads; *p;) {
+        struct kt_thread *t = *p;
+        if (t->is_main) {
+            p = &t->next;
+            continue;
+        }
+        if (t->removed) {
+            /* Parked forever would leak the thread: let it run to completion in a
+             * retired version?  No: it is told to exit at its update point. */
+            t->start = NULL;
+        } else if (!t->added) {
+            const struct kt_addr_entry *e = kt_version_lookup_addr(old, (uintptr_t)t->start);
+            t->start = (kt_pthread_fn *)kt_version_func_addr(nv, e->key);
+            t->arg = kt_migrate_translate(t->arg);
+        }
+        p = &t->next;
+    }
+    for (struct kt_thread *t = threads; t; t = t->next)
+        if (!t->is_main && !t->added && t->state == PARKED)
+            t->state = RESTART;
+    pthread_cond_broadcast(&tcond);
+    /* Wait until every restarted thread has left the old version's frames. */
+    for (;;) {
+        int waiting = 0;
+        for (struct kt_thread *t = threads; t; t = t->next)
+            if (t->state == RESTART)
+                waiting = 1;
+        if (!waiting)
+            break;
+        pthread_cond_wait(&tcond, &tlock);
+    }
+    /* Threads added during the update start now, in the new version. */
+    for (struct kt_thread *t = threads; t; t = t->next) {
+        if (!t->added)
+            continue;
+        t->added = 0;
+        t->start_updating = t->point[0] != 0;
+        pthread_create(&t->tid, t->has_attr ? &t->attr : NULL, thread_main, t);
+    }
+    pthread_mutex_unlock(&tlock);
+}
+
+/* ---- per-thread update state ---- */
+
+int kt_thread_updating(void)
+{
+    return thread_updating;
+}
+
+const char *kt_thread_updating_from(void)
+{
+    return updating_from;
+}
+
+/* A restarted thread reached the point it left from: its update is finished. */
+void kt_thread_finish_update(const char *point)
+{
+    if (thread_updating && strcmp(point, updating_from) == 0)
+        thread_updating = 0;
+}
+
+const char *kt_thread_last_point(void)
+{
+    return self ? self->point : NULL;
+}
+
+void kt_thread_note_point(const char *point)
+{
+    if (self && strcmp(self->point, point) != 0)
+        snprintf(self->point, sizeof self->point, "%s", point);
+}
+
+int kt_thread_registered(void)
+{
+    return self != NULL;
+}
+
+/* ---- wakeable waits ---- */
+
+int ktthreads_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
+{
+    return ktthreads_pthread_cond_timedwait(cond, mutex, NULL);
+}
+
+void kt_wait_point(pthread_mutex_t *mutex);
+
+int ktthreads_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                                     const struct timespec *abstime)
+{
+    if (self)
+        self->wait_cond = cond;
+    int rc = abstime ? pthread_cond_timedwait(cond, mutex, abstime)
+                     : pthread_cond_wait(cond, mutex);
+    if (self)
+        self->wait_cond = NULL;
+    if (__atomic_load_n(&kitsune_attention, __ATOMIC_ACQUIRE) && self && self->point[0])
+        kt_wait_point(mutex);
+    return rc;
+}
+
+void ktthreads_ms_sleep(int ms)
+{
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = (long long)ts.tv_nsec + (long long)(ms % 1000) * 1000000;
+    ts.tv_sec += ms / 1000 + (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&m);
+    ktthreads_pthread_cond_timedwait(&c, &m, &ts);
+    pthread_mutex_unlock(&m);
+}
+
+void ktthreads_update_callback(void (*cb)(void *), void *arg)
+{
+    if (!self)
+        return;
+    pthread_mutex_lock(&tlock);
+    self->kick_cb = cb;
+    self->kick_arg = arg;
+    pthread_mutex_unlock(&tlock);
+}
+
+/* ---- iteration (for _kitsune_mainupdate_xform) ---- */
+
+static ktthread_info info;
+
+void kitsune_threads_reset(void)
+{
+    iter = threads;
+}
+
+ktthread_info *kitsune_threads_next(void)
+{
+    while (iter && iter->is_main)
+        iter = iter->next;
+    if (!iter)
+        return NULL;
+    info.arg = iter->arg;
+    info.start_fun = iter->start;
+    info.update_pt = iter->point;
+    info.attr = iter->attr;
+    iter = iter->next;
+    return &info;
+}
+
+void kitsune_thread_remove(void)
+{
+    /* Marks the thread last returned by kitsune_threads_next(). */
+    for (struct kt_thread *t = threads; t; t = t->next)
+        if (t->start == info.start_fun && t->arg == info.arg && !t->is_main)
+            t->removed = 1;
+}
+
+void kitsune_thread_add(void *arg, kt_pthread_fn *fn, const char *update_pt,
+                        pthread_attr_t *attr)
+{
+    struct kt_thread *t = new_record();
+    if (!t)
+        return;
+    t->start = fn;
+    t->arg = arg;
+    t->added = 1;
+    if (update_pt)
+        snprintf(t->point, sizeof t->point, "%s", update_pt);
+    if (attr) {
+        t->attr = *attr;
+        t->has_attr = 1;
+    }
+}
+
+/* Threads that will restart in the new version at commit. */
+int kt_threads_count_restarted(void)
+{
+    int n = 0;
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t; t = t->next)
+        if (!t->is_main && !t->removed && (t->state == PARKED || (t->added && t->point[0])))
+            n++;
+    pthread_mutex_unlock(&tlock);
+    return n;
+}

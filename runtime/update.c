@@ -1,0 +1,467 @@
+/* update.c - the update lifecycle: request, quiesce, switch, migrate, commit or roll
+ * back (DESIGN §3).
+ *
+ * The old main thread is never unwound.  When it reaches an update point with a request
+ * pending, it parks its context there and the new version's main runs on a fresh stack
+ * of the same thread.  Until the new main reaches the same-named update point nothing
+ * is final: a failure discards the new version, undoes every change made to old state
+ * and resumes the parked context, so the old update point simply returns.  At the
+ * matching point the update commits: other threads restart in the new code, the old
+ * version is retired and the old stack released. */
+#include "internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+enum req_state { REQ_NONE, REQ_PREPARING, REQ_PENDING, REQ_ACTIVE, REQ_DONE };
+
+int kitsune_attention;
+struct kt_runtime kt_rt = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                           .cond = PTHREAD_COND_INITIALIZER};
+
+static enum req_state req_state;
+static struct kt_report *req_report;
+static int req_check;
+static int quiescing;
+static int updating;             /* main thread: new version running, not committed */
+static int threads_updating;     /* restarted threads not yet at their point */
+static double t_switch, t_main;  /* phase start times */
+
+static ucontext_t old_ctx, new_ctx;
+static void *cur_stack, *new_stack, *stack_to_free; /* mmap'd main-thread stacks */
+static size_t stack_size;
+static struct sigaction saved_signals[NSIG];
+
+/* Defined in threads.c. */
+void kt_thread_park(const char *point);
+int kt_thread_updating(void);
+const char *kt_thread_updating_from(void);
+void kt_thread_finish_update(const char *point);
+void kt_thread_note_point(const char *point);
+int kt_thread_registered(void);
+const char *kt_thread_last_point(void);
+int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
+                             char *err, size_t errlen);
+void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv);
+int kt_threads_count_restarted(void);
+int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
+                     size_t errlen);
+
+static double quiesce_timeout_ms(void)
+{
+    const char *env = getenv("KITSUNE_QUIESCE_TIMEOUT_MS");
+    double v = env ? atof(env) : 0;
+    return v > 0 ? v : 5000;
+}
+
+static void set_attention(void)
+{
+    int on = req_state == REQ_PENDING || req_state == REQ_ACTIVE ||
+             __atomic_load_n(&threads_updating, __ATOMIC_RELAXED) > 0;
+    __atomic_store_n(&kitsune_attention, on, __ATOMIC_RELEASE);
+}
+
+static void finish_request(enum kt_outcome outcome, const char *reason)
+{
+    pthread_mutex_lock(&kt_rt.lock);
+    if (req_report) {
+        req_report->outcome = outcome;
+        if (reason)
+            snprintf(req_report->reason, sizeof req_report->reason, "%s", reason);
+    }
+    req_state = REQ_DONE;
+    quiescing = 0;
+    set_attention();
+    pthread_cond_broadcast(&kt_rt.cond);
+    pthread_mutex_unlock(&kt_rt.lock);
+}
+
+/* ---- main-thread stacks ---- */
+
+static size_t main_stack_size(void)
+{
+    struct rlimit rl;
+    size_t size = 8u << 20;
+    if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur > size)
+        size = rl.rlim_cur;
+    return size > (256u << 20) ? (256u << 20) : size;
+}
+
+static void *stack_alloc(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    mprotect(p, 4096, PROT_NONE); /* guard page */
+    return p;
+}
+
+static void free_pending_stack(void)
+{
+    if (stack_to_free) {
+        munmap(stack_to_free, stack_size);
+        stack_to_free = NULL;
+    }
+}
+
+/* ---- signals: a failed attempt must not leave handlers pointing into unloaded code */
+
+static void save_signals(void)
+{
+    for (int s = 1; s < NSIG; s++)
+        sigaction(s, NULL, &saved_signals[s]);
+}
+
+static void restore_signals(void)
+{
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &saved_signals[s], NULL);
+}
+
+/* ---- rollback and commit ---- */
+
+static __attribute__((noreturn)) void rollback(const char *reason)
+{
+    kt_log("update to %s failed: %s; rolling back", kt_rt.next ? kt_rt.next->path : "?",
+           reason);
+    kt_migrate_end(0);
+    if (kt_rt.old) {
+        kt_rt.cur = kt_rt.old;
+        kt_rt.old = NULL;
+    }
+    struct kt_version *failed = kt_rt.next;
+    kt_rt.next = NULL;
+    updating = 0;
+    kt_locals_unflip(); /* the new version's notes go; the old ones come back */
+    restore_signals();
+    kt_version_discard(failed);
+    kt_threads_release();
+    stack_to_free = new_stack;
+    new_stack = NULL;
+    char msg[KT_ERRLEN];
+    snprintf(msg, sizeof msg, "%s", reason);
+    finish_request(KT_ROLLED_BACK, msg);
+    kt_log("rolled back; version %u continues", kt_rt.cur->number);
+    setcontext(&old_ctx);
+    abort(); /* setcontext does not return */
+}
+
+void kt_update_fail(const char *fmt, ...)
+{
+    char msg[KT_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (updating && kt_thread_is_main())
+        rollback(msg);
+    kt_log("error outside an update: %s", msg);
+}
+
+int kt_updating(void)
+{
+    return updating;
+}
+
+static void commit(void)
+{
+    struct kt_report *r = req_report;
+    struct kt_version *old = kt_rt.old, *nv = kt_rt.cur;
+    char err[KT_ERRLEN];
+    double t = kt_now_ms();
+    if (r)
+        r->t_migrate = t - t_main;
+    if (kt_threads_check_restart(old, nv, err, sizeof err))
+        rollback(err);
+    void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
+    if (hook)
+        hook();
+    /* Point of no return. */
+    updating = 0;
+    kt_rt.has_updated = 1;
+    kt_rt.next = NULL;
+    int restarted = kt_threads_count_restarted();
+    __atomic_store_n(&threads_updating, restarted, __ATOMIC_RELAXED);
+    kt_threads_restart(old, nv);
+    if (r)
+        kt_migrate_counts(&r->vars_migrated, &r->objects_transformed, &r->pointers_fixed);
+    kt_migrate_end(1);
+    double t2 = kt_now_ms();
+    if (r) {
+        r->t_resume = t2 - t;
+        r->pause_ms = t2 - t_switch + r->t_quiesce;
+    }
+    kt_version_retire(old);
+    kt_rt.old = NULL;
+    kt_locals_drop_old();
+    /* The parked old context is abandoned; release its stack (not the process's
+     * original stack, which also holds argv and the environment). */
+    if (cur_stack)
+        munmap(cur_stack, stack_size);
+    cur_stack = new_stack;
+    new_stack = NULL;
+    if (r) {
+        r->t_retire = kt_now_ms() - t2;
+        r->to_version = nv->number;
+    }
+    kt_log("committed: version %u is running (pause %.2f ms)", nv->number,
+           r ? r->pause_ms : 0.0);
+    finish_request(KT_COMMITTED, NULL);
+}
+
+/* Entry of the fresh context: load the new version and run its main. */
+static void run_new_version(void)
+{
+    struct kt_report *r = req_report;
+    struct kt_version *nv = kt_rt.next;
+    char err[KT_ERRLEN];
+    double t = kt_now_ms();
+    save_signals();
+    if (kt_version_load(nv, err, sizeof err))
+        rollback(err);
+    if (r) {
+        r->t_load = kt_now_ms() - t;
+        r->to_version = nv->number;
+    }
+    if (kt_migrate_begin(kt_rt.cur, nv, err, sizeof err))
+        rollback(err);
+    kt_rt.old = kt_rt.cur;
+    kt_rt.cur = nv;
+    kt_locals_flip();
+    updating = 1;
+    t_main = kt_now_ms();
+    void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_prestart_xform");
+    if (hook)
+        hook();
+    int rc = nv->main(kt_rt.argc, kt_rt.argv);
+    if (updating) {
+        snprintf(err, sizeof err, "the new main returned %d before reaching update point '%s'",
+                 rc, kt_rt.old_point);
+        rollback(err);
+    }
+    exit(rc);
+}
+
+static void start_update(const char *point)
+{
+    pthread_mutex_lock(&kt_rt.lock);
+    if (req_state != REQ_PENDING) {
+        pthread_mutex_unlock(&kt_rt.lock);
+        return;
+    }
+    req_state = REQ_ACTIVE;
+    quiescing = 1;
+    pthread_mutex_unlock(&kt_rt.lock);
+    struct kt_report *r = req_report;
+    char err[KT_ERRLEN];
+    double t = kt_now_ms();
+    kt_log("update requested: leaving version %u at update point '%s'", kt_rt.cur->number,
+           point);
+    if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err)) {
+        kt_threads_release();
+        struct kt_version *v = kt_rt.next;
+        kt_rt.next = NULL;
+        kt_version_discard(v);
+        kt_log("update refused: %s", err);
+        finish_request(KT_REFUSED, err);
+        return;
+    }
+    quiescing = 0;
+    t_switch = kt_now_ms();
+    if (r)
+        r->t_quiesce = t_switch - t;
+    snprintf(kt_rt.old_point, sizeof kt_rt.old_point, "%s", point);
+    if (!stack_size)
+        stack_size = main_stack_size();
+    new_stack = stack_alloc(stack_size);
+    if (!new_stack) {
+        kt_threads_release();
+        struct kt_version *v = kt_rt.next;
+        kt_rt.next = NULL;
+        kt_version_discard(v);
+        finish_request(KT_REFUSED, "cannot allocate a stack for the new version");
+        return;
+    }
+    getcontext(&new_ctx);
+    new_ctx.uc_stack.ss_sp = new_stack;
+    new_ctx.uc_stack.ss_size = stack_size;
+    new_ctx.uc_link = NULL;
+    makecontext(&new_ctx, run_new_version, 0);
+    swapcontext(&old_ctx, &new_ctx);
+    /* Only a rollback comes back here: the old version goes on. */
+    free_pending_stack();
+}
+
+void kitsune_update_point(const char *point)
+{
+    if (!kt_thread_registered())
+        return;
+    if (!kt_thread_is_main()) {
+        if (kt_thread_updating()) {
+            kt_thread_finish_update(point);
+            if (!kt_thread_updating()) {
+                __atomic_sub_fetch(&threads_updating, 1, __ATOMIC_RELAXED);
+                set_attention();
+            }
+        }
+        if (req_state == REQ_ACTIVE || req_state == REQ_PENDING)
+            if (!updating)
+                kt_thread_park(point);
+        kt_thread_note_point(point);
+        return;
+    }
+    kt_thread_note_point(point);
+    if (updating) {
+        if (strcmp(point, kt_rt.old_point) == 0)
+            commit();
+        return; /* intermediate points of the new version do nothing */
+    }
+    if (req_state == REQ_PENDING)
+        start_update(point);
+}
+
+/* A wakeable wait was interrupted by an update: treat it as the thread's last point. */
+void kt_wait_point(pthread_mutex_t *mutex)
+{
+    const char *p = kt_thread_last_point();
+    if (!p || !p[0] || (kt_thread_is_main() && updating))
+        return;
+    char point[128];
+    snprintf(point, sizeof point, "%s", p);
+    pthread_mutex_unlock(mutex);
+    kitsune_update_point(point);
+    pthread_mutex_lock(mutex);
+}
+
+/* A restarted thread that exits before reaching its point no longer holds attention. */
+void kt_thread_exit_updating(void)
+{
+    __atomic_sub_fetch(&threads_updating, 1, __ATOMIC_RELAXED);
+    set_attention();
+}
+
+/* ---- requests (control thread) ---- */
+
+static void refuse(struct kt_report *r, const char *reason)
+{
+    r->outcome = KT_REFUSED;
+    snprintf(r->reason, sizeof r->reason, "%s", reason);
+    kt_log("update refused: %s", reason);
+}
+
+void kt_update_request(const char *path, int check, struct kt_report *r)
+{
+    memset(r, 0, sizeof *r);
+    double t0 = kt_now_ms();
+    pthread_mutex_lock(&kt_rt.lock);
+    if (req_state != REQ_NONE) {
+        pthread_mutex_unlock(&kt_rt.lock);
+        refuse(r, "another update is in progress");
+        return;
+    }
+    req_state = REQ_PREPARING;
+    r->from_version = kt_rt.cur->number;
+    char cur_path[4096];
+    snprintf(cur_path, sizeof cur_path, "%s", kt_rt.cur->path);
+    pthread_mutex_unlock(&kt_rt.lock);
+
+    char err[KT_ERRLEN];
+    struct kt_version *v = NULL;
+    if (kt_version_prepare(path ? path : cur_path, &v, err, sizeof err) ||
+        kt_migrate_check(kt_rt.cur, v, err, sizeof err)) {
+        kt_version_discard(v);
+        refuse(r, err);
+        pthread_mutex_lock(&kt_rt.lock);
+        req_state = REQ_NONE;
+        pthread_mutex_unlock(&kt_rt.lock);
+        return;
+    }
+    kt_log("update to %s accepted; waiting for the threads to reach update points", v->path);
+    pthread_mutex_lock(&kt_rt.lock);
+    kt_rt.next = v;
+    req_report = r;
+    req_check = check;
+    req_state = REQ_PENDING;
+    quiescing = 1;
+    r->t_request = kt_now_ms() - t0;
+    set_attention();
+    pthread_mutex_unlock(&kt_rt.lock);
+    kt_wakeup_set(1);
+
+    double deadline = kt_now_ms() + quiesce_timeout_ms();
+    pthread_mutex_lock(&kt_rt.lock);
+    while (req_state != REQ_DONE) {
+        if (quiescing) {
+            pthread_mutex_unlock(&kt_rt.lock);
+            kt_threads_kick();
+            pthread_mutex_lock(&kt_rt.lock);
+        }
+        if (req_state == REQ_PENDING && kt_now_ms() > deadline) {
+            /* The main thread never came to an update point: withdraw the request. */
+            struct kt_version *nv = kt_rt.next;
+            kt_rt.next = NULL;
+            req_state = REQ_DONE;
+            set_attention();
+            pthread_mutex_unlock(&kt_rt.lock);
+            kt_version_discard(nv);
+            snprintf(err, sizeof err, "the main thread did not reach an update point within "
+                     "%.0f ms", quiesce_timeout_ms());
+            refuse(r, err);
+            pthread_mutex_lock(&kt_rt.lock);
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+    }
+    req_state = REQ_NONE;
+    req_report = NULL;
+    set_attention();
+    pthread_mutex_unlock(&kt_rt.lock);
+    kt_wakeup_set(0);
+}
+
+int kt_request_check_flag(void)
+{
+    return req_check;
+}
+
+/* ---- public queries ---- */
+
+int kitsune_is_updating(void)
+{
+    if (kt_thread_is_main())
+        return updating;
+    return kt_thread_updating();
+}
+
+int kitsune_is_updating_from(const char *point)
+{
+    if (kt_thread_is_main())
+        return updating && strcmp(kt_rt.old_point, point) == 0;
+    return kt_thread_updating() && strcmp(kt_thread_updating_from(), point) == 0;
+}
+
+int kitsune_has_updated(void)
+{
+    return kt_rt.has_updated;
+}
+
+unsigned kitsune_version_number(void)
+{
+    return kt_rt.cur ? kt_rt.cur->number : 0;
+}

@@ -1,0 +1,328 @@
+/* version.c - one program version: checking its file, loading it privately beside the
+ * others, finding its variables and functions by key or address, and retiring it.
+ *
+ * A version is loaded from a private memfd copy of its file: the file is opened once,
+ * checked (regular, owned by us or root, not writable by group or others), copied, and
+ * only the copy is ever mapped, so the file cannot change between the checks and the
+ * load.  The copy also gives every load its own inode, so updating to the very file
+ * that is running (a v->v update) loads a second, distinct object. */
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static unsigned next_number;
+
+static int open_checked(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        goto bad;
+    }
+    if (st.st_uid != getuid() && st.st_uid != 0) {
+        snprintf(err, errlen, "%s: owned by uid %u, not by this process's user or root",
+                 path, (unsigned)st.st_uid);
+        goto bad;
+    }
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, errlen, "%s: writable by group or others (mode %03o)", path,
+                 (unsigned)(st.st_mode & 0777));
+        goto bad;
+    }
+    return fd;
+bad:
+    close(fd);
+    return -1;
+}
+
+static int copy_to_memfd(int fd, const char *path, char *err, size_t errlen)
+{
+    const char *base = strrchr(path, '/');
+    char name[128];
+    snprintf(name, sizeof name, "kitsune:%s", base ? base + 1 : path);
+    int mfd = memfd_create(name, MFD_CLOEXEC);
+    if (mfd < 0) {
+        snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    fstat(fd, &st);
+    off_t off = 0;
+    while (off < st.st_size) {
+        ssize_t n = sendfile(mfd, fd, &off, (size_t)(st.st_size - off));
+        if (n <= 0) {
+            snprintf(err, errlen, "%s: copy failed: %s", path, n < 0 ? strerror(errno) : "short");
+            close(mfd);
+            return -1;
+        }
+    }
+    return mfd;
+}
+
+int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen)
+{
+    char abs[4096];
+    if (!realpath(path, abs)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int fd = open_checked(abs, err, errlen);
+    if (fd < 0)
+        return -1;
+    int mfd = copy_to_memfd(fd, abs, err, errlen);
+    close(fd);
+    if (mfd < 0)
+        return -1;
+    char e2[KT_ERRLEN];
+    char *text = NULL;
+    size_t len = 0;
+    struct kt_version *v = calloc(1, sizeof *v);
+    if (!v) {
+        snprintf(err, errlen, "out of memory");
+        close(mfd);
+        return -1;
+    }
+    v->memfd = mfd;
+    v->path = strdup(abs);
+    if (kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", abs, e2);
+        goto bad;
+    }
+    if (ktt_parse(abs, text, len, &v->ktt, e2, sizeof e2)) {
+        snprintf(err, errlen, "embedded type summary: %s", e2);
+        goto bad;
+    }
+    free(text);
+    text = NULL;
+    if (!ktt_find_func(&v->ktt, "main")) {
+        snprintf(err, errlen, "%s: defines no main function", abs);
+        goto bad;
+    }
+    if (kt_elf_check_symbols(mfd, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", abs, e2);
+        goto bad;
+    }
+    *out = v;
+    return 0;
+bad:
+    free(text);
+    kt_version_discard(v);
+    return -1;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+    const struct kt_addr_entry *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static int build_addr_index(struct kt_version *v)
+{
+    const struct ktt *k = &v->ktt;
+    v->by_addr = calloc((size_t)(k->nvars + k->nfuncs) + 1, sizeof *v->by_addr);
+    if (!v->by_addr)
+        return -1;
+    int n = 0;
+    for (int i = 0; i < k->nvars; i++) {
+        if (k->vars[i].flags & KTT_VAR_TLS)
+            continue;
+        v->by_addr[n++] = (struct kt_addr_entry){
+            .lo = v->base + k->vars[i].addr,
+            .hi = v->base + k->vars[i].addr + (k->vars[i].size ? k->vars[i].size : 1),
+            .key = k->vars[i].key, .var = i, .func = -1};
+    }
+    for (int i = 0; i < k->nfuncs; i++)
+        v->by_addr[n++] = (struct kt_addr_entry){
+            .lo = v->base + k->funcs[i].addr,
+            .hi = v->base + k->funcs[i].addr + (k->funcs[i].size ? k->funcs[i].size : 1),
+            .key = k->funcs[i].key, .var = -1, .func = i};
+    qsort(v->by_addr, (size_t)n, sizeof *v->by_addr, cmp_addr);
+    v->nby_addr = n;
+    return 0;
+}
+
+struct phdr_search {
+    struct kt_version *v;
+    int found;
+};
+
+static int find_segments(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct phdr_search *s = data;
+    if (info->dlpi_addr != s->v->base)
+        return 0;
+    struct kt_version *v = s->v;
+    v->lo = UINTPTR_MAX;
+    v->hi = 0;
+    for (int i = 0; i < info->dlpi_phnum && v->nseg < 8; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t lo = v->base + ph->p_vaddr, hi = lo + ph->p_memsz;
+        int prot = (ph->p_flags & PF_R ? PROT_READ : 0) |
+                   (ph->p_flags & PF_W ? PROT_WRITE : 0) | (ph->p_flags & PF_X ? PROT_EXEC : 0);
+        v->seg[v->nseg++] = (struct kt_segment){lo, hi, prot};
+        if (lo < v->lo)
+            v->lo = lo;
+        if (hi > v->hi)
+            v->hi = hi;
+    }
+    s->found = 1;
+    return 1;
+}
+
+int kt_version_load(struct kt_version *v, char *err, size_t errlen)
+{
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", v->memfd);
+    v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    if (!v->handle) {
+        snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
+        return -1;
+    }
+    struct link_map *lm;
+    if (dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) < 0) {
+        snprintf(err, errlen, "dlinfo: %s", dlerror());
+        return -1;
+    }
+    v->base = lm->l_addr;
+    struct phdr_search s = {v, 0};
+    dl_iterate_phdr(find_segments, &s);
+    if (!s.found || build_addr_index(v)) {
+        snprintf(err, errlen, "cannot find the loaded segments of %s", v->path);
+        return -1;
+    }
+    v->main = (int (*)(int, char **))kt_version_func_addr(v, "main");
+    v->number = next_number++;
+    return 0;
+}
+
+void kt_version_discard(struct kt_version *v)
+{
+    if (!v)
+        return;
+    if (v->handle)
+        dlclose(v->handle);
+    if (v->memfd >= 0)
+        close(v->memfd);
+    ktt_free(&v->ktt);
+    free(v->by_addr);
+    free(v->path);
+    free(v);
+}
+
+/* Retiring unloads the old object but keeps its read-only data readable at the same
+ * addresses: string literals and constant tables of the old version may still be
+ * pointed to from the heap.  Its code and writable data are replaced by inaccessible
+ * reservations, so a stale pointer into them faults loudly (and a stale call is
+ * redirected, see stale.c) instead of silently running retired code. */
+struct saved_segment {
+    uintptr_t lo, hi;
+    int prot;
+    char *copy;
+};
+
+static uintptr_t page_down(uintptr_t a) { return a & ~(uintptr_t)4095; }
+static uintptr_t page_up(uintptr_t a) { return (a + 4095) & ~(uintptr_t)4095; }
+
+static int still_loaded(uintptr_t base)
+{
+    struct kt_version probe = {.base = base};
+    struct phdr_search s = {&probe, 0};
+    dl_iterate_phdr(find_segments, &s);
+    return s.found;
+}
+
+void kt_version_retire(struct kt_version *v)
+{
+    struct saved_segment saved[8];
+    int n = 0;
+    for (int i = 0; i < v->nseg; i++) {
+        const struct kt_segment *s = &v->seg[i];
+        saved[n] = (struct saved_segment){page_down(s->lo), page_up(s->hi), s->prot, NULL};
+        if (s->prot == PROT_READ) {
+            size_t len = saved[n].hi - saved[n].lo;
+            saved[n].copy = malloc(len);
+            if (saved[n].copy)
+                memcpy(saved[n].copy, (void *)saved[n].lo, len);
+        }
+        n++;
+    }
+    dlclose(v->handle);
+    v->handle = NULL;
+    if (still_loaded(v->base)) {
+        kt_log("version %u stays loaded (the dynamic loader keeps it)", v->number);
+    } else {
+        for (int i = 0; i < n; i++) {
+            size_t len = saved[i].hi - saved[i].lo;
+            int prot = saved[i].copy ? PROT_READ | PROT_WRITE : PROT_NONE;
+            void *p = mmap((void *)saved[i].lo, len, prot,
+                           MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                           -1, 0);
+            if (p == MAP_FAILED || p != (void *)saved[i].lo)
+                continue;
+            if (saved[i].copy) {
+                memcpy(p, saved[i].copy, len);
+                mprotect(p, len, PROT_READ);
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(saved[i].copy);
+    if (v->memfd >= 0) {
+        close(v->memfd);
+        v->memfd = -1;
+    }
+}
+
+void *kt_version_var_addr(const struct kt_version *v, const char *key)
+{
+    const struct ktt_var *var = ktt_find_var(&v->ktt, key);
+    return var ? (void *)(v->base + var->addr) : NULL;
+}
+
+void *kt_version_func_addr(const struct kt_version *v, const char *key)
+{
+    const struct ktt_func *f = ktt_find_func(&v->ktt, key);
+    return f ? (void *)(v->base + f->addr) : NULL;
+}
+
+const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v, uintptr_t addr)
+{
+    int lo = 0, hi = v->nby_addr - 1, best = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (v->by_addr[mid].lo <= addr) {
+            best = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (best >= 0 && addr < v->by_addr[best].hi)
+        return &v->by_addr[best];
+    return NULL;
+}
+
+int kt_version_is_text(const struct kt_version *v, uintptr_t addr)
+{
+    for (int i = 0; i < v->nseg; i++)
+        if ((v->seg[i].prot & PROT_EXEC) && addr >= v->seg[i].lo && addr < v->seg[i].hi)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,650 @@
+/* xform.c - the transformation engine: carries old state into the new version by
+ * following the plans of plan.c over the live heap.
+ *
+ * Work proceeds in batches (one per kitsune_do_automigrate or MIGRATE_* call), each in
+ * three iterative passes, so no recursion depth depends on the heap:
+ *   discover   from the batch's root variables, find every heap object whose plan is
+ *              not CLEAN (objects to rebuild, objects to fix in place);
+ *   allocate   give each object to rebuild its new allocation; a claim that lies inside
+ *              another (a pointer to the 5th element of an array) becomes an alias
+ *              into the containing object, so sharing and interior pointers survive;
+ *   transform  fill the new objects and variables, remapping every pointer: into
+ *              the old version's statics (by key), into rebuilt objects (by the map),
+ *              function pointers (by key).
+ * The old state is only read, except pointer slots of objects fixed in place, whose
+ * previous values go to an undo log; so a rollback frees the new allocations, replays
+ * the undo log and leaves the old state exactly as it was. */
+#include "xform.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
+
+struct obj {
+    uintptr_t old;
+    char *nw;             /* new object; == old for an object fixed in place */
+    struct plan *plan;    /* plan of one element */
+    size_t count;
+    uint32_t parent;      /* alias: index+1 of the containing object, 0 if none */
+    uint8_t state;
+    uint8_t in_place;
+};
+
+struct undo {
+    uintptr_t *slot;
+    uintptr_t value;
+};
+
+struct engine {
+    struct kt_xf_env env;
+    struct obj *objs;
+    size_t nobjs, cap_objs;
+    uint32_t *table;      /* open addressing: old address -> index+1 */
+    size_t table_mask;
+    size_t *work;         /* discovery worklist of object indices */
+    size_t nwork, cap_work;
+    size_t next_alloc, next_transform;
+    struct undo *undo;
+    size_t nundo, cap_undo;
+    uint32_t *sorted;     /* rebuilt objects by address, for interior pointers */
+    size_t nsorted;
+    int sorted_stale;
+    char err[KT_ERRLEN];
+    int failed;
+    long transformed, fixed;
+};
+
+static struct engine E;
+
+/* ---- growable arrays ---- */
+
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(arr, ncap * elem);
+    if (!n)
+        abort();
+    *cap = ncap;
+    return n;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    if (E.failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(E.err, sizeof E.err, fmt, ap);
+    va_end(ap);
+    E.failed = 1;
+}
+
+/* ---- the map: old address -> object ---- */
+
+static size_t hash_addr(uintptr_t a)
+{
+    a ^= a >> 33;
+    a *= 0xff51afd7ed558ccdULL;
+    a ^= a >> 33;
+    return (size_t)a;
+}
+
+static void table_rehash(size_t size)
+{
+    free(E.table);
+    E.table = calloc(size, sizeof *E.table);
+    if (!E.table)
+        abort();
+    E.table_mask = size - 1;
+    for (size_t i = 0; i < E.nobjs; i++) {
+        size_t h = hash_addr(E.objs[i].old) & E.table_mask;
+        while (E.table[h])
+            h = (h + 1) & E.table_mask;
+        E.table[h] = (uint32_t)(i + 1);
+    }
+}
+
+static struct obj *map_find(uintptr_t old)
+{
+    if (!E.table)
+        return NULL;
+    for (size_t h = hash_addr(old) & E.table_mask; E.table[h]; h = (h + 1) & E.table_mask)
+        if (E.objs[E.table[h] - 1].old == old)
+            return &E.objs[E.table[h] - 1];
+    return NULL;
+}
+
+static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int in_place)
+{
+    if (!E.table || (E.nobjs + 1) * 2 > E.table_mask + 1)
+        table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 16);
+    E.objs = grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
+    struct obj *o = &E.objs[E.nobjs];
+    *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
+    if (in_place)
+        o->nw = (char *)old;
+    size_t h = hash_addr(old) & E.table_mask;
+    while (E.table[h])
+        h = (h + 1) & E.table_mask;
+    E.table[h] = (uint32_t)(E.nobjs + 1);
+    E.nobjs++;
+    E.sorted_stale = 1;
+    E.work = grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work[E.nwork++] = E.nobjs - 1;
+    return o;
+}
+
+/* ---- reading and writing integers of any width ---- */
+
+static long long read_int(const void *p, unsigned size, int is_signed)
+{
+    switch (size) {
+    case 1:
+        return is_signed ? (long long)*(const int8_t *)p : (long long)*(const uint8_t *)p;
+    case 2: {
+        int16_t s;
+        uint16_t u;
+        memcpy(&s, p, 2);
+        memcpy(&u, p, 2);
+        return is_signed ? (long long)s : (long long)u;
+    }
+    case 4: {
+        int32_t s;
+        uint32_t u;
+        memcpy(&s, p, 4);
+        memcpy(&u, p, 4);
+        return is_signed ? (long long)s : (long long)u;
+    }
+    default: { long long v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static void write_int(void *p, unsigned size, long long v)
+{
+    switch (size) {
+    case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8);
+    }
+}
+
+static uintptr_t read_ptr(const char *p)
+{
+    uintptr_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* ---- discovery ---- */
+
+static int in_old_static(uintptr_t p)
+{
+    const struct kt_version *o = E.env.old;
+    return p >= o->lo && p < o->hi;
+}
+
+static void claim(uintptr_t p, struct plan *target, size_t count)
+{
+    if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
+        return;
+    struct obj *o = map_find(p);
+    if (o) {
+        if (count > o->count && !o->in_place && o->state == OBJ_FOUND)
+            o->count = count; /* the same address seen as an array: the larger wins */
+        return;
+    }
+    map_add(p, target, count, target->mode == PLAN_FIX);
+}
+
+static size_t nul_count(uintptr_t p, size_t stride)
+{
+    static const char zero[256];
+    size_t n = 0;
+    if (stride == 0 || stride > sizeof zero)
+        return 0;
+    while (memcmp((const char *)p + n * stride, zero, stride) != 0)
+        n++;
+    return n + 1;
+}
+
+static size_t ptrarray_count(const struct plan_op *op, const char *old_base)
+{
+    if (op->count >= 0)
+        return (size_t)op->count;
+    long long n = read_int(old_base + op->count_off, op->count_size, op->count_signed);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void discover_ops(const struct plan *p, const char *ob, int depth)
+{
+    if (depth > 64)
+        return;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        switch (op->kind) {
+        case OP_PTR: {
+            uintptr_t v = read_ptr(ob + op->old_off);
+            if (op->nul_terminated && v && op->sub && !in_old_static(v))
+                claim(v, op->sub, nul_count(v, op->old_stride ? op->old_stride
+                                                               : op->sub->old_size));
+            else
+                claim(v, op->sub, 1);
+            break;
+        }
+        case OP_PTRARRAY:
+            claim(read_ptr(ob + op->old_off), op->sub, ptrarray_count(op, ob));
+            break;
+        case OP_SUB:
+            if (op->sub && op->sub->mode != PLAN_CLEAN)
+                discover_ops(op->sub, ob + op->old_off, depth + 1);
+            break;
+        case OP_ARRAY:
+            if (op->sub && op->sub->mode != PLAN_CLEAN)
+                for (long j = 0; j < op->count; j++)
+                    discover_ops(op->sub, ob + op->old_off + (size_t)j * op->old_stride,
+                                 depth + 1);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void discover(void)
+{
+    while (E.nwork && !E.failed) {
+        struct obj o = E.objs[E.work[--E.nwork]];
+        for (size_t i = 0; i < o.count; i++)
+            discover_ops(o.plan, (const char *)o.old + i * o.plan->old_size, 0);
+    }
+}
+
+/* ---- allocation ---- */
+
+static int cmp_obj_addr(const void *a, const void *b)
+{
+    uintptr_t x = E.objs[*(const uint32_t *)a].old, y = E.objs[*(const uint32_t *)b].old;
+    return x < y ? -1 : x > y;
+}
+
+static void sort_rebuilt(void)
+{
+    if (!E.sorted_stale)
+        return;
+    free(E.sorted);
+    E.sorted = malloc((E.nobjs + 1) * sizeof *E.sorted);
+    if (!E.sorted)
+        abort();
+    E.nsorted = 0;
+    for (size_t i = 0; i < E.nobjs; i++)
+        if (!E.objs[i].in_place && !E.objs[i].parent)
+            E.sorted[E.nsorted++] = (uint32_t)i;
+    qsort(E.sorted, E.nsorted, sizeof *E.sorted, cmp_obj_addr);
+    E.sorted_stale = 0;
+}
+
+/* The rebuilt object whose old extent contains p, or NULL. */
+static struct obj *containing(uintptr_t p)
+{
+    sort_rebuilt();
+    size_t lo = 0, hi = E.nsorted;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (E.objs[E.sorted[mid]].old <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    struct obj *o = &E.objs[E.sorted[lo - 1]];
+    return p < o->old + o->count * o->plan->old_size ? o : NULL;
+}
+
+static int has_arrays;
+
+static void allocate(void)
+{
+    /* Claims inside an array claim become aliases of it. */
+    has_arrays = 0;
+    for (size_t i = E.next_alloc; i < E.nobjs; i++)
+        if (E.objs[i].count > 1 && !E.objs[i].in_place)
+            has_arrays = 1;
+    if (has_arrays) {
+        E.sorted_stale = 1;
+        sort_rebuilt();
+        uintptr_t end = 0;
+        size_t owner = 0;
+        for (size_t k = 0; k < E.nsorted; k++) {
+            struct obj *o = &E.objs[E.sorted[k]];
+            if (o->old < end && o->state == OBJ_FOUND) {
+                o->parent = (uint32_t)owner + 1;
+                continue;
+            }
+            uintptr_t oend = o->old + o->count * o->plan->old_size;
+            if (oend > end) {
+                end = oend;
+                owner = E.sorted[k];
+            }
+        }
+        E.sorted_stale = 1;
+    }
+    for (size_t i = E.next_alloc; i < E.nobjs; i++) {
+        struct obj *o = &E.objs[i];
+        if (o->state != OBJ_FOUND)
+            continue;
+        o->state = OBJ_READY;
+        if (o->in_place || o->parent)
+            continue;
+        o->nw = calloc(o->count, o->plan->new_size ? o->plan->new_size : 1);
+        if (!o->nw) {
+            fail("out of memory rebuilding %zu objects", o->count);
+            return;
+        }
+        kt_xf_track_alloc(o->nw);
+    }
+    E.next_alloc = E.nobjs;
+}
+
+/* ---- pointer translation ---- */
+
+static uintptr_t translate_static(uintptr_t p)
+{
+    const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
+    if (!e)
+        return p; /* literals and other read-only data stay mapped */
+    if (e->func >= 0) {
+        void *f = kt_xf_new_func(e->key);
+        if (!f)
+            fail("pointer to function %s, which the new version does not have", e->key);
+        return f ? (uintptr_t)f + (p - e->lo) : p;
+    }
+    struct plan *vp;
+    char *nv = kt_xf_new_var(e->key, &vp);
+    if (!nv) {
+        const struct ktt_var *ov = &E.env.old->ktt.vars[e->var];
+        if (ov->flags & KTT_VAR_CONST)
+            return p; /* const data of the old version stays readable */
+        fail("pointer into variable %s, which is not carried over to the new version", e->key);
+        return p;
+    }
+    long off = vp ? plan_translate_offset(vp, p - e->lo) : (long)(p - e->lo);
+    if (off < 0) {
+        fail("pointer into a dropped part of variable %s", e->key);
+        return p;
+    }
+    return (uintptr_t)nv + (uintptr_t)off;
+}
+
+static uintptr_t translate_heap(uintptr_t p, unsigned flags)
+{
+    struct obj *o = map_find(p);
+    if (o && o->parent)
+        o = NULL; /* an alias: resolve through its owner below */
+    if (o)
+        return (uintptr_t)o->nw;
+    if (!(flags & PTR_MAY_INTERIOR) || !E.nsorted)
+        return p;
+    o = containing(p);
+    if (!o)
+        return p;
+    size_t rel = p - o->old, esz = o->plan->old_size;
+    size_t idx = esz ? rel / esz : 0, inner = esz ? rel % esz : 0;
+    long off = plan_translate_offset(o->plan, inner);
+    if (off < 0) {
+        fail("pointer into a dropped field of a rebuilt object");
+        return p;
+    }
+    return (uintptr_t)o->nw + idx * o->plan->new_size + (size_t)off;
+}
+
+static uintptr_t translate(uintptr_t p, const struct plan_op *op)
+{
+    if (!p)
+        return 0;
+    if (in_old_static(p))
+        return translate_static(p);
+    if (op->sub && op->sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
+        return p;
+    return translate_heap(p, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
+                                                  ? PTR_MAY_INTERIOR : 0));
+}
+
+static uintptr_t translate_fptr(uintptr_t p)
+{
+    if (!p || !in_old_static(p))
+        return p; /* NULL, or code of another library */
+    const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
+    if (!e || e->func < 0 || e->lo != p) {
+        fail("function pointer %#lx into the old version is not the start of a function",
+             (unsigned long)p);
+        return p;
+    }
+    void *f = kt_xf_new_func(e->key);
+    if (!f)
+        fail("function pointer to %s, which the new version does not have", e->key);
+    return f ? (uintptr_t)f : p;
+}
+
+/* ---- transform ---- */
+
+static void write_slot(char *slot, uintptr_t v, int in_place)
+{
+    if (in_place) {
+        if (read_ptr(slot) == v)
+            return;
+        E.undo = grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+        E.undo[E.nundo++] = (struct undo){(uintptr_t *)slot, read_ptr(slot)};
+        E.fixed++;
+    }
+    memcpy(slot, &v, sizeof v);
+}
+
+static void move_bits(const struct plan_op *op, const char *ob, char *nb)
+{
+    unsigned long long ov = 0, nv = 0;
+    unsigned obytes = (op->old_bit + op->old_bits + 7) / 8, nbytes = (op->new_bit + op->new_bits + 7) / 8;
+    memcpy(&ov, ob + op->old_off, obytes > 8 ? 8 : obytes);
+    memcpy(&nv, nb + op->new_off, nbytes > 8 ? 8 : nbytes);
+    unsigned long long val = (ov >> op->old_bit) &
+                             (op->old_bits >= 64 ? ~0ULL : ((1ULL << op->old_bits) - 1));
+    if (op->old_signed && op->old_bits < 64 && (val >> (op->old_bits - 1)) & 1)
+        val |= ~0ULL << op->old_bits; /* sign-extend */
+    unsigned long long mask = (op->new_bits >= 64 ? ~0ULL : ((1ULL << op->new_bits) - 1))
+                              << op->new_bit;
+    nv = (nv & ~mask) | ((val << op->new_bit) & mask);
+    memcpy(nb + op->new_off, &nv, nbytes > 8 ? 8 : nbytes);
+}
+
+static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth);
+
+static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_place,
+                     int depth)
+{
+    switch (op->kind) {
+    case OP_COPY:
+        if (!in_place)
+            memcpy(nb + op->new_off, ob + op->old_off, op->len);
+        break;
+    case OP_ZERO:
+        if (!in_place)
+            memset(nb + op->new_off, 0, op->len);
+        break;
+    case OP_INT:
+        write_int(nb + op->new_off, op->new_len, read_int(ob + op->old_off, op->len, op->old_signed));
+        break;
+    case OP_BITS:
+        move_bits(op, ob, nb);
+        break;
+    case OP_ENUM: {
+        long long v = read_int(ob + op->old_off, op->len, 1);
+        for (int i = 0; i < op->n_enum; i++)
+            if (op->enum_map[2 * i] == v) {
+                v = op->enum_map[2 * i + 1];
+                break;
+            }
+        write_int(nb + op->new_off, op->new_len, v);
+        break;
+    }
+    case OP_SUB:
+        if (op->sub)
+            apply(op->sub, ob + op->old_off, nb + op->new_off, in_place, depth + 1);
+        break;
+    case OP_ARRAY:
+        for (long j = 0; j < op->count; j++)
+            apply(op->sub, ob + op->old_off + (size_t)j * op->old_stride,
+                  nb + op->new_off + (size_t)j * op->new_stride, in_place, depth + 1);
+        break;
+    case OP_PTR:
+    case OP_PTRARRAY:
+        write_slot(nb + op->new_off, translate(read_ptr(ob + op->old_off), op), in_place);
+        break;
+    case OP_FPTR:
+        write_slot(nb + op->new_off, translate_fptr(read_ptr(ob + op->old_off)), in_place);
+        break;
+    case OP_RULE:
+        kt_xf_run_rule(op->rule, ob + op->old_off, nb + op->new_off, ob, nb);
+        break;
+    }
+}
+
+static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
+{
+    if (depth > 64 || E.failed)
+        return;
+    if (p->type_rule >= 0) {
+        kt_xf_run_rule(p->type_rule, ob, nb, ob, nb);
+        return;
+    }
+    for (int i = 0; i < p->nops; i++)
+        apply_op(&p->ops[i], ob, nb, in_place, depth);
+}
+
+static void transform_objects(void)
+{
+    for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
+        struct obj *o = &E.objs[i];
+        if (o->state != OBJ_READY || o->parent)
+            continue;
+        o->state = OBJ_DONE;
+        size_t os = o->plan->old_size, ns = o->plan->new_size;
+        for (size_t k = 0; k < o->count; k++)
+            apply(o->plan, (const char *)o->old + k * os, o->nw + k * ns, o->in_place, 0);
+        if (!o->in_place)
+            E.transformed += (long)o->count;
+    }
+    E.next_transform = E.nobjs;
+}
+
+/* ---- interface ---- */
+
+void kt_xf_engine_begin(const struct kt_xf_env *env)
+{
+    memset(&E, 0, sizeof E);
+    E.env = *env;
+}
+
+void kt_xf_root(const struct plan *p, const char *old_addr)
+{
+    if (p && p->mode != PLAN_CLEAN)
+        discover_ops(p, old_addr, 0);
+    discover();
+}
+
+int kt_xf_settle(void)
+{
+    discover();
+    allocate();
+    return E.failed ? -1 : 0;
+}
+
+void kt_xf_apply_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
+{
+    if (!p) {
+        memcpy(new_addr, old_addr, size);
+        return;
+    }
+    if (p->same_layout && p->type_rule < 0)
+        memcpy(new_addr, old_addr, p->new_size < size ? p->new_size : size);
+    if (p->mode != PLAN_CLEAN || !p->same_layout)
+        apply(p, old_addr, new_addr, 0, 0);
+}
+
+int kt_xf_finish_batch(void)
+{
+    for (int round = 0; round < 1000 && !E.failed; round++) {
+        discover();
+        allocate();
+        transform_objects();
+        if (E.next_transform == E.nobjs && E.nwork == 0)
+            break;
+    }
+    return E.failed ? -1 : 0;
+}
+
+/* Claims an object on behalf of generated code ($xform closures via XF_PTR). */
+void *kt_xf_follow(const struct plan *target, const void *old, size_t count)
+{
+    if (!old)
+        return NULL;
+    if (in_old_static((uintptr_t)old))
+        return (void *)translate_static((uintptr_t)old);
+    claim((uintptr_t)old, (struct plan *)target, count);
+    kt_xf_settle();
+    return (void *)translate_heap((uintptr_t)old, PTR_MAY_INTERIOR);
+}
+
+void *kt_xf_translate_fptr(const void *old)
+{
+    return (void *)translate_fptr((uintptr_t)old);
+}
+
+void *kt_xf_lookup_new(const void *old)
+{
+    struct obj *o = old ? map_find((uintptr_t)old) : NULL;
+    if (o && !o->parent)
+        return o->nw;
+    if (old && in_old_static((uintptr_t)old))
+        return (void *)translate_static((uintptr_t)old);
+    return (void *)old;
+}
+
+const char *kt_xf_error(void)
+{
+    return E.failed ? E.err : NULL;
+}
+
+void kt_xf_counts(long *transformed, long *fixed)
+{
+    *transformed = E.transformed;
+    *fixed = E.fixed;
+}
+
+void kt_xf_engine_end(int committed, void (*free_old)(void *))
+{
+    if (!committed) {
+        for (size_t i = E.nundo; i-- > 0;)
+            *E.undo[i].slot = E.undo[i].value;
+    } else if (free_old) {
+        for (size_t i = 0; i < E.nobjs; i++)
+            if (!E.objs[i].in_place && !E.objs[i].parent && E.objs[i].state == OBJ_DONE)
+                free_old((void *)E.objs[i].old);
+    }
+    free(E.objs);
+    free(E.table);
+    free(E.work);
+    free(E.undo);
+    free(E.sorted);
+    memset(&E, 0, sizeof E);
+}
