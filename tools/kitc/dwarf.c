@@ -325,7 +325,8 @@ static void load_members(struct dctx *c, int id, Dwarf_Die *d)
         mb.name = name ? xstrdup(name) : NULL;
         mb.off = member_offset(&ch);
         member_bits(c, &mb, &ch);
-        mb.pos = die_pos(c, &ch);
+        if (mb.name) /* gcc and clang disagree on anonymous members' positions */
+            mb.pos = die_pos(c, &ch);
         mb.type = load_type_of(c, &ch);
         struct type *t = &c->m->t[id];
         t->mem = xrealloc(t->mem, (t->nmem + 1) * sizeof *t->mem);
@@ -360,7 +361,8 @@ static void load_enum(struct dctx *c, int id, Dwarf_Die *d)
     int is_unsigned = 0;
     Dwarf_Die bt;
     if (attr_die(d, DW_AT_type, &bt) == 0) {
-        while (is_qualifier(dwarf_tag(&bt)) || dwarf_tag(&bt) == DW_TAG_typedef)
+        for (int i = 0; i < 64 && (is_qualifier(dwarf_tag(&bt)) ||
+                                   dwarf_tag(&bt) == DW_TAG_typedef); i++)
             if (attr_die(&bt, DW_AT_type, &bt) != 0)
                 break;
         if (attr_udata(&bt, DW_AT_encoding, &enc) == 0)
@@ -448,8 +450,8 @@ static int load_array(struct dctx *c, Dwarf_Die *d)
 static int load_type(struct dctx *c, Dwarf_Die *die)
 {
     Dwarf_Die d = *die;
-    while (is_qualifier(dwarf_tag(&d)))
-        if (attr_die(&d, DW_AT_type, &d) != 0)
+    for (int i = 0; is_qualifier(dwarf_tag(&d)); i++) /* bounded: corrupt DWARF loops */
+        if (i > 64 || attr_die(&d, DW_AT_type, &d) != 0)
             return c->m->void_type;
     Dwarf_Die sig;
     if (attr_die(&d, DW_AT_signature, &sig) == 0)
@@ -457,7 +459,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
     long cached = pmap_get(&c->types, d.addr, -1);
     if (cached >= 0)
         return (int)cached;
-    int tag = dwarf_tag(&d), id;
+    int tag = dwarf_tag(&d), id, target;
     const char *name = die_name(&d);
     switch (tag) {
     case DW_TAG_base_type:
@@ -470,7 +472,8 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
         id = type_new(c->m, K_PTR);
         pmap_put(&c->types, d.addr, id);
         c->m->t[id].size = (uint64_t)c->ptr_size;
-        c->m->t[id].target = load_type_of(c, &d);
+        target = load_type_of(c, &d); /* may move m->t */
+        c->m->t[id].target = target;
         break;
     case DW_TAG_array_type:
         id = load_array(c, &d);
@@ -502,7 +505,8 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
         pmap_put(&c->types, d.addr, id);
         c->m->t[id].name = xstrdup(name ? name : "?");
         c->m->t[id].pos = die_pos(c, &d);
-        c->m->t[id].target = load_type_of(c, &d);
+        target = load_type_of(c, &d); /* may move m->t */
+        c->m->t[id].target = target;
         break;
     case DW_TAG_subroutine_type:
         id = type_new(c->m, K_FUNC);
@@ -782,6 +786,15 @@ static int open_elf(const char *path, int *fd, Elf **elf)
         fprintf(stderr, "kitc: %s: not an ELF file\n", path);
         if (*elf)
             elf_end(*elf);
+        close(*fd);
+        return -1;
+    }
+    size_t shstrndx;
+    GElf_Ehdr eh;
+    if (!gelf_getehdr(*elf, &eh) || elf_getshdrstrndx(*elf, &shstrndx) != 0 ||
+        (eh.e_shnum && !elf_getscn(*elf, shstrndx))) {
+        fprintf(stderr, "kitc: %s: truncated or corrupt ELF file (%s)\n", path, elf_errmsg(-1));
+        elf_end(*elf);
         close(*fd);
         return -1;
     }

@@ -1,0 +1,126 @@
+#!/bin/sh
+# run.sh - kitc's tests; CTest runs one case per call:
+#   run.sh shapes CC OPT   types, variables, functions and annotations of src/main.c +
+#                          src/other.c built with CC at -OPT; deterministic output
+#   run.sh errors CC       bad annotations, clang parse failure, no debug info, not ELF
+#   run.sh embed CC        --embed/--extract roundtrip; no segment or symbol moves
+#   run.sh compdb CC       -p with compile_commands.json, and --root
+# Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
+# expected), INC (include/), WORK (a scratch directory for this case).
+set -u
+case_name=$1
+CC=$2
+OPT=${3:-O0}
+fails=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+
+build() { # build OUT.so FLAGS... SOURCES...
+    out=$1
+    shift
+    "$CC" -fPIC -shared -I"$INC" "$@" -o "$out" || { echo "FAIL: cannot build $out" >&2; exit 1; }
+}
+
+# expect_error STATUS MESSAGE kitc-args...: exact stderr line and exit status
+expect_error() {
+    want_status=$1
+    want=$2
+    shift 2
+    "$KITC" "$@" >out.txt 2>err.txt
+    status=$?
+    [ "$status" = "$want_status" ] || fail "kitc $*: exit $status, want $want_status"
+    grep -Fxq -- "$want" err.txt || { fail "kitc $*: missing message: $want"; cat err.txt >&2; }
+}
+
+case_shapes() {
+    build prog.so -"$OPT" -g "$SRC/main.c" "$SRC/other.c"
+    "$KITC" -o prog.ktt prog.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" prog.ktt "$EXPECTED/shapes.txt" || fail "rendering differs"
+    head -3 prog.ktt >head.txt
+    printf "kitsune-ktt 1\nobject prog.so\nroot %s\n" "$SRC" >want-head.txt
+    cmp -s head.txt want-head.txt || fail "header: $(cat head.txt)"
+    [ "$(grep -c '^T [0-9]* struct 16 conn ' prog.ktt)" = 1 ] || fail "struct conn not listed once"
+    "$KITC" -o again.ktt prog.so && cmp -s prog.ktt again.ktt || fail "output not deterministic"
+    # addresses: every non-TLS variable and every function is where nm says
+    nm prog.so | awk '$2 ~ /^[BbDdRrTt]$/ { print $1, $3 }' >syms.txt
+    for v in g_int g_node other_tick counter_a; do
+        addr=$(awk -v k="$v" '($1 == "V" || $1 == "X") && $2 == k { print ($1 == "V") ? $4 : $3 }' prog.ktt)
+        want=$(awk -v n="$v" '$2 == n { print $1 }' syms.txt | sed 's/^0*//')
+        [ "$addr" = "0x$want" ] || fail "$v at $addr, nm says 0x$want"
+    done
+}
+
+case_errors() {
+    build bad1.so -g "$SRC/bad_ptrarray.c"
+    expect_error 1 "$SRC/bad_ptrarray.c:3:5: kitc: pointer annotation on a type that is not a pointer" bad1.so
+    build bad2.so -g "$SRC/bad_generic.c"
+    expect_error 1 "$SRC/bad_generic.c:3:10: kitc: expected generic variable to begin with @, got 't'" bad2.so
+    [ -s out.txt ] && fail "output written despite errors"
+    if [ "$CC" = gcc ]; then
+        build gcconly.so -g "$SRC/gcc_only.c"
+        "$KITC" -o gcconly.ktt gcconly.so 2>err.txt || fail "kitc failed on a file clang cannot parse"
+        grep -q "^kitc: warning: $SRC/gcc_only.c: clang cannot parse it" err.txt || fail "no parse warning"
+        grep -q '^V h ' gcconly.ktt || fail "DWARF variables missing after a parse failure"
+    fi
+    build nodebug.so "$SRC/nodebug.c"
+    expect_error 1 "kitc: nodebug.so: no DWARF debug info; build with -g" -o x.ktt nodebug.so
+    [ -e x.ktt ] && fail "output written without debug info"
+    echo "not an object" >notelf.so
+    expect_error 1 "kitc: notelf.so: not an ELF file" notelf.so
+    expect_error 1 "kitc: missing.so: No such file or directory" missing.so
+    build full.so -g "$SRC/nodebug.c"
+    head -c 200 full.so >truncated.so
+    "$KITC" truncated.so >/dev/null 2>err.txt
+    [ $? = 1 ] && grep -q '^kitc: truncated.so: ' err.txt || fail "truncated ELF not reported"
+    expect_error 1 "kitc: notelf.so: not an ELF file" --extract notelf.so
+    expect_error 1 "kitc: full.so: no .kitsune_ktt section (run kitc --embed)" --extract full.so
+}
+
+load_layout() { # the program headers and the symbol table of $1
+    readelf -lW "$1" | sed -n '/Program Headers/,/Section to Segment/p'
+    nm "$1"
+}
+
+case_embed() {
+    build prog.so -O2 -g "$SRC/main.c" "$SRC/other.c"
+    "$KITC" -o prog.ktt prog.so || { fail "kitc failed"; return; }
+    load_layout prog.so >before.txt
+    "$KITC" --embed prog.ktt prog.so || fail "embed failed"
+    load_layout prog.so >after.txt
+    cmp -s before.txt after.txt || { fail "embedding moved segments or symbols"; diff before.txt after.txt >&2; }
+    "$KITC" --extract prog.so >extracted.ktt && cmp -s prog.ktt extracted.ktt || fail "extract differs"
+    readelf -SW prog.so | grep -F '.kitsune_ktt' >sec.txt || fail "no section"
+    flags=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9a-f]+$/ && length($i) == 2) f = $(i + 1); print f }' sec.txt)
+    case "$flags" in *A*) fail "section is allocated: $(cat sec.txt)" ;; esac
+    "$KITC" -o again.ktt prog.so && cmp -s prog.ktt again.ktt || fail "summary changed by embedding"
+    # embedding again replaces the section
+    printf 'kitsune-ktt 1\nobject prog.so\nroot /\n' >small.ktt
+    "$KITC" --embed small.ktt prog.so || fail "second embed failed"
+    "$KITC" --extract prog.so >extracted2.ktt && cmp -s small.ktt extracted2.ktt || fail "re-embed did not replace"
+    [ "$(readelf -SW prog.so | grep -c 'kitsune_ktt')" = 1 ] || fail "two .kitsune_ktt sections"
+    load_layout prog.so >after2.txt
+    cmp -s before.txt after2.txt || fail "second embedding moved segments or symbols"
+}
+
+case_compdb() {
+    dir=$(cd "$SRC/compdb" && pwd -P)
+    mkdir -p build
+    printf '[{"directory": "%s", "arguments": ["%s", "-Iinc", "-I%s", "-c", "app.c", "-o", "%s/app.o"], "file": "app.c"}]\n' \
+        "$dir" "$CC" "$INC" "$WORK" >build/compile_commands.json
+    (cd "$dir" && "$CC" -fPIC -shared -g -"$OPT" -Iinc -I"$INC" app.c -o "$WORK/app.so") || { fail "build"; return; }
+    "$KITC" -p build -o app.ktt app.so 2>err.txt || { fail "kitc -p failed"; cat err.txt >&2; return; }
+    "$KTTCHECK" app.ktt "$SRC/compdb/expected.txt" || fail "rendering differs"
+    grep -Fxq "root $dir" app.ktt || fail "root is not the sources' directory: $(grep ^root app.ktt)"
+    "$KITC" -p build --root "$SRC" -o app2.ktt app.so || fail "kitc --root failed"
+    grep -q '^V compdb/app.c/hits ' app2.ktt || fail "--root not used for keys"
+}
+
+"case_$case_name"
+[ "$fails" = 0 ] && echo "PASS: $case_name $CC $OPT"
+[ "$fails" = 0 ]

@@ -1,0 +1,2 @@
+/* nodebug.c - built without -g: kitc must say so. */
+int x = 1;
