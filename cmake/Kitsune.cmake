@@ -1,2 +1,77 @@
-function(kitsune_placeholder)
+# Kitsune.cmake - build integration: one function turns C sources into an updatable
+# program version.
+#
+#   kitsune_add_program(TARGET
+#       SOURCES a.c b.c ...            # the version's sources
+#       [ROOT dir]                     # source root for variable keys (default: the
+#                                      # current source dir)
+#       [OUTPUT_NAME name]             # file name without .so (default: TARGET)
+#       [LIBS lib ...]                 # extra libraries to link
+#       [DEFINES NAME=VALUE ...]       # compile definitions
+#       [INCLUDES dir ...]             # include directories
+#       [FROM previous_target]         # the version this one updates from
+#       [XF rules.xf])                 # rules for xfgen (needs FROM)
+#
+# The result is TARGET's .so: built -fPIC -g, linked against libkitsune, with its type
+# summary (kitc) embedded in section .kitsune_ktt.  With FROM, xfgen compares the
+# previous version's summary with this one's (and the rules), and the transformers it
+# generates are compiled into this version; xfgen stops the build with a diagnostic
+# when it needs programmer input.
+
+function(kitsune_add_program target)
+  if(TARGET kitc)
+    set(KITSUNE_KITC $<TARGET_FILE:kitc>)
+  else()
+    find_program(KITSUNE_KITC kitc REQUIRED)
+  endif()
+  cmake_parse_arguments(KP "" "ROOT;OUTPUT_NAME;FROM;XF" "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
+  if(NOT KP_ROOT)
+    set(KP_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  if(NOT KP_OUTPUT_NAME)
+    set(KP_OUTPUT_NAME ${target})
+  endif()
+  set(objects ${target}_objects)
+  add_library(${objects} OBJECT ${KP_SOURCES})
+  set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_compile_options(${objects} PRIVATE -g)
+  if(KP_DEFINES)
+    target_compile_definitions(${objects} PRIVATE ${KP_DEFINES})
+  endif()
+  target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/include ${KP_INCLUDES})
+
+  set(sources $<TARGET_OBJECTS:${objects}>)
+  if(KP_FROM AND TARGET xfgen)
+    # Stage 1: the version without transformers, only to read its types.
+    set(stage1 ${target}_types)
+    add_library(${stage1} SHARED $<TARGET_OBJECTS:${objects}>)
+    target_link_libraries(${stage1} PRIVATE kitsune ${KP_LIBS})
+    set_target_properties(${stage1} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME}.types
+                          LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/kitsune)
+    set(xf_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.xf.c)
+    set(rules "")
+    if(KP_XF)
+      get_filename_component(rules ${KP_XF} ABSOLUTE)
+    endif()
+    add_custom_command(OUTPUT ${xf_c}
+      COMMAND ${KITSUNE_KITC} -o ${xf_c}.ktt --root ${KP_ROOT}
+              "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
+              $<TARGET_FILE:${stage1}>
+      COMMAND $<TARGET_FILE:xfgen> $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
+      DEPENDS ${stage1} ${KP_FROM} xfgen kitc ${rules}
+      COMMAND_EXPAND_LISTS VERBATIM)
+    list(APPEND sources ${xf_c})
+  endif()
+
+  add_library(${target} SHARED ${sources})
+  target_link_libraries(${target} PRIVATE kitsune ${KP_LIBS})
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
+  set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
+  add_dependencies(${target} kitc)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${KITSUNE_KITC} -o $<TARGET_FILE:${target}>.ktt --root ${KP_ROOT}
+            "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
+            $<TARGET_FILE:${target}>
+    COMMAND ${KITSUNE_KITC} --embed $<TARGET_FILE:${target}>.ktt $<TARGET_FILE:${target}>
+    COMMAND_EXPAND_LISTS VERBATIM)
 endfunction()

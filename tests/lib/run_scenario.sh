@@ -1,0 +1,61 @@
+#!/bin/bash
+# run_scenario.sh KITSUNE SOURCE.c V1.so [V2.so ...]
+#
+# Starts V1 under `kitsune run`, waits for "ready", then updates to each later version
+# in turn.  The expected outcome of each update is "committed" unless the source says
+# otherwise with a line "kitsune-test: outcomes=committed,refused,...".  After every
+# committed update the program must print one more PASS line and no FAIL line.
+set -u
+kit=$1 src=$2
+shift 2
+first=$1
+shift
+IFS=, read -r -a expected <<<"$(grep -o 'kitsune-test: outcomes=[a-z_,]*' "$src" | cut -d= -f2)"
+tmp=$(mktemp -d)
+out=$tmp/out
+export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
+mkdir -m 700 "$KITSUNE_DIR"
+"$kit" run "$first" >"$out" 2>"$tmp/err" &
+pid=$!
+cleanup() {
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+die() {
+    echo "FAILED: $*"
+    echo "--- program output"; cat "$out"
+    echo "--- program stderr"; cat "$tmp/err"
+    exit 1
+}
+
+# wait_for PATTERN COUNT: until COUNT lines match, for at most 10 s.
+wait_for() {
+    for _ in $(seq 1 1000); do
+        [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
+        kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$1'"
+        sleep 0.01
+    done
+    die "timed out waiting for '$1' (x$2)"
+}
+
+wait_for '^ready$' 1
+passes=0
+step=0
+for so in "$@"; do
+    want=${expected[$step]:-committed}
+    reply=$("$kit" update --json "$pid" "$so")
+    got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
+    [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
+    echo "update $((step + 1)) to $(basename "$so"): $got"
+    if [ "$got" = committed ]; then
+        passes=$((passes + 1))
+        wait_for '^\(PASS\|FAILED\)' "$passes"
+    fi
+    grep -q '^FAIL' "$out" && die "a check failed after update $((step + 1))"
+    kill -0 "$pid" 2>/dev/null || die "program died after update $((step + 1))"
+    step=$((step + 1))
+done
+echo "scenario passed: $((step)) update(s)"
