@@ -5,6 +5,7 @@
 #   run.sh errors CC       bad annotations, clang parse failure, no debug info, not ELF
 #   run.sh embed CC        --embed/--extract roundtrip; no segment or symbol moves
 #   run.sh compdb CC       -p with compile_commands.json, and --root
+#   run.sh defines CC      -D options reach the parser; an empty "-I" is ignored
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
 set -u
@@ -119,6 +120,14 @@ case_compdb() {
     grep -Fxq "root $dir" app.ktt || fail "root is not the sources' directory: $(grep ^root app.ktt)"
     "$KITC" -p build --root "$SRC" -o app2.ktt app.so || fail "kitc --root failed"
     grep -q '^V compdb/app.c/hits ' app2.ktt || fail "--root not used for keys"
+}
+
+case_defines() {
+    build v2.so -g -DVERSION=2 "$SRC/versioned.c"
+    "$KITC" -DVERSION=2 -I -o v2.ktt v2.so || { fail "kitc -D failed"; return; }
+    grep -q '^T [0-9]* ptr [0-9]* opaque$' v2.ktt || fail "-DVERSION=2 not used by the parser"
+    "$KITC" -D VERSION=1 -o v1.ktt v2.so || { fail "kitc -D failed"; return; }
+    grep -q 'opaque' v1.ktt && fail "annotation of an inactive #if branch attached"
 }
 
 "case_$case_name"

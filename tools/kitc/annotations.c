@@ -549,8 +549,23 @@ static void add_source(struct source **v, size_t *n, size_t *cap, struct source 
     (*v)[(*n)++] = s;
 }
 
-static int sources_from_db(const char *build_dir, struct source **v, size_t *n, size_t *cap,
-                           char **root)
+/* Whether file is the source of one of the object's compile units (always true when
+ * the DWARF names none). */
+static int is_cu_file(const struct model *m, const char *file)
+{
+    if (!m->ncu)
+        return 1;
+    const char *want = canonical(file);
+    for (size_t i = 0; i < m->ncu; i++)
+        if (canonical(m->cu_files[i]) == want)
+            return 1;
+    return 0;
+}
+
+/* Every entry of the database counts for the root; only the object's own sources are
+ * parsed (the first entry of a file wins). */
+static int sources_from_db(const char *build_dir, const struct model *m, struct source **v,
+                           size_t *n, size_t *cap, char **root)
 {
     CXCompilationDatabase_Error err;
     CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(build_dir, &err);
@@ -572,7 +587,8 @@ static int sources_from_db(const char *build_dir, struct source **v, size_t *n, 
         free(*root);
         free(dir);
         *root = common;
-        add_source(v, n, cap, s);
+        if (is_cu_file(m, s.file))
+            add_source(v, n, cap, s);
         clang_disposeString(d);
         clang_disposeString(f);
     }
@@ -644,7 +660,7 @@ int annotations_collect(const struct source_opts *o, struct model *m,
     size_t n = 0, cap = 0;
     *root_out = NULL;
     if (o->build_dir) {
-        if (sources_from_db(o->build_dir, &srcs, &n, &cap, root_out) != 0)
+        if (sources_from_db(o->build_dir, m, &srcs, &n, &cap, root_out) != 0)
             return -1;
     } else {
         for (size_t i = 0; i < m->ncu; i++)
@@ -653,6 +669,8 @@ int annotations_collect(const struct source_opts *o, struct model *m,
     }
     CXIndex idx = clang_createIndex(0, 0);
     for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < o->ndefines; k++)
+            add_arg(&srcs[i], o->defines[k]);
         for (size_t k = 0; k < o->nincdirs; k++) {
             add_arg(&srcs[i], "-I");
             add_arg(&srcs[i], o->incdirs[k]);

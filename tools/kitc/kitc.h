@@ -144,6 +144,8 @@ struct source_opts {
     const char *build_dir;      /* -p, or NULL */
     const char **incdirs;       /* -I directories */
     size_t nincdirs;
+    const char **defines;       /* -D and -U options, as written */
+    size_t ndefines;
 };
 
 /* Parses the sources and appends their annotations.  Returns 0, or -1 after

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef KITC_INCLUDE_DIR
@@ -14,7 +15,8 @@
 #endif
 
 static const char usage[] =
-    "usage: kitc [-o OUT.ktt] [-p BUILD_DIR] [--root DIR] [-I DIR]... [--no-source] APP.so\n"
+    "usage: kitc [-o OUT.ktt] [-p BUILD_DIR] [--root DIR] [-I DIR]... [-D NAME[=VALUE]]...\n"
+    "            [-U NAME]... [--no-source] APP.so\n"
     "       kitc --embed APP.ktt APP.so\n"
     "       kitc --extract APP.so\n";
 
@@ -51,12 +53,28 @@ static void add_default_includes(struct options *o)
         o->src.incdirs[o->src.nincdirs++] = KITC_INCLUDE_DIR;
 }
 
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void add_define(struct options *o, const char *flag, const char *value)
+{
+    o->src.defines[o->src.ndefines++] = xasprintf("%s%s", flag, value);
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     o->src.incdirs = xcalloc((size_t)argc + 2, sizeof *o->src.incdirs);
+    o->src.defines = xcalloc((size_t)argc + 1, sizeof *o->src.defines);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
+        /* a bare "-I" (an empty include list expanded by a build system) is skipped
+         * unless a directory follows */
+        if (strcmp(a, "-I") == 0 && !(more && is_dir(argv[i + 1])))
+            continue;
         if (strcmp(a, "-o") == 0 && more)
             o->out = argv[++i];
         else if (strcmp(a, "-p") == 0 && more)
@@ -67,6 +85,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->src.incdirs[o->src.nincdirs++] = argv[++i];
         else if (strncmp(a, "-I", 2) == 0 && a[2])
             o->src.incdirs[o->src.nincdirs++] = a + 2;
+        else if ((strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0) && more)
+            add_define(o, a, argv[++i]);
+        else if ((strncmp(a, "-D", 2) == 0 || strncmp(a, "-U", 2) == 0) && a[2])
+            add_define(o, "", a);
         else if (strcmp(a, "--no-source") == 0)
             o->no_source = 1;
         else if (a[0] == '-' || o->object)
