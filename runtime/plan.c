@@ -48,6 +48,12 @@ static void type_label(const struct ktt *k, int t, char *buf, size_t len)
     ktt_type_name(k, t, buf, len);
 }
 
+/* Declared outside the program's source root (the summary gives an absolute path). */
+static int is_foreign(const struct ktt_type *t)
+{
+    return (t->kind == KTT_STRUCT || t->kind == KTT_UNION) && t->decl && t->decl[0] == '/';
+}
+
 static int is_int(const struct ktt_type *t)
 {
     return t->kind == KTT_BASE && t->enc != KTT_FLOAT;
@@ -510,7 +516,15 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
              nname);
     }
     p->visiting = 1;
-    if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
+    if (is_foreign(o) || is_foreign(n)) {
+        /* A library's type (declared outside the source root, e.g. pthread_mutex_t or
+         * FILE): the library owns what it points to, so it is copied, never followed. */
+        p->same_layout = o->size == n->size;
+        if (!p->same_layout)
+            diag(c, path, n->decl, NULL, "library type %s changed size from %zu to %zu",
+                 nname, o->size, n->size);
+        add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
+    } else if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
         plan_struct_fields(c, p, orr, nr, n->name || !rname ? nname : rname, depth);
     } else if (o->kind == KTT_UNION && n->kind == KTT_UNION) {
         p->same_layout = same_union_layout(c, o, n);

@@ -11,11 +11,15 @@ shift 2
 first=$1
 shift
 IFS=, read -r -a expected <<<"$(grep -o 'kitsune-test: outcomes=[a-z_,]*' "$src" | cut -d= -f2)"
+IFS=, read -r -a args <<<"$(grep -o 'kitsune-test: args=[A-Za-z0-9_,]*' "$src" | cut -d= -f2)"
+max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
+self_update=$(grep -c 'kitsune-test: self' "$src")
+export KITSUNE_TEST_NEXT=${1:-}
 tmp=$(mktemp -d)
 out=$tmp/out
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 mkdir -m 700 "$KITSUNE_DIR"
-"$kit" run "$first" >"$out" 2>"$tmp/err" &
+"$kit" run "$first" "${args[@]}" >"$out" 2>"$tmp/err" &
 pid=$!
 cleanup() {
     kill -9 "$pid" 2>/dev/null
@@ -42,6 +46,15 @@ wait_for() {
 }
 
 wait_for '^ready$' 1
+if [ "$self_update" -gt 0 ]; then
+    # The program updates itself; it must report exactly like an external update.
+    wait_for '^\(PASS\|FAILED\)' 1
+    grep -q '^FAIL' "$out" && die "a check failed after the self-requested update"
+    sleep 0.2
+    kill -0 "$pid" 2>/dev/null || die "program died after its self-requested update"
+    echo "scenario passed: self-requested update"
+    exit 0
+fi
 passes=0
 step=0
 for so in "$@"; do
@@ -50,6 +63,12 @@ for so in "$@"; do
     got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
     [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
     echo "update $((step + 1)) to $(basename "$so"): $got"
+    if [ -n "$max_quiesce" ] && [ "$got" = committed ]; then
+        q=$(sed -n 's/.*"quiesce":\([0-9.]*\).*/\1/p' <<<"$reply")
+        awk -v q="$q" -v m="$max_quiesce" 'BEGIN { exit !(q <= m) }' ||
+            die "quiesce took $q ms, more than $max_quiesce ms"
+        echo "  quiesce $q ms (limit $max_quiesce ms)"
+    fi
     if [ "$got" = committed ]; then
         passes=$((passes + 1))
         wait_for '^\(PASS\|FAILED\)' "$passes"
