@@ -254,6 +254,45 @@ static char *underscored(const char *s)
     return r;
 }
 
+static int has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = strstr(s, w); p; p = strstr(p + 1, w))
+        if ((p == s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
+/* One spelling per C base type whatever the compiler wrote: gcc says "long unsigned
+ * int" and "complex double" where clang says "unsigned long" and "complex". */
+static char *base_name(const char *name, Dwarf_Word enc, Dwarf_Word size)
+{
+    if (!name)
+        return xstrdup("?");
+    if (enc == DW_ATE_complex_float)
+        return xstrdup(size <= 8 ? "complex_float" : size <= 16 ? "complex_double"
+                                                                 : "complex_long_double");
+    int is_unsigned = has_word(name, "unsigned"), longs = 0;
+    for (const char *p = strstr(name, "long"); p; p = strstr(p + 1, "long"))
+        longs++;
+    const char *u = is_unsigned ? "unsigned_" : "";
+    if (has_word(name, "char"))
+        return xasprintf("%s%s", is_unsigned ? "unsigned_" : has_word(name, "signed") ? "signed_"
+                                                                                      : "",
+                         "char");
+    if (has_word(name, "short"))
+        return xasprintf("%sshort", u);
+    if (strstr(name, "__int128"))
+        return xasprintf("%s__int128", u);
+    if (enc == DW_ATE_float || has_word(name, "double") || has_word(name, "float"))
+        return underscored(name);
+    if (longs)
+        return xasprintf("%s%s", u, longs > 1 ? "long_long" : "long");
+    if (has_word(name, "int") || has_word(name, "unsigned") || has_word(name, "signed"))
+        return xasprintf("%sint", u);
+    return underscored(name);
+}
+
 static void load_base(struct dctx *c, int id, Dwarf_Die *d)
 {
     Dwarf_Word size = 0, enc = 0;
@@ -262,7 +301,7 @@ static void load_base(struct dctx *c, int id, Dwarf_Die *d)
     struct type *t = &c->m->t[id];
     t->size = size;
     t->enc = base_enc(enc);
-    t->name = underscored(die_name(d));
+    t->name = base_name(die_name(d), enc, size);
 }
 
 static uint64_t member_offset(Dwarf_Die *d)

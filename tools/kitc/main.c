@@ -3,6 +3,7 @@
  * extracts it from the object. */
 #include "kitc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -59,6 +60,16 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* NAME or NAME=VALUE with NAME an identifier. */
+static int is_macro(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    while (isalnum((unsigned char)*s) || *s == '_')
+        s++;
+    return *s == 0 || *s == '=';
+}
+
 static void add_define(struct options *o, const char *flag, const char *value)
 {
     o->src.defines[o->src.ndefines++] = xasprintf("%s%s", flag, value);
@@ -85,8 +96,10 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->src.incdirs[o->src.nincdirs++] = argv[++i];
         else if (strncmp(a, "-I", 2) == 0 && a[2])
             o->src.incdirs[o->src.nincdirs++] = a + 2;
-        else if ((strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0) && more)
-            add_define(o, a, argv[++i]);
+        else if (strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0) {
+            if (more && is_macro(argv[i + 1])) /* else a bare -D: an empty list */
+                add_define(o, a, argv[++i]);
+        }
         else if ((strncmp(a, "-D", 2) == 0 || strncmp(a, "-U", 2) == 0) && a[2])
             add_define(o, "", a);
         else if (strcmp(a, "--no-source") == 0)
