@@ -64,3 +64,8 @@ int counter_b(void)
 {
     return f2(3) + other_tick() + g_flags.mode;
 }
+
+/* gcc and clang spell these base types differently in DWARF; kitc does not */
+unsigned long g_ulong;
+long long g_llong;
+short g_short;
