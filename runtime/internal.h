@@ -54,6 +54,8 @@ struct kt_version {
     struct kt_addr_entry *by_addr; /* vars and funcs sorted by address */
     int nby_addr;
     uintptr_t lo, hi;     /* span of all segments */
+    uint64_t fingerprint; /* of the summary text, to match generated transformers */
+    char *xf_text;        /* rule table of the embedded transformers, or NULL */
 };
 
 int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);

@@ -13,10 +13,15 @@
 
 #include "internal.h"
 #include "plan.h"
+#include "rules.h"
 #include "xform.h"
+#include "kitsune_xf.h"
+
+void kt_closures_free(void);
 
 static struct plan_ctx ctx;
 static int ctx_ready;
+static struct kt_rules rules;
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
 static int *by_old_key;            /* plan var indices sorted by old key */
@@ -41,11 +46,31 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
 {
     if (ctx_ready) {
         plan_free(&ctx);
+        kt_rules_free(&rules);
         ctx_ready = 0;
     }
-    if (plan_build(&ctx, &old->ktt, &nv->ktt, NULL, 0)) {
+    int stale = 0;
+    if (nv->xf_text) {
+        char e2[KT_ERRLEN];
+        if (kt_rules_parse(nv->xf_text, &rules, e2, sizeof e2)) {
+            snprintf(err, errlen, "%s: %s", nv->path, e2);
+            return -1;
+        }
+        if (rules.old_fingerprint != old->fingerprint) {
+            /* Generated for another old version (e.g. this is a v->v update). */
+            stale = rules.n > 0;
+            kt_rules_free(&rules);
+        }
+    }
+    if (plan_build(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n)) {
         format_diags(&ctx, err, errlen);
+        if (stale) {
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, " (the new version's transformers were "
+                     "generated for a different old version)");
+        }
         plan_free(&ctx);
+        kt_rules_free(&rules);
         return -1;
     }
     ctx_ready = 1;
@@ -124,11 +149,21 @@ char *kt_xf_new_var(const char *old_key, struct plan **plan)
 
 void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, void *new_base)
 {
-    (void)in;
-    (void)out;
-    (void)old_base;
-    (void)new_base;
-    kt_update_fail("rule %d has no generated code in the new version", rule);
+    kitsune_rule_fn *table = kt_version_var_addr(m_new, "kitsune_xf_rules");
+    if (rule < 0 || rule >= rules.n || !table || !table[rule]) {
+        kt_update_fail("rule %d has no generated code in the new version", rule);
+        return;
+    }
+    enum rule_kind k = rules.v[rule].kind;
+    if (k == RULE_INIT_VAR || k == RULE_INIT_FIELD)
+        in = NULL;
+    table[rule](in, out, old_base, new_base);
+}
+
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type)
+{
+    struct plan *p = plan_for_names(&ctx, old_type, new_type);
+    return p;
 }
 
 /* ---- migrating variables ---- */
@@ -372,6 +407,8 @@ void kt_migrate_end(int committed)
     by_old_key = NULL;
     if (ctx_ready)
         plan_free(&ctx);
+    kt_rules_free(&rules);
+    kt_closures_free();
     ctx_ready = 0;
 }
 

@@ -751,7 +751,13 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->rules = rules;
     c->nrules = nrules;
     plan_vars(c);
+    for (int i = 0; i < nrules; i++)
+        if (rules[i].kind == RULE_XFORM) {
+            use_rule(c, i);
+            plan_for_names(c, rules[i].from, rules[i].to);
+        }
     compute_modes(c);
+    c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
     return c->ndiags;
@@ -774,6 +780,11 @@ static int find_named_type(const struct ktt *k, const char *name)
 struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char *new_name)
 {
     int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
+    if (c->built) {
+        struct plan *p = ot >= 0 && nt >= 0 ? find_plan(c, ktt_resolve(c->old, ot),
+                                                        ktt_resolve(c->new_, nt)) : NULL;
+        return p;
+    }
     if (ot < 0 || nt < 0) {
         diag(c, new_name, NULL, NULL, "no type %s in the %s version",
              ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");

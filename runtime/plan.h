@@ -82,7 +82,10 @@ struct plan_diag {
 
 /* Rules from an .xf file, as the planner needs them.  Keys are DESIGN §4 keys; type
  * names are spelled "struct T", "union T", "enum T" or a typedef name. */
-enum rule_kind { RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD };
+enum rule_kind {
+    RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
+    RULE_XFORM /* a type pair that code names with $xform: planned up front */
+};
 
 struct plan_rule {
     enum rule_kind kind;
@@ -112,13 +115,15 @@ struct plan_ctx {
     uint8_t *may_static;     /* per old type: contained inline in some old variable */
     uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
     char path[512];          /* current path, for diagnostics */
+    int built;               /* plan_build finished: no new plans from here on */
 };
 
 /* Plans every migrated variable of `nv` from `old`.  Returns the number of
  * diagnostics (0: everything decided). */
 int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules);
-/* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform. */
+/* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform.  After
+ * plan_build only pairs planned then (RULE_XFORM) are found. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
 void plan_free(struct plan_ctx *ctx);
 

@@ -7,6 +7,7 @@
  * load.  The copy also gives every load its own inode, so updating to the very file
  * that is running (a v->v update) loads a second, distinct object. */
 #include "internal.h"
+#include "rules.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -106,8 +107,13 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
     }
+    v->fingerprint = kt_fingerprint(text, len);
     free(text);
     text = NULL;
+    if (kt_elf_section(mfd, ".kitsune_xf", &text, &len, e2, sizeof e2) == 0) {
+        v->xf_text = text;
+        text = NULL;
+    }
     if (!ktt_find_func(&v->ktt, "main")) {
         snprintf(err, errlen, "%s: defines no main function", abs);
         goto bad;
@@ -222,6 +228,7 @@ void kt_version_discard(struct kt_version *v)
         close(v->memfd);
     ktt_free(&v->ktt);
     free(v->by_addr);
+    free(v->xf_text);
     free(v->path);
     free(v);
 }

@@ -620,6 +620,18 @@ void *kt_xf_lookup_new(const void *old)
     return (void *)old;
 }
 
+void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)
+{
+    int in_place = in == out;
+    if (in_place && !p->same_layout) {
+        fail("a rule transforms a %s in place, but its layout changed", "type");
+        return;
+    }
+    if (!in_place && p->same_layout && p->type_rule < 0)
+        memcpy(out, in, p->new_size);
+    apply(p, in, out, in_place, 0);
+}
+
 const char *kt_xf_error(void)
 {
     return E.failed ? E.err : NULL;

@@ -31,6 +31,8 @@ void kt_xf_counts(long *transformed, long *fixed);
 void *kt_xf_follow(const struct plan *target, const void *old, size_t count);
 void *kt_xf_translate_fptr(const void *old);
 void *kt_xf_lookup_new(const void *old);
+/* Transforms one object by a plan (in == out: in place). */
+void kt_xf_apply_plan(const struct plan *p, const void *in, void *out);
 
 /* Provided by migrate.c. */
 void kt_xf_track_alloc(void *p);

@@ -1,0 +1,204 @@
+/* closure.c - Kitsune's transformation closures (XF_* in kitsune_xf.h) for code that
+ * xfgen generated from .xf rules.  A closure describes how to carry one piece of old
+ * memory into the new version; type closures are the planner's plans, so generated
+ * code and the engine always transform a type the same way. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "kitsune_xf.h"
+#include "plan.h"
+#include "xform.h"
+
+enum closure_kind { C_TYPE, C_RAW, C_PTR, C_ARRAY, C_PTRARRAY, C_NTARRAY, C_NTSTR, C_FPTR };
+
+struct kitsune_closure {
+    enum closure_kind kind;
+    const struct plan *plan;       /* C_TYPE */
+    size_t n, old_size, new_size;
+    struct kitsune_closure *elem;  /* PTR target, array elements */
+    struct kitsune_closure *next;  /* all closures of this update */
+};
+
+static struct kitsune_closure *all;
+static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type);
+
+static struct kitsune_closure *make(enum closure_kind kind)
+{
+    struct kitsune_closure *c = calloc(1, sizeof *c);
+    if (!c)
+        kitsune_xf_fail("out of memory");
+    c->kind = kind;
+    pthread_mutex_lock(&closure_lock);
+    c->next = all;
+    all = c;
+    pthread_mutex_unlock(&closure_lock);
+    return c;
+}
+
+void kt_closures_free(void)
+{
+    pthread_mutex_lock(&closure_lock);
+    while (all) {
+        struct kitsune_closure *n = all->next;
+        free(all);
+        all = n;
+    }
+    pthread_mutex_unlock(&closure_lock);
+}
+
+kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
+{
+    /* One closure per type pair, reused however often the rule runs. */
+    pthread_mutex_lock(&closure_lock);
+    for (struct kitsune_closure *c = all; c; c = c->next)
+        if (c->kind == C_TYPE && c->plan &&
+            c->plan == kt_migrate_plan_for_names(old_type, new_type)) {
+            pthread_mutex_unlock(&closure_lock);
+            return c;
+        }
+    pthread_mutex_unlock(&closure_lock);
+    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type);
+    if (!p)
+        kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
+                        new_type);
+    struct kitsune_closure *c = make(C_TYPE);
+    c->plan = p;
+    c->old_size = p->old_size;
+    c->new_size = p->new_size;
+    return c;
+}
+
+kitsune_closure *kitsune_xf_raw(size_t size)
+{
+    struct kitsune_closure *c = make(C_RAW);
+    c->old_size = c->new_size = size;
+    return c;
+}
+
+kitsune_closure *kitsune_xf_ptr(kitsune_closure *target)
+{
+    struct kitsune_closure *c = make(C_PTR);
+    c->elem = target;
+    return c;
+}
+
+static kitsune_closure *array_closure(enum closure_kind kind, size_t n, size_t old_size,
+                                      size_t new_size, kitsune_closure *elem)
+{
+    struct kitsune_closure *c = make(kind);
+    c->n = n;
+    c->old_size = old_size;
+    c->new_size = new_size;
+    c->elem = elem;
+    return c;
+}
+
+kitsune_closure *kitsune_xf_array(size_t n, size_t old_size, size_t new_size,
+                                  kitsune_closure *elem)
+{
+    return array_closure(C_ARRAY, n, old_size, new_size, elem);
+}
+
+kitsune_closure *kitsune_xf_ptrarray(size_t n, size_t old_size, size_t new_size,
+                                     kitsune_closure *elem)
+{
+    return array_closure(C_PTRARRAY, n, old_size, new_size, elem);
+}
+
+kitsune_closure *kitsune_xf_ntarray(size_t old_size, size_t new_size, kitsune_closure *elem)
+{
+    return array_closure(C_NTARRAY, 0, old_size, new_size, elem);
+}
+
+kitsune_closure *kitsune_xf_ntstr(void)
+{
+    return make(C_NTSTR);
+}
+
+kitsune_closure *kitsune_xf_fptr(void)
+{
+    return make(C_FPTR);
+}
+
+void kitsune_xf_fail(const char *fmt, ...)
+{
+    char msg[KT_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    kt_update_fail("transformer: %s", msg);
+    abort(); /* outside an update there is nothing to roll back to */
+}
+
+static size_t count_until_zero(const char *p, size_t size)
+{
+    size_t n = 0;
+    for (;; n++) {
+        size_t i = 0;
+        while (i < size && p[n * size + i] == 0)
+            i++;
+        if (i == size)
+            return n + 1;
+    }
+}
+
+/* A pointer slot: the object it points to is found (and rebuilt once) by the engine. */
+static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count)
+{
+    void *old;
+    memcpy(&old, in, sizeof old);
+    void *nw = old;
+    if (old && c->elem && c->elem->kind == C_TYPE)
+        nw = kt_xf_follow(c->elem->plan, old, count);
+    else if (old)
+        nw = kt_xf_lookup_new(old);
+    memcpy(out, &nw, sizeof nw);
+}
+
+void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
+{
+    if (!c)
+        kitsune_xf_fail("XF_INVOKE of a NULL closure");
+    switch (c->kind) {
+    case C_TYPE:
+        kt_xf_apply_plan(c->plan, in, out);
+        break;
+    case C_RAW:
+        if (in != out)
+            memmove(out, in, c->old_size);
+        break;
+    case C_PTR:
+        invoke_pointer(c, in, out, 1);
+        break;
+    case C_PTRARRAY:
+        invoke_pointer(c, in, out, c->n);
+        break;
+    case C_NTARRAY: {
+        const char *old;
+        memcpy(&old, in, sizeof old);
+        invoke_pointer(c, in, out, old ? count_until_zero(old, c->old_size) : 0);
+        break;
+    }
+    case C_ARRAY:
+        for (size_t i = 0; i < c->n; i++)
+            kitsune_xf_invoke(c->elem, (const char *)in + i * c->old_size,
+                              (char *)out + i * c->new_size);
+        break;
+    case C_NTSTR:
+        if (in != out)
+            memcpy(out, in, sizeof(char *));
+        break;
+    case C_FPTR: {
+        void *f;
+        memcpy(&f, in, sizeof f);
+        f = kt_xf_translate_fptr(f);
+        memcpy(out, &f, sizeof f);
+        break;
+    }
+    }
+}

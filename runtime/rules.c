@@ -1,0 +1,137 @@
+/* rules.c - the rules of a version's transformers, as xfgen embedded them in section
+ * .kitsune_xf of the new version:
+ *
+ *   kitsune-xf 1
+ *   old FINGERPRINT                 FNV-1a 64 of the old version's summary text
+ *   R var FROM TO code|nocode       variable renamed / with code
+ *   R init-var - TO code
+ *   R type FROM TO code|nocode      FROM/TO spelled struct:T, union:T, enum:T or NAME
+ *   R field TYPE FIELD TYPE FIELD code|nocode
+ *   R init-field - - TYPE FIELD code
+ *   R xform FROM TO nocode          a type pair the code names with $xform
+ *
+ * Rule i (counting R lines from 0) with code is function i of the new version's
+ * exported table kitsune_xf_rules. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "rules.h"
+
+uint64_t kt_fingerprint(const char *text, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)text[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static char *type_name(const char *w)
+{
+    char *s = strdup(w);
+    char *colon = s ? strchr(s, ':') : NULL;
+    if (colon)
+        *colon = ' ';
+    return s;
+}
+
+static char *dash_null(const char *w)
+{
+    return strcmp(w, "-") == 0 ? NULL : strdup(w);
+}
+
+void kt_rules_free(struct kt_rules *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        free((char *)r->v[i].from);
+        free((char *)r->v[i].to);
+        free((char *)r->v[i].from_field);
+        free((char *)r->v[i].to_field);
+    }
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+static int parse_rule(struct kt_rules *r, char **w, int n)
+{
+    struct plan_rule *x = &r->v[r->n];
+    memset(x, 0, sizeof *x);
+    int has_code = strcmp(w[n - 1], "code") == 0;
+    if (!has_code && strcmp(w[n - 1], "nocode") != 0)
+        return -1;
+    x->has_code = has_code;
+    if (strcmp(w[1], "var") == 0 && n == 5) {
+        x->kind = RULE_VAR;
+        x->from = strdup(w[2]);
+        x->to = strdup(w[3]);
+    } else if (strcmp(w[1], "init-var") == 0 && n == 5) {
+        x->kind = RULE_INIT_VAR;
+        x->to = strdup(w[3]);
+    } else if (strcmp(w[1], "type") == 0 && n == 5) {
+        x->kind = RULE_TYPE;
+        x->from = type_name(w[2]);
+        x->to = type_name(w[3]);
+    } else if (strcmp(w[1], "xform") == 0 && n == 5) {
+        x->kind = RULE_XFORM;
+        x->from = type_name(w[2]);
+        x->to = type_name(w[3]);
+    } else if (strcmp(w[1], "field") == 0 && n == 7) {
+        x->kind = RULE_FIELD;
+        x->from = type_name(w[2]);
+        x->from_field = strdup(w[3]);
+        x->to = type_name(w[4]);
+        x->to_field = strdup(w[5]);
+    } else if (strcmp(w[1], "init-field") == 0 && n == 7) {
+        x->kind = RULE_INIT_FIELD;
+        x->from = dash_null(w[2]);
+        x->to = type_name(w[4]);
+        x->to_field = strdup(w[5]);
+    } else {
+        return -1;
+    }
+    r->n++;
+    return 0;
+}
+
+int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    char *copy = strdup(text);
+    int line = 0, rc = 0, cap = 0;
+    for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && rc == 0;
+         l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *w[8];
+        int n = 0;
+        for (char *s2 = NULL, *t = strtok_r(l, " ", &s2); t && n < 8; t = strtok_r(NULL, " ", &s2))
+            w[n++] = t;
+        if (n == 0 || w[0][0] == '#')
+            continue;
+        if (line == 1) {
+            rc = n == 2 && strcmp(w[0], "kitsune-xf") == 0 && strcmp(w[1], "1") == 0 ? 0 : -1;
+        } else if (strcmp(w[0], "old") == 0 && n == 2) {
+            r->old_fingerprint = strtoull(w[1], NULL, 16);
+        } else if (strcmp(w[0], "R") == 0 && n >= 5) {
+            if (r->n == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct plan_rule *v = realloc(r->v, (size_t)cap * sizeof *v);
+                if (!v) {
+                    rc = -1;
+                    break;
+                }
+                r->v = v;
+            }
+            rc = parse_rule(r, w, n);
+        } else {
+            rc = -1;
+        }
+        if (rc)
+            snprintf(err, errlen, ".kitsune_xf:%d: malformed rule table", line);
+    }
+    free(copy);
+    if (rc)
+        kt_rules_free(r);
+    return rc;
+}
