@@ -9,8 +9,8 @@
  *   INIT field        in = NULL,         out = new field, bases = enclosing objects
  * Closures (Kitsune's XF_* macros) describe how to transform a piece of memory; they are
  * owned by the runtime and live until the update ends. */
-#ifndef KITSUNE_XF_H
-#define KITSUNE_XF_H
+#ifndef KITSUNE_XF_API_H
+#define KITSUNE_XF_API_H
 
 #include <stddef.h>
 #include <string.h>
