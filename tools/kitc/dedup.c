@@ -211,7 +211,8 @@ static void warn_dup(const char *what, const char *key, uint64_t a, uint64_t b)
 
 static void unique_vars(struct model *m)
 {
-    qsort(m->v, m->nv, sizeof *m->v, var_cmp);
+    if (m->nv)
+        qsort(m->v, m->nv, sizeof *m->v, var_cmp);
     size_t n = 0;
     for (size_t i = 0; i < m->nv; i++) {
         if (n && strcmp(m->v[n - 1].key, m->v[i].key) == 0) {
@@ -227,7 +228,8 @@ static void unique_vars(struct model *m)
 
 static void unique_funcs(struct model *m)
 {
-    qsort(m->f, m->nf, sizeof *m->f, func_cmp);
+    if (m->nf)
+        qsort(m->f, m->nf, sizeof *m->f, func_cmp);
     size_t n = 0;
     for (size_t i = 0; i < m->nf; i++) {
         if (n && strcmp(m->f[n - 1].key, m->f[i].key) == 0) {

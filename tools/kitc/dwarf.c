@@ -154,7 +154,8 @@ static void read_symtab(struct dctx *c)
         grow(&c->syms, &c->capsyms, c->nsyms + 1, sizeof *c->syms);
         c->syms[c->nsyms++] = (struct sym){s.st_value, s.st_size, name, type};
     }
-    qsort(c->syms, c->nsyms, sizeof *c->syms, sym_cmp);
+    if (c->nsyms)
+        qsort(c->syms, c->nsyms, sizeof *c->syms, sym_cmp);
 }
 
 /* Index of the first symbol at addr, or -1. */

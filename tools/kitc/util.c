@@ -54,13 +54,14 @@ char *xstrndup(const char *s, size_t n)
 char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
+    char *p;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&p, fmt, ap);
     va_end(ap);
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if (n < 0) {
+        fputs("kitc: out of memory\n", stderr);
+        exit(1);
+    }
     return p;
 }
 
@@ -91,14 +92,16 @@ void sb_puts(sbuf *b, const char *s)
 void sb_printf(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
+    char *p;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&p, fmt, ap);
     va_end(ap);
-    grow(&b->s, &b->cap, b->len + (size_t)n + 1, 1);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    if (n < 0) {
+        fputs("kitc: out of memory\n", stderr);
+        exit(1);
+    }
+    sb_put(b, p, (size_t)n);
+    free(p);
 }
 
 void sb_free(sbuf *b)
