@@ -56,6 +56,7 @@ function(kitsune_add_program target)
     add_custom_command(OUTPUT ${xf_c}
       COMMAND ${KITSUNE_KITC} -o ${xf_c}.ktt --root ${KP_ROOT}
               "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
+            "-D$<JOIN:$<TARGET_PROPERTY:${objects},COMPILE_DEFINITIONS>,;-D>"
               $<TARGET_FILE:${stage1}>
       COMMAND $<TARGET_FILE:xfgen> $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
       DEPENDS ${stage1} ${KP_FROM} xfgen kitc ${rules}
@@ -71,6 +72,7 @@ function(kitsune_add_program target)
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND ${KITSUNE_KITC} -o $<TARGET_FILE:${target}>.ktt --root ${KP_ROOT}
             "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
+            "-D$<JOIN:$<TARGET_PROPERTY:${objects},COMPILE_DEFINITIONS>,;-D>"
             $<TARGET_FILE:${target}>
     COMMAND ${KITSUNE_KITC} --embed $<TARGET_FILE:${target}>.ktt $<TARGET_FILE:${target}>
     COMMAND_EXPAND_LISTS VERBATIM)
