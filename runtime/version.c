@@ -20,8 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static unsigned next_number;
-
 static int open_checked(const char *path, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -214,7 +212,8 @@ int kt_version_load(struct kt_version *v, char *err, size_t errlen)
         return -1;
     }
     v->main = (int (*)(int, char **))kt_version_func_addr(v, "main");
-    v->number = next_number++;
+    /* A failed attempt leaves no gap: numbers count committed versions. */
+    v->number = kt_rt.cur ? kt_rt.cur->number + 1 : 0;
     return 0;
 }
 

@@ -5,6 +5,8 @@
 # in turn.  The expected outcome of each update is "committed" unless the source says
 # otherwise with a line "kitsune-test: outcomes=committed,refused,...".  After every
 # committed update the program must print one more PASS line and no FAIL line.
+# Lines "kitsune-test: expect KEY OP N" (OP one of = <= >=) check a count of the first
+# update's reply, e.g. "kitsune-test: expect objects_transformed = 0".
 set -u
 kit=$1 src=$2
 shift 2
@@ -14,6 +16,10 @@ IFS=, read -r -a expected <<<"$(grep -o 'kitsune-test: outcomes=[a-z_,]*' "$src"
 IFS=, read -r -a args <<<"$(grep -o 'kitsune-test: args=[A-Za-z0-9_,]*' "$src" | cut -d= -f2)"
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
+for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
+    export "${kv?}"
+done
+mapfile -t expects < <(grep -o 'kitsune-test: expect [a-z_]* [<>=]* [0-9]*' "$src" | cut -d' ' -f3-)
 export KITSUNE_TEST_NEXT=${1:-}
 tmp=$(mktemp -d)
 out=$tmp/out
@@ -68,6 +74,17 @@ for so in "$@"; do
         awk -v q="$q" -v m="$max_quiesce" 'BEGIN { exit !(q <= m) }' ||
             die "quiesce took $q ms, more than $max_quiesce ms"
         echo "  quiesce $q ms (limit $max_quiesce ms)"
+    fi
+    if [ "$step" -eq 0 ]; then
+        for e in "${expects[@]}"; do
+            read -r key op val <<<"$e"
+            n=$(sed -n "s/.*\"$key\":\([0-9.]*\).*/\1/p" <<<"$reply")
+            awk -v n="$n" -v op="$op" -v v="$val" 'BEGIN {
+                exit !(n != "" && ((op == "=" && n == v) || (op == "<=" && n <= v) ||
+                                   (op == ">=" && n >= v))) }' ||
+                die "expected $key $op $val, got ${n:-nothing}: $reply"
+            echo "  $key = $n ($op $val)"
+        done
     fi
     if [ "$got" = committed ]; then
         passes=$((passes + 1))
