@@ -273,9 +273,11 @@ static void *control_main(void *arg)
     return NULL;
 }
 
+static pid_t socket_owner;
+
 static void remove_socket(void)
 {
-    if (sock_path[0])
+    if (sock_path[0] && socket_owner == getpid())
         unlink(sock_path);
 }
 
@@ -298,7 +300,10 @@ int kt_control_start(void)
         kt_log("control socket %s: %s", sock_path, strerror(errno));
         return -1;
     }
-    atexit(remove_socket);
+    static int registered;
+    if (!registered++)
+        atexit(remove_socket);
+    socket_owner = getpid();
     pthread_t t;
     pthread_attr_t a;
     pthread_attr_init(&a);
@@ -311,4 +316,20 @@ int kt_control_start(void)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
     return rc == 0 ? 0 : -1;
+}
+
+/* The child of a fork gets its own control socket and thread. */
+void kt_control_after_fork(void)
+{
+    if (listen_fd >= 0)
+        close(listen_fd);
+    if (wake_pipe[0] >= 0) {
+        close(wake_pipe[0]);
+        close(wake_pipe[1]);
+    }
+    listen_fd = wake_pipe[0] = wake_pipe[1] = -1;
+    sock_path[0] = 0;
+    self_requested = 0;
+    pthread_mutex_init(&next_lock, NULL);
+    kt_control_start();
 }

@@ -6,6 +6,8 @@
 #include "driver.h"
 #include "internal.h"
 
+void kt_update_setup_fork(void);
+
 int kitsune_run_program(const char *path, int argc, char **argv)
 {
     char err[KT_ERRLEN];
@@ -23,6 +25,7 @@ int kitsune_run_program(const char *path, int argc, char **argv)
     kt_rt.main_thread = pthread_self();
     kitsune_logging_init(path);
     kt_control_start();
+    kt_update_setup_fork();
     kt_log("running %s as version %u", v->path, v->number);
     return v->main(argc, argv);
 }

@@ -113,3 +113,14 @@ void kitsune_log(const char *fmt, ...)
     vlog(0, fmt, ap);
     va_end(ap);
 }
+
+/* The child of a fork logs to its own file. */
+void kt_log_after_fork(void)
+{
+    pthread_mutex_init(&log_lock, NULL);
+    if (log_file) {
+        fclose(log_file);
+        log_file = NULL;
+    }
+    kt_log_open();
+}

@@ -453,3 +453,23 @@ int kt_threads_count_restarted(void)
     pthread_mutex_unlock(&tlock);
     return n;
 }
+
+/* In the child of fork() only the forking thread exists: it becomes the main thread
+ * of a new kitsune process.  The other records belong to the parent. */
+void kt_threads_after_fork(void)
+{
+    pthread_mutex_init(&tlock, NULL);
+    pthread_cond_init(&tcond, NULL);
+    struct kt_thread *me = self;
+    threads = NULL;
+    if (!me)
+        me = calloc(1, sizeof *me);
+    if (!me)
+        return;
+    me->next = NULL;
+    me->tid = pthread_self();
+    me->is_main = 1;
+    me->state = RUNNING;
+    threads = me;
+    self = me;
+}

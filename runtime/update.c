@@ -465,3 +465,28 @@ unsigned kitsune_version_number(void)
 {
     return kt_rt.cur ? kt_rt.cur->number : 0;
 }
+
+void kt_threads_after_fork(void);
+void kt_control_after_fork(void);
+void kt_log_after_fork(void);
+
+/* A forked child is a kitsune process of its own, running the same version. */
+static void after_fork_child(void)
+{
+    pthread_mutex_init(&kt_rt.lock, NULL);
+    pthread_cond_init(&kt_rt.cond, NULL);
+    req_state = REQ_NONE;
+    req_report = NULL;
+    quiescing = 0;
+    __atomic_store_n(&threads_updating, 0, __ATOMIC_RELAXED);
+    set_attention();
+    kt_rt.main_thread = pthread_self();
+    kt_threads_after_fork();
+    kt_log_after_fork();
+    kt_control_after_fork();
+}
+
+void kt_update_setup_fork(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_child);
+}

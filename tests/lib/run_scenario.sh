@@ -16,6 +16,7 @@ IFS=, read -r -a expected <<<"$(grep -o 'kitsune-test: outcomes=[a-z_,]*' "$src"
 IFS=, read -r -a args <<<"$(grep -o 'kitsune-test: args=[A-Za-z0-9_,]*' "$src" | cut -d= -f2)"
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
+tree=$(grep -c 'kitsune-test: tree' "$src")
 for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
     export "${kv?}"
 done
@@ -65,8 +66,16 @@ passes=0
 step=0
 for so in "$@"; do
     want=${expected[$step]:-committed}
-    reply=$("$kit" update --json "$pid" "$so")
-    got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
+    if [ "$tree" -gt 0 ]; then
+        reply=$("$kit" update --json --tree "$pid" "$so")
+        procs=$(grep -c '"outcome"' <<<"$reply")
+        [ "$procs" -ge 2 ] || die "--tree updated only $procs process(es): $reply"
+        got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _ | sort -u)
+    else
+        procs=1
+        reply=$("$kit" update --json "$pid" "$so")
+        got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
+    fi
     [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
     echo "update $((step + 1)) to $(basename "$so"): $got"
     if [ -n "$max_quiesce" ] && [ "$got" = committed ]; then
@@ -87,7 +96,7 @@ for so in "$@"; do
         done
     fi
     if [ "$got" = committed ]; then
-        passes=$((passes + 1))
+        passes=$((passes + procs))
         wait_for '^\(PASS\|FAILED\)' "$passes"
     fi
     grep -q '^FAIL' "$out" && die "a check failed after update $((step + 1))"
