@@ -397,12 +397,16 @@ void ktthreads_update_callback(void (*cb)(void *), void *arg)
 /* ---- iteration (for _kitsune_mainupdate_xform) ---- */
 
 static ktthread_info info;
+static struct kt_thread *last_returned;
 
 void kitsune_threads_reset(void)
 {
     iter = threads;
+    last_returned = NULL;
 }
 
+/* During an update the start function is shown as the new version's function of the
+ * same key, the one the thread will restart in. */
 ktthread_info *kitsune_threads_next(void)
 {
     while (iter && iter->is_main)
@@ -411,8 +415,15 @@ ktthread_info *kitsune_threads_next(void)
         return NULL;
     info.arg = iter->arg;
     info.start_fun = iter->start;
+    if (kt_rt.old && !iter->added) {
+        const struct kt_addr_entry *e = kt_version_lookup_addr(kt_rt.old, (uintptr_t)iter->start);
+        void *nf = e ? kt_version_func_addr(kt_rt.cur, e->key) : NULL;
+        if (nf)
+            info.start_fun = (kt_pthread_fn *)nf;
+    }
     info.update_pt = iter->point;
     info.attr = iter->attr;
+    last_returned = iter;
     iter = iter->next;
     return &info;
 }
@@ -420,9 +431,8 @@ ktthread_info *kitsune_threads_next(void)
 void kitsune_thread_remove(void)
 {
     /* Marks the thread last returned by kitsune_threads_next(). */
-    for (struct kt_thread *t = threads; t; t = t->next)
-        if (t->start == info.start_fun && t->arg == info.arg && !t->is_main)
-            t->removed = 1;
+    if (last_returned && !last_returned->is_main)
+        last_returned->removed = 1;
 }
 
 void kitsune_thread_add(void *arg, kt_pthread_fn *fn, const char *update_pt,

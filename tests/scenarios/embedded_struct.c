@@ -8,7 +8,6 @@ struct inner {
     int value;
 #else
     long value;
-    char pad[5];
     short tag;
 #endif
 };

@@ -26,6 +26,8 @@ int (*op)(int);               /* function pointer to a static function */
 int (*ops[2])(int);           /* array of function pointers */
 static int file_static;
 const int version_constant = VERSION * 100; /* const: not migrated */
+int manual_skip E_MANUAL_MIGRATE;             /* left alone by automigration */
+int manual_explicit E_MANUAL_MIGRATE;         /* migrated only by MIGRATE_GLOBAL */
 
 static int add_one(int x) { return x + 1 + (VERSION - 1) * 1000; }
 int twice(int x) { return 2 * x + (VERSION - 1) * 1000; }
@@ -66,6 +68,8 @@ static void setup(void)
     ops[0] = add_one;
     ops[1] = twice;
     file_static = 5;
+    manual_skip = 11;
+    manual_explicit = 12;
     tick();
     tick();
     tock();
@@ -97,6 +101,10 @@ int main(void)
         CHECK_INT(tick(), 3);
         CHECK_INT(tock(), 20);
         CHECK_INT(version_constant, 200);
+        CHECK_INT(manual_skip, 0);
+        CHECK_INT(manual_explicit, 0);
+        CHECK(MIGRATE_GLOBAL(manual_explicit));
+        CHECK_INT(manual_explicit, 12);
         scenario_report();
     }
     scenario_loop("loop");

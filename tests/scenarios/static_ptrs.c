@@ -8,9 +8,8 @@ struct pt {
 #if VERSION == 1
     int x, y;
 #else
-    long y;
-    short pad;
-    long x;
+    long y; /* widened, so x moves from offset 0 to 8 */
+    int x;
 #endif
 };
 
@@ -20,7 +19,6 @@ int plain[8];
 static int file_counter;
 struct pt *to_elem;        /* &pts[3] */
 int *to_x;                 /* &pts[2].x: interior, moved field */
-long *to_y_heap_owner;     /* unused */
 struct pt *to_origin;
 int *to_plain;             /* &plain[6] */
 int *to_static;
@@ -60,11 +58,11 @@ int main(void)
         heap_refs->plain_mid = &plain[1];
         heap_refs->fstatic = counter_addr();
     } else {
-        (void)to_y_heap_owner;
         CHECK(to_elem == &pts[3]);
         CHECK_INT(to_elem->x, 3);
         CHECK_INT(to_elem->y, -3);
-        CHECK((void *)to_x == (void *)&pts[2].x);
+        CHECK(to_x == &pts[2].x);
+        CHECK_INT(*to_x, 2);
         CHECK(to_origin == &origin);
         CHECK_INT(to_origin->y, 200);
         CHECK(to_plain == &plain[6]);

@@ -10,7 +10,6 @@ struct item {
 #else
     long count;
     char kind;
-    char spare[3];
 #endif
 };
 

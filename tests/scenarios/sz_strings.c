@@ -11,7 +11,6 @@ struct entry {
 #else
     char *name E_SZ;
     long id;
-    long extra_pad;
 #endif
 };
 
