@@ -7,6 +7,8 @@
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
  * Requests:  "update [check] PATH\n"   "update-self [check]\n"   "status\n" */
+#include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -332,4 +334,45 @@ void kt_control_after_fork(void)
     self_requested = 0;
     pthread_mutex_init(&next_lock, NULL);
     kt_control_start();
+}
+
+/* Finds a symbol in any loaded object, including those loaded privately (RTLD_LOCAL)
+ * as the dependencies of a program version. */
+struct symbol_search {
+    const char *name;
+    void *addr;
+};
+
+static int search_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    struct symbol_search *s = data;
+    if (!info->dlpi_name || !info->dlpi_name[0])
+        return 0;
+    void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h)
+        return 0;
+    s->addr = dlsym(h, s->name);
+    dlclose(h);
+    return s->addr != NULL;
+}
+
+static void *find_loaded_symbol(const char *name)
+{
+    struct symbol_search s = {name, NULL};
+    dl_iterate_phdr(search_object, &s);
+    return s.addr;
+}
+
+/* The libevent callback of kitsune_libevent.h.  libevent is looked up at run time so
+ * that libkitsune does not depend on it; only programs that use it load it. */
+void kitsune_libevent_wakeup(int fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    static int (*loopbreak)(void *);
+    if (!loopbreak)
+        *(void **)&loopbreak = find_loaded_symbol("event_base_loopbreak");
+    if (loopbreak)
+        loopbreak(arg);
 }
