@@ -271,6 +271,9 @@ static void *find_func(const struct kt_version *v, const char *name, const char 
     return NULL;
 }
 
+static int migrate_noted(const char *name, const char *func, const char *file, void *addr,
+                         size_t size);
+
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
@@ -289,7 +292,7 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
     }
     int nv = find_var(&m_new->ktt, name, func, file);
     if (nv < 0)
-        return 0;
+        return migrate_noted(name, func, file, addr, size);
     for (int i = 0; i < ctx.nvars; i++) {
         if (ctx.vars[i].new_var != nv)
             continue;
@@ -428,10 +431,15 @@ struct notes {
 
 static __thread struct notes cur_notes, old_notes;
 
+#define NOTED_STATIC "#static"
+
 static void notes_free(struct notes *l)
 {
-    for (int i = 0; i < l->n; i++)
+    for (int i = 0; i < l->n; i++) {
         free(l->v[i].copy);
+        if (l->v[i].func && strcmp(l->v[i].func, NOTED_STATIC) == 0)
+            free((char *)l->v[i].name);
+    }
     free(l->v);
     memset(l, 0, sizeof *l);
 }
@@ -458,6 +466,8 @@ void kitsune_exit_func(const char *func)
     while (cur_notes.n > 0) {
         struct note *n = &cur_notes.v[--cur_notes.n];
         free(n->copy);
+        if (strcmp(n->func, NOTED_STATIC) == 0)
+            free((char *)n->name);
         if (!n->name && strcmp(n->func, func) == 0)
             break;
     }
@@ -532,16 +542,45 @@ static void *find_local_new(const char *func, const char *name)
     return NULL;
 }
 
-/* Statics registered by hand (no debug info for them). */
+/* Statics registered by hand with NOTE_STATIC: the debug info is the primary source,
+ * but a static that kitc could not see (an object built without -g) is still migrated
+ * by MIGRATE_STATIC through these notes.  They live with the noted locals, under a
+ * pseudo-function, keyed by the file's base name (versions may sit in other
+ * directories). */
+
+static void noted_key(const char *name, const char *func, const char *file, char *out,
+                      size_t len)
+{
+    const char *base = file ? strrchr(file, '/') : NULL;
+    snprintf(out, len, "%s/%s%s%s", base ? base + 1 : file ? file : "", func ? func : "",
+             func ? "#" : "", name);
+}
+
 void kitsune_note_var(const char *name, const char *func, const char *file, void *addr,
                       size_t size)
 {
-    (void)size;
-    /* Debug info is the primary source; a noted variable that kitc also saw needs no
-     * registration.  One that it did not see cannot be typed, so it is copied by
-     * MIGRATE_STATIC through its address in the old version's notes. */
-    kitsune_note_local(func ? func : "", name, addr, size);
-    (void)file;
+    char key[512];
+    noted_key(name, func, file, key, sizeof key);
+    for (int i = cur_notes.n - 1; i >= 0; i--)
+        if (cur_notes.v[i].name && strcmp(cur_notes.v[i].func, NOTED_STATIC) == 0 &&
+            strcmp(cur_notes.v[i].name, key) == 0)
+            return;
+    notes_push(&cur_notes, (struct note){NOTED_STATIC, strdup(key), addr, size, NULL});
+}
+
+static int migrate_noted(const char *name, const char *func, const char *file, void *addr,
+                         size_t size)
+{
+    char key[512];
+    size_t old_size;
+    noted_key(name, func, file, key, sizeof key);
+    void *old = kt_locals_find_old(NOTED_STATIC, key, &old_size);
+    if (!old)
+        return 0;
+    if (old_size != size)
+        kt_update_fail("noted static %s changed size from %zu to %zu", key, old_size, size);
+    memcpy(addr, old, size);
+    return 1;
 }
 
 /* ---- lookups ---- */
