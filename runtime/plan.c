@@ -337,6 +337,7 @@ static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int n
             if (c->rules[rule].has_code) {
                 struct plan_op *op = add_op(p, OP_RULE, of ? of->offset : 0, nf->offset);
                 op->rule = rule;
+                op->len = of ? (uint32_t)otype(c, ktt_resolve(c->old, of->type))->size : 0;
                 same = 0;
                 continue;
             }
@@ -490,6 +491,8 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
     p->next = c->plans;
     c->plans = p;
     const struct ktt_type *o = otype(c, orr), *n = ntype(c, nr);
+    p->old_kind = (int)o->kind;
+    p->old_tag = o->name;
     p->old_size = o->size;
     p->new_size = n->size;
     type_label(c->old, orr, oname, sizeof oname);
@@ -816,29 +819,55 @@ void plan_free(struct plan_ctx *c)
     memset(c, 0, sizeof *c);
 }
 
-long plan_translate_offset(const struct plan *p, size_t off)
+int plan_same_old_type(const struct plan *a, const struct plan *b)
 {
+    if (a == b || a->old_type == b->old_type)
+        return 1;
+    return a->old_kind == b->old_kind && a->old_tag && b->old_tag &&
+           a->old_size == b->old_size && strcmp(a->old_tag, b->old_tag) == 0;
+}
+
+/* Bytes of the old object an op reads (0: none, or nothing a pointer can target). */
+static size_t op_old_span(const struct plan_op *op)
+{
+    switch (op->kind) {
+    case OP_COPY:
+    case OP_INT:
+    case OP_ENUM:
+    case OP_RULE:
+        return op->len;
+    case OP_SUB:
+        return op->sub ? op->sub->old_size : 0;
+    case OP_ARRAY:
+        return (size_t)op->count * op->old_stride;
+    case OP_PTR:
+    case OP_PTRARRAY:
+    case OP_FPTR:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+long plan_translate_offset_to(const struct plan *p, size_t off, const struct plan *target)
+{
+    if (off == 0 && (!target || plan_same_old_type(p, target)))
+        return 0;
     if (p->same_layout)
         return (long)off;
     for (int i = 0; i < p->nops; i++) {
         const struct plan_op *op = &p->ops[i];
-        size_t span = op->kind == OP_COPY ? op->len
-                      : op->kind == OP_SUB ? (op->sub ? op->sub->old_size : 0)
-                      : op->kind == OP_ARRAY ? (size_t)op->count * op->old_stride
-                      : op->kind == OP_INT || op->kind == OP_ENUM ? op->len
-                                                                   : 8;
-        if (op->kind == OP_RULE || op->kind == OP_ZERO || op->kind == OP_BITS)
-            continue;
+        size_t span = op_old_span(op);
         if (off < op->old_off || off >= op->old_off + span)
             continue;
         size_t rel = off - op->old_off;
         if (op->kind == OP_SUB && op->sub) {
-            long r = plan_translate_offset(op->sub, rel);
+            long r = plan_translate_offset_to(op->sub, rel, target);
             return r < 0 ? -1 : (long)op->new_off + r;
         }
         if (op->kind == OP_ARRAY && op->sub) {
             size_t idx = rel / op->old_stride, inner = rel % op->old_stride;
-            long r = plan_translate_offset(op->sub, inner);
+            long r = plan_translate_offset_to(op->sub, inner, target);
             return r < 0 ? -1 : (long)(op->new_off + idx * op->new_stride) + r;
         }
         if (op->kind == OP_COPY)
@@ -846,4 +875,9 @@ long plan_translate_offset(const struct plan *p, size_t off)
         return rel == 0 ? (long)op->new_off : -1;
     }
     return -1;
+}
+
+long plan_translate_offset(const struct plan *p, size_t off)
+{
+    return plan_translate_offset_to(p, off, NULL);
 }

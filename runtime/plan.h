@@ -69,6 +69,8 @@ struct plan {
     struct plan_op *ops;
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
+    int old_kind;            /* enum ktt_kind of the old type */
+    const char *old_tag;     /* its name (in the old summary), NULL if anonymous */
     struct plan *next;       /* all plans of a context */
 };
 
@@ -129,6 +131,12 @@ void plan_free(struct plan_ctx *ctx);
 
 /* Offset within the new object of the byte at `off` in the old one; -1 if dropped. */
 long plan_translate_offset(const struct plan *p, size_t off);
+/* The same for a pointer to a `target` (NULL: unknown): a pointer to a sub-object that
+ * starts where an enclosing one does (a struct's first member, an array's first
+ * element) lands on the new sub-object of that type, not on the enclosing one's. */
+long plan_translate_offset_to(const struct plan *p, size_t off, const struct plan *target);
+/* Whether two plans transform the same old type (summaries may hold duplicates). */
+int plan_same_old_type(const struct plan *a, const struct plan *b);
 
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);

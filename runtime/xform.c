@@ -359,7 +359,7 @@ static void allocate(void)
 
 /* ---- pointer translation ---- */
 
-static uintptr_t translate_static(uintptr_t p)
+static uintptr_t translate_static(uintptr_t p, const struct plan *target)
 {
     const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
     if (!e)
@@ -379,7 +379,7 @@ static uintptr_t translate_static(uintptr_t p)
         fail("pointer into variable %s, which is not carried over to the new version", e->key);
         return p;
     }
-    long off = vp ? plan_translate_offset(vp, p - e->lo) : (long)(p - e->lo);
+    long off = vp ? plan_translate_offset_to(vp, p - e->lo, target) : (long)(p - e->lo);
     if (off < 0) {
         fail("pointer into a dropped part of variable %s", e->key);
         return p;
@@ -387,21 +387,25 @@ static uintptr_t translate_static(uintptr_t p)
     return (uintptr_t)nv + (uintptr_t)off;
 }
 
-static uintptr_t translate_heap(uintptr_t p, unsigned flags)
+/* The new address of heap address p, for a pointer to a `target` (NULL: unknown). */
+static uintptr_t translate_heap(uintptr_t p, const struct plan *target, unsigned flags)
 {
     struct obj *o = map_find(p);
     if (o && o->parent)
-        o = NULL; /* an alias: resolve through its owner below */
-    if (o)
-        return (uintptr_t)o->nw;
-    if (!(flags & PTR_MAY_INTERIOR) || !E.nsorted)
+        o = &E.objs[o->parent - 1]; /* an alias: resolve through its owner */
+    if (o && o->in_place)
         return p;
-    o = containing(p);
+    if (o && o->old == p && (!target || plan_same_old_type(o->plan, target)))
+        return (uintptr_t)o->nw;
+    if (!o && !(flags & PTR_MAY_INTERIOR))
+        return p;
+    if (!o)
+        o = containing(p);
     if (!o)
         return p;
     size_t rel = p - o->old, esz = o->plan->old_size;
     size_t idx = esz ? rel / esz : 0, inner = esz ? rel % esz : 0;
-    long off = plan_translate_offset(o->plan, inner);
+    long off = plan_translate_offset_to(o->plan, inner, target);
     if (off < 0) {
         fail("pointer into a dropped field of a rebuilt object");
         return p;
@@ -414,11 +418,11 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
     if (!p)
         return 0;
     if (in_old_static(p))
-        return translate_static(p);
+        return translate_static(p, op->sub);
     if (op->sub && op->sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
-    return translate_heap(p, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
-                                                  ? PTR_MAY_INTERIOR : 0));
+    return translate_heap(p, op->sub, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
+                                                           ? PTR_MAY_INTERIOR : 0));
 }
 
 static uintptr_t translate_fptr(uintptr_t p)
@@ -599,10 +603,10 @@ void *kt_xf_follow(const struct plan *target, const void *old, size_t count)
     if (!old)
         return NULL;
     if (in_old_static((uintptr_t)old))
-        return (void *)translate_static((uintptr_t)old);
+        return (void *)translate_static((uintptr_t)old, target);
     claim((uintptr_t)old, (struct plan *)target, count);
     kt_xf_settle();
-    return (void *)translate_heap((uintptr_t)old, PTR_MAY_INTERIOR);
+    return (void *)translate_heap((uintptr_t)old, target, PTR_MAY_INTERIOR);
 }
 
 void *kt_xf_translate_fptr(const void *old)
@@ -616,7 +620,7 @@ void *kt_xf_lookup_new(const void *old)
     if (o && !o->parent)
         return o->nw;
     if (old && in_old_static((uintptr_t)old))
-        return (void *)translate_static((uintptr_t)old);
+        return (void *)translate_static((uintptr_t)old, NULL);
     return (void *)old;
 }
 
