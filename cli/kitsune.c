@@ -153,10 +153,15 @@ static int print_outcome(int pid, const char *target, const char *reply, int jso
     return 0;
 }
 
+static const char *fault_step; /* --fault STEP: for the rollback tests */
+
 static int update_one(int pid, const char *abs, int check, int json)
 {
-    char line[PATH_MAX + 32];
-    snprintf(line, sizeof line, "update %s%s\n", check ? "check " : "", abs);
+    char line[PATH_MAX + 64];
+    char fault[48] = "";
+    if (fault_step)
+        snprintf(fault, sizeof fault, "fault=%s ", fault_step);
+    snprintf(line, sizeof line, "update %s%s%s\n", check ? "check " : "", fault, abs);
     char *reply = request(pid, line);
     if (!reply)
         return 1;
@@ -207,6 +212,8 @@ static int cmd_update(int argc, char **argv)
             check = 1;
         else if (strcmp(argv[i], "--tree") == 0)
             tree = 1;
+        else if (strcmp(argv[i], "--fault") == 0 && i + 1 < argc)
+            fault_step = argv[++i];
         else
             usage();
     }

@@ -6,7 +6,8 @@
  * even read.  The same thread serves updates the program asks for itself
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
- * Requests:  "update [check] PATH\n"   "update-self [check]\n"   "status\n" */
+ * Requests:  "update [check] [fault=STEP] PATH\n"   "status\n"
+ * (fault= is for tests: it is honoured only by builds with KITSUNE_FAULTS.) */
 #include <dlfcn.h>
 #include <link.h>
 #include <errno.h>
@@ -137,10 +138,11 @@ static void format_report(const struct kt_report *r, char *out, size_t len)
              r->t_retire, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
 }
 
-static void run_update(const char *path, int check, char *reply, size_t len)
+static void run_update(const char *path, int check, const char *fault_step, char *reply,
+                       size_t len)
 {
     struct kt_report r;
-    kt_update_request(path, check, &r);
+    kt_update_request(path, check, fault_step, &r);
     format_report(&r, reply, len);
 }
 
@@ -208,22 +210,28 @@ static void serve(int fd)
         snprintf(reply + n, sizeof reply - n, ",\"updated\":%s}\n",
                  kt_rt.has_updated ? "true" : "false");
         pthread_mutex_unlock(&kt_rt.lock);
-    } else if (strncmp(rest, "update-self", 11) == 0) {
-        check = strstr(rest + 11, "check") != NULL;
-        run_update(NULL, check, reply, sizeof reply);
     } else if (strncmp(rest, "update ", 7) == 0) {
         rest += 7;
-        if (strncmp(rest, "check ", 6) == 0) {
-            check = 1;
-            rest += 6;
+        char fault_step[32] = "";
+        for (;;) {
+            if (strncmp(rest, "check ", 6) == 0) {
+                check = 1;
+                rest += 6;
+            } else if (strncmp(rest, "fault=", 6) == 0 && strchr(rest, ' ')) {
+                size_t n = (size_t)(strchr(rest, ' ') - rest - 6);
+                snprintf(fault_step, sizeof fault_step, "%.*s", (int)n, rest + 6);
+                rest += 6 + n + 1;
+            } else {
+                break;
+            }
         }
         if (rest[0] != '/') {
             reply_error(fd, "the new version's path must be absolute");
             return;
         }
-        run_update(rest, check, reply, sizeof reply);
+        run_update(rest, check, fault_step, reply, sizeof reply);
     } else {
-        reply_error(fd, "unknown request (expected update, update-self or status)");
+        reply_error(fd, "unknown request (expected update or status)");
         return;
     }
     ssize_t w = write(fd, reply, strlen(reply));
@@ -238,7 +246,7 @@ static void serve_self_request(void)
     next_version[0] = 0;
     pthread_mutex_unlock(&next_lock);
     struct kt_report r;
-    kt_update_request(path[0] ? path : NULL, 0, &r);
+    kt_update_request(path[0] ? path : NULL, 0, NULL, &r);
     char out[8192];
     format_report(&r, out, sizeof out);
     kt_log("self-requested update: %s", out);

@@ -96,7 +96,18 @@ extern struct kt_runtime kt_rt;
 
 /* Asks for an update to `path` (NULL: reload the running file) and waits for the
  * outcome; called by the control thread.  Fills *report. */
-void kt_update_request(const char *path, int check, struct kt_report *report);
+void kt_update_request(const char *path, int check, const char *fault_step,
+                       struct kt_report *report);
+double kt_update_timeout_ms(void);
+void kt_update_timeout_check(void);
+int kt_fault_injected(const char *step);
+/* check.c: --check, after the transfer and before commit. */
+int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
+                   size_t errlen);
+/* stale.c */
+void kt_stale_add(const struct kt_version *v);
+void kt_stale_install(void);
+void kt_threads_signal_main(void);
 int kt_updating(void);
 /* Aborts the update in progress (before commit) with a reason. */
 void kt_update_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -464,10 +464,15 @@ static void plan_enum(struct plan_ctx *c, struct plan *p, const struct ktt_type 
     struct plan_op *op = add_op(p, OP_ENUM, 0, 0);
     op->len = (uint32_t)o->size;
     op->new_len = (uint32_t)n->size;
-    op->old_signed = 1;
+    op->old_signed = 0; /* as C: an enum without negative values is unsigned */
+    for (int i = 0; i < o->nenums; i++)
+        if (o->enums[i].value < 0)
+            op->old_signed = 1;
     op->enum_map = map;
     op->n_enum = nmap;
-    p->same_layout = o->size == n->size;
+    /* Values change: the object is rebuilt, never rewritten in place, so the old state
+     * stays intact for a rollback and a value is never mapped twice. */
+    p->same_layout = 0;
 }
 
 static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *path,

@@ -49,6 +49,12 @@ static int wake_signal;
 static void wake_handler(int sig)
 {
     (void)sig;
+    kt_update_timeout_check(); /* the watchdog uses the same signal */
+}
+
+void kt_threads_signal_main(void)
+{
+    pthread_kill(kt_rt.main_thread, wake_signal);
 }
 
 void kt_threads_signal_setup(void)

@@ -30,6 +30,9 @@ static struct kt_report *req_report;
 static int req_check;
 static int quiescing;
 static int updating;             /* main thread: new version running, not committed */
+static volatile sig_atomic_t transferring; /* from loading the new version to commit */
+static volatile sig_atomic_t deadline_passed; /* the watchdog asks for a rollback */
+static char fault[32];           /* fault injection for tests (KITSUNE_FAULTS builds) */
 static int threads_updating;     /* restarted threads not yet at their point */
 static double t_switch, t_main;  /* phase start times */
 
@@ -127,6 +130,20 @@ static void restore_signals(void)
             sigaction(s, &saved_signals[s], NULL);
 }
 
+/* ---- fault injection (tests) ---- */
+
+/* True when the current request asked to fail at `step`.  Tests use this to check
+ * that every step can fail without harm; builds without KITSUNE_FAULTS ignore it. */
+static int fault_at(const char *step)
+{
+#ifdef KITSUNE_FAULTS
+    return fault[0] && strcmp(fault, step) == 0;
+#else
+    (void)step;
+    return 0;
+#endif
+}
+
 /* ---- rollback and commit ---- */
 
 static __attribute__((noreturn)) void rollback(const char *reason)
@@ -141,6 +158,8 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     struct kt_version *failed = kt_rt.next;
     kt_rt.next = NULL;
     updating = 0;
+    transferring = 0;
+    deadline_passed = 0;
     kt_locals_unflip(); /* the new version's notes go; the old ones come back */
     restore_signals();
     kt_version_discard(failed);
@@ -172,6 +191,32 @@ int kt_updating(void)
     return updating;
 }
 
+/* A fault (SIGSEGV, SIGBUS) on the main thread while the state is transferred: the
+ * update is rolled back from the signal handler.  Returns 0 for any other fault. */
+int kt_update_fault(int sig)
+{
+    if (!transferring || !kt_thread_is_main())
+        return 0;
+    rollback(sig == SIGBUS ? "bus error (SIGBUS) while transferring the state"
+                           : "segmentation fault (SIGSEGV) while transferring the state");
+}
+
+/* The watchdog's signal: the new version did not reach its update point in time. */
+void kt_update_timeout_check(void)
+{
+    if (deadline_passed && transferring && kt_thread_is_main()) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the new version did not reach update point '%s' within "
+                 "%.0f ms", kt_rt.old_point, kt_update_timeout_ms());
+        rollback(msg);
+    }
+}
+
+int kt_fault_injected(const char *step)
+{
+    return fault_at(step);
+}
+
 static void commit(void)
 {
     struct kt_report *r = req_report;
@@ -182,11 +227,16 @@ static void commit(void)
         r->t_migrate = t - t_main;
     if (kt_threads_check_restart(old, nv, err, sizeof err))
         rollback(err);
+    if (fault_at("commit"))
+        rollback("injected fault: commit");
+    if (req_check && kt_check_state(old, nv, err, sizeof err))
+        rollback(err);
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
         hook();
     /* Point of no return. */
     updating = 0;
+    transferring = 0;
     kt_rt.has_updated = 1;
     kt_rt.next = NULL;
     int restarted = kt_threads_count_restarted();
@@ -200,7 +250,9 @@ static void commit(void)
         r->t_resume = t2 - t;
         r->pause_ms = t2 - t_switch + r->t_quiesce;
     }
+    kt_stale_add(old);
     kt_version_retire(old);
+    kt_version_discard(old);
     kt_rt.old = NULL;
     kt_locals_drop_old();
     /* The parked old context is abandoned; release its stack (not the process's
@@ -226,8 +278,13 @@ static void run_new_version(void)
     char err[KT_ERRLEN];
     double t = kt_now_ms();
     save_signals();
+    transferring = 1;
     if (kt_version_load(nv, err, sizeof err))
         rollback(err);
+    if (fault_at("load"))
+        rollback("injected fault: load");
+    if (fault_at("crash"))
+        raise(SIGSEGV);
     if (r) {
         r->t_load = kt_now_ms() - t;
         r->to_version = nv->number;
@@ -242,6 +299,8 @@ static void run_new_version(void)
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_prestart_xform");
     if (hook)
         hook();
+    if (fault_at("prestart"))
+        rollback("injected fault: prestart");
     int rc = nv->main(kt_rt.argc, kt_rt.argv);
     if (updating) {
         snprintf(err, sizeof err, "the new main returned %d before reaching update point '%s'",
@@ -266,7 +325,8 @@ static void start_update(const char *point)
     double t = kt_now_ms();
     kt_log("update requested: leaving version %u at update point '%s'", kt_rt.cur->number,
            point);
-    if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err)) {
+    if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err) ||
+        (fault_at("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce"))) {
         kt_threads_release();
         struct kt_version *v = kt_rt.next;
         kt_rt.next = NULL;
@@ -321,7 +381,7 @@ void kitsune_update_point(const char *point)
     }
     kt_thread_note_point(point);
     if (updating) {
-        if (strcmp(point, kt_rt.old_point) == 0)
+        if (strcmp(point, kt_rt.old_point) == 0 && !fault_at("timeout"))
             commit();
         return; /* intermediate points of the new version do nothing */
     }
@@ -358,7 +418,15 @@ static void refuse(struct kt_report *r, const char *reason)
     kt_log("update refused: %s", reason);
 }
 
-void kt_update_request(const char *path, int check, struct kt_report *r)
+double kt_update_timeout_ms(void)
+{
+    const char *env = getenv("KITSUNE_UPDATE_TIMEOUT_MS");
+    double v = env ? atof(env) : 0;
+    return v > 0 ? v : 10000;
+}
+
+void kt_update_request(const char *path, int check, const char *fault_step,
+                       struct kt_report *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = kt_now_ms();
@@ -390,6 +458,7 @@ void kt_update_request(const char *path, int check, struct kt_report *r)
     kt_rt.next = v;
     req_report = r;
     req_check = check;
+    snprintf(fault, sizeof fault, "%s", fault_step ? fault_step : "");
     req_state = REQ_PENDING;
     quiescing = 1;
     r->t_request = kt_now_ms() - t0;
@@ -398,8 +467,17 @@ void kt_update_request(const char *path, int check, struct kt_report *r)
     kt_wakeup_set(1);
 
     double deadline = kt_now_ms() + quiesce_timeout_ms();
+    double active_deadline = 0;
     pthread_mutex_lock(&kt_rt.lock);
     while (req_state != REQ_DONE) {
+        if (req_state == REQ_ACTIVE && transferring && !active_deadline)
+            active_deadline = kt_now_ms() + kt_update_timeout_ms();
+        if (active_deadline && transferring && kt_now_ms() > active_deadline &&
+            !deadline_passed) {
+            /* The watchdog: the main thread rolls back from the wake signal. */
+            deadline_passed = 1;
+            kt_threads_signal_main();
+        }
         if (quiescing) {
             pthread_mutex_unlock(&kt_rt.lock);
             kt_threads_kick();
@@ -430,6 +508,8 @@ void kt_update_request(const char *path, int check, struct kt_report *r)
     }
     req_state = REQ_NONE;
     req_report = NULL;
+    fault[0] = 0;
+    deadline_passed = 0;
     set_attention();
     pthread_mutex_unlock(&kt_rt.lock);
     kt_wakeup_set(0);

@@ -492,7 +492,7 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
         move_bits(op, ob, nb);
         break;
     case OP_ENUM: {
-        long long v = read_int(ob + op->old_off, op->len, 1);
+        long long v = read_int(ob + op->old_off, op->len, op->old_signed);
         for (int i = 0; i < op->n_enum; i++)
             if (op->enum_map[2 * i] == v) {
                 v = op->enum_map[2 * i + 1];

@@ -12,11 +12,14 @@ kit=$1 src=$2
 shift 2
 first=$1
 shift
-IFS=, read -r -a expected <<<"$(grep -o 'kitsune-test: outcomes=[a-z_,]*' "$src" | cut -d= -f2)"
-IFS=, read -r -a args <<<"$(grep -o 'kitsune-test: args=[A-Za-z0-9_,]*' "$src" | cut -d= -f2)"
+directives=$(grep 'kitsune-test:' "$src")
+IFS=, read -r -a expected <<<"$(grep -o 'outcomes=[a-z_,]*' <<<"$directives" | cut -d= -f2)"
+IFS=, read -r -a args <<<"$(grep -o 'args=[A-Za-z0-9_,]*' <<<"$directives" | cut -d= -f2)"
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
+check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
+want_reason=$(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
 for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
     export "${kv?}"
 done
@@ -73,10 +76,14 @@ for so in "$@"; do
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _ | sort -u)
     else
         procs=1
-        reply=$("$kit" update --json "$pid" "$so")
+        reply=$("$kit" update --json $check_flag "$pid" "$so")
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
     fi
     [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
+    if [ "$got" != committed ] && [ -n "$want_reason" ]; then
+        grep -qF -- "$want_reason" <<<"$reply" || die "reason should contain '$want_reason': $reply"
+        echo "  reason: $(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")"
+    fi
     echo "update $((step + 1)) to $(basename "$so"): $got"
     if [ -n "$max_quiesce" ] && [ "$got" = committed ]; then
         q=$(sed -n 's/.*"quiesce":\([0-9.]*\).*/\1/p' <<<"$reply")

@@ -1,0 +1,259 @@
+/* check.c - `kitsune update --check`: after the state has been transferred and before
+ * the update commits, walk the new version's state by its own types and verify that
+ * no pointer refers into the old version's code or writable data, and that every other
+ * pointer refers to mapped memory.  On a violation the update rolls back and the
+ * report names the path, e.g. "server.db->table[17]->next->val".
+ *
+ * The walk is driven by the new version's type summary alone, independent of the
+ * planner, so it also catches a transformation that went wrong.  It is iterative: an
+ * explicit stack of objects, each remembering how it was reached. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+struct reached {
+    uintptr_t addr;
+    int type;       /* struct type index in the new summary */
+    int parent;     /* index of the object it was reached from, -1 for a variable */
+    char *label;    /* path from the parent: "counter", ".db->", "->next" */
+};
+
+struct map_range {
+    uintptr_t lo, hi;
+};
+
+struct walk {
+    const struct kt_version *old, *nv;
+    struct reached *objs;
+    int nobjs, cap;
+    uintptr_t *seen;     /* open addressing set of visited addresses */
+    size_t seen_mask, nseen;
+    struct map_range *maps;
+    int nmaps;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int load_maps(struct walk *w)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
+            continue;
+        if (w->nmaps == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct map_range *n = realloc(w->maps, (size_t)cap * sizeof *n);
+            if (!n)
+                break;
+            w->maps = n;
+        }
+        w->maps[w->nmaps++] = (struct map_range){lo, hi};
+    }
+    fclose(f);
+    return 0;
+}
+
+static int mapped(const struct walk *w, uintptr_t p)
+{
+    int lo = 0, hi = w->nmaps - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (p < w->maps[mid].lo)
+            hi = mid - 1;
+        else if (p >= w->maps[mid].hi)
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+static int seen_add(struct walk *w, uintptr_t a)
+{
+    if ((w->nseen + 1) * 2 > w->seen_mask + 1) {
+        size_t size = w->seen_mask ? (w->seen_mask + 1) * 2 : 4096;
+        uintptr_t *n = calloc(size, sizeof *n);
+        if (!n)
+            return 0;
+        for (size_t i = 0; w->seen && i <= w->seen_mask; i++)
+            if (w->seen[i]) {
+                size_t h = (w->seen[i] * 0x9e3779b97f4a7c15ULL) >> 20 & (size - 1);
+                while (n[h])
+                    h = (h + 1) & (size - 1);
+                n[h] = w->seen[i];
+            }
+        free(w->seen);
+        w->seen = n;
+        w->seen_mask = size - 1;
+    }
+    size_t h = (a * 0x9e3779b97f4a7c15ULL) >> 20 & w->seen_mask;
+    while (w->seen[h]) {
+        if (w->seen[h] == a)
+            return 0;
+        h = (h + 1) & w->seen_mask;
+    }
+    w->seen[h] = a;
+    w->nseen++;
+    return 1;
+}
+
+static void path_of(const struct walk *w, int idx, const char *tail, char *out, size_t len)
+{
+    /* Labels from the object back to its variable, then printed in order. */
+    const char *parts[256];
+    int n = 0;
+    for (int i = idx; i >= 0 && n < 255; i = w->objs[i].parent)
+        parts[n++] = w->objs[i].label;
+    size_t used = 0;
+    out[0] = 0;
+    while (n-- > 0 && used < len)
+        used += (size_t)snprintf(out + used, len - used, "%s", parts[n]);
+    if (used < len)
+        snprintf(out + used, len - used, "%s", tail);
+}
+
+static void violation(struct walk *w, int obj, const char *where, const char *what)
+{
+    if (w->failed)
+        return;
+    char path[1024];
+    path_of(w, obj, where, path, sizeof path);
+    snprintf(w->err, w->errlen, "check failed: %s %s", path, what);
+    w->failed = 1;
+}
+
+static void push(struct walk *w, uintptr_t addr, int type, int parent, const char *label)
+{
+    if (!seen_add(w, addr))
+        return;
+    if (w->nobjs == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 1024;
+        struct reached *n = realloc(w->objs, (size_t)w->cap * sizeof *n);
+        if (!n) {
+            w->failed = 1;
+            return;
+        }
+        w->objs = n;
+    }
+    w->objs[w->nobjs++] = (struct reached){addr, type, parent, strdup(label)};
+}
+
+static int in_old_writable_or_code(const struct kt_version *old, uintptr_t p)
+{
+    for (int i = 0; i < old->nseg; i++)
+        if (p >= old->seg[i].lo && p < old->seg[i].hi &&
+            (old->seg[i].prot & (PROT_WRITE | PROT_EXEC)))
+            return 1;
+    return 0;
+}
+
+static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t p, int target)
+{
+    const struct ktt *k = &w->nv->ktt;
+    if (!p)
+        return;
+    if (in_old_writable_or_code(w->old, p)) {
+        const struct kt_addr_entry *e = kt_version_lookup_addr(w->old, p);
+        char what[300];
+        snprintf(what, sizeof what, "points into the old version (%s)",
+                 e ? e->key : "code or data");
+        violation(w, obj, where, what);
+        return;
+    }
+    if (!mapped(w, p)) {
+        violation(w, obj, where, "points to unmapped memory");
+        return;
+    }
+    int t = ktt_resolve(k, target);
+    const struct ktt_type *tt = &k->types[t];
+    if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/')) {
+        char label[300];
+        snprintf(label, sizeof label, "%s->", where);
+        push(w, p, t, obj, label);
+    }
+}
+
+/* Checks the pointers stored inline in one object of type `type` at `base`. */
+static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char *where,
+                         size_t wlen, int depth)
+{
+    const struct ktt *k = &w->nv->ktt;
+    int t = ktt_resolve(k, type);
+    const struct ktt_type *tt = &k->types[t];
+    size_t at = strlen(where);
+    if (depth > 32 || w->failed)
+        return;
+    if (tt->kind == KTT_PTR) {
+        uintptr_t p;
+        memcpy(&p, (const void *)base, sizeof p);
+        if (tt->flags & KTT_OPAQUE) {
+            /* Not followed, but it must not lead back into the old version either. */
+            if (p && in_old_writable_or_code(w->old, p))
+                violation(w, obj, where, "(E_OPAQUE) points into the old version");
+            return;
+        }
+        int target = ktt_resolve(k, tt->target);
+        if (k->types[target].kind == KTT_FUNC) {
+            if (p && in_old_writable_or_code(w->old, p))
+                violation(w, obj, where, "is a function pointer into the old version");
+            return;
+        }
+        check_pointer(w, obj, where, p, target);
+    } else if (tt->kind == KTT_STRUCT && !(tt->decl && tt->decl[0] == '/')) {
+        for (int i = 0; i < tt->nfields && !w->failed; i++) {
+            const struct ktt_field *f = &tt->fields[i];
+            if (f->bit_size)
+                continue;
+            snprintf(where + at, wlen - at, "%s%s", at == 0 || where[at - 1] == '>' ? "" : ".",
+                     f->name ? f->name : "<anonymous>");
+            check_inline(w, obj, base + f->offset, f->type, where, wlen, depth + 1);
+        }
+    } else if (tt->kind == KTT_ARRAY && tt->count > 0) {
+        size_t esz = k->types[ktt_resolve(k, tt->target)].size;
+        for (long i = 0; i < tt->count && !w->failed; i++) {
+            snprintf(where + at, wlen - at, "[%ld]", i);
+            check_inline(w, obj, base + (size_t)i * esz, tt->target, where, wlen, depth + 1);
+        }
+    }
+    where[at] = 0;
+}
+
+int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
+                   size_t errlen)
+{
+    struct walk w = {.old = old, .nv = nv, .err = err, .errlen = errlen};
+    if (load_maps(&w)) {
+        snprintf(err, errlen, "check failed: cannot read /proc/self/maps");
+        return -1;
+    }
+    char where[1024];
+    for (int i = 0; i < nv->ktt.nvars && !w.failed; i++) {
+        const struct ktt_var *v = &nv->ktt.vars[i];
+        if (v->flags & (KTT_VAR_TLS | KTT_VAR_CONST))
+            continue;
+        snprintf(where, sizeof where, "%s", v->key);
+        check_inline(&w, -1, nv->base + v->addr, v->type, where, sizeof where, 0);
+    }
+    for (int i = 0; i < w.nobjs && !w.failed; i++) {
+        where[0] = 0;
+        check_inline(&w, i, w.objs[i].addr, w.objs[i].type, where, sizeof where, 0);
+    }
+    for (int i = 0; i < w.nobjs; i++)
+        free(w.objs[i].label);
+    free(w.objs);
+    free(w.seen);
+    free(w.maps);
+    if (!w.failed)
+        kt_log("check passed: %d object(s) reached from the new version's variables",
+               w.nobjs);
+    return w.failed ? -1 : 0;
+}

@@ -1,0 +1,174 @@
+/* stale.c - what happens to pointers into a retired version that no traversal saw.
+ *
+ * A retired version's code and writable data are inaccessible reservations (see
+ * kt_version_retire), so a call through a stale function pointer - one a library keeps
+ * in its own state, such as a libevent callback - faults at the old function's entry.
+ * The fault handler looks up the function's key and, if the running version has a
+ * function of the same key, resumes the call there: the return address and arguments
+ * are untouched at a function's first instruction.  Without a counterpart, or for a
+ * data access, it says what was touched and lets the fault kill the process: never is
+ * retired code silently run.  A fault on the main thread while an update is being
+ * transferred rolls the update back instead (update.c). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct retired_func {
+    uintptr_t addr;
+    char *key;
+};
+
+struct retired {
+    unsigned number;
+    uintptr_t lo, hi;               /* whole span of the object */
+    struct kt_segment seg[8];
+    int nseg;
+    struct retired_func *funcs;     /* sorted by address */
+    int nfuncs;
+};
+
+static struct retired *retired;
+static int nretired, cap_retired;
+static struct sigaction previous_segv, previous_bus;
+static long redirected_calls;
+
+static int cmp_func(const void *a, const void *b)
+{
+    const struct retired_func *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Keeps what the fault handler needs of a version being retired. */
+void kt_stale_add(const struct kt_version *v)
+{
+    if (nretired == cap_retired) {
+        int cap = cap_retired ? cap_retired * 2 : 16;
+        struct retired *n = realloc(retired, (size_t)cap * sizeof *n);
+        if (!n)
+            return;
+        retired = n;
+        cap_retired = cap;
+    }
+    struct retired r = {.number = v->number, .lo = v->lo, .hi = v->hi, .nseg = v->nseg};
+    memcpy(r.seg, v->seg, sizeof r.seg);
+    r.funcs = calloc((size_t)v->ktt.nfuncs + 1, sizeof *r.funcs);
+    for (int i = 0; r.funcs && i < v->ktt.nfuncs; i++) {
+        r.funcs[r.nfuncs].addr = v->base + v->ktt.funcs[i].addr;
+        r.funcs[r.nfuncs].key = strdup(v->ktt.funcs[i].key);
+        if (r.funcs[r.nfuncs].key)
+            r.nfuncs++;
+    }
+    qsort(r.funcs, (size_t)r.nfuncs, sizeof *r.funcs, cmp_func);
+    /* Published last: the handler may read the array at any time. */
+    retired[nretired] = r;
+    __atomic_store_n(&nretired, nretired + 1, __ATOMIC_RELEASE);
+}
+
+static const struct retired *find_retired(uintptr_t addr)
+{
+    int n = __atomic_load_n(&nretired, __ATOMIC_ACQUIRE);
+    for (int i = n - 1; i >= 0; i--)
+        if (addr >= retired[i].lo && addr < retired[i].hi)
+            return &retired[i];
+    return NULL;
+}
+
+static const char *func_at(const struct retired *r, uintptr_t addr)
+{
+    int lo = 0, hi = r->nfuncs - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (r->funcs[mid].addr == addr)
+            return r->funcs[mid].key;
+        if (r->funcs[mid].addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
+static int in_exec_segment(const struct retired *r, uintptr_t addr)
+{
+    for (int i = 0; i < r->nseg; i++)
+        if ((r->seg[i].prot & PROT_EXEC) && addr >= r->seg[i].lo && addr < r->seg[i].hi)
+            return 1;
+    return 0;
+}
+
+/* Async-signal-safe message: write(2) of a few pieces. */
+static void say(const char *a, const char *b, const char *c)
+{
+    const char *parts[] = {"kitsune: ", a, b, c, "\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        if (parts[i]) {
+            ssize_t n = write(2, parts[i], strlen(parts[i]));
+            (void)n;
+        }
+}
+
+static void pass_on(int sig, siginfo_t *info, void *ctx)
+{
+    const struct sigaction *prev = sig == SIGSEGV ? &previous_segv : &previous_bus;
+    if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
+        prev->sa_sigaction(sig, info, ctx);
+        return;
+    }
+    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
+        prev->sa_handler(sig);
+        return;
+    }
+    /* Default action: re-raised by returning to the faulting instruction. */
+    signal(sig, SIG_DFL);
+}
+
+int kt_update_fault(int sig); /* update.c: rolls back a fault during transfer */
+
+static void on_fault(int sig, siginfo_t *info, void *ctx)
+{
+    uintptr_t addr = (uintptr_t)info->si_addr;
+    ucontext_t *uc = ctx;
+    const struct retired *r = find_retired(addr);
+    if (r && in_exec_segment(r, addr) && (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] == addr) {
+        const char *key = func_at(r, addr);
+        void *target = key && kt_rt.cur ? kt_version_func_addr(kt_rt.cur, key) : NULL;
+        if (target) {
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)target;
+            __atomic_add_fetch(&redirected_calls, 1, __ATOMIC_RELAXED);
+            return;
+        }
+        say("call through a stale pointer to retired function ", key ? key : "(unknown)",
+            ", which the running version does not have");
+        signal(sig, SIG_DFL);
+        return;
+    }
+    if (r) {
+        say("access to the retired data of an old version", NULL, NULL);
+        signal(sig, SIG_DFL);
+        return;
+    }
+    if (kt_update_fault(sig))
+        return; /* not reached: the update was rolled back */
+    pass_on(sig, info, ctx);
+}
+
+void kt_stale_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &previous_segv);
+    sigaction(SIGBUS, &sa, &previous_bus);
+}
+
+long kitsune_stale_calls(void)
+{
+    return __atomic_load_n(&redirected_calls, __ATOMIC_RELAXED);
+}
