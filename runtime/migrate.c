@@ -7,6 +7,7 @@
  * (DESIGN §4) in the summaries embedded in both versions; nothing in the program's
  * source is rewritten. */
 #include <errno.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,11 @@ int kitsune_do_automigrate(void)
     free(idx);
     if (rc)
         kt_update_fail("%s", kt_xf_error());
+    /* Test faults after the whole state was transferred (and fixed in place). */
+    if (kt_fault_injected("migrate"))
+        kt_update_fail("injected fault: migrate");
+    if (kt_fault_injected("segv"))
+        raise(SIGSEGV);
     kt_log("migrated %d variable(s)", n);
     return n;
 }

@@ -1,0 +1,59 @@
+#!/bin/bash
+# run_faults.sh KITSUNE V1.so V2.so
+#
+# Fails every step of an update in turn (kitsune update --fault STEP) on a program with
+# a heap of 2,000 linked nodes holding function pointers.  After each attempt the
+# program must be running the old version with a state digest identical to the one
+# from before.  A final update without a fault must commit.
+set -u
+kit=$1 v1=$2 v2=$3
+tmp=$(mktemp -d)
+out=$tmp/out
+export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1 KITSUNE_UPDATE_TIMEOUT_MS=300
+mkdir -m 700 "$KITSUNE_DIR"
+"$kit" run "$v1" >"$out" 2>"$tmp/err" &
+pid=$!
+trap 'kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+
+die() {
+    echo "FAILED: $*"
+    tail -20 "$out"
+    tail -20 "$tmp/err"
+    exit 1
+}
+
+wait_count() { # PATTERN COUNT
+    for _ in $(seq 1 500); do
+        [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
+        kill -0 "$pid" 2>/dev/null || die "program died"
+        sleep 0.01
+    done
+    die "timed out waiting for $1"
+}
+
+digests=0
+digest() {
+    digests=$((digests + 1))
+    kill -USR1 "$pid"
+    wait_count '^digest' "$digests"
+    grep '^digest' "$out" | tail -1
+}
+
+wait_count '^ready$' 1
+before=$(digest)
+echo "state before: $before"
+for step in quiesce load crash prestart migrate segv timeout commit; do
+    want="rolled back"
+    [ "$step" = quiesce ] && want=refused
+    reply=$("$kit" update --json --fault "$step" "$pid" "$v2")
+    grep -q "\"outcome\":\"$want\"" <<<"$reply" || die "fault $step: expected $want: $reply"
+    now=$(digest)
+    [ "$now" = "$before" ] || die "fault $step: state changed ($before -> $now)"
+    "$kit" status "$pid" | grep -q '"version":0' || die "fault $step: not in the old version"
+    reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
+    echo "fault $step: $want, state identical ($reason)"
+done
+"$kit" update --json "$pid" "$v2" | grep -q '"outcome":"committed"' || die "final update failed"
+wait_count '^\(PASS\|FAILED\)' 1
+grep -q '^FAIL' "$out" && die "state wrong after the final update"
+echo "every step rolled back cleanly; the final update committed"
