@@ -304,16 +304,62 @@ static const struct ktt_field *find_anonymous(const struct ktt_type *t, int nth)
     return NULL;
 }
 
-static void plan_bitfield(struct plan *p, const struct ktt_field *of,
-                          const struct ktt_field *nf, const struct ktt_type *ot)
+/* Position and width in bits of a member, bitfield or not. */
+static void member_bits(const struct ktt_field *f, const struct ktt_type *t, long *pos,
+                        int *bits)
 {
-    struct plan_op *op = add_op(p, OP_BITS, (size_t)of->bit_offset / 8,
-                                (size_t)nf->bit_offset / 8);
-    op->old_bit = (uint16_t)(of->bit_offset % 8);
-    op->old_bits = (uint16_t)(of->bit_size ? of->bit_size : (int)ot->size * 8);
-    op->new_bit = (uint16_t)(nf->bit_offset % 8);
-    op->new_bits = (uint16_t)(nf->bit_size ? nf->bit_size : (int)ot->size * 8);
-    op->old_signed = ot->kind == KTT_BASE && ot->enc == KTT_SIGNED;
+    *pos = f->bit_size ? f->bit_offset : (long)f->offset * 8;
+    *bits = f->bit_size ? f->bit_size : (int)t->size * 8;
+}
+
+static int enum_is_signed(const struct ktt_type *t)
+{
+    for (int i = 0; i < t->nenums; i++)
+        if (t->enums[i].value < 0)
+            return 1;
+    return 0;
+}
+
+/* A bitfield, or a member that becomes or stops being one.  Returns 0 when the bits
+ * do not move (the layout may still be the same). */
+static int plan_bitfield(struct plan_ctx *c, struct plan *p, const struct ktt_field *of,
+                         const struct ktt_field *nf, const char *path)
+{
+    const struct ktt_type *oft = otype(c, ktt_resolve(c->old, of->type));
+    const struct ktt_type *nft = ntype(c, ktt_resolve(c->new_, nf->type));
+    long opos, npos;
+    int obits, nbits;
+    member_bits(of, oft, &opos, &obits);
+    member_bits(nf, nft, &npos, &nbits);
+    if ((!is_int(oft) && oft->kind != KTT_ENUM) || (!is_int(nft) && nft->kind != KTT_ENUM)) {
+        diag(c, path, nf->decl, NULL, "bitfield of unsupported type");
+        return 1;
+    }
+    if (oft->kind == KTT_ENUM || nft->kind == KTT_ENUM) {
+        struct plan *e = plan_pair(c, of->type, nf->type, path, nf->decl, 1);
+        if (!e || e->nops != 1 || e->ops[0].kind != OP_COPY)
+            diag(c, path, nf->decl, NULL, "an enum bitfield whose values changed; write a "
+                 "rule");
+    }
+    if (is_int(oft) && is_int(nft) && oft->enc != nft->enc &&
+        !(oft->enc == KTT_UNSIGNED && nbits > obits) && oft->enc != KTT_BOOL &&
+        nft->enc != KTT_BOOL) {
+        char stub[600];
+        snprintf(stub, sizeof stub, "%s -> %s: { $out = $in; }", path, path);
+        diag(c, path, nf->decl, stub, "changed signedness");
+    }
+    if (nbits < obits) {
+        char stub[600];
+        snprintf(stub, sizeof stub, "%s -> %s: { $out = $in; }", path, path);
+        diag(c, path, nf->decl, stub, "narrowed from %d to %d bits", obits, nbits);
+    }
+    struct plan_op *op = add_op(p, OP_BITS, (size_t)(opos / 8), (size_t)(npos / 8));
+    op->old_bit = (uint16_t)(opos % 8);
+    op->old_bits = (uint16_t)obits;
+    op->new_bit = (uint16_t)(npos % 8);
+    op->new_bits = (uint16_t)nbits;
+    op->old_signed = oft->kind == KTT_ENUM ? enum_is_signed(oft) : oft->enc == KTT_SIGNED;
+    return opos != npos || obits != nbits;
 }
 
 static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
@@ -358,24 +404,11 @@ static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int n
             same = 0;
             continue;
         }
-        if (of->offset != nf->offset || of->bit_offset != nf->bit_offset ||
-            of->bit_size != nf->bit_size)
+        if (of->offset != nf->offset)
             same = 0;
         if (of->bit_size || nf->bit_size) {
-            const struct ktt_type *oft = otype(c, ktt_resolve(c->old, of->type));
-            const struct ktt_type *nft = ntype(c, ktt_resolve(c->new_, nf->type));
-            if (!is_int(oft) && oft->kind != KTT_ENUM) {
-                diag(c, path, nf->decl, NULL, "bitfield of unsupported type");
-                continue;
-            }
-            if (of->bit_size > nf->bit_size && nf->bit_size) {
-                char stub[600];
-                snprintf(stub, sizeof stub, "%s -> %s: { $out = $in; }", path, path);
-                diag(c, path, nf->decl, stub, "bitfield narrowed from %d to %d bits",
-                     of->bit_size, nf->bit_size);
-            }
-            (void)nft;
-            plan_bitfield(p, of, nf, oft);
+            if (plan_bitfield(c, p, of, nf, path))
+                same = 0;
             continue;
         }
         int before = p->nops;
@@ -604,6 +637,9 @@ static int op_needs_visit(const struct plan_op *op)
     switch (op->kind) {
     case OP_COPY:
         return 0;
+    case OP_BITS: /* bits that stay where they were need nothing */
+        return op->old_off != op->new_off || op->old_bit != op->new_bit ||
+               op->old_bits != op->new_bits;
     case OP_SUB:
     case OP_ARRAY:
         return op->sub && op->sub->mode != PLAN_CLEAN;

@@ -455,20 +455,24 @@ static void write_slot(char *slot, uintptr_t v, int in_place)
     memcpy(slot, &v, sizeof v);
 }
 
+/* A bitfield spans at most 9 bytes (7 bits of offset and 64 of value). */
 static void move_bits(const struct plan_op *op, const char *ob, char *nb)
 {
-    unsigned long long ov = 0, nv = 0;
-    unsigned obytes = (op->old_bit + op->old_bits + 7) / 8, nbytes = (op->new_bit + op->new_bits + 7) / 8;
-    memcpy(&ov, ob + op->old_off, obytes > 8 ? 8 : obytes);
-    memcpy(&nv, nb + op->new_off, nbytes > 8 ? 8 : nbytes);
-    unsigned long long val = (ov >> op->old_bit) &
-                             (op->old_bits >= 64 ? ~0ULL : ((1ULL << op->old_bits) - 1));
-    if (op->old_signed && op->old_bits < 64 && (val >> (op->old_bits - 1)) & 1)
-        val |= ~0ULL << op->old_bits; /* sign-extend */
-    unsigned long long mask = (op->new_bits >= 64 ? ~0ULL : ((1ULL << op->new_bits) - 1))
-                              << op->new_bit;
-    nv = (nv & ~mask) | ((val << op->new_bit) & mask);
-    memcpy(nb + op->new_off, &nv, nbytes > 8 ? 8 : nbytes);
+    unsigned __int128 ov = 0, nv = 0;
+    unsigned obytes = (op->old_bit + op->old_bits + 7u) / 8u;
+    unsigned nbytes = (op->new_bit + op->new_bits + 7u) / 8u;
+    memcpy(&ov, ob + op->old_off, obytes);
+    memcpy(&nv, nb + op->new_off, nbytes);
+    unsigned __int128 one = 1;
+    unsigned long long val = (unsigned long long)(ov >> op->old_bit);
+    if (op->old_bits < 64) {
+        val &= (1ULL << op->old_bits) - 1;
+        if (op->old_signed && (val >> (op->old_bits - 1)) & 1)
+            val |= ~0ULL << op->old_bits; /* sign-extend */
+    }
+    unsigned __int128 mask = ((one << op->new_bits) - 1) << op->new_bit;
+    nv = (nv & ~mask) | (((unsigned __int128)val << op->new_bit) & mask);
+    memcpy(nb + op->new_off, &nv, nbytes);
 }
 
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth);
@@ -489,7 +493,8 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
         write_int(nb + op->new_off, op->new_len, read_int(ob + op->old_off, op->len, op->old_signed));
         break;
     case OP_BITS:
-        move_bits(op, ob, nb);
+        if (!in_place) /* in place, the layout is the same: the bits stay */
+            move_bits(op, ob, nb);
         break;
     case OP_ENUM: {
         long long v = read_int(ob + op->old_off, op->len, op->old_signed);
