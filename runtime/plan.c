@@ -702,6 +702,11 @@ static void compute_modes(struct plan_ctx *c)
                 }
         }
     }
+    for (struct plan *p = c->plans; p; p = p->next)
+        for (int i = 0; i < p->nops; i++)
+            if ((p->ops[i].kind == OP_SUB || p->ops[i].kind == OP_ARRAY) && p->ops[i].sub &&
+                p->ops[i].sub->mode != PLAN_CLEAN)
+                p->nests = 1;
 }
 
 /* Merges adjacent copies; inside CLEAN targets nothing but copies remain. */
@@ -777,12 +782,37 @@ static void plan_vars(struct plan_ctx *c)
             continue; /* a new variable keeps its initialiser */
         }
         pv->old_var = (int)(ov - o->vars);
+        c->nvars++;
         if (rule >= 0 && c->rules[rule].has_code) {
+            /* The rule's code replaces the plan: planned last (plan_rule_vars). */
             pv->rule = rule;
-            /* Pointers inside still need the generated plan for $xform-less rules. */
+            continue;
         }
         pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
-        c->nvars++;
+    }
+}
+
+/* Variables transformed by a rule with code still get a plan (pointers into them are
+ * translated with it), but what it could not decide is the rule's business: planned
+ * after everything else, so a type they share with other variables was judged for
+ * those, and without diagnostics of their own. */
+static void plan_rule_vars(struct plan_ctx *c)
+{
+    for (int i = 0; i < c->nvars; i++) {
+        struct plan_var *pv = &c->vars[i];
+        if (pv->plan || pv->old_var < 0 || pv->rule < 0)
+            continue;
+        const struct ktt_var *ov = &c->old->vars[pv->old_var];
+        const struct ktt_var *nv = &c->new_->vars[pv->new_var];
+        int ndiags = c->ndiags;
+        pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
+        while (c->ndiags > ndiags) {
+            struct plan_diag *d = &c->diags[--c->ndiags];
+            free(d->path);
+            free(d->decl);
+            free(d->what);
+            free(d->stub);
+        }
     }
 }
 
@@ -800,6 +830,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
             use_rule(c, i);
             plan_for_names(c, rules[i].from, rules[i].to);
         }
+    plan_rule_vars(c);
     compute_modes(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
@@ -866,6 +897,23 @@ int plan_same_old_type(const struct plan *a, const struct plan *b)
         return 1;
     return a->old_kind == b->old_kind && a->old_tag && b->old_tag &&
            a->old_size == b->old_size && strcmp(a->old_tag, b->old_tag) == 0;
+}
+
+int plan_starts_with(const struct plan *outer, const struct plan *inner)
+{
+    for (int depth = 0; outer && depth < MAX_DEPTH; depth++) {
+        const struct plan_op *first = NULL;
+        for (int i = 0; i < outer->nops; i++)
+            if (outer->ops[i].old_off == 0 &&
+                (outer->ops[i].kind == OP_SUB || outer->ops[i].kind == OP_ARRAY))
+                first = &outer->ops[i];
+        if (!first || !first->sub)
+            return 0;
+        outer = first->sub;
+        if (plan_same_old_type(outer, inner))
+            return 1;
+    }
+    return 0;
 }
 
 /* Bytes of the old object an op reads (0: none, or nothing a pointer can target). */

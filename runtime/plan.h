@@ -69,6 +69,7 @@ struct plan {
     struct plan_op *ops;
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
+    int nests;               /* an inline member or element may itself be claimed */
     int old_kind;            /* enum ktt_kind of the old type */
     const char *old_tag;     /* its name (in the old summary), NULL if anonymous */
     struct plan *next;       /* all plans of a context */
@@ -137,6 +138,9 @@ long plan_translate_offset(const struct plan *p, size_t off);
 long plan_translate_offset_to(const struct plan *p, size_t off, const struct plan *target);
 /* Whether two plans transform the same old type (summaries may hold duplicates). */
 int plan_same_old_type(const struct plan *a, const struct plan *b);
+/* Whether an `outer` object begins with an `inner` one (first member, first element,
+ * at any depth). */
+int plan_starts_with(const struct plan *outer, const struct plan *inner);
 
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);

@@ -33,6 +33,7 @@ struct obj {
     uint32_t parent;      /* alias: index+1 of the containing object, 0 if none */
     uint8_t state;
     uint8_t in_place;
+    uint8_t nul_terminated; /* E_SZ array: the last element stays all zero */
 };
 
 struct undo {
@@ -54,6 +55,7 @@ struct engine {
     uint32_t *sorted;     /* rebuilt objects by address, for interior pointers */
     size_t nsorted;
     int sorted_stale;
+    int nesting;          /* some claim may contain another: look for aliases */
     char err[KT_ERRLEN];
     int failed;
     long transformed, fixed;
@@ -194,28 +196,60 @@ static int in_old_static(uintptr_t p)
     return p >= o->lo && p < o->hi;
 }
 
-static void claim(uintptr_t p, struct plan *target, size_t count)
+/* Whether claiming (plan, count) at an object's address asks for more than it was
+ * claimed as: more bytes, or a struct whose first member it was claimed as. */
+static int claim_covers_more(const struct obj *o, const struct plan *plan, size_t count)
+{
+    size_t have = o->count * o->plan->old_size, want = count * plan->old_size;
+    if (want != have)
+        return want > have;
+    return !plan_same_old_type(plan, o->plan) && plan_starts_with(plan, o->plan);
+}
+
+static void claim(uintptr_t p, struct plan *target, size_t count, int nul_terminated)
 {
     if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
         return;
     struct obj *o = map_find(p);
-    if (o) {
-        if (count > o->count && !o->in_place && o->state == OBJ_FOUND)
-            o->count = count; /* the same address seen as an array: the larger wins */
+    if (o && !claim_covers_more(o, target, count))
+        return;
+    if (count > 1 || target->nests)
+        E.nesting = 1;
+    if (!o) {
+        map_add(p, target, count, target->mode == PLAN_FIX)->nul_terminated =
+            (uint8_t)nul_terminated;
         return;
     }
-    map_add(p, target, count, target->mode == PLAN_FIX);
+    if (o->state != OBJ_FOUND) {
+        fail("the object at %#lx was transformed before it was reached as part of a larger "
+             "one; migrate the variables that lead to it in one batch", (unsigned long)p);
+        return;
+    }
+    /* The same address seen as an array, or as the struct it begins: the larger wins,
+     * and is searched again for what it leads to. */
+    o->plan = target;
+    o->count = count;
+    o->in_place = target->mode == PLAN_FIX;
+    o->nw = o->in_place ? (char *)p : NULL;
+    o->nul_terminated = (uint8_t)nul_terminated;
+    E.sorted_stale = 1;
+    E.work = grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
+/* Elements up to and including the first all-zero one. */
 static size_t nul_count(uintptr_t p, size_t stride)
 {
-    static const char zero[256];
-    size_t n = 0;
-    if (stride == 0 || stride > sizeof zero)
-        return 0;
-    while (memcmp((const char *)p + n * stride, zero, stride) != 0)
-        n++;
-    return n + 1;
+    const unsigned char *b = (const unsigned char *)p;
+    if (stride == 0)
+        return 1;
+    for (size_t n = 0;; n++, b += stride) {
+        size_t i = 0;
+        while (i < stride && b[i] == 0)
+            i++;
+        if (i == stride)
+            return n + 1;
+    }
 }
 
 static size_t ptrarray_count(const struct plan_op *op, const char *old_base)
@@ -228,22 +262,24 @@ static size_t ptrarray_count(const struct plan_op *op, const char *old_base)
 
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
-    if (depth > 64)
+    if (depth > 64) {
+        fail("types nested more than 64 levels deep");
         return;
+    }
     for (int i = 0; i < p->nops; i++) {
         const struct plan_op *op = &p->ops[i];
         switch (op->kind) {
         case OP_PTR: {
             uintptr_t v = read_ptr(ob + op->old_off);
-            if (op->nul_terminated && v && op->sub && !in_old_static(v))
-                claim(v, op->sub, nul_count(v, op->old_stride ? op->old_stride
-                                                               : op->sub->old_size));
+            if (op->nul_terminated && v && op->sub && op->sub->mode != PLAN_CLEAN &&
+                !in_old_static(v))
+                claim(v, op->sub, nul_count(v, op->sub->old_size), 1);
             else
-                claim(v, op->sub, 1);
+                claim(v, op->sub, 1, 0);
             break;
         }
         case OP_PTRARRAY:
-            claim(read_ptr(ob + op->old_off), op->sub, ptrarray_count(op, ob));
+            claim(read_ptr(ob + op->old_off), op->sub, ptrarray_count(op, ob), 0);
             break;
         case OP_SUB:
             if (op->sub && op->sub->mode != PLAN_CLEAN)
@@ -312,35 +348,48 @@ static struct obj *containing(uintptr_t p)
     return p < o->old + o->count * o->plan->old_size ? o : NULL;
 }
 
-static int has_arrays;
+/* Claims that lie inside a rebuilt object (an element of a rebuilt array, a member of
+ * a rebuilt struct, also one that is only fixed in place) become aliases of it: they
+ * are rebuilt with it, once, and pointers to them land inside its new copy. */
+static void find_aliases(void)
+{
+    uint32_t *all = malloc((E.nobjs + 1) * sizeof *all);
+    if (!all)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < E.nobjs; i++)
+        if (!E.objs[i].parent)
+            all[n++] = (uint32_t)i;
+    qsort(all, n, sizeof *all, cmp_obj_addr);
+    uintptr_t end = 0;
+    size_t owner = 0;
+    for (size_t k = 0; k < n && !E.failed; k++) {
+        struct obj *o = &E.objs[all[k]];
+        uintptr_t oend = o->old + o->count * o->plan->old_size;
+        if (o->old < end) {
+            if (o->state == OBJ_FOUND && oend <= end)
+                o->parent = (uint32_t)owner + 1;
+            else if (o->state == OBJ_FOUND || E.objs[owner].state == OBJ_FOUND)
+                fail("objects at %#lx and %#lx overlap, or the inner one was transformed "
+                     "before the outer one was found (migrate the variables that lead to "
+                     "them in one batch)", (unsigned long)E.objs[owner].old,
+                     (unsigned long)o->old);
+            continue;
+        }
+        if (!o->in_place) {
+            end = oend;
+            owner = all[k];
+        }
+    }
+    free(all);
+    E.sorted_stale = 1;
+}
 
 static void allocate(void)
 {
-    /* Claims inside an array claim become aliases of it. */
-    has_arrays = 0;
-    for (size_t i = E.next_alloc; i < E.nobjs; i++)
-        if (E.objs[i].count > 1 && !E.objs[i].in_place)
-            has_arrays = 1;
-    if (has_arrays) {
-        E.sorted_stale = 1;
-        sort_rebuilt();
-        uintptr_t end = 0;
-        size_t owner = 0;
-        for (size_t k = 0; k < E.nsorted; k++) {
-            struct obj *o = &E.objs[E.sorted[k]];
-            if (o->old < end && o->state == OBJ_FOUND) {
-                o->parent = (uint32_t)owner + 1;
-                continue;
-            }
-            uintptr_t oend = o->old + o->count * o->plan->old_size;
-            if (oend > end) {
-                end = oend;
-                owner = E.sorted[k];
-            }
-        }
-        E.sorted_stale = 1;
-    }
-    for (size_t i = E.next_alloc; i < E.nobjs; i++) {
+    if (E.nesting && E.next_alloc < E.nobjs)
+        find_aliases();
+    for (size_t i = E.next_alloc; i < E.nobjs && !E.failed; i++) {
         struct obj *o = &E.objs[i];
         if (o->state != OBJ_FOUND)
             continue;
@@ -530,8 +579,12 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
 
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
 {
-    if (depth > 64 || E.failed)
+    if (E.failed)
         return;
+    if (depth > 64) {
+        fail("types nested more than 64 levels deep");
+        return;
+    }
     if (p->type_rule >= 0) {
         kt_xf_run_rule(p->type_rule, ob, nb, ob, nb);
         return;
@@ -550,8 +603,11 @@ static void transform_objects(void)
         size_t os = o->plan->old_size, ns = o->plan->new_size;
         for (size_t k = 0; k < o->count; k++)
             apply(o->plan, (const char *)o->old + k * os, o->nw + k * ns, o->in_place, 0);
-        if (!o->in_place)
-            E.transformed += (long)o->count;
+        if (o->in_place)
+            continue;
+        if (o->nul_terminated)
+            memset(o->nw + (o->count - 1) * ns, 0, ns);
+        E.transformed += (long)o->count;
     }
     E.next_transform = E.nobjs;
 }
@@ -609,7 +665,7 @@ void *kt_xf_follow(const struct plan *target, const void *old, size_t count)
         return NULL;
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, target);
-    claim((uintptr_t)old, (struct plan *)target, count);
+    claim((uintptr_t)old, (struct plan *)target, count, 0);
     kt_xf_settle();
     return (void *)translate_heap((uintptr_t)old, target, PTR_MAY_INTERIOR);
 }
