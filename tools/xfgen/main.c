@@ -1,0 +1,238 @@
+/*
+ * main.c — the xfgen command.
+ *
+ *   xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]
+ *
+ * Reads both summaries and the rules, lets the planner (runtime/plan.c) decide every
+ * transformation, prints what it cannot decide and every rule that matched nothing,
+ * and otherwise writes OUT.c.  Messages (stderr, one per line; docs/xf-language.md §4):
+ *
+ *   FILE:LINE: expected ...                      malformed .ktt
+ *   FILE: cannot read: REASON                    unreadable input
+ *   RULES.xf:LINE:COL: ...                       syntax and escape errors
+ *   DECL: PATH: WHAT                             the planner needs a rule (DECL is the
+ *       suggestion: STUB                         declaration, or NEW.ktt)
+ *   RULES.xf:LINE:COL: rule matches nothing: LABEL
+ *
+ * Exit status: 0 when OUT.c was written, 1 after any message, 2 for a usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfgen.h"
+
+struct args {
+    const char *old_path, *new_path, *rules_path, *out_path, *stubs_path;
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
+          "Compares two type summaries (kitc), applies the rules and writes the state\n"
+          "transformers of the update as C, or says which rules are needed.\n",
+          f);
+}
+
+/* Returns 0, 1 for --help, -1 for a usage error (reported). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    const char *pos[3] = {NULL, NULL, NULL};
+    int npos = 0;
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "-h") || !strcmp(s, "--help"))
+            return 1;
+        if (!strcmp(s, "-o") || !strcmp(s, "--stubs")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "xfgen: %s needs a file name\n", s);
+                return -1;
+            }
+            *(s[1] == 'o' ? &a->out_path : &a->stubs_path) = argv[++i];
+        } else if (s[0] == '-' && s[1]) {
+            fprintf(stderr, "xfgen: unknown option %s\n", s);
+            return -1;
+        } else if (npos < 3) {
+            pos[npos++] = s;
+        } else {
+            fprintf(stderr, "xfgen: too many arguments: %s\n", s);
+            return -1;
+        }
+    }
+    if (npos < 2 || !a->out_path) {
+        fputs(npos < 2 ? "xfgen: expected OLD.ktt and NEW.ktt\n" : "xfgen: expected -o OUT.c\n",
+              stderr);
+        return -1;
+    }
+    a->old_path = pos[0];
+    a->new_path = pos[1];
+    a->rules_path = pos[2];
+    return 0;
+}
+
+/* Reads a whole file; "PATH: cannot read: REASON" on failure. */
+static char *read_file(const char *path, size_t *len, struct msgs *m)
+{
+    FILE *f = fopen(path, "rb");
+    struct sbuf b = {0};
+    if (!f) {
+        msg(m, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_put(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || b.oom) {
+        msg(m, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
+        sb_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.s ? b.s : xstrdup("");
+}
+
+static int load_ktt(const char *path, struct ktt *k, char **text, size_t *len, struct msgs *m)
+{
+    *text = read_file(path, len, m);
+    if (!*text)
+        return -1;
+    char err[1024];
+    if (ktt_parse(path, *text, *len, k, err, sizeof err)) {
+        msg(m, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_file(const char *path, const struct sbuf *b, struct msgs *m)
+{
+    struct sbuf tmp = {0};
+    sb_printf(&tmp, "%s.tmp", path);
+    FILE *f = fopen(sb_str(&tmp), "wb");
+    int ok = f && fwrite(sb_str(b), 1, b->len, f) == b->len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && rename(sb_str(&tmp), path) != 0)
+        ok = 0;
+    if (!ok) {
+        msg(m, "%s: cannot write: %s", path, strerror(errno));
+        remove(sb_str(&tmp));
+    }
+    sb_free(&tmp);
+    return ok ? 0 : -1;
+}
+
+static void report_plan(const struct plan_ctx *pc, const char *new_path, struct msgs *m)
+{
+    for (int i = 0; i < pc->ndiags; i++) {
+        const struct plan_diag *d = &pc->diags[i];
+        msg(m, "%s: %s: %s", d->decl ? d->decl : new_path, d->path, d->what);
+        if (d->stub) {
+            sb_printf(&m->text, "    suggestion: %s\n", d->stub);
+        }
+    }
+}
+
+static void report_unused(const struct ruleset *rs, const char *rules_path, struct msgs *m)
+{
+    for (int i = 0; i < rs->n; i++) {
+        const struct rule_origin *o = &rs->origin[i];
+        if (rs->v[i].used || !o->label)
+            continue;
+        msg(m, "%s:%d:%d: rule matches nothing: %s", rules_path, o->label->line, o->label->col,
+            o->text);
+    }
+}
+
+struct run {
+    struct args a;
+    struct ktt old, nv;
+    char *old_text, *new_text;
+    size_t old_len, new_len;
+    struct xf_file xf;
+    int have_xf;
+    struct ruleset rs;
+    struct plan_ctx plan;
+    int planned;
+    struct msgs m;
+};
+
+static int run_inputs(struct run *r)
+{
+    int rc = 0;
+    rc |= load_ktt(r->a.old_path, &r->old, &r->old_text, &r->old_len, &r->m);
+    rc |= load_ktt(r->a.new_path, &r->nv, &r->new_text, &r->new_len, &r->m);
+    if (r->a.rules_path) {
+        char err[1024];
+        if (xf_parse_file(r->a.rules_path, &r->xf, err, sizeof err)) {
+            msg(&r->m, "%s", err);
+            rc = -1;
+        } else {
+            r->have_xf = 1;
+        }
+    }
+    return rc;
+}
+
+static int run_all(struct run *r)
+{
+    if (run_inputs(r))
+        return -1;
+    int rc = ruleset_build(&r->rs, r->have_xf ? &r->xf : NULL, &r->old, &r->nv, &r->m);
+    plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
+    r->planned = 1;
+    report_plan(&r->plan, r->a.new_path, &r->m);
+    report_unused(&r->rs, r->a.rules_path, &r->m);
+    if (r->a.stubs_path) {
+        struct sbuf stubs = {0};
+        stubs_write(&r->plan, r->a.new_path, &stubs);
+        rc |= write_file(r->a.stubs_path, &stubs, &r->m);
+        sb_free(&stubs);
+    }
+    if (rc || r->m.count)
+        return -1;
+    struct gen_input in = {r->a.old_path, r->a.new_path, r->a.rules_path, r->a.out_path,
+                           &r->old, &r->nv, r->old_text, r->old_len,
+                           r->have_xf ? &r->xf : NULL, &r->rs, &r->plan};
+    struct sbuf out = {0};
+    rc = gen_c(&in, &out, &r->m);
+    if (rc == 0)
+        rc = write_file(r->a.out_path, &out, &r->m);
+    sb_free(&out);
+    return rc;
+}
+
+static void run_free(struct run *r)
+{
+    if (r->planned)
+        plan_free(&r->plan);
+    ruleset_free(&r->rs);
+    xf_free(&r->xf);
+    ktt_free(&r->old);
+    ktt_free(&r->nv);
+    free(r->old_text);
+    free(r->new_text);
+    sb_free(&r->m.text);
+}
+
+int main(int argc, char **argv)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    int a = parse_args(argc, argv, &r.a);
+    if (a) {
+        usage(a > 0 ? stdout : stderr);
+        return a > 0 ? 0 : 2;
+    }
+    int rc = run_all(&r);
+    fputs(sb_str(&r.m.text), stderr);
+    if (rc == 0 && r.m.count)
+        rc = -1;
+    run_free(&r);
+    return rc ? 1 : 0;
+}

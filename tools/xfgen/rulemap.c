@@ -1,0 +1,416 @@
+/*
+ * rulemap.c — from a parsed .xf file to the planner's rules.
+ *
+ * Every label becomes one struct plan_rule (a label list under one code block gives
+ * one rule per label, all sharing the code).  Code blocks are scanned for `$`-escapes
+ * once; the escapes are checked here (where each may be used, which types they name)
+ * and every `$xform(T0, T1)` adds a RULE_XFORM entry so that the planner plans that
+ * type pair up front.  Nothing here compares versions: that is plan_build's job.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfgen.h"
+
+/* ---- names ---------------------------------------------------------------------- */
+
+/* The planner's spelling of the type of a path: "struct T", "union T", "enum T", or
+ * the typedef name. */
+static char *type_name_of(const struct xf_path *p)
+{
+    static const char *const kw[] = {"struct ", "union ", "enum ", ""};
+    struct sbuf b = {0};
+    sb_puts(&b, kw[p->type_kind]);
+    sb_puts(&b, p->type_name);
+    return b.s;
+}
+
+static char *field_path_of(const struct xf_path *p)
+{
+    struct sbuf b = {0};
+    for (int i = 0; i < p->nfields; i++) {
+        if (i)
+            sb_puts(&b, ".");
+        sb_puts(&b, p->fields[i]);
+    }
+    return b.s;
+}
+
+/* A field rule written with a typedef name (`conn_t.fd`) is about the struct the
+ * typedef names: the planner names struct types by their tag when they have one. */
+static char *field_owner_name(const struct xf_path *p, const struct ktt *k)
+{
+    char *name = type_name_of(p);
+    if (p->type_kind != XF_TYPEDEF)
+        return name;
+    int t = ct_find(k, name);
+    if (t < 0)
+        return name;
+    const struct ktt_type *r = &k->types[ktt_resolve(k, t)];
+    if ((r->kind == KTT_STRUCT || r->kind == KTT_UNION) && r->name) {
+        struct sbuf b = {0};
+        sb_printf(&b, "%s %s", r->kind == KTT_STRUCT ? "struct" : "union", r->name);
+        free(name);
+        return b.s;
+    }
+    return name;
+}
+
+void format_label(const struct xf_label *l, char *buf, size_t n)
+{
+    char a[256], b[256];
+    xf_path_format(&l->to, b, sizeof b);
+    if (l->is_init) {
+        snprintf(buf, n, "INIT %s", b);
+    } else {
+        xf_path_format(&l->from, a, sizeof a);
+        snprintf(buf, n, "%s -> %s", a, b);
+    }
+}
+
+const char *strip_typedef_kw(const char *t)
+{
+    if (strncmp(t, "typedef ", 8) == 0)
+        return t + 8;
+    return t;
+}
+
+int is_primitive_spelling(const char *t)
+{
+    static const char *const words[] = {
+        "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+        "_Bool", "bool", "__int128", "_Complex", "complex", "const", "volatile"};
+    int nwords = 0;
+    while (*t) {
+        while (*t == ' ')
+            t++;
+        size_t n = 0;
+        while (t[n] && t[n] != ' ')
+            n++;
+        if (n == 0)
+            break;
+        int known = 0;
+        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+            if (strlen(words[i]) == n && strncmp(words[i], t, n) == 0)
+                known = 1;
+        if (!known)
+            return 0;
+        nwords++;
+        t += n;
+    }
+    return nwords > 0;
+}
+
+/* ---- rules ----------------------------------------------------------------------- */
+
+static struct plan_rule *add_rule(struct ruleset *rs)
+{
+    if (rs->n == rs->cap) {
+        int cap = rs->cap ? rs->cap * 2 : 16;
+        struct plan_rule *v = realloc(rs->v, (size_t)cap * sizeof *v);
+        struct rule_origin *o = v ? realloc(rs->origin, (size_t)cap * sizeof *o) : NULL;
+        if (!v || !o) {
+            fputs("xfgen: out of memory\n", stderr);
+            abort();
+        }
+        rs->v = v;
+        rs->origin = o;
+        rs->cap = cap;
+    }
+    memset(&rs->v[rs->n], 0, sizeof rs->v[0]);
+    memset(&rs->origin[rs->n], 0, sizeof rs->origin[0]);
+    return &rs->v[rs->n++];
+}
+
+static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct xf_label *l,
+                      struct block *blk, const struct ktt *old, const struct ktt *nv)
+{
+    struct plan_rule *p = add_rule(rs);
+    struct rule_origin *o = &rs->origin[rs->n - 1];
+    o->rule = r;
+    o->label = l;
+    o->block = blk;
+    format_label(l, o->text, sizeof o->text);
+    p->has_code = r->code != NULL;
+    if (l->to.kind == XF_PATH_VAR) {
+        p->kind = l->is_init ? RULE_INIT_VAR : RULE_VAR;
+        p->from = l->is_init ? NULL : xstrdup(l->from.var_key);
+        p->to = xstrdup(l->to.var_key);
+    } else if (l->to.nfields == 0) {
+        p->kind = RULE_TYPE; /* the parser rejects INIT of a whole type */
+        p->from = type_name_of(&l->from);
+        p->to = type_name_of(&l->to);
+    } else {
+        p->kind = l->is_init ? RULE_INIT_FIELD : RULE_FIELD;
+        if (!l->is_init) {
+            p->from = field_owner_name(&l->from, old);
+            p->from_field = field_path_of(&l->from);
+        }
+        p->to = field_owner_name(&l->to, nv);
+        p->to_field = field_path_of(&l->to);
+    }
+}
+
+static void add_xform(struct ruleset *rs, const char *from, const char *to)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->v[i].kind == RULE_XFORM && strcmp(rs->v[i].from, from) == 0 &&
+            strcmp(rs->v[i].to, to) == 0)
+            return;
+    struct plan_rule *p = add_rule(rs);
+    p->kind = RULE_XFORM;
+    p->from = xstrdup(from);
+    p->to = xstrdup(to);
+    snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text, "$xform(%s, %s)", from,
+             to);
+}
+
+/* ---- escapes --------------------------------------------------------------------- */
+
+struct scan_ctx {
+    struct block *blk;
+};
+
+static void pos_of(const struct block *blk, size_t off, int *line, int *col)
+{
+    int l = blk->line, c = blk->col;
+    for (size_t i = 0; i < off && blk->code[i]; i++) {
+        if (blk->code[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static int on_escape(void *vctx, const char *name, const char **args, int nargs, size_t start,
+                     size_t end)
+{
+    struct block *blk = ((struct scan_ctx *)vctx)->blk;
+    struct esc *e = realloc(blk->escs, (size_t)(blk->nescs + 1) * sizeof *e);
+    if (!e)
+        return 1;
+    blk->escs = e;
+    e = &blk->escs[blk->nescs++];
+    memset(e, 0, sizeof *e);
+    e->name = xstrdup(name);
+    e->nargs = nargs;
+    e->args = xcalloc((size_t)nargs + 1, sizeof *e->args);
+    for (int i = 0; i < nargs; i++)
+        e->args[i] = xstrdup(args[i]);
+    e->start = start;
+    e->end = end;
+    pos_of(blk, start, &e->line, &e->col);
+    return 0;
+}
+
+static int scan_block(struct block *blk, const char *path, const char *code, int line,
+                      int col, struct msgs *m)
+{
+    blk->code = code;
+    blk->line = line;
+    blk->col = col;
+    struct scan_ctx sc = {blk};
+    char err[512];
+    int rc = xf_scan_escapes(path, code, line, col, on_escape, &sc, err, sizeof err);
+    if (rc == 0)
+        return 0;
+    if (err[0])
+        msg(m, "%s", err);
+    else
+        msg(m, "xfgen: out of memory");
+    return -1;
+}
+
+/* What kinds of labels share a block: decides which escapes it may use. */
+struct block_use {
+    int any_init;      /* some label is INIT: no $in */
+    int any_not_field; /* some label is not a field rule: no $base */
+    const char *init_label, *not_field_label;
+};
+
+static struct block_use block_use(const struct ruleset *rs, const struct block *blk)
+{
+    struct block_use u = {0, 0, NULL, NULL};
+    for (int i = 0; i < rs->n; i++) {
+        if (rs->origin[i].block != blk)
+            continue;
+        enum rule_kind k = rs->v[i].kind;
+        if (k == RULE_INIT_VAR || k == RULE_INIT_FIELD) {
+            u.any_init = 1;
+            u.init_label = u.init_label ? u.init_label : rs->origin[i].text;
+        }
+        if (k != RULE_FIELD && k != RULE_INIT_FIELD) {
+            u.any_not_field = 1;
+            u.not_field_label = u.not_field_label ? u.not_field_label : rs->origin[i].text;
+        }
+    }
+    return u;
+}
+
+/* "struct S *" -> "struct S" and the number of '*'. */
+static void split_stars(const char *t, char *base, size_t n, int *stars)
+{
+    snprintf(base, n, "%s", t);
+    *stars = 0;
+    size_t len = strlen(base);
+    while (len > 0 && (base[len - 1] == '*' || base[len - 1] == ' ')) {
+        if (base[len - 1] == '*')
+            (*stars)++;
+        base[--len] = '\0';
+    }
+}
+
+static int check_type_arg(const char *path, const struct esc *e, const struct ktt *k,
+                          const char *version, struct msgs *m)
+{
+    char base[256];
+    int stars;
+    split_stars(e->args[0], base, sizeof base, &stars);
+    if (is_primitive_spelling(base))
+        return 0;
+    if (ct_find(k, strip_typedef_kw(base)) >= 0)
+        return 0;
+    msg(m, "%s:%d:%d: $%s(%s): the %s version has no type %s", path, e->line, e->col,
+        e->name, e->args[0], version, strip_typedef_kw(base));
+    return -1;
+}
+
+static int check_xform(struct ruleset *rs, const char *path, const struct esc *e,
+                       const struct ktt *old, const struct ktt *nv, struct msgs *m)
+{
+    if (e->nargs > 2) {
+        msg(m, "%s:%d:%d: $xform with generic closure arguments is not supported yet", path,
+            e->line, e->col);
+        return -1;
+    }
+    const char *t0 = strip_typedef_kw(e->args[0]), *t1 = strip_typedef_kw(e->args[1]);
+    for (int i = 0; i < 2; i++) {
+        const char *t = i ? t1 : t0;
+        if (is_primitive_spelling(t)) {
+            msg(m, "%s:%d:%d: $xform(%s, %s): %s is a primitive type; $xform takes struct, "
+                "union, enum or typedef names", path, e->line, e->col, e->args[0], e->args[1], t);
+            return -1;
+        }
+        if (strchr(t, '*') || strchr(t, '[')) {
+            msg(m, "%s:%d:%d: $xform(%s, %s): %s is not a named type; write the pointed-to "
+                "type and wrap the closure in XF_PTR", path, e->line, e->col, e->args[0],
+                e->args[1], t);
+            return -1;
+        }
+        const struct ktt *k = i ? nv : old;
+        if (ct_find(k, t) < 0) {
+            msg(m, "%s:%d:%d: $xform(%s, %s): the %s version has no type %s", path, e->line,
+                e->col, e->args[0], e->args[1], i ? "new" : "old", t);
+            return -1;
+        }
+    }
+    add_xform(rs, t0, t1);
+    return 0;
+}
+
+/* Checks the escapes of one block; `use` is NULL for the preamble. */
+static int check_block(struct ruleset *rs, const char *path, const struct block *blk,
+                       const struct block_use *use, const struct ktt *old,
+                       const struct ktt *nv, struct msgs *m)
+{
+    int rc = 0;
+    for (int i = 0; i < blk->nescs; i++) {
+        const struct esc *e = &blk->escs[i];
+        const char *n = e->name;
+        int data = !strcmp(n, "in") || !strcmp(n, "out") || !strcmp(n, "base");
+        if (data && !use) {
+            msg(m, "%s:%d:%d: $%s cannot be used in the preamble (it is not part of a rule)",
+                path, e->line, e->col, n);
+            rc = -1;
+        } else if (!strcmp(n, "in") && use->any_init) {
+            msg(m, "%s:%d:%d: $in cannot be used in an INIT rule (there is no old value): %s",
+                path, e->line, e->col, use->init_label);
+            rc = -1;
+        } else if (!strcmp(n, "base") && use->any_not_field) {
+            msg(m, "%s:%d:%d: $base can be used only in field rules (T.a -> T.b, INIT T.f): %s",
+                path, e->line, e->col, use->not_field_label);
+            rc = -1;
+        } else if (!strcmp(n, "oldtype") || !strcmp(n, "newtype")) {
+            int is_old = n[0] == 'o';
+            rc |= check_type_arg(path, e, is_old ? old : nv, is_old ? "old" : "new", m);
+        } else if (!strcmp(n, "xform")) {
+            rc |= check_xform(rs, path, e, old, nv, m);
+        } else if (!strcmp(n, "gen")) {
+            msg(m, "%s:%d:%d: $gen(%s) is not supported yet (transformers of generic types)",
+                path, e->line, e->col, e->args[0]);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old,
+                  const struct ktt *nv, struct msgs *m)
+{
+    memset(rs, 0, sizeof *rs);
+    if (!xf)
+        return 0;
+    int rc = 0;
+    rs->blocks = xcalloc((size_t)xf->nrules + 1, sizeof *rs->blocks);
+    rs->nblocks = xf->nrules;
+    int *scanned = xcalloc((size_t)xf->nrules + 1, sizeof *scanned);
+    for (int i = 0; i < xf->nrules; i++) {
+        const struct xf_rule *r = &xf->rules[i];
+        struct block *blk = NULL;
+        if (r->code) {
+            blk = &rs->blocks[i];
+            scanned[i] = scan_block(blk, xf->path, r->code, r->code_line, r->code_col, m) == 0;
+            rc |= scanned[i] ? 0 : -1;
+        }
+        for (int j = 0; j < r->nlabels; j++)
+            add_label(rs, r, &r->labels[j], blk, old, nv);
+    }
+    if (xf->preamble) {
+        if (scan_block(&rs->preamble, xf->path, xf->preamble, xf->preamble_line,
+                       xf->preamble_col, m) == 0)
+            rc |= check_block(rs, xf->path, &rs->preamble, NULL, old, nv, m);
+        else
+            rc = -1;
+    }
+    for (int i = 0; i < xf->nrules; i++) {
+        if (!scanned[i])
+            continue;
+        struct block_use use = block_use(rs, &rs->blocks[i]);
+        rc |= check_block(rs, xf->path, &rs->blocks[i], &use, old, nv, m);
+    }
+    free(scanned);
+    return rc;
+}
+
+static void free_block(struct block *b)
+{
+    for (int i = 0; i < b->nescs; i++) {
+        free(b->escs[i].name);
+        for (int j = 0; j < b->escs[i].nargs; j++)
+            free(b->escs[i].args[j]);
+        free(b->escs[i].args);
+    }
+    free(b->escs);
+    memset(b, 0, sizeof *b);
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+    for (int i = 0; i < rs->n; i++) {
+        free((char *)rs->v[i].from);
+        free((char *)rs->v[i].to);
+        free((char *)rs->v[i].from_field);
+        free((char *)rs->v[i].to_field);
+    }
+    free(rs->v);
+    free(rs->origin);
+    free_block(&rs->preamble);
+    for (int i = 0; i < rs->nblocks; i++)
+        free_block(&rs->blocks[i]);
+    free(rs->blocks);
+    memset(rs, 0, sizeof *rs);
+}

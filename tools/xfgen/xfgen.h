@@ -1,0 +1,161 @@
+/*
+ * xfgen.h — internal interface of the xfgen generator (not installed).
+ *
+ * xfgen reads two type summaries (.ktt) and an optional .xf rules file, lets the
+ * planner (runtime/plan.c) decide every transformation, reports what it cannot decide,
+ * and otherwise writes the C file that is compiled into the new version: the types
+ * the rules' code touches, laid out exactly as the summaries say, one function per
+ * rule with code, the table of those functions and the rule table text.
+ *
+ *   sbuf.c     growable strings
+ *   rulemap.c  .xf labels -> struct plan_rule; `$`-escapes found and checked
+ *   ctypes.c   C definitions of summary types with exact layouts
+ *   gen.c      the generated C file
+ *   stubs.c    --stubs: the planner's suggestions as an editable .xf file
+ *   main.c     command line, diagnostics, exit status
+ *
+ * Errors are values: functions return 0 or -1 and report through `struct msgs`.
+ */
+#ifndef KITSUNE_XFGEN_H
+#define KITSUNE_XFGEN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ktt.h"
+#include "plan.h"
+#include "xf.h"
+
+/* ---- sbuf.c: growable strings ---------------------------------------------------- */
+
+struct sbuf {
+    char *s;      /* NUL-terminated once anything was written; NULL before */
+    size_t len, cap;
+    int oom;      /* an allocation failed: the content is incomplete */
+};
+
+void sb_put(struct sbuf *b, const char *s, size_t n);
+void sb_puts(struct sbuf *b, const char *s);
+void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
+/* Writes `s` as the inside of a C string literal (quotes, backslashes, newlines). */
+void sb_c_string(struct sbuf *b, const char *s);
+const char *sb_str(const struct sbuf *b); /* "" when empty */
+void sb_free(struct sbuf *b);
+/* Duplicates s (NULL stays NULL); aborts on out-of-memory like the planner does. */
+char *xstrdup(const char *s);
+void *xcalloc(size_t n, size_t size);
+
+/* ---- diagnostics ------------------------------------------------------------------ */
+
+/* Messages for stderr, one per line, in the order they were found. */
+struct msgs {
+    struct sbuf text;
+    int count;
+};
+
+void msg(struct msgs *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- rulemap.c --------------------------------------------------------------------- */
+
+/* One `$`-escape of a code block, as xf_scan_escapes reported it. */
+struct esc {
+    char *name;        /* "in", "xform", ... */
+    char **args;
+    int nargs;
+    size_t start, end; /* byte range in the block, '$' up to the closing ')' */
+    int line, col;     /* position of the '$' in the .xf file */
+};
+
+/* A code block (the preamble or a rule's) with its escapes. */
+struct block {
+    const char *code;
+    int line, col;
+    struct esc *escs;
+    int nescs;
+};
+
+/* Where a plan_rule came from. */
+struct rule_origin {
+    const struct xf_rule *rule;   /* NULL for the $xform pairs added by xfgen */
+    const struct xf_label *label;
+    struct block *block;          /* NULL without code */
+    char text[300];               /* the label as written: "a -> b", "INIT struct T.f" */
+};
+
+struct ruleset {
+    struct plan_rule *v;          /* the rules handed to plan_build, in table order */
+    struct rule_origin *origin;
+    int n, cap;
+    struct block preamble;        /* code NULL when there is none */
+    struct block *blocks;         /* one per xf rule (zeroed when it has no code) */
+    int nblocks;
+};
+
+/* Builds the rule list from a parsed file; escapes are scanned and checked against the
+ * summaries (errors go to m).  Returns 0, or -1 after reporting errors. */
+int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old,
+                  const struct ktt *nv, struct msgs *m);
+void ruleset_free(struct ruleset *rs);
+
+/* Writes the label for messages, like the parser prints it. */
+void format_label(const struct xf_label *l, char *buf, size_t n);
+
+/* Whether a type as written in $oldtype/$xform is a C primitive ("unsigned int"). */
+int is_primitive_spelling(const char *t);
+/* "typedef X" -> "X"; other spellings unchanged (returns a pointer into t). */
+const char *strip_typedef_kw(const char *t);
+
+/* ---- ctypes.c ---------------------------------------------------------------------- */
+
+/* The C rendering of one summary's types under a prefix ("kt_old_", "kt_new_"). */
+struct ctypes {
+    const struct ktt *k;
+    const char *prefix;
+    const char *version;   /* "old" or "new", for comments and assertion messages */
+    char **name;           /* per type: tag or typedef name (NULL: not named) */
+    unsigned char *state;  /* CT_* flags per type */
+    int *align;            /* emitted alignment; 0 before computed */
+    struct sbuf out;       /* the definitions, in dependency order */
+    int npad;              /* counter for padding member names */
+};
+
+void ct_init(struct ctypes *ct, const struct ktt *k, const char *prefix, const char *version);
+void ct_free(struct ctypes *ct);
+/* Finds a type by the planner's spelling ("struct T", "union T", "enum T", a typedef
+ * name); "typedef T" is accepted too.  Prefers complete definitions.  -1: none. */
+int ct_find(const struct ktt *k, const char *name);
+/* Marks a type (and everything it reaches) for emission. */
+void ct_want(struct ctypes *ct, int t);
+/* The C spelling of a wanted type: "struct kt_old_conn", "int", "kt_old_conn_t *". */
+void ct_spell(struct ctypes *ct, int t, struct sbuf *out);
+/* Writes forward declarations, typedefs, definitions and _Static_asserts of every
+ * wanted type to ct->out. */
+void ct_emit(struct ctypes *ct);
+/* Field lookup through a dotted path ("a.b") starting at struct/union type t
+ * (typedefs resolved).  Returns the field and adds its byte offset to *off. */
+const struct ktt_field *ct_field_path(const struct ktt *k, int t, const char *path, size_t *off);
+
+/* ---- gen.c ------------------------------------------------------------------------- */
+
+struct gen_input {
+    const char *old_path, *new_path, *rules_path, *out_path;
+    const struct ktt *old, *nv;
+    const char *old_text;          /* OLD.ktt bytes, for the fingerprint */
+    size_t old_len;
+    const struct xf_file *xf;      /* NULL without a rules file */
+    const struct ruleset *rs;
+    const struct plan_ctx *plan;
+};
+
+/* Writes the generated C into out.  Returns 0, or -1 after reporting errors in m. */
+int gen_c(const struct gen_input *in, struct sbuf *out, struct msgs *m);
+uint64_t fnv1a64(const char *text, size_t len);
+
+/* ---- stubs.c ----------------------------------------------------------------------- */
+
+/* The planner's diagnostics as an .xf file to edit. */
+void stubs_write(const struct plan_ctx *plan, const char *new_path, struct sbuf *out);
+
+#endif /* KITSUNE_XFGEN_H */
