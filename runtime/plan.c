@@ -362,26 +362,89 @@ static int plan_bitfield(struct plan_ctx *c, struct plan *p, const struct ktt_fi
     return opos != npos || obits != nbits;
 }
 
-static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
-                               const char *tname, int depth)
+/* A member by dotted path ("a.b") from struct/union type t of the old summary: the
+ * field, the type that holds it and that type's offset from the start of t. */
+static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const char *path,
+                                             int *parent, size_t *parent_off)
+{
+    const struct ktt_field *f = NULL;
+    char name[256];
+    *parent_off = 0;
+    for (int depth = 0; path && *path && depth < MAX_DEPTH; depth++) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (f) {
+            *parent_off += f->offset;
+            t = f->type;
+        }
+        t = ktt_resolve(c->old, t);
+        if (n >= sizeof name || (otype(c, t)->kind != KTT_STRUCT &&
+                                 otype(c, t)->kind != KTT_UNION))
+            return NULL;
+        memcpy(name, path, n);
+        name[n] = 0;
+        f = find_field(otype(c, t), name);
+        if (!f)
+            return NULL;
+        *parent = t;
+        path = dot ? dot + 1 : NULL;
+    }
+    return f;
+}
+
+/* Whether some field rule names a member below `fpath` of type `tname` ("a" for
+ * `struct T.a.b`): then member a is planned field by field inside T's plan. */
+static int has_nested_rules(const struct plan_ctx *c, const char *tname, const char *fpath)
+{
+    size_t n = strlen(fpath);
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if ((r->kind == RULE_FIELD || r->kind == RULE_INIT_FIELD) && r->to && r->to_field &&
+            strcmp(r->to, tname) == 0 && strncmp(r->to_field, fpath, n) == 0 &&
+            r->to_field[n] == '.')
+            return 1;
+    }
+    return 0;
+}
+
+/* Ops added since `from` were planned for a member of a struct at obase/nbase. */
+static void shift_ops(struct plan *p, int from, size_t obase, size_t nbase)
+{
+    for (int j = from; j < p->nops; j++) {
+        p->ops[j].old_off += (uint32_t)obase;
+        p->ops[j].new_off += (uint32_t)nbase;
+        if (p->ops[j].kind == OP_PTRARRAY && p->ops[j].count < 0)
+            p->ops[j].count_off += (uint32_t)obase;
+    }
+}
+
+/* Plans the members of old struct ot / new struct nt, which lie at obase / nbase in
+ * the objects of plan p (top_ot is p's old type; rules name fields from there, with
+ * the dotted path prefix + member).  Returns whether the layout stayed the same. */
+static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, int top_ot,
+                          const char *tname, const char *prefix, size_t obase, size_t nbase,
+                          int depth)
 {
     const struct ktt_type *o = otype(c, ot), *n = ntype(c, nt);
     int same = o->size == n->size && o->nfields == n->nfields;
     for (int i = 0; i < n->nfields; i++) {
         const struct ktt_field *nf = &n->fields[i];
-        char path[600];
-        snprintf(path, sizeof path, "%s.%s", tname, nf->name ? nf->name : "<anonymous>");
+        char path[600], fpath[400];
+        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : "<anonymous>");
+        snprintf(path, sizeof path, "%s.%s", tname, fpath);
         const struct ktt_field *of = NULL;
-        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, nf->name) : -1;
-        int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, nf->name) : -1;
+        int of_parent = ot;
+        size_t of_base = obase, nf_abs = nbase + nf->offset;
+        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath) : -1;
+        int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
         if (rule >= 0) {
             use_rule(c, rule);
-            of = find_field(o, c->rules[rule].from_field);
+            of = find_old_path(c, top_ot, c->rules[rule].from_field, &of_parent, &of_base);
             if (!of)
                 diag(c, path, nf->decl, NULL, "rule names old field %s, which %s does not "
                      "have", c->rules[rule].from_field, tname);
             if (c->rules[rule].has_code) {
-                struct plan_op *op = add_op(p, OP_RULE, of ? of->offset : 0, nf->offset);
+                struct plan_op *op = add_op(p, OP_RULE, of ? of_base + of->offset : 0, nf_abs);
                 op->rule = rule;
                 op->len = of ? (uint32_t)otype(c, ktt_resolve(c->old, of->type))->size : 0;
                 same = 0;
@@ -389,7 +452,7 @@ static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int n
             }
         } else if (init >= 0) {
             use_rule(c, init);
-            struct plan_op *op = add_op(p, OP_RULE, 0, nf->offset);
+            struct plan_op *op = add_op(p, OP_RULE, 0, nf_abs);
             op->rule = init;
             same = 0;
             continue;
@@ -404,16 +467,28 @@ static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int n
             same = 0;
             continue;
         }
-        if (of->offset != nf->offset)
+        if (of->offset != nf->offset || of_base != obase)
             same = 0;
-        if (of->bit_size || nf->bit_size) {
-            if (plan_bitfield(c, p, of, nf, path))
-                same = 0;
+        int oft = ktt_resolve(c->old, of->type), nft = ktt_resolve(c->new_, nf->type);
+        if (nf->name && rule < 0 && has_nested_rules(c, tname, fpath) &&
+            otype(c, oft)->kind == KTT_STRUCT && ntype(c, nft)->kind == KTT_STRUCT) {
+            char sub[400];
+            snprintf(sub, sizeof sub, "%s.", fpath);
+            plan_fields_at(c, p, oft, nft, top_ot, tname, sub, of_base + of->offset, nf_abs,
+                           depth + 1);
+            same = 0;
             continue;
         }
         int before = p->nops;
-        plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, ot, path, nf->decl,
+        if (of->bit_size || nf->bit_size) {
+            if (plan_bitfield(c, p, of, nf, path))
+                same = 0;
+            shift_ops(p, before, of_base, nbase);
+            continue;
+        }
+        plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, path, nf->decl,
                   depth);
+        shift_ops(p, before, of_base, nbase);
         for (int j = before; j < p->nops; j++) {
             const struct plan_op *op = &p->ops[j];
             if (op->kind == OP_INT || op->kind == OP_ZERO)
@@ -429,7 +504,13 @@ static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int n
         if (of->name && !find_field(n, of->name))
             same = 0;
     }
-    p->same_layout = same;
+    return same;
+}
+
+static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
+                               const char *tname, int depth)
+{
+    p->same_layout = plan_fields_at(c, p, ot, nt, ot, tname, "", 0, 0, depth);
 }
 
 static int union_holds_pointers(struct plan_ctx *c, int t, int depth)
