@@ -598,6 +598,13 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
     if (rname)
         type_rule = find_rule(c, RULE_TYPE, rname, NULL);
     int orr = ktt_resolve(c->old, ot), nr = ktt_resolve(c->new_, nt);
+    if (type_rule < 0 && nr != nt) {
+        /* `conn_t x;` is also covered by a rule written for `struct conn` */
+        char tbuf[200];
+        const char *tname = type_rule_name(c->new_, nr, tbuf, sizeof tbuf);
+        if (tname)
+            type_rule = find_rule(c, RULE_TYPE, tname, NULL);
+    }
     struct plan *p = find_plan(c, orr, nr);
     if (p)
         return p;
