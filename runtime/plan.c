@@ -98,14 +98,357 @@ static void use_rule(struct plan_ctx *c, int i)
         ((struct plan_rule *)c->rules)[i].used = 1;
 }
 
+/* ---- generic bindings ----
+ *
+ * Inside a generic struct (E_GENERIC(@a, ...)) the parameters are bound by the use
+ * that reached it (E_G(args)).  A binding environment is text, "@a=struct_conn;@b=int",
+ * interned so that equal environments are the same pointer; arguments are spelled as
+ * in the summary's gargs= (docs/ktt-format.md). */
+
+static const char *intern(struct plan_ctx *c, const char *s)
+{
+    if (!s)
+        return NULL;
+    for (int i = 0; i < c->nenvs; i++)
+        if (strcmp(c->envs[i], s) == 0)
+            return c->envs[i];
+    if (c->nenvs == c->cap_envs) {
+        int cap = c->cap_envs ? c->cap_envs * 2 : 16;
+        char **v = realloc(c->envs, (size_t)cap * sizeof *v);
+        if (!v)
+            abort();
+        c->envs = v;
+        c->cap_envs = cap;
+    }
+    c->envs[c->nenvs] = strdup(s);
+    if (!c->envs[c->nenvs])
+        abort();
+    return c->envs[c->nenvs++];
+}
+
+/* Splits a comma-separated list at top level (not inside <...>); returns the count. */
+static int split_args(const char *s, char out[][200], int max)
+{
+    int n = 0, depth = 0;
+    size_t len = 0;
+    for (const char *p = s;; p++) {
+        if (*p == '\0' || (*p == ',' && depth == 0)) {
+            if (n < max) {
+                out[n][len < 199 ? len : 199] = '\0';
+                n++;
+            }
+            len = 0;
+            if (*p == '\0')
+                return n;
+            continue;
+        }
+        if (*p == '<')
+            depth++;
+        else if (*p == '>')
+            depth--;
+        if (n < max && len < 199)
+            out[n][len] = *p;
+        len++;
+    }
+}
+
+/* The argument bound to parameter `param` ("@a") in env, copied into buf; NULL if none. */
+static const char *env_get(const char *env, const char *param, char *buf, size_t len)
+{
+    size_t pl = strlen(param);
+    for (const char *p = env; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > pl && strncmp(p, param, pl) == 0 && p[pl] == '=') {
+            snprintf(buf, len, "%.*s", (int)(n - pl - 1), p + pl + 1);
+            return buf;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* Replaces every @param in `arg` by its binding in env (unbound ones stay). */
+static void substitute(const char *arg, const char *env, char *out, size_t len)
+{
+    size_t w = 0;
+    for (const char *p = arg; *p && w + 1 < len;) {
+        if (*p != '@') {
+            out[w++] = *p++;
+            continue;
+        }
+        char name[100], val[400];
+        size_t n = 1;
+        while (p[n] && p[n] != ',' && p[n] != '<' && p[n] != '>' && p[n] != '*' && n < 99)
+            n++;
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        const char *v = env_get(env, name, val, sizeof val);
+        w += (size_t)snprintf(out + w, len - w, "%s", v ? v : name);
+        p += n;
+    }
+    out[w < len ? w : len - 1] = '\0';
+}
+
+/* The environment inside a generic type with parameters `params` ("@a,@b") used with
+ * arguments `args` where `outer` holds.  Returns NULL and sets *bad on a count
+ * mismatch. */
+static const char *bind(struct plan_ctx *c, const char *params, const char *args,
+                        const char *outer, int *bad)
+{
+    char ps[16][200], as[16][200];
+    int np = split_args(params, ps, 16), na = split_args(args, as, 16);
+    if (np != na) {
+        *bad = 1;
+        return NULL;
+    }
+    char env[2048];
+    size_t w = 0;
+    for (int i = 0; i < np && w < sizeof env; i++) {
+        char val[400];
+        substitute(as[i], outer, val, sizeof val);
+        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=%s", i ? ";" : "", ps[i], val);
+    }
+    return intern(c, env);
+}
+
+/* The generic parameters of a struct, union or typedef: on the entry itself, or on
+ * another entry of the same name (a use may not repeat them). */
+static const char *params_of(const struct ktt *k, int t)
+{
+    const struct ktt_type *ty = &k->types[t];
+    if (ty->generic || !ty->name)
+        return ty->generic;
+    for (int i = 0; i < k->ntypes; i++)
+        if (k->types[i].kind == ty->kind && k->types[i].generic && k->types[i].name &&
+            strcmp(k->types[i].name, ty->name) == 0)
+            return k->types[i].generic;
+    return NULL;
+}
+
+/* Follows typedefs from t, applying the E_G bindings met on the way.  With
+ * `first_bound`, env already binds t's own parameters (t was named in an argument such
+ * as struct_list<int,int,int>, and its own gargs= belong to some other use).  Returns
+ * the resolved type and sets *out to the bindings that hold inside it. */
+static int enter(struct plan_ctx *c, const struct ktt *k, int t, const char *env,
+                 int first_bound, const char **out, const char *path, const char *decl)
+{
+    for (int i = 0; i < MAX_DEPTH && t >= 0; i++) {
+        const struct ktt_type *ty = &k->types[t];
+        int aggregate = ty->kind == KTT_STRUCT || ty->kind == KTT_UNION;
+        if (i == 0 && first_bound) {
+            /* env is already the inside of t */
+        } else if ((aggregate || ty->kind == KTT_TYPEDEF) && ty->gargs) {
+            const char *params = params_of(k, t);
+            int bad = 0;
+            env = params ? bind(c, params, ty->gargs, env, &bad) : NULL;
+            if (!params || bad)
+                diag(c, path, decl, NULL, "E_G(%s) does not match the parameters of %s "
+                     "(%s)", ty->gargs, ty->name ? ty->name : "<anonymous>",
+                     params ? params : "none");
+        } else if (aggregate) {
+            env = NULL; /* a plain struct binds nothing; an unbound generic neither */
+        } else if (ty->kind == KTT_BASE || ty->kind == KTT_ENUM || ty->kind == KTT_FUNC ||
+                   (ty->kind == KTT_VOID && !ty->tparam)) {
+            env = NULL; /* nothing inside can use a parameter */
+        }
+        if (ty->kind != KTT_TYPEDEF)
+            break;
+        t = ty->target;
+    }
+    *out = env;
+    return t;
+}
+
+/* A type named in a generic argument: "struct_conn", "union_u", "enum_e", a typedef
+ * or base type name ("unsigned_int", "typedef_T"); -1 if the summary has none. */
+static int find_arg_type(const struct ktt *k, const char *name)
+{
+    static const struct { const char *prefix; enum ktt_kind kind; } tags[] = {
+        {"struct_", KTT_STRUCT}, {"union_", KTT_UNION}, {"enum_", KTT_ENUM}};
+    for (size_t j = 0; j < sizeof tags / sizeof tags[0]; j++) {
+        size_t pl = strlen(tags[j].prefix);
+        if (strncmp(name, tags[j].prefix, pl) != 0)
+            continue;
+        int found = -1;
+        for (int i = 0; i < k->ntypes; i++) {
+            const struct ktt_type *t = &k->types[i];
+            if (t->kind == tags[j].kind && t->name && strcmp(t->name, name + pl) == 0 &&
+                (found < 0 || (!t->gargs && k->types[found].gargs)))
+                found = i; /* prefer the entry of the definition itself */
+        }
+        return found;
+    }
+    if (strncmp(name, "typedef_", 8) == 0)
+        name += 8;
+    static const struct { const char *alias, *name; } aliases[] = {
+        {"long_int", "long"}, {"short_int", "short"}, {"unsigned", "unsigned_int"},
+        {"long_unsigned_int", "unsigned_long"}, {"long_long_int", "long_long"},
+        {"short_unsigned_int", "unsigned_short"}, {"signed_int", "int"},
+        {"_Bool", "bool"}};
+    for (size_t j = 0; j < sizeof aliases / sizeof aliases[0]; j++)
+        if (strcmp(name, aliases[j].alias) == 0)
+            name = aliases[j].name;
+    int found = -1;
+    for (int i = 0; i < k->ntypes; i++) {
+        const struct ktt_type *t = &k->types[i];
+        if ((t->kind == KTT_BASE || t->kind == KTT_TYPEDEF) && t->name &&
+            strcmp(t->name, name) == 0 &&
+            (found < 0 || (!t->gargs && k->types[found].gargs)))
+            found = i;
+    }
+    return found;
+}
+
+/* A type in both versions, with the bindings that hold inside it and a number of
+ * pointer levels above it (a generic argument may be "struct_conn*"). */
+struct tref {
+    int ot, nt;          /* resolved types */
+    int named_nt;        /* the new type as named (a typedef), for type rules */
+    const char *env;
+    int ptrs;
+    int opaque;          /* the argument [opaque]: never followed */
+    int ok;
+};
+
+/* The types ot/nt (of one slot) where `env` holds. */
+static struct tref tref_of(struct plan_ctx *c, int ot, int nt, const char *env,
+                           const char *path, const char *decl)
+{
+    struct tref r = {.named_nt = nt, .ok = 1};
+    const char *oenv, *nenv;
+    r.ot = enter(c, c->old, ot, env, 0, &oenv, path, decl);
+    r.nt = enter(c, c->new_, nt, env, 0, &nenv, path, decl);
+    if (oenv != nenv)
+        diag(c, path, decl, NULL, "generic arguments changed from <%s> to <%s>",
+             oenv ? oenv : "", nenv ? nenv : "");
+    r.env = nenv;
+    return r;
+}
+
+/* The type a generic argument names, in both versions. */
+static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
+                               const char *decl)
+{
+    struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
+    if (strcmp(arg, "[opaque]") == 0) {
+        r.opaque = r.ok = 1;
+        return r;
+    }
+    char base[400], args[400] = "";
+    snprintf(base, sizeof base, "%s", arg);
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '*') {
+        base[--n] = '\0';
+        r.ptrs++;
+    }
+    char *lt = strchr(base, '<');
+    if (lt && n > 0 && base[n - 1] == '>') {
+        base[n - 1] = '\0';
+        snprintf(args, sizeof args, "%s", lt + 1);
+        *lt = '\0';
+    }
+    int ot = find_arg_type(c->old, base), nt = find_arg_type(c->new_, base);
+    if (ot < 0 || nt < 0) {
+        diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version", arg,
+             base, ot < 0 ? "old" : "new");
+        return r;
+    }
+    const char *env = NULL;
+    if (args[0]) {
+        const char *params = params_of(c->new_, nt);
+        int bad = 0;
+        env = params ? bind(c, params, args, NULL, &bad) : NULL;
+        if (!params || bad) {
+            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
+                 base, params ? params : "none");
+            return r;
+        }
+    }
+    const char *oenv, *nenv;
+    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
+    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
+    r.named_nt = nt;
+    r.env = nenv;
+    r.ok = 1;
+    return r;
+}
+
+/* The argument bound to a parameter use (E_T(@a)) on old type o / new type n. */
+static struct tref tref_of_param(struct plan_ctx *c, const struct ktt_type *o,
+                                 const struct ktt_type *n, const char *env, const char *path,
+                                 const char *decl)
+{
+    struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
+    if (!o->tparam || !n->tparam || strcmp(o->tparam, n->tparam) != 0) {
+        diag(c, path, decl, NULL, "generic parameter changed from %s to %s; write a rule",
+             o->tparam ? o->tparam : "none", n->tparam ? n->tparam : "none");
+        return r;
+    }
+    char arg[400];
+    if (!env_get(env, n->tparam, arg, sizeof arg)) {
+        char stub[600];
+        snprintf(stub, sizeof stub, "bind %s where the generic type is used: "
+                 "struct T E_G(struct S, ...) *field", n->tparam);
+        diag(c, path, decl, stub, "E_T(%s) has no binding here (no E_G on the use)",
+             n->tparam);
+        return r;
+    }
+    return tref_of_arg(c, arg, path, decl);
+}
+
 /* ---- plan objects ---- */
+
+static size_t plan_hash(int ot, int nt, const char *env, int ptrs)
+{
+    uint64_t h = (uint64_t)(unsigned)ot * 0x9e3779b97f4a7c15ULL;
+    h ^= (uint64_t)(unsigned)nt * 0xc2b2ae3d27d4eb4fULL;
+    h ^= (uint64_t)(uintptr_t)env * 0x165667b19e3779f9ULL;
+    h ^= (uint64_t)(unsigned)ptrs;
+    h ^= h >> 29;
+    return (size_t)h;
+}
+
+static struct plan *find_plan_env(struct plan_ctx *c, int ot, int nt, const char *env,
+                                  int ptrs)
+{
+    if (!c->index)
+        return NULL;
+    for (size_t h = plan_hash(ot, nt, env, ptrs) & c->index_mask; c->index[h];
+         h = (h + 1) & c->index_mask) {
+        struct plan *p = c->index[h];
+        if (p->old_type == ot && p->new_type == nt && p->env == env && p->ptrs == ptrs)
+            return p;
+    }
+    return NULL;
+}
 
 static struct plan *find_plan(struct plan_ctx *c, int ot, int nt)
 {
-    for (struct plan *p = c->plans; p; p = p->next)
-        if (p->old_type == ot && p->new_type == nt)
-            return p;
-    return NULL;
+    return find_plan_env(c, ot, nt, NULL, 0);
+}
+
+static void index_insert(struct plan_ctx *c, struct plan *p)
+{
+    size_t h = plan_hash(p->old_type, p->new_type, p->env, p->ptrs) & c->index_mask;
+    while (c->index[h])
+        h = (h + 1) & c->index_mask;
+    c->index[h] = p;
+}
+
+static void index_add(struct plan_ctx *c, struct plan *p)
+{
+    if (!c->index || (c->nplans + 1) * 2 > c->index_mask + 1) {
+        size_t cap = c->index ? (c->index_mask + 1) * 2 : 256;
+        free(c->index);
+        c->index = calloc(cap, sizeof *c->index);
+        if (!c->index)
+            abort();
+        c->index_mask = cap - 1;
+        for (struct plan *q = c->plans; q; q = q->next)
+            index_insert(c, q);
+    }
+    index_insert(c, p);
+    c->nplans++;
 }
 
 static struct plan_op *add_op(struct plan *p, enum op_kind kind, size_t old_off,
@@ -124,35 +467,165 @@ static struct plan_op *add_op(struct plan *p, enum op_kind kind, size_t old_off,
     return op;
 }
 
+/* The plan for a type pair: found, or created empty and queued to be filled in, so
+ * that how far pointers lead never becomes recursion depth. */
+static struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path,
+                             const char *decl)
+{
+    struct plan *p = find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+    if (p)
+        return p;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        abort();
+    const struct ktt_type *o = otype(c, r.ot), *n = ntype(c, r.nt);
+    p->old_type = r.ot;
+    p->new_type = r.nt;
+    p->env = r.env;
+    p->ptrs = r.ptrs;
+    p->type_rule = -1;
+    p->named_new = r.named_nt;
+    p->old_kind = r.ptrs ? KTT_PTR : (int)o->kind;
+    p->old_tag = r.ptrs ? NULL : o->name;
+    p->old_size = r.ptrs ? sizeof(void *) : o->size;
+    p->new_size = r.ptrs ? sizeof(void *) : n->size;
+    p->path = strdup(path);
+    p->decl = decl;
+    if (!p->path)
+        abort();
+    p->next = c->plans;
+    c->plans = p;
+    index_add(c, p);
+    if (c->nqueue == c->cap_queue) {
+        int cap = c->cap_queue ? c->cap_queue * 2 : 64;
+        struct plan **q = realloc(c->queue, (size_t)cap * sizeof *q);
+        if (!q)
+            abort();
+        c->queue = q;
+        c->cap_queue = cap;
+    }
+    c->queue[c->nqueue++] = p;
+    return p;
+}
+
+static void build_plan(struct plan_ctx *c, struct plan *p, int depth);
+
+/* A plan needed now: an inline member's (its layout decides its container's). */
+static struct plan *plan_inline(struct plan_ctx *c, struct tref r, const char *path,
+                                const char *decl, int depth)
+{
+    struct plan *p = plan_get(c, r, path, decl);
+    if (p->visiting)
+        diag(c, path, decl, NULL, "a type contains itself");
+    else if (!p->built)
+        build_plan(c, p, depth + 1);
+    return p;
+}
+
+/* Builds every queued plan. */
+static void drain(struct plan_ctx *c)
+{
+    while (c->nqueue > 0) {
+        struct plan *p = c->queue[--c->nqueue];
+        if (!p->built && !p->visiting)
+            build_plan(c, p, 0);
+    }
+}
+
+/* The plan of a variable's or a named type's pair. */
 static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *path,
-                              const char *decl, int depth);
+                              const char *decl, int depth)
+{
+    struct tref r = tref_of(c, ot, nt, NULL, path, decl);
+    return plan_inline(c, r, path, decl, depth);
+}
 
 static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t old_off,
-                      size_t new_off, int parent_old, const char *path, const char *decl,
-                      int depth);
+                      size_t new_off, int parent_old, const char *env, const char *path,
+                      const char *decl, int depth);
 
-/* A pointer slot: function pointer, opaque, pointer array, string or object. */
+/* E_PTRARRAY(n | self.F) on a pointer slot whose elements follow `sub`. */
+static void plan_ptrarray(struct plan_ctx *c, struct plan *p, const char *spec,
+                          struct plan *sub, size_t old_off, size_t new_off, int parent_old,
+                          const char *path, const char *decl)
+{
+    struct plan_op *op = add_op(p, OP_PTRARRAY, old_off, new_off);
+    op->sub = sub;
+    op->old_stride = (uint32_t)sub->old_size;
+    op->new_stride = (uint32_t)sub->new_size;
+    op->count = -1;
+    if (strncmp(spec, "self.", 5) == 0) {
+        const struct ktt_type *par = parent_old >= 0 ? otype(c, parent_old) : NULL;
+        const struct ktt_field *cf = NULL;
+        for (int i = 0; par && i < par->nfields; i++)
+            if (par->fields[i].name && strcmp(par->fields[i].name, spec + 5) == 0)
+                cf = &par->fields[i];
+        const struct ktt_type *ct = cf ? otype(c, ktt_resolve(c->old, cf->type)) : NULL;
+        if (!ct || !is_int(ct) || ct->size > 8 || cf->bit_size)
+            diag(c, path, decl, NULL, "E_PTRARRAY(%s): no integer field %s in the "
+                 "enclosing struct", spec, spec + 5);
+        else {
+            op->count_off = (uint32_t)cf->offset;
+            op->count_size = (uint8_t)ct->size;
+            op->count_signed = ct->enc == KTT_SIGNED;
+        }
+        return;
+    }
+    char *end;
+    long v = strtol(spec, &end, 10);
+    if (*end || v < 0)
+        diag(c, path, decl, NULL, "E_PTRARRAY(%s): expected a count or self.FIELD", spec);
+    op->count = v < 0 ? 0 : v;
+}
+
+/* A data pointer slot to objects planned by `sub` (NULL: not followed). */
+static void plan_data_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                              const struct ktt_type *n, struct plan *sub, size_t old_off,
+                              size_t new_off, int parent_old, const char *path,
+                              const char *decl)
+{
+    if (o->ptrarray || n->ptrarray) {
+        plan_ptrarray(c, p, o->ptrarray ? o->ptrarray : n->ptrarray, sub, old_off, new_off,
+                      parent_old, path, decl);
+        return;
+    }
+    struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
+    op->sub = sub;
+    op->nul_terminated = (o->flags & KTT_SZ) != 0;
+}
+
+/* A pointer slot: function pointer, opaque, generic, pointer array, string or object. */
 static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
                          const struct ktt_type *n, size_t old_off, size_t new_off,
-                         int parent_old, const char *path, const char *decl, int depth)
+                         int parent_old, const char *env, const char *path, const char *decl)
 {
-    int otgt = ktt_resolve(c->old, o->target), ntgt = ktt_resolve(c->new_, n->target);
-    const struct ktt_type *ot = otype(c, otgt), *nt = ntype(c, ntgt);
     if ((o->flags & KTT_OPAQUE) || (n->flags & KTT_OPAQUE)) {
         add_op(p, OP_COPY, old_off, new_off)->len = 8;
         return;
     }
+    if (o->tparam || n->tparam) {
+        /* void E_T(@a) *p: points to whatever @a is bound to. */
+        struct tref r = tref_of_param(c, o, n, env, path, decl);
+        if (!r.ok || r.opaque)
+            add_op(p, OP_COPY, old_off, new_off)->len = 8;
+        else
+            plan_data_pointer(c, p, o, n, plan_get(c, r, path, decl), old_off, new_off,
+                              parent_old, path, decl);
+        return;
+    }
+    int otgt = ktt_resolve(c->old, o->target), ntgt = ktt_resolve(c->new_, n->target);
+    const struct ktt_type *ot = otype(c, otgt), *nt = ntype(c, ntgt);
     if (ot->kind == KTT_FUNC || nt->kind == KTT_FUNC) {
         if (ot->kind != nt->kind)
             diag(c, path, decl, NULL, "changed between a function pointer and a data pointer");
         add_op(p, OP_FPTR, old_off, new_off);
         return;
     }
-    if (ot->kind == KTT_VOID || nt->kind == KTT_VOID) {
+    if ((ot->kind == KTT_VOID && !ot->tparam) || (nt->kind == KTT_VOID && !nt->tparam)) {
         if (ot->kind != nt->kind)
             diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                  "write a rule");
-        else if (!o->tparam && !n->tparam) {
+        else {
             char stub[600];
             snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
                      "write a rule: %s -> %s: { XF_INVOKE(XF_PTR($xform(struct T, struct T)), "
@@ -164,50 +637,45 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
         op->ptr_flags = PTR_MAY_STATIC;
         return;
     }
-    struct plan *sub = plan_pair(c, o->target, n->target, path, decl, depth + 1);
-    if (o->ptrarray || n->ptrarray) {
-        const char *spec = o->ptrarray ? o->ptrarray : n->ptrarray;
-        struct plan_op *op = add_op(p, OP_PTRARRAY, old_off, new_off);
-        op->sub = sub;
-        op->old_stride = (uint32_t)ot->size;
-        op->new_stride = (uint32_t)nt->size;
-        op->count = -1;
-        if (strncmp(spec, "self.", 5) == 0) {
-            const struct ktt_type *par = parent_old >= 0 ? otype(c, parent_old) : NULL;
-            const struct ktt_field *cf = NULL;
-            for (int i = 0; par && i < par->nfields; i++)
-                if (par->fields[i].name && strcmp(par->fields[i].name, spec + 5) == 0)
-                    cf = &par->fields[i];
-            const struct ktt_type *ct = cf ? otype(c, ktt_resolve(c->old, cf->type)) : NULL;
-            if (!ct || !is_int(ct) || ct->size > 8)
-                diag(c, path, decl, NULL, "E_PTRARRAY(%s): no integer field %s in the "
-                     "enclosing struct", spec, spec + 5);
-            else {
-                op->count_off = (uint32_t)cf->offset;
-                op->count_size = (uint8_t)ct->size;
-                op->count_signed = ct->enc == KTT_SIGNED;
-            }
-        } else {
-            char *end;
-            long v = strtol(spec, &end, 10);
-            if (*end || v < 0)
-                diag(c, path, decl, NULL, "E_PTRARRAY(%s): expected a count or self.FIELD",
-                     spec);
-            op->count = v;
-        }
+    struct tref r = tref_of(c, o->target, n->target, env, path, decl);
+    plan_data_pointer(c, p, o, n, plan_get(c, r, path, decl), old_off, new_off, parent_old,
+                      path, decl);
+}
+
+/* A slot that is an @b (void * E_T(@b) key): as wide as a pointer, holding a value of
+ * the bound type. */
+static void plan_param_slot(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                            const struct ktt_type *n, size_t old_off, size_t new_off,
+                            const char *env, const char *path, const char *decl, int depth)
+{
+    struct tref r = tref_of_param(c, o, n, env, path, decl);
+    if (!r.ok || r.opaque) {
+        add_op(p, OP_COPY, old_off, new_off)->len = 8;
         return;
     }
-    struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
-    op->sub = sub;
-    op->nul_terminated = (o->flags & KTT_SZ) != 0;
+    if (r.ptrs > 0) {
+        r.ptrs--;
+        struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
+        op->sub = plan_get(c, r, path, decl);
+        return;
+    }
+    const struct ktt_type *bo = otype(c, r.ot), *bn = ntype(c, r.nt);
+    if (bo->size > 8 || bn->size > 8 || bo->kind == KTT_STRUCT || bo->kind == KTT_UNION) {
+        diag(c, path, decl, NULL, "a pointer-sized generic slot bound to %s, which does "
+             "not fit in it", bo->name ? bo->name : "an aggregate");
+        add_op(p, OP_COPY, old_off, new_off)->len = 8;
+        return;
+    }
+    add_op(p, OP_COPY, old_off, new_off)->len = 8;
+    plan_slot(c, p, r.ot, r.nt, old_off, new_off, -1, r.env, path, decl, depth);
 }
 
 static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
                                const char *tname, int depth);
 
 static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t old_off,
-                      size_t new_off, int parent_old, const char *path, const char *decl,
-                      int depth)
+                      size_t new_off, int parent_old, const char *env, const char *path,
+                      const char *decl, int depth)
 {
     int orr = ktt_resolve(c->old, ot), nr = ktt_resolve(c->new_, nt);
     const struct ktt_type *o = otype(c, orr), *n = ntype(c, nr);
@@ -216,6 +684,10 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
     type_label(c->new_, nt, nname, sizeof nname);
     if (depth > MAX_DEPTH) {
         diag(c, path, decl, NULL, "types nested too deeply");
+        return;
+    }
+    if ((o->kind == KTT_VOID && o->tparam) || (n->kind == KTT_VOID && n->tparam)) {
+        plan_param_slot(c, p, o, n, old_off, new_off, env, path, decl, depth);
         return;
     }
     if (o->kind == KTT_BASE && n->kind == KTT_BASE) {
@@ -241,14 +713,8 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
         }
         return;
     }
-    if (o->kind == KTT_ENUM && n->kind == KTT_ENUM) {
-        struct plan *sub = plan_pair(c, orr, nr, path, decl, depth + 1);
-        struct plan_op *op = add_op(p, OP_SUB, old_off, new_off);
-        op->sub = sub;
-        return;
-    }
     if (o->kind == KTT_PTR && n->kind == KTT_PTR) {
-        plan_pointer(c, p, o, n, old_off, new_off, parent_old, path, decl, depth);
+        plan_pointer(c, p, o, n, old_off, new_off, parent_old, env, path, decl);
         return;
     }
     if (o->kind == KTT_ARRAY && n->kind == KTT_ARRAY) {
@@ -260,18 +726,20 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                  n->count);
             return;
         }
-        struct plan *sub = plan_pair(c, o->target, n->target, path, decl, depth + 1);
+        struct tref r = tref_of(c, o->target, n->target, env, path, decl);
+        struct plan *sub = plan_inline(c, r, path, decl, depth);
         struct plan_op *op = add_op(p, OP_ARRAY, old_off, new_off);
         op->sub = sub;
         op->count = o->count < 0 ? 0 : o->count;
-        op->old_stride = (uint32_t)otype(c, ktt_resolve(c->old, o->target))->size;
-        op->new_stride = (uint32_t)ntype(c, ktt_resolve(c->new_, n->target))->size;
+        op->old_stride = (uint32_t)sub->old_size;
+        op->new_stride = (uint32_t)sub->new_size;
         return;
     }
-    if ((o->kind == KTT_STRUCT || o->kind == KTT_UNION) && o->kind == n->kind) {
-        struct plan *sub = plan_pair(c, ot, nt, path, decl, depth + 1);
+    if (((o->kind == KTT_STRUCT || o->kind == KTT_UNION) && o->kind == n->kind) ||
+        (o->kind == KTT_ENUM && n->kind == KTT_ENUM)) {
+        struct tref r = tref_of(c, ot, nt, env, path, decl);
         struct plan_op *op = add_op(p, OP_SUB, old_off, new_off);
-        op->sub = sub;
+        op->sub = plan_inline(c, r, path, decl, depth);
         return;
     }
     char stub[400];
@@ -486,8 +954,8 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
             shift_ops(p, before, of_base, nbase);
             continue;
         }
-        plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, path, nf->decl,
-                  depth);
+        plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, p->env, path,
+                  nf->decl, depth);
         shift_ops(p, before, of_base, nbase);
         for (int j = before; j < p->nops; j++) {
             const struct plan_op *op = &p->ops[j];
@@ -507,10 +975,27 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
     return same;
 }
 
+/* Rules run after the generated operations, so their code sees the new object's
+ * other members already converted. */
+static void rules_last(struct plan *p)
+{
+    int w = 0;
+    struct plan_op *tmp = malloc((size_t)(p->nops + 1) * sizeof *tmp);
+    if (!tmp)
+        abort();
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < p->nops; i++)
+            if ((p->ops[i].kind == OP_RULE) == pass)
+                tmp[w++] = p->ops[i];
+    memcpy(p->ops, tmp, (size_t)p->nops * sizeof *tmp);
+    free(tmp);
+}
+
 static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
                                const char *tname, int depth)
 {
     p->same_layout = plan_fields_at(c, p, ot, nt, ot, tname, "", 0, 0, depth);
+    rules_last(p);
 }
 
 static int union_holds_pointers(struct plan_ctx *c, int t, int depth)
@@ -529,18 +1014,58 @@ static int union_holds_pointers(struct plan_ctx *c, int t, int depth)
     return 0;
 }
 
+/* Whether old type ot and new type nt hold their values in the same bytes the same
+ * way (a union copied as bytes keeps every member). */
+static int same_shape(struct plan_ctx *c, int ot, int nt, int depth)
+{
+    const struct ktt_type *o = otype(c, ktt_resolve(c->old, ot));
+    const struct ktt_type *n = ntype(c, ktt_resolve(c->new_, nt));
+    if (depth > MAX_DEPTH || o->kind != n->kind || o->size != n->size)
+        return 0;
+    switch (o->kind) {
+    case KTT_BASE:
+        return o->enc == n->enc;
+    case KTT_ENUM:
+        if (o->nenums > n->nenums)
+            return 0;
+        for (int i = 0; i < o->nenums; i++) {
+            int found = 0;
+            for (int j = 0; j < n->nenums; j++)
+                if (strcmp(o->enums[i].name, n->enums[j].name) == 0)
+                    found = o->enums[i].value == n->enums[j].value;
+            if (!found)
+                return 0;
+        }
+        return 1;
+    case KTT_ARRAY:
+        return o->count == n->count && same_shape(c, o->target, n->target, depth + 1);
+    case KTT_STRUCT:
+    case KTT_UNION:
+        if (o->nfields != n->nfields)
+            return 0;
+        for (int i = 0; i < o->nfields; i++) {
+            const struct ktt_field *a = &o->fields[i], *b = &n->fields[i];
+            if ((a->name == NULL) != (b->name == NULL) ||
+                (a->name && strcmp(a->name, b->name) != 0) || a->offset != b->offset ||
+                a->bit_offset != b->bit_offset || a->bit_size != b->bit_size ||
+                !same_shape(c, a->type, b->type, depth + 1))
+                return 0;
+        }
+        return 1;
+    default:
+        return 1; /* pointers, functions, void: the bytes mean the same */
+    }
+}
+
 static int same_union_layout(struct plan_ctx *c, const struct ktt_type *o,
                              const struct ktt_type *n)
 {
     if (o->size != n->size || o->nfields != n->nfields)
         return 0;
-    for (int i = 0; i < o->nfields; i++) {
-        char a[200], b[200];
-        ktt_type_name(c->old, o->fields[i].type, a, sizeof a);
-        ktt_type_name(c->new_, n->fields[i].type, b, sizeof b);
-        if (strcmp(a, b) != 0 || o->fields[i].offset != n->fields[i].offset)
+    for (int i = 0; i < o->nfields; i++)
+        if (o->fields[i].offset != n->fields[i].offset ||
+            !same_shape(c, o->fields[i].type, n->fields[i].type, 0))
             return 0;
-    }
     return 1;
 }
 
@@ -589,43 +1114,42 @@ static void plan_enum(struct plan_ctx *c, struct plan *p, const struct ktt_type 
     p->same_layout = 0;
 }
 
-static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *path,
-                              const char *decl, int depth)
+/* The type rule for p's new type, by the name it was reached by or its own; -1 none. */
+static int type_rule_for(struct plan_ctx *c, const struct plan *p, char *name, size_t len)
 {
-    char oname[200], nname[200], rbuf[200];
-    int type_rule = -1;
-    const char *rname = type_rule_name(c->new_, nt, rbuf, sizeof rbuf);
+    int rule = -1;
+    const char *rname = NULL;
+    if (p->named_new >= 0)
+        rname = type_rule_name(c->new_, p->named_new, name, len);
     if (rname)
-        type_rule = find_rule(c, RULE_TYPE, rname, NULL);
-    int orr = ktt_resolve(c->old, ot), nr = ktt_resolve(c->new_, nt);
-    if (type_rule < 0 && nr != nt) {
-        /* `conn_t x;` is also covered by a rule written for `struct conn` */
-        char tbuf[200];
-        const char *tname = type_rule_name(c->new_, nr, tbuf, sizeof tbuf);
-        if (tname)
-            type_rule = find_rule(c, RULE_TYPE, tname, NULL);
+        rule = find_rule(c, RULE_TYPE, rname, NULL);
+    if (rule < 0) {
+        char buf[200];
+        const char *own = type_rule_name(c->new_, p->new_type, buf, sizeof buf);
+        int r2 = own ? find_rule(c, RULE_TYPE, own, NULL) : -1;
+        if (r2 >= 0 || !rname) {
+            rule = r2;
+            if (own)
+                snprintf(name, len, "%s", own);
+            else if (!rname)
+                name[0] = '\0';
+        }
     }
-    struct plan *p = find_plan(c, orr, nr);
-    if (p)
-        return p;
-    p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
-    p->old_type = orr;
-    p->new_type = nr;
-    p->type_rule = -1;
-    p->next = c->plans;
-    c->plans = p;
+    return rule;
+}
+
+static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
+{
+    char oname[200], nname[200], rname[200];
+    int orr = p->old_type, nr = p->new_type;
     const struct ktt_type *o = otype(c, orr), *n = ntype(c, nr);
-    p->old_kind = (int)o->kind;
-    p->old_tag = o->name;
-    p->old_size = o->size;
-    p->new_size = n->size;
+    const char *path = p->path, *decl = p->decl;
+    int type_rule = type_rule_for(c, p, rname, sizeof rname);
     type_label(c->old, orr, oname, sizeof oname);
     type_label(c->new_, nr, nname, sizeof nname);
     if (depth > MAX_DEPTH) {
         diag(c, path, decl, NULL, "types nested too deeply");
-        return p;
+        return;
     }
     if (type_rule >= 0) {
         use_rule(c, type_rule);
@@ -633,7 +1157,7 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
             /* The programmer's code replaces the generated transformer. */
             p->type_rule = type_rule;
             p->same_layout = 0;
-            return p;
+            return;
         }
     }
     int named = (o->kind == KTT_STRUCT || o->kind == KTT_UNION || o->kind == KTT_ENUM) &&
@@ -644,7 +1168,6 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
         diag(c, path, n->decl, stub, "type renamed from %s to %s without a rule", oname,
              nname);
     }
-    p->visiting = 1;
     if (is_foreign(o) || is_foreign(n)) {
         /* A library's type (declared outside the source root, e.g. pthread_mutex_t or
          * FILE): the library owns what it points to, so it is copied, never followed. */
@@ -654,7 +1177,7 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
                  nname, o->size, n->size);
         add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
     } else if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
-        plan_struct_fields(c, p, orr, nr, n->name || !rname ? nname : rname, depth);
+        plan_struct_fields(c, p, orr, nr, n->name || !rname[0] ? nname : rname, depth);
     } else if (o->kind == KTT_UNION && n->kind == KTT_UNION) {
         p->same_layout = same_union_layout(c, o, n);
         add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
@@ -672,13 +1195,13 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
         }
     } else if (o->kind == KTT_ENUM && n->kind == KTT_ENUM) {
         plan_enum(c, p, o, n, path, decl);
-    } else if (o->kind == KTT_VOID && n->kind == KTT_VOID) {
+    } else if ((o->kind == KTT_VOID && !o->tparam) && (n->kind == KTT_VOID && !n->tparam)) {
         p->same_layout = 1;
     } else if (o->kind == KTT_FUNC && n->kind == KTT_FUNC) {
         p->same_layout = 1;
     } else {
         /* Scalars, pointers and arrays: one slot at offset 0. */
-        plan_slot(c, p, orr, nr, 0, 0, -1, path, decl, depth);
+        plan_slot(c, p, orr, nr, 0, 0, -1, p->env, path, decl, depth);
         p->same_layout = o->size == n->size;
         for (int j = 0; j < p->nops; j++) {
             const struct plan_op *op = &p->ops[j];
@@ -688,8 +1211,28 @@ static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *pa
                 p->same_layout = 0;
         }
     }
+}
+
+/* A plan for `ptrs` levels of pointer above a type: one pointer slot. */
+static void build_pointer_plan(struct plan_ctx *c, struct plan *p)
+{
+    struct tref r = {.ot = p->old_type, .nt = p->new_type, .named_nt = p->named_new,
+                     .env = p->env, .ptrs = p->ptrs - 1, .ok = 1};
+    struct plan_op *op = add_op(p, OP_PTR, 0, 0);
+    op->sub = plan_get(c, r, p->path, p->decl);
+    op->ptr_flags = PTR_MAY_STATIC | PTR_MAY_INTERIOR; /* no summary entry to judge by */
+    p->same_layout = 1;
+}
+
+static void build_plan(struct plan_ctx *c, struct plan *p, int depth)
+{
+    p->visiting = 1;
+    if (p->ptrs > 0)
+        build_pointer_plan(c, p);
+    else
+        build_type_plan(c, p, depth);
     p->visiting = 0;
-    return p;
+    p->built = 1;
 }
 
 /* ---- modes ---- */
@@ -747,8 +1290,8 @@ static void set_pointer_flags(struct plan_ctx *c)
             struct plan_op *op = &p->ops[i];
             if (op->kind != OP_PTR && op->kind != OP_PTRARRAY)
                 continue;
-            if (!op->sub)
-                continue;
+            if (!op->sub || op->sub->ptrs > 0)
+                continue; /* a pointer to a bare pointer: flagged when planned */
             int t = op->sub->old_type;
             if (c->may_static[t])
                 op->ptr_flags |= PTR_MAY_STATIC;
@@ -768,7 +1311,7 @@ static void compute_modes(struct plan_ctx *c)
     for (struct plan *p = c->plans; p; p = p->next)
         p->mode = p->same_layout && p->type_rule < 0 ? PLAN_CLEAN : PLAN_REBUILD;
     for (struct plan *p = c->plans; p; p = p->next)
-        if (p->mode == PLAN_REBUILD) {
+        if (p->mode == PLAN_REBUILD && p->ptrs == 0) {
             const struct ktt_type *t = &c->old->types[p->old_type];
             for (int i = 0; i < t->nfields; i++)
                 mark_contained(c->old, t->fields[i].type, c->in_rebuilt, 0);
@@ -894,6 +1437,7 @@ static void plan_rule_vars(struct plan_ctx *c)
         const struct ktt_var *nv = &c->new_->vars[pv->new_var];
         int ndiags = c->ndiags;
         pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
+        drain(c);
         while (c->ndiags > ndiags) {
             struct plan_diag *d = &c->diags[--c->ndiags];
             free(d->path);
@@ -913,11 +1457,13 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->rules = rules;
     c->nrules = nrules;
     plan_vars(c);
+    drain(c);
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
             plan_for_names(c, rules[i].from, rules[i].to);
         }
+    drain(c);
     plan_rule_vars(c);
     compute_modes(c);
     c->built = 1;
@@ -954,6 +1500,7 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
         return NULL;
     }
     struct plan *p = plan_pair(c, ot, nt, new_name, NULL, 0);
+    drain(c);
     return p;
 }
 
@@ -964,6 +1511,7 @@ void plan_free(struct plan_ctx *c)
         for (int i = 0; i < p->nops; i++)
             free(p->ops[i].enum_map);
         free(p->ops);
+        free(p->path);
         free(p);
     }
     for (int i = 0; i < c->ndiags; i++) {
@@ -976,14 +1524,19 @@ void plan_free(struct plan_ctx *c)
     free(c->vars);
     free(c->may_static);
     free(c->in_rebuilt);
+    free(c->queue);
+    free(c->index);
+    for (int i = 0; i < c->nenvs; i++)
+        free(c->envs[i]);
+    free(c->envs);
     memset(c, 0, sizeof *c);
 }
 
 int plan_same_old_type(const struct plan *a, const struct plan *b)
 {
-    if (a == b || a->old_type == b->old_type)
+    if (a == b || (a->old_type == b->old_type && a->ptrs == b->ptrs))
         return 1;
-    return a->old_kind == b->old_kind && a->old_tag && b->old_tag &&
+    return a->ptrs == b->ptrs && a->old_kind == b->old_kind && a->old_tag && b->old_tag &&
            a->old_size == b->old_size && strcmp(a->old_tag, b->old_tag) == 0;
 }
 

@@ -65,7 +65,14 @@ struct plan {
     size_t old_size, new_size;
     enum plan_mode mode;
     int same_layout;         /* layout identical: the object may stay where it is */
-    int visiting;            /* construction guard for recursive types */
+    int visiting;            /* being built (an inline member may not contain itself) */
+    int built;               /* operations filled in */
+    const char *env;         /* generic bindings inside ("@a=struct_conn;@b=int"), or NULL */
+    int ptrs;                /* > 0: `ptrs` levels of pointer above the types (a generic
+                                argument such as struct_conn*), planned as one slot */
+    int named_new;           /* the new type as first reached (a typedef), or -1 */
+    char *path;              /* where it was first reached, for diagnostics */
+    const char *decl;
     struct plan_op *ops;
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
@@ -118,6 +125,12 @@ struct plan_ctx {
     uint8_t *may_static;     /* per old type: contained inline in some old variable */
     uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
     char path[512];          /* current path, for diagnostics */
+    struct plan **queue;     /* plans created but not yet built (pointer targets) */
+    int nqueue, cap_queue;
+    struct plan **index;     /* plans by (old type, new type, env, ptrs) */
+    size_t index_mask, nplans;
+    char **envs;             /* interned generic environments */
+    int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
 };
 
