@@ -1,0 +1,211 @@
+#!/bin/sh
+# run.sh - xfgen's tests; CTest runs one case per call:
+#   run.sh diag CASE [RULES]  build src/CASE.c as version 1 and 2 (-DVERSION=N), run
+#                             kitc on both and xfgen with src/RULES.xf; stderr must be
+#                             exactly expected/NAME.txt (NAME = RULES or CASE), exit 1
+#   run.sh stubs              --stubs output is exactly expected/stubs.xf and parses
+#   run.sh inputs             malformed and unreadable inputs, usage errors
+#   run.sh mutate             mutated summaries never crash xfgen (exit 0 or 1 only)
+#   run.sh layout CC          a rule-heavy .xf: the generated C compiles with -Wall
+#                             -Wextra -Werror, its _Static_asserts hold, its bitfields
+#                             sit on the real bits and the rule functions work
+#   run.sh noop               identical versions, no rules: a valid empty rule table
+#   run.sh line               a compiler error in rule code points at the .xf file
+# Environment: XFGEN, KITC (binaries), CC, SRC (tests/xfgen/src), EXPECTED
+# (tests/xfgen/expected), INC (include/), WORK (scratch directory for this case).
+# With UPDATE_EXPECTED=1 the expected files are rewritten instead of compared.
+set -u
+what=$1
+shift
+fails=0
+CC=${CC:-cc}
+
+fail() {
+    echo "FAIL: $*" >&2
+    fails=$((fails + 1))
+}
+
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+
+# summary CASE VERSION [CC]: CASE.vN.so and CASE.vN.ktt from src/CASE.c
+summary() {
+    cc=${3:-$CC}
+    "$cc" -g -fPIC -shared -DVERSION="$2" -I"$INC" "$SRC/$1.c" -o "$1.v$2.so" ||
+        { echo "FAIL: cannot build $1 v$2" >&2; exit 1; }
+    "$KITC" -o "$1.v$2.ktt" --root "$SRC" -I"$INC" -DVERSION="$2" "$1.v$2.so" 2>kitc.err ||
+        { echo "FAIL: kitc $1 v$2" >&2; cat kitc.err >&2; exit 1; }
+}
+
+# same FILE EXPECTED-NAME: FILE equals expected/NAME exactly
+same() {
+    if [ "${UPDATE_EXPECTED:-0}" = 1 ]; then
+        cp "$1" "$EXPECTED/$2"
+        return
+    fi
+    cmp -s "$1" "$EXPECTED/$2" || {
+        fail "$2 differs (expected, then got):"
+        diff "$EXPECTED/$2" "$1" >&2
+    }
+}
+
+# expect STATUS xfgen-args...: the exit status; stderr is left in err.txt
+expect() {
+    want=$1
+    shift
+    "$XFGEN" "$@" >out.txt 2>err.txt
+    got=$?
+    [ "$got" = "$want" ] || { fail "xfgen $*: exit $got, want $want"; cat err.txt >&2; }
+}
+
+case_diag() {
+    name=${2:-$1}
+    summary "$1" 1
+    summary "$1" 2
+    rules=""
+    if [ -n "${2:-}" ]; then
+        cp "$SRC/$2.xf" . && rules="$2.xf"
+    fi
+    expect 1 "$1.v1.ktt" "$1.v2.ktt" $rules -o out.c
+    same err.txt "$name.txt"
+    [ -e out.c ] && fail "out.c written despite diagnostics"
+}
+
+case_stubs() {
+    summary stubs 1
+    summary stubs 2
+    expect 1 stubs.v1.ktt stubs.v2.ktt -o out.c --stubs stubs.xf
+    same err.txt stubs.txt
+    same stubs.xf stubs.xf
+    # The stubs file is valid xf: fed back, only its placeholder type is reported.
+    expect 1 stubs.v1.ktt stubs.v2.ktt stubs.xf -o out.c
+    grep -q 'expected' err.txt && { fail "stubs do not parse"; cat err.txt >&2; }
+    grep -q 'no type struct T$' err.txt || { fail "stubs fed back"; cat err.txt >&2; }
+}
+
+case_inputs() {
+    summary new_field 1
+    good=new_field.v1.ktt
+    printf 'kitsune-ktt 2\n' >version.ktt
+    printf 'kitsune-ktt 1\nobject a.so\nroot /x\nT 1 struct 8 s\nF a zz 1\n' >field.ktt
+    printf 'kitsune-ktt 1\nobject a.so\nroot /x\nT 1 base 4 signed int\nT 2 ptr 9\n' >dangling.ktt
+    : >empty.ktt
+    printf 'INIT x: { $out = 1; \n' >open.xf
+    printf 'x -> struct y\n' >shape.xf
+    : >log.txt
+    for f in version field dangling empty; do
+        expect 1 $f.ktt $good -o out.c
+        cat err.txt >>log.txt
+        expect 1 $good $f.ktt -o out.c
+        cat err.txt >>log.txt
+    done
+    expect 1 missing.ktt $good -o out.c
+    cat err.txt >>log.txt
+    expect 1 $good $good missing.xf -o out.c
+    cat err.txt >>log.txt
+    for f in open shape; do
+        expect 1 $good $good $f.xf -o out.c
+        cat err.txt >>log.txt
+    done
+    expect 1 $good $good -o no/such/dir/out.c
+    cat err.txt >>log.txt
+    for args in "$good" "$good $good" "$good $good a.xf b.xf -o x.c" "--bogus"; do
+        expect 2 $args
+        head -1 err.txt >>log.txt
+    done
+    expect 0 --help
+    grep -q '^usage: xfgen' out.txt || fail "--help"
+    same log.txt inputs.txt
+}
+
+# Each line of a good summary damaged in turn (a field dropped, a number changed, an
+# id pointing elsewhere): xfgen must answer with exit 0 or 1, never crash.
+case_mutate() {
+    summary layout 1
+    summary layout 2
+    cp "$SRC/layout.xf" .
+    n=$(wc -l <layout.v2.ktt)
+    i=4
+    while [ "$i" -le "$n" ]; do
+        for how in drop num id; do
+            awk -v n="$i" -v how="$how" 'NR != n { print; next }
+                how == "drop" { $NF = ""; print; next }
+                how == "num" { for (k = 2; k <= NF; k++) if ($k ~ /^[0-9]+$/) { $k = $k * 7 + 3; break } print; next }
+                { for (k = NF; k >= 2; k--) if ($k ~ /^[0-9]+$/) { $k = 1; break } print }' \
+                layout.v2.ktt >m.ktt
+            for order in "layout.v1.ktt m.ktt" "m.ktt layout.v1.ktt"; do
+                "$XFGEN" $order layout.xf -o m.c >/dev/null 2>&1
+                st=$?
+                [ "$st" -le 1 ] || fail "line $i ($how), $order: exit $st"
+            done
+        done
+        i=$((i + 1))
+    done
+}
+
+case_layout() {
+    cc=$1
+    command -v "$cc" >/dev/null 2>&1 || { echo "$cc not installed: skipped"; exit 0; }
+    summary layout 1 "$cc"
+    summary layout 2 "$cc"
+    cp "$SRC/layout.xf" .
+    expect 0 layout.v1.ktt layout.v2.ktt layout.xf -o layout.xf.c
+    [ -s err.txt ] && { fail "messages for layout.xf"; cat err.txt >&2; }
+    for c in gcc clang; do
+        command -v "$c" >/dev/null 2>&1 || continue
+        "$c" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c layout.xf.c -o "xf-$c.o" ||
+            fail "$c: generated code does not compile cleanly"
+        "$c" -std=c17 -Wall -Wextra -Werror -DVERSION=2 -I"$INC" -I"$SRC" -I. \
+            -DXF_C='"layout.xf.c"' "$SRC/layout_check.c" -o "check-$c" ||
+            { fail "$c: layout_check does not compile"; continue; }
+        "./check-$c" || fail "$c: layout_check"
+    done
+    grep -q '^    "R type struct:wire struct:wire code\\n"$' layout.xf.c || fail "rule table text"
+}
+
+case_noop() {
+    summary layout 1
+    expect 0 layout.v1.ktt layout.v1.ktt -o noop.c
+    [ -s err.txt ] && { fail "messages for identical versions"; cat err.txt >&2; }
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c noop.c -o noop.o ||
+        fail "empty transformer set does not compile"
+    grep -q '^kitsune_rule_fn const kitsune_xf_rules\[\] = {$' noop.c || fail "no rule table"
+    grep -q '"R ' noop.c && fail "rules in an empty rule table"
+    want=$(printf 'old %s' "$(python3 - layout.v1.ktt <<'EOF' 2>/dev/null || echo skip
+import sys
+h = 0xcbf29ce484222325
+for b in open(sys.argv[1], 'rb').read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print('%016x' % h)
+EOF
+)")
+    case "$want" in
+    *skip*) ;;
+    *) grep -q "\"$want\\\\n\"" noop.c || fail "fingerprint: want $want" ;;
+    esac
+    # The section holds exactly the table text.
+    objcopy -O binary --only-section=.kitsune_xf noop.o section.bin 2>/dev/null &&
+        { head -c 13 section.bin | grep -q '^kitsune-xf 1$' || fail ".kitsune_xf section"; }
+}
+
+case_line() {
+    summary rules_bad 1
+    summary rules_bad 2
+    printf '// line 1\nINIT struct point.z: {\n    $out = no_such_name;\n}\n' >bad_code.xf
+    expect 0 rules_bad.v1.ktt rules_bad.v2.ktt bad_code.xf -o bad.c
+    "$CC" -std=c17 -Wall -Wextra -Werror -I"$INC" -c bad.c -o bad.o 2>cc.txt &&
+        fail "bad code compiled"
+    grep -q 'bad_code.xf:3:' cc.txt || { fail "error not at bad_code.xf:3"; cat cc.txt >&2; }
+}
+
+case "$what" in
+diag) case_diag "$@" ;;
+stubs) case_stubs ;;
+inputs) case_inputs ;;
+mutate) case_mutate ;;
+layout) case_layout "$@" ;;
+noop) case_noop ;;
+line) case_line ;;
+*) echo "run.sh: unknown case $what" >&2; exit 2 ;;
+esac
+[ "$fails" = 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
+echo "xfgen $what ${*:-}: passed"
