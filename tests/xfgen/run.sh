@@ -11,8 +11,11 @@
 #                             sit on the real bits and the rule functions work
 #   run.sh noop               identical versions, no rules: a valid empty rule table
 #   run.sh line               a compiler error in rule code points at the .xf file
+#   run.sh make               cmake/kitsune.mk builds two versions of a scenario with
+#                             rules, and the update from one to the other commits
 # Environment: XFGEN, KITC (binaries), CC, SRC (tests/xfgen/src), EXPECTED
-# (tests/xfgen/expected), INC (include/), WORK (scratch directory for this case).
+# (tests/xfgen/expected), INC (include/), WORK (scratch directory for this case);
+# for `make`: TOP (source tree), BUILD (build tree), KITSUNE_CLI.
 # With UPDATE_EXPECTED=1 the expected files are rewritten instead of compared.
 set -u
 what=$1
@@ -197,8 +200,34 @@ case_line() {
     grep -q 'bad_code.xf:3:' cc.txt || { fail "error not at bad_code.xf:3"; cat cc.txt >&2; }
 }
 
+case_make() {
+    command -v make >/dev/null 2>&1 || { echo "make not installed: skipped"; exit 0; }
+    cat >Makefile <<EOF
+KITSUNE_DIR := $BUILD
+include $TOP/cmake/kitsune.mk
+S := $TOP/tests/scenarios
+KITSUNE_ROOT := \$(S)
+CFLAGS := -O2 -Wall -Wextra -Werror -std=c17 -D_GNU_SOURCE \$(KITSUNE_CFLAGS) \$(KITSUNE_INCLUDE) -I$TOP/tests/lib
+
+all: app-2.so
+v1/%.o: \$(S)/%.c ; @mkdir -p v1 && \$(CC) \$(CFLAGS) -DVERSION=1 -c \$< -o \$@
+v2/%.o: \$(S)/%.c ; @mkdir -p v2 && \$(CC) \$(CFLAGS) -DVERSION=2 -c \$< -o \$@
+app-1.so: v1/xf_field_init.o
+	\$(call kitsune-version,-DVERSION=1)
+app-2.so: v2/xf_field_init.o app-1.so \$(S)/xf_field_init.v2.xf
+	\$(call kitsune-update,app-1.so,\$(S)/xf_field_init.v2.xf,-DVERSION=2)
+EOF
+    make -s CC="$CC" KITC="$KITC" XFGEN="$XFGEN" >make.txt 2>&1 || { fail "make"; cat make.txt >&2; return; }
+    grep -q 'R init-field - - struct:item total code' app-2.so.xf.c || fail "no rule table"
+    "$TOP/tests/lib/run_scenario.sh" "$KITSUNE_CLI" "$TOP/tests/scenarios/xf_field_init.c" \
+        "$PWD/app-1.so" "$PWD/app-2.so" || fail "update between the Make-built versions"
+    # Up to date: a second run has nothing to do.
+    make -q CC="$CC" KITC="$KITC" XFGEN="$XFGEN" || fail "make rebuilds an up-to-date tree"
+}
+
 case "$what" in
 diag) case_diag "$@" ;;
+make) case_make ;;
 stubs) case_stubs ;;
 inputs) case_inputs ;;
 mutate) case_mutate ;;
