@@ -980,6 +980,8 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
 static void rules_last(struct plan *p)
 {
     int w = 0;
+    if (p->nops == 0)
+        return;
     struct plan_op *tmp = malloc((size_t)(p->nops + 1) * sizeof *tmp);
     if (!tmp)
         abort();
@@ -1276,8 +1278,8 @@ static int op_needs_visit(const struct plan_op *op)
         return op->sub && op->sub->mode != PLAN_CLEAN;
     case OP_PTR:
     case OP_PTRARRAY:
-        return op->ptr_flags || (op->sub && op->sub->mode != PLAN_CLEAN) ||
-               op->nul_terminated;
+        /* E_SZ alone is no reason: a string in static data is flagged as such. */
+        return op->ptr_flags || (op->sub && op->sub->mode != PLAN_CLEAN);
     default:
         return 1;
     }

@@ -1,0 +1,319 @@
+/* test_plan.c - the planner on small hand-written summaries: which types are left
+ * alone (CLEAN), visited (FIX) or rebuilt (REBUILD), what it reports, and how offsets
+ * are translated.  Pruning is a promise (DESIGN §6): a type that can reach nothing to
+ * fix must stay CLEAN, and one that can must not. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktt.h"
+#include "plan.h"
+
+static int failures;
+
+#define EXPECT(cond)                                                                     \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "%s:%d: %s: expected %s\n", __FILE__, __LINE__, current,     \
+                    #cond);                                                              \
+            failures++;                                                                  \
+        }                                                                                \
+    } while (0)
+
+static const char *current;
+
+struct fixture {
+    struct ktt old, new_;
+    struct plan_ctx ctx;
+    int ndiags;
+};
+
+static void load(struct ktt *k, const char *body)
+{
+    char text[8192], err[256];
+    snprintf(text, sizeof text, "kitsune-ktt 1\nobject t.so\nroot /src\n%s", body);
+    if (ktt_parse("t.ktt", text, strlen(text), k, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", current, err);
+        exit(1);
+    }
+}
+
+static void setup(struct fixture *f, const char *name, const char *old, const char *nv)
+{
+    current = name;
+    load(&f->old, old);
+    load(&f->new_, nv);
+    f->ndiags = plan_build(&f->ctx, &f->old, &f->new_, NULL, 0);
+}
+
+static void teardown(struct fixture *f)
+{
+    plan_free(&f->ctx);
+    ktt_free(&f->old);
+    ktt_free(&f->new_);
+}
+
+/* The plan whose old type is named `name` ("struct node"), with generic bindings
+ * `env` (NULL: none, "*": any). */
+static struct plan *find(struct fixture *f, const char *name, const char *env)
+{
+    char buf[200];
+    for (struct plan *p = f->ctx.plans; p; p = p->next) {
+        if (p->ptrs)
+            continue;
+        ktt_type_name(&f->old, p->old_type, buf, sizeof buf);
+        if (strcmp(buf, name) != 0)
+            continue;
+        if (env && strcmp(env, "*") != 0 && (!p->env || strcmp(p->env, env) != 0))
+            continue;
+        if (!env && p->env)
+            continue;
+        return p;
+    }
+    return NULL;
+}
+
+static enum plan_mode mode_of(struct fixture *f, const char *name, const char *env)
+{
+    struct plan *p = find(f, name, env);
+    if (!p) {
+        fprintf(stderr, "%s: no plan for %s\n", current, name);
+        failures++;
+        return (enum plan_mode)-1;
+    }
+    return p->mode;
+}
+
+static void dump_diags(struct fixture *f)
+{
+    for (int i = 0; i < f->ctx.ndiags; i++)
+        fprintf(stderr, "  diag %s: %s\n", f->ctx.diags[i].path, f->ctx.diags[i].what);
+}
+
+/* ---- summaries ---- */
+
+#define NODE_V1                                                                          \
+    "T 1 base 4 signed int\n"                                                            \
+    "T 2 struct 16 node @ a.c:1\nF v 0 1\nF next 8 3\n"                                  \
+    "T 3 ptr 2\n"                                                                        \
+    "V head 3 0x100 8\n"
+
+static void unchanged_list(void)
+{
+    struct fixture f;
+    setup(&f, "unchanged list", NODE_V1, NODE_V1);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct node", NULL) == PLAN_CLEAN);
+    teardown(&f);
+}
+
+static void changed_list(void)
+{
+    struct fixture f;
+    setup(&f, "changed list", NODE_V1,
+          "T 1 base 8 signed long\n"
+          "T 2 struct 16 node\nF v 0 1\nF next 8 3\n"
+          "T 3 ptr 2\n"
+          "V head 3 0x100 8\n");
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct node", NULL) == PLAN_REBUILD);
+    teardown(&f);
+}
+
+/* A node that can reach a function pointer or a changed object is visited. */
+static void must_visit(void)
+{
+    const char *old = "T 1 base 4 signed int\n"
+                      "T 2 struct 24 holder\nF cb 0 4\nF c 8 6\nF next 16 7\n"
+                      "T 3 func 1 1 1\nT 4 ptr 3\n"
+                      "T 5 struct 4 changed\nF x 0 1\nT 6 ptr 5\nT 7 ptr 2\n"
+                      "V holders 7 0x100 8\n";
+    const char *nv = "T 1 base 4 signed int\nT 8 base 8 signed long\n"
+                     "T 2 struct 24 holder\nF cb 0 4\nF c 8 6\nF next 16 7\n"
+                     "T 3 func 1 1 1\nT 4 ptr 3\n"
+                     "T 5 struct 8 changed\nF x 0 8\nT 6 ptr 5\nT 7 ptr 2\n"
+                     "V holders 7 0x100 8\n";
+    struct fixture f;
+    setup(&f, "must visit", old, nv);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct holder", NULL) == PLAN_FIX);
+    EXPECT(mode_of(&f, "struct changed", NULL) == PLAN_REBUILD);
+    teardown(&f);
+}
+
+/* A char * may point into a global char array, so a node holding one is visited when
+ * the program has such an array; otherwise (strings on the heap, literals) it is left
+ * alone, also when annotated E_SZ. */
+static void strings(void)
+{
+    const char *types = "T 1 base 1 signed char\nT 2 ptr 1\nT 3 ptr 1 sz\n"
+                        "T 4 struct 24 entry\nF key 0 2\nF text 8 3\nF next 16 5\n"
+                        "T 5 ptr 4\nV entries 5 0x100 8\n";
+    struct fixture f;
+    setup(&f, "strings, no static chars", types, types);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct entry", NULL) == PLAN_CLEAN);
+    teardown(&f);
+    char with[1024];
+    snprintf(with, sizeof with, "%sT 6 array 1 16\nV buf 6 0x200 16\n", types);
+    setup(&f, "strings, a static char array", with, with);
+    EXPECT(mode_of(&f, "struct entry", NULL) == PLAN_FIX);
+    teardown(&f);
+}
+
+static void bitfields(void)
+{
+    const char *t = "T 1 base 4 unsigned unsigned_int\n"
+                    "T 2 struct 16 flags\nF a 0 1 bit 0 3\nF b 0 1 bit 3 5\nF next 8 3\n"
+                    "T 3 ptr 2\nV list 3 0x100 8\n";
+    struct fixture f;
+    setup(&f, "unchanged bitfields", t, t);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct flags", NULL) == PLAN_CLEAN);
+    teardown(&f);
+    setup(&f, "moved bitfield", t,
+          "T 1 base 4 unsigned unsigned_int\n"
+          "T 2 struct 16 flags\nF a 0 1 bit 0 3\nF b 0 1 bit 8 5\nF next 8 3\n"
+          "T 3 ptr 2\nV list 3 0x100 8\n");
+    EXPECT(mode_of(&f, "struct flags", NULL) == PLAN_REBUILD);
+    teardown(&f);
+    setup(&f, "narrowed bitfield", t,
+          "T 1 base 4 unsigned unsigned_int\n"
+          "T 2 struct 16 flags\nF a 0 1 bit 0 2\nF b 0 1 bit 3 5\nF next 8 3\n"
+          "T 3 ptr 2\nV list 3 0x100 8\n");
+    EXPECT(f.ndiags == 1);
+    teardown(&f);
+}
+
+static void enums(void)
+{
+    const char *old = "T 1 enum 4 color\nE RED 0\nE BLUE 1\n"
+                      "T 2 struct 16 job\nF c 0 1\nF next 8 3\nT 3 ptr 2\nV jobs 3 0x100 8\n";
+    struct fixture f;
+    setup(&f, "same enum", old, old);
+    EXPECT(mode_of(&f, "struct job", NULL) == PLAN_CLEAN);
+    teardown(&f);
+    setup(&f, "renumbered enum", old,
+          "T 1 enum 4 color\nE BLUE 0\nE RED 1\n"
+          "T 2 struct 16 job\nF c 0 1\nF next 8 3\nT 3 ptr 2\nV jobs 3 0x100 8\n");
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct job", NULL) == PLAN_REBUILD); /* never rewritten in place */
+    teardown(&f);
+    setup(&f, "removed enumerator", old,
+          "T 1 enum 4 color\nE BLUE 0\n"
+          "T 2 struct 16 job\nF c 0 1\nF next 8 3\nT 3 ptr 2\nV jobs 3 0x100 8\n");
+    EXPECT(f.ndiags == 1);
+    teardown(&f);
+}
+
+/* 100 struct types, each pointing to the next: no depth limit through pointers. */
+static void type_chain(void)
+{
+    static char old[16384], nv[16384];
+    size_t o = 0, n = 0;
+    o += (size_t)snprintf(old + o, sizeof old - o, "T 1 base 4 signed int\n");
+    n += (size_t)snprintf(nv + n, sizeof nv - n, "T 1 base 8 signed long\n");
+    for (int i = 0; i < 100; i++) {
+        int s = 10 + 2 * i, ptr = s + 1, next = i == 99 ? 11 : s + 3;
+        o += (size_t)snprintf(old + o, sizeof old - o,
+                              "T %d struct 16 s%d\nF v 0 %d\nF next 8 %d\nT %d ptr %d\n", s,
+                              i, i == 99 ? 1 : 2, next, ptr, s);
+        n += (size_t)snprintf(nv + n, sizeof nv - n,
+                              "T %d struct 16 s%d\nF v 0 %d\nF next 8 %d\nT %d ptr %d\n", s,
+                              i, i == 99 ? 1 : 2, next, ptr, s);
+    }
+    o += (size_t)snprintf(old + o, sizeof old - o, "T 2 base 4 signed short\nV head 11 0x100 8\n");
+    n += (size_t)snprintf(nv + n, sizeof nv - n, "T 2 base 4 signed short\nV head 11 0x100 8\n");
+    struct fixture f;
+    setup(&f, "type chain", old, nv);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct s99", NULL) == PLAN_REBUILD);
+    EXPECT(mode_of(&f, "struct s0", NULL) == PLAN_FIX);
+    EXPECT(mode_of(&f, "struct s50", NULL) == PLAN_FIX);
+    teardown(&f);
+}
+
+/* One generic list, two instantiations: only the one whose data changed is visited. */
+static void generics(void)
+{
+    const char *common =
+        "T 1 base 4 signed int\n"
+        "T 3 struct 16 list generic=@a gargs=struct_conn\nF data 0 4\nF next 8 6\n"
+        "T 4 ptr 7 tparam=@a\nT 7 void\n"
+        "T 5 struct 16 list generic=@a gargs=@a\nF data 0 4\nF next 8 6\nT 6 ptr 5\n"
+        "T 8 ptr 3\n"
+        "T 9 struct 16 list generic=@a gargs=int\nF data 0 4\nF next 8 6\nT 10 ptr 9\n"
+        "T 11 ptr 2\n"
+        "V conns 8 0x100 8\nV ints 10 0x108 8\nV one 11 0x110 8\n";
+    char old[2048], nv[2048];
+    /* conn holds no int: an int * could otherwise point into a rebuilt conn. */
+    snprintf(old, sizeof old, "%sT 2 struct 2 conn\nF fd 0 13\nT 13 base 2 signed short\n",
+             common);
+    snprintf(nv, sizeof nv, "%sT 2 struct 8 conn\nF fd 0 12\nT 12 base 8 signed long\n",
+             common);
+    struct fixture f;
+    setup(&f, "generics", old, nv);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct list", "@a=struct_conn") == PLAN_FIX);
+    EXPECT(mode_of(&f, "struct list", "@a=int") == PLAN_CLEAN);
+    EXPECT(mode_of(&f, "struct conn", NULL) == PLAN_REBUILD);
+    teardown(&f);
+    /* A use without E_G leaves the parameter unbound: reported. */
+    setup(&f, "unbound parameter",
+          "T 1 struct 16 list generic=@a\nF data 0 2\nF next 8 4\nT 2 ptr 3 tparam=@a\n"
+          "T 3 void\nT 4 ptr 1\nV l 4 0x100 8\n",
+          "T 1 struct 16 list generic=@a\nF data 0 2\nF next 8 4\nT 2 ptr 3 tparam=@a\n"
+          "T 3 void\nT 4 ptr 1\nV l 4 0x100 8\n");
+    EXPECT(f.ndiags == 1);
+    teardown(&f);
+}
+
+/* &pts[3] (a struct pt *) and &pts[3].x (an int * to its first member in the old
+ * layout) start at the same old address but land on different new ones. */
+static void translate(void)
+{
+    struct fixture f;
+    setup(&f, "translate",
+          "T 1 base 4 signed int\nT 2 struct 8 pt\nF x 0 1\nF y 4 1\nT 3 array 2 5\n"
+          "T 4 ptr 2\nT 5 ptr 1\nV pts 3 0x100 40\nV p 4 0x200 8\nV q 5 0x208 8\n",
+          "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+          "T 2 struct 16 pt\nF y 0 6\nF x 8 1\nT 3 array 2 5\n"
+          "T 4 ptr 2\nT 5 ptr 1\nV pts 3 0x100 80\nV p 4 0x200 8\nV q 5 0x208 8\n");
+    EXPECT(f.ndiags == 0);
+    const struct plan *pts = f.ctx.vars[0].plan, *pt = find(&f, "struct pt", NULL);
+    for (int i = 0; i < f.ctx.nvars; i++)
+        if (strcmp(f.new_.vars[f.ctx.vars[i].new_var].key, "pts") == 0)
+            pts = f.ctx.vars[i].plan;
+    const struct plan *in = find(&f, "int", NULL);
+    EXPECT(pt && in);
+    if (pt && in) {
+        EXPECT(plan_translate_offset_to(pts, 24, pt) == 48);      /* &pts[3] */
+        EXPECT(plan_translate_offset_to(pts, 24, in) == 56);      /* &pts[3].x */
+        EXPECT(plan_translate_offset_to(pts, 28, in) == 48);      /* &pts[3].y */
+        EXPECT(plan_translate_offset_to(pt, 0, NULL) == 0);       /* void * to the start */
+    }
+    teardown(&f);
+}
+
+int main(void)
+{
+    unchanged_list();
+    changed_list();
+    must_visit();
+    strings();
+    bitfields();
+    enums();
+    type_chain();
+    generics();
+    translate();
+    if (failures)
+        fprintf(stderr, "%d failure(s)\n", failures);
+    else
+        printf("planner: all checks passed\n");
+    return failures != 0;
+}
