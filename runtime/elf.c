@@ -70,7 +70,7 @@ static int open_elf(int fd, struct elf_file *f, char *err, size_t errlen)
         snprintf(err, errlen, "not a shared object (build with -fPIC -shared)");
         goto bad;
     }
-    if (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+    if (eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 != 0 ||
         !in_bounds(f, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) ||
         eh->e_shstrndx >= eh->e_shnum) {
         snprintf(err, errlen, "truncated or corrupt section table");
@@ -183,7 +183,8 @@ int kt_elf_check_symbols(int fd, char *err, size_t errlen)
     const Elf64_Shdr *dyn = find_section(&f, ".dynamic");
     int rc = -1;
     if (!dynsym || !dyn || dynsym->sh_link >= f.eh->e_shnum ||
-        !in_bounds(&f, dynsym->sh_offset, dynsym->sh_size)) {
+        !in_bounds(&f, dynsym->sh_offset, dynsym->sh_size) || dynsym->sh_offset % 8 ||
+        dyn->sh_offset % 8) {
         snprintf(err, errlen, "no dynamic symbol table");
         goto out;
     }

@@ -102,6 +102,13 @@ static char *dup_or_null(const char *s)
     return strcmp(s, "-") == 0 ? NULL : strdup(s);
 }
 
+/* Sets a string field; a repeated word replaces the earlier value. */
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = strdup(value);
+}
+
 /* Splits "[ANNOT...] [@ FILE:LINE]" tail words starting at w[i]. */
 static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type *t,
                       unsigned *var_flags, char **decl)
@@ -111,22 +118,22 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
         if (strcmp(a, "@") == 0) {
             if (i + 1 >= n)
                 return fail(p, "expected FILE:LINE after '@'");
-            *decl = strdup(w[i + 1]);
+            set_str(decl, w[i + 1]);
             i++;
         } else if (t && strcmp(a, "opaque") == 0) {
             t->flags |= KTT_OPAQUE;
         } else if (t && strcmp(a, "sz") == 0) {
             t->flags |= KTT_SZ;
         } else if (t && strncmp(a, "ptrarray=", 9) == 0) {
-            t->ptrarray = strdup(a + 9);
+            set_str(&t->ptrarray, a + 9);
         } else if (t && strncmp(a, "len=", 4) == 0) {
-            t->len = strdup(a + 4);
+            set_str(&t->len, a + 4);
         } else if (t && strncmp(a, "generic=", 8) == 0) {
-            t->generic = strdup(a + 8);
+            set_str(&t->generic, a + 8);
         } else if (t && strncmp(a, "tparam=", 7) == 0) {
-            t->tparam = strdup(a + 7);
+            set_str(&t->tparam, a + 7);
         } else if (t && strncmp(a, "gargs=", 6) == 0) {
-            t->gargs = strdup(a + 6);
+            set_str(&t->gargs, a + 6);
         } else if (var_flags && strcmp(a, "const") == 0) {
             *var_flags |= KTT_VAR_CONST;
         } else if (var_flags && strcmp(a, "manual") == 0) {
@@ -500,8 +507,10 @@ int ktt_parse(const char *name, const char *text, size_t len, struct ktt *out, c
         ktt_free(out);
         return -1;
     }
-    qsort(out->vars, (size_t)out->nvars, sizeof *out->vars, cmp_var);
-    qsort(out->funcs, (size_t)out->nfuncs, sizeof *out->funcs, cmp_func);
+    if (out->nvars)
+        qsort(out->vars, (size_t)out->nvars, sizeof *out->vars, cmp_var);
+    if (out->nfuncs)
+        qsort(out->funcs, (size_t)out->nfuncs, sizeof *out->funcs, cmp_func);
     return 0;
 }
 
@@ -581,12 +590,16 @@ void ktt_free(struct ktt *k)
 const struct ktt_var *ktt_find_var(const struct ktt *k, const char *key)
 {
     struct ktt_var probe = {.key = (char *)key};
+    if (!k->nvars)
+        return NULL;
     return bsearch(&probe, k->vars, (size_t)k->nvars, sizeof *k->vars, cmp_var);
 }
 
 const struct ktt_func *ktt_find_func(const struct ktt *k, const char *key)
 {
     struct ktt_func probe = {.key = (char *)key};
+    if (!k->nfuncs)
+        return NULL;
     return bsearch(&probe, k->funcs, (size_t)k->nfuncs, sizeof *k->funcs, cmp_func);
 }
 

@@ -545,14 +545,11 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                       const char *decl, int depth);
 
 /* E_PTRARRAY(n | self.F) on a pointer slot whose elements follow `sub`. */
-static void plan_ptrarray(struct plan_ctx *c, struct plan *p, const char *spec,
-                          struct plan *sub, size_t old_off, size_t new_off, int parent_old,
-                          const char *path, const char *decl)
+/* A count given as `spec` (a literal, or self.F: integer field F of the enclosing old
+ * struct) for op; `what` names the annotation in messages. */
+static void plan_count(struct plan_ctx *c, struct plan_op *op, const char *spec,
+                       int parent_old, const char *what, const char *path, const char *decl)
 {
-    struct plan_op *op = add_op(p, OP_PTRARRAY, old_off, new_off);
-    op->sub = sub;
-    op->old_stride = (uint32_t)sub->old_size;
-    op->new_stride = (uint32_t)sub->new_size;
     op->count = -1;
     if (strncmp(spec, "self.", 5) == 0) {
         const struct ktt_type *par = parent_old >= 0 ? otype(c, parent_old) : NULL;
@@ -561,10 +558,11 @@ static void plan_ptrarray(struct plan_ctx *c, struct plan *p, const char *spec,
             if (par->fields[i].name && strcmp(par->fields[i].name, spec + 5) == 0)
                 cf = &par->fields[i];
         const struct ktt_type *ct = cf ? otype(c, ktt_resolve(c->old, cf->type)) : NULL;
-        if (!ct || !is_int(ct) || ct->size > 8 || cf->bit_size)
-            diag(c, path, decl, NULL, "E_PTRARRAY(%s): no integer field %s in the "
-                 "enclosing struct", spec, spec + 5);
-        else {
+        if (!ct || !is_int(ct) || ct->size > 8 || cf->bit_size) {
+            diag(c, path, decl, NULL, "%s(%s): no integer field %s in the enclosing struct",
+                 what, spec, spec + 5);
+            op->count = 0;
+        } else {
             op->count_off = (uint32_t)cf->offset;
             op->count_size = (uint8_t)ct->size;
             op->count_signed = ct->enc == KTT_SIGNED;
@@ -574,8 +572,43 @@ static void plan_ptrarray(struct plan_ctx *c, struct plan *p, const char *spec,
     char *end;
     long v = strtol(spec, &end, 10);
     if (*end || v < 0)
-        diag(c, path, decl, NULL, "E_PTRARRAY(%s): expected a count or self.FIELD", spec);
+        diag(c, path, decl, NULL, "%s(%s): expected a count or self.FIELD", what, spec);
     op->count = v < 0 ? 0 : v;
+}
+
+/* E_PTRARRAY(n | self.F) on a pointer slot whose elements follow `sub`. */
+static void plan_ptrarray(struct plan_ctx *c, struct plan *p, const char *spec,
+                          struct plan *sub, size_t old_off, size_t new_off, int parent_old,
+                          const char *path, const char *decl)
+{
+    struct plan_op *op = add_op(p, OP_PTRARRAY, old_off, new_off);
+    op->sub = sub;
+    op->old_stride = (uint32_t)sub->old_size;
+    op->new_stride = (uint32_t)sub->new_size;
+    plan_count(c, op, spec, parent_old, "E_PTRARRAY", path, decl);
+}
+
+/* An array of unknown length (a flexible array member, `T items[]`): its length comes
+ * from E_ARRAY(n | self.F); the object extends past its type's size. */
+static void plan_flex_array(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                            const struct ktt_type *n, struct plan *sub, size_t old_off,
+                            size_t new_off, int parent_old, const char *path,
+                            const char *decl)
+{
+    struct plan_op *op = add_op(p, OP_ARRAY, old_off, new_off);
+    op->sub = sub;
+    op->old_stride = (uint32_t)sub->old_size;
+    op->new_stride = (uint32_t)sub->new_size;
+    const char *spec = o->len ? o->len : n->len;
+    if (!spec) {
+        /* Harmless while nothing moves or needs fixing; judged once modes are known. */
+        op->flex = FLEX_UNKNOWN;
+        op->count = 0;
+        op->path = strdup(path);
+        return;
+    }
+    op->flex = FLEX_COUNTED;
+    plan_count(c, op, spec, parent_old, "E_ARRAY", path, decl);
 }
 
 /* A data pointer slot to objects planned by `sub` (NULL: not followed). */
@@ -718,6 +751,12 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
         return;
     }
     if (o->kind == KTT_ARRAY && n->kind == KTT_ARRAY) {
+        if (o->count < 0 && n->count < 0) {
+            struct tref r = tref_of(c, o->target, n->target, env, path, decl);
+            plan_flex_array(c, p, o, n, plan_inline(c, r, path, decl, depth), old_off,
+                            new_off, parent_old, path, decl);
+            return;
+        }
         if (o->count != n->count) {
             char stub[400];
             snprintf(stub, sizeof stub, "%s -> %s: { /* copy the elements you keep */ }", path,
@@ -881,7 +920,8 @@ static void shift_ops(struct plan *p, int from, size_t obase, size_t nbase)
     for (int j = from; j < p->nops; j++) {
         p->ops[j].old_off += (uint32_t)obase;
         p->ops[j].new_off += (uint32_t)nbase;
-        if (p->ops[j].kind == OP_PTRARRAY && p->ops[j].count < 0)
+        if ((p->ops[j].kind == OP_PTRARRAY || p->ops[j].kind == OP_ARRAY) &&
+            p->ops[j].count < 0)
             p->ops[j].count_off += (uint32_t)obase;
     }
 }
@@ -1241,7 +1281,8 @@ static void build_plan(struct plan_ctx *c, struct plan *p, int depth)
 
 static void mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
 {
-    if (depth > MAX_DEPTH || t < 0)
+    /* Already marked means its contents are too: each type is entered once. */
+    if (depth > MAX_DEPTH || t < 0 || set[t])
         return;
     set[t] = 1;
     const struct ktt_type *ty = &k->types[t];
@@ -1336,10 +1377,20 @@ static void compute_modes(struct plan_ctx *c)
         }
     }
     for (struct plan *p = c->plans; p; p = p->next)
-        for (int i = 0; i < p->nops; i++)
-            if ((p->ops[i].kind == OP_SUB || p->ops[i].kind == OP_ARRAY) && p->ops[i].sub &&
-                p->ops[i].sub->mode != PLAN_CLEAN)
+        for (int i = 0; i < p->nops; i++) {
+            const struct plan_op *op = &p->ops[i];
+            if ((op->kind == OP_SUB || op->kind == OP_ARRAY) && op->sub &&
+                op->sub->mode != PLAN_CLEAN)
                 p->nests = 1;
+            if (op->flex == FLEX_UNKNOWN &&
+                (p->mode == PLAN_REBUILD || (op->sub && op->sub->mode != PLAN_CLEAN))) {
+                char stub[600];
+                snprintf(stub, sizeof stub, "annotate the member with its length: "
+                         "T items[] E_ARRAY(self.count_field)");
+                diag(c, op->path, p->decl, stub, "an array of unknown length in an object "
+                     "that is %s", p->mode == PLAN_REBUILD ? "rebuilt" : "fixed in place");
+            }
+        }
 }
 
 /* Merges adjacent copies; inside CLEAN targets nothing but copies remain. */
@@ -1353,7 +1404,7 @@ static void simplify(struct plan *p)
             size_t len = op.kind == OP_PTR ? 8
                          : op.kind == OP_SUB ? op.sub->old_size
                                              : (size_t)op.count * op.old_stride;
-            if (op.kind == OP_ARRAY && op.old_stride != op.new_stride)
+            if (op.kind == OP_ARRAY && (op.old_stride != op.new_stride || op.flex))
                 goto keep;
             if (op.kind == OP_SUB && op.sub->old_size != op.sub->new_size)
                 goto keep;
@@ -1374,6 +1425,10 @@ static void simplify(struct plan *p)
         p->ops[w++] = op;
     }
     p->nops = w;
+    p->flex_op = -1;
+    for (int i = 0; i < p->nops; i++)
+        if (p->ops[i].flex == FLEX_COUNTED)
+            p->flex_op = i;
 }
 
 int plan_var_migrates(const struct ktt_var *v)
@@ -1510,8 +1565,10 @@ void plan_free(struct plan_ctx *c)
 {
     for (struct plan *p = c->plans, *next; p; p = next) {
         next = p->next;
-        for (int i = 0; i < p->nops; i++)
+        for (int i = 0; i < p->nops; i++) {
             free(p->ops[i].enum_map);
+            free(p->ops[i].path);
+        }
         free(p->ops);
         free(p->path);
         free(p);
@@ -1571,6 +1628,8 @@ static size_t op_old_span(const struct plan_op *op)
     case OP_SUB:
         return op->sub ? op->sub->old_size : 0;
     case OP_ARRAY:
+        if (op->flex == FLEX_COUNTED && op->count < 0)
+            return SIZE_MAX / 2; /* as long as the object */
         return (size_t)op->count * op->old_stride;
     case OP_PTR:
     case OP_PTRARRAY:

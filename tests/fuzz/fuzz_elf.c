@@ -1,0 +1,27 @@
+/* fuzz_elf.c - libFuzzer target: the runtime's reading of a version's ELF file (the
+ * embedded summary section).  The file is untrusted until it has been checked. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    int fd = memfd_create("fuzz", 0);
+    if (fd < 0)
+        return 0;
+    if (write(fd, data, size) == (ssize_t)size) {
+        char *text = NULL;
+        size_t len;
+        char err[512];
+        if (kt_elf_section(fd, ".kitsune_ktt", &text, &len, err, sizeof err) == 0)
+            free(text);
+        if (kt_elf_section(fd, ".kitsune_xf", &text, &len, err, sizeof err) == 0)
+            free(text);
+    }
+    close(fd);
+    return 0;
+}
