@@ -6,6 +6,8 @@
 #define LAYOUT_H
 #include <stdbool.h>
 
+#include "kitsune.h"
+
 enum color { RED, GREEN, BLUE = 200 };
 enum small { S0, S1 } __attribute__((packed));
 
@@ -69,7 +71,7 @@ typedef pair_t pairs_t[3];
 
 struct flex {
     int n;
-    struct nest *items[];
+    struct nest *items[E_ARRAY(self.n)];
 };
 
 union tagged {
