@@ -35,6 +35,10 @@ enum op_kind {
     OP_RULE,     /* programmer-supplied code (field rule or INIT) */
 };
 
+/* Arrays of unknown length (flexible array members). */
+#define FLEX_COUNTED 1 /* length from E_ARRAY: count, or count_off when count < 0 */
+#define FLEX_UNKNOWN 2 /* no length: planned as empty */
+
 /* What a data pointer slot must be checked for. */
 #define PTR_MAY_STATIC 0x1u   /* may point into the old version's static data */
 #define PTR_MAY_INTERIOR 0x2u /* may point into a rebuilt object */
@@ -57,6 +61,8 @@ struct plan_op {
     long long *enum_map;     /* ENUM: pairs old value, new value; n_enum pairs */
     int n_enum;
     int nul_terminated;      /* PTR with sz: an array ended by an all-zero element */
+    int flex;                /* ARRAY of unknown length (T items[]): FLEX_* */
+    char *path;              /* FLEX_UNKNOWN: the member, for a late diagnostic */
     int rule;                /* RULE: index into the rule table */
 };
 
@@ -77,6 +83,8 @@ struct plan {
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
     int nests;               /* an inline member or element may itself be claimed */
+    int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer
+                                than old_size/new_size; -1 if none */
     int old_kind;            /* enum ktt_kind of the old type */
     const char *old_tag;     /* its name (in the old summary), NULL if anonymous */
     struct plan *next;       /* all plans of a context */

@@ -196,11 +196,40 @@ static int in_old_static(uintptr_t p)
     return p >= o->lo && p < o->hi;
 }
 
+/* Elements of an E_PTRARRAY or E_ARRAY: a literal, or a count field of the old
+ * object at old_base. */
+static size_t op_count(const struct plan_op *op, const char *old_base)
+{
+    if (op->count >= 0)
+        return (size_t)op->count;
+    long long n = read_int(old_base + op->count_off, op->count_size, op->count_signed);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* Bytes of `count` objects of plan p at old address `old`, in the old version
+ * (new_side 0) or the new one: an object ending in a flexible array member is longer
+ * than its type by its elements. */
+static size_t extent(const struct plan *p, size_t count, uintptr_t old, int new_side)
+{
+    size_t size = count * (new_side ? p->new_size : p->old_size);
+    if (p->flex_op < 0 || count != 1)
+        return size;
+    const struct plan_op *op = &p->ops[p->flex_op];
+    size_t n = op_count(op, (const char *)old);
+    size_t end = new_side ? op->new_off + n * op->new_stride : op->old_off + n * op->old_stride;
+    return end > size ? end : size;
+}
+
+static size_t old_extent(const struct obj *o)
+{
+    return extent(o->plan, o->count, o->old, 0);
+}
+
 /* Whether claiming (plan, count) at an object's address asks for more than it was
  * claimed as: more bytes, or a struct whose first member it was claimed as. */
 static int claim_covers_more(const struct obj *o, const struct plan *plan, size_t count)
 {
-    size_t have = o->count * o->plan->old_size, want = count * plan->old_size;
+    size_t have = old_extent(o), want = extent(plan, count, o->old, 0);
     if (want != have)
         return want > have;
     return !plan_same_old_type(plan, o->plan) && plan_starts_with(plan, o->plan);
@@ -252,14 +281,6 @@ static size_t nul_count(uintptr_t p, size_t stride)
     }
 }
 
-static size_t ptrarray_count(const struct plan_op *op, const char *old_base)
-{
-    if (op->count >= 0)
-        return (size_t)op->count;
-    long long n = read_int(old_base + op->count_off, op->count_size, op->count_signed);
-    return n > 0 ? (size_t)n : 0;
-}
-
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
     if (depth > 64) {
@@ -279,7 +300,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
             break;
         }
         case OP_PTRARRAY:
-            claim(read_ptr(ob + op->old_off), op->sub, ptrarray_count(op, ob), 0);
+            claim(read_ptr(ob + op->old_off), op->sub, op_count(op, ob), 0);
             break;
         case OP_SUB:
             if (op->sub && op->sub->mode != PLAN_CLEAN)
@@ -287,9 +308,8 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
             break;
         case OP_ARRAY:
             if (op->sub && op->sub->mode != PLAN_CLEAN)
-                for (long j = 0; j < op->count; j++)
-                    discover_ops(op->sub, ob + op->old_off + (size_t)j * op->old_stride,
-                                 depth + 1);
+                for (size_t j = 0, n = op_count(op, ob); j < n; j++)
+                    discover_ops(op->sub, ob + op->old_off + j * op->old_stride, depth + 1);
             break;
         default:
             break;
@@ -345,7 +365,7 @@ static struct obj *containing(uintptr_t p)
     if (lo == 0)
         return NULL;
     struct obj *o = &E.objs[E.sorted[lo - 1]];
-    return p < o->old + o->count * o->plan->old_size ? o : NULL;
+    return p < o->old + old_extent(o) ? o : NULL;
 }
 
 /* Claims that lie inside a rebuilt object (an element of a rebuilt array, a member of
@@ -365,7 +385,7 @@ static void find_aliases(void)
     size_t owner = 0;
     for (size_t k = 0; k < n && !E.failed; k++) {
         struct obj *o = &E.objs[all[k]];
-        uintptr_t oend = o->old + o->count * o->plan->old_size;
+        uintptr_t oend = o->old + old_extent(o);
         if (o->old < end) {
             if (o->state == OBJ_FOUND && oend <= end)
                 o->parent = (uint32_t)owner + 1;
@@ -396,7 +416,8 @@ static void allocate(void)
         o->state = OBJ_READY;
         if (o->in_place || o->parent)
             continue;
-        o->nw = calloc(o->count, o->plan->new_size ? o->plan->new_size : 1);
+        size_t size = extent(o->plan, o->count, o->old, 1);
+        o->nw = calloc(1, size ? size : 1);
         if (!o->nw) {
             fail("out of memory rebuilding %zu objects", o->count);
             return;
@@ -453,7 +474,8 @@ static uintptr_t translate_heap(uintptr_t p, const struct plan *target, unsigned
     if (!o)
         return p;
     size_t rel = p - o->old, esz = o->plan->old_size;
-    size_t idx = esz ? rel / esz : 0, inner = esz ? rel % esz : 0;
+    size_t idx = esz && o->count > 1 ? rel / esz : 0;
+    size_t inner = esz && o->count > 1 ? rel % esz : rel;
     long off = plan_translate_offset_to(o->plan, inner, target);
     if (off < 0) {
         fail("pointer into a dropped field of a rebuilt object");
@@ -560,9 +582,9 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
             apply(op->sub, ob + op->old_off, nb + op->new_off, in_place, depth + 1);
         break;
     case OP_ARRAY:
-        for (long j = 0; j < op->count; j++)
-            apply(op->sub, ob + op->old_off + (size_t)j * op->old_stride,
-                  nb + op->new_off + (size_t)j * op->new_stride, in_place, depth + 1);
+        for (size_t j = 0, n = op_count(op, ob); j < n; j++)
+            apply(op->sub, ob + op->old_off + j * op->old_stride,
+                  nb + op->new_off + j * op->new_stride, in_place, depth + 1);
         break;
     case OP_PTR:
     case OP_PTRARRAY:

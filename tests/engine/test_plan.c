@@ -300,6 +300,34 @@ static void translate(void)
     teardown(&f);
 }
 
+/* T items[]: fine while nothing moves, reported once it would lose the elements. */
+static void flexible_arrays(void)
+{
+    const char *old = "T 1 base 4 signed int\nT 2 array 1 -\n"
+                      "T 3 struct 4 msg\nF n 0 1\nF items 4 2\nT 4 ptr 3\nV m 4 0x100 8\n";
+    struct fixture f;
+    setup(&f, "unknown length, nothing to do", old, old);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct msg", NULL) == PLAN_CLEAN);
+    teardown(&f);
+    setup(&f, "unknown length, header changed", old,
+          "T 1 base 4 signed int\nT 2 array 1 -\nT 5 base 8 signed long\n"
+          "T 3 struct 8 msg\nF n 0 5\nF items 8 2\nT 4 ptr 3\nV m 4 0x100 8\n");
+    EXPECT(f.ndiags == 1);
+    teardown(&f);
+    setup(&f, "E_ARRAY(self.n), header changed",
+          "T 1 base 4 signed int\nT 2 array 1 - len=self.n\n"
+          "T 3 struct 4 msg\nF n 0 1\nF items 4 2\nT 4 ptr 3\nV m 4 0x100 8\n",
+          "T 1 base 4 signed int\nT 2 array 1 - len=self.n\nT 5 base 8 signed long\n"
+          "T 3 struct 8 msg\nF n 0 5\nF items 8 2\nT 4 ptr 3\nV m 4 0x100 8\n");
+    EXPECT(f.ndiags == 0);
+    struct plan *p = find(&f, "struct msg", NULL);
+    EXPECT(p && p->mode == PLAN_REBUILD && p->flex_op >= 0);
+    if (p)
+        EXPECT(plan_translate_offset_to(p, 4 + 3 * 4, NULL) == 8 + 3 * 4); /* &items[3] */
+    teardown(&f);
+}
+
 int main(void)
 {
     unchanged_list();
@@ -311,6 +339,7 @@ int main(void)
     type_chain();
     generics();
     translate();
+    flexible_arrays();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else
