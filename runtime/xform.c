@@ -618,18 +618,19 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
 static void transform_objects(void)
 {
     for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
-        struct obj *o = &E.objs[i];
-        if (o->state != OBJ_READY || o->parent)
+        if (E.objs[i].state != OBJ_READY || E.objs[i].parent)
             continue;
-        o->state = OBJ_DONE;
-        size_t os = o->plan->old_size, ns = o->plan->new_size;
-        for (size_t k = 0; k < o->count; k++)
-            apply(o->plan, (const char *)o->old + k * os, o->nw + k * ns, o->in_place, 0);
-        if (o->in_place)
+        E.objs[i].state = OBJ_DONE;
+        /* A copy: a rule's XF_PTR may claim objects, and E.objs move when they grow. */
+        struct obj o = E.objs[i];
+        size_t os = o.plan->old_size, ns = o.plan->new_size;
+        for (size_t k = 0; k < o.count; k++)
+            apply(o.plan, (const char *)o.old + k * os, o.nw + k * ns, o.in_place, 0);
+        if (o.in_place)
             continue;
-        if (o->nul_terminated)
-            memset(o->nw + (o->count - 1) * ns, 0, ns);
-        E.transformed += (long)o->count;
+        if (o.nul_terminated)
+            memset(o.nw + (o.count - 1) * ns, 0, ns);
+        E.transformed += (long)o.count;
     }
     E.next_transform = E.nobjs;
 }
