@@ -127,22 +127,64 @@ static int write_file(const char *path, const struct sbuf *b, struct msgs *m)
     return ok ? 0 : -1;
 }
 
-static void report_plan(const struct plan_ctx *pc, const char *new_path, struct msgs *m)
+/* "counter", "struct T.f": what a rule targets, as the planner names it. */
+static void rule_target(const struct plan_rule *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s%s%s", r->to ? r->to : "", r->to_field ? "." : "",
+             r->to_field ? r->to_field : "");
+}
+
+/* The rules an "ambiguous rules: ... targets X" diagnostic is about. */
+static void report_ambiguous(const struct plan_diag *d, const struct ruleset *rs,
+                             const char *rules_path, struct msgs *m)
+{
+    const char *t = strstr(d->what, "ambiguous rules: ");
+    t = t ? strstr(t, " targets ") : NULL;
+    if (!t || !rules_path)
+        return;
+    t += strlen(" targets ");
+    for (int i = 0; i < rs->n; i++) {
+        char target[600];
+        rule_target(&rs->v[i], target, sizeof target);
+        const struct rule_origin *o = &rs->origin[i];
+        if (o->label && rs->v[i].kind != RULE_XFORM && strcmp(target, t) == 0)
+            sb_printf(&m->text, "    rule: %s:%d:%d: %s\n", rules_path, o->label->line,
+                      o->label->col, o->text);
+    }
+}
+
+static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
+                        const char *new_path, const char *rules_path, struct msgs *m)
 {
     for (int i = 0; i < pc->ndiags; i++) {
         const struct plan_diag *d = &pc->diags[i];
         msg(m, "%s: %s: %s", d->decl ? d->decl : new_path, d->path, d->what);
-        if (d->stub) {
+        if (d->stub)
             sb_printf(&m->text, "    suggestion: %s\n", d->stub);
-        }
+        report_ambiguous(d, rs, rules_path, m);
     }
+}
+
+/* A rule that lost an ambiguity to another one is reported as ambiguous, not unused. */
+static int same_target_used(const struct ruleset *rs, int i)
+{
+    char a[600], b[600];
+    rule_target(&rs->v[i], a, sizeof a);
+    for (int j = 0; j < rs->n; j++) {
+        if (j == i || !rs->v[j].used || rs->v[j].kind != rs->v[i].kind)
+            continue;
+        rule_target(&rs->v[j], b, sizeof b);
+        if (strcmp(a, b) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 static void report_unused(const struct ruleset *rs, const char *rules_path, struct msgs *m)
 {
     for (int i = 0; i < rs->n; i++) {
         const struct rule_origin *o = &rs->origin[i];
-        if (rs->v[i].used || !o->label)
+        if (rs->v[i].used || !o->label || same_target_used(rs, i))
             continue;
         msg(m, "%s:%d:%d: rule matches nothing: %s", rules_path, o->label->line, o->label->col,
             o->text);
@@ -186,7 +228,7 @@ static int run_all(struct run *r)
     int rc = ruleset_build(&r->rs, r->have_xf ? &r->xf : NULL, &r->old, &r->nv, &r->m);
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
-    report_plan(&r->plan, r->a.new_path, &r->m);
+    report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
         struct sbuf stubs = {0};
