@@ -18,6 +18,11 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0
+#endif
 
 enum req_state { REQ_NONE, REQ_PREPARING, REQ_PENDING, REQ_ACTIVE, REQ_DONE };
 
@@ -104,6 +109,8 @@ static void *stack_alloc(size_t size)
     if (p == MAP_FAILED)
         return NULL;
     mprotect(p, 4096, PROT_NONE); /* guard page */
+    /* Lets memcheck tell the new main's stack from a stack overflow. */
+    (void)VALGRIND_STACK_REGISTER((char *)p + 4096, (char *)p + size);
     return p;
 }
 

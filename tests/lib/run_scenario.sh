@@ -29,7 +29,8 @@ tmp=$(mktemp -d)
 out=$tmp/out
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 mkdir -m 700 "$KITSUNE_DIR"
-"$kit" run "$first" "${args[@]}" >"$out" 2>"$tmp/err" &
+# KITSUNE_TEST_WRAPPER runs the program under a tool (tests/lib/memcheck.sh: valgrind).
+${KITSUNE_TEST_WRAPPER:-} "$kit" run "$first" "${args[@]}" >"$out" 2>"$tmp/err" &
 pid=$!
 cleanup() {
     kill -9 "$pid" 2>/dev/null
@@ -45,9 +46,9 @@ die() {
     exit 1
 }
 
-# wait_for PATTERN COUNT: until COUNT lines match, for at most 10 s.
+# wait_for PATTERN COUNT: until COUNT lines match, for at most 10 s (x KITSUNE_TEST_SLOW).
 wait_for() {
-    for _ in $(seq 1 1000); do
+    for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
         [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
         kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$1'"
         sleep 0.01
