@@ -127,9 +127,13 @@ check_release() {
         echo "  release 3: LPUSH/RPUSH/LPOP/LRANGE/LLEN work; redis-benchmark adds list tests"
         ;;
     4)
+        id=$(cli client id)
+        [ "$id" -gt "$conns_before" ] ||
+            fail "CLIENT ID $id: the client id counter did not carry over ($conns_before before)"
         [ "$(probe 'CLIENT SETNAME live-test')" = "+OK" ] || fail "CLIENT SETNAME"
         [ "$(probe 'CLIENT GETNAME')" = "live-test" ] || fail "CLIENT GETNAME"
-        echo "  release 4: CLIENT SETNAME works on a connection opened under release 1"
+        echo "  release 4: CLIENT SETNAME works on a connection opened under release 1;" \
+            "client ids continue ($id)"
         ;;
     esac
 }
@@ -148,11 +152,17 @@ window_read() { # waits for the checker's next window line and prints its value
 }
 printf '%-8s %-9s %9s %9s %9s %12s %14s\n' update release pause_ms quiesce migrate objects \
     client_max_ms >"$tmp/table"
+# The same window without an update, for comparison: the machine is saturated.
+window_read "$(window_lines)" >/dev/null
+before=$(window_lines)
+sleep 0.5
+baseline=$(window_read "$before")
 for v in $plan; do
     n=$((n + 1))
     kill -0 "$chk" 2>/dev/null || fail "the checker stopped before update $n"
     window_read "$(window_lines)" >/dev/null
     before=$(window_lines)
+    conns_before=$(cli info | tr -d '\r' | sed -n 's/^total_connections_received://p')
     reply=$(timeout 60 "$kit" update --json "$server" "$dir/kvstore-v$v.so")
     rc=$?
     outcome=$(json outcome "$reply")
@@ -212,12 +222,16 @@ kill -0 "$server" 2>/dev/null || fail "kvstore died"
 echo
 cat "$tmp/table"
 echo
-bench_total=0
-for f in "$tmp"/bench.*.out; do
-    bench_total=$((bench_total + $(grep -c '^"' "$f")))
+bench_total=$(cat "$tmp"/bench.*.out | grep -c '^"[A-Z]')
+rates=""
+for t in SET GET INCR LPUSH LPOP; do
+    m=$(cat "$tmp"/bench.*.out | awk -F'"' -v t="$t" '$2 == t { print $4 }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.0f", v[int((NR + 1) / 2)] / 1000 }')
+    [ -n "$m" ] && rates="$rates $t ${m}k/s"
 done
 echo "redis-benchmark: $runs runs, $bench_total tests, no errors, no closed connections"
+echo "redis-benchmark median throughput:$rates"
 echo "checker: ${chk_summary#checker: }"
 echo "preloaded keys: $(sed 's/checker: //' "$tmp/verify.out")"
-echo "worst client latency around an update: $worst_all ms"
+echo "worst client latency around an update: $worst_all ms (a window without update: $baseline ms)"
 echo "kvstore_live passed: $n updates committed under load (checker pid $chk_pid)"
