@@ -389,11 +389,13 @@ static void find_aliases(void)
         if (o->old < end) {
             if (o->state == OBJ_FOUND && oend <= end)
                 o->parent = (uint32_t)owner + 1;
-            else if (o->state == OBJ_FOUND || E.objs[owner].state == OBJ_FOUND)
-                fail("objects at %#lx and %#lx overlap, or the inner one was transformed "
-                     "before the outer one was found (migrate the variables that lead to "
-                     "them in one batch)", (unsigned long)E.objs[owner].old,
-                     (unsigned long)o->old);
+            else if (o->state == OBJ_FOUND)
+                fail("objects at %#lx and %#lx overlap without one containing the other",
+                     (unsigned long)E.objs[owner].old, (unsigned long)o->old);
+            else if (E.objs[owner].state == OBJ_FOUND)
+                fail("the object at %#lx was transformed before the object containing it "
+                     "(at %#lx) was found; migrate the variables that lead to them in one "
+                     "batch", (unsigned long)o->old, (unsigned long)E.objs[owner].old);
             continue;
         }
         if (!o->in_place) {
