@@ -29,14 +29,17 @@ tmp=$(mktemp -d)
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 mkdir -m 700 "$KITSUNE_DIR"
 server="" chk="" bench=""
+(sleep 170 && kill -TERM $$) 2>/dev/null & # the demo never outlives this
+watchdog=$!
 kill_tree() {
     local p
     for p in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$p"; done
     kill -9 "$1" 2>/dev/null
 }
 cleanup() {
-    for p in $bench $chk $server; do kill_tree "$p"; done
-    wait 2>/dev/null
+    exec 2>/dev/null # no "Killed" job notices
+    for p in $bench $chk $server $watchdog; do kill_tree "$p"; done
+    wait
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -116,7 +119,7 @@ bench_loop() {
         echo "$?" >>"$tmp/bench.status"
     done
 }
-bench_loop &
+bench_loop 2>/dev/null &
 bench=$!
 say "  redis-benchmark: 50 clients, 16 requests in flight each (SET, GET, INCR)"
 say "  checker: 20 connections, each counting with INCR; every reply must be exactly"

@@ -23,6 +23,9 @@ tmp=$(mktemp -d)
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 mkdir -m 700 "$KITSUNE_DIR"
 server="" chk="" bench=""
+# A watchdog ends the test (through the TERM trap and cleanup) if anything hangs.
+(sleep 200 && kill -TERM $$) 2>/dev/null &
+watchdog=$!
 
 kill_tree() { # PID: the process and its children, by PID
     local p
@@ -30,8 +33,9 @@ kill_tree() { # PID: the process and its children, by PID
     kill -9 "$1" 2>/dev/null
 }
 cleanup() {
-    for p in $bench $chk $server; do kill_tree "$p"; done
-    wait 2>/dev/null
+    exec 2>/dev/null # no "Killed" job notices
+    for p in $bench $chk $server $watchdog; do kill_tree "$p"; done
+    wait
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -93,7 +97,7 @@ bench_loop() {
         echo "$? $i $tests" >>"$tmp/bench.status"
     done
 }
-bench_loop &
+bench_loop 2>/dev/null &
 bench=$!
 sleep 1
 grep -q 'running' "$tmp/checker.out" || fail "checker did not start"
