@@ -717,6 +717,11 @@ void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)
         fail("a rule transforms a %s in place, but its layout changed", "type");
         return;
     }
+    if (!in_place && p->mode != PLAN_CLEAN && p->type_rule < 0) {
+        /* What it leads to is found and given new addresses first, as for a root. */
+        discover_ops(p, in, 0);
+        kt_xf_settle();
+    }
     if (!in_place && p->same_layout && p->type_rule < 0)
         memcpy(out, in, p->new_size);
     apply(p, in, out, in_place, 0);
