@@ -67,7 +67,9 @@ run_one() {
 
 median() { sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'; }
 
-: >"$tmp/plain" >"$tmp/kitsune" >"$tmp/ratio"
+: >"$tmp/plain"
+: >"$tmp/kitsune"
+: >"$tmp/ratio"
 for i in $(seq "$pairs"); do
     for which in $([ $((i % 2)) -eq 1 ] && echo plain kitsune || echo kitsune plain); do
         run_one "$which"
