@@ -148,13 +148,14 @@ static size_t count_until_zero(const char *p, size_t size)
 }
 
 /* A pointer slot: the object it points to is found (and rebuilt once) by the engine. */
-static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count)
+static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count,
+                           int nul_terminated)
 {
     void *old;
     memcpy(&old, in, sizeof old);
     void *nw = old;
     if (old && c->elem && c->elem->kind == C_TYPE)
-        nw = kt_xf_follow(c->elem->plan, old, count);
+        nw = kt_xf_follow(c->elem->plan, old, count, nul_terminated);
     else if (old)
         nw = kt_xf_lookup_new(old);
     memcpy(out, &nw, sizeof nw);
@@ -173,15 +174,15 @@ void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
             memmove(out, in, c->old_size);
         break;
     case C_PTR:
-        invoke_pointer(c, in, out, 1);
+        invoke_pointer(c, in, out, 1, 0);
         break;
     case C_PTRARRAY:
-        invoke_pointer(c, in, out, c->n);
+        invoke_pointer(c, in, out, c->n, 0);
         break;
     case C_NTARRAY: {
         const char *old;
         memcpy(&old, in, sizeof old);
-        invoke_pointer(c, in, out, old ? count_until_zero(old, c->old_size) : 0);
+        invoke_pointer(c, in, out, old ? count_until_zero(old, c->old_size) : 0, 1);
         break;
     }
     case C_ARRAY:

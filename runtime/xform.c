@@ -684,13 +684,14 @@ int kt_xf_finish_batch(void)
 }
 
 /* Claims an object on behalf of generated code ($xform closures via XF_PTR). */
-void *kt_xf_follow(const struct plan *target, const void *old, size_t count)
+void *kt_xf_follow(const struct plan *target, const void *old, size_t count,
+                   int nul_terminated)
 {
     if (!old)
         return NULL;
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, target);
-    claim((uintptr_t)old, (struct plan *)target, count, 0);
+    claim((uintptr_t)old, (struct plan *)target, count, nul_terminated);
     kt_xf_settle();
     return (void *)translate_heap((uintptr_t)old, target, PTR_MAY_INTERIOR);
 }
@@ -700,14 +701,14 @@ void *kt_xf_translate_fptr(const void *old)
     return (void *)translate_fptr((uintptr_t)old);
 }
 
+/* Also an address inside a rebuilt object (an element, a member) or an alias. */
 void *kt_xf_lookup_new(const void *old)
 {
-    struct obj *o = old ? map_find((uintptr_t)old) : NULL;
-    if (o && !o->parent)
-        return o->nw;
-    if (old && in_old_static((uintptr_t)old))
+    if (!old)
+        return NULL;
+    if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, NULL);
-    return (void *)old;
+    return (void *)translate_heap((uintptr_t)old, NULL, PTR_MAY_INTERIOR);
 }
 
 void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)

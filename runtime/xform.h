@@ -28,7 +28,9 @@ const char *kt_xf_error(void);
 void kt_xf_counts(long *transformed, long *fixed);
 
 /* For generated code and the runtime: the new address of an old object or static. */
-void *kt_xf_follow(const struct plan *target, const void *old, size_t count);
+/* nul_terminated: an E_SZ array (count includes the all-zero last element). */
+void *kt_xf_follow(const struct plan *target, const void *old, size_t count,
+                   int nul_terminated);
 void *kt_xf_translate_fptr(const void *old);
 void *kt_xf_lookup_new(const void *old);
 /* Transforms one object by a plan (in == out: in place). */
