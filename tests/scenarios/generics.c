@@ -6,7 +6,8 @@
  *   - list<int, int, list<struct conn, int, int>>: a nested binding;
  *   - tlist<struct conn>, a generic typedef for list<@t, int, [opaque]>;
  *   - a self-cycle (l->next == l) and sharing preserved;
- *   - box<@x>, a generic struct that itself changes layout. */
+ *   - box<@x>, a generic struct that itself changes layout;
+ *   - a generic typedef of a pointer (Kitsune's ktcc-gener-tdef bug), NULL and not. */
 #include <stdint.h>
 
 #include "scenario.h"
@@ -29,6 +30,7 @@ struct list E_GENERIC(@a, @b, @c) {
 };
 
 typedef struct list E_G(@t, int, [opaque]) tlist E_GENERIC(@t);
+typedef struct list E_G(@t, int, [opaque]) *tlistp E_GENERIC(@t);
 
 struct box E_GENERIC(@x) {
 #if VERSION == 1
@@ -42,6 +44,8 @@ struct box E_GENERIC(@x) {
 struct list E_G(struct conn, struct conn *, [opaque]) *conns;
 struct list E_G(int, int, struct list<struct conn, int, int>) *nested;
 tlist E_G(struct conn) *tl;
+tlistp E_G(struct conn) tp_null;
+tlistp E_G(struct conn) tp;
 struct box E_G(struct conn) boxed;
 struct box E_G(struct box<struct conn>) *box_of_box;
 uintptr_t blob_addr;
@@ -95,6 +99,12 @@ static void setup(void)
     tl->key = (void *)(intptr_t)5;
     tl->extra = blob;
     tl->next = NULL;
+    tp_null = NULL;
+    tp = malloc(sizeof *tp);
+    tp->data = new_conn(41, "tp");
+    tp->key = NULL;
+    tp->extra = NULL;
+    tp->next = tl;
     boxed.n = -3;
     boxed.item = conns->data; /* shared with the list */
     box_of_box = malloc(sizeof *box_of_box);
@@ -135,6 +145,9 @@ int main(void)
         check_conn(tl->data, 40, "tl");
         CHECK_INT((intptr_t)tl->key, 5);
         CHECK((uintptr_t)tl->extra == blob_addr);
+        CHECK(tp_null == NULL);
+        check_conn(tp->data, 41, "tp");
+        CHECK(tp->next == tl);
         CHECK_INT(boxed.n, -3);
         CHECK(boxed.item == conns->data);
         CHECK_INT(box_of_box->n, 8);
