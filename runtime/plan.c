@@ -734,6 +734,11 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
             op->new_len = (uint32_t)n->size;
             op->old_signed = o->enc == KTT_SIGNED;
             op->new_signed = n->enc == KTT_SIGNED;
+        } else if (o->enc == KTT_FLOAT && n->enc == KTT_FLOAT && n->size > o->size &&
+                   (o->size == 4 || o->size == 8) && (n->size == 8 || n->size == 16)) {
+            struct plan_op *op = add_op(p, OP_FLOAT, old_off, new_off);
+            op->len = (uint32_t)o->size;
+            op->new_len = (uint32_t)n->size;
         } else {
             char stub[400];
             snprintf(stub, sizeof stub, "%s -> %s: { $out = ($newtype(%s))$in; }", path, path,
@@ -999,7 +1004,7 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
         shift_ops(p, before, of_base, nbase);
         for (int j = before; j < p->nops; j++) {
             const struct plan_op *op = &p->ops[j];
-            if (op->kind == OP_INT || op->kind == OP_ZERO)
+            if (op->kind == OP_INT || op->kind == OP_FLOAT || op->kind == OP_ZERO)
                 same = 0;
             if ((op->kind == OP_SUB || op->kind == OP_ARRAY) && op->sub &&
                 !op->sub->same_layout)
@@ -1247,7 +1252,7 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
         p->same_layout = o->size == n->size;
         for (int j = 0; j < p->nops; j++) {
             const struct plan_op *op = &p->ops[j];
-            if (op->kind == OP_INT || op->kind == OP_ZERO ||
+            if (op->kind == OP_INT || op->kind == OP_FLOAT || op->kind == OP_ZERO ||
                 ((op->kind == OP_ARRAY || op->kind == OP_SUB) && op->sub &&
                  !op->sub->same_layout))
                 p->same_layout = 0;
@@ -1622,6 +1627,7 @@ static size_t op_old_span(const struct plan_op *op)
     switch (op->kind) {
     case OP_COPY:
     case OP_INT:
+    case OP_FLOAT:
     case OP_ENUM:
     case OP_RULE:
         return op->len;

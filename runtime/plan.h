@@ -33,6 +33,7 @@ enum op_kind {
     OP_PTRARRAY, /* pointer to an array of `count` elements */
     OP_FPTR,     /* function pointer */
     OP_RULE,     /* programmer-supplied code (field rule or INIT) */
+    OP_FLOAT,    /* floating-point widening (float -> double -> long double) */
 };
 
 /* Arrays of unknown length (flexible array members). */
@@ -48,8 +49,8 @@ struct plan;
 struct plan_op {
     enum op_kind kind;
     uint32_t old_off, new_off;
-    uint32_t len;            /* COPY/ZERO bytes; INT: old size */
-    uint32_t new_len;        /* INT: new size */
+    uint32_t len;            /* COPY/ZERO bytes; INT, FLOAT: old size */
+    uint32_t new_len;        /* INT, FLOAT: new size */
     uint8_t old_signed, new_signed;
     uint16_t old_bit, old_bits, new_bit, new_bits; /* BITS (bit offsets within a byte span) */
     unsigned ptr_flags;      /* PTR, PTRARRAY */

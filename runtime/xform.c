@@ -181,6 +181,28 @@ static void write_int(void *p, unsigned size, long long v)
     }
 }
 
+static long double read_float(const void *p, unsigned size)
+{
+    if (size == 4) {
+        float f;
+        memcpy(&f, p, sizeof f);
+        return f;
+    }
+    double d;
+    memcpy(&d, p, sizeof d);
+    return d;
+}
+
+static void write_float(void *p, unsigned size, long double v)
+{
+    if (size == 8) {
+        double d = (double)v;
+        memcpy(p, &d, sizeof d);
+    } else {
+        memcpy(p, &v, sizeof v < size ? sizeof v : size);
+    }
+}
+
 static uintptr_t read_ptr(const char *p)
 {
     uintptr_t v;
@@ -564,6 +586,9 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
         break;
     case OP_INT:
         write_int(nb + op->new_off, op->new_len, read_int(ob + op->old_off, op->len, op->old_signed));
+        break;
+    case OP_FLOAT:
+        write_float(nb + op->new_off, op->new_len, read_float(ob + op->old_off, op->len));
         break;
     case OP_BITS:
         if (!in_place) /* in place, the layout is the same: the bits stay */
