@@ -6,11 +6,18 @@
  *   discover   from the batch's root variables, find every heap object whose plan is
  *              not CLEAN (objects to rebuild, objects to fix in place);
  *   allocate   give each object to rebuild its new allocation; a claim that lies inside
- *              another (a pointer to the 5th element of an array) becomes an alias
- *              into the containing object, so sharing and interior pointers survive;
+ *              a rebuilt one (a pointer to the 5th element of an array, to a member
+ *              that is only fixed in place) becomes an alias into the containing
+ *              object, so sharing and interior pointers survive; a claim at an
+ *              object's address asking for more (the array, the enclosing struct)
+ *              takes it over while it is still being discovered;
  *   transform  fill the new objects and variables, remapping every pointer: into
- *              the old version's statics (by key), into rebuilt objects (by the map),
- *              function pointers (by key).
+ *              the old version's statics (by key), into rebuilt objects (by the map;
+ *              the pointer's target type picks a struct or its first member, which
+ *              start at the same old address), function pointers (by key).
+ * An object is as long as its plan's type times its count, plus the elements of a
+ * flexible array member (E_ARRAY).  An inner object transformed in an earlier batch
+ * than its container fails the update rather than being split in two.
  * The old state is only read, except pointer slots of objects fixed in place, whose
  * previous values go to an undo log; so a rollback frees the new allocations, replays
  * the undo log and leaves the old state exactly as it was. */
