@@ -10,7 +10,11 @@
  *            at all for an object that stays where it is;
  *   FIX      same layout, but some pointer inside may need remapping (a function
  *            pointer, a pointer into static data, a pointer to a changed object);
- *   REBUILD  the layout changed: the object is rebuilt in a new allocation. */
+ *   REBUILD  the layout changed: the object is rebuilt in a new allocation.
+ *
+ * A plan is for a pair of types together with the generic bindings that hold inside
+ * them (E_G), so struct list<struct conn> and struct list<int> have plans of their own.
+ * Plans reached through pointers are built from a queue, never by recursion. */
 #ifndef KITSUNE_PLAN_H
 #define KITSUNE_PLAN_H
 
