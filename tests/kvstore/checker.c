@@ -166,6 +166,8 @@ struct reply {
 /* Parses one reply from the input buffer (not arrays). */
 static int reply_parse(struct conn *c, struct reply *r)
 {
+    if (c->inpos >= c->inlen)
+        return r->type = R_INCOMPLETE;
     const char *s = c->in + c->inpos, *end = c->in + c->inlen;
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     if (!nl)
