@@ -24,6 +24,27 @@
 #define VALGRIND_STACK_REGISTER(lo, hi) 0
 #endif
 
+/* AddressSanitizer must be told when the main thread changes stacks, or it mistakes
+ * the new main's frames for overflows of the old ones. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+static void *asan_fake_stack;
+static const void *asan_old_bottom;
+static size_t asan_old_size;
+#define FIBER_START(bottom, size) __sanitizer_start_switch_fiber(&asan_fake_stack, (bottom), (size))
+#define FIBER_LEAVE(bottom, size) __sanitizer_start_switch_fiber(NULL, (bottom), (size))
+#define FIBER_ARRIVED_NEW() __sanitizer_finish_switch_fiber(NULL, &asan_old_bottom, &asan_old_size)
+#define FIBER_ARRIVED_BACK() __sanitizer_finish_switch_fiber(asan_fake_stack, NULL, NULL)
+#define STACK_RELEASED(p, size) __asan_unpoison_memory_region((p), (size))
+#else
+#define FIBER_START(bottom, size) ((void)0)
+#define FIBER_LEAVE(bottom, size) ((void)0)
+#define FIBER_ARRIVED_NEW() ((void)0)
+#define FIBER_ARRIVED_BACK() ((void)0)
+#define STACK_RELEASED(p, size) ((void)0)
+#endif
+
 enum req_state { REQ_NONE, REQ_PREPARING, REQ_PENDING, REQ_ACTIVE, REQ_DONE };
 
 int kitsune_attention;
@@ -34,6 +55,7 @@ static enum req_state req_state;
 static struct kt_report *req_report;
 static int req_check;
 static int quiescing;
+static volatile int parking_open; /* other threads park at update points */
 static int updating;             /* main thread: new version running, not committed */
 static volatile sig_atomic_t transferring; /* from loading the new version to commit */
 static volatile sig_atomic_t deadline_passed; /* the watchdog asks for a rollback */
@@ -85,6 +107,7 @@ static void finish_request(enum kt_outcome outcome, const char *reason)
     }
     req_state = REQ_DONE;
     quiescing = 0;
+    parking_open = 0;
     set_attention();
     pthread_cond_broadcast(&kt_rt.cond);
     pthread_mutex_unlock(&kt_rt.lock);
@@ -117,6 +140,7 @@ static void *stack_alloc(size_t size)
 static void free_pending_stack(void)
 {
     if (stack_to_free) {
+        STACK_RELEASED(stack_to_free, stack_size);
         munmap(stack_to_free, stack_size);
         stack_to_free = NULL;
     }
@@ -151,6 +175,14 @@ static int fault_at(const char *step)
 #endif
 }
 
+/* Lets parked threads go back to the old version; none may park again for this
+ * request. */
+static void release_parked(void)
+{
+    parking_open = 0;
+    kt_threads_release();
+}
+
 /* ---- rollback and commit ---- */
 
 static __attribute__((noreturn)) void rollback(const char *reason)
@@ -170,13 +202,14 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     kt_locals_unflip(); /* the new version's notes go; the old ones come back */
     restore_signals();
     kt_version_discard(failed);
-    kt_threads_release();
+    release_parked();
     stack_to_free = new_stack;
     new_stack = NULL;
     char msg[KT_ERRLEN];
     snprintf(msg, sizeof msg, "%s", reason);
     finish_request(KT_ROLLED_BACK, msg);
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
+    FIBER_LEAVE(asan_old_bottom, asan_old_size);
     setcontext(&old_ctx);
     abort(); /* setcontext does not return */
 }
@@ -208,15 +241,22 @@ int kt_update_fault(int sig)
                            : "segmentation fault (SIGSEGV) while transferring the state");
 }
 
-/* The watchdog's signal: the new version did not reach its update point in time. */
+static __attribute__((noreturn)) void timeout_rollback(void)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg, "the new version did not reach update point '%s' within "
+             "%.0f ms", kt_rt.old_point, kt_update_timeout_ms());
+    rollback(msg);
+}
+
+/* The watchdog's signal: the new version did not reach its update point in time.  The
+ * rollback waits for the next update point, where it is safe; only a new version that
+ * passes none for another second is rolled back from the signal handler itself (it
+ * may then have been interrupted anywhere, even inside malloc). */
 void kt_update_timeout_check(void)
 {
-    if (deadline_passed && transferring && kt_thread_is_main()) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "the new version did not reach update point '%s' within "
-                 "%.0f ms", kt_rt.old_point, kt_update_timeout_ms());
-        rollback(msg);
-    }
+    if (deadline_passed == 2 && transferring && kt_thread_is_main())
+        timeout_rollback();
 }
 
 int kt_fault_injected(const char *step)
@@ -241,7 +281,9 @@ static void commit(void)
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
         hook();
-    /* Point of no return. */
+    /* Point of no return.  Threads restarted from here on run the new version and
+     * must not park again for this update. */
+    parking_open = 0;
     updating = 0;
     transferring = 0;
     kt_rt.has_updated = 1;
@@ -264,8 +306,10 @@ static void commit(void)
     kt_locals_drop_old();
     /* The parked old context is abandoned; release its stack (not the process's
      * original stack, which also holds argv and the environment). */
-    if (cur_stack)
+    if (cur_stack) {
+        STACK_RELEASED(cur_stack, stack_size);
         munmap(cur_stack, stack_size);
+    }
     cur_stack = new_stack;
     new_stack = NULL;
     if (r) {
@@ -280,6 +324,7 @@ static void commit(void)
 /* Entry of the fresh context: load the new version and run its main. */
 static void run_new_version(void)
 {
+    FIBER_ARRIVED_NEW();
     struct kt_report *r = req_report;
     struct kt_version *nv = kt_rt.next;
     char err[KT_ERRLEN];
@@ -334,7 +379,7 @@ static void start_update(const char *point)
            point);
     if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err) ||
         (fault_at("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce"))) {
-        kt_threads_release();
+        release_parked();
         struct kt_version *v = kt_rt.next;
         kt_rt.next = NULL;
         kt_version_discard(v);
@@ -351,7 +396,7 @@ static void start_update(const char *point)
         stack_size = main_stack_size();
     new_stack = stack_alloc(stack_size);
     if (!new_stack) {
-        kt_threads_release();
+        release_parked();
         struct kt_version *v = kt_rt.next;
         kt_rt.next = NULL;
         kt_version_discard(v);
@@ -363,7 +408,9 @@ static void start_update(const char *point)
     new_ctx.uc_stack.ss_size = stack_size;
     new_ctx.uc_link = NULL;
     makecontext(&new_ctx, run_new_version, 0);
+    FIBER_START(new_stack, stack_size);
     swapcontext(&old_ctx, &new_ctx);
+    FIBER_ARRIVED_BACK();
     /* Only a rollback comes back here: the old version goes on. */
     free_pending_stack();
 }
@@ -380,14 +427,15 @@ void kitsune_update_point(const char *point)
                 set_attention();
             }
         }
-        if (req_state == REQ_ACTIVE || req_state == REQ_PENDING)
-            if (!updating)
-                kt_thread_park(point);
+        if (parking_open)
+            kt_thread_park(point);
         kt_thread_note_point(point);
         return;
     }
     kt_thread_note_point(point);
     if (updating) {
+        if (deadline_passed)
+            timeout_rollback();
         if (strcmp(point, kt_rt.old_point) == 0 && !fault_at("timeout"))
             commit();
         return; /* intermediate points of the new version do nothing */
@@ -468,6 +516,7 @@ void kt_update_request(const char *path, int check, const char *fault_step,
     snprintf(fault, sizeof fault, "%s", fault_step ? fault_step : "");
     req_state = REQ_PENDING;
     quiescing = 1;
+    parking_open = 1;
     r->t_request = kt_now_ms() - t0;
     set_attention();
     pthread_mutex_unlock(&kt_rt.lock);
@@ -480,9 +529,11 @@ void kt_update_request(const char *path, int check, const char *fault_step,
         if (req_state == REQ_ACTIVE && transferring && !active_deadline)
             active_deadline = kt_now_ms() + kt_update_timeout_ms();
         if (active_deadline && transferring && kt_now_ms() > active_deadline &&
-            !deadline_passed) {
-            /* The watchdog: the main thread rolls back from the wake signal. */
-            deadline_passed = 1;
+            deadline_passed < 2) {
+            /* The watchdog: first the next update point rolls back; a second later the
+             * wake signal's handler does. */
+            deadline_passed++;
+            active_deadline += 1000;
             kt_threads_signal_main();
         }
         if (quiescing) {
@@ -497,6 +548,7 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             req_state = REQ_DONE;
             set_attention();
             pthread_mutex_unlock(&kt_rt.lock);
+            release_parked(); /* threads that came to their points go on */
             kt_version_discard(nv);
             snprintf(err, sizeof err, "the main thread did not reach an update point within "
                      "%.0f ms", quiesce_timeout_ms());
