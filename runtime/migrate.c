@@ -75,6 +75,9 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         return -1;
     }
     ctx_ready = 1;
+    for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
+        kt_log("variable %s is not in the new version: its state is dropped",
+               old->ktt.vars[i].key);
     return 0;
 }
 

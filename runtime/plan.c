@@ -703,6 +703,14 @@ static void plan_param_slot(struct plan_ctx *c, struct plan *p, const struct ktt
     plan_slot(c, p, r.ot, r.nt, old_off, new_off, -1, r.env, path, decl, depth);
 }
 
+/* Whether `$out = 0;` initialises a field of this type (a union, struct or array
+ * needs memset). */
+static int is_scalar_type(const struct ktt *k, int t)
+{
+    enum ktt_kind kind = k->types[ktt_resolve(k, t)].kind;
+    return kind == KTT_BASE || kind == KTT_ENUM || kind == KTT_PTR;
+}
+
 static void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
                                const char *tname, int depth);
 
@@ -975,7 +983,9 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
         }
         if (!of) {
             char stub[600];
-            snprintf(stub, sizeof stub, "INIT %s: { $out = 0; }", path);
+            int scalar = is_scalar_type(c->new_, nf->type);
+            snprintf(stub, sizeof stub, "INIT %s: { %s }", path,
+                     scalar ? "$out = 0;" : "memset(&$out, 0, sizeof $out);");
             diag(c, path, nf->decl, stub, "new field needs an INIT rule");
             same = 0;
             continue;
@@ -1483,6 +1493,20 @@ static void plan_vars(struct plan_ctx *c)
         }
         pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
     }
+}
+
+int plan_dropped_var(const struct plan_ctx *c, int from)
+{
+    for (int i = from; i < c->old->nvars; i++) {
+        if (!plan_var_migrates(&c->old->vars[i]))
+            continue;
+        int kept = 0;
+        for (int j = 0; j < c->nvars && !kept; j++)
+            kept = c->vars[j].old_var == i;
+        if (!kept)
+            return i;
+    }
+    return -1;
 }
 
 /* Variables transformed by a rule with code still get a plan (pointers into them are

@@ -168,6 +168,10 @@ int plan_same_old_type(const struct plan *a, const struct plan *b);
  * at any depth). */
 int plan_starts_with(const struct plan *outer, const struct plan *inner);
 
+/* The first old variable at index >= from whose state no new variable takes over
+ * (removed, or renamed without a rule); -1 when there is none. */
+int plan_dropped_var(const struct plan_ctx *c, int from);
+
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);
 

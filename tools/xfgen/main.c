@@ -153,6 +153,17 @@ static void report_ambiguous(const struct plan_diag *d, const struct ruleset *rs
     }
 }
 
+/* Not an error (a variable may really be gone), but its state is lost: say so. */
+static void warn_dropped(const struct plan_ctx *pc, const char *old_path)
+{
+    for (int i = plan_dropped_var(pc, 0); i >= 0; i = plan_dropped_var(pc, i + 1)) {
+        const struct ktt_var *v = &pc->old->vars[i];
+        fprintf(stderr, "%s: warning: %s: not in the new version; its state is dropped "
+                "(if it was renamed, write a rule: %s -> NEW_NAME)\n",
+                v->decl ? v->decl : old_path, v->key, v->key);
+    }
+}
+
 static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
                         const char *new_path, const char *rules_path, struct msgs *m)
 {
@@ -229,6 +240,7 @@ static int run_all(struct run *r)
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
     report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, &r->m);
+    warn_dropped(&r->plan, r->a.old_path);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
         struct sbuf stubs = {0};
