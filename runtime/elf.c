@@ -215,3 +215,19 @@ out:
     free(f.data);
     return rc;
 }
+
+int kt_elf_section_addr(int fd, const char *name, uint64_t *addr, uint64_t *size)
+{
+    struct elf_file f;
+    char err[128];
+    if (open_elf(fd, &f, err, sizeof err))
+        return -1;
+    const Elf64_Shdr *s = find_section(&f, name);
+    int rc = s && (s->sh_flags & SHF_ALLOC) ? 0 : -1;
+    if (rc == 0) {
+        *addr = s->sh_addr;
+        *size = s->sh_size;
+    }
+    free(f.data);
+    return rc;
+}

@@ -27,6 +27,8 @@ int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err
 /* Checks that every undefined, non-weak dynamic symbol resolves in the process once
  * the file's DT_NEEDED libraries are loaded. */
 int kt_elf_check_symbols(int fd, char *err, size_t errlen);
+/* Load address (relative) and size of an allocated section. */
+int kt_elf_section_addr(int fd, const char *name, uint64_t *addr, uint64_t *size);
 
 /* ---- version.c: one loaded program version ---- */
 struct kt_segment {

@@ -20,7 +20,7 @@
 
 struct retired_func {
     uintptr_t addr;
-    char *key;
+    const char *key; /* interned: versions share their keys */
 };
 
 struct retired {
@@ -36,6 +36,47 @@ static struct retired *retired;
 static int nretired, cap_retired;
 static struct sigaction previous_segv, previous_bus;
 static long redirected_calls;
+
+/* Function keys are mostly the same from one version to the next (always for a
+ * self-update), so each is stored once however many versions are retired. */
+static char **interned;
+static size_t interned_cap, interned_n;
+
+static size_t hash_key(const char *s)
+{
+    size_t h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
+}
+
+static const char *intern(const char *key)
+{
+    if ((interned_n + 1) * 2 > interned_cap) {
+        size_t cap = interned_cap ? interned_cap * 2 : 1024;
+        char **n = calloc(cap, sizeof *n);
+        if (!n)
+            return NULL;
+        for (size_t i = 0; i < interned_cap; i++)
+            if (interned[i]) {
+                size_t h = hash_key(interned[i]) & (cap - 1);
+                while (n[h])
+                    h = (h + 1) & (cap - 1);
+                n[h] = interned[i];
+            }
+        free(interned);
+        interned = n;
+        interned_cap = cap;
+    }
+    size_t h = hash_key(key) & (interned_cap - 1);
+    for (; interned[h]; h = (h + 1) & (interned_cap - 1))
+        if (strcmp(interned[h], key) == 0)
+            return interned[h];
+    interned[h] = strdup(key);
+    if (interned[h])
+        interned_n++;
+    return interned[h];
+}
 
 static int cmp_func(const void *a, const void *b)
 {
@@ -59,7 +100,7 @@ void kt_stale_add(const struct kt_version *v)
     r.funcs = calloc((size_t)v->ktt.nfuncs + 1, sizeof *r.funcs);
     for (int i = 0; r.funcs && i < v->ktt.nfuncs; i++) {
         r.funcs[r.nfuncs].addr = v->base + v->ktt.funcs[i].addr;
-        r.funcs[r.nfuncs].key = strdup(v->ktt.funcs[i].key);
+        r.funcs[r.nfuncs].key = intern(v->ktt.funcs[i].key);
         if (r.funcs[r.nfuncs].key)
             r.nfuncs++;
     }

@@ -266,20 +266,47 @@ static void copy_pages(void *dst, uintptr_t src, size_t len)
         to[i] = from[i];
 }
 
+/* Splits segment [lo, hi) into pieces that keep their contents (the pages holding
+ * .rodata, where string literals live) and pieces that become inaccessible. */
+static int plan_pieces(uintptr_t lo, uintptr_t hi, int prot, uintptr_t ro_lo, uintptr_t ro_hi,
+                       struct saved_segment *out)
+{
+    int n = 0;
+    if (prot != PROT_READ || ro_lo >= hi || ro_hi <= lo) {
+        /* Code, writable data, or read-only loader data (headers, symbol tables). */
+        out[n++] = (struct saved_segment){lo, hi, PROT_NONE, NULL};
+        return n;
+    }
+    uintptr_t keep_lo = ro_lo > lo ? ro_lo : lo, keep_hi = ro_hi < hi ? ro_hi : hi;
+    if (lo < keep_lo)
+        out[n++] = (struct saved_segment){lo, keep_lo, PROT_NONE, NULL};
+    out[n++] = (struct saved_segment){keep_lo, keep_hi, PROT_READ, NULL};
+    if (keep_hi < hi)
+        out[n++] = (struct saved_segment){keep_hi, hi, PROT_NONE, NULL};
+    return n;
+}
+
 void kt_version_retire(struct kt_version *v)
 {
-    struct saved_segment saved[8];
+    struct saved_segment saved[24];
     int n = 0;
-    for (int i = 0; i < v->nseg; i++) {
+    uintptr_t ro_lo = 0, ro_hi = UINTPTR_MAX; /* without section headers: keep all R pages */
+    uint64_t addr, size;
+    if (kt_elf_section_addr(v->memfd, ".rodata", &addr, &size) == 0) {
+        ro_lo = page_down(v->base + addr);
+        ro_hi = page_up(v->base + addr + size);
+    }
+    for (int i = 0; i < v->nseg && n <= 20; i++) {
         const struct kt_segment *s = &v->seg[i];
-        saved[n] = (struct saved_segment){page_down(s->lo), page_up(s->hi), s->prot, NULL};
-        if (s->prot == PROT_READ) {
-            size_t len = saved[n].hi - saved[n].lo;
-            saved[n].copy = malloc(len);
-            if (saved[n].copy)
-                copy_pages(saved[n].copy, saved[n].lo, len);
-        }
-        n++;
+        n += plan_pieces(page_down(s->lo), page_up(s->hi), s->prot, ro_lo, ro_hi, &saved[n]);
+    }
+    for (int i = 0; i < n; i++) {
+        if (saved[i].prot != PROT_READ)
+            continue;
+        size_t len = saved[i].hi - saved[i].lo;
+        saved[i].copy = malloc(len);
+        if (saved[i].copy)
+            copy_pages(saved[i].copy, saved[i].lo, len);
     }
     dlclose(v->handle);
     v->handle = NULL;

@@ -1,0 +1,94 @@
+#!/bin/bash
+# soak.sh KITSUNE CHECKER KVSTORE_BUILD_DIR [UPDATES]
+#
+# The soak test of docs/reliability.md: kvstore release 4 under load (redis-benchmark
+# with 50 clients, the checker's 20 connections with exact INCR counters) while it is
+# updated to itself UPDATES times (default 1000).  Checks that every update commits,
+# that no request fails (redis-benchmark errors, checker mismatches or lost
+# connections), that no file descriptor leaks, and that resident memory after the last
+# update is within 10 MB of what it was after the 10th.  Prints the numbers.
+set -u
+kit=$1 checker=$2 dir=$3 updates=${4:-1000}
+tmp=$(mktemp -d)
+export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
+mkdir -m 700 "$KITSUNE_DIR"
+server="" chk="" bench=""
+kill_tree() {
+    local p
+    for p in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$p"; done
+    kill -9 "$1" 2>/dev/null
+}
+cleanup() {
+    exec 2>/dev/null
+    for p in $bench $chk $server; do kill_tree "$p"; done
+    wait
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAILED: $*"
+    tail -5 "$tmp/server.err" "$tmp/checker.out" 2>/dev/null
+    exit 1
+}
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$server/status"; }
+fds() { ls "/proc/$server/fd" | wc -l; }
+
+"$kit" run "$dir/kvstore-v4.so" 0 4 >"$tmp/server.out" 2>"$tmp/server.err" &
+server=$!
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || fail "kvstore did not start"
+timeout 60 "$checker" "$port" load 20000 || fail "preload"
+"$checker" "$port" run 20 16 >"$tmp/checker.out" 2>&1 &
+chk=$!
+(while [ ! -e "$tmp/stop" ]; do
+    timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -P 16 -n 200000 -r 100000 \
+        -t set,get,incr,lpush,lpop --csv >>"$tmp/bench.out" 2>>"$tmp/bench.err"
+    echo $? >>"$tmp/bench.status"
+done) &
+bench=$!
+sleep 1
+start=$(date +%s)
+pauses=$tmp/pauses
+for i in $(seq 1 "$updates"); do
+    reply=$(timeout 60 "$kit" update --json "$server" "$dir/kvstore-v4.so") ||
+        fail "update $i: $reply"
+    grep -q '"outcome":"committed"' <<<"$reply" || fail "update $i: $reply"
+    sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply" >>"$pauses"
+    if [ "$i" -eq 10 ]; then
+        sleep 1 # let the background free of the 10th update finish
+        rss10=$(rss_kb)
+        fds10=$(fds)
+    fi
+    [ $((i % 100)) -eq 0 ] && echo "  $i updates, RSS $(($(rss_kb) / 1024)) MB, $(fds) fds"
+done
+sleep 1
+rss_end=$(rss_kb)
+fds_end=$(fds)
+touch "$tmp/stop"
+for _ in $(seq 1200); do kill -0 "$bench" 2>/dev/null || break; sleep 0.1; done
+kill -TERM "$chk"
+wait "$chk" || fail "checker: $(tail -3 "$tmp/checker.out")"
+bad=$(awk '$1 != 0' "$tmp/bench.status" | wc -l)
+[ "$bad" -eq 0 ] || fail "redis-benchmark failed in $bad runs: $(sort -u "$tmp/bench.err" | head -3)"
+[ -s "$tmp/bench.err" ] && grep -v '^$' "$tmp/bench.err" | head -3 | grep -q . &&
+    fail "redis-benchmark reported: $(sort -u "$tmp/bench.err" | head -3)"
+growth=$(((rss_end - rss10) / 1024))
+median=$(sort -g "$pauses" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+worst=$(sort -g "$pauses" | tail -1)
+echo "soak_updates=$updates"
+echo "soak_seconds=$(($(date +%s) - start))"
+echo "soak_pause_median_ms=$median"
+echo "soak_pause_max_ms=$worst"
+echo "soak_rss_after_10_mb=$((rss10 / 1024))"
+echo "soak_rss_after_last_mb=$((rss_end / 1024))"
+echo "soak_fds_after_10=$fds10"
+echo "soak_fds_after_last=$fds_end"
+echo "soak_redis_benchmark_runs=$(wc -l <"$tmp/bench.status")"
+echo "soak_checker: $(grep 'result=' "$tmp/checker.out" | sed 's/checker: //')"
+[ "$fds_end" -le "$fds10" ] || fail "file descriptors grew from $fds10 to $fds_end"
+[ "$growth" -le 10 ] || fail "resident memory grew by $growth MB (limit 10)"
+echo "soak passed"
