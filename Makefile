@@ -12,8 +12,10 @@ deps:
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
+# The build's output goes to $(BUILD)/build.log; it is shown only when the build fails.
 build: configure
-	@cmake --build $(BUILD) -j $(JOBS)
+	@echo "building into $(BUILD)/ (log: $(BUILD)/build.log)"
+	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { tail -50 $(BUILD)/build.log; exit 1; }
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
