@@ -5,9 +5,8 @@
 #
 # A line counts as DSU-specific when it calls the kitsune API (update points,
 # kitsune_do_automigrate, kitsune_is_updating[_from], kitsune_pthread_create,
-# kitsune_epoll_add, kitsune_wakeup_fd), carries an annotation (E_*), includes
-# kitsune.h, or belongs to the workaround for the thread-restart issue (the
-# listener_resumed flag and wait_for_listener).
+# kitsune_epoll_add, kitsune_wakeup_fd), carries an annotation (E_*) or includes
+# kitsune.h.
 set -eu
 cd "$(dirname "$0")"
 annot='\bE_(OPAQUE|PTRARRAY|ARRAY|SZ|PTR|MANUAL_MIGRATE|AUTO_MIGRATE|GENERIC|T|G)\b'
@@ -17,21 +16,14 @@ code() { cat "$1"/*.c "$1"/*.h | perl -0pe 's{/\*.*?\*/}{}gs; s{//[^\n]*}{}g'; }
 
 dsu_lines() { # DIR
     code "$1" | perl -ne '
-        $wa = 1 if /^static void wait_for_listener/;
-        if ($wa) { $n++; $wa = 0 if /^}/; next }
         $n++ if /kitsune_(update|do_automigrate|is_updating|is_updating_from|pthread_create|epoll_add|wakeup_fd)\(/
-             || /\bE_[A-Z_]+\b/ || /listener_resumed/ || /#include "kitsune.h"/;
+             || /\bE_[A-Z_]+\b/ || /#include "kitsune.h"/;
         END { print $n + 0, "\n" }'
 }
 count() { code "$1" | grep -Ec "$2" || true; }
-workaround() { code "$1" | perl -ne '
-        $wa = 1 if /^static void wait_for_listener/;
-        if ($wa) { $n++; $wa = 0 if /^}/; next }
-        $n++ if /listener_resumed/;
-        END { print $n + 0, "\n" }'; }
 
-echo "| release | lines (.c, .h) | changed since previous (+/-) | DSU-specific lines | of which workaround | update points | kitsune_is_updating(_from) | annotations |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| release | lines (.c, .h) | changed since previous (+/-) | DSU-specific lines | update points | kitsune_is_updating(_from) | annotations |"
+echo "|---|---|---|---|---|---|---|"
 prev=""
 for v in 1 2 3 4; do
     d=v$v
@@ -45,7 +37,7 @@ for v in 1 2 3 4; do
     guards=$(code $d | grep -Eo 'kitsune_is_updating(_from)?\(' | wc -l)
     ann=$(code $d | grep -Eo "$annot" | wc -l)
     kinds=$(code $d | grep -Eo "$annot" | sort | uniq -c | awk '{ printf "%s%d %s", s, $1, $2; s = ", " }')
-    echo "| ${v} | $total | $changed | $(dsu_lines $d) | $(workaround $d) | $ups | $guards | $ann ($kinds) |"
+    echo "| ${v} | $total | $changed | $(dsu_lines $d) | $ups | $guards | $ann ($kinds) |"
     prev=$d
 done
 echo

@@ -18,7 +18,6 @@
 struct server server;
 struct stats stats;
 static unsigned long long next_client_id;
-int listener_resumed E_MANUAL_MIGRATE; /* DSU workaround: 0 in every new version */
 
 long long now_ms(void)
 {
@@ -81,7 +80,6 @@ static void listener_loop(void)
 {
     for (;;) {
         kitsune_update("listener"); /* DSU */
-        __atomic_store_n(&listener_resumed, 1, __ATOMIC_RELEASE); /* DSU workaround */
         struct epoll_event ev[16];
         int n = epoll_wait(server.epfd, ev, 16, -1);
         for (int i = 0; i < n; i++)

@@ -177,7 +177,6 @@ struct server {
 };
 
 extern struct server server;
-extern int listener_resumed;
 extern struct stats stats;
 
 long long now_ms(void);

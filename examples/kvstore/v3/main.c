@@ -19,7 +19,6 @@
 struct server server;
 struct stats stats;
 static unsigned long long next_client_id;
-int listener_resumed E_MANUAL_MIGRATE; /* DSU workaround: 0 in every new version */
 
 long long now_ms(void)
 {
@@ -85,7 +84,6 @@ static void listener_loop(void)
     long long next_cron = now_ms() + CRON_MS;
     for (;;) {
         kitsune_update("listener"); /* DSU */
-        __atomic_store_n(&listener_resumed, 1, __ATOMIC_RELEASE); /* DSU workaround */
         struct epoll_event ev[16];
         long long wait = next_cron - now_ms();
         int n = epoll_wait(server.epfd, ev, 16, wait > 0 ? (int)wait : 0);

@@ -166,20 +166,9 @@ static void adopt_incoming(struct worker *w)
 
 /* ---- the loop ---- */
 
-/* DSU workaround: a thread restarted by an update must not reach its update point
- * before the update has finished, or the runtime parks it again (see README, "Runtime
- * issues").  It waits until the listener has passed its own update point. */
-static void wait_for_listener(void)
-{
-    while (!__atomic_load_n(&listener_resumed, __ATOMIC_ACQUIRE))
-        usleep(50);
-}
-
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    if (kitsune_is_updating_from("worker")) /* DSU */
-        wait_for_listener();
     for (;;) {
         kitsune_update("worker"); /* DSU */
         struct epoll_event ev[MAX_EVENTS];
