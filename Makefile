@@ -29,7 +29,8 @@ bench: build
 # AddressSanitizer and UBSan over the whole suite.  The one-shot tools (kitc, xfgen)
 # never free their models, so leak reports are off; the runtime's end-to-end tests are
 # checked for leaks under valgrind instead (tests/lib/memcheck.sh).
-SAN_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+SAN_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+          KITSUNE_TEST_SLOW=10
 test-sanitize: deps
 	@cmake -S . -B build-san -DKITSUNE_SANITIZE=ON >/dev/null
 	@$(SAN_ENV) cmake --build build-san -j $(JOBS)
