@@ -2,6 +2,7 @@
  * update callbacks, wakeable sleeps, heap lists, old/new lookups and the log.
  * kitsune-test: max-quiesce-ms=500 */
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "scenario.h"
 
@@ -153,6 +154,9 @@ static void check_log(void)
         fclose(f);
     CHECK(mine);
     CHECK(runtime);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK(stat(getenv("KITSUNE_DIR"), &st) == 0 && (st.st_mode & 0777) == 0700);
 }
 
 int main(void)
