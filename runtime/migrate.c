@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "internal.h"
 #include "plan.h"
 #include "rules.h"
@@ -30,6 +31,11 @@ static int n_by_old_key;
 static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
 static long vars_migrated;
+static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
+static int fast_ok;                    /* the plans allow the forwarding engine */
+static char fast_why[256];             /* else why not */
+static int use_fast;                   /* this update runs on the forwarding engine */
+static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
 
 /* ---- planning (before the pause) ---- */
 
@@ -75,6 +81,7 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         return -1;
     }
     ctx_ready = 1;
+    fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
         kt_log("variable %s is not in the new version: its state is dropped",
                old->ktt.vars[i].key);
@@ -101,8 +108,27 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
             by_old_key[n_by_old_key++] = i;
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
+    rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
     kt_xf_engine_begin(&env);
+    use_fast = 0;
+    fast_refusal[0] = '\0';
+    const char *engine = getenv("KITSUNE_ENGINE");
+    if (engine && strcmp(engine, "general") == 0) {
+        kt_log("engine: general (KITSUNE_ENGINE=general)");
+    } else if (!fast_ok && engine && strcmp(engine, "fast") == 0) {
+        /* Tests ask for the forwarding engine to see that it runs, or why not: the
+         * first batch fails (a failure here would come before the locals are flipped). */
+        snprintf(fast_refusal, sizeof fast_refusal, "KITSUNE_ENGINE=fast, but this update "
+                 "needs the general engine: %s", fast_why);
+    } else if (!fast_ok) {
+        kt_log("engine: general, not the forwarding engine: %s", fast_why);
+    } else {
+        int threads = kt_fast_threads();
+        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads) == 0;
+        if (use_fast)
+            kt_log("engine: forwarding, %d thread(s)", threads);
+    }
     return 0;
 }
 
@@ -151,11 +177,21 @@ char *kt_xf_new_var(const char *old_key, struct plan **plan)
     return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
 }
 
+void kt_xf_run_failed(const char *msg)
+{
+    if (use_fast)
+        kt_fast_fail(msg);
+    else
+        kt_update_fail("%s", msg);
+}
+
 void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, void *new_base)
 {
-    kitsune_rule_fn *table = kt_version_var_addr(m_new, "kitsune_xf_rules");
+    kitsune_rule_fn *table = rule_table;
     if (rule < 0 || rule >= rules.n || !table || !table[rule]) {
-        kt_update_fail("rule %d has no generated code in the new version", rule);
+        char msg[100];
+        snprintf(msg, sizeof msg, "rule %d has no generated code in the new version", rule);
+        kt_xf_run_failed(msg);
         return;
     }
     enum rule_kind k = rules.v[rule].kind;
@@ -182,9 +218,38 @@ static char *new_addr(const struct plan_var *pv)
     return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
 }
 
+/* The same on the forwarding engine: each variable is filled and what it leads to is
+ * transformed while the work stack drains. */
+static int migrate_batch_fast(const int *idx, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct plan_var *pv = &ctx.vars[idx[i]];
+        if (pv->rule >= 0)
+            kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
+                           NULL, NULL);
+        else
+            kt_fast_root(pv->plan, old_addr(pv), new_addr(pv),
+                         m_new->ktt.vars[pv->new_var].size);
+        var_done[idx[i]] = 1;
+        vars_migrated++;
+    }
+    return kt_fast_drain();
+}
+
+static const char *engine_error(void)
+{
+    if (fast_refusal[0])
+        return fast_refusal;
+    return use_fast ? kt_fast_error() : kt_xf_error();
+}
+
 /* Migrates the plan variables in `idx` as one batch. */
 static int migrate_batch(const int *idx, int n)
 {
+    if (fast_refusal[0])
+        return -1;
+    if (use_fast)
+        return migrate_batch_fast(idx, n);
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         if (pv->old_var >= 0 && pv->rule < 0)
@@ -218,7 +283,7 @@ int kitsune_do_automigrate(void)
     int rc = migrate_batch(idx, n);
     free(idx);
     if (rc)
-        kt_update_fail("%s", kt_xf_error());
+        kt_update_fail("%s", engine_error());
     /* Test faults after the whole state was transferred (and fixed in place). */
     if (kt_fault_injected("migrate"))
         kt_update_fail("injected fault: migrate");
@@ -308,7 +373,7 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
         if (ctx.vars[i].old_var < 0 && ctx.vars[i].rule < 0)
             return 0;
         if (!var_done[i] && migrate_batch(&i, 1))
-            kt_update_fail("%s", kt_xf_error());
+            kt_update_fail("%s", engine_error());
         return 1;
     }
     /* Not an automigrated variable (E_MANUAL_MIGRATE): copy it when the type allows. */
@@ -382,12 +447,22 @@ static void *free_in_background(void *arg)
 void kt_migrate_counts(long *vars, long *objects, long *fixed)
 {
     *vars = vars_migrated;
-    kt_xf_counts(objects, fixed);
+    if (use_fast)
+        kt_fast_counts(objects, fixed);
+    else
+        kt_xf_counts(objects, fixed);
 }
 
 void kt_migrate_end(int committed)
 {
-    if (committed) {
+    if (use_fast) {
+        /* The forwarding engine frees what it replaced itself (in the background). */
+        if (committed)
+            find_heap();
+        kt_fast_end(committed, heap_lo, heap_hi);
+        kt_xf_engine_end(committed, NULL);
+        use_fast = 0;
+    } else if (committed) {
         find_heap();
         kt_xf_engine_end(1, queue_free);
         /* Freeing old objects need not block the program: a thread does it. */
@@ -410,6 +485,7 @@ void kt_migrate_end(int committed)
         for (size_t i = 0; i < nallocs; i++)
             free(allocs[i]);
     }
+    rule_table = NULL;
     free(allocs);
     allocs = NULL;
     nallocs = cap_allocs = 0;
@@ -657,5 +733,5 @@ const char *kitsune_lookup_addr_new(const void *addr)
 
 void *kt_migrate_translate(void *old)
 {
-    return kt_xf_lookup_new(old);
+    return use_fast ? kt_fast_lookup_new(old) : kt_xf_lookup_new(old);
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "internal.h"
 
 enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
@@ -153,68 +154,9 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
     return o;
 }
 
-/* ---- reading and writing integers of any width ---- */
-
-static long long read_int(const void *p, unsigned size, int is_signed)
-{
-    switch (size) {
-    case 1:
-        return is_signed ? (long long)*(const int8_t *)p : (long long)*(const uint8_t *)p;
-    case 2: {
-        int16_t s;
-        uint16_t u;
-        memcpy(&s, p, 2);
-        memcpy(&u, p, 2);
-        return is_signed ? (long long)s : (long long)u;
-    }
-    case 4: {
-        int32_t s;
-        uint32_t u;
-        memcpy(&s, p, 4);
-        memcpy(&u, p, 4);
-        return is_signed ? (long long)s : (long long)u;
-    }
-    default: { long long v; memcpy(&v, p, 8); return v; }
-    }
-}
-
-static void write_int(void *p, unsigned size, long long v)
-{
-    switch (size) {
-    case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
-    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-    default: memcpy(p, &v, 8);
-    }
-}
-
-static long double read_float(const void *p, unsigned size)
-{
-    if (size == 4) {
-        float f;
-        memcpy(&f, p, sizeof f);
-        return f;
-    }
-    double d;
-    memcpy(&d, p, sizeof d);
-    return d;
-}
-
-static void write_float(void *p, unsigned size, long double v)
-{
-    if (size == 8) {
-        double d = (double)v;
-        memcpy(p, &d, sizeof d);
-    } else {
-        memcpy(p, &v, sizeof v < size ? sizeof v : size);
-    }
-}
-
 static uintptr_t read_ptr(const char *p)
 {
-    uintptr_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    return kt_read_ptr(p);
 }
 
 /* ---- discovery ---- */
@@ -225,14 +167,9 @@ static int in_old_static(uintptr_t p)
     return p >= o->lo && p < o->hi;
 }
 
-/* Elements of an E_PTRARRAY or E_ARRAY: a literal, or a count field of the old
- * object at old_base. */
 static size_t op_count(const struct plan_op *op, const char *old_base)
 {
-    if (op->count >= 0)
-        return (size_t)op->count;
-    long long n = read_int(old_base + op->count_off, op->count_size, op->count_signed);
-    return n > 0 ? (size_t)n : 0;
+    return kt_op_count(op, old_base);
 }
 
 /* Bytes of `count` objects of plan p at old address `old`, in the old version
@@ -295,21 +232,6 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
-/* Elements up to and including the first all-zero one. */
-static size_t nul_count(uintptr_t p, size_t stride)
-{
-    const unsigned char *b = (const unsigned char *)p;
-    if (stride == 0)
-        return 1;
-    for (size_t n = 0;; n++, b += stride) {
-        size_t i = 0;
-        while (i < stride && b[i] == 0)
-            i++;
-        if (i == stride)
-            return n + 1;
-    }
-}
-
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
     if (depth > 64) {
@@ -323,7 +245,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
             uintptr_t v = read_ptr(ob + op->old_off);
             if (op->nul_terminated && v && op->sub && op->sub->mode != PLAN_CLEAN &&
                 !in_old_static(v))
-                claim(v, op->sub, nul_count(v, op->sub->old_size), 1);
+                claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
                 claim(v, op->sub, 1, 0);
             break;
@@ -460,7 +382,7 @@ static void allocate(void)
 
 /* ---- pointer translation ---- */
 
-static uintptr_t translate_static(uintptr_t p, const struct plan *target)
+uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, size_t errlen)
 {
     const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
     if (!e)
@@ -468,7 +390,8 @@ static uintptr_t translate_static(uintptr_t p, const struct plan *target)
     if (e->func >= 0) {
         void *f = kt_xf_new_func(e->key);
         if (!f)
-            fail("pointer to function %s, which the new version does not have", e->key);
+            snprintf(err, errlen, "pointer to function %s, which the new version does not "
+                     "have", e->key);
         return f ? (uintptr_t)f + (p - e->lo) : p;
     }
     struct plan *vp;
@@ -477,15 +400,25 @@ static uintptr_t translate_static(uintptr_t p, const struct plan *target)
         const struct ktt_var *ov = &E.env.old->ktt.vars[e->var];
         if (ov->flags & KTT_VAR_CONST)
             return p; /* const data of the old version stays readable */
-        fail("pointer into variable %s, which is not carried over to the new version", e->key);
+        snprintf(err, errlen, "pointer into variable %s, which is not carried over to the "
+                 "new version", e->key);
         return p;
     }
     long off = vp ? plan_translate_offset_to(vp, p - e->lo, target) : (long)(p - e->lo);
     if (off < 0) {
-        fail("pointer into a dropped part of variable %s", e->key);
+        snprintf(err, errlen, "pointer into a dropped part of variable %s", e->key);
         return p;
     }
     return (uintptr_t)nv + (uintptr_t)off;
+}
+
+static uintptr_t translate_static(uintptr_t p, const struct plan *target)
+{
+    char err[KT_ERRLEN] = "";
+    uintptr_t r = kt_xf_static_new(p, target, err, sizeof err);
+    if (err[0])
+        fail("%s", err);
+    return r;
 }
 
 /* The new address of heap address p, for a pointer to a `target` (NULL: unknown). */
@@ -527,20 +460,30 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
                                                            ? PTR_MAY_INTERIOR : 0));
 }
 
-static uintptr_t translate_fptr(uintptr_t p)
+uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen)
 {
     if (!p || !in_old_static(p))
         return p; /* NULL, or code of another library */
     const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
     if (!e || e->func < 0 || e->lo != p) {
-        fail("function pointer %#lx into the old version is not the start of a function",
-             (unsigned long)p);
+        snprintf(err, errlen, "function pointer %#lx into the old version is not the start "
+                 "of a function", (unsigned long)p);
         return p;
     }
     void *f = kt_xf_new_func(e->key);
     if (!f)
-        fail("function pointer to %s, which the new version does not have", e->key);
+        snprintf(err, errlen, "function pointer to %s, which the new version does not have",
+                 e->key);
     return f ? (uintptr_t)f : p;
+}
+
+static uintptr_t translate_fptr(uintptr_t p)
+{
+    char err[KT_ERRLEN] = "";
+    uintptr_t r = kt_xf_fptr_new(p, err, sizeof err);
+    if (err[0])
+        fail("%s", err);
+    return r;
 }
 
 /* ---- transform ---- */
@@ -555,26 +498,6 @@ static void write_slot(char *slot, uintptr_t v, int in_place)
         E.fixed++;
     }
     memcpy(slot, &v, sizeof v);
-}
-
-/* A bitfield spans at most 9 bytes (7 bits of offset and 64 of value). */
-static void move_bits(const struct plan_op *op, const char *ob, char *nb)
-{
-    unsigned __int128 ov = 0, nv = 0;
-    unsigned obytes = (op->old_bit + op->old_bits + 7u) / 8u;
-    unsigned nbytes = (op->new_bit + op->new_bits + 7u) / 8u;
-    memcpy(&ov, ob + op->old_off, obytes);
-    memcpy(&nv, nb + op->new_off, nbytes);
-    unsigned __int128 one = 1;
-    unsigned long long val = (unsigned long long)(ov >> op->old_bit);
-    if (op->old_bits < 64) {
-        val &= (1ULL << op->old_bits) - 1;
-        if (op->old_signed && (val >> (op->old_bits - 1)) & 1)
-            val |= ~0ULL << op->old_bits; /* sign-extend */
-    }
-    unsigned __int128 mask = ((one << op->new_bits) - 1) << op->new_bit;
-    nv = (nv & ~mask) | (((unsigned __int128)val << op->new_bit) & mask);
-    memcpy(nb + op->new_off, &nv, nbytes);
 }
 
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth);
@@ -592,25 +515,19 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
             memset(nb + op->new_off, 0, op->len);
         break;
     case OP_INT:
-        write_int(nb + op->new_off, op->new_len, read_int(ob + op->old_off, op->len, op->old_signed));
+        kt_write_int(nb + op->new_off, op->new_len,
+                     kt_read_int(ob + op->old_off, op->len, op->old_signed));
         break;
     case OP_FLOAT:
-        write_float(nb + op->new_off, op->new_len, read_float(ob + op->old_off, op->len));
+        kt_write_float(nb + op->new_off, op->new_len, kt_read_float(ob + op->old_off, op->len));
         break;
     case OP_BITS:
         if (!in_place) /* in place, the layout is the same: the bits stay */
-            move_bits(op, ob, nb);
+            kt_move_bits(op, ob, nb);
         break;
-    case OP_ENUM: {
-        long long v = read_int(ob + op->old_off, op->len, op->old_signed);
-        for (int i = 0; i < op->n_enum; i++)
-            if (op->enum_map[2 * i] == v) {
-                v = op->enum_map[2 * i + 1];
-                break;
-            }
-        write_int(nb + op->new_off, op->new_len, v);
+    case OP_ENUM:
+        kt_map_enum(op, ob, nb);
         break;
-    }
     case OP_SUB:
         if (op->sub)
             apply(op->sub, ob + op->old_off, nb + op->new_off, in_place, depth + 1);
@@ -721,6 +638,10 @@ void *kt_xf_follow(const struct plan *target, const void *old, size_t count,
 {
     if (!old)
         return NULL;
+    if (kt_fast_active()) {
+        kt_xf_run_failed("XF_PTR of a typed object is not supported by the forwarding engine");
+        return (void *)old;
+    }
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, target);
     claim((uintptr_t)old, (struct plan *)target, count, nul_terminated);
@@ -738,6 +659,8 @@ void *kt_xf_lookup_new(const void *old)
 {
     if (!old)
         return NULL;
+    if (kt_fast_active())
+        return kt_fast_lookup_new(old);
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, NULL);
     return (void *)translate_heap((uintptr_t)old, NULL, PTR_MAY_INTERIOR);
@@ -746,6 +669,10 @@ void *kt_xf_lookup_new(const void *old)
 void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)
 {
     int in_place = in == out;
+    if (kt_fast_active()) {
+        kt_xf_run_failed("$xform is not supported by the forwarding engine");
+        return;
+    }
     if (in_place && !p->same_layout) {
         fail("a rule transforms a %s in place, but its layout changed", "type");
         return;

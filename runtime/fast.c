@@ -1,0 +1,1551 @@
+/* fast.c - the forwarding engine: transforms the heap without an old->new map.
+ *
+ * The general engine (xform.c) finds every object first, keeps an old->new hash map
+ * and resolves aliases and interior pointers; for a million objects the map probes
+ * dominate the pause.  When the plans of an update allow it (kt_fast_eligible), this
+ * engine does the same work the way a copying collector does:
+ *
+ *   mark bitmap  1 bit per 16 bytes of heap, in lazily mapped 64 MiB regions found
+ *                through a small table keyed by address >> 26 (with a per-thread
+ *                cache).  Three bitmaps, interleaved word by word: MARK (claimed: being
+ *                or already rebuilt, or visited in place), READY (rebuilt: the
+ *                forwarding word is valid) and NEW (an object this engine allocated);
+ *   forwarding   the first pointer met to an unmarked object that is rebuilt marks
+ *                it, allocates the new object, applies the plan old->new at once (rules
+ *                see the intact old object), stores the new address in the old object's
+ *                first 8 bytes and sets READY; any later pointer reads that word;
+ *   work stack   pointer slots whose target is not rebuilt yet are pushed (slot, old
+ *                target) and fixed when popped, depth first, so the stack stays as
+ *                small as the frontier (1 for a list).  Objects fixed in place (FIX)
+ *                are marked and visited in place, their slot writes undo-logged;
+ *   threads      KITSUNE_THREADS=N (default: online CPUs) splits the work stack over
+ *                the main thread and N-1 helper threads: marking is an atomic
+ *                fetch-or, the winner publishes the forwarding word and then READY, a
+ *                loser waits for READY; idle threads take batches from a shared stack
+ *                to which busy threads give half of theirs.
+ *
+ * Objects shorter than a forwarding word, or not 16-byte aligned (never so from
+ * malloc), and arrays fixed in place (E_PTRARRAY, E_SZ) go through a small side map
+ * keyed by exact address instead of the bitmap.
+ *
+ * Rollback: slot writes of objects fixed in place are undone; the first word of every
+ * rebuilt object is restored - from the new object when the plan copies bytes [0,8)
+ * to offset 0, else from a per-thread log; every new object is freed (NEW bits).
+ * Commit: a background thread frees the old rebuilt objects of the main heap (READY
+ * bits) and unmaps the bitmaps; nothing of the engine lasts past it.
+ *
+ * What the forwarding engine assumes (checked by type in kt_fast_eligible; otherwise
+ * the general engine runs): an object that is rebuilt is pointed to only at its
+ * start; a type reached through a pointer is never contained inline in another
+ * object that is transformed; objects fixed in place change no value, so a second
+ * visit is harmless; no generated code follows pointers itself ($xform).  Rules run
+ * when their object is rebuilt and must only read their own old object ($in, $base)
+ * and what CLEAN pointers lead to: a rebuilt object's first word holds the forwarding
+ * address until commit. */
+#include "fast.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kitsune_xf.h"
+
+/* ---- state ---- */
+
+#define GRAN_SHIFT 4
+#define REGION_SHIFT 26
+#define REGION_GRANS ((size_t)1 << (REGION_SHIFT - GRAN_SHIFT))
+#define REGION_WORDS (REGION_GRANS / 64)
+#define BW 3 /* words per 64 granules: mark, ready, new */
+#define REGION_BYTES (REGION_WORDS * BW * sizeof(uint64_t))
+#define NREGIONS 4096 /* 256 GiB of address space */
+#define MAX_THREADS 64
+#define BATCH 64
+
+enum { B_MARK, B_READY, B_NEW };
+
+struct region {
+    uintptr_t key; /* (address >> REGION_SHIFT) + 1; 0: free */
+    uint64_t *bits;
+};
+
+struct fplan;
+
+/* An operation as this engine uses it: the plan's, compacted, with its sub plan and
+ * rule function resolved. */
+struct fop {
+    uint32_t kind, len, old_off, new_off;
+    struct fplan *sub;
+    const struct plan_op *op;
+    kitsune_rule_fn fn;   /* RULE: the generated function (NULL: none) */
+    int init;             /* RULE: an INIT rule (no old value) */
+};
+
+/* A plan as this engine uses it. */
+struct fplan {
+    const struct plan *p;
+    int mode;             /* p->mode */
+    struct fop *ops;
+    int nops;
+    kitsune_rule_fn type_fn; /* type_rule >= 0: its function */
+    int recover;          /* old bytes [0,8) are copied to new bytes [0,8) */
+    int side;             /* objects shorter than a forwarding word: side map */
+    int zero_all;         /* allocate zeroed */
+    uint32_t (*zero)[2];  /* else: byte ranges (offset, length) no operation writes */
+    int nzero;
+};
+
+enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
+
+struct item {
+    uintptr_t a;          /* SLOT: the slot to fill; VISIT: the object */
+    uintptr_t b;          /* SLOT: the old target; VISIT: the number of elements */
+    struct fplan *f;
+    uintptr_t kind;
+};
+
+struct undo {
+    uintptr_t *slot;
+    uintptr_t value;
+};
+
+struct first {
+    uintptr_t obj, word;
+};
+
+struct worker {
+    struct item *st;
+    size_t n, cap;
+    struct {
+        uintptr_t key;
+        uint64_t *bits;
+    } cache[4];
+    struct undo *undo;
+    size_t nundo, cap_undo;
+    struct first *firsts;
+    size_t nfirsts, cap_firsts;
+    long transformed, fixed;
+    char *cur_new;        /* a new object not yet published (freed on rollback) */
+    int index;
+    volatile sig_atomic_t failed;
+    int guarded;          /* a helper inside its sigsetjmp */
+    char err[KT_ERRLEN];
+    sigjmp_buf jmp;
+    pthread_t tid;
+};
+
+enum side_kind { S_FWD = 1, S_FIX = 2 };
+
+struct side_ent {
+    uintptr_t key;
+    uintptr_t val;        /* FWD: new address (0 while being rebuilt); FIX: elements */
+    uint32_t kind;
+    uint32_t ready;
+};
+
+static struct {
+    int active, draining, mt, nthreads;
+    int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
+    kitsune_rule_fn const *rule_fns;
+    const struct plan_rule *rules;
+    int nrules;
+    struct kt_xf_env env;
+    uintptr_t old_lo, old_len, new_lo, new_len; /* the versions' spans */
+    struct worker *w;
+    struct region *regions;
+    pthread_mutex_t region_lock;
+    /* plans */
+    struct fplan *fplans;
+    size_t nfplans;
+    struct fplan **index;
+    size_t index_mask;
+    /* side map */
+    pthread_mutex_t side_lock;
+    struct side_ent *side;
+    size_t side_mask, nside;
+    /* shared work stack */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct item *shared;
+    size_t nshared, cap_shared;
+    int idle, done, helpers;
+    int hungry, abort;    /* read without the lock */
+    /* untyped lookups by rules while draining, checked at the end */
+    uintptr_t *lookups;
+    size_t nlookups, cap_lookups;
+    pthread_mutex_t lookup_lock;
+    char err[KT_ERRLEN];
+} F = {.region_lock = PTHREAD_MUTEX_INITIALIZER,
+       .side_lock = PTHREAD_MUTEX_INITIALIZER,
+       .lock = PTHREAD_MUTEX_INITIALIZER,
+       .cond = PTHREAD_COND_INITIALIZER,
+       .lookup_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static __thread struct worker *cur_w;
+
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 256;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(arr, ncap * elem);
+    if (!n)
+        abort();
+    *cap = ncap;
+    return n;
+}
+
+static void wfail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void wfail(struct worker *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    va_end(ap);
+    w->failed = 1;
+    __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- bitmaps ---- */
+
+static uint64_t *region_find(uintptr_t key, int create)
+{
+    size_t h = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 52) & (NREGIONS - 1);
+    for (size_t i = 0; i < NREGIONS; i++, h = (h + 1) & (NREGIONS - 1)) {
+        uintptr_t k = __atomic_load_n(&F.regions[h].key, __ATOMIC_ACQUIRE);
+        if (k == key)
+            return F.regions[h].bits;
+        if (k != 0)
+            continue;
+        if (!create)
+            return NULL;
+        pthread_mutex_lock(&F.region_lock);
+        k = F.regions[h].key;
+        if (k == 0) {
+            void *b = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (b == MAP_FAILED) {
+                pthread_mutex_unlock(&F.region_lock);
+                return NULL;
+            }
+            F.regions[h].bits = b;
+            __atomic_store_n(&F.regions[h].key, key, __ATOMIC_RELEASE);
+            pthread_mutex_unlock(&F.region_lock);
+            return b;
+        }
+        pthread_mutex_unlock(&F.region_lock);
+        if (k == key)
+            return F.regions[h].bits;
+    }
+    return NULL;
+}
+
+/* The three bitmap words of address a (NULL: no region and create == 0). */
+static inline uint64_t *words_of(struct worker *w, uintptr_t a, uint64_t *bit, int create)
+{
+    uintptr_t key = (a >> REGION_SHIFT) + 1;
+    unsigned c = (unsigned)key & 3;
+    uint64_t *bits;
+    if (w->cache[c].key == key) {
+        bits = w->cache[c].bits;
+    } else {
+        bits = region_find(key, create);
+        if (!bits)
+            return NULL;
+        w->cache[c].key = key;
+        w->cache[c].bits = bits;
+    }
+    size_t g = (a >> GRAN_SHIFT) & (REGION_GRANS - 1);
+    *bit = 1ULL << (g & 63);
+    return bits + (g >> 6) * BW;
+}
+
+/* Sets a bit; returns whether it was set already. */
+static inline int test_and_set(uint64_t *word, uint64_t bit)
+{
+    if (F.mt)
+        return (__atomic_fetch_or(word, bit, __ATOMIC_ACQ_REL) & bit) != 0;
+    uint64_t v = *word;
+    *word = v | bit;
+    return (v & bit) != 0;
+}
+
+static inline void set_bit(uint64_t *word, uint64_t bit)
+{
+    if (F.mt)
+        __atomic_fetch_or(word, bit, __ATOMIC_RELEASE);
+    else
+        *word |= bit;
+}
+
+static inline int is_new(struct worker *w, uintptr_t a)
+{
+    uint64_t bit, *wd = words_of(w, a, &bit, 0);
+    return wd && (__atomic_load_n(&wd[B_NEW], __ATOMIC_RELAXED) & bit);
+}
+
+static inline int in_old_static(uintptr_t p)
+{
+    return p - F.old_lo < F.old_len;
+}
+
+static inline int in_new_static(uintptr_t p)
+{
+    return p - F.new_lo < F.new_len;
+}
+
+/* ---- side map: objects found by exact address ---- */
+
+static struct side_ent *side_find(uintptr_t key, uint32_t kind)
+{
+    if (!F.side)
+        return NULL;
+    size_t h = (size_t)((key ^ kind) * 0x9e3779b97f4a7c15ULL >> 20) & F.side_mask;
+    for (; F.side[h].key; h = (h + 1) & F.side_mask)
+        if (F.side[h].key == key && F.side[h].kind == kind)
+            return &F.side[h];
+    return NULL;
+}
+
+static struct side_ent *side_add(uintptr_t key, uint32_t kind)
+{
+    if (!F.side || (F.nside + 1) * 2 > F.side_mask + 1) {
+        size_t cap = F.side ? (F.side_mask + 1) * 2 : 1024;
+        struct side_ent *old = F.side;
+        size_t old_cap = F.side ? F.side_mask + 1 : 0;
+        F.side = calloc(cap, sizeof *F.side);
+        if (!F.side)
+            abort();
+        F.side_mask = cap - 1;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].key) {
+                size_t h = (size_t)((old[i].key ^ old[i].kind) * 0x9e3779b97f4a7c15ULL >> 20) &
+                           F.side_mask;
+                while (F.side[h].key)
+                    h = (h + 1) & F.side_mask;
+                F.side[h] = old[i];
+            }
+        free(old);
+    }
+    size_t h = (size_t)((key ^ kind) * 0x9e3779b97f4a7c15ULL >> 20) & F.side_mask;
+    while (F.side[h].key)
+        h = (h + 1) & F.side_mask;
+    F.side[h] = (struct side_ent){.key = key, .kind = kind};
+    F.nside++;
+    return &F.side[h];
+}
+
+/* ---- plans ---- */
+
+static struct fplan *fplan_of(const struct plan *p)
+{
+    if (!p || !F.index)
+        return NULL;
+    size_t h = (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 32) & F.index_mask;
+    for (; F.index[h]; h = (h + 1) & F.index_mask)
+        if (F.index[h]->p == p)
+            return F.index[h];
+    return NULL;
+}
+
+/* Marks the new bytes the operations of p write at `base` (coverage, 1 byte each). */
+static int cover(const struct plan *p, uint8_t *cov, size_t size, size_t base, int depth)
+{
+    if (depth > 64 || p->type_rule >= 0)
+        return -1;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        size_t off = base + op->new_off, len = 0;
+        switch (op->kind) {
+        case OP_COPY:
+        case OP_ZERO:
+            len = op->len;
+            break;
+        case OP_INT:
+        case OP_FLOAT:
+        case OP_ENUM:
+            len = op->new_len;
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY:
+        case OP_FPTR:
+            len = 8;
+            break;
+        case OP_SUB:
+            if (op->sub && cover(op->sub, cov, size, off, depth + 1))
+                return -1;
+            break;
+        case OP_ARRAY:
+            if (op->count < 0 || op->flex || !op->sub || (size_t)op->count > 4096)
+                return -1;
+            for (long j = 0; j < op->count; j++)
+                if (cover(op->sub, cov, size, off + (size_t)j * op->new_stride, depth + 1))
+                    return -1;
+            break;
+        default: /* BITS keep the bytes around them; rules may write nothing */
+            break;
+        }
+        if (off + len > size)
+            return -1;
+        memset(cov + off, 1, len);
+    }
+    return 0;
+}
+
+/* Whether bytes [0,8) of the old object become bytes [0,8) of the new one unchanged. */
+static int copies_first_word(const struct plan *p, int depth)
+{
+    if (depth > 64 || p->type_rule >= 0)
+        return 0;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        if (op->old_off != 0 || op->new_off != 0)
+            continue;
+        if (op->kind == OP_COPY && op->len >= 8)
+            return 1;
+        if (op->kind == OP_SUB && op->sub && op->sub->old_size >= 8)
+            return copies_first_word(op->sub, depth + 1);
+    }
+    return 0;
+}
+
+static void compile_plan(struct fplan *f)
+{
+    const struct plan *p = f->p;
+    f->ops = calloc((size_t)p->nops + 1, sizeof *f->ops);
+    if (!f->ops)
+        abort();
+    f->nops = p->nops;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        struct fop *o = &f->ops[i];
+        o->kind = op->kind;
+        o->len = op->len;
+        o->old_off = op->old_off;
+        o->new_off = op->new_off;
+        o->sub = fplan_of(op->sub);
+        o->op = op;
+        if (op->kind == OP_RULE && op->rule >= 0 && op->rule < F.nrules && F.rule_fns) {
+            o->fn = F.rule_fns[op->rule];
+            o->init = F.rules[op->rule].kind == RULE_INIT_VAR ||
+                      F.rules[op->rule].kind == RULE_INIT_FIELD;
+        }
+        if ((op->kind == OP_PTRARRAY || (op->kind == OP_PTR && op->nul_terminated)) &&
+            op->sub && op->sub->mode == PLAN_FIX)
+            F.track_new = 1;
+    }
+    if (p->type_rule >= 0 && p->type_rule < F.nrules && F.rule_fns)
+        f->type_fn = F.rule_fns[p->type_rule];
+    f->side = p->old_size < 8;
+    if (p->mode != PLAN_REBUILD)
+        return;
+    f->recover = copies_first_word(p, 0);
+    size_t size = p->new_size;
+    if (p->flex_op >= 0 || size < 8 || size > 4096) {
+        f->zero_all = 1;
+        return;
+    }
+    uint8_t *cov = calloc(size, 1);
+    if (!cov)
+        abort();
+    if (cover(p, cov, size, 0, 0)) {
+        f->zero_all = 1;
+        free(cov);
+        return;
+    }
+    for (size_t i = 0; i < size;) {
+        if (cov[i]) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < size && !cov[j])
+            j++;
+        if (f->nzero >= 8) { /* ragged: cheaper to zero everything */
+            f->zero_all = 1;
+            break;
+        }
+        f->zero = realloc(f->zero, (size_t)(f->nzero + 1) * sizeof *f->zero);
+        if (!f->zero)
+            abort();
+        f->zero[f->nzero][0] = (uint32_t)i;
+        f->zero[f->nzero][1] = (uint32_t)(j - i);
+        f->nzero++;
+        i = j;
+    }
+    free(cov);
+}
+
+static void compile_plans(const struct plan_ctx *c)
+{
+    size_t n = 0;
+    for (const struct plan *p = c->plans; p; p = p->next)
+        n++;
+    F.fplans = calloc(n + 1, sizeof *F.fplans);
+    size_t cap = 64;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    F.index = calloc(cap, sizeof *F.index);
+    if (!F.fplans || !F.index)
+        abort();
+    F.index_mask = cap - 1;
+    F.nfplans = 0;
+    for (const struct plan *p = c->plans; p; p = p->next) {
+        struct fplan *f = &F.fplans[F.nfplans++];
+        f->p = p;
+        f->mode = p->mode;
+        size_t h = (size_t)(((uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 32) & F.index_mask;
+        while (F.index[h])
+            h = (h + 1) & F.index_mask;
+        F.index[h] = f;
+    }
+    for (size_t i = 0; i < F.nfplans; i++)
+        compile_plan(&F.fplans[i]);
+}
+
+static void free_plans(void)
+{
+    for (size_t i = 0; i < F.nfplans; i++) {
+        free(F.fplans[i].ops);
+        free(F.fplans[i].zero);
+    }
+    free(F.fplans);
+    free(F.index);
+    F.fplans = NULL;
+    F.index = NULL;
+    F.nfplans = 0;
+}
+
+/* ---- eligibility ---- */
+
+static void mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
+{
+    if (depth > 64 || t < 0 || set[t])
+        return;
+    set[t] = 1;
+    const struct ktt_type *ty = &k->types[t];
+    if (ty->kind == KTT_TYPEDEF || ty->kind == KTT_ARRAY)
+        mark_contained(k, ty->target, set, depth + 1);
+    if (ty->kind == KTT_STRUCT || ty->kind == KTT_UNION)
+        for (int i = 0; i < ty->nfields; i++)
+            mark_contained(k, ty->fields[i].type, set, depth + 1);
+}
+
+/* Types equal by name count as one: summaries may hold duplicates. */
+static void widen_by_name(const struct ktt *k, uint8_t *set)
+{
+    for (int i = 0; i < k->ntypes; i++) {
+        if (!set[i] || !k->types[i].name)
+            continue;
+        for (int j = 0; j < k->ntypes; j++)
+            if (!set[j] && k->types[j].kind == k->types[i].kind && k->types[j].name &&
+                strcmp(k->types[j].name, k->types[i].name) == 0)
+                set[j] = 1;
+    }
+}
+
+static int changes_values(const struct plan_op *op)
+{
+    switch (op->kind) {
+    case OP_INT:
+    case OP_ENUM:
+    case OP_FLOAT:
+    case OP_RULE:
+        return 1;
+    case OP_BITS:
+        return op->old_off != op->new_off || op->old_bit != op->new_bit ||
+               op->old_bits != op->new_bits;
+    default:
+        return 0;
+    }
+}
+
+/* Marks the types held inline (fields, elements, at any depth) in objects of plan p. */
+static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set)
+{
+    const struct ktt_type *t = &k->types[p->old_type];
+    if (t->kind == KTT_STRUCT || t->kind == KTT_UNION)
+        for (int i = 0; i < t->nfields; i++)
+            mark_contained(k, t->fields[i].type, set, 0);
+    if (t->kind == KTT_ARRAY)
+        mark_contained(k, t->target, set, 0);
+}
+
+/* The old type name of plan p, for messages. */
+static const char *plan_name(const struct plan_ctx *c, const struct plan *p, char *buf,
+                             size_t len)
+{
+    if (p->ptrs > 0 || p->old_type < 0)
+        return p->path;
+    ktt_type_name(c->old, p->old_type, buf, len);
+    return buf[0] ? buf : p->path;
+}
+
+int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, int nrules,
+                     char *why, size_t len)
+{
+    for (int i = 0; i < nrules; i++)
+        if (rules[i].kind == RULE_XFORM) {
+            snprintf(why, len, "a rule transforms %s with $xform (generated code follows "
+                     "pointers itself)", rules[i].from ? rules[i].from : "a type");
+            return 0;
+        }
+    const struct ktt *k = c->old;
+    size_t n = (size_t)k->ntypes + 1;
+    /* single/array: types of objects reached through pointers (heap objects, as one
+     * object or as an array); inside/inside_rebuilt: types held inline in such objects
+     * (in rebuilt ones).  Variables are no concern: pointers into them are translated
+     * by key. */
+    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1),
+            *inside_rebuilt = calloc(n, 1);
+    if (!single || !array || !inside || !inside_rebuilt)
+        abort();
+    int ok = 1;
+    char name[200], name2[200];
+    for (const struct plan *p = c->plans; p && ok; p = p->next) {
+        if (p->mode == PLAN_CLEAN)
+            continue;
+        for (int i = 0; i < p->nops && ok; i++) {
+            const struct plan_op *op = &p->ops[i];
+            if (p->mode == PLAN_FIX && changes_values(op)) {
+                snprintf(why, len, "%s is fixed in place but a value in it is converted",
+                         plan_name(c, p, name, sizeof name));
+                ok = 0;
+            }
+            if (op->kind != OP_PTR && op->kind != OP_PTRARRAY)
+                continue;
+            const struct plan *s = op->sub;
+            int arr = op->kind == OP_PTRARRAY || op->nul_terminated;
+            if (!s) {
+                snprintf(why, len, "an untyped pointer in %s",
+                         plan_name(c, p, name, sizeof name));
+                ok = 0;
+            } else if (s->mode == PLAN_CLEAN) {
+                continue;
+            } else if (s->ptrs > 0) {
+                snprintf(why, len, "a pointer in %s points to a generic pointer slot",
+                         plan_name(c, p, name, sizeof name));
+                ok = 0;
+            } else if (arr && s->mode == PLAN_REBUILD) {
+                snprintf(why, len, "a pointer in %s points to an array of %s, which are "
+                         "rebuilt (pointers to its elements need the general engine)",
+                         plan_name(c, p, name, sizeof name), plan_name(c, s, name2, sizeof name2));
+                ok = 0;
+            } else {
+                (arr ? array : single)[s->old_type] = 1;
+                mark_inside(k, s, inside);
+                if (s->mode == PLAN_REBUILD)
+                    mark_inside(k, s, inside_rebuilt);
+            }
+        }
+    }
+    widen_by_name(k, single);
+    widen_by_name(k, array);
+    widen_by_name(k, inside);
+    widen_by_name(k, inside_rebuilt);
+    /* Pointers to unchanged data that may lie inside a rebuilt heap object. */
+    for (const struct plan *p = c->plans; p && ok; p = p->next) {
+        if (p->mode == PLAN_CLEAN)
+            continue;
+        for (int i = 0; i < p->nops && ok; i++) {
+            const struct plan_op *op = &p->ops[i];
+            if ((op->kind == OP_PTR || op->kind == OP_PTRARRAY) && op->sub &&
+                op->sub->mode == PLAN_CLEAN && op->sub->ptrs == 0 &&
+                (op->ptr_flags & PTR_MAY_INTERIOR) && inside_rebuilt[op->sub->old_type]) {
+                snprintf(why, len, "a pointer to %s in %s may point inside a rebuilt object "
+                         "(an interior pointer)", plan_name(c, op->sub, name2, sizeof name2),
+                         plan_name(c, p, name, sizeof name));
+                ok = 0;
+            }
+        }
+    }
+    for (int t = 0; t < k->ntypes && ok; t++) {
+        if (!single[t])
+            continue;
+        if (inside[t] || array[t]) {
+            ktt_type_name(k, t, name, sizeof name);
+            snprintf(why, len, "objects of type %s are reached by pointer and also %s (interior "
+                     "pointers)", name, inside[t] ? "held inside other heap objects that are "
+                     "transformed" : "as elements of arrays");
+            ok = 0;
+        }
+    }
+    free(single);
+    free(array);
+    free(inside);
+    free(inside_rebuilt);
+    return ok;
+}
+
+/* ---- transforming ---- */
+
+static void __attribute__((noinline)) grow_stack(struct worker *w)
+{
+    w->st = grow(w->st, &w->cap, w->n + 1, sizeof *w->st);
+}
+
+/* Field by field: an item built on the stack and copied costs a store-forwarding
+ * stall per push. */
+static inline void push(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
+                        uintptr_t kind)
+{
+    if (w->n == w->cap)
+        grow_stack(w);
+    struct item *it = &w->st[w->n++];
+    it->a = a;
+    it->b = b;
+    it->f = f;
+    it->kind = kind;
+}
+
+static void write_in_place(struct worker *w, uintptr_t *slot, uintptr_t v)
+{
+    uintptr_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (cur == v)
+        return;
+    if (w->nundo == w->cap_undo)
+        w->undo = grow(w->undo, &w->cap_undo, w->nundo + 1, sizeof *w->undo);
+    w->undo[w->nundo++] = (struct undo){slot, cur};
+    __atomic_store_n(slot, v, __ATOMIC_RELAXED);
+    w->fixed++;
+}
+
+static uintptr_t static_new(struct worker *w, uintptr_t v, const struct plan *target)
+{
+    char err[KT_ERRLEN];
+    err[0] = '\0';
+    uintptr_t r = kt_xf_static_new(v, target, err, sizeof err);
+    if (err[0])
+        wfail(w, "%s", err);
+    return r;
+}
+
+static uintptr_t fptr_new(struct worker *w, uintptr_t v)
+{
+    if (!v || !in_old_static(v))
+        return v;
+    char err[KT_ERRLEN];
+    err[0] = '\0';
+    uintptr_t r = kt_xf_fptr_new(v, err, sizeof err);
+    if (err[0])
+        wfail(w, "%s", err);
+    return r;
+}
+
+static void run_rule(int rule, const void *in, void *out, const void *ob, void *nb)
+{
+    kt_xf_run_rule(rule, in, out, ob, nb);
+}
+
+/* Whether a (rebuilt) object was forwarded; *nv its new address. */
+static inline int forwarded(struct worker *w, uintptr_t v, const struct fplan *f, uintptr_t *nv)
+{
+    if (f->side || (v & 15)) {
+        pthread_mutex_lock(&F.side_lock);
+        struct side_ent *e = side_find(v, S_FWD);
+        int r = e && e->ready;
+        if (r)
+            *nv = e->val;
+        pthread_mutex_unlock(&F.side_lock);
+        return r;
+    }
+    uint64_t bit, *wd = words_of(w, v, &bit, 0);
+    if (!wd || !(__atomic_load_n(&wd[B_READY], __ATOMIC_ACQUIRE) & bit))
+        return 0;
+    *nv = __atomic_load_n((uintptr_t *)v, __ATOMIC_RELAXED);
+    return 1;
+}
+
+/* Marks an object fixed in place (count > 1 or `array`: an array, by exact address)
+ * and queues its visit; nothing if it was visited already (as large). */
+static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t count, int array)
+{
+    if (count == 0)
+        return;
+    if (array || (v & 15)) {
+        pthread_mutex_lock(&F.side_lock);
+        struct side_ent *e = side_find(v, S_FIX);
+        int visit = !e || e->val < count;
+        if (!e)
+            e = side_add(v, S_FIX);
+        if (visit)
+            e->val = count;
+        pthread_mutex_unlock(&F.side_lock);
+        if (visit)
+            push(w, v, count, f, I_VISIT);
+        return;
+    }
+    uint64_t bit, *wd = words_of(w, v, &bit, 1);
+    if (!wd) {
+        wfail(w, "out of memory for the heap bitmap");
+        return;
+    }
+    if (!test_and_set(&wd[B_MARK], bit))
+        push(w, v, 1, f, I_VISIT);
+}
+
+/* A data pointer slot: of a new object being filled (in_place 0: it must receive a
+ * value) or of an object fixed in place.  ob is the old object holding the op. */
+static inline __attribute__((always_inline)) void
+pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char *ob,
+        uintptr_t *slot, uintptr_t v, int in_place)
+{
+    uintptr_t nv = v;
+    if (v) {
+        if (in_old_static(v)) {
+            nv = static_new(w, v, op->sub);
+        } else if (s && s->mode != PLAN_CLEAN) {
+            if (in_place && (in_new_static(v) || (F.track_new && is_new(w, v))))
+                return; /* visited before (arrays fixed in place may overlap) */
+            if (s->mode == PLAN_FIX) {
+                if (op->kind == OP_PTRARRAY)
+                    claim_fix(w, s, v, kt_op_count(op, ob), 1);
+                else if (op->nul_terminated)
+                    claim_fix(w, s, v, kt_nul_count(v, s->p->old_size), 1);
+                else
+                    claim_fix(w, s, v, 1, 0);
+            } else {
+                /* Rebuilt when the slot is popped (if it was not already). */
+                if (!in_place)
+                    memcpy(slot, &v, sizeof v);
+                push(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT);
+                return;
+            }
+        }
+    }
+    if (in_place)
+        write_in_place(w, slot, nv);
+    else
+        memcpy(slot, &nv, sizeof nv);
+}
+
+/* Fills new object nb from old object ob. */
+static void copy_obj(struct worker *w, const struct fplan *f, const char *ob, char *nb, int depth)
+{
+    if (f->p->type_rule >= 0) {
+        if (f->type_fn)
+            f->type_fn(ob, nb, ob, nb);
+        else
+            run_rule(f->p->type_rule, ob, nb, ob, nb);
+        return;
+    }
+    if (depth > 64) {
+        wfail(w, "types nested more than 64 levels deep");
+        return;
+    }
+    for (const struct fop *o = f->ops, *end = o + f->nops; o < end; o++) {
+        switch (o->kind) {
+        case OP_COPY:
+            if (o->len == 8)
+                memcpy(nb + o->new_off, ob + o->old_off, 8);
+            else
+                memcpy(nb + o->new_off, ob + o->old_off, o->len);
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY:
+            pointer(w, o->op, o->sub, ob, (uintptr_t *)(void *)(nb + o->new_off),
+                    kt_read_ptr(ob + o->old_off), 0);
+            break;
+        case OP_RULE:
+            if (o->fn)
+                o->fn(o->init ? NULL : ob + o->old_off, nb + o->new_off, ob, nb);
+            else
+                run_rule(o->op->rule, ob + o->old_off, nb + o->new_off, ob, nb);
+            break;
+        case OP_ZERO:
+            memset(nb + o->new_off, 0, o->len);
+            break;
+        case OP_INT:
+            kt_write_int(nb + o->new_off, o->op->new_len,
+                         kt_read_int(ob + o->old_off, o->len, o->op->old_signed));
+            break;
+        case OP_FLOAT:
+            kt_write_float(nb + o->new_off, o->op->new_len, kt_read_float(ob + o->old_off, o->len));
+            break;
+        case OP_BITS:
+            kt_move_bits(o->op, ob, nb);
+            break;
+        case OP_ENUM:
+            kt_map_enum(o->op, ob, nb);
+            break;
+        case OP_SUB:
+            if (o->sub)
+                copy_obj(w, o->sub, ob + o->old_off, nb + o->new_off, depth + 1);
+            break;
+        case OP_ARRAY:
+            for (size_t j = 0, n = kt_op_count(o->op, ob); j < n; j++)
+                copy_obj(w, o->sub, ob + o->old_off + j * o->op->old_stride,
+                         nb + o->new_off + j * o->op->new_stride, depth + 1);
+            break;
+        case OP_FPTR: {
+            uintptr_t v = fptr_new(w, kt_read_ptr(ob + o->old_off));
+            memcpy(nb + o->new_off, &v, sizeof v);
+            break;
+        }
+        }
+    }
+}
+
+/* Visits an object fixed in place. */
+static void visit_obj(struct worker *w, const struct fplan *f, char *ob, int depth)
+{
+    if (depth > 64) {
+        wfail(w, "types nested more than 64 levels deep");
+        return;
+    }
+    for (const struct fop *o = f->ops, *end = o + f->nops; o < end; o++) {
+        switch (o->kind) {
+        case OP_SUB:
+            if (o->sub && o->sub->p->mode != PLAN_CLEAN)
+                visit_obj(w, o->sub, ob + o->old_off, depth + 1);
+            break;
+        case OP_ARRAY:
+            if (o->sub && o->sub->p->mode != PLAN_CLEAN)
+                for (size_t j = 0, n = kt_op_count(o->op, ob); j < n; j++)
+                    visit_obj(w, o->sub, ob + o->old_off + j * o->op->old_stride, depth + 1);
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY: {
+            uintptr_t *slot = (uintptr_t *)(void *)(ob + o->old_off);
+            pointer(w, o->op, o->sub, ob, slot, __atomic_load_n(slot, __ATOMIC_RELAXED), 1);
+            break;
+        }
+        case OP_FPTR: {
+            uintptr_t *slot = (uintptr_t *)(void *)(ob + o->old_off);
+            write_in_place(w, slot, fptr_new(w, __atomic_load_n(slot, __ATOMIC_RELAXED)));
+            break;
+        }
+        default: /* in place, with the same layout, nothing else changes */
+            break;
+        }
+    }
+}
+
+static inline size_t new_extent(const struct fplan *f, uintptr_t old)
+{
+    const struct plan *p = f->p;
+    size_t size = p->new_size;
+    if (p->flex_op < 0)
+        return size;
+    const struct plan_op *op = &p->ops[p->flex_op];
+    size_t end = op->new_off + kt_op_count(op, (const char *)old) * op->new_stride;
+    return end > size ? end : size;
+}
+
+static inline __attribute__((always_inline)) char *
+alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
+{
+    size_t size = new_extent(f, old);
+    if (size < 8)
+        size = 8;
+    char *nb = f->zero_all ? calloc(1, size) : malloc(size);
+    if (!nb) {
+        wfail(w, "out of memory rebuilding objects");
+        return NULL;
+    }
+    for (int i = 0; i < f->nzero; i++) {
+        if (f->zero[i][1] == 8)
+            memset(nb + f->zero[i][0], 0, 8);
+        else if (f->zero[i][1] == 4)
+            memset(nb + f->zero[i][0], 0, 4);
+        else
+            memset(nb + f->zero[i][0], 0, f->zero[i][1]);
+    }
+    w->cur_new = nb;
+    if (F.track_new) {
+        uint64_t bit, *wd = ((uintptr_t)nb & 15) ? NULL : words_of(w, (uintptr_t)nb, &bit, 1);
+        if (!wd) {
+            wfail(w, "a new object at %p is not 16-byte aligned, or out of memory for the "
+                  "heap bitmap", (void *)nb);
+            return nb;
+        }
+        set_bit(&wd[B_NEW], bit);
+    }
+    return nb;
+}
+
+/* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
+static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
+{
+    for (;;) {
+        pthread_mutex_lock(&F.side_lock);
+        struct side_ent *e = side_find(q, S_FWD);
+        if (!e) {
+            side_add(q, S_FWD);
+            pthread_mutex_unlock(&F.side_lock);
+            break;
+        }
+        int ready = e->ready;
+        uintptr_t nv = e->val;
+        pthread_mutex_unlock(&F.side_lock);
+        if (ready)
+            return nv;
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+            return q;
+        sched_yield();
+    }
+    char *nb = alloc_new(w, f, q);
+    if (nb)
+        copy_obj(w, f, (const char *)q, nb, 0);
+    pthread_mutex_lock(&F.side_lock);
+    struct side_ent *e = side_find(q, S_FWD);
+    e->val = nb ? (uintptr_t)nb : q;
+    e->ready = 1;
+    w->cur_new = NULL;
+    pthread_mutex_unlock(&F.side_lock);
+    if (nb)
+        w->transformed++;
+    return nb ? (uintptr_t)nb : q;
+}
+
+/* The new address of old object q (rebuilt by plan f), rebuilding it if this is the
+ * first pointer to it. */
+static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q)
+{
+    if (f->side || (q & 15))
+        return side_forward(w, f, q);
+    uint64_t bit, *wd = words_of(w, q, &bit, 1);
+    if (!wd) {
+        wfail(w, "out of memory for the heap bitmap");
+        return q;
+    }
+    /* Objects built in a row lie in a row: fetch what is probably next. */
+    __builtin_prefetch((const char *)q + 384);
+    if (test_and_set(&wd[B_MARK], bit)) {
+        while (!(__atomic_load_n(&wd[B_READY], __ATOMIC_ACQUIRE) & bit)) {
+            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+                return q;
+            __builtin_ia32_pause();
+        }
+        return __atomic_load_n((uintptr_t *)q, __ATOMIC_RELAXED);
+    }
+    char *nb = alloc_new(w, f, q);
+    if (!nb)
+        return q;
+    size_t base = w->n;
+    copy_obj(w, f, (const char *)q, nb, 0);
+    /* Popped in the order of the slots: a structure built depth first (a tree, a list)
+     * is then read in the order it was allocated in, which the prefetcher follows. */
+    for (size_t i = base, j = w->n - 1; i < j && j != (size_t)-1; i++, j--) {
+        struct item t = w->st[i];
+        w->st[i] = w->st[j];
+        w->st[j] = t;
+    }
+    if (!f->recover) {
+        if (w->nfirsts == w->cap_firsts)
+            w->firsts = grow(w->firsts, &w->cap_firsts, w->nfirsts + 1, sizeof *w->firsts);
+        w->firsts[w->nfirsts++] = (struct first){q, *(const uintptr_t *)q};
+    }
+    __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
+    set_bit(&wd[B_READY], bit);
+    w->cur_new = NULL;
+    w->transformed++;
+    return (uintptr_t)nb;
+}
+
+static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
+                           uintptr_t kind)
+{
+    switch (kind) {
+    case I_SLOT: {
+        uintptr_t nv = forward(w, f, b);
+        memcpy((void *)a, &nv, sizeof nv);
+        break;
+    }
+    case I_SLOT_IN_PLACE:
+        write_in_place(w, (uintptr_t *)a, forward(w, f, b));
+        break;
+    case I_VISIT:
+        for (size_t k = 0; k < b; k++)
+            visit_obj(w, f, (char *)a + k * f->p->old_size, 0);
+        break;
+    }
+}
+
+/* ---- threads ---- */
+
+/* Takes a batch from the shared stack; 0 when the work is done (or abandoned). */
+static int take(struct worker *w)
+{
+    pthread_mutex_lock(&F.lock);
+    for (;;) {
+        if (F.done || __atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
+            pthread_mutex_unlock(&F.lock);
+            return 0;
+        }
+        if (F.nshared) {
+            size_t k = F.nshared < BATCH ? F.nshared : BATCH;
+            for (size_t i = F.nshared - k; i < F.nshared; i++)
+                push(w, F.shared[i].a, F.shared[i].b, F.shared[i].f, F.shared[i].kind);
+            F.nshared -= k;
+            pthread_mutex_unlock(&F.lock);
+            return 1;
+        }
+        F.idle++;
+        __atomic_store_n(&F.hungry, F.idle, __ATOMIC_RELAXED);
+        if (F.idle == F.helpers + 1) {
+            F.done = 1;
+            pthread_cond_broadcast(&F.cond);
+            pthread_mutex_unlock(&F.lock);
+            return 0;
+        }
+        pthread_cond_wait(&F.cond, &F.lock);
+        F.idle--;
+        __atomic_store_n(&F.hungry, F.idle, __ATOMIC_RELAXED);
+    }
+}
+
+/* Gives the older half of the local stack (the larger subtrees) to idle threads. */
+static void share(struct worker *w)
+{
+    pthread_mutex_lock(&F.lock);
+    size_t k = w->n / 2;
+    F.shared = grow(F.shared, &F.cap_shared, F.nshared + k, sizeof *F.shared);
+    memcpy(F.shared + F.nshared, w->st, k * sizeof *w->st);
+    F.nshared += k;
+    memmove(w->st, w->st + k, (w->n - k) * sizeof *w->st);
+    w->n -= k;
+    pthread_cond_broadcast(&F.cond);
+    pthread_mutex_unlock(&F.lock);
+}
+
+static void work(struct worker *w)
+{
+    for (;;) {
+        if (w->n == 0 && (!F.mt || !take(w)))
+            return;
+        struct item *top = &w->st[--w->n];
+        uintptr_t a = top->a, b = top->b, kind = top->kind;
+        struct fplan *f = top->f;
+        process(w, a, b, f, kind);
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
+            if (F.mt) {
+                pthread_mutex_lock(&F.lock);
+                pthread_cond_broadcast(&F.cond);
+                pthread_mutex_unlock(&F.lock);
+            }
+            return;
+        }
+        if (F.mt && w->n > 1 && __atomic_load_n(&F.hungry, __ATOMIC_RELAXED))
+            share(w);
+    }
+}
+
+static struct sigaction prev_segv, prev_bus, prev_abrt;
+static int handlers_set;
+
+/* A fault (or abort() in a rule) on a helper thread ends that helper; the update is
+ * then rolled back by the main thread.  Anything else goes to the previous handler. */
+static void on_signal(int sig, siginfo_t *info, void *ctx)
+{
+    struct worker *w = cur_w;
+    if (w && w->index > 0 && w->guarded) {
+        w->guarded = 0;
+        if (!w->failed) {
+            snprintf(w->err, sizeof w->err, "%s on a helper thread while transferring the "
+                     "state", sig == SIGSEGV ? "segmentation fault (SIGSEGV)"
+                     : sig == SIGBUS ? "bus error (SIGBUS)" : "a transformer failed (see the log)");
+            w->failed = 1;
+        }
+        __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+        siglongjmp(w->jmp, 1);
+    }
+    struct sigaction *prev = sig == SIGSEGV ? &prev_segv : sig == SIGBUS ? &prev_bus : &prev_abrt;
+    if (prev->sa_flags & SA_SIGINFO) {
+        prev->sa_sigaction(sig, info, ctx);
+    } else if (prev->sa_handler == SIG_DFL) {
+        signal(sig, SIG_DFL);
+        if (sig == SIGABRT)
+            raise(sig);
+    } else if (prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(sig);
+    }
+}
+
+static void set_handlers(int on)
+{
+    if (on == handlers_set)
+        return;
+    if (on) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_signal;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGSEGV, &sa, &prev_segv);
+        sigaction(SIGBUS, &sa, &prev_bus);
+        sigaction(SIGABRT, &sa, &prev_abrt);
+    } else {
+        sigaction(SIGSEGV, &prev_segv, NULL);
+        sigaction(SIGBUS, &prev_bus, NULL);
+        sigaction(SIGABRT, &prev_abrt, NULL);
+    }
+    handlers_set = on;
+}
+
+static void *helper_main(void *arg)
+{
+    struct worker *w = arg;
+    cur_w = w;
+    if (sigsetjmp(w->jmp, 1) == 0) {
+        w->guarded = 1;
+        work(w);
+        w->guarded = 0;
+    }
+    pthread_mutex_lock(&F.lock);
+    pthread_cond_broadcast(&F.cond);
+    pthread_mutex_unlock(&F.lock);
+    return NULL;
+}
+
+static void stop_helpers(void)
+{
+    if (!F.helpers)
+        return;
+    for (int i = 1; i <= F.helpers; i++)
+        pthread_join(F.w[i].tid, NULL);
+    F.helpers = 0;
+    set_handlers(0);
+}
+
+static void start_helpers(void)
+{
+    F.idle = 0;
+    F.done = 0;
+    F.hungry = 0;
+    F.nshared = 0;
+    F.helpers = 0;
+    set_handlers(1);
+    /* Helpers take no asynchronous signals: they belong to no kitsune thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGABRT);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_mutex_lock(&F.lock);
+    for (int i = 1; i < F.nthreads; i++) {
+        if (pthread_create(&F.w[i].tid, NULL, helper_main, &F.w[i]) != 0)
+            break;
+        F.helpers++;
+    }
+    pthread_mutex_unlock(&F.lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* ---- interface ---- */
+
+int kt_fast_threads(void)
+{
+    const char *s = getenv("KITSUNE_THREADS");
+    long n = s && *s ? strtol(s, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > MAX_THREADS)
+        n = MAX_THREADS;
+    return (int)n;
+}
+
+int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
+                  kitsune_rule_fn const *rule_fns, const struct plan_rule *rules, int nrules,
+                  int threads)
+{
+    F.env = *env;
+    F.old_lo = env->old->lo;
+    F.old_len = env->old->hi - env->old->lo;
+    F.new_lo = env->new_->lo;
+    F.new_len = env->new_->hi - env->new_->lo;
+    F.rule_fns = rule_fns;
+    F.rules = rules;
+    F.nrules = nrules;
+    F.track_new = 0;
+    F.nthreads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    F.mt = F.nthreads > 1;
+    F.w = calloc((size_t)F.nthreads, sizeof *F.w);
+    F.regions = calloc(NREGIONS, sizeof *F.regions);
+    if (!F.w || !F.regions) {
+        free(F.w);
+        free(F.regions);
+        F.w = NULL;
+        F.regions = NULL;
+        return -1;
+    }
+    for (int i = 0; i < F.nthreads; i++)
+        F.w[i].index = i;
+    compile_plans(c);
+    F.abort = 0;
+    F.err[0] = '\0';
+    F.active = 1;
+    cur_w = &F.w[0];
+    return 0;
+}
+
+void kt_fast_fail(const char *msg)
+{
+    wfail(cur_w ? cur_w : &F.w[0], "%s", msg);
+}
+
+int kt_fast_active(void)
+{
+    return F.active;
+}
+
+void kt_fast_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
+{
+    if (!p) {
+        memcpy(new_addr, old_addr, size);
+        return;
+    }
+    if (p->same_layout && p->type_rule < 0)
+        memcpy(new_addr, old_addr, p->new_size < size ? p->new_size : size);
+    if (p->mode == PLAN_CLEAN && p->same_layout)
+        return;
+    struct fplan *f = fplan_of(p);
+    if (!f) {
+        wfail(&F.w[0], "no plan for variable at %p", (const void *)old_addr);
+        return;
+    }
+    copy_obj(&F.w[0], f, old_addr, new_addr, 0);
+}
+
+static int first_failure(void)
+{
+    for (int i = 0; i < F.nthreads; i++)
+        if (F.w[i].failed) {
+            if (!F.err[0])
+                snprintf(F.err, sizeof F.err, "%s", F.w[i].err);
+            return 1;
+        }
+    return 0;
+}
+
+int kt_fast_drain(void)
+{
+    struct worker *m = &F.w[0];
+    F.draining = 1;
+    if (F.mt && m->n > 0 && !F.abort) {
+        start_helpers();
+        if (F.helpers == 0)
+            F.mt = 0;
+        work(m);
+        /* Wake and wait for every helper: done, or abandoned after a failure. */
+        pthread_mutex_lock(&F.lock);
+        pthread_cond_broadcast(&F.cond);
+        pthread_mutex_unlock(&F.lock);
+        stop_helpers();
+        F.mt = F.nthreads > 1;
+    } else {
+        int mt = F.mt;
+        F.mt = 0;
+        work(m);
+        F.mt = mt;
+    }
+    F.draining = 0;
+    if (getenv("KITSUNE_ENGINE_STATS"))
+        for (int i = 0; i < F.nthreads; i++)
+            kt_log("engine: thread %d rebuilt %ld object(s), fixed %ld pointer(s)", i,
+                   F.w[i].transformed, F.w[i].fixed);
+    if (first_failure())
+        return -1;
+    /* Untyped lookups by rules must not have met an object rebuilt after them. */
+    for (size_t i = 0; i < F.nlookups; i++) {
+        uintptr_t nv;
+        struct fplan any = {.side = (F.lookups[i] & 15) != 0};
+        if (forwarded(m, F.lookups[i], &any, &nv) ||
+            (!any.side && (any.side = 1, forwarded(m, F.lookups[i], &any, &nv)))) {
+            snprintf(F.err, sizeof F.err, "a rule looked up the object at %#lx (XF_PTR of an "
+                     "untyped object) before it was rebuilt; run this update with "
+                     "KITSUNE_ENGINE=general", (unsigned long)F.lookups[i]);
+            return -1;
+        }
+    }
+    F.nlookups = 0;
+    return 0;
+}
+
+const char *kt_fast_error(void)
+{
+    if (!F.err[0])
+        first_failure();
+    return F.err[0] ? F.err : NULL;
+}
+
+void kt_fast_counts(long *transformed, long *fixed)
+{
+    *transformed = *fixed = 0;
+    for (int i = 0; F.w && i < F.nthreads; i++) {
+        *transformed += F.w[i].transformed;
+        *fixed += F.w[i].fixed;
+    }
+}
+
+void *kt_fast_lookup_new(const void *old)
+{
+    uintptr_t p = (uintptr_t)old;
+    if (!p)
+        return NULL;
+    struct worker *w = cur_w ? cur_w : &F.w[0];
+    if (in_old_static(p))
+        return (void *)static_new(w, p, NULL);
+    uintptr_t nv;
+    struct fplan side = {.side = 1}, bits = {.side = 0};
+    if (forwarded(w, p, &side, &nv) || (!(p & 15) && forwarded(w, p, &bits, &nv)))
+        return (void *)nv;
+    if (F.draining) {
+        pthread_mutex_lock(&F.lookup_lock);
+        F.lookups = grow(F.lookups, &F.cap_lookups, F.nlookups + 1, sizeof *F.lookups);
+        F.lookups[F.nlookups++] = p;
+        pthread_mutex_unlock(&F.lookup_lock);
+    }
+    return (void *)p;
+}
+
+/* What the background free needs once the engine is gone. */
+struct retire {
+    struct region *regions;
+    uintptr_t *side_old;
+    size_t nside_old;
+    uintptr_t lo, hi;
+};
+
+static void *retire_old(void *arg)
+{
+    struct retire *r = arg;
+    for (size_t i = 0; i < NREGIONS; i++) {
+        if (!r->regions[i].key)
+            continue;
+        uint64_t *bits = r->regions[i].bits;
+        uintptr_t base = (r->regions[i].key - 1) << REGION_SHIFT;
+        for (size_t wi = 0; wi < REGION_WORDS; wi++) {
+            uint64_t ready = bits[wi * BW + B_READY];
+            while (ready) {
+                int b = __builtin_ctzll(ready);
+                ready &= ready - 1;
+                uintptr_t q = base + ((wi * 64 + (size_t)b) << GRAN_SHIFT);
+                if (q >= r->lo && q < r->hi)
+                    free((void *)q);
+            }
+        }
+        munmap(bits, REGION_BYTES);
+    }
+    for (size_t i = 0; i < r->nside_old; i++)
+        if (r->side_old[i] >= r->lo && r->side_old[i] < r->hi)
+            free((void *)r->side_old[i]);
+    free(r->side_old);
+    free(r->regions);
+    free(r);
+    return NULL;
+}
+
+static void rollback(void)
+{
+    for (int i = 0; i < F.nthreads; i++) {
+        struct worker *w = &F.w[i];
+        for (size_t j = w->nundo; j-- > 0;)
+            *w->undo[j].slot = w->undo[j].value;
+        free(w->cur_new); /* allocated, never published */
+        w->cur_new = NULL;
+    }
+    /* First words: from the new object (which holds a copy of them where the plan
+     * copies them), then the logged ones over that; every new object is freed. */
+    for (size_t i = 0; i < NREGIONS; i++) {
+        if (!F.regions[i].key)
+            continue;
+        uint64_t *bits = F.regions[i].bits;
+        uintptr_t base = (F.regions[i].key - 1) << REGION_SHIFT;
+        for (size_t wi = 0; wi < REGION_WORDS; wi++) {
+            uint64_t ready = bits[wi * BW + B_READY];
+            while (ready) {
+                int b = __builtin_ctzll(ready);
+                ready &= ready - 1;
+                uintptr_t *q = (uintptr_t *)(base + ((wi * 64 + (size_t)b) << GRAN_SHIFT));
+                uintptr_t *nb = (uintptr_t *)*q;
+                *q = *nb;
+                free(nb);
+            }
+        }
+        munmap(bits, REGION_BYTES);
+    }
+    for (int i = 0; i < F.nthreads; i++)
+        for (size_t j = 0; j < F.w[i].nfirsts; j++)
+            *(uintptr_t *)F.w[i].firsts[j].obj = F.w[i].firsts[j].word;
+    for (size_t i = 0; F.side && i <= F.side_mask; i++)
+        if (F.side[i].kind == S_FWD && F.side[i].ready && F.side[i].val != F.side[i].key)
+            free((void *)F.side[i].val);
+    free(F.regions);
+}
+
+void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
+{
+    if (!F.active)
+        return;
+    if (F.helpers) {
+        /* A failure on the main thread while helpers run: stop them first. */
+        __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&F.lock);
+        pthread_cond_broadcast(&F.cond);
+        pthread_mutex_unlock(&F.lock);
+        stop_helpers();
+    }
+    set_handlers(0);
+    if (committed) {
+        struct retire *r = calloc(1, sizeof *r);
+        if (r) {
+            r->regions = F.regions;
+            r->lo = heap_lo;
+            r->hi = heap_hi;
+            size_t n = 0;
+            for (size_t i = 0; F.side && i <= F.side_mask; i++)
+                n += F.side[i].kind == S_FWD && F.side[i].ready && F.side[i].val != F.side[i].key;
+            r->side_old = n ? malloc(n * sizeof *r->side_old) : NULL;
+            for (size_t i = 0; r->side_old && i <= F.side_mask; i++)
+                if (F.side[i].kind == S_FWD && F.side[i].ready && F.side[i].val != F.side[i].key)
+                    r->side_old[r->nside_old++] = F.side[i].key;
+            pthread_t t;
+            pthread_attr_t a;
+            pthread_attr_init(&a);
+            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&t, &a, retire_old, r) != 0)
+                retire_old(r);
+            pthread_attr_destroy(&a);
+        }
+    } else {
+        rollback();
+    }
+    F.regions = NULL;
+    for (int i = 0; i < F.nthreads; i++) {
+        free(F.w[i].st);
+        free(F.w[i].undo);
+        free(F.w[i].firsts);
+    }
+    free(F.w);
+    F.w = NULL;
+    free(F.side);
+    F.side = NULL;
+    F.nside = F.side_mask = 0;
+    free(F.shared);
+    F.shared = NULL;
+    F.nshared = F.cap_shared = 0;
+    free(F.lookups);
+    F.lookups = NULL;
+    F.nlookups = F.cap_lookups = 0;
+    free_plans();
+    F.active = 0;
+    F.abort = 0;
+    F.draining = 0;
+    cur_w = NULL;
+}
