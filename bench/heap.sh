@@ -6,16 +6,27 @@
 # struct changes, the nodes below it do not) - starts a fresh process, updates it and
 # reads the pause from `kitsune update --json`.  Prints name=value lines: medians of
 # RUNS runs (default 5) with _min and _max, RSS before the update and at its peak; and
-# writes bench/results/heap.csv.  BENCH_QUICK=1 limits sizes to 10^5.
+# writes bench/results/heap.csv (one line per run, with the phases of each update),
+# then draws the plots (bench/plot.sh).
+#
+# Names: pause_SHAPE_KIND_SIZE_ms for one thread (KITSUNE_THREADS=1), with _t2 for two
+# threads ("change" only); rss_before_SHAPE_KIND_SIZE_mb and peak_rss_..._mb (the
+# largest VmHWM over the runs).  The goals of docs/performance.md are read from
+#   pause_list_change_1m_ms  pause_list_same_1m_ms  pause_list_change_10m_ms
+#   pause_tree_change_1m_t1_ms  pause_tree_change_1m_t2_ms (runs alternating t1/t2)
+#   pause_root_change_1m_ms (= pause_list_root_1m_ms)
+#   rss_before_list_change_1m_mb  peak_rss_list_change_1m_mb
+# BENCH_QUICK=1 limits sizes to 10^5 and skips the 10M list and the thread pair.
 set -u
 build=$1
 kit=$build/bin/kitsune
 dir=$build/bench/heap
 runs=${RUNS:-5}
-results=$(cd "$(dirname "$0")" && pwd)/results
+here=$(cd "$(dirname "$0")" && pwd)
+results=$here/results
 mkdir -p "$results"
 csv=$results/heap.csv
-echo "shape,kind,size,threads,run,pause_ms,rss_before_mb,rss_peak_mb" >"$csv"
+echo "shape,kind,size,threads,run,pause_ms,rss_before_mb,rss_peak_mb,request_ms,quiesce_ms,load_ms,migrate_ms,resume_ms,retire_ms" >"$csv"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
@@ -28,13 +39,15 @@ label() {
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
-# one_run SHAPE KIND SIZE THREADS: prints "pause rss_before_mb rss_peak_mb"
+phase() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# one_run SHAPE KIND SIZE THREADS: prints "pause rss_before_mb rss_peak_mb phases..."
 one_run() {
     local shape=$1 kind=$2 size=$3 threads=$4 target
     case $kind in change) target=2 ;; same) target=1 ;; root) target=3 ;; esac
     KITSUNE_THREADS=$threads "$kit" run "$dir/${shape}_v1.so" "$size" >"$tmp/out" 2>"$tmp/err" &
     local pid=$!
-    for _ in $(seq 1 3000); do
+    for _ in $(seq 1 6000); do
         grep -q ready "$tmp/out" && break
         sleep 0.01
     done
@@ -42,7 +55,7 @@ one_run() {
     before=$(status_kb "$pid" VmRSS)
     local reply
     reply=$("$kit" update --json "$pid" "$dir/${shape}_v${target}.so")
-    for _ in $(seq 1 3000); do
+    for _ in $(seq 1 6000); do
         grep -q 'PASS\|FAILED' "$tmp/out" && break
         sleep 0.01
     done
@@ -53,29 +66,56 @@ one_run() {
     wait "$pid" 2>/dev/null
     if ! grep -q '"outcome":"committed"' <<<"$reply" || ! grep -q PASS "$tmp/out"; then
         echo "heap.sh: $shape $kind $size failed: $reply $(cat "$tmp/out")" >&2
-        echo "nan nan nan"
+        echo "nan nan nan nan nan nan nan nan nan"
         return
     fi
-    local pause
-    pause=$(sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply")
-    echo "$pause $((before / 1024)) $((peak / 1024))"
+    local p
+    echo "$(phase pause_ms "$reply") $(awk -v k="$before" 'BEGIN { printf "%.1f", k / 1024 }') \
+$(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }') \
+$(for p in request quiesce load migrate resume retire; do printf '%s ' "$(phase "$p" "$reply")"; done)"
+}
+
+# summary NAME FILE: median, min and max of the pauses in FILE (one per line)
+summary() {
+    sort -g "$2" | awk -v n="$1" '
+        { v[NR] = $1 } END {
+            printf "%s_ms=%s\n%s_min_ms=%s\n%s_max_ms=%s\n", n, v[int((NR + 1) / 2)], n, v[1], n, v[NR] }'
 }
 
 # measure SHAPE KIND SIZE THREADS NAME
 measure() {
-    local vals=() rss_b=0 rss_p=0
+    local rss_b=0 rss_p=0 p b pk ph
+    : >"$tmp/vals"
     for r in $(seq 1 "$runs"); do
-        read -r p b pk < <(one_run "$1" "$2" "$3" "$4")
-        vals+=("$p")
+        read -r p b pk ph < <(one_run "$1" "$2" "$3" "$4")
+        echo "$p" >>"$tmp/vals"
         rss_b=$b
-        [ "$pk" != nan ] && [ "$pk" -gt "$rss_p" ] && rss_p=$pk
-        echo "$1,$2,$3,$4,$r,$p,$b,$pk" >>"$csv"
+        [ "$pk" != nan ] && awk -v a="$pk" -v b="$rss_p" 'BEGIN { exit !(a > b) }' && rss_p=$pk
+        echo "$1,$2,$3,$4,$r,$p,$b,$pk,${ph// /,}" | sed 's/,$//' >>"$csv"
     done
-    printf '%s\n' "${vals[@]}" | sort -g | awk -v n="$5" '
-        { v[NR] = $1 } END {
-            printf "%s_ms=%s\n%s_min_ms=%s\n%s_max_ms=%s\n", n, v[int((NR + 1) / 2)], n, v[1], n, v[NR] }'
+    summary "$5" "$tmp/vals"
     echo "rss_before_${5#pause_}_mb=$rss_b"
     echo "peak_rss_${5#pause_}_mb=$rss_p"
+    # The goal "root struct changes, 1M unchanged nodes below it" is the list's case.
+    [ "$5" = pause_list_root_1m ] && summary pause_root_change_1m "$tmp/vals"
+    return 0
+}
+
+# measure_pair SHAPE KIND SIZE NAME: one and two threads, runs alternating, so that a
+# change in the machine's load affects both alike.
+measure_pair() {
+    local p b pk ph
+    : >"$tmp/t1"
+    : >"$tmp/t2"
+    for r in $(seq 1 "$runs"); do
+        for t in 1 2; do
+            read -r p b pk ph < <(one_run "$1" "$2" "$3" "$t")
+            echo "$p" >>"$tmp/t$t"
+            echo "$1,$2,$3,$t,$r,$p,$b,$pk,${ph// /,}" | sed 's/,$//' >>"$csv"
+        done
+    done
+    summary "${4}_t1" "$tmp/t1"
+    summary "${4}_t2" "$tmp/t2"
 }
 
 sizes="10000 100000 1000000"
@@ -85,9 +125,11 @@ for shape in list tree hash graph; do
         for kind in change same root; do
             measure "$shape" "$kind" "$size" 1 "pause_${shape}_${kind}_$(label "$size")"
         done
+        measure "$shape" change "$size" 2 "pause_${shape}_change_$(label "$size")_t2"
     done
 done
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
     measure list change 10000000 1 pause_list_change_10m
-    measure tree change 1000000 2 pause_tree_change_1m_t2
+    measure_pair tree change 1000000 pause_tree_change_1m
 fi
+"$here/plot.sh" "$build" >&2 || echo "heap.sh: plotting failed" >&2

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -64,13 +65,16 @@
 #define REGION_SHIFT 26
 #define REGION_GRANS ((size_t)1 << (REGION_SHIFT - GRAN_SHIFT))
 #define REGION_WORDS (REGION_GRANS / 64)
-#define BW 3 /* words per 64 granules: mark, ready, new */
-#define REGION_BYTES (REGION_WORDS * BW * sizeof(uint64_t))
+#define BW 2 /* words per 64 granules, interleaved: mark, ready; then all new words */
+#define READY_BYTES_OFF (REGION_WORDS * (BW + 1) * sizeof(uint64_t))
+/* then one byte per granule: "ready" with several threads, set by a plain store */
+#define REGION_BYTES (READY_BYTES_OFF + REGION_GRANS)
 #define NREGIONS 4096 /* 256 GiB of address space */
 #define MAX_THREADS 64
 #define BATCH 64
+#define VISIT_CHUNK 64
 
-enum { B_MARK, B_READY, B_NEW };
+enum { B_MARK, B_READY };
 
 struct region {
     uintptr_t key; /* (address >> REGION_SHIFT) + 1; 0: free */
@@ -108,8 +112,8 @@ enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
 struct item {
     uintptr_t a;          /* SLOT: the slot to fill; VISIT: the object */
     uintptr_t b;          /* SLOT: the old target; VISIT: the number of elements */
-    struct fplan *f;
-    uintptr_t kind;
+    uintptr_t fk;         /* the plan, with the kind in its low 2 bits */
+    uint64_t *wd;         /* SLOT: the target's bitmap words if known, else NULL */
 };
 
 struct undo {
@@ -133,6 +137,8 @@ struct worker {
     struct first *firsts;
     size_t nfirsts, cap_firsts;
     long transformed, fixed;
+    double t_start, t_end, t_idle, t_cpu; /* KITSUNE_ENGINE_STATS */
+    long shares, takes;
     char *cur_new;        /* a new object not yet published (freed on rollback) */
     int index;
     volatile sig_atomic_t failed;
@@ -153,6 +159,7 @@ struct side_ent {
 
 static struct {
     int active, draining, mt, nthreads;
+    int ready_bytes;      /* several threads: READY is a byte per granule */
     int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
@@ -252,8 +259,9 @@ static uint64_t *region_find(uintptr_t key, int create)
     return NULL;
 }
 
-/* The three bitmap words of address a (NULL: no region and create == 0). */
-static inline uint64_t *words_of(struct worker *w, uintptr_t a, uint64_t *bit, int create)
+/* The bitmap of the region of address a (NULL: none and create == 0); *g the index
+ * of a's granule in it. */
+static inline uint64_t *region_of(struct worker *w, uintptr_t a, size_t *g, int create)
 {
     uintptr_t key = (a >> REGION_SHIFT) + 1;
     unsigned c = (unsigned)key & 3;
@@ -267,9 +275,56 @@ static inline uint64_t *words_of(struct worker *w, uintptr_t a, uint64_t *bit, i
         w->cache[c].key = key;
         w->cache[c].bits = bits;
     }
-    size_t g = (a >> GRAN_SHIFT) & (REGION_GRANS - 1);
+    *g = (a >> GRAN_SHIFT) & (REGION_GRANS - 1);
+    return bits;
+}
+
+/* The mark and ready words of address a (wd[B_MARK], wd[B_READY]); *rb its ready byte. */
+static inline uint64_t *words_of(struct worker *w, uintptr_t a, uint64_t *bit, int create)
+{
+    size_t g;
+    uint64_t *bits = region_of(w, a, &g, create);
+    if (!bits)
+        return NULL;
     *bit = 1ULL << (g & 63);
     return bits + (g >> 6) * BW;
+}
+
+/* Whether the object at a (with mark/ready words wd) was rebuilt.  With several
+ * threads, "ready" is a byte per granule, published by a plain release store (the
+ * winner of the mark needs no second atomic operation); else a bit. */
+static inline uint8_t *ready_byte(uint64_t *wd, uintptr_t a)
+{
+    size_t g = (a >> GRAN_SHIFT) & (REGION_GRANS - 1);
+    uint64_t *bits = wd - (g >> 6) * BW;
+    return (uint8_t *)bits + READY_BYTES_OFF + g;
+}
+
+static inline int is_ready(uint64_t *wd, uint64_t bit, uintptr_t a)
+{
+    if (F.ready_bytes)
+        return __atomic_load_n(ready_byte(wd, a), __ATOMIC_ACQUIRE) != 0;
+    return (__atomic_load_n(&wd[B_READY], __ATOMIC_ACQUIRE) & bit) != 0;
+}
+
+static inline void set_ready(uint64_t *wd, uint64_t bit, uintptr_t a)
+{
+    if (F.ready_bytes)
+        __atomic_store_n(ready_byte(wd, a), 1, __ATOMIC_RELEASE);
+    else
+        wd[B_READY] |= bit;
+}
+
+/* The NEW word of address a (a separate part of the region, untouched unless
+ * F.track_new). */
+static inline uint64_t *new_word_of(struct worker *w, uintptr_t a, uint64_t *bit, int create)
+{
+    size_t g;
+    uint64_t *bits = region_of(w, a, &g, create);
+    if (!bits)
+        return NULL;
+    *bit = 1ULL << (g & 63);
+    return bits + REGION_WORDS * BW + (g >> 6);
 }
 
 /* Sets a bit; returns whether it was set already. */
@@ -292,8 +347,8 @@ static inline void set_bit(uint64_t *word, uint64_t bit)
 
 static inline int is_new(struct worker *w, uintptr_t a)
 {
-    uint64_t bit, *wd = words_of(w, a, &bit, 0);
-    return wd && (__atomic_load_n(&wd[B_NEW], __ATOMIC_RELAXED) & bit);
+    uint64_t bit, *wd = new_word_of(w, a, &bit, 0);
+    return wd && (__atomic_load_n(wd, __ATOMIC_RELAXED) & bit);
 }
 
 static inline int in_old_static(uintptr_t p)
@@ -698,16 +753,22 @@ static void __attribute__((noinline)) grow_stack(struct worker *w)
 
 /* Field by field: an item built on the stack and copied costs a store-forwarding
  * stall per push. */
-static inline void push(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
-                        uintptr_t kind)
+static inline void push_wd(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
+                           uintptr_t kind, uint64_t *wd)
 {
     if (w->n == w->cap)
         grow_stack(w);
     struct item *it = &w->st[w->n++];
     it->a = a;
     it->b = b;
-    it->f = f;
-    it->kind = kind;
+    it->fk = (uintptr_t)f | kind;
+    it->wd = wd;
+}
+
+static inline void push(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
+                        uintptr_t kind)
+{
+    push_wd(w, a, b, f, kind, NULL);
 }
 
 static void write_in_place(struct worker *w, uintptr_t *slot, uintptr_t v)
@@ -762,7 +823,7 @@ static inline int forwarded(struct worker *w, uintptr_t v, const struct fplan *f
         return r;
     }
     uint64_t bit, *wd = words_of(w, v, &bit, 0);
-    if (!wd || !(__atomic_load_n(&wd[B_READY], __ATOMIC_ACQUIRE) & bit))
+    if (!wd || !is_ready(wd, bit, v))
         return 0;
     *nv = __atomic_load_n((uintptr_t *)v, __ATOMIC_RELAXED);
     return 1;
@@ -818,13 +879,22 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                     claim_fix(w, s, v, 1, 0);
             } else {
                 /* Rebuilt when the slot is popped (if it was not already). */
+                uint64_t bit, *wd = NULL;
+                if (s->side || (v & 15)) {
+                    if (forwarded(w, v, s, &nv))
+                        goto write;
+                } else if ((wd = words_of(w, v, &bit, 0)) && is_ready(wd, bit, v)) {
+                    nv = __atomic_load_n((uintptr_t *)v, __ATOMIC_RELAXED);
+                    goto write;
+                }
                 if (!in_place)
                     memcpy(slot, &v, sizeof v);
-                push(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT);
+                push_wd(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT, wd);
                 return;
             }
         }
     }
+write:
     if (in_place)
         write_in_place(w, slot, nv);
     else
@@ -965,13 +1035,13 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
     }
     w->cur_new = nb;
     if (F.track_new) {
-        uint64_t bit, *wd = ((uintptr_t)nb & 15) ? NULL : words_of(w, (uintptr_t)nb, &bit, 1);
+        uint64_t bit, *wd = ((uintptr_t)nb & 15) ? NULL : new_word_of(w, (uintptr_t)nb, &bit, 1);
         if (!wd) {
             wfail(w, "a new object at %p is not 16-byte aligned, or out of memory for the "
                   "heap bitmap", (void *)nb);
             return nb;
         }
-        set_bit(&wd[B_NEW], bit);
+        set_bit(wd, bit);
     }
     return nb;
 }
@@ -1012,11 +1082,13 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
 
 /* The new address of old object q (rebuilt by plan f), rebuilding it if this is the
  * first pointer to it. */
-static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q)
+static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, uint64_t *wd)
 {
     if (f->side || (q & 15))
         return side_forward(w, f, q);
-    uint64_t bit, *wd = words_of(w, q, &bit, 1);
+    uint64_t bit = 1ULL << ((q >> GRAN_SHIFT) & 63);
+    if (!wd)
+        wd = words_of(w, q, &bit, 1);
     if (!wd) {
         wfail(w, "out of memory for the heap bitmap");
         return q;
@@ -1024,7 +1096,7 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q)
     /* Objects built in a row lie in a row: fetch what is probably next. */
     __builtin_prefetch((const char *)q + 384);
     if (test_and_set(&wd[B_MARK], bit)) {
-        while (!(__atomic_load_n(&wd[B_READY], __ATOMIC_ACQUIRE) & bit)) {
+        while (!is_ready(wd, bit, q)) {
             if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
                 return q;
             __builtin_ia32_pause();
@@ -1049,34 +1121,44 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q)
         w->firsts[w->nfirsts++] = (struct first){q, *(const uintptr_t *)q};
     }
     __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
-    set_bit(&wd[B_READY], bit);
+    set_ready(wd, bit, q);
     w->cur_new = NULL;
     w->transformed++;
     return (uintptr_t)nb;
 }
 
 static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
-                           uintptr_t kind)
+                           uintptr_t kind, uint64_t *wd)
 {
     switch (kind) {
     case I_SLOT: {
-        uintptr_t nv = forward(w, f, b);
+        uintptr_t nv = forward(w, f, b, wd);
         memcpy((void *)a, &nv, sizeof nv);
         break;
     }
     case I_SLOT_IN_PLACE:
-        write_in_place(w, (uintptr_t *)a, forward(w, f, b));
+        write_in_place(w, (uintptr_t *)a, forward(w, f, b, wd));
         break;
-    case I_VISIT:
-        for (size_t k = 0; k < b; k++)
-            visit_obj(w, f, (char *)a + k * f->p->old_size, 0);
+    case I_VISIT: {
+        /* A long array a chunk at a time, the rest below: the slots it pushes are
+         * done first, so the stack stays short (and the rest can be shared). */
+        size_t k = b, size = f->p->old_size;
+        if (b > VISIT_CHUNK) {
+            k = VISIT_CHUNK;
+            push(w, a + k * size, b - k, f, I_VISIT);
+        }
+        for (size_t i = 0; i < k; i++)
+            visit_obj(w, f, (char *)a + i * size, 0);
         break;
+    }
     }
 }
 
 /* ---- threads ---- */
 
-/* Takes a batch from the shared stack; 0 when the work is done (or abandoned). */
+/* Takes a batch from the shared stack; 0 when the work is done (or abandoned).
+ * F.hungry: some thread waits and the shared stack is empty - then a busy thread gives
+ * half of its stack (once, until that is taken). */
 static int take(struct worker *w)
 {
     pthread_mutex_lock(&F.lock);
@@ -1087,23 +1169,31 @@ static int take(struct worker *w)
         }
         if (F.nshared) {
             size_t k = F.nshared < BATCH ? F.nshared : BATCH;
-            for (size_t i = F.nshared - k; i < F.nshared; i++)
-                push(w, F.shared[i].a, F.shared[i].b, F.shared[i].f, F.shared[i].kind);
+            for (size_t i = F.nshared - k; i < F.nshared; i++) {
+                if (w->n == w->cap)
+                    grow_stack(w);
+                w->st[w->n++] = F.shared[i];
+            }
             F.nshared -= k;
+            w->takes++;
+            __atomic_store_n(&F.hungry, F.idle > 0 && F.nshared == 0, __ATOMIC_RELAXED);
+            if (F.nshared)
+                pthread_cond_signal(&F.cond);
             pthread_mutex_unlock(&F.lock);
             return 1;
         }
         F.idle++;
-        __atomic_store_n(&F.hungry, F.idle, __ATOMIC_RELAXED);
         if (F.idle == F.helpers + 1) {
             F.done = 1;
             pthread_cond_broadcast(&F.cond);
             pthread_mutex_unlock(&F.lock);
             return 0;
         }
+        __atomic_store_n(&F.hungry, 1, __ATOMIC_RELAXED);
+        double t = kt_now_ms();
         pthread_cond_wait(&F.cond, &F.lock);
+        w->t_idle += kt_now_ms() - t;
         F.idle--;
-        __atomic_store_n(&F.hungry, F.idle, __ATOMIC_RELAXED);
     }
 }
 
@@ -1117,19 +1207,37 @@ static void share(struct worker *w)
     F.nshared += k;
     memmove(w->st, w->st + k, (w->n - k) * sizeof *w->st);
     w->n -= k;
+    w->shares++;
+    __atomic_store_n(&F.hungry, 0, __ATOMIC_RELAXED);
     pthread_cond_broadcast(&F.cond);
     pthread_mutex_unlock(&F.lock);
 }
 
+static double thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void work_loop(struct worker *w);
+
 static void work(struct worker *w)
+{
+    double c = thread_cpu_ms();
+    work_loop(w);
+    w->t_cpu += thread_cpu_ms() - c;
+}
+
+static void work_loop(struct worker *w)
 {
     for (;;) {
         if (w->n == 0 && (!F.mt || !take(w)))
             return;
         struct item *top = &w->st[--w->n];
-        uintptr_t a = top->a, b = top->b, kind = top->kind;
-        struct fplan *f = top->f;
-        process(w, a, b, f, kind);
+        uintptr_t a = top->a, b = top->b, fk = top->fk;
+        uint64_t *wd = top->wd;
+        process(w, a, b, (struct fplan *)(fk & ~(uintptr_t)3), fk & 3, wd);
         if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
             if (F.mt) {
                 pthread_mutex_lock(&F.lock);
@@ -1199,11 +1307,13 @@ static void *helper_main(void *arg)
 {
     struct worker *w = arg;
     cur_w = w;
+    w->t_start = kt_now_ms();
     if (sigsetjmp(w->jmp, 1) == 0) {
         w->guarded = 1;
         work(w);
         w->guarded = 0;
     }
+    w->t_end = kt_now_ms();
     pthread_mutex_lock(&F.lock);
     pthread_cond_broadcast(&F.cond);
     pthread_mutex_unlock(&F.lock);
@@ -1275,6 +1385,7 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     F.track_new = 0;
     F.nthreads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
     F.mt = F.nthreads > 1;
+    F.ready_bytes = F.mt;
     F.w = calloc((size_t)F.nthreads, sizeof *F.w);
     F.regions = calloc(NREGIONS, sizeof *F.regions);
     if (!F.w || !F.regions) {
@@ -1336,6 +1447,7 @@ static int first_failure(void)
 int kt_fast_drain(void)
 {
     struct worker *m = &F.w[0];
+    double t0 = kt_now_ms();
     F.draining = 1;
     if (F.mt && m->n > 0 && !F.abort) {
         start_helpers();
@@ -1356,9 +1468,14 @@ int kt_fast_drain(void)
     }
     F.draining = 0;
     if (getenv("KITSUNE_ENGINE_STATS"))
+        kt_log("engine: drained in %.3f ms", kt_now_ms() - t0);
+    if (getenv("KITSUNE_ENGINE_STATS"))
         for (int i = 0; i < F.nthreads; i++)
-            kt_log("engine: thread %d rebuilt %ld object(s), fixed %ld pointer(s)", i,
-                   F.w[i].transformed, F.w[i].fixed);
+            kt_log("engine: thread %d rebuilt %ld object(s), fixed %ld pointer(s); ran "
+                   "%.3f-%.3f ms, idle %.3f ms, cpu %.3f ms, shared %ld, took %ld", i,
+                   F.w[i].transformed, F.w[i].fixed, i ? F.w[i].t_start - t0 : 0,
+                   i ? F.w[i].t_end - t0 : 0, F.w[i].t_idle, F.w[i].t_cpu, F.w[i].shares,
+                   F.w[i].takes);
     if (first_failure())
         return -1;
     /* Untyped lookups by rules must not have met an object rebuilt after them. */
@@ -1417,10 +1534,27 @@ void *kt_fast_lookup_new(const void *old)
 /* What the background free needs once the engine is gone. */
 struct retire {
     struct region *regions;
+    int ready_bytes;
     uintptr_t *side_old;
     size_t nside_old;
     uintptr_t lo, hi;
 };
+
+/* The rebuilt objects among 64 granules, from the bits or the bytes. */
+static uint64_t ready_word(const uint64_t *bits, size_t wi, int bytes)
+{
+    if (!bytes)
+        return bits[wi * BW + B_READY];
+    uint64_t marked = bits[wi * BW + B_MARK], ready = 0;
+    const uint8_t *rb = (const uint8_t *)bits + READY_BYTES_OFF + wi * 64;
+    while (marked) {
+        int b = __builtin_ctzll(marked);
+        marked &= marked - 1;
+        if (rb[b])
+            ready |= 1ULL << b;
+    }
+    return ready;
+}
 
 static void *retire_old(void *arg)
 {
@@ -1431,7 +1565,7 @@ static void *retire_old(void *arg)
         uint64_t *bits = r->regions[i].bits;
         uintptr_t base = (r->regions[i].key - 1) << REGION_SHIFT;
         for (size_t wi = 0; wi < REGION_WORDS; wi++) {
-            uint64_t ready = bits[wi * BW + B_READY];
+            uint64_t ready = ready_word(bits, wi, r->ready_bytes);
             while (ready) {
                 int b = __builtin_ctzll(ready);
                 ready &= ready - 1;
@@ -1468,7 +1602,7 @@ static void rollback(void)
         uint64_t *bits = F.regions[i].bits;
         uintptr_t base = (F.regions[i].key - 1) << REGION_SHIFT;
         for (size_t wi = 0; wi < REGION_WORDS; wi++) {
-            uint64_t ready = bits[wi * BW + B_READY];
+            uint64_t ready = ready_word(bits, wi, F.ready_bytes);
             while (ready) {
                 int b = __builtin_ctzll(ready);
                 ready &= ready - 1;
@@ -1506,6 +1640,7 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
         struct retire *r = calloc(1, sizeof *r);
         if (r) {
             r->regions = F.regions;
+            r->ready_bytes = F.ready_bytes;
             r->lo = heap_lo;
             r->hi = heap_hi;
             size_t n = 0;
