@@ -259,6 +259,33 @@ static uint64_t *region_find(uintptr_t key, int create)
     return NULL;
 }
 
+/* Maps the bitmap pages that cover [lo, hi) (the main heap) writable before the work
+ * starts.  Otherwise the first read of a page maps the shared zero page, and the first
+ * write replaces it - a fault that flushes the TLB of every CPU running this process,
+ * which with several threads is an interrupt for each of them. */
+static void populate(uintptr_t lo, uintptr_t hi)
+{
+    for (uintptr_t a = lo & ~(((uintptr_t)1 << REGION_SHIFT) - 1); a < hi;
+         a += (uintptr_t)1 << REGION_SHIFT) {
+        uint64_t *bits = region_find((a >> REGION_SHIFT) + 1, 1);
+        if (!bits)
+            return;
+        uintptr_t from = a > lo ? a : lo, to = a + ((uintptr_t)1 << REGION_SHIFT);
+        if (to > hi)
+            to = hi;
+        size_t g0 = (from >> GRAN_SHIFT) & (REGION_GRANS - 1);
+        size_t g1 = ((to - 1) >> GRAN_SHIFT) & (REGION_GRANS - 1);
+        uintptr_t w0 = (uintptr_t)(bits + (g0 >> 6) * BW) & ~(uintptr_t)4095;
+        uintptr_t w1 = (uintptr_t)(bits + (g1 >> 6) * BW + BW);
+        madvise((void *)w0, w1 - w0, MADV_POPULATE_WRITE);
+        if (F.ready_bytes) {
+            uintptr_t b0 = ((uintptr_t)bits + READY_BYTES_OFF + g0) & ~(uintptr_t)4095;
+            uintptr_t b1 = (uintptr_t)bits + READY_BYTES_OFF + g1 + 1;
+            madvise((void *)b0, b1 - b0, MADV_POPULATE_WRITE);
+        }
+    }
+}
+
 /* The bitmap of the region of address a (NULL: none and create == 0); *g the index
  * of a's granule in it. */
 static inline uint64_t *region_of(struct worker *w, uintptr_t a, size_t *g, int create)
@@ -1372,7 +1399,7 @@ int kt_fast_threads(void)
 
 int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
                   kitsune_rule_fn const *rule_fns, const struct plan_rule *rules, int nrules,
-                  int threads)
+                  int threads, uintptr_t heap_lo, uintptr_t heap_hi)
 {
     F.env = *env;
     F.old_lo = env->old->lo;
@@ -1398,6 +1425,8 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     for (int i = 0; i < F.nthreads; i++)
         F.w[i].index = i;
     compile_plans(c);
+    if (heap_lo < heap_hi)
+        populate(heap_lo, heap_hi);
     F.abort = 0;
     F.err[0] = '\0';
     F.active = 1;

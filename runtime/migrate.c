@@ -36,6 +36,8 @@ static int fast_ok;                    /* the plans allow the forwarding engine 
 static char fast_why[256];             /* else why not */
 static int use_fast;                   /* this update runs on the forwarding engine */
 static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
+static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
+static void find_heap(void);
 
 /* ---- planning (before the pause) ---- */
 
@@ -125,7 +127,9 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         kt_log("engine: general, not the forwarding engine: %s", fast_why);
     } else {
         int threads = kt_fast_threads();
-        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads) == 0;
+        find_heap();
+        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads, heap_lo,
+                                 heap_hi) == 0;
         if (use_fast)
             kt_log("engine: forwarding, %d thread(s)", threads);
     }
@@ -399,7 +403,6 @@ struct free_list {
 };
 
 static struct free_list pending_free;
-static uintptr_t heap_lo, heap_hi;
 
 static void find_heap(void)
 {
