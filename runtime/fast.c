@@ -160,6 +160,7 @@ struct side_ent {
 static struct {
     int active, draining, mt, nthreads;
     int ready_bytes;      /* several threads: READY is a byte per granule */
+    int populated;        /* the bitmap over the main heap is mapped */
     int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
@@ -1399,7 +1400,7 @@ int kt_fast_threads(void)
 
 int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
                   kitsune_rule_fn const *rule_fns, const struct plan_rule *rules, int nrules,
-                  int threads, uintptr_t heap_lo, uintptr_t heap_hi)
+                  int threads)
 {
     F.env = *env;
     F.old_lo = env->old->lo;
@@ -1425,8 +1426,7 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     for (int i = 0; i < F.nthreads; i++)
         F.w[i].index = i;
     compile_plans(c);
-    if (heap_lo < heap_hi)
-        populate(heap_lo, heap_hi);
+    F.populated = 0;
     F.abort = 0;
     F.err[0] = '\0';
     F.active = 1;
@@ -1478,6 +1478,14 @@ int kt_fast_drain(void)
     struct worker *m = &F.w[0];
     double t0 = kt_now_ms();
     F.draining = 1;
+    if (m->n > 0 && !F.populated) {
+        /* Only now that there is work: an update that rebuilds nothing costs nothing. */
+        uintptr_t lo, hi;
+        kt_migrate_heap_range(&lo, &hi);
+        if (lo < hi)
+            populate(lo, hi);
+        F.populated = 1;
+    }
     if (F.mt && m->n > 0 && !F.abort) {
         start_helpers();
         if (F.helpers == 0)
@@ -1665,7 +1673,12 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
         stop_helpers();
     }
     set_handlers(0);
-    if (committed) {
+    size_t nregions = 0;
+    for (size_t i = 0; F.regions && i < NREGIONS; i++)
+        nregions += F.regions[i].key != 0;
+    if (committed && nregions == 0 && F.nside == 0) {
+        free(F.regions); /* nothing was rebuilt: nothing to free */
+    } else if (committed) {
         struct retire *r = calloc(1, sizeof *r);
         if (r) {
             r->regions = F.regions;

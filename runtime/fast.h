@@ -22,11 +22,12 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      char *why, size_t len);
 
 /* Starts the engine for an update on `threads` threads (1: the calling thread only);
- * rule_fns is the new version's table of generated rule functions (may be NULL);
- * [heap_lo, heap_hi) the main heap, whose bitmap is mapped up front. */
+ * rule_fns is the new version's table of generated rule functions (may be NULL). */
 int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
                   kitsune_rule_fn const *rule_fns, const struct plan_rule *rules, int nrules,
-                  int threads, uintptr_t heap_lo, uintptr_t heap_hi);
+                  int threads);
+/* Provided by migrate.c: the main malloc heap (whose bitmap is mapped up front). */
+void kt_migrate_heap_range(uintptr_t *lo, uintptr_t *hi);
 /* Whether the forwarding engine runs the current update. */
 int kt_fast_active(void);
 /* Fills a new variable from the old one; what its pointers lead to is queued. */

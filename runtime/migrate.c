@@ -127,9 +127,7 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         kt_log("engine: general, not the forwarding engine: %s", fast_why);
     } else {
         int threads = kt_fast_threads();
-        find_heap();
-        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads, heap_lo,
-                                 heap_hi) == 0;
+        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads) == 0;
         if (use_fast)
             kt_log("engine: forwarding, %d thread(s)", threads);
     }
@@ -420,6 +418,13 @@ static void find_heap(void)
     }
     if (f)
         fclose(f);
+}
+
+void kt_migrate_heap_range(uintptr_t *lo, uintptr_t *hi)
+{
+    find_heap();
+    *lo = heap_lo;
+    *hi = heap_hi;
 }
 
 /* Only blocks of the main malloc heap are freed; an object elsewhere (a custom
