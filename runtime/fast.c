@@ -73,6 +73,7 @@
 #define MAX_THREADS 64
 #define BATCH 64
 #define VISIT_CHUNK 64
+#define SPIN 4000 /* pause instructions an idle thread spins before it sleeps */
 
 enum { B_MARK, B_READY };
 
@@ -186,6 +187,7 @@ static struct {
     size_t nshared, cap_shared;
     int idle, done, helpers;
     int hungry, abort;    /* read without the lock */
+    size_t nshared_hint;  /* nshared, for spinning threads (read without the lock) */
     /* untyped lookups by rules while draining, checked at the end */
     uintptr_t *lookups;
     size_t nlookups, cap_lookups;
@@ -1203,6 +1205,7 @@ static int take(struct worker *w)
                 w->st[w->n++] = F.shared[i];
             }
             F.nshared -= k;
+            __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
             w->takes++;
             __atomic_store_n(&F.hungry, F.idle > 0 && F.nshared == 0, __ATOMIC_RELAXED);
             if (F.nshared)
@@ -1219,20 +1222,48 @@ static int take(struct worker *w)
         }
         __atomic_store_n(&F.hungry, 1, __ATOMIC_RELAXED);
         double t = kt_now_ms();
-        pthread_cond_wait(&F.cond, &F.lock);
+        /* A short spin first: work usually comes within microseconds, and waking from
+         * a condition variable takes longer. */
+        pthread_mutex_unlock(&F.lock);
+        for (int i = 0; i < SPIN && !__atomic_load_n(&F.nshared_hint, __ATOMIC_RELAXED) &&
+                        !__atomic_load_n(&F.abort, __ATOMIC_RELAXED) &&
+                        !__atomic_load_n(&F.done, __ATOMIC_RELAXED);
+             i++)
+            __builtin_ia32_pause();
+        pthread_mutex_lock(&F.lock);
+        if (!F.nshared && !F.done && !__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+            pthread_cond_wait(&F.cond, &F.lock);
         w->t_idle += kt_now_ms() - t;
         F.idle--;
     }
 }
 
-/* Gives the older half of the local stack (the larger subtrees) to idle threads. */
+/* Gives work to idle threads: half of a long array still to visit (it lies at the
+ * bottom of the stack), or else the older half of the local stack (the larger
+ * subtrees).  Halving arrays takes log(n) exchanges, not n / VISIT_CHUNK. */
 static void share(struct worker *w)
 {
     pthread_mutex_lock(&F.lock);
+    struct item *bottom = &w->st[0];
+    if ((bottom->fk & 3) == I_VISIT && bottom->b >= 2 * VISIT_CHUNK) {
+        struct fplan *f = (struct fplan *)(bottom->fk & ~(uintptr_t)3);
+        size_t keep = bottom->b / 2;
+        F.shared = grow(F.shared, &F.cap_shared, F.nshared + 1, sizeof *F.shared);
+        F.shared[F.nshared++] = (struct item){bottom->a + keep * f->p->old_size,
+                                              bottom->b - keep, bottom->fk, NULL};
+        __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
+        bottom->b = keep;
+        w->shares++;
+        __atomic_store_n(&F.hungry, 0, __ATOMIC_RELAXED);
+        pthread_cond_broadcast(&F.cond);
+        pthread_mutex_unlock(&F.lock);
+        return;
+    }
     size_t k = w->n / 2;
     F.shared = grow(F.shared, &F.cap_shared, F.nshared + k, sizeof *F.shared);
     memcpy(F.shared + F.nshared, w->st, k * sizeof *w->st);
     F.nshared += k;
+    __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
     memmove(w->st, w->st + k, (w->n - k) * sizeof *w->st);
     w->n -= k;
     w->shares++;
@@ -1274,7 +1305,9 @@ static void work_loop(struct worker *w)
             }
             return;
         }
-        if (F.mt && w->n > 1 && __atomic_load_n(&F.hungry, __ATOMIC_RELAXED))
+        if (F.mt && __atomic_load_n(&F.hungry, __ATOMIC_RELAXED) &&
+            (w->n > 1 || (w->n == 1 && (w->st[0].fk & 3) == I_VISIT &&
+                          w->st[0].b >= 2 * VISIT_CHUNK)))
             share(w);
     }
 }
@@ -1364,6 +1397,7 @@ static void start_helpers(void)
     F.done = 0;
     F.hungry = 0;
     F.nshared = 0;
+    F.nshared_hint = 0;
     F.helpers = 0;
     set_handlers(1);
     /* Helpers take no asynchronous signals: they belong to no kitsune thread. */
