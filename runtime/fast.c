@@ -73,6 +73,7 @@
 #define MAX_THREADS 64
 #define BATCH 64
 #define VISIT_CHUNK 64
+#define SOLO_MAX 8 /* the main thread works alone (no atomics) until its stack is this long */
 #define SPIN 4000 /* pause instructions an idle thread spins before it sleeps */
 
 enum { B_MARK, B_READY };
@@ -162,6 +163,7 @@ static struct {
     int active, draining, mt, nthreads;
     int ready_bytes;      /* several threads: READY is a byte per granule */
     int populated;        /* the bitmap over the main heap is mapped */
+    int solo;             /* the main thread works alone until there is work to share */
     int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
@@ -1291,6 +1293,8 @@ static void work(struct worker *w)
 static void work_loop(struct worker *w)
 {
     for (;;) {
+        if (F.solo && w->n >= SOLO_MAX)
+            return; /* enough work to share: time for the helpers */
         if (w->n == 0 && (!F.mt || !take(w)))
             return;
         struct item *top = &w->st[--w->n];
@@ -1521,6 +1525,15 @@ int kt_fast_drain(void)
         F.populated = 1;
     }
     if (F.mt && m->n > 0 && !F.abort) {
+        /* A list never has two things to do at once: the helpers (and the atomic
+         * operations they need) start only once the stack holds SOLO_MAX items. */
+        F.mt = 0;
+        F.solo = 1;
+        work(m);
+        F.solo = 0;
+        F.mt = 1;
+        if (m->n == 0 || F.abort)
+            goto drained;
         start_helpers();
         if (F.helpers == 0)
             F.mt = 0;
@@ -1530,6 +1543,7 @@ int kt_fast_drain(void)
         pthread_cond_broadcast(&F.cond);
         pthread_mutex_unlock(&F.lock);
         stop_helpers();
+    drained:
         F.mt = F.nthreads > 1;
     } else {
         int mt = F.mt;
