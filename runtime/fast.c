@@ -5,24 +5,29 @@
  * dominate the pause.  When the plans of an update allow it (kt_fast_eligible), this
  * engine does the same work the way a copying collector does:
  *
- *   mark bitmap  1 bit per 16 bytes of heap, in lazily mapped 64 MiB regions found
- *                through a small table keyed by address >> 26 (with a per-thread
- *                cache).  Three bitmaps, interleaved word by word: MARK (claimed: being
- *                or already rebuilt, or visited in place), READY (rebuilt: the
- *                forwarding word is valid) and NEW (an object this engine allocated);
+ *   bitmaps      1 bit per 16 bytes of heap, in 64 MiB regions mapped on demand (the
+ *                part over the main heap up front, writable) and found through a small
+ *                table keyed by address >> 26 with a per-thread cache: MARK (claimed:
+ *                rebuilt or being rebuilt, or visited in place) and READY (rebuilt: the
+ *                forwarding word is valid) interleaved word by word; NEW (allocated by
+ *                this engine) apart, kept only when arrays fixed in place may overlap;
+ *                with several threads READY is a byte per granule instead;
  *   forwarding   the first pointer met to an unmarked object that is rebuilt marks
  *                it, allocates the new object, applies the plan old->new at once (rules
  *                see the intact old object), stores the new address in the old object's
  *                first 8 bytes and sets READY; any later pointer reads that word;
  *   work stack   pointer slots whose target is not rebuilt yet are pushed (slot, old
- *                target) and fixed when popped, depth first, so the stack stays as
- *                small as the frontier (1 for a list).  Objects fixed in place (FIX)
- *                are marked and visited in place, their slot writes undo-logged;
- *   threads      KITSUNE_THREADS=N (default: online CPUs) splits the work stack over
- *                the main thread and N-1 helper threads: marking is an atomic
- *                fetch-or, the winner publishes the forwarding word and then READY, a
- *                loser waits for READY; idle threads take batches from a shared stack
- *                to which busy threads give half of theirs.
+ *                target) and fixed when popped, depth first in the order of the slots,
+ *                so the stack stays as small as the frontier (1 for a list) and trees
+ *                are read in allocation order.  Objects fixed in place (FIX) are
+ *                marked and visited in place, their slot writes undo-logged; long
+ *                arrays a chunk at a time;
+ *   threads      KITSUNE_THREADS=N (default: online CPUs) splits the work over the
+ *                main thread and N-1 helper threads started once the main thread has
+ *                work to give: marking is an atomic bit-test-and-set, the winner
+ *                publishes the forwarding word and then READY, a loser waits for READY;
+ *                an idle thread takes a batch from a shared stack to which a busy one
+ *                gives half of a long array or the older half of its stack.
  *
  * Objects shorter than a forwarding word, or not 16-byte aligned (never so from
  * malloc), and arrays fixed in place (E_PTRARRAY, E_SZ) go through a small side map
@@ -30,18 +35,20 @@
  *
  * Rollback: slot writes of objects fixed in place are undone; the first word of every
  * rebuilt object is restored - from the new object when the plan copies bytes [0,8)
- * to offset 0, else from a per-thread log; every new object is freed (NEW bits).
- * Commit: a background thread frees the old rebuilt objects of the main heap (READY
- * bits) and unmaps the bitmaps; nothing of the engine lasts past it.
+ * to offset 0, else from a per-thread log - and the new object freed.  Commit: a
+ * background thread frees the old rebuilt objects of the main heap (READY) and unmaps
+ * the bitmaps; nothing of the engine lasts past it.  A fault or abort() on a helper
+ * thread ends that helper (a signal handler set for the transfer) and the main thread
+ * rolls back.
  *
  * What the forwarding engine assumes (checked by type in kt_fast_eligible; otherwise
  * the general engine runs): an object that is rebuilt is pointed to only at its
- * start; a type reached through a pointer is never contained inline in another
- * object that is transformed; objects fixed in place change no value, so a second
- * visit is harmless; no generated code follows pointers itself ($xform).  Rules run
- * when their object is rebuilt and must only read their own old object ($in, $base)
- * and what CLEAN pointers lead to: a rebuilt object's first word holds the forwarding
- * address until commit. */
+ * start; a type reached through a pointer is never held inline in another heap object
+ * that is transformed; objects fixed in place change no value, so a second visit is
+ * harmless; no generated code follows pointers itself ($xform).  Rules run when their
+ * object is rebuilt and must only read their own old object ($in, $base) and what
+ * unchanged pointers lead to: a rebuilt object's first word holds the forwarding
+ * address until commit.  docs/performance.md has the measurements. */
 #include "fast.h"
 
 #include <pthread.h>
