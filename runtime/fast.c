@@ -1224,7 +1224,7 @@ static int take(struct worker *w)
         }
         F.idle++;
         if (F.idle == F.helpers + 1) {
-            F.done = 1;
+            __atomic_store_n(&F.done, 1, __ATOMIC_RELAXED); /* spinners read it unlocked */
             pthread_cond_broadcast(&F.cond);
             pthread_mutex_unlock(&F.lock);
             return 0;
