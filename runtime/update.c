@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -51,14 +52,15 @@ int kitsune_attention;
 struct kt_runtime kt_rt = {.lock = PTHREAD_MUTEX_INITIALIZER,
                            .cond = PTHREAD_COND_INITIALIZER};
 
-static enum req_state req_state;
+/* Shared between the control thread, the main thread and signal handlers: atomics. */
+static _Atomic enum req_state req_state;
 static struct kt_report *req_report;
 static int req_check;
-static int quiescing;
-static volatile int parking_open; /* other threads park at update points */
+static _Atomic int quiescing;
+static _Atomic int parking_open;   /* other threads park at update points */
 static int updating;             /* main thread: new version running, not committed */
-static volatile sig_atomic_t transferring; /* from loading the new version to commit */
-static volatile sig_atomic_t deadline_passed; /* the watchdog asks for a rollback */
+static _Atomic int transferring;   /* from loading the new version to commit */
+static _Atomic int deadline_passed; /* the watchdog asks for a rollback */
 static char fault[32];           /* fault injection for tests (KITSUNE_FAULTS builds) */
 static int threads_updating;     /* restarted threads not yet at their point */
 static double t_switch, t_main;  /* phase start times */
