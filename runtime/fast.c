@@ -624,32 +624,6 @@ static void free_plans(void)
 
 /* ---- eligibility ---- */
 
-static void mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
-{
-    if (depth > 64 || t < 0 || set[t])
-        return;
-    set[t] = 1;
-    const struct ktt_type *ty = &k->types[t];
-    if (ty->kind == KTT_TYPEDEF || ty->kind == KTT_ARRAY)
-        mark_contained(k, ty->target, set, depth + 1);
-    if (ty->kind == KTT_STRUCT || ty->kind == KTT_UNION)
-        for (int i = 0; i < ty->nfields; i++)
-            mark_contained(k, ty->fields[i].type, set, depth + 1);
-}
-
-/* Types equal by name count as one: summaries may hold duplicates. */
-static void widen_by_name(const struct ktt *k, uint8_t *set)
-{
-    for (int i = 0; i < k->ntypes; i++) {
-        if (!set[i] || !k->types[i].name)
-            continue;
-        for (int j = 0; j < k->ntypes; j++)
-            if (!set[j] && k->types[j].kind == k->types[i].kind && k->types[j].name &&
-                strcmp(k->types[j].name, k->types[i].name) == 0)
-                set[j] = 1;
-    }
-}
-
 static int changes_values(const struct plan_op *op)
 {
     switch (op->kind) {
@@ -672,9 +646,9 @@ static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set)
     const struct ktt_type *t = &k->types[p->old_type];
     if (t->kind == KTT_STRUCT || t->kind == KTT_UNION)
         for (int i = 0; i < t->nfields; i++)
-            mark_contained(k, t->fields[i].type, set, 0);
+            plan_mark_contained(k, t->fields[i].type, set, 0);
     if (t->kind == KTT_ARRAY)
-        mark_contained(k, t->target, set, 0);
+        plan_mark_contained(k, t->target, set, 0);
 }
 
 /* The old type name of plan p, for messages. */
@@ -745,10 +719,10 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
             }
         }
     }
-    widen_by_name(k, single);
-    widen_by_name(k, array);
-    widen_by_name(k, inside);
-    widen_by_name(k, inside_rebuilt);
+    plan_widen_by_name(k, single);
+    plan_widen_by_name(k, array);
+    plan_widen_by_name(k, inside);
+    plan_widen_by_name(k, inside_rebuilt);
     /* Pointers to unchanged data that may lie inside a rebuilt heap object. */
     for (const struct plan *p = c->plans; p && ok; p = p->next) {
         if (p->mode == PLAN_CLEAN)

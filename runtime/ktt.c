@@ -661,3 +661,14 @@ const char *ktt_type_name(const struct ktt *k, int type, char *buf, size_t len)
 {
     return type_name(k, type, buf, len, 0);
 }
+
+uint64_t ktt_fingerprint(const char *text, size_t len)
+{
+    /* FNV-1a, 64 bits: cheap, and any change to the summary changes it. */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)text[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

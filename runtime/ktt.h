@@ -100,6 +100,10 @@ void ktt_free(struct ktt *k);
 const struct ktt_var *ktt_find_var(const struct ktt *k, const char *key);
 const struct ktt_func *ktt_find_func(const struct ktt *k, const char *key);
 
+/* Identifies a summary's exact text: generated transformers record the fingerprint of
+ * the old version they were made for, and the runtime checks it. */
+uint64_t ktt_fingerprint(const char *text, size_t len);
+
 /* Strips typedefs: the index of the first non-typedef type. */
 int ktt_resolve(const struct ktt *k, int type);
 

@@ -1294,7 +1294,7 @@ static void build_plan(struct plan_ctx *c, struct plan *p, int depth)
 
 /* ---- modes ---- */
 
-static void mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
+void plan_mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
 {
     /* Already marked means its contents are too: each type is entered once. */
     if (depth > MAX_DEPTH || t < 0 || set[t])
@@ -1302,14 +1302,14 @@ static void mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
     set[t] = 1;
     const struct ktt_type *ty = &k->types[t];
     if (ty->kind == KTT_TYPEDEF || ty->kind == KTT_ARRAY)
-        mark_contained(k, ty->target, set, depth + 1);
+        plan_mark_contained(k, ty->target, set, depth + 1);
     if (ty->kind == KTT_STRUCT || ty->kind == KTT_UNION)
         for (int i = 0; i < ty->nfields; i++)
-            mark_contained(k, ty->fields[i].type, set, depth + 1);
+            plan_mark_contained(k, ty->fields[i].type, set, depth + 1);
 }
 
 /* Types equal by name count as one: summaries may hold duplicates. */
-static void widen_by_name(const struct ktt *k, uint8_t *set)
+void plan_widen_by_name(const struct ktt *k, uint8_t *set)
 {
     for (int i = 0; i < k->ntypes; i++) {
         if (!set[i] || !k->types[i].name)
@@ -1364,19 +1364,19 @@ static void compute_modes(struct plan_ctx *c)
     c->may_static = calloc((size_t)n + 1, 1);
     c->in_rebuilt = calloc((size_t)n + 1, 1);
     for (int i = 0; i < c->old->nvars; i++)
-        mark_contained(c->old, c->old->vars[i].type, c->may_static, 0);
-    widen_by_name(c->old, c->may_static);
+        plan_mark_contained(c->old, c->old->vars[i].type, c->may_static, 0);
+    plan_widen_by_name(c->old, c->may_static);
     for (struct plan *p = c->plans; p; p = p->next)
         p->mode = p->same_layout && p->type_rule < 0 ? PLAN_CLEAN : PLAN_REBUILD;
     for (struct plan *p = c->plans; p; p = p->next)
         if (p->mode == PLAN_REBUILD && p->ptrs == 0) {
             const struct ktt_type *t = &c->old->types[p->old_type];
             for (int i = 0; i < t->nfields; i++)
-                mark_contained(c->old, t->fields[i].type, c->in_rebuilt, 0);
+                plan_mark_contained(c->old, t->fields[i].type, c->in_rebuilt, 0);
             if (t->kind == KTT_ARRAY)
-                mark_contained(c->old, t->target, c->in_rebuilt, 0);
+                plan_mark_contained(c->old, t->target, c->in_rebuilt, 0);
         }
-    widen_by_name(c->old, c->in_rebuilt);
+    plan_widen_by_name(c->old, c->in_rebuilt);
     set_pointer_flags(c);
     for (int changed = 1; changed;) {
         changed = 0;

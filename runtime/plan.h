@@ -172,6 +172,13 @@ int plan_starts_with(const struct plan *outer, const struct plan *inner);
  * (removed, or renamed without a rule); -1 when there is none. */
 int plan_dropped_var(const struct plan_ctx *c, int from);
 
+/* Marks type t and every type it contains inline (members, elements, typedef
+ * targets) in set; each type is entered once. */
+void plan_mark_contained(const struct ktt *k, int t, uint8_t *set, int depth);
+/* Types of the same kind and name as a marked one are marked too (a summary may hold
+ * duplicates). */
+void plan_widen_by_name(const struct ktt *k, uint8_t *set);
+
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);
 

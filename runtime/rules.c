@@ -18,16 +18,6 @@
 #include "internal.h"
 #include "rules.h"
 
-uint64_t kt_fingerprint(const char *text, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)text[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static char *type_name(const char *w)
 {
     char *s = strdup(w);

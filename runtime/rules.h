@@ -13,7 +13,6 @@ struct kt_rules {
     int n;
 };
 
-uint64_t kt_fingerprint(const char *text, size_t len);
 int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errlen);
 void kt_rules_free(struct kt_rules *r);
 

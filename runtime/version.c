@@ -105,7 +105,7 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
     }
-    v->fingerprint = kt_fingerprint(text, len);
+    v->fingerprint = ktt_fingerprint(text, len);
     free(text);
     text = NULL;
     if (kt_elf_section(mfd, ".kitsune_xf", &text, &len, e2, sizeof e2) == 0) {

@@ -19,16 +19,6 @@
 
 #include "xfgen.h"
 
-uint64_t fnv1a64(const char *text, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)text[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* ---- what each rule's escapes refer to ------------------------------------------- */
 
 /* A bitfield side of a field rule: the runtime passes the address of the byte that
@@ -485,7 +475,7 @@ static void emit_section(struct gen *g)
     const struct ruleset *rs = g->in->rs;
     struct sbuf text = {0};
     sb_printf(&text, "kitsune-xf 1\nold %016llx\n",
-              (unsigned long long)fnv1a64(g->in->old_text, g->in->old_len));
+              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len));
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
     struct sbuf *o = g->out;

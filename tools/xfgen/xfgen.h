@@ -151,7 +151,6 @@ struct gen_input {
 
 /* Writes the generated C into out.  Returns 0, or -1 after reporting errors in m. */
 int gen_c(const struct gen_input *in, struct sbuf *out, struct msgs *m);
-uint64_t fnv1a64(const char *text, size_t len);
 
 /* ---- stubs.c ----------------------------------------------------------------------- */
 
