@@ -33,7 +33,9 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stack
           KITSUNE_TEST_SLOW=10
 test-sanitize: deps
 	@cmake -S . -B build-san -DKITSUNE_SANITIZE=ON >/dev/null
-	@$(SAN_ENV) cmake --build build-san -j $(JOBS)
+	@echo "building into build-san/ with ASan and UBSan (log: build-san/build.log)"
+	@$(SAN_ENV) cmake --build build-san -j $(JOBS) >build-san/build.log 2>&1 || \
+		{ tail -50 build-san/build.log; exit 1; }
 	@cd build-san && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) --timeout 900
 
 clean:
