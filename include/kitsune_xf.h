@@ -28,6 +28,8 @@ typedef struct kitsune_closure kitsune_closure;
 
 /* The generated transformer of a type pair, e.g. ("struct conn", "struct conn"). */
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type);
+/* In the rule of a generic type: the closure for what parameter @name is bound to. */
+kitsune_closure *kitsune_xf_gen(const char *name);
 kitsune_closure *kitsune_xf_raw(size_t size);
 kitsune_closure *kitsune_xf_ptr(kitsune_closure *target);
 kitsune_closure *kitsune_xf_array(size_t n, size_t old_size, size_t new_size,

@@ -25,6 +25,9 @@ static struct kitsune_closure *all;
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type);
+const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque);
+
+__thread const char *kt_xf_rule_env;
 
 static struct kitsune_closure *make(enum closure_kind kind)
 {
@@ -65,6 +68,32 @@ kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
     if (!p)
         kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
                         new_type);
+    struct kitsune_closure *c = make(C_TYPE);
+    c->plan = p;
+    c->old_size = p->old_size;
+    c->new_size = p->new_size;
+    return c;
+}
+
+/* $gen(name): the closure for what @name is bound to in the generic type whose rule is
+ * running (one closure per plan). */
+kitsune_closure *kitsune_xf_gen(const char *name)
+{
+    if (!kt_xf_rule_env)
+        kitsune_xf_fail("$gen(%s) outside the rule of a generic type", name);
+    int opaque;
+    const struct plan *p = kt_migrate_binding(kt_xf_rule_env, name, &opaque);
+    if (opaque)
+        return kitsune_xf_raw(sizeof(void *));
+    if (!p)
+        kitsune_xf_fail("$gen(%s): @%s is not bound here", name, name);
+    pthread_mutex_lock(&closure_lock);
+    for (struct kitsune_closure *c = all; c; c = c->next)
+        if (c->kind == C_TYPE && c->plan == p) {
+            pthread_mutex_unlock(&closure_lock);
+            return c;
+        }
+    pthread_mutex_unlock(&closure_lock);
     struct kitsune_closure *c = make(C_TYPE);
     c->plan = p;
     c->old_size = p->old_size;

@@ -665,9 +665,11 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      char *why, size_t len)
 {
     for (int i = 0; i < nrules; i++)
-        if (rules[i].kind == RULE_XFORM) {
-            snprintf(why, len, "a rule transforms %s with $xform (generated code follows "
-                     "pointers itself)", rules[i].from ? rules[i].from : "a type");
+        if (rules[i].kind == RULE_XFORM || rules[i].kind == RULE_GEN) {
+            snprintf(why, len, "a rule transforms %s with %s (generated code follows "
+                     "pointers itself)", rules[i].kind == RULE_GEN ? "generic bindings"
+                     : rules[i].from ? rules[i].from : "a type",
+                     rules[i].kind == RULE_GEN ? "$gen" : "$xform");
             return 0;
         }
     const struct ktt *k = c->old;

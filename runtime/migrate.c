@@ -202,6 +202,11 @@ void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, v
     table[rule](in, out, old_base, new_base);
 }
 
+const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque)
+{
+    return plan_binding(&ctx, env, name, opaque);
+}
+
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type)
 {
     struct plan *p = plan_for_names(&ctx, old_type, new_type);

@@ -1534,6 +1534,63 @@ static void plan_rule_vars(struct plan_ctx *c)
     }
 }
 
+/* Copies the argument bound to @name in env ("@a=struct_conn;@b=int") into arg. */
+static int binding_arg(const char *env, const char *name, char *arg, size_t len)
+{
+    size_t nlen = strlen(name);
+    for (const char *e = env; e && *e;) {
+        const char *end = strchr(e, ';');
+        size_t elen = end ? (size_t)(end - e) : strlen(e);
+        if (e[0] == '@' && elen > nlen + 1 && strncmp(e + 1, name, nlen) == 0 &&
+            e[nlen + 1] == '=') {
+            snprintf(arg, len, "%.*s", (int)(elen - nlen - 2), e + nlen + 2);
+            return 1;
+        }
+        e = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The bindings of generic types transformed by a type rule are planned now, so that
+ * the rule's $gen closures find their plans. */
+static void plan_bindings(struct plan_ctx *c)
+{
+    for (struct plan *p = c->plans; p; p = p->next) {
+        if (!p->env || p->type_rule < 0)
+            continue;
+        for (const char *e = p->env; e && *e;) {
+            const char *eq = strchr(e, '=');
+            const char *end = strchr(e, ';');
+            if (!eq || (end && eq > end))
+                break;
+            char arg[400];
+            size_t alen = end ? (size_t)(end - eq - 1) : strlen(eq + 1);
+            snprintf(arg, sizeof arg, "%.*s", (int)alen, eq + 1);
+            struct tref r = tref_of_arg(c, arg, p->path, p->decl);
+            if (r.ok && !r.opaque)
+                plan_get(c, r, p->path, p->decl);
+            e = end ? end + 1 : NULL;
+        }
+    }
+    drain(c);
+}
+
+struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name, int *opaque)
+{
+    char arg[400];
+    *opaque = 0;
+    if (!binding_arg(env, name, arg, sizeof arg))
+        return NULL;
+    struct tref r = tref_of_arg(c, arg, name, NULL);
+    if (!r.ok)
+        return NULL;
+    if (r.opaque) {
+        *opaque = 1;
+        return NULL;
+    }
+    return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+}
+
 int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules)
 {
@@ -1551,6 +1608,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
         }
     drain(c);
     plan_rule_vars(c);
+    plan_bindings(c);
     compute_modes(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)

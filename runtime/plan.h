@@ -107,7 +107,8 @@ struct plan_diag {
  * names are spelled "struct T", "union T", "enum T" or a typedef name. */
 enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
-    RULE_XFORM /* a type pair that code names with $xform: planned up front */
+    RULE_XFORM, /* a type pair that code names with $xform: planned up front */
+    RULE_GEN    /* code uses $gen: generic bindings are followed by generated code */
 };
 
 struct plan_rule {
@@ -155,6 +156,12 @@ int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv
  * plan_build only pairs planned then (RULE_XFORM) are found. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
 void plan_free(struct plan_ctx *ctx);
+
+/* The plan for what generic parameter `name` ("t" for @t) is bound to in `env` (a
+ * plan's env), planned at build time for type rules of generic types; NULL with
+ * *opaque set for an [opaque] binding, NULL alone when there is none. */
+struct plan *plan_binding(struct plan_ctx *ctx, const char *env, const char *name,
+                          int *opaque);
 
 /* Offset within the new object of the byte at `off` in the old one; -1 if dropped. */
 long plan_translate_offset(const struct plan *p, size_t off);

@@ -9,6 +9,7 @@
  *   R field TYPE FIELD TYPE FIELD code|nocode
  *   R init-field - - TYPE FIELD code
  *   R xform FROM TO nocode          a type pair the code names with $xform
+ *   R gen - - nocode                the code uses $gen (generic closures)
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
  * exported table kitsune_xf_rules. */
@@ -63,6 +64,10 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->kind = RULE_TYPE;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
+    } else if (strcmp(w[1], "gen") == 0 && n == 5) {
+        x->kind = RULE_GEN;
+        x->from = strdup(w[2]);
+        x->to = strdup(w[3]);
     } else if (strcmp(w[1], "xform") == 0 && n == 5) {
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);

@@ -559,7 +559,10 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
         return;
     }
     if (p->type_rule >= 0) {
+        const char *outer = kt_xf_rule_env;
+        kt_xf_rule_env = p->env;
         kt_xf_run_rule(p->type_rule, ob, nb, ob, nb);
+        kt_xf_rule_env = outer;
         return;
     }
     for (int i = 0; i < p->nops; i++)

@@ -44,6 +44,9 @@ void kt_xf_apply_plan(const struct plan *p, const void *in, void *out);
 uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, size_t errlen);
 uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen);
 
+/* The generic bindings of the type whose rule is running ($gen), or NULL. */
+extern __thread const char *kt_xf_rule_env;
+
 /* Provided by migrate.c. */
 void kt_xf_track_alloc(void *p);
 void *kt_xf_new_func(const char *old_key);

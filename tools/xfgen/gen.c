@@ -254,6 +254,10 @@ static void expand(struct gen *g, const struct esc *e, const struct rule_types *
         sb_puts(o, " const *)kt_old_base)");
     } else if (!strcmp(n, "oldtype") || !strcmp(n, "newtype")) {
         type_arg(g, n[0] == 'o' ? &g->old : &g->nv, e->args[0], o);
+    } else if (!strcmp(n, "gen")) {
+        sb_puts(o, "kitsune_xf_gen(\"");
+        sb_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
+        sb_puts(o, "\")");
     } else if (!strcmp(n, "xform")) {
         sb_puts(o, "kitsune_xf_type(\"");
         sb_c_string(o, strip_typedef_kw(e->args[0]));
@@ -445,7 +449,7 @@ static void table_name(struct sbuf *o, const char *s)
 static void table_line(const struct plan_rule *r, struct sbuf *o)
 {
     static const char *const kinds[] = {"var", "init-var", "type", "field", "init-field",
-                                        "xform"};
+                                        "xform", "gen"};
     sb_printf(o, "R %s ", kinds[r->kind]);
     switch (r->kind) {
     case RULE_FIELD:

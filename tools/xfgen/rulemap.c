@@ -165,6 +165,19 @@ static void add_xform(struct ruleset *rs, const char *from, const char *to)
              to);
 }
 
+/* One entry tells the runtime that generated code follows generic bindings itself. */
+static void add_gen(struct ruleset *rs)
+{
+    for (int i = 0; i < rs->n; i++)
+        if (rs->v[i].kind == RULE_GEN)
+            return;
+    struct plan_rule *p = add_rule(rs);
+    p->kind = RULE_GEN;
+    p->from = xstrdup("-");
+    p->to = xstrdup("-");
+    snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text, "$gen");
+}
+
 /* ---- escapes --------------------------------------------------------------------- */
 
 struct scan_ctx {
@@ -229,12 +242,13 @@ static int scan_block(struct block *blk, const char *path, const char *code, int
 struct block_use {
     int any_init;      /* some label is INIT: no $in */
     int any_not_field; /* some label is not a field rule: no $base */
-    const char *init_label, *not_field_label;
+    int any_not_type;  /* some label is not a type rule: no $gen */
+    const char *init_label, *not_field_label, *not_type_label;
 };
 
 static struct block_use block_use(const struct ruleset *rs, const struct block *blk)
 {
-    struct block_use u = {0, 0, NULL, NULL};
+    struct block_use u = {0, 0, 0, NULL, NULL, NULL};
     for (int i = 0; i < rs->n; i++) {
         if (rs->origin[i].block != blk)
             continue;
@@ -246,6 +260,10 @@ static struct block_use block_use(const struct ruleset *rs, const struct block *
         if (k != RULE_FIELD && k != RULE_INIT_FIELD) {
             u.any_not_field = 1;
             u.not_field_label = u.not_field_label ? u.not_field_label : rs->origin[i].text;
+        }
+        if (k != RULE_TYPE) {
+            u.any_not_type = 1;
+            u.not_type_label = u.not_type_label ? u.not_type_label : rs->origin[i].text;
         }
     }
     return u;
@@ -339,10 +357,13 @@ static int check_block(struct ruleset *rs, const char *path, const struct block 
             rc |= check_type_arg(path, e, is_old ? old : nv, is_old ? "old" : "new", m);
         } else if (!strcmp(n, "xform")) {
             rc |= check_xform(rs, path, e, old, nv, m);
-        } else if (!strcmp(n, "gen")) {
-            msg(m, "%s:%d:%d: $gen(%s) is not supported yet (transformers of generic types)",
-                path, e->line, e->col, e->args[0]);
+        } else if (!strcmp(n, "gen") && (!use || use->any_not_type)) {
+            msg(m, "%s:%d:%d: $gen can be used only in the rule of a generic type "
+                "(T0 -> T1: { ... }): %s", path, e->line, e->col,
+                use ? use->not_type_label : "the preamble");
             rc = -1;
+        } else if (!strcmp(n, "gen")) {
+            add_gen(rs);
         }
     }
     return rc;
