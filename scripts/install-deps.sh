@@ -2,7 +2,7 @@
 # Installs the Debian packages kitsune needs to build, test and benchmark.
 # Idempotent: installs only what is missing, so every make target can call it.
 set -eu
-PKGS="build-essential cmake pkg-config clang libclang-dev libdw-dev libelf-dev \
+PKGS="build-essential cmake pkg-config clang libclang-dev libclang-rt-dev libdw-dev libelf-dev \
       libevent-dev redis-tools binutils hyperfine gnuplot-nox valgrind"
 missing=""
 for p in $PKGS; do
