@@ -210,20 +210,6 @@ static struct {
 
 static __thread struct worker *cur_w;
 
-static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 256;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(arr, ncap * elem);
-    if (!n)
-        abort();
-    *cap = ncap;
-    return n;
-}
-
 static void wfail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wfail(struct worker *w, const char *fmt, ...)
 {
@@ -763,7 +749,7 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
 
 static void __attribute__((noinline)) grow_stack(struct worker *w)
 {
-    w->st = grow(w->st, &w->cap, w->n + 1, sizeof *w->st);
+    w->st = kt_xf_grow(w->st, &w->cap, w->n + 1, sizeof *w->st);
 }
 
 /* Field by field: an item built on the stack and copied costs a store-forwarding
@@ -792,7 +778,7 @@ static void write_in_place(struct worker *w, uintptr_t *slot, uintptr_t v)
     if (cur == v)
         return;
     if (w->nundo == w->cap_undo)
-        w->undo = grow(w->undo, &w->cap_undo, w->nundo + 1, sizeof *w->undo);
+        w->undo = kt_xf_grow(w->undo, &w->cap_undo, w->nundo + 1, sizeof *w->undo);
     w->undo[w->nundo++] = (struct undo){slot, cur};
     __atomic_store_n(slot, v, __ATOMIC_RELAXED);
     w->fixed++;
@@ -1132,7 +1118,7 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     }
     if (!f->recover) {
         if (w->nfirsts == w->cap_firsts)
-            w->firsts = grow(w->firsts, &w->cap_firsts, w->nfirsts + 1, sizeof *w->firsts);
+            w->firsts = kt_xf_grow(w->firsts, &w->cap_firsts, w->nfirsts + 1, sizeof *w->firsts);
         w->firsts[w->nfirsts++] = (struct first){q, *(const uintptr_t *)q};
     }
     __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
@@ -1233,7 +1219,7 @@ static void share(struct worker *w)
     if ((bottom->fk & 3) == I_VISIT && bottom->b >= 2 * VISIT_CHUNK) {
         struct fplan *f = (struct fplan *)(bottom->fk & ~(uintptr_t)3);
         size_t keep = bottom->b / 2;
-        F.shared = grow(F.shared, &F.cap_shared, F.nshared + 1, sizeof *F.shared);
+        F.shared = kt_xf_grow(F.shared, &F.cap_shared, F.nshared + 1, sizeof *F.shared);
         F.shared[F.nshared++] = (struct item){bottom->a + keep * f->p->old_size,
                                               bottom->b - keep, bottom->fk, NULL};
         __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
@@ -1245,7 +1231,7 @@ static void share(struct worker *w)
         return;
     }
     size_t k = w->n / 2;
-    F.shared = grow(F.shared, &F.cap_shared, F.nshared + k, sizeof *F.shared);
+    F.shared = kt_xf_grow(F.shared, &F.cap_shared, F.nshared + k, sizeof *F.shared);
     memcpy(F.shared + F.nshared, w->st, k * sizeof *w->st);
     F.nshared += k;
     __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
@@ -1592,7 +1578,7 @@ void *kt_fast_lookup_new(const void *old)
         return (void *)nv;
     if (F.draining) {
         pthread_mutex_lock(&F.lookup_lock);
-        F.lookups = grow(F.lookups, &F.cap_lookups, F.nlookups + 1, sizeof *F.lookups);
+        F.lookups = kt_xf_grow(F.lookups, &F.cap_lookups, F.nlookups + 1, sizeof *F.lookups);
         F.lookups[F.nlookups++] = p;
         pthread_mutex_unlock(&F.lookup_lock);
     }

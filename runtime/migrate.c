@@ -225,22 +225,22 @@ static char *new_addr(const struct plan_var *pv)
     return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
 }
 
-/* The same on the forwarding engine: each variable is filled and what it leads to is
- * transformed while the work stack drains. */
-static int migrate_batch_fast(const int *idx, int n)
+/* Fills the new variables of a batch from the old ones, by their rule or their plan. */
+static void fill_vars(const int *idx, int n)
 {
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
+        size_t size = m_new->ktt.vars[pv->new_var].size;
         if (pv->rule >= 0)
             kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
                            NULL, NULL);
+        else if (use_fast)
+            kt_fast_root(pv->plan, old_addr(pv), new_addr(pv), size);
         else
-            kt_fast_root(pv->plan, old_addr(pv), new_addr(pv),
-                         m_new->ktt.vars[pv->new_var].size);
+            kt_xf_apply_root(pv->plan, old_addr(pv), new_addr(pv), size);
         var_done[idx[i]] = 1;
         vars_migrated++;
     }
-    return kt_fast_drain();
 }
 
 static const char *engine_error(void)
@@ -255,8 +255,12 @@ static int migrate_batch(const int *idx, int n)
 {
     if (fast_refusal[0])
         return -1;
-    if (use_fast)
-        return migrate_batch_fast(idx, n);
+    if (use_fast) {
+        /* What the variables lead to is transformed while the work stack drains. */
+        fill_vars(idx, n);
+        return kt_fast_drain();
+    }
+    /* The general engine first finds every object the batch reaches. */
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         if (pv->old_var >= 0 && pv->rule < 0)
@@ -264,17 +268,7 @@ static int migrate_batch(const int *idx, int n)
     }
     if (kt_xf_settle())
         return -1;
-    for (int i = 0; i < n; i++) {
-        const struct plan_var *pv = &ctx.vars[idx[i]];
-        if (pv->rule >= 0)
-            kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
-                           NULL, NULL);
-        else
-            kt_xf_apply_root(pv->plan, old_addr(pv), new_addr(pv),
-                             m_new->ktt.vars[pv->new_var].size);
-        var_done[idx[i]] = 1;
-        vars_migrated++;
-    }
+    fill_vars(idx, n);
     return kt_xf_finish_batch();
 }
 

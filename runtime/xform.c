@@ -73,7 +73,7 @@ static struct engine E;
 
 /* ---- growable arrays ---- */
 
-static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+void *kt_xf_grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return arr;
@@ -138,7 +138,7 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
 {
     if (!E.table || (E.nobjs + 1) * 2 > E.table_mask + 1)
         table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 16);
-    E.objs = grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
+    E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
     *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
     if (in_place)
@@ -149,7 +149,7 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
     E.table[h] = (uint32_t)(E.nobjs + 1);
     E.nobjs++;
     E.sorted_stale = 1;
-    E.work = grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = E.nobjs - 1;
     return o;
 }
@@ -228,7 +228,7 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->nw = o->in_place ? (char *)p : NULL;
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
-    E.work = grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
@@ -493,7 +493,7 @@ static void write_slot(char *slot, uintptr_t v, int in_place)
     if (in_place) {
         if (read_ptr(slot) == v)
             return;
-        E.undo = grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+        E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
         E.undo[E.nundo++] = (struct undo){(uintptr_t *)slot, read_ptr(slot)};
         E.fixed++;
     }

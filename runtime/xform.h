@@ -41,6 +41,9 @@ void kt_xf_apply_plan(const struct plan *p, const void *in, void *out);
  * into the old version's static data (by key; `target` picks a struct or its first
  * member) and of a function pointer.  On failure they return p and write a message to
  * err (thread-safe: they only read the versions). */
+/* Grows a malloc'd array to hold `need` elements (capacity doubles); aborts without
+ * memory. */
+void *kt_xf_grow(void *arr, size_t *cap, size_t need, size_t elem);
 uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, size_t errlen);
 uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen);
 
