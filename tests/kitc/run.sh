@@ -2,9 +2,14 @@
 # run.sh - kitc's tests; CTest runs one case per call:
 #   run.sh shapes CC OPT   types, variables, functions and annotations of src/main.c +
 #                          src/other.c built with CC at -OPT; deterministic output
-#   run.sh errors CC       bad annotations, clang parse failure, no debug info, not ELF
+#   run.sh errors CC       bad annotations, clang parse failure and --allow-unparsed,
+#                          a missing source, no debug info, not ELF
 #   run.sh embed CC        --embed/--extract roundtrip; no segment or symbol moves
 #   run.sh compdb CC       -p with compile_commands.json, and --root
+#   run.sh buildtree CC OPT -p with a database of a build directory apart from the
+#                          sources: -include, relative -I/-iquote/-isystem/-idirafter,
+#                          "arguments" and shell-quoted "command"; unparsable -> exit 1
+#   run.sh cmake CC OPT    the same with the database CMake writes
 #   run.sh defines CC      -D options reach the parser; an empty "-I" is ignored
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
@@ -64,11 +69,25 @@ case_errors() {
     expect_error 1 "$SRC/bad_generic.c:3:10: kitc: expected generic variable to begin with @, got 't'" bad2.so
     [ -s out.txt ] && fail "output written despite errors"
     if [ "$CC" = gcc ]; then
+        # a source clang cannot parse: an error naming it and clang's message, unless
+        # --allow-unparsed makes it a warning
         build gcconly.so -g "$SRC/gcc_only.c"
-        "$KITC" -o gcconly.ktt gcconly.so 2>err.txt || fail "kitc failed on a file clang cannot parse"
-        grep -q "^kitc: warning: $SRC/gcc_only.c: clang cannot parse it" err.txt || fail "no parse warning"
+        expect_error 1 "kitc: $SRC/gcc_only.c: clang cannot parse it, so its annotations would be lost; give kitc the build's flags (-p BUILD_DIR, or -I/-D/-U) or pass --allow-unparsed to go on without them" \
+            -o gcconly.ktt gcconly.so
+        grep -Fxq "$SRC/gcc_only.c:10:22: error: function definition is not allowed here" err.txt ||
+            { fail "clang's error not shown"; cat err.txt >&2; }
+        [ -e gcconly.ktt ] && fail "output written for an unparsable source"
+        "$KITC" --allow-unparsed -o gcconly.ktt gcconly.so 2>err.txt ||
+            fail "kitc --allow-unparsed failed on a file clang cannot parse"
+        grep -Fxq "kitc: warning: $SRC/gcc_only.c: clang cannot parse it; its annotations are ignored (--allow-unparsed)" err.txt ||
+            { fail "no parse warning"; cat err.txt >&2; }
         grep -q '^V h ' gcconly.ktt || fail "DWARF variables missing after a parse failure"
     fi
+    # a compile unit whose source is gone cannot be parsed either
+    cp "$SRC/nodebug.c" gone.c && build gone.so -g gone.c && rm gone.c
+    expect_error 1 "kitc: $(pwd -P)/gone.c: cannot read this compile unit's source (No such file or directory), so its annotations would be lost; pass --allow-unparsed to go on without them" \
+        -o gone.ktt gone.so
+    "$KITC" --allow-unparsed -o gone.ktt gone.so 2>err.txt || fail "kitc --allow-unparsed failed on a missing source"
     build nodebug.so "$SRC/nodebug.c"
     expect_error 1 "kitc: nodebug.so: no DWARF debug info; build with -g" -o x.ktt nodebug.so
     [ -e x.ktt ] && fail "output written without debug info"
@@ -120,6 +139,73 @@ case_compdb() {
     grep -Fxq "root $dir" app.ktt || fail "root is not the sources' directory: $(grep ^root app.ktt)"
     "$KITC" -p build --root "$SRC" -o app2.ktt app.so || fail "kitc --root failed"
     grep -q '^V compdb/app.c/hits ' app2.ktt || fail "--root not used for keys"
+}
+
+# compile_commands.json for src/app.c compiled in build/ (DIR) with the flags given as
+# one JSON string (for "command") or a JSON list body (for "arguments")
+compdb_entry() { # compdb_entry DIR KEY VALUE
+    printf '[{"directory": "%s", "%s": %s, "file": "../src/app.c"}]\n' "$1" "$2" "$3"
+}
+
+case_buildtree() {
+    cp -R "$SRC/buildtree" src && mkdir build args cmd bad elsewhere || { fail "setup"; return; }
+    top=$(pwd -P)
+    printf '/* generated */\n#define CONFIG_FROM_BUILD_DIR 1\n' >build/config.h
+    # the build, run in build/ as make or ninja would: separate spellings
+    (cd build && "$CC" -fPIC -shared -g -"$OPT" -include kitsune.h -I "$INC" -include config.h \
+        -I ../src/hdr -iquote ../src/quote -isystem ../src/sys -idirafter ../src/after \
+        '-DLABEL="two words"' ../src/app.c -o app.so) || { fail "build"; return; }
+    compdb_entry "$top/build" arguments "[\"$CC\", \"-fPIC\", \"-g\", \"-include\", \"kitsune.h\",
+        \"-I\", \"$INC\", \"-include\", \"config.h\", \"-I\", \"../src/hdr\", \"-iquote\",
+        \"../src/quote\", \"-isystem\", \"../src/sys\", \"-idirafter\", \"../src/after\",
+        \"-DLABEL=\\\"two words\\\"\", \"-c\", \"../src/app.c\", \"-o\", \"app.o\"]" \
+        >args/compile_commands.json
+    # the same flags joined and shell-quoted, as CMake writes "command"
+    compdb_entry "$top/build" command "\"$CC -fPIC -g -includekitsune.h -I$INC --include=config.h \
+-I../src/hdr -iquote../src/quote -isystem../src/sys -idirafter../src/after \
+'-DLABEL=\\\"two words\\\"' -c ../src/app.c -o app.o\"" >cmd/compile_commands.json
+    for db in args cmd; do
+        (cd elsewhere && "$KITC" -p ../$db -o ../$db.ktt ../build/app.so) 2>err.txt ||
+            { fail "kitc -p $db failed"; cat err.txt >&2; continue; }
+        [ -s err.txt ] && { fail "kitc -p $db: unexpected diagnostics"; cat err.txt >&2; }
+        "$KTTCHECK" $db.ktt src/expected.txt || fail "rendering differs with $db"
+        grep -Fxq "root $top/src" $db.ktt || fail "$db: root $(grep ^root $db.ktt)"
+    done
+    # a -include the compiler could not have found: kitc must not go on without the
+    # file's annotations unless told to
+    compdb_entry "$top/build" arguments "[\"$CC\", \"-include\", \"missing.h\", \"-c\", \"../src/app.c\"]" \
+        >bad/compile_commands.json
+    (cd elsewhere && "$KITC" -p ../bad -o ../bad.ktt ../build/app.so) 2>err.txt
+    [ $? = 1 ] || fail "unparsable source: exit status not 1"
+    [ -e bad.ktt ] && fail "unparsable source: output written"
+    grep -Fq "kitc: $top/src/app.c: clang cannot parse it" err.txt &&
+        grep -q "fatal error: 'missing.h' file not found" err.txt ||
+        { fail "unparsable source: no error naming the file and clang's message"; cat err.txt >&2; }
+    (cd elsewhere && "$KITC" --allow-unparsed -p ../bad -o ../bad.ktt ../build/app.so) 2>err.txt ||
+        fail "--allow-unparsed: kitc failed"
+    grep -Fq "kitc: warning: $top/src/app.c: clang cannot parse it" err.txt ||
+        { fail "--allow-unparsed: no warning"; cat err.txt >&2; }
+    grep -q '^V cache ' bad.ktt || fail "--allow-unparsed: DWARF variables missing"
+    # the object's source has no entry in the database
+    printf '[{"directory": "%s", "arguments": ["%s", "-c", "other.c"], "file": "other.c"}]\n' \
+        "$top/build" "$CC" >bad/compile_commands.json
+    (cd elsewhere && "$KITC" -p ../bad -o ../bad.ktt ../build/app.so) 2>err.txt
+    [ $? = 1 ] && grep -Fxq "kitc: $top/src/app.c: compile unit without an entry in ../bad/compile_commands.json, so its annotations would be lost; pass --allow-unparsed to go on without them" err.txt ||
+        { fail "source without a database entry not reported"; cat err.txt >&2; }
+}
+
+# the database CMake writes for src/CMakeLists.txt, configured in build/
+case_cmake() {
+    cp -R "$SRC/buildtree" src && mkdir elsewhere || { fail "setup"; return; }
+    type=Debug
+    [ "$OPT" = O2 ] && type=RelWithDebInfo
+    cmake -S src -B build -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=$type \
+        -DKITSUNE_INCLUDE="$INC" >cmake.log 2>&1 && cmake --build build >>cmake.log 2>&1 ||
+        { fail "cmake build"; cat cmake.log >&2; return; }
+    (cd elsewhere && "$KITC" -p ../build -o ../app.ktt ../build/libapp.so) 2>err.txt ||
+        { fail "kitc -p failed"; cat err.txt build/compile_commands.json >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" app.ktt src/expected.txt || fail "rendering differs"
 }
 
 case_defines() {

@@ -7,10 +7,11 @@
  * many '*' stand to its left, which [] holds it).  The macros expand to nothing, so
  * the layout always comes from the DWARF; attach.c applies the result to the model. */
 #include "kitc.h"
+#include "compdb.h"
 
-#include <clang-c/CXCompilationDatabase.h>
 #include <clang-c/Index.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -481,73 +482,7 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
     add_annot(u, d, arg);
 }
 
-/* ---- sources and flags ---------------------------------------------------------- */
-
-struct source {
-    char *file; /* absolute */
-    char **args;
-    int nargs, capargs;
-};
-
-static void add_arg(struct source *s, const char *a)
-{
-    if (s->nargs + 1 >= s->capargs) {
-        s->capargs = s->capargs ? s->capargs * 2 : 16;
-        s->args = xrealloc(s->args, (size_t)s->capargs * sizeof *s->args);
-    }
-    s->args[s->nargs++] = xstrdup(a);
-}
-
-/* Keeps the flags that change what the preprocessor and parser see (-I, -D, -U,
- * -include, -isystem, -iquote, -idirafter, -std), with directories made absolute. */
-static void filter_args(struct source *s, CXCompileCommand cmd, const char *dir)
-{
-    static const char *with_path[] = {"-I", "-isystem", "-iquote", "-idirafter", "-include"};
-    unsigned n = clang_CompileCommand_getNumArgs(cmd);
-    for (unsigned i = 1; i < n; i++) {
-        CXString cs = clang_CompileCommand_getArg(cmd, i);
-        const char *a = clang_getCString(cs);
-        int done = 0;
-        for (size_t k = 0; k < sizeof with_path / sizeof *with_path && !done; k++) {
-            size_t len = strlen(with_path[k]);
-            if (strncmp(a, with_path[k], len) != 0)
-                continue;
-            const char *val = a + len;
-            CXString next = {0};
-            if (!*val && i + 1 < n) {
-                next = clang_CompileCommand_getArg(cmd, ++i);
-                val = clang_getCString(next);
-            }
-            char *abs = path_join_norm(dir, val);
-            add_arg(s, with_path[k]);
-            add_arg(s, abs);
-            free(abs);
-            if (next.data)
-                clang_disposeString(next);
-            done = 1;
-        }
-        if (!done && (strncmp(a, "-D", 2) == 0 || strncmp(a, "-U", 2) == 0)) {
-            add_arg(s, a);
-            if (!a[2] && i + 1 < n) {
-                CXString next = clang_CompileCommand_getArg(cmd, ++i);
-                add_arg(s, clang_getCString(next));
-                clang_disposeString(next);
-            }
-        } else if (!done && strncmp(a, "-std=", 5) == 0) {
-            add_arg(s, a);
-        }
-        clang_disposeString(cs);
-    }
-}
-
-static void add_source(struct source **v, size_t *n, size_t *cap, struct source s)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i].file, s.file) == 0)
-            return;
-    grow(v, cap, *n + 1, sizeof **v);
-    (*v)[(*n)++] = s;
-}
+/* ---- the object's sources ------------------------------------------------------ */
 
 /* Whether file is the source of one of the object's compile units (always true when
  * the DWARF names none). */
@@ -562,80 +497,147 @@ static int is_cu_file(const struct model *m, const char *file)
     return 0;
 }
 
+static int has_source(const struct source *v, size_t n, const char *file)
+{
+    const char *want = canonical(file);
+    for (size_t i = 0; i < n; i++)
+        if (canonical(v[i].file) == want)
+            return 1;
+    return 0;
+}
+
 /* Every entry of the database counts for the root; only the object's own sources are
  * parsed (the first entry of a file wins). */
 static int sources_from_db(const char *build_dir, const struct model *m, struct source **v,
                            size_t *n, size_t *cap, char **root)
 {
-    CXCompilationDatabase_Error err;
-    CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(build_dir, &err);
-    if (err != CXCompilationDatabase_NoError) {
-        fprintf(stderr, "kitc: %s: cannot read compile_commands.json\n", build_dir);
+    struct source *all;
+    size_t nall;
+    if (compdb_read(build_dir, &all, &nall) != 0)
         return -1;
-    }
-    CXCompileCommands cmds = clang_CompilationDatabase_getAllCompileCommands(db);
-    unsigned count = clang_CompileCommands_getSize(cmds);
-    for (unsigned i = 0; i < count; i++) {
-        CXCompileCommand cmd = clang_CompileCommands_getCommand(cmds, i);
-        CXString d = clang_CompileCommand_getDirectory(cmd);
-        CXString f = clang_CompileCommand_getFilename(cmd);
-        struct source s = {0};
-        s.file = path_join_norm(clang_getCString(d), clang_getCString(f));
-        filter_args(&s, cmd, clang_getCString(d));
-        char *dir = path_dirname(s.file);
+    for (size_t i = 0; i < nall; i++) {
+        char *dir = path_dirname(all[i].file);
         char *common = *root ? path_common_dir(*root, dir) : xstrdup(dir);
         free(*root);
         free(dir);
         *root = common;
-        if (is_cu_file(m, s.file))
-            add_source(v, n, cap, s);
-        clang_disposeString(d);
-        clang_disposeString(f);
+        if (is_cu_file(m, all[i].file) && !has_source(*v, *n, all[i].file)) {
+            grow(v, cap, *n + 1, sizeof **v);
+            (*v)[(*n)++] = all[i];
+        } else {
+            source_free(&all[i]);
+        }
     }
-    clang_CompileCommands_dispose(cmds);
-    clang_CompilationDatabase_dispose(db);
+    free(all);
     return 0;
+}
+
+/* ---- sources kitc cannot parse -------------------------------------------------- */
+
+/* Losing a source's annotations silently changes the summary (xfgen would see a bare
+ * `void *` where the source says E_T(@t)), so by default it is an error; with
+ * --allow-unparsed a warning.  The caller prints clang's messages after this line. */
+static void unparsed(const struct source_opts *o, const char *file, const char *why,
+                     const char *hint)
+{
+    if (o->allow_unparsed) {
+        fprintf(stderr, "kitc: warning: %s: %s; its annotations are ignored "
+                "(--allow-unparsed)\n", file, why);
+        return;
+    }
+    fprintf(stderr, "kitc: %s: %s, so its annotations would be lost; %spass "
+            "--allow-unparsed to go on without them\n", file, why, hint);
+    C->errors++;
+}
+
+static const char flags_hint[] = "give kitc the build's flags (-p BUILD_DIR, or "
+                                 "-I/-D/-U) or ";
+
+/* The object's compile units that have no entry in the database. */
+static void check_db_covers(const struct source_opts *o, const struct model *m,
+                            const struct source *v, size_t n)
+{
+    for (size_t i = 0; i < m->ncu; i++) {
+        if (has_source(v, n, m->cu_files[i]))
+            continue;
+        char *why = xasprintf("compile unit without an entry in %s/compile_commands.json",
+                              o->build_dir);
+        unparsed(o, m->cu_files[i], why, "");
+        free(why);
+    }
+}
+
+/* Without a database: the source file of each compile unit, as the DWARF names it. */
+static void sources_from_dwarf(const struct source_opts *o, const struct model *m,
+                               struct source **v, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; i < m->ncu; i++) {
+        const char *file = m->cu_files[i];
+        if (has_source(*v, *n, file))
+            continue;
+        if (access(file, R_OK) != 0) {
+            char *why = xasprintf("cannot read this compile unit's source (%s)",
+                                  strerror(errno));
+            unparsed(o, file, why, "");
+            free(why);
+            continue;
+        }
+        grow(v, cap, *n + 1, sizeof **v);
+        (*v)[(*n)++] = (struct source){.file = xstrdup(file)};
+    }
+}
+
+/* Prints clang's first errors (with FILE:LINE:COL); returns how many there are. */
+static unsigned print_errors(CXTranslationUnit tu, int print)
+{
+    enum { SHOWN = 3 };
+    unsigned n = clang_getNumDiagnostics(tu), errors = 0;
+    for (unsigned i = 0; i < n; i++) {
+        CXDiagnostic d = clang_getDiagnostic(tu, i);
+        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error && errors++ < SHOWN && print) {
+            CXString s = clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
+                                                       CXDiagnostic_DisplayColumn);
+            fprintf(stderr, "%s\n", clang_getCString(s));
+            clang_disposeString(s);
+        }
+        clang_disposeDiagnostic(d);
+    }
+    if (print && errors > SHOWN)
+        fprintf(stderr, "(and %u more errors)\n", errors - SHOWN);
+    return errors;
+}
+
+static const char *cx_error_name(enum CXErrorCode rc)
+{
+    switch (rc) {
+    case CXError_Crashed:
+        return "libclang crashed";
+    case CXError_InvalidArguments:
+        return "invalid arguments";
+    case CXError_ASTReadError:
+        return "AST read error";
+    default:
+        return "failure";
+    }
 }
 
 /* ---- parsing -------------------------------------------------------------------- */
 
-/* Returns the first error diagnostic's text (new string), or NULL. */
-static char *first_error(CXTranslationUnit tu)
-{
-    unsigned n = clang_getNumDiagnostics(tu);
-    for (unsigned i = 0; i < n; i++) {
-        CXDiagnostic d = clang_getDiagnostic(tu, i);
-        char *msg = NULL;
-        if (clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
-            CXString s = clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
-                                                       CXDiagnostic_DisplayColumn);
-            msg = xstrdup(clang_getCString(s));
-            clang_disposeString(s);
-        }
-        clang_disposeDiagnostic(d);
-        if (msg)
-            return msg;
-    }
-    return NULL;
-}
-
-static void parse_source(CXIndex idx, const struct source *src)
+static void parse_source(CXIndex idx, const struct source_opts *o, const struct source *src)
 {
     CXTranslationUnit tu;
     enum CXErrorCode rc = clang_parseTranslationUnit2(
         idx, src->file, (const char *const *)src->args, src->nargs, NULL, 0,
-        CXTranslationUnit_DetailedPreprocessingRecord,
-        &tu);
+        CXTranslationUnit_DetailedPreprocessingRecord, &tu);
     if (rc != CXError_Success) {
-        fprintf(stderr, "kitc: warning: %s: clang cannot parse it; its annotations are "
-                "ignored\n", src->file);
+        unparsed(o, src->file, "clang cannot parse it", flags_hint);
+        fprintf(stderr, "libclang could not create a translation unit (%s)\n",
+                cx_error_name(rc));
         return;
     }
-    char *err = first_error(tu);
-    if (err) {
-        fprintf(stderr, "kitc: warning: %s: clang cannot parse it (%s); its annotations "
-                "are ignored\n", src->file, err);
-        free(err);
+    if (print_errors(tu, 0)) {
+        unparsed(o, src->file, "clang cannot parse it", flags_hint);
+        print_errors(tu, 1);
         clang_disposeTranslationUnit(tu);
         return;
     }
@@ -662,21 +664,22 @@ int annotations_collect(const struct source_opts *o, struct model *m,
     if (o->build_dir) {
         if (sources_from_db(o->build_dir, m, &srcs, &n, &cap, root_out) != 0)
             return -1;
+        check_db_covers(o, m, srcs, n);
     } else {
-        for (size_t i = 0; i < m->ncu; i++)
-            if (access(m->cu_files[i], R_OK) == 0)
-                add_source(&srcs, &n, &cap, (struct source){xstrdup(m->cu_files[i]), 0, 0, 0});
+        sources_from_dwarf(o, m, &srcs, &n, &cap);
     }
     CXIndex idx = clang_createIndex(0, 0);
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < o->ndefines; k++)
-            add_arg(&srcs[i], o->defines[k]);
+            source_add_arg(&srcs[i], o->defines[k]);
         for (size_t k = 0; k < o->nincdirs; k++) {
-            add_arg(&srcs[i], "-I");
-            add_arg(&srcs[i], o->incdirs[k]);
+            source_add_arg(&srcs[i], "-I");
+            source_add_arg(&srcs[i], o->incdirs[k]);
         }
-        parse_source(idx, &srcs[i]);
+        parse_source(idx, o, &srcs[i]);
+        source_free(&srcs[i]);
     }
+    free(srcs);
     clang_disposeIndex(idx);
     C = NULL;
     return col.errors ? -1 : 0;

@@ -146,11 +146,14 @@ struct source_opts {
     size_t nincdirs;
     const char **defines;       /* -D and -U options, as written */
     size_t ndefines;
+    int allow_unparsed;         /* --allow-unparsed: a source clang cannot parse is a
+                                   warning, not an error */
 };
 
 /* Parses the sources and appends their annotations.  Returns 0, or -1 after
- * printing errors (bad annotation text).  Sets *root_out to the common source
- * directory of the compilation database when build_dir is given. */
+ * printing errors (bad annotation text, a source of the object clang cannot parse).
+ * Sets *root_out to the common source directory of the compilation database when
+ * build_dir is given. */
 int annotations_collect(const struct source_opts *o, struct model *m,
                         struct annot_list *out, char **root_out);
 /* Applies annotations to the model; -1 after printing errors. */

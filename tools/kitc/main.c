@@ -17,7 +17,7 @@
 
 static const char usage[] =
     "usage: kitc [-o OUT.ktt] [-p BUILD_DIR] [--root DIR] [-I DIR]... [-D NAME[=VALUE]]...\n"
-    "            [-U NAME]... [--no-source] APP.so\n"
+    "            [-U NAME]... [--allow-unparsed] [--no-source] APP.so\n"
     "       kitc --embed APP.ktt APP.so\n"
     "       kitc --extract APP.so\n";
 
@@ -28,14 +28,6 @@ struct options {
     int no_source;
     struct source_opts src;
 };
-
-static char *absolute(const char *path)
-{
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        strcpy(cwd, "/");
-    return path_join_norm(cwd, path);
-}
 
 /* kitsune.h next to an installed kitc (BIN/../include) and in the source tree. */
 static void add_default_includes(struct options *o)
@@ -75,6 +67,12 @@ static void add_define(struct options *o, const char *flag, const char *value)
     o->src.defines[o->src.ndefines++] = xasprintf("%s%s", flag, value);
 }
 
+/* Absolute: with -p, clang runs in each entry's directory, not in kitc's. */
+static void add_incdir(struct options *o, const char *dir)
+{
+    o->src.incdirs[o->src.nincdirs++] = path_absolute(dir);
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
     o->src.incdirs = xcalloc((size_t)argc + 2, sizeof *o->src.incdirs);
@@ -93,15 +91,17 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--root") == 0 && more)
             o->root = argv[++i];
         else if (strcmp(a, "-I") == 0 && more)
-            o->src.incdirs[o->src.nincdirs++] = argv[++i];
+            add_incdir(o, argv[++i]);
         else if (strncmp(a, "-I", 2) == 0 && a[2])
-            o->src.incdirs[o->src.nincdirs++] = a + 2;
+            add_incdir(o, a + 2);
         else if (strcmp(a, "-D") == 0 || strcmp(a, "-U") == 0) {
             if (more && is_macro(argv[i + 1])) /* else a bare -D: an empty list */
                 add_define(o, a, argv[++i]);
         }
         else if ((strncmp(a, "-D", 2) == 0 || strncmp(a, "-U", 2) == 0) && a[2])
             add_define(o, "", a);
+        else if (strcmp(a, "--allow-unparsed") == 0)
+            o->src.allow_unparsed = 1;
         else if (strcmp(a, "--no-source") == 0)
             o->no_source = 1;
         else if (a[0] == '-' || o->object)
@@ -151,7 +151,7 @@ static int generate(struct options *o)
     if (!o->no_source && annotations_collect(&o->src, &m, &al, &db_root) != 0)
         return 1;
     if (o->root)
-        m.root = absolute(o->root);
+        m.root = path_absolute(o->root);
     else if (db_root)
         m.root = db_root;
     else

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void *xmalloc(size_t n)
 {
@@ -328,4 +330,24 @@ char *path_canonical(const char *path)
     if (realpath(path, buf))
         return xstrdup(buf);
     return xstrdup(path);
+}
+
+char *path_absolute(const char *path)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        strcpy(cwd, "/");
+    return path_join_norm(cwd, path);
+}
+
+int path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int path_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }

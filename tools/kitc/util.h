@@ -68,5 +68,10 @@ char *path_common_dir(const char *a, const char *b);
 char *path_relative(const char *path, const char *root);
 /* realpath() when the file exists, else a copy.  New string. */
 char *path_canonical(const char *path);
+/* path made absolute against the current directory, normalised.  New string. */
+char *path_absolute(const char *path);
+/* Whether path exists; whether it is a regular file (through symbolic links). */
+int path_exists(const char *path);
+int path_is_file(const char *path);
 
 #endif

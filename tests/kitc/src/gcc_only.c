@@ -1,5 +1,5 @@
-/* gcc_only.c - a GNU C nested function, which clang cannot parse: kitc warns and goes
- * on without this file's annotations. */
+/* gcc_only.c - a GNU C nested function, which clang cannot parse: an error of kitc,
+ * or with --allow-unparsed a warning and no annotations from this file. */
 #include "kitsune.h"
 struct holder {
     int * E_OPAQUE p;

@@ -1,0 +1,4 @@
+/* quoted.h - found through a relative -iquote. */
+struct quoted_entry {
+    void * E_OPAQUE cookie;
+};
