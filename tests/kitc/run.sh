@@ -8,7 +8,8 @@
 #   run.sh compdb CC       -p with compile_commands.json, and --root
 #   run.sh buildtree CC OPT -p with a database of a build directory apart from the
 #                          sources: -include, relative -I/-iquote/-isystem/-idirafter,
-#                          "arguments" and shell-quoted "command"; unparsable -> exit 1
+#                          "arguments", shell-quoted "command", a relative "directory";
+#                          unparsable -> exit 1
 #   run.sh cmake CC OPT    the same with the database CMake writes
 #   run.sh defines CC      -D options reach the parser; an empty "-I" is ignored
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
@@ -164,7 +165,10 @@ case_buildtree() {
     compdb_entry "$top/build" command "\"$CC -fPIC -g -includekitsune.h -I$INC --include=config.h \
 -I../src/hdr -iquote../src/quote -isystem../src/sys -idirafter../src/after \
 '-DLABEL=\\\"two words\\\"' -c ../src/app.c -o app.o\"" >cmd/compile_commands.json
-    for db in args cmd; do
+    # a relative "directory" is relative to the database's directory
+    mkdir rel && sed "s|\"$top/build\"|\"../build\"|" args/compile_commands.json >rel/compile_commands.json
+    grep -q '"directory": "../build"' rel/compile_commands.json || fail "setup rel"
+    for db in args cmd rel; do
         (cd elsewhere && "$KITC" -p ../$db -o ../$db.ktt ../build/app.so) 2>err.txt ||
             { fail "kitc -p $db failed"; cat err.txt >&2; continue; }
         [ -s err.txt ] && { fail "kitc -p $db: unexpected diagnostics"; cat err.txt >&2; }
