@@ -192,8 +192,12 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *data)
 
 int kt_version_load(struct kt_version *v, char *err, size_t errlen)
 {
+    /* The loader keeps this name as the object's l_name, which is how a debugger
+     * attached later finds the file to read symbols from.  /proc/self would name the
+     * debugger's own descriptor (a pipe in gdb: it blocks reading it); the pid names
+     * the copy this process maps. */
     char fdpath[64];
-    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", v->memfd);
+    snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%d", (int)getpid(), v->memfd);
     v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
     if (!v->handle) {
         snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
