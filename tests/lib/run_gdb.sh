@@ -3,7 +3,8 @@
 #
 # gdb attached to a kitsune process must come back within 10 s (x KITSUNE_TEST_SLOW)
 # with a backtrace naming the running version's function: idle_in_v1 on a fresh
-# process, idle_in_v2 (and not idle_in_v1) after an update (tests/scenarios/gdb_attach.c).
+# process, idle_in_v2 (and not idle_in_v1) after an update (tests/scenarios/gdb_attach.c);
+# and idle_in_v1 in the program's forked child, before and after the parent's update.
 # Exits 77 (skipped) only if this machine lets gdb attach to no process at all.
 set -u
 kit=$1 gdb=$2 v1=$3 v2=$4
@@ -12,9 +13,9 @@ tmp=$(mktemp -d)
 out=$tmp/out
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 mkdir -m 700 "$KITSUNE_DIR"
-pid= probe=
+pid= child= probe=
 cleanup() {
-    for p in $pid $probe; do
+    for p in $pid $child $probe; do
         kill -9 "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
@@ -51,16 +52,18 @@ fi
 { kill -9 "$probe"; wait "$probe"; } 2>/dev/null
 probe=
 
-# check_bt WANT [UNWANTED]: gdb's backtrace came back in time and names WANT.
+# check_bt PID WANT [UNWANTED]: gdb's backtrace of PID came back in time, names WANT.
 check_bt() {
-    attach "$pid"
+    local p=$1
+    shift
+    attach "$p"
     [ "$ms" -le $((10000 * slow)) ] || die "gdb took $ms ms: $(tail -5 "$tmp/gdb")"
     grep -q "in $1 () at .*gdb_attach.c" "$tmp/gdb" ||
         die "the backtrace does not show $1 with its source line: $(cat "$tmp/gdb")"
     [ -z "${2:-}" ] || ! grep -q "$2" "$tmp/gdb" ||
         die "the backtrace still shows $2: $(cat "$tmp/gdb")"
-    kill -0 "$pid" 2>/dev/null || die "the program died after gdb detached"
-    echo "gdb: $1 in $ms ms"
+    kill -0 "$p" 2>/dev/null || die "process $p died after gdb detached"
+    echo "gdb -p $p: $1 in $ms ms"
 }
 
 wait_for() {
@@ -75,9 +78,12 @@ wait_for() {
 "$kit" run "$v1" >"$out" 2>"$tmp/err" &
 pid=$!
 wait_for '^ready$'
-check_bt idle_in_v1
+child=$(sed -n 's/^child //p' "$out")
+check_bt "$pid" idle_in_v1
+check_bt "$child" idle_in_v1
 reply=$("$kit" update "$pid" "$v2" 2>&1) || die "update failed: $reply"
 grep -q committed <<<"$reply" || die "update not committed: $reply"
 wait_for '^running v2$'
-check_bt idle_in_v2 idle_in_v1
+check_bt "$pid" idle_in_v2 idle_in_v1
+check_bt "$child" idle_in_v1
 echo "gdb attach passed"
