@@ -58,12 +58,15 @@ struct kt_version {
     uintptr_t lo, hi;     /* span of all segments */
     uint64_t fingerprint; /* of the summary text, to match generated transformers */
     char *xf_text;        /* rule table of the embedded transformers, or NULL */
+    char debug_name[48];  /* l_name in a forked child: /proc/PID/fd/N of its own pid */
+    char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };
 
 int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
 int kt_version_load(struct kt_version *v, char *err, size_t errlen);
 void kt_version_discard(struct kt_version *v);  /* unload a version never committed */
 void kt_version_retire(struct kt_version *v);   /* release an old version after commit */
+void kt_version_after_fork(struct kt_version *v); /* name it for the child's debugger */
 void *kt_version_var_addr(const struct kt_version *v, const char *key);
 void *kt_version_func_addr(const struct kt_version *v, const char *key);
 const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v,

@@ -622,6 +622,7 @@ static void after_fork_child(void)
     __atomic_store_n(&threads_updating, 0, __ATOMIC_RELAXED);
     set_attention();
     kt_rt.main_thread = pthread_self();
+    kt_version_after_fork(kt_rt.cur);
     kt_threads_after_fork();
     kt_log_after_fork();
     kt_control_after_fork();

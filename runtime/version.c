@@ -190,10 +190,50 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *data)
     return 1;
 }
 
+/* The loader keeps the name a version is opened by as its l_name, which is how a
+ * debugger attached later finds the file to read its symbols from.  /proc/self would
+ * name the debugger's own descriptor (in gdb a pipe, which it then blocks reading); the
+ * pid names the copy this process maps. */
+static void debug_name(const struct kt_version *v, char *buf, size_t len)
+{
+    snprintf(buf, len, "/proc/%d/fd/%d", (int)getpid(), v->memfd);
+}
+
+static struct link_map *link_map_of(const struct kt_version *v)
+{
+    struct link_map *lm;
+    return v && v->handle && dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) == 0 ? lm : NULL;
+}
+
+/* A forked child inherits the link map naming its parent's descriptor, which goes away
+ * (or names another file) once the parent is updated.  The child names its own copy of
+ * it; the loader's string is put back before the object is closed (the loader frees
+ * it), see close_version. */
+void kt_version_after_fork(struct kt_version *v)
+{
+    struct link_map *lm = link_map_of(v);
+    if (!lm || v->memfd < 0)
+        return;
+    if (!v->loader_name)
+        v->loader_name = lm->l_name;
+    debug_name(v, v->debug_name, sizeof v->debug_name);
+    lm->l_name = v->debug_name;
+}
+
+static void close_version(struct kt_version *v)
+{
+    struct link_map *lm = v->loader_name ? link_map_of(v) : NULL;
+    if (lm)
+        lm->l_name = v->loader_name;
+    v->loader_name = NULL;
+    dlclose(v->handle);
+    v->handle = NULL;
+}
+
 int kt_version_load(struct kt_version *v, char *err, size_t errlen)
 {
     char fdpath[64];
-    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", v->memfd);
+    debug_name(v, fdpath, sizeof fdpath);
     v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
     if (!v->handle) {
         snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
@@ -222,7 +262,7 @@ void kt_version_discard(struct kt_version *v)
     if (!v)
         return;
     if (v->handle)
-        dlclose(v->handle);
+        close_version(v);
     if (v->memfd >= 0)
         close(v->memfd);
     ktt_free(&v->ktt);
@@ -308,8 +348,7 @@ void kt_version_retire(struct kt_version *v)
         if (saved[i].copy)
             copy_pages(saved[i].copy, saved[i].lo, len);
     }
-    dlclose(v->handle);
-    v->handle = NULL;
+    close_version(v);
     if (still_loaded(v->base)) {
         kt_log("version %u stays loaded (the dynamic loader keeps it)", v->number);
     } else {
