@@ -108,12 +108,14 @@ struct plan_diag {
 enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
     RULE_XFORM, /* a type pair that code names with $xform: planned up front */
-    RULE_GEN    /* code uses $gen: generic bindings are followed by generated code */
+    RULE_GEN,   /* code uses $gen: generic bindings are followed by generated code */
+    RULE_DROP   /* `from` (a variable key, or a type with from_field) is meant to go */
 };
 
 struct plan_rule {
     enum rule_kind kind;
-    const char *from;        /* old variable key or type name (NULL for INIT) */
+    const char *from;        /* old variable key or type name (NULL for INIT); DROP:
+                                the variable or (with from_field) the field's type */
     const char *to;          /* new variable key or type name */
     const char *from_field;  /* field path "a.b" (FIELD) */
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
@@ -176,7 +178,8 @@ int plan_same_old_type(const struct plan *a, const struct plan *b);
 int plan_starts_with(const struct plan *outer, const struct plan *inner);
 
 /* The first old variable at index >= from whose state no new variable takes over
- * (removed, or renamed without a rule); -1 when there is none. */
+ * (removed, or renamed without a rule); -1 when there is none.  plan_build reports
+ * each one that holds state unless a RULE_DROP names it. */
 int plan_dropped_var(const struct plan_ctx *c, int from);
 
 /* Marks type t and every type it contains inline (members, elements, typedef

@@ -3,6 +3,7 @@
 #   run.sh diag CASE [RULES]  build src/CASE.c as version 1 and 2 (-DVERSION=N), run
 #                             kitc on both and xfgen with src/RULES.xf; stderr must be
 #                             exactly expected/NAME.txt (NAME = RULES or CASE), exit 1
+#   run.sh dropped            state dropped without a rule, renames, `-> (dropped)`
 #   run.sh stubs              --stubs output is exactly expected/stubs.xf and parses
 #   run.sh inputs             malformed and unreadable inputs, usage errors
 #   run.sh mutate             mutated summaries never crash xfgen (exit 0 or 1 only)
@@ -73,14 +74,23 @@ case_diag() {
     [ -e out.c ] && fail "out.c written despite diagnostics"
 }
 
-# A warning, not an error: xfgen succeeds and says whose state is dropped.
-case_warn() {
-    summary "$1" 1
-    summary "$1" 2
-    cp "$SRC/$1.xf" .
-    expect 0 "$1.v1.ktt" "$1.v2.ktt" "$1.xf" -o out.c
-    same err.txt "$1.txt"
-    [ -e out.c ] || fail "out.c not written"
+# Dropped state: without rules every loss is an error with a stub (renames suggested
+# where a variable or field of the same type appears); with rules that rename or say
+# `-> (dropped)` xfgen succeeds and the drops are in the rule table for the runtime.
+case_dropped() {
+    summary dropped 1
+    summary dropped 2
+    cp "$SRC/dropped.xf" "$SRC/dropped_ok.xf" .
+    expect 1 dropped.v1.ktt dropped.v2.ktt -o out.c
+    cp err.txt log.txt
+    expect 1 dropped.v1.ktt dropped.v2.ktt dropped.xf -o out.c
+    cat err.txt >>log.txt
+    same log.txt dropped.txt
+    [ -e out.c ] && fail "out.c written despite diagnostics"
+    expect 0 dropped.v1.ktt dropped.v2.ktt dropped_ok.xf -o out.c
+    [ -s err.txt ] && { fail "messages for dropped_ok.xf"; cat err.txt >&2; }
+    grep '^    "R ' out.c >table.txt
+    same table.txt dropped_table.txt
 }
 
 case_stubs() {
@@ -237,7 +247,7 @@ EOF
 
 case "$what" in
 diag) case_diag "$@" ;;
-warn) case_warn "$@" ;;
+dropped) case_dropped ;;
 make) case_make ;;
 stubs) case_stubs ;;
 inputs) case_inputs ;;

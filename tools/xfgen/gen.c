@@ -449,9 +449,17 @@ static void table_name(struct sbuf *o, const char *s)
 static void table_line(const struct plan_rule *r, struct sbuf *o)
 {
     static const char *const kinds[] = {"var", "init-var", "type", "field", "init-field",
-                                        "xform", "gen"};
+                                        "xform", "gen", "drop"};
     sb_printf(o, "R %s ", kinds[r->kind]);
     switch (r->kind) {
+    case RULE_DROP:
+        table_name(o, r->from);
+        sb_puts(o, r->from_field ? " " : " -");
+        if (r->from_field) {
+            table_name(o, r->from_field);
+            sb_puts(o, " - -");
+        }
+        break;
     case RULE_FIELD:
         table_name(o, r->from);
         sb_puts(o, " ");
