@@ -15,8 +15,10 @@
 # The result is TARGET's .so: built -fPIC -g, linked against libkitsune, with its type
 # summary (kitc) embedded in section .kitsune_ktt.  With FROM, xfgen compares the
 # previous version's summary with this one's (and the rules), and the transformers it
-# generates are compiled into this version; xfgen stops the build with a diagnostic
-# when it needs programmer input.
+# generates are compiled into this version (-Wall -Wextra -Werror); xfgen stops the
+# build with a diagnostic when it needs programmer input.  Versions are linked with
+# -Wl,--no-undefined, so a symbol that the rules' code uses and nothing defines fails
+# the build, not the update.
 
 function(kitsune_add_program target)
   if(TARGET kitc)
@@ -62,10 +64,15 @@ function(kitsune_add_program target)
       DEPENDS ${stage1} ${KP_FROM} xfgen kitc ${rules}
       COMMAND_EXPAND_LISTS VERBATIM)
     list(APPEND sources ${xf_c})
+    # The transformers must be right at build time, never at update time: a warning
+    # (an undeclared function such as assert without its header) stops the build.
+    set_source_files_properties(${xf_c} PROPERTIES COMPILE_OPTIONS "-Wall;-Wextra;-Werror")
   endif()
 
   add_library(${target} SHARED ${sources})
   target_link_libraries(${target} PRIVATE kitsune ${KP_LIBS})
+  # An undefined symbol would only show when the update loads the version.
+  target_link_options(${target} PRIVATE -Wl,--no-undefined)
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
   set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
   add_dependencies(${target} kitc)

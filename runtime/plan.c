@@ -529,11 +529,6 @@ static struct plan *find_plan_env(struct plan_ctx *c, int ot, int nt, const char
     return NULL;
 }
 
-static struct plan *find_plan(struct plan_ctx *c, int ot, int nt)
-{
-    return find_plan_env(c, ot, nt, NULL, 0);
-}
-
 static void index_insert(struct plan_ctx *c, struct plan *p)
 {
     size_t h = plan_hash(p->old_type, p->new_type, p->env, p->ptrs) & c->index_mask;
@@ -1813,10 +1808,13 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->nrules = nrules;
     plan_vars(c);
     drain(c);
+    c->xform = calloc((size_t)nrules + 1, sizeof *c->xform);
+    if (!c->xform)
+        abort();
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            plan_for_names(c, rules[i].from, rules[i].to);
+            c->xform[i] = plan_for_names(c, rules[i].from, rules[i].to);
         }
     drain(c);
     plan_rule_vars(c);
@@ -1845,12 +1843,16 @@ static int find_named_type(const struct ktt *k, const char *name)
 
 struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char *new_name)
 {
-    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
     if (c->built) {
-        struct plan *p = ot >= 0 && nt >= 0 ? find_plan(c, ktt_resolve(c->old, ot),
-                                                        ktt_resolve(c->new_, nt)) : NULL;
-        return p;
+        /* The pair's plan may hold generic bindings (a generic typedef): what was
+         * planned for the rule is the answer, not a search by type. */
+        for (int i = 0; i < c->nrules; i++)
+            if (c->rules[i].kind == RULE_XFORM && strcmp(c->rules[i].from, old_name) == 0 &&
+                strcmp(c->rules[i].to, new_name) == 0)
+                return c->xform[i];
+        return NULL;
     }
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
     if (ot < 0 || nt < 0) {
         diag(c, new_name, NULL, NULL, "no type %s in the %s version",
              ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
@@ -1885,6 +1887,7 @@ void plan_free(struct plan_ctx *c)
     free(c->in_rebuilt);
     free(c->queue);
     free(c->index);
+    free(c->xform);
     for (int i = 0; i < c->nenvs; i++)
         free(c->envs[i]);
     free(c->envs);

@@ -148,6 +148,7 @@ struct plan_ctx {
     char **envs;             /* interned generic environments */
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
+    struct plan **xform;     /* per rule: the plan of a RULE_XFORM pair, as planned */
 };
 
 /* Plans every migrated variable of `nv` from `old`.  Returns the number of
@@ -155,7 +156,9 @@ struct plan_ctx {
 int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules);
 /* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform.  After
- * plan_build only pairs planned then (RULE_XFORM) are found. */
+ * plan_build only pairs planned then (RULE_XFORM, spelled as in the rule) are found,
+ * and exactly the plan made then: xfgen checks with this call what the runtime's
+ * kitsune_xf_type() will find. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
 void plan_free(struct plan_ctx *ctx);
 

@@ -10,10 +10,12 @@
 #   run.sh layout CC          a rule-heavy .xf: the generated C compiles with -Wall
 #                             -Wextra -Werror, its _Static_asserts hold, its bitfields
 #                             sit on the real bits and the rule functions work
+#   run.sh generic            generic hash table, bool, assert, $xform of a generic typedef
 #   run.sh noop               identical versions, no rules: a valid empty rule table
 #   run.sh line               a compiler error in rule code points at the .xf file
 #   run.sh make               cmake/kitsune.mk builds two versions of a scenario with
-#                             rules, and the update from one to the other commits
+#                             rules, and the update from one to the other commits;
+#                             rules that warn or use an undefined symbol fail the build
 # Environment: XFGEN, KITC (binaries), CC, SRC (tests/xfgen/src), EXPECTED
 # (tests/xfgen/expected), INC (include/), WORK (scratch directory for this case);
 # for `make`: TOP (source tree), BUILD (build tree), KITSUNE_CLI.
@@ -185,6 +187,20 @@ case_layout() {
     grep -q '^    "R type struct:wire struct:wire code\\n"$' layout.xf.c || fail "rule table text"
 }
 
+# A generic hash table (a `void * E_T(@k) key` member, a generic typedef) and rules that
+# use bool, assert and $xform(typedef dict, typedef dict): xfgen accepts them, the
+# generated C compiles with -Werror, and the $xform pair is in the rule table.
+case_generic() {
+    summary generic 1
+    summary generic 2
+    cp "$SRC/generic.xf" .
+    expect 0 generic.v1.ktt generic.v2.ktt generic.xf -o generic.xf.c
+    [ -s err.txt ] && { fail "messages for generic.xf"; cat err.txt >&2; }
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c generic.xf.c -o generic.xf.o ||
+        fail "generated code does not compile cleanly"
+    grep -q '"R xform dict dict nocode\\n"' generic.xf.c || fail "no R xform dict dict"
+}
+
 case_noop() {
     summary layout 1
     expect 0 layout.v1.ktt layout.v1.ktt -o noop.c
@@ -243,6 +259,24 @@ EOF
         "$PWD/app-1.so" "$PWD/app-2.so" || fail "update between the Make-built versions"
     # Up to date: a second run has nothing to do.
     make -q CC="$CC" KITC="$KITC" XFGEN="$XFGEN" || fail "make rebuilds an up-to-date tree"
+    # Rules whose code warns (an unused variable; the program's own CFLAGS do not ask
+    # for -Werror) or uses a symbol nothing defines fail the build, not the update.
+    printf 'INIT struct item.total: { int unused; $out = $base.id; }\n' >warns.xf
+    printf '{ long kt_no_such_helper(long); }\nINIT struct item.total: { $out = kt_no_such_helper($base.id); }\n' >undef.xf
+    cat >>Makefile <<EOF
+app-warns.so app-undef.so: CFLAGS := -O2 -std=c17 -D_GNU_SOURCE \$(KITSUNE_CFLAGS) \$(KITSUNE_INCLUDE) -I$TOP/tests/lib
+app-warns.so: v2/xf_field_init.o app-1.so warns.xf
+	\$(call kitsune-update,app-1.so,warns.xf,-DVERSION=2)
+app-undef.so: v2/xf_field_init.o app-1.so undef.xf
+	\$(call kitsune-update,app-1.so,undef.xf,-DVERSION=2)
+EOF
+    for bad in warns undef; do
+        make -s CC="$CC" KITC="$KITC" XFGEN="$XFGEN" app-$bad.so >make-$bad.txt 2>&1 &&
+            fail "rules $bad.xf: the build succeeded"
+        [ -e app-$bad.so ] && fail "rules $bad.xf: app-$bad.so was produced"
+    done
+    grep -q 'unused variable' make-warns.txt || { fail "no -Werror on the transformers"; cat make-warns.txt >&2; }
+    grep -q 'kt_no_such_helper' make-undef.txt || { fail "undefined symbol not reported"; cat make-undef.txt >&2; }
 }
 
 case "$what" in
@@ -254,6 +288,7 @@ inputs) case_inputs ;;
 mutate) case_mutate ;;
 layout) case_layout "$@" ;;
 noop) case_noop ;;
+generic) case_generic ;;
 line) case_line ;;
 *) echo "run.sh: unknown case $what" >&2; exit 2 ;;
 esac

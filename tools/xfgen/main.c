@@ -153,6 +153,17 @@ static void report_ambiguous(const struct plan_diag *d, const struct ruleset *rs
     }
 }
 
+/* Every $xform pair must be found by the lookup the runtime's kitsune_xf_type() makes
+ * (plan_for_names after plan_build), or the update would fail after the pause. */
+static void check_xforms(struct plan_ctx *pc, const struct ruleset *rs,
+                         const char *rules_path, struct msgs *m)
+{
+    for (int i = 0; i < rs->n && pc->ndiags == 0; i++)
+        if (rs->v[i].kind == RULE_XFORM && !plan_for_names(pc, rs->v[i].from, rs->v[i].to))
+            msg(m, "%s: %s: the planner has no transformer for this pair", rules_path,
+                rs->origin[i].text);
+}
+
 static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
                         const char *new_path, const char *rules_path, struct msgs *m)
 {
@@ -229,6 +240,7 @@ static int run_all(struct run *r)
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
     report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, &r->m);
+    check_xforms(&r->plan, &r->rs, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
         struct sbuf stubs = {0};
