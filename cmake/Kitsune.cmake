@@ -10,7 +10,9 @@
 #       [DEFINES NAME=VALUE ...]       # compile definitions
 #       [INCLUDES dir ...]             # include directories
 #       [FROM previous_target]         # the version this one updates from
-#       [XF rules.xf])                 # rules for xfgen (needs FROM)
+#       [XF rules.xf]                  # rules for xfgen (needs FROM)
+#       [ALLOW_UNDEFINED])             # link without -Wl,--no-undefined (tests of the
+#                                      # runtime's refusal of unloadable versions)
 #
 # The result is TARGET's .so: built -fPIC -g, linked against libkitsune, with its type
 # summary (kitc) embedded in section .kitsune_ktt.  With FROM, xfgen compares the
@@ -26,7 +28,8 @@ function(kitsune_add_program target)
   else()
     find_program(KITSUNE_KITC kitc REQUIRED)
   endif()
-  cmake_parse_arguments(KP "" "ROOT;OUTPUT_NAME;FROM;XF" "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
+  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF"
+                        "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
   if(NOT KP_ROOT)
     set(KP_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
   endif()
@@ -72,7 +75,9 @@ function(kitsune_add_program target)
   add_library(${target} SHARED ${sources})
   target_link_libraries(${target} PRIVATE kitsune ${KP_LIBS})
   # An undefined symbol would only show when the update loads the version.
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  if(NOT KP_ALLOW_UNDEFINED)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
   set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
   add_dependencies(${target} kitc)
