@@ -83,8 +83,13 @@ case_dropped() {
     summary dropped 1
     summary dropped 2
     cp "$SRC/dropped.xf" "$SRC/dropped_ok.xf" .
-    expect 1 dropped.v1.ktt dropped.v2.ktt -o out.c
+    expect 1 dropped.v1.ktt dropped.v2.ktt -o out.c --stubs stubs.xf
     cp err.txt log.txt
+    # The stubs are the renames and drops themselves: fed back, they are complete.
+    expect 0 dropped.v1.ktt dropped.v2.ktt stubs.xf -o out.c
+    [ -s err.txt ] && { fail "stubs fed back"; cat err.txt >&2; }
+    grep -q '^struct entry.val -> struct entry.value$' stubs.xf || fail "no rename stub"
+    rm -f out.c
     expect 1 dropped.v1.ktt dropped.v2.ktt dropped.xf -o out.c
     cat err.txt >>log.txt
     same log.txt dropped.txt
