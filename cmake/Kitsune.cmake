@@ -10,13 +10,17 @@
 #       [DEFINES NAME=VALUE ...]       # compile definitions
 #       [INCLUDES dir ...]             # include directories
 #       [FROM previous_target]         # the version this one updates from
-#       [XF rules.xf])                 # rules for xfgen (needs FROM)
+#       [XF rules.xf]                  # rules for xfgen (needs FROM)
+#       [ALLOW_UNDEFINED])             # link without -Wl,--no-undefined (tests of the
+#                                      # runtime's refusal of unloadable versions)
 #
 # The result is TARGET's .so: built -fPIC -g, linked against libkitsune, with its type
 # summary (kitc) embedded in section .kitsune_ktt.  With FROM, xfgen compares the
 # previous version's summary with this one's (and the rules), and the transformers it
-# generates are compiled into this version; xfgen stops the build with a diagnostic
-# when it needs programmer input.
+# generates are compiled into this version (-Wall -Wextra -Werror); xfgen stops the
+# build with a diagnostic when it needs programmer input.  Versions are linked with
+# -Wl,--no-undefined, so a symbol that the rules' code uses and nothing defines fails
+# the build, not the update.
 
 function(kitsune_add_program target)
   if(TARGET kitc)
@@ -24,7 +28,8 @@ function(kitsune_add_program target)
   else()
     find_program(KITSUNE_KITC kitc REQUIRED)
   endif()
-  cmake_parse_arguments(KP "" "ROOT;OUTPUT_NAME;FROM;XF" "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
+  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF"
+                        "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
   if(NOT KP_ROOT)
     set(KP_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
   endif()
@@ -62,10 +67,17 @@ function(kitsune_add_program target)
       DEPENDS ${stage1} ${KP_FROM} xfgen kitc ${rules}
       COMMAND_EXPAND_LISTS VERBATIM)
     list(APPEND sources ${xf_c})
+    # The transformers must be right at build time, never at update time: a warning
+    # (an undeclared function such as assert without its header) stops the build.
+    set_source_files_properties(${xf_c} PROPERTIES COMPILE_OPTIONS "-Wall;-Wextra;-Werror")
   endif()
 
   add_library(${target} SHARED ${sources})
   target_link_libraries(${target} PRIVATE kitsune ${KP_LIBS})
+  # An undefined symbol would only show when the update loads the version.
+  if(NOT KP_ALLOW_UNDEFINED)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
   set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
   add_dependencies(${target} kitc)

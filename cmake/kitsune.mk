@@ -42,6 +42,10 @@ XFGEN ?= $(firstword $(wildcard $(KITSUNE_DIR)/bin/xfgen) xfgen)
 
 # Every version is position-independent with debug info (any -O level).
 KITSUNE_CFLAGS ?= -fPIC -g
+# The generated transformers compile without a warning, and no version links with an
+# undefined symbol: what is wrong fails the build, never the live update.
+KITSUNE_XF_CFLAGS ?= -Wall -Wextra -Werror
+KITSUNE_LDFLAGS ?= -Wl,--no-undefined
 # Source root: variable keys name files relative to it (DESIGN §4).
 KITSUNE_ROOT ?= $(CURDIR)
 # Extra flags for kitc's source parser (annotations): -I and -D as for the compiler.
@@ -53,7 +57,7 @@ kitsune-summary = $(KITC) -o $(1) --root $(KITSUNE_ROOT) $(KITSUNE_KITC_FLAGS) $
 # Recipe of a first version: link, summarise, embed the summary.
 # $(call kitsune-version[,KITC-FLAGS])
 define kitsune-version
-$(CC) -shared -o $@ $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
+$(CC) -shared -o $@ $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.ktt,$@,$(1))
 $(KITC) --embed $@.ktt $@
 endef
@@ -65,8 +69,8 @@ define kitsune-update
 $(CC) -shared -o $@.types.so $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.types.ktt,$@.types.so,$(3))
 $(XFGEN) $(1).ktt $@.types.ktt $(2) -o $@.xf.c
-$(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) -c $@.xf.c -o $@.xf.o
-$(CC) -shared -o $@ $(filter %.o,$^) $@.xf.o $(LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
+$(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) $(KITSUNE_XF_CFLAGS) -c $@.xf.c -o $@.xf.o
+$(CC) -shared -o $@ $(filter %.o,$^) $@.xf.o $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.ktt,$@,$(3))
 $(KITC) --embed $@.ktt $@
 endef

@@ -98,6 +98,113 @@ static void use_rule(struct plan_ctx *c, int i)
         ((struct plan_rule *)c->rules)[i].used = 1;
 }
 
+/* ---- dropped state ----
+ * State that no new variable or field takes over is lost.  That must be a decision,
+ * written as a rule (`old -> (dropped)`): for an old variable holding state, and for a
+ * field that vanishes while a field of the same type appears (a likely rename). */
+
+/* The RULE_DROP for variable `from` (field NULL) or field `field` of type `from`; every
+ * match is marked used.  -1 when there is none. */
+static int find_drop_rule(struct plan_ctx *c, const char *from, const char *field)
+{
+    int found = -1;
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != RULE_DROP || !r->from || strcmp(r->from, from) != 0 ||
+            !r->from_field != !field || (field && strcmp(r->from_field, field) != 0))
+            continue;
+        use_rule(c, i);
+        found = i;
+    }
+    return found;
+}
+
+/* Whether old type ot and new type nt are the same type, by name and shape: what a
+ * renamed variable or field keeps. */
+static int same_named_type(const struct plan_ctx *c, int ot, int nt, int depth)
+{
+    ot = ktt_resolve(c->old, ot);
+    nt = ktt_resolve(c->new_, nt);
+    const struct ktt_type *o = otype(c, ot), *n = ntype(c, nt);
+    if (o->kind != n->kind || depth > 8 || !o->tparam != !n->tparam)
+        return 0;
+    switch (o->kind) {
+    case KTT_BASE:
+        return o->size == n->size && o->enc == n->enc;
+    case KTT_PTR:
+        return same_named_type(c, o->target, n->target, depth + 1);
+    case KTT_ARRAY:
+        return o->count == n->count && same_named_type(c, o->target, n->target, depth + 1);
+    case KTT_STRUCT:
+    case KTT_UNION:
+    case KTT_ENUM:
+        return o->name && n->name && strcmp(o->name, n->name) == 0;
+    default:
+        return 1;
+    }
+}
+
+/* Length of the part of a key before the variable's name ("net.c/", "f.c/run#"). */
+static size_t key_scope_len(const char *key)
+{
+    size_t n = 0;
+    for (size_t i = 0; key[i]; i++)
+        if (key[i] == '/' || key[i] == '#' || key[i] == '@')
+            n = i + 1;
+    return n;
+}
+
+/* A new variable in the same scope as old variable ov, of the same type, that nothing
+ * fills and that was not suggested for another one (`suggested`, per new variable):
+ * ov was probably renamed to it.  NULL when there is none. */
+static const struct ktt_var *renamed_var(struct plan_ctx *c, const struct ktt_var *ov,
+                                         uint8_t *suggested)
+{
+    size_t scope = key_scope_len(ov->key);
+    for (int i = 0; i < c->new_->nvars; i++) {
+        const struct ktt_var *nv = &c->new_->vars[i];
+        if (suggested[i] || !plan_var_migrates(nv) || ktt_find_var(c->old, nv->key) ||
+            key_scope_len(nv->key) != scope || strncmp(nv->key, ov->key, scope) != 0 ||
+            !same_named_type(c, ov->type, nv->type, 0))
+            continue;
+        int taken = 0;
+        for (int r = 0; r < c->nrules && !taken; r++)
+            taken = (c->rules[r].kind == RULE_VAR || c->rules[r].kind == RULE_INIT_VAR) &&
+                    c->rules[r].to && strcmp(c->rules[r].to, nv->key) == 0;
+        if (!taken) {
+            suggested[i] = 1;
+            return nv;
+        }
+    }
+    return NULL;
+}
+
+static void plan_dropped_vars(struct plan_ctx *c)
+{
+    uint8_t *suggested = calloc((size_t)c->new_->nvars + 1, 1);
+    if (!suggested)
+        abort();
+    for (int i = plan_dropped_var(c, 0); i >= 0; i = plan_dropped_var(c, i + 1)) {
+        const struct ktt_var *ov = &c->old->vars[i];
+        /* Kept under its key but not migrated (now const or E_MANUAL_MIGRATE): the new
+         * version's own decision. */
+        if (ktt_find_var(c->new_, ov->key) || find_drop_rule(c, ov->key, NULL) >= 0)
+            continue;
+        const struct ktt_var *nv = renamed_var(c, ov, suggested);
+        char stub[600];
+        if (nv) {
+            snprintf(stub, sizeof stub, "%s -> %s", ov->key, nv->key);
+            diag(c, ov->key, ov->decl, stub, "not in the new version, and %s of the same "
+                 "type is new: renamed? (if not, %s -> (dropped))", nv->key, ov->key);
+        } else {
+            snprintf(stub, sizeof stub, "%s -> (dropped)", ov->key);
+            diag(c, ov->key, ov->decl, stub, "not in the new version: its state would be "
+                 "lost; say so with a rule, or rename it (%s -> NEW_NAME)", ov->key);
+        }
+    }
+    free(suggested);
+}
+
 /* ---- generic bindings ----
  *
  * Inside a generic struct (E_GENERIC(@a, ...)) the parameters are bound by the use
@@ -420,11 +527,6 @@ static struct plan *find_plan_env(struct plan_ctx *c, int ot, int nt, const char
             return p;
     }
     return NULL;
-}
-
-static struct plan *find_plan(struct plan_ctx *c, int ot, int nt)
-{
-    return find_plan_env(c, ot, nt, NULL, 0);
 }
 
 static void index_insert(struct plan_ctx *c, struct plan *p)
@@ -927,6 +1029,96 @@ static int has_nested_rules(const struct plan_ctx *c, const char *tname, const c
     return 0;
 }
 
+/* Whether a field rule of a `tname` takes its value from old member `fpath`. */
+static int field_taken_by_rule(const struct plan_ctx *c, const char *tname, const char *fpath)
+{
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind == RULE_FIELD && r->to && r->from_field && strcmp(r->to, tname) == 0 &&
+            strcmp(r->from_field, fpath) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Where plan_fields_at is: old struct `oname` (as rules name it), new struct `tname`,
+ * members below the dotted `prefix`. */
+struct field_scope {
+    const struct ktt_type *o, *n;
+    const char *oname, *tname, *prefix;
+};
+
+/* Whether old member `of` is gone: the new struct has no member of its name and no
+ * rule takes its value. */
+static int field_gone(const struct plan_ctx *c, const struct field_scope *s,
+                      const struct ktt_field *of)
+{
+    char fpath[400];
+    if (!of->name || find_field(s->n, of->name))
+        return 0;
+    snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
+    return !field_taken_by_rule(c, s->tname, fpath);
+}
+
+/* A gone old member of the same type as new member nf that no drop rule names: nf is
+ * probably its new name.  Prefers one at the same offset.  NULL when there is none. */
+static const struct ktt_field *renamed_field(struct plan_ctx *c, const struct field_scope *s,
+                                             const struct ktt_field *nf)
+{
+    const struct ktt_field *best = NULL;
+    for (int i = 0; i < s->o->nfields; i++) {
+        const struct ktt_field *of = &s->o->fields[i];
+        char fpath[400];
+        if (!field_gone(c, s, of) || !of->bit_size != !nf->bit_size ||
+            !same_named_type(c, of->type, nf->type, 0))
+            continue;
+        snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
+        if (find_drop_rule(c, s->oname, fpath) >= 0)
+            continue;
+        if (!best || (of->offset == nf->offset && best->offset != nf->offset))
+            best = of;
+    }
+    return best;
+}
+
+/* Gone members whose values would be lost while a member of the same type is new (and
+ * filled by an INIT rule; one without a rule was reported as a likely rename). */
+static void plan_gone_fields(struct plan_ctx *c, const struct field_scope *s)
+{
+    for (int i = 0; i < s->o->nfields; i++) {
+        const struct ktt_field *of = &s->o->fields[i];
+        char fpath[400], opath[600];
+        if (!field_gone(c, s, of))
+            continue;
+        snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
+        if (find_drop_rule(c, s->oname, fpath) >= 0)
+            continue; /* said so: also fine where nothing like it appears */
+        for (int j = 0; j < s->n->nfields; j++) {
+            const struct ktt_field *nf = &s->n->fields[j];
+            char nfpath[400];
+            if (!nf->name || find_field(s->o, nf->name) || !!of->bit_size != !!nf->bit_size ||
+                !same_named_type(c, of->type, nf->type, 0))
+                continue;
+            snprintf(nfpath, sizeof nfpath, "%s%s", s->prefix, nf->name);
+            int init = -1;
+            for (int r = 0; r < c->nrules && init < 0; r++)
+                if (c->rules[r].kind == RULE_INIT_FIELD && c->rules[r].to &&
+                    c->rules[r].to_field && strcmp(c->rules[r].to, s->tname) == 0 &&
+                    strcmp(c->rules[r].to_field, nfpath) == 0)
+                    init = r;
+            if (init < 0)
+                continue;
+            char stub[700];
+            snprintf(opath, sizeof opath, "%s.%s", s->oname, fpath);
+            snprintf(stub, sizeof stub, "%s -> (dropped)", opath);
+            diag(c, opath, of->decl, stub, "field removed while %s.%s of the same type is new "
+                 "(INIT): its values would be lost; if it was renamed, %s -> %s.%s instead of "
+                 "the INIT", s->tname, nfpath, opath, s->tname, nfpath);
+            break;
+        }
+    }
+}
+
 /* Ops added since `from` were planned for a member of a struct at obase/nbase. */
 static void shift_ops(struct plan *p, int from, size_t obase, size_t nbase)
 {
@@ -948,6 +1140,11 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
 {
     const struct ktt_type *o = otype(c, ot), *n = ntype(c, nt);
     int same = o->size == n->size && o->nfields == n->nfields;
+    char oname[200];
+    struct field_scope scope = {o, n, type_rule_name(c->old, top_ot, oname, sizeof oname),
+                                tname, prefix};
+    if (!scope.oname)
+        scope.oname = tname;
     for (int i = 0; i < n->nfields; i++) {
         const struct ktt_field *nf = &n->fields[i];
         char path[600], fpath[400];
@@ -982,11 +1179,20 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
                           : find_anonymous(o, nth_anonymous(n, nf));
         }
         if (!of) {
-            char stub[600];
+            char stub[1300];
+            const struct ktt_field *was = nf->name ? renamed_field(c, &scope, nf) : NULL;
             int scalar = is_scalar_type(c->new_, nf->type);
-            snprintf(stub, sizeof stub, "INIT %s: { %s }", path,
-                     scalar ? "$out = 0;" : "memset(&$out, 0, sizeof $out);");
-            diag(c, path, nf->decl, stub, "new field needs an INIT rule");
+            if (was) {
+                char opath[600];
+                snprintf(opath, sizeof opath, "%s.%s%s", scope.oname, prefix, was->name);
+                snprintf(stub, sizeof stub, "%s -> %s", opath, path);
+                diag(c, path, nf->decl, stub, "new field, and %s of the same type is gone: "
+                     "renamed? (if not, INIT %s and %s -> (dropped))", opath, path, opath);
+            } else {
+                snprintf(stub, sizeof stub, "INIT %s: { %s }", path,
+                         scalar ? "$out = 0;" : "memset(&$out, 0, sizeof $out);");
+                diag(c, path, nf->decl, stub, "new field needs an INIT rule");
+            }
             same = 0;
             continue;
         }
@@ -1021,6 +1227,7 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
                 same = 0;
         }
     }
+    plan_gone_fields(c, &scope);
     /* A dropped field makes the old bytes meaningless in the new layout. */
     for (int i = 0; i < o->nfields && same; i++) {
         const struct ktt_field *of = &o->fields[i];
@@ -1601,13 +1808,17 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->nrules = nrules;
     plan_vars(c);
     drain(c);
+    c->xform = calloc((size_t)nrules + 1, sizeof *c->xform);
+    if (!c->xform)
+        abort();
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            plan_for_names(c, rules[i].from, rules[i].to);
+            c->xform[i] = plan_for_names(c, rules[i].from, rules[i].to);
         }
     drain(c);
     plan_rule_vars(c);
+    plan_dropped_vars(c);
     plan_bindings(c);
     compute_modes(c);
     c->built = 1;
@@ -1632,12 +1843,16 @@ static int find_named_type(const struct ktt *k, const char *name)
 
 struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char *new_name)
 {
-    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
     if (c->built) {
-        struct plan *p = ot >= 0 && nt >= 0 ? find_plan(c, ktt_resolve(c->old, ot),
-                                                        ktt_resolve(c->new_, nt)) : NULL;
-        return p;
+        /* The pair's plan may hold generic bindings (a generic typedef): what was
+         * planned for the rule is the answer, not a search by type. */
+        for (int i = 0; i < c->nrules; i++)
+            if (c->rules[i].kind == RULE_XFORM && strcmp(c->rules[i].from, old_name) == 0 &&
+                strcmp(c->rules[i].to, new_name) == 0)
+                return c->xform[i];
+        return NULL;
     }
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
     if (ot < 0 || nt < 0) {
         diag(c, new_name, NULL, NULL, "no type %s in the %s version",
              ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
@@ -1672,6 +1887,7 @@ void plan_free(struct plan_ctx *c)
     free(c->in_rebuilt);
     free(c->queue);
     free(c->index);
+    free(c->xform);
     for (int i = 0; i < c->nenvs; i++)
         free(c->envs[i]);
     free(c->envs);

@@ -108,12 +108,14 @@ struct plan_diag {
 enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
     RULE_XFORM, /* a type pair that code names with $xform: planned up front */
-    RULE_GEN    /* code uses $gen: generic bindings are followed by generated code */
+    RULE_GEN,   /* code uses $gen: generic bindings are followed by generated code */
+    RULE_DROP   /* `from` (a variable key, or a type with from_field) is meant to go */
 };
 
 struct plan_rule {
     enum rule_kind kind;
-    const char *from;        /* old variable key or type name (NULL for INIT) */
+    const char *from;        /* old variable key or type name (NULL for INIT); DROP:
+                                the variable or (with from_field) the field's type */
     const char *to;          /* new variable key or type name */
     const char *from_field;  /* field path "a.b" (FIELD) */
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
@@ -146,6 +148,7 @@ struct plan_ctx {
     char **envs;             /* interned generic environments */
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
+    struct plan **xform;     /* per rule: the plan of a RULE_XFORM pair, as planned */
 };
 
 /* Plans every migrated variable of `nv` from `old`.  Returns the number of
@@ -153,7 +156,9 @@ struct plan_ctx {
 int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules);
 /* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform.  After
- * plan_build only pairs planned then (RULE_XFORM) are found. */
+ * plan_build only pairs planned then (RULE_XFORM, spelled as in the rule) are found,
+ * and exactly the plan made then: xfgen checks with this call what the runtime's
+ * kitsune_xf_type() will find. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
 void plan_free(struct plan_ctx *ctx);
 
@@ -176,7 +181,8 @@ int plan_same_old_type(const struct plan *a, const struct plan *b);
 int plan_starts_with(const struct plan *outer, const struct plan *inner);
 
 /* The first old variable at index >= from whose state no new variable takes over
- * (removed, or renamed without a rule); -1 when there is none. */
+ * (removed, or renamed without a rule); -1 when there is none.  plan_build reports
+ * each one that holds state unless a RULE_DROP names it. */
 int plan_dropped_var(const struct plan_ctx *c, int from);
 
 /* Marks type t and every type it contains inline (members, elements, typedef

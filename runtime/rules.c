@@ -10,6 +10,9 @@
  *   R init-field - - TYPE FIELD code
  *   R xform FROM TO nocode          a type pair the code names with $xform
  *   R gen - - nocode                the code uses $gen (generic closures)
+ *   R drop FROM - nocode            old variable FROM is meant to go (`FROM -> (dropped)`,
+ *                                   or the rules' code reads it by its key)
+ *   R drop TYPE FIELD - - nocode    old field TYPE.FIELD is meant to go
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
  * exported table kitsune_xf_rules. */
@@ -72,6 +75,10 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
+    } else if (strcmp(w[1], "drop") == 0 && (n == 5 || n == 7) && !has_code) {
+        x->kind = RULE_DROP;
+        x->from = n == 5 ? strdup(w[2]) : type_name(w[2]);
+        x->from_field = n == 7 ? strdup(w[3]) : NULL;
     } else if (strcmp(w[1], "field") == 0 && n == 7) {
         x->kind = RULE_FIELD;
         x->from = type_name(w[2]);

@@ -328,6 +328,75 @@ static void flexible_arrays(void)
     teardown(&f);
 }
 
+static int has_diag(struct fixture *f, const char *path, const char *stub)
+{
+    for (int i = 0; i < f->ctx.ndiags; i++)
+        if (strcmp(f->ctx.diags[i].path, path) == 0)
+            return !stub || (f->ctx.diags[i].stub && strcmp(f->ctx.diags[i].stub, stub) == 0);
+    return 0;
+}
+
+/* State that has no counterpart is an error unless a rule drops it; a likely rename
+ * (same type, same scope) is suggested as the rename rule. */
+static void dropped_state(void)
+{
+    const char *old = "T 1 base 4 signed int\nT 2 base 8 signed long\n"
+                      "T 3 struct 16 entry\nF key 0 1\nF val 4 1\nF extra 8 2\n"
+                      "V sessions 1 0x100 4\nV hits 2 0x108 8\nV limit 1 0x110 4 const\n"
+                      "V scratch 1 0x114 4 manual\nV a.c/table 3 0x120 16\n"
+                      "V cur 3 0x140 16\n";
+    const char *nv = "T 1 base 4 signed int\nT 2 base 8 signed long\n"
+                     "T 3 struct 8 entry\nF key 0 1\nF value 4 1\n"
+                     "V b.c/total 2 0x108 8\nV a.c/tab 3 0x120 8\nV cur 3 0x140 8\n";
+    struct fixture f;
+    setup(&f, "dropped state, no rules", old, nv);
+    EXPECT(has_diag(&f, "sessions", "sessions -> (dropped)"));
+    EXPECT(has_diag(&f, "hits", "hits -> (dropped)")); /* total is in another scope */
+    EXPECT(has_diag(&f, "a.c/table", "a.c/table -> a.c/tab"));
+    EXPECT(!has_diag(&f, "limit", NULL) && !has_diag(&f, "scratch", NULL));
+    /* value appears as val vanishes: the rename, not an INIT; extra (a long) just goes */
+    EXPECT(has_diag(&f, "struct entry.value", "struct entry.val -> struct entry.value"));
+    EXPECT(f.ndiags == 4);
+    if (f.ndiags != 4)
+        dump_diags(&f);
+    teardown(&f);
+
+    struct plan_rule rules[] = {
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0},
+        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0},
+        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0},
+    };
+    int n = (int)(sizeof rules / sizeof rules[0]);
+    current = "dropped state, said";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, rules, n);
+    EXPECT(f.ndiags == 0);
+    if (f.ndiags)
+        dump_diags(&f);
+    for (int i = 0; i < n; i++)
+        EXPECT(rules[i].used);
+    teardown(&f);
+
+    current = "field INIT without dropping the one that vanished";
+    struct plan_rule init_only[] = {
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0},
+    };
+    load(&f.old, old);
+    load(&f.new_, nv);
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, init_only, 4);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "struct entry.val", "struct entry.val -> (dropped)"));
+    if (f.ndiags != 1)
+        dump_diags(&f);
+    teardown(&f);
+}
+
 int main(void)
 {
     unchanged_list();
@@ -340,6 +409,7 @@ int main(void)
     generics();
     translate();
     flexible_arrays();
+    dropped_state();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else

@@ -3,16 +3,19 @@
 #   run.sh diag CASE [RULES]  build src/CASE.c as version 1 and 2 (-DVERSION=N), run
 #                             kitc on both and xfgen with src/RULES.xf; stderr must be
 #                             exactly expected/NAME.txt (NAME = RULES or CASE), exit 1
+#   run.sh dropped            state dropped without a rule, renames, `-> (dropped)`
 #   run.sh stubs              --stubs output is exactly expected/stubs.xf and parses
 #   run.sh inputs             malformed and unreadable inputs, usage errors
 #   run.sh mutate             mutated summaries never crash xfgen (exit 0 or 1 only)
 #   run.sh layout CC          a rule-heavy .xf: the generated C compiles with -Wall
 #                             -Wextra -Werror, its _Static_asserts hold, its bitfields
 #                             sit on the real bits and the rule functions work
+#   run.sh generic            generic hash table, bool, assert, $xform of a generic typedef
 #   run.sh noop               identical versions, no rules: a valid empty rule table
 #   run.sh line               a compiler error in rule code points at the .xf file
 #   run.sh make               cmake/kitsune.mk builds two versions of a scenario with
-#                             rules, and the update from one to the other commits
+#                             rules, and the update from one to the other commits;
+#                             rules that warn or use an undefined symbol fail the build
 # Environment: XFGEN, KITC (binaries), CC, SRC (tests/xfgen/src), EXPECTED
 # (tests/xfgen/expected), INC (include/), WORK (scratch directory for this case);
 # for `make`: TOP (source tree), BUILD (build tree), KITSUNE_CLI.
@@ -73,14 +76,28 @@ case_diag() {
     [ -e out.c ] && fail "out.c written despite diagnostics"
 }
 
-# A warning, not an error: xfgen succeeds and says whose state is dropped.
-case_warn() {
-    summary "$1" 1
-    summary "$1" 2
-    cp "$SRC/$1.xf" .
-    expect 0 "$1.v1.ktt" "$1.v2.ktt" "$1.xf" -o out.c
-    same err.txt "$1.txt"
-    [ -e out.c ] || fail "out.c not written"
+# Dropped state: without rules every loss is an error with a stub (renames suggested
+# where a variable or field of the same type appears); with rules that rename or say
+# `-> (dropped)` xfgen succeeds and the drops are in the rule table for the runtime.
+case_dropped() {
+    summary dropped 1
+    summary dropped 2
+    cp "$SRC/dropped.xf" "$SRC/dropped_ok.xf" .
+    expect 1 dropped.v1.ktt dropped.v2.ktt -o out.c --stubs stubs.xf
+    cp err.txt log.txt
+    # The stubs are the renames and drops themselves: fed back, they are complete.
+    expect 0 dropped.v1.ktt dropped.v2.ktt stubs.xf -o out.c
+    [ -s err.txt ] && { fail "stubs fed back"; cat err.txt >&2; }
+    grep -q '^struct entry.val -> struct entry.value$' stubs.xf || fail "no rename stub"
+    rm -f out.c
+    expect 1 dropped.v1.ktt dropped.v2.ktt dropped.xf -o out.c
+    cat err.txt >>log.txt
+    same log.txt dropped.txt
+    [ -e out.c ] && fail "out.c written despite diagnostics"
+    expect 0 dropped.v1.ktt dropped.v2.ktt dropped_ok.xf -o out.c
+    [ -s err.txt ] && { fail "messages for dropped_ok.xf"; cat err.txt >&2; }
+    grep '^    "R ' out.c >table.txt
+    same table.txt dropped_table.txt
 }
 
 case_stubs() {
@@ -175,6 +192,20 @@ case_layout() {
     grep -q '^    "R type struct:wire struct:wire code\\n"$' layout.xf.c || fail "rule table text"
 }
 
+# A generic hash table (a `void * E_T(@k) key` member, a generic typedef) and rules that
+# use bool, assert and $xform(typedef dict, typedef dict): xfgen accepts them, the
+# generated C compiles with -Werror, and the $xform pair is in the rule table.
+case_generic() {
+    summary generic 1
+    summary generic 2
+    cp "$SRC/generic.xf" .
+    expect 0 generic.v1.ktt generic.v2.ktt generic.xf -o generic.xf.c
+    [ -s err.txt ] && { fail "messages for generic.xf"; cat err.txt >&2; }
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c generic.xf.c -o generic.xf.o ||
+        fail "generated code does not compile cleanly"
+    grep -q '"R xform dict dict nocode\\n"' generic.xf.c || fail "no R xform dict dict"
+}
+
 case_noop() {
     summary layout 1
     expect 0 layout.v1.ktt layout.v1.ktt -o noop.c
@@ -233,17 +264,36 @@ EOF
         "$PWD/app-1.so" "$PWD/app-2.so" || fail "update between the Make-built versions"
     # Up to date: a second run has nothing to do.
     make -q CC="$CC" KITC="$KITC" XFGEN="$XFGEN" || fail "make rebuilds an up-to-date tree"
+    # Rules whose code warns (an unused variable; the program's own CFLAGS do not ask
+    # for -Werror) or uses a symbol nothing defines fail the build, not the update.
+    printf 'INIT struct item.total: { int unused; $out = $base.id; }\n' >warns.xf
+    printf '{ long kt_no_such_helper(long); }\nINIT struct item.total: { $out = kt_no_such_helper($base.id); }\n' >undef.xf
+    cat >>Makefile <<EOF
+app-warns.so app-undef.so: CFLAGS := -O2 -std=c17 -D_GNU_SOURCE \$(KITSUNE_CFLAGS) \$(KITSUNE_INCLUDE) -I$TOP/tests/lib
+app-warns.so: v2/xf_field_init.o app-1.so warns.xf
+	\$(call kitsune-update,app-1.so,warns.xf,-DVERSION=2)
+app-undef.so: v2/xf_field_init.o app-1.so undef.xf
+	\$(call kitsune-update,app-1.so,undef.xf,-DVERSION=2)
+EOF
+    for bad in warns undef; do
+        make -s CC="$CC" KITC="$KITC" XFGEN="$XFGEN" app-$bad.so >make-$bad.txt 2>&1 &&
+            fail "rules $bad.xf: the build succeeded"
+        [ -e app-$bad.so ] && fail "rules $bad.xf: app-$bad.so was produced"
+    done
+    grep -q 'unused variable' make-warns.txt || { fail "no -Werror on the transformers"; cat make-warns.txt >&2; }
+    grep -q 'kt_no_such_helper' make-undef.txt || { fail "undefined symbol not reported"; cat make-undef.txt >&2; }
 }
 
 case "$what" in
 diag) case_diag "$@" ;;
-warn) case_warn "$@" ;;
+dropped) case_dropped ;;
 make) case_make ;;
 stubs) case_stubs ;;
 inputs) case_inputs ;;
 mutate) case_mutate ;;
 layout) case_layout "$@" ;;
 noop) case_noop ;;
+generic) case_generic ;;
 line) case_line ;;
 *) echo "run.sh: unknown case $what" >&2; exit 2 ;;
 esac

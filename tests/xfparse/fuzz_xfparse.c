@@ -51,7 +51,10 @@ static void check_file(const struct xf_file *f)
                 abort();
             if (!r->labels[j].is_init)
                 check_path(&r->labels[j].from);
-            check_path(&r->labels[j].to);
+            if (!r->labels[j].is_dropped)
+                check_path(&r->labels[j].to);
+            else if (r->code)
+                abort(); /* (dropped) takes no code */
         }
         if (r->code)
             xf_scan_escapes(f->path, r->code, r->code_line, r->code_col, count_escape,

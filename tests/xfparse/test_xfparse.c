@@ -107,6 +107,34 @@ static void test_var_rename(void)
     xf_free(&f);
 }
 
+static void test_dropped(void)
+{
+    struct xf_file f;
+    if (parse_ok("sessions -> (dropped), struct entry.val -> (dropped)\n"
+                 "net.c/run#n->(dropped)", &f))
+        return;
+    CHECK_INT(f.nrules, 2);
+    CHECK_INT(f.rules[0].nlabels, 2);
+    struct xf_label *l = &f.rules[0].labels[0];
+    CHECK_INT(l->is_dropped, 1);
+    CHECK_INT(l->is_init, 0);
+    CHECK_STR(l->from.var_key, "sessions");
+    l = &f.rules[0].labels[1];
+    CHECK_INT(l->is_dropped, 1);
+    CHECK_STR(fmt_path(&l->from), "struct entry.val");
+    l = &f.rules[1].labels[0];
+    CHECK_INT(l->is_dropped, 1);
+    CHECK_STR(l->from.key_func, "run");
+    xf_free(&f);
+    CHECK_ERROR("struct T -> (dropped)", "t.xf:1:1: expected a variable key or field path "
+                "before '-> (dropped)', found type 'struct T'");
+    CHECK_ERROR("x -> (dropped): {}", "t.xf:1:15: expected ',', a new rule or end of file "
+                "after 'x -> (dropped)', found ':' ((dropped) rules take no code)");
+    CHECK_ERROR("x -> (dropped", "t.xf:1:6: expected a path after '->', found '('");
+    CHECK_ERROR("(dropped) -> x", "t.xf:1:1: expected a rule (a path or 'INIT') or end of "
+                "file, found '(dropped)'");
+}
+
 static void test_var_with_code(void)
 {
     struct xf_file f;
@@ -671,6 +699,7 @@ int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "tests/xfparse/data";
     test_var_rename();
+    test_dropped();
     test_var_with_code();
     test_init_var();
     test_type_rules();

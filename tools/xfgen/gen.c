@@ -2,7 +2,9 @@
  * gen.c — writes the C file xfgen generates (docs/xf-language.md, "Generated code").
  *
  * Layout of the file:
- *   1. includes (kitsune_xf.h, string.h, stdlib.h, stddef.h);
+ *   1. includes: kitsune_xf.h and the C headers whose names the generated code and
+ *      the rules' code may use (assert.h, stdbool.h, stddef.h, stdint.h, stdlib.h,
+ *      string.h);
  *   2. the old and new types the rules' code touches, renamed kt_old_* / kt_new_*,
  *      with _Static_asserts on sizes and offsets (ctypes.c);
  *   3. the preamble, verbatim apart from escapes, under #line directives;
@@ -300,7 +302,8 @@ static void emit_header(struct gen *g)
         sb_printf(o, " and %s", in->rules_path);
     sb_puts(o, ".  Do not edit: edit the rules and rebuild.\n"
                " * The state transformers of the update into this version (docs/xf-language.md). */\n"
-               "#include <stddef.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
+               "#include <assert.h>\n#include <stdbool.h>\n#include <stddef.h>\n"
+               "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
                "#include \"kitsune_xf.h\"\n\n"
                "#if defined(__GNUC__) && !defined(__clang__)\n"
                "#pragma GCC diagnostic ignored \"-Wpacked-bitfield-compat\"\n"
@@ -449,9 +452,17 @@ static void table_name(struct sbuf *o, const char *s)
 static void table_line(const struct plan_rule *r, struct sbuf *o)
 {
     static const char *const kinds[] = {"var", "init-var", "type", "field", "init-field",
-                                        "xform", "gen"};
+                                        "xform", "gen", "drop"};
     sb_printf(o, "R %s ", kinds[r->kind]);
     switch (r->kind) {
+    case RULE_DROP:
+        table_name(o, r->from);
+        sb_puts(o, r->from_field ? " " : " -");
+        if (r->from_field) {
+            table_name(o, r->from_field);
+            sb_puts(o, " - -");
+        }
+        break;
     case RULE_FIELD:
         table_name(o, r->from);
         sb_puts(o, " ");

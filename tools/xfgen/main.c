@@ -153,34 +153,15 @@ static void report_ambiguous(const struct plan_diag *d, const struct ruleset *rs
     }
 }
 
-/* Whether the rules' code names the old variable's key as a string, as in
- * kitsune_lookup_key_old("main.c/next_id"): then its state is read by hand. */
-static int named_in_code(const struct xf_file *xf, const char *key)
+/* Every $xform pair must be found by the lookup the runtime's kitsune_xf_type() makes
+ * (plan_for_names after plan_build), or the update would fail after the pause. */
+static void check_xforms(struct plan_ctx *pc, const struct ruleset *rs,
+                         const char *rules_path, struct msgs *m)
 {
-    char quoted[600];
-    snprintf(quoted, sizeof quoted, "\"%s\"", key);
-    if (!xf)
-        return 0;
-    if (xf->preamble && strstr(xf->preamble, quoted))
-        return 1;
-    for (int i = 0; i < xf->nrules; i++)
-        if (xf->rules[i].code && strstr(xf->rules[i].code, quoted))
-            return 1;
-    return 0;
-}
-
-/* Not an error (a variable may really be gone), but its state is lost: say so. */
-static void warn_dropped(const struct plan_ctx *pc, const struct xf_file *xf,
-                         const char *old_path)
-{
-    for (int i = plan_dropped_var(pc, 0); i >= 0; i = plan_dropped_var(pc, i + 1)) {
-        const struct ktt_var *v = &pc->old->vars[i];
-        if (named_in_code(xf, v->key))
-            continue;
-        fprintf(stderr, "%s: warning: %s: not in the new version; its state is dropped "
-                "(if it was renamed, write a rule: %s -> NEW_NAME)\n",
-                v->decl ? v->decl : old_path, v->key, v->key);
-    }
+    for (int i = 0; i < rs->n && pc->ndiags == 0; i++)
+        if (rs->v[i].kind == RULE_XFORM && !plan_for_names(pc, rs->v[i].from, rs->v[i].to))
+            msg(m, "%s: %s: the planner has no transformer for this pair", rules_path,
+                rs->origin[i].text);
 }
 
 static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
@@ -259,7 +240,7 @@ static int run_all(struct run *r)
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
     report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, &r->m);
-    warn_dropped(&r->plan, r->have_xf ? &r->xf : NULL, r->a.old_path);
+    check_xforms(&r->plan, &r->rs, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
         struct sbuf stubs = {0};

@@ -60,7 +60,10 @@ void format_label(const struct xf_label *l, char *buf, size_t n)
 {
     char a[256], b[256];
     xf_path_format(&l->to, b, sizeof b);
-    if (l->is_init) {
+    if (l->is_dropped) {
+        xf_path_format(&l->from, a, sizeof a);
+        snprintf(buf, n, "%s -> (dropped)", a);
+    } else if (l->is_init) {
         snprintf(buf, n, "INIT %s", b);
     } else {
         xf_path_format(&l->from, a, sizeof a);
@@ -132,7 +135,15 @@ static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct 
     o->block = blk;
     format_label(l, o->text, sizeof o->text);
     p->has_code = r->code != NULL;
-    if (l->to.kind == XF_PATH_VAR) {
+    if (l->is_dropped) {
+        p->kind = RULE_DROP; /* the parser allows no code here */
+        if (l->from.kind == XF_PATH_VAR) {
+            p->from = xstrdup(l->from.var_key);
+        } else {
+            p->from = field_owner_name(&l->from, old);
+            p->from_field = field_path_of(&l->from);
+        }
+    } else if (l->to.kind == XF_PATH_VAR) {
         p->kind = l->is_init ? RULE_INIT_VAR : RULE_VAR;
         p->from = l->is_init ? NULL : xstrdup(l->from.var_key);
         p->to = xstrdup(l->to.var_key);
@@ -369,6 +380,45 @@ static int check_block(struct ruleset *rs, const char *path, const struct block 
     return rc;
 }
 
+/* Whether the rules' code names an old variable's key as a string, as in
+ * kitsune_lookup_key_old("main.c/next_id"): then its state is read by hand. */
+static int named_in_code(const struct xf_file *xf, const char *key)
+{
+    char quoted[600];
+    snprintf(quoted, sizeof quoted, "\"%s\"", key);
+    if (xf->preamble && strstr(xf->preamble, quoted))
+        return 1;
+    for (int i = 0; i < xf->nrules; i++)
+        if (xf->rules[i].code && strstr(xf->rules[i].code, quoted))
+            return 1;
+    return 0;
+}
+
+/* An old variable that the new version does not have and the code reads by its key has
+ * its state taken over by hand: a drop rule tells the planner (here and in the runtime)
+ * that losing the variable is meant. */
+static void add_read_by_code(struct ruleset *rs, const struct xf_file *xf,
+                             const struct ktt *old, const struct ktt *nv)
+{
+    for (int i = 0; i < old->nvars; i++) {
+        const char *key = old->vars[i].key;
+        if (!plan_var_migrates(&old->vars[i]) || ktt_find_var(nv, key) ||
+            !named_in_code(xf, key))
+            continue;
+        int said = 0;
+        for (int j = 0; j < rs->n && !said; j++)
+            said = rs->v[j].kind == RULE_DROP && !rs->v[j].from_field &&
+                   strcmp(rs->v[j].from, key) == 0;
+        if (said)
+            continue;
+        struct plan_rule *p = add_rule(rs);
+        p->kind = RULE_DROP;
+        p->from = xstrdup(key);
+        snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text,
+                 "%s -> (dropped): read by the rules' code", key);
+    }
+}
+
 int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old,
                   const struct ktt *nv, struct msgs *m)
 {
@@ -404,6 +454,7 @@ int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt
         rc |= check_block(rs, xf->path, &rs->blocks[i], &use, old, nv, m);
     }
     free(scanned);
+    add_read_by_code(rs, xf, old, nv);
     return rc;
 }
 

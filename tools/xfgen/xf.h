@@ -60,8 +60,9 @@ struct xf_path {
 
 struct xf_label {
     int is_init;          /* 1 for `INIT path` */
+    int is_dropped;       /* 1 for `path -> (dropped)`: the old state is meant to go */
     struct xf_path from;  /* unused (zeroed) when is_init */
-    struct xf_path to;
+    struct xf_path to;    /* unused (zeroed) when is_dropped */
     int line, col;        /* where the label starts (`INIT` or the `from` path) */
 };
 

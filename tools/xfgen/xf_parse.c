@@ -197,6 +197,7 @@ enum tok_kind {
     TK_COLON,
     TK_LBRACE,
     TK_RBRACE,
+    TK_DROPPED, /* (dropped) */
     TK_BAD     /* any other byte */
 };
 
@@ -255,6 +256,7 @@ static void describe_tok(const struct parser *p, const struct token *t, char *bu
     case TK_COLON:  snprintf(buf, n, "':'"); break;
     case TK_LBRACE: snprintf(buf, n, "'{'"); break;
     case TK_RBRACE: snprintf(buf, n, "'}'"); break;
+    case TK_DROPPED: snprintf(buf, n, "'(dropped)'"); break;
     case TK_BAD:
         describe_char((unsigned char)*tok_text(p, t), "end of file", buf, n);
         break;
@@ -334,6 +336,9 @@ static int next_token(struct parser *p)
     } else if (ch == '-' && peek(c, 1) == '>') {
         t->kind = TK_ARROW;
         advance_n(c, 2);
+    } else if (ch == '(' && c->pos + 9 <= c->len && memcmp(c->text + c->pos, "(dropped)", 9) == 0) {
+        t->kind = TK_DROPPED;
+        advance_n(c, 9);
     } else if (is_word_start(ch)) {
         t->kind = TK_WORD;
         advance(c);
@@ -757,7 +762,10 @@ static void format_label(const struct xf_label *l, char *buf, size_t n)
 {
     char a[80], b[80];
     xf_path_format(&l->to, b, sizeof b);
-    if (l->is_init) {
+    if (l->is_dropped) {
+        xf_path_format(&l->from, a, sizeof a);
+        snprintf(buf, n, "%s -> (dropped)", a);
+    } else if (l->is_init) {
         snprintf(buf, n, "INIT %s", b);
     } else {
         xf_path_format(&l->from, a, sizeof a);
@@ -765,7 +773,7 @@ static void format_label(const struct xf_label *l, char *buf, size_t n)
     }
 }
 
-/* label ::= path "->" path | "INIT" path */
+/* label ::= path "->" path | path "->" "(dropped)" | "INIT" path */
 static int parse_label(struct parser *p, struct xf_label *l, const char *what)
 {
     char text[96], need[160];
@@ -794,6 +802,13 @@ static int parse_label(struct parser *p, struct xf_label *l, const char *what)
     }
     if (next_token(p) < 0)
         return -1;
+    if (p->tok.kind == TK_DROPPED) {
+        if (l->from.kind == XF_PATH_TYPE && l->from.nfields == 0)
+            return fail_at(p, l->from.line, l->from.col, "expected a variable key or field "
+                           "path before '-> (dropped)', found type '%s'", text);
+        l->is_dropped = 1;
+        return next_token(p);
+    }
     if (parse_path(p, &l->to, "a path after '->'") < 0)
         return -1;
     const char *want = path_shape(&l->from), *got = path_shape(&l->to);
@@ -828,6 +843,15 @@ static int parse_rule(struct parser *p, struct xf_rule *r)
         what = "a label after ','";
     }
     if (p->tok.kind == TK_COLON) {
+        for (int i = 0; i < r->nlabels; i++) {
+            if (r->labels[i].is_dropped) {
+                char label[200];
+                format_label(&r->labels[i], label, sizeof label);
+                return fail_at(p, p->tok.line, p->tok.col, "expected ',', a new rule or end "
+                               "of file after '%s', found ':' ((dropped) rules take no code)",
+                               label);
+            }
+        }
         if (next_token(p) < 0)
             return -1;
         if (p->tok.kind != TK_LBRACE)
