@@ -125,6 +125,7 @@ void kt_threads_kick(void);                         /* wake blocked threads */
 int kt_thread_is_main(void);
 const char *kt_thread_old_point(void);              /* for kitsune_is_updating_from */
 void kt_threads_signal_setup(void);
+int kt_threads_wake_signal(void);
 void kt_wakeup_set(int on);
 
 /* ---- migrate.c ---- */

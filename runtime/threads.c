@@ -9,6 +9,7 @@
  * update point; after a commit it jumps back to its start wrapper and runs the new
  * version's start function (same key) with its argument carried over. */
 #include "internal.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -49,7 +50,14 @@ static int wake_signal;
 static void wake_handler(int sig)
 {
     (void)sig;
+    int saved = errno;
     kt_update_timeout_check(); /* the watchdog uses the same signal */
+    errno = saved;
+}
+
+int kt_threads_wake_signal(void)
+{
+    return wake_signal;
 }
 
 void kt_threads_signal_main(void)
@@ -221,6 +229,8 @@ void kt_threads_kick(void)
 void kt_thread_park(const char *point)
 {
     struct kt_thread *t = self;
+    struct kt_resume_state rs;
+    kt_resume_save(&rs);
     pthread_mutex_lock(&tlock);
     snprintf(t->point, sizeof t->point, "%s", point);
     t->state = PARKED;
@@ -235,6 +245,7 @@ void kt_thread_park(const char *point)
         kt_stackvars_save_thread();
         longjmp(t->restart_env, 1);
     }
+    kt_resume_restore(&rs, wake_signal); /* released: back to the old version */
 }
 
 void kt_threads_release(void)

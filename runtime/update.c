@@ -9,6 +9,7 @@
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
 #include "internal.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -442,8 +443,13 @@ void kitsune_update_point(const char *point)
             commit();
         return; /* intermediate points of the new version do nothing */
     }
-    if (req_state == REQ_PENDING)
+    if (req_state == REQ_PENDING) {
+        struct kt_resume_state rs;
+        kt_resume_save(&rs);
         start_update(point);
+        /* Back here only when the update was refused or rolled back. */
+        kt_resume_restore(&rs, kt_threads_wake_signal());
+    }
 }
 
 /* A wakeable wait was interrupted by an update: treat it as the thread's last point. */
