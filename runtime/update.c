@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -86,11 +87,22 @@ int kt_threads_count_restarted(void);
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen);
 
+/* The limits of the request in progress (set by kt_update_request): how long the
+ * threads may take to reach update points, and how long the program may stay frozen
+ * while the new version runs up to its update point. */
+static double req_quiesce_ms, req_freeze_ms;
+
+static double env_ms(const char *name, double dflt)
+{
+    const char *env = getenv(name);
+    double v = env ? atof(env) : 0;
+    return v > 0 ? v : dflt;
+}
+
 static double quiesce_timeout_ms(void)
 {
-    const char *env = getenv("KITSUNE_QUIESCE_TIMEOUT_MS");
-    double v = env ? atof(env) : 0;
-    return v > 0 ? v : 5000;
+    return req_quiesce_ms > 0 ? req_quiesce_ms
+                              : env_ms("KITSUNE_QUIESCE_TIMEOUT_MS", KT_QUIESCE_TIMEOUT_MS);
 }
 
 static void set_attention(void)
@@ -210,6 +222,8 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     new_stack = NULL;
     char msg[KT_ERRLEN];
     snprintf(msg, sizeof msg, "%s", reason);
+    if (req_report) /* how long the program was frozen by the failed attempt */
+        req_report->pause_ms = kt_now_ms() - t_switch + req_report->t_quiesce;
     finish_request(KT_ROLLED_BACK, msg);
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
     FIBER_LEAVE(asan_old_bottom, asan_old_size);
@@ -387,6 +401,8 @@ static void start_update(const char *point)
         kt_rt.next = NULL;
         kt_version_discard(v);
         kt_log("update refused: %s", err);
+        if (r) /* the threads that had parked were frozen this long */
+            r->t_quiesce = r->pause_ms = kt_now_ms() - t;
         finish_request(KT_REFUSED, err);
         return;
     }
@@ -483,12 +499,23 @@ static void refuse(struct kt_report *r, const char *reason)
 
 double kt_update_timeout_ms(void)
 {
-    const char *env = getenv("KITSUNE_UPDATE_TIMEOUT_MS");
-    double v = env ? atof(env) : 0;
-    return v > 0 ? v : 10000;
+    return req_freeze_ms > 0 ? req_freeze_ms
+                             : env_ms("KITSUNE_UPDATE_TIMEOUT_MS", KT_UPDATE_TIMEOUT_MS);
 }
 
-void kt_update_request(const char *path, int check, const char *fault_step,
+/* True when the client that asked for the update has closed its end: nobody waits for
+ * the outcome any more (it timed out, or was killed). */
+static int client_gone(int fd)
+{
+    if (fd < 0)
+        return 0;
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+#define CANCELLED "cancelled: the client went away before the program paused"
+
+void kt_update_request(const char *path, const struct kt_request_opts *o,
                        struct kt_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -507,8 +534,12 @@ void kt_update_request(const char *path, int check, const char *fault_step,
 
     char err[KT_ERRLEN];
     struct kt_version *v = NULL;
-    if (kt_version_prepare(path ? path : cur_path, &v, err, sizeof err) ||
-        kt_migrate_check(kt_rt.cur, v, err, sizeof err)) {
+    int rc = kt_version_prepare(path ? path : cur_path, &v, err, sizeof err);
+    if (!rc)
+        rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    if (!rc && client_gone(o->client_fd)) /* e.g. the process was stopped meanwhile */
+        rc = snprintf(err, sizeof err, "%s", CANCELLED);
+    if (rc) {
         kt_version_discard(v);
         refuse(r, err);
         pthread_mutex_lock(&kt_rt.lock);
@@ -520,8 +551,9 @@ void kt_update_request(const char *path, int check, const char *fault_step,
     pthread_mutex_lock(&kt_rt.lock);
     kt_rt.next = v;
     req_report = r;
-    req_check = check;
-    snprintf(fault, sizeof fault, "%s", fault_step ? fault_step : "");
+    req_check = o->check;
+    req_quiesce_ms = req_freeze_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
+    snprintf(fault, sizeof fault, "%s", o->fault ? o->fault : "");
     req_state = REQ_PENDING;
     quiescing = 1;
     parking_open = 1;
@@ -541,7 +573,7 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
             deadline_passed++;
-            active_deadline += 1000;
+            active_deadline += KT_WATCHDOG_GRACE_MS;
             kt_threads_signal_main();
         }
         if (quiescing) {
@@ -549,8 +581,10 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             kt_threads_kick();
             pthread_mutex_lock(&kt_rt.lock);
         }
-        if (req_state == REQ_PENDING && kt_now_ms() > deadline) {
-            /* The main thread never came to an update point: withdraw the request. */
+        int gone = req_state == REQ_PENDING && client_gone(o->client_fd);
+        if (req_state == REQ_PENDING && (gone || kt_now_ms() > deadline)) {
+            /* The main thread never came to an update point, or nobody waits for the
+             * outcome any more: withdraw the request. */
             struct kt_version *nv = kt_rt.next;
             kt_rt.next = NULL;
             req_state = REQ_DONE;
@@ -558,8 +592,11 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             pthread_mutex_unlock(&kt_rt.lock);
             release_parked(); /* threads that came to their points go on */
             kt_version_discard(nv);
-            snprintf(err, sizeof err, "the main thread did not reach an update point within "
-                     "%.0f ms", quiesce_timeout_ms());
+            if (gone)
+                snprintf(err, sizeof err, "%s", CANCELLED);
+            else
+                snprintf(err, sizeof err, "the main thread did not reach an update point "
+                         "within %.0f ms", quiesce_timeout_ms());
             refuse(r, err);
             pthread_mutex_lock(&kt_rt.lock);
             break;
@@ -575,6 +612,7 @@ void kt_update_request(const char *path, int check, const char *fault_step,
     }
     req_state = REQ_NONE;
     req_report = NULL;
+    req_quiesce_ms = req_freeze_ms = 0;
     fault[0] = 0;
     deadline_passed = 0;
     set_attention();
