@@ -105,6 +105,9 @@ extern struct kt_runtime kt_rt;
 #define KT_QUIESCE_TIMEOUT_MS 2000
 #define KT_UPDATE_TIMEOUT_MS 2000
 #define KT_WATCHDOG_GRACE_MS 250
+#define KT_MIGRATE_TIMEOUT_MS 60000
+/* The engines' transfer starts (1) and ends (0): see update.c. */
+void kt_update_engine_timing(int running);
 
 struct kt_request_opts {
     int check;          /* --check */
@@ -144,6 +147,10 @@ int kt_thread_is_main(void);
 const char *kt_thread_old_point(void);              /* for kitsune_is_updating_from */
 void kt_threads_signal_setup(void);
 int kt_threads_wake_signal(void);
+/* update.c: parking inside a blocking call (threads.c, blocking.c). */
+void kt_wait_point(pthread_mutex_t *mutex);
+int kt_update_can_park(void);
+const char *kt_thread_last_point(void);
 void kt_wakeup_set(int on);
 
 /* ---- migrate.c ---- */

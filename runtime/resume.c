@@ -4,11 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "kitsune.h"
 #include "resume.h"
 
 void kt_resume_save(struct kt_resume_state *s)
 {
     s->saved_errno = errno;
+    s->point_passed = kitsune_point_passed;
     pthread_sigmask(SIG_SETMASK, NULL, &s->mask);
     s->has_altstack = sigaltstack(NULL, &s->altstack) == 0;
     fegetenv(&s->fenv);
@@ -44,5 +46,6 @@ void kt_resume_restore(const struct kt_resume_state *s, int wake_signal)
     }
     fesetenv(&s->fenv);
     pthread_sigmask(SIG_SETMASK, &s->mask, NULL);
+    kitsune_point_passed = s->point_passed;
     errno = s->saved_errno;
 }

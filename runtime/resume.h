@@ -17,6 +17,7 @@
 
 struct kt_resume_state {
     int saved_errno;
+    const char *point_passed; /* may point into a version the attempt discards */
     sigset_t mask;
     stack_t altstack;
     int has_altstack;

@@ -9,6 +9,7 @@
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
 #include "internal.h"
+#include "blocking.h"
 #include "resume.h"
 
 #include <errno.h>
@@ -79,7 +80,6 @@ const char *kt_thread_updating_from(void);
 void kt_thread_finish_update(const char *point);
 void kt_thread_note_point(const char *point);
 int kt_thread_registered(void);
-const char *kt_thread_last_point(void);
 int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
                              char *err, size_t errlen);
 void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv);
@@ -91,6 +91,30 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
  * threads may take to reach update points, and how long the program may stay frozen
  * while the new version runs up to its update point. */
 static double req_quiesce_ms, req_freeze_ms;
+
+/* Time the engines spend transferring the state (set by the main thread, read by the
+ * control thread's watchdog).  Without --timeout it does not count against the freeze
+ * limit, which is for the new version's own code: a large heap legitimately takes
+ * longer to transfer than a stuck initialisation should be allowed, and the engines
+ * make progress all the while.  It is bounded by KT_MIGRATE_TIMEOUT_MS all the same. */
+static _Atomic double engine_since, engine_ms;
+
+void kt_update_engine_timing(int running)
+{
+    double now = kt_now_ms();
+    if (running) {
+        engine_since = now;
+    } else if (engine_since > 0) {
+        engine_ms = engine_ms + (now - engine_since);
+        engine_since = 0;
+    }
+}
+
+static double engine_elapsed_ms(void)
+{
+    double since = engine_since, t = engine_ms + (since > 0 ? kt_now_ms() - since : 0);
+    return t < KT_MIGRATE_TIMEOUT_MS ? t : KT_MIGRATE_TIMEOUT_MS;
+}
 
 static double env_ms(const char *name, double dflt)
 {
@@ -455,7 +479,10 @@ void kitsune_update_point(const char *point)
     if (updating) {
         if (deadline_passed)
             timeout_rollback();
-        if (strcmp(point, kt_rt.old_point) == 0 && !fault_at("timeout"))
+        /* The old main left from this point, or from inside a blocking call (an
+         * unnamed point: the first update point of the new version ends it). */
+        int same = !kt_rt.old_point[0] || strcmp(point, kt_rt.old_point) == 0;
+        if (same && !fault_at("timeout"))
             commit();
         return; /* intermediate points of the new version do nothing */
     }
@@ -468,17 +495,29 @@ void kitsune_update_point(const char *point)
     }
 }
 
-/* A wakeable wait was interrupted by an update: treat it as the thread's last point. */
+/* A wakeable wait was interrupted by an update: treat it as the thread's last point
+ * (mutex, if not NULL, is released meanwhile). */
 void kt_wait_point(pthread_mutex_t *mutex)
 {
     const char *p = kt_thread_last_point();
-    if (!p || !p[0] || (kt_thread_is_main() && updating))
+    if (!p || (kt_thread_is_main() && updating))
         return;
     char point[128];
     snprintf(point, sizeof point, "%s", p);
-    pthread_mutex_unlock(mutex);
+    if (mutex)
+        pthread_mutex_unlock(mutex);
     kitsune_update_point(point);
-    pthread_mutex_lock(mutex);
+    if (mutex)
+        pthread_mutex_lock(mutex);
+}
+
+/* Whether the calling thread would park (or, the main thread, start the update) if
+ * it came to an update point now. */
+int kt_update_can_park(void)
+{
+    if (kt_thread_is_main())
+        return !updating && req_state == REQ_PENDING;
+    return parking_open;
 }
 
 /* A restarted thread that exits before reaching its point no longer holds attention. */
@@ -553,6 +592,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     req_report = r;
     req_check = o->check;
     req_quiesce_ms = req_freeze_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
+    engine_since = engine_ms = 0;
     snprintf(fault, sizeof fault, "%s", o->fault ? o->fault : "");
     req_state = REQ_PENDING;
     quiescing = 1;
@@ -568,7 +608,8 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     while (req_state != REQ_DONE) {
         if (req_state == REQ_ACTIVE && transferring && !active_deadline)
             active_deadline = kt_now_ms() + kt_update_timeout_ms();
-        if (active_deadline && transferring && kt_now_ms() > active_deadline &&
+        double engines = o->timeout_ms > 0 ? 0 : engine_elapsed_ms();
+        if (active_deadline && transferring && kt_now_ms() > active_deadline + engines &&
             deadline_passed < 2) {
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
@@ -608,7 +649,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+        kt_libc.pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
     }
     req_state = REQ_NONE;
     req_report = NULL;
