@@ -2,20 +2,26 @@
  * status.
  *
  *   kitsune run APP.so [ARGS...]
- *   kitsune update [--json] [--check] [--tree] PID NEW.so
+ *   kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so
  *   kitsune status PID
  *
  * `update` talks to the program's control socket (see runtime/control.c), waits for the
- * outcome and prints it; it exits 0 only when the update committed. */
+ * outcome and prints it; it exits 0 only when the update committed.  It never waits
+ * forever: with --timeout MS the program bounds quiescence and the freeze by MS and the
+ * command gives up MS + REPLY_GRACE_MS after asking (a request whose client has gone
+ * before the program paused is cancelled by the program); without it, after
+ * DEFAULT_WAIT_MS. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "driver.h"
@@ -24,7 +30,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: kitsune run APP.so [ARGS...]\n"
-            "       kitsune update [--json] [--check] [--tree] PID NEW.so\n"
+            "       kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n"
             "       kitsune status PID\n");
     exit(2);
 }
@@ -38,6 +44,17 @@ static int parse_pid(const char *s)
         exit(2);
     }
     return (int)v;
+}
+
+static double parse_ms(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v >= 1 && v <= 3600e3)) {
+        fprintf(stderr, "kitsune: --timeout takes milliseconds (1 to 3600000), not '%s'\n", s);
+        exit(2);
+    }
+    return v;
 }
 
 /* The control socket lives in the private directory of the process's owner. */
@@ -56,9 +73,24 @@ static int socket_path(int pid, char *out, size_t len)
     return 0;
 }
 
-/* Sends one request line; returns the reply (malloc'd) or NULL with a message. */
-static char *request(int pid, const char *line)
+/* How long past its --timeout the command waits for the program's reply: the
+ * watchdog's grace for a new version that passes no update point (250 ms, see
+ * runtime/internal.h) and the time to roll back and answer. */
+#define REPLY_GRACE_MS 750
+#define DEFAULT_WAIT_MS 60000
+
+static double now_ms(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Sends one request line; returns the reply (malloc'd) or NULL with a message.  Gives
+ * up after wait_ms; closing the connection tells the program nobody waits any more. */
+static char *request(int pid, const char *line, double wait_ms)
+{
+    double deadline = now_ms() + wait_ms;
     char path[PATH_MAX];
     if (socket_path(pid, path, sizeof path) < 0) {
         fprintf(stderr, "kitsune: no process %d\n", pid);
@@ -86,6 +118,18 @@ static char *request(int pid, const char *line)
         if (n + 1 >= cap) {
             cap *= 2;
             reply = realloc(reply, cap);
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        double left = deadline - now_ms();
+        int ready = left > 0 ? poll(&p, 1, (int)left + 1) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0) {
+            fprintf(stderr, "kitsune: process %d gave no outcome within %.0f ms; a request "
+                    "it had not started is cancelled (see its log)\n", pid, wait_ms);
+            close(fd);
+            free(reply);
+            return NULL;
         }
         ssize_t got = read(fd, reply + n, cap - n - 1);
         if (got <= 0)
@@ -138,6 +182,8 @@ static int print_outcome(int pid, const char *target, const char *reply, int jso
     }
     if (!ok) {
         printf("update of %d to %s: %s: %s\n", pid, target, outcome, reason);
+        if (json_num(reply, "pause_ms") > 0)
+            printf("  frozen %.3f ms\n", json_num(reply, "pause_ms"));
         return 1;
     }
     printf("update of %d to %s: committed (version %.0f -> %.0f)\n", pid, target,
@@ -154,15 +200,20 @@ static int print_outcome(int pid, const char *target, const char *reply, int jso
 }
 
 static const char *fault_step; /* --fault STEP: for the rollback tests */
+static double timeout_ms;      /* --timeout MS, 0 when not given */
 
 static int update_one(int pid, const char *abs, int check, int json)
 {
-    char line[PATH_MAX + 64];
-    char fault[48] = "";
+    char line[PATH_MAX + 96];
+    char fault[48] = "", timeout[48] = "";
     if (fault_step)
         snprintf(fault, sizeof fault, "fault=%s ", fault_step);
-    snprintf(line, sizeof line, "update %s%s%s\n", check ? "check " : "", fault, abs);
-    char *reply = request(pid, line);
+    if (timeout_ms > 0)
+        snprintf(timeout, sizeof timeout, "timeout=%.0f ", timeout_ms);
+    snprintf(line, sizeof line, "update %s%s%s%s\n", check ? "check " : "", fault, timeout,
+             abs);
+    char *reply = request(pid, line, timeout_ms > 0 ? timeout_ms + REPLY_GRACE_MS
+                                                    : DEFAULT_WAIT_MS);
     if (!reply)
         return 1;
     int rc = print_outcome(pid, abs, reply, json);
@@ -214,6 +265,8 @@ static int cmd_update(int argc, char **argv)
             tree = 1;
         else if (strcmp(argv[i], "--fault") == 0 && i + 1 < argc)
             fault_step = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+            timeout_ms = parse_ms(argv[++i]);
         else
             usage();
     }
@@ -239,7 +292,7 @@ static int cmd_status(int argc, char **argv)
 {
     if (argc != 1)
         usage();
-    char *reply = request(parse_pid(argv[0]), "status\n");
+    char *reply = request(parse_pid(argv[0]), "status\n", DEFAULT_WAIT_MS);
     if (!reply)
         return 1;
     fputs(reply, stdout);

@@ -26,12 +26,18 @@ extern "C" {
  * runtime. */
 extern int kitsune_attention;
 
+/* The update point the calling thread passed last: a thread that parks inside a
+ * blocking call (a sleep, a condition wait) when an update is pending parks as if at
+ * this point.  Written by the inlined fast path; read only by the runtime. */
+extern __thread const char *kitsune_point_passed __attribute__((tls_model("initial-exec")));
+
 /* The out-of-line part of an update point.  Never call it directly. */
 void kitsune_update_point(const char *point);
 
-/* An update point.  With nothing pending this is a load and a branch. */
+/* An update point.  With nothing pending this is a store, a load and a branch. */
 static inline void kitsune_update(const char *point)
 {
+    kitsune_point_passed = point;
     if (__builtin_expect(__atomic_load_n(&kitsune_attention, __ATOMIC_RELAXED), 0))
         kitsune_update_point(point);
 }

@@ -138,11 +138,11 @@ static void format_report(const struct kt_report *r, char *out, size_t len)
              r->t_retire, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
 }
 
-static void run_update(const char *path, int check, const char *fault_step, char *reply,
+static void run_update(const char *path, const struct kt_request_opts *o, char *reply,
                        size_t len)
 {
     struct kt_report r;
-    kt_update_request(path, check, fault_step, &r);
+    kt_update_request(path, o, &r);
     format_report(&r, reply, len);
 }
 
@@ -213,10 +213,14 @@ static void serve(int fd)
     } else if (strncmp(rest, "update ", 7) == 0) {
         rest += 7;
         char fault_step[32] = "";
+        double timeout_ms = 0;
         for (;;) {
             if (strncmp(rest, "check ", 6) == 0) {
                 check = 1;
                 rest += 6;
+            } else if (strncmp(rest, "timeout=", 8) == 0 && strchr(rest, ' ')) {
+                timeout_ms = atof(rest + 8);
+                rest = strchr(rest, ' ') + 1;
             } else if (strncmp(rest, "fault=", 6) == 0 && strchr(rest, ' ')) {
                 size_t n = (size_t)(strchr(rest, ' ') - rest - 6);
                 snprintf(fault_step, sizeof fault_step, "%.*s", (int)n, rest + 6);
@@ -229,7 +233,8 @@ static void serve(int fd)
             reply_error(fd, "the new version's path must be absolute");
             return;
         }
-        run_update(rest, check, fault_step, reply, sizeof reply);
+        struct kt_request_opts o = {check, fault_step, timeout_ms, fd};
+        run_update(rest, &o, reply, sizeof reply);
     } else {
         reply_error(fd, "unknown request (expected update or status)");
         return;
@@ -246,7 +251,8 @@ static void serve_self_request(void)
     next_version[0] = 0;
     pthread_mutex_unlock(&next_lock);
     struct kt_report r;
-    kt_update_request(path[0] ? path : NULL, 0, NULL, &r);
+    struct kt_request_opts o = {0, NULL, 0, -1};
+    kt_update_request(path[0] ? path : NULL, &o, &r);
     char out[8192];
     format_report(&r, out, sizeof out);
     kt_log("self-requested update: %s", out);

@@ -50,6 +50,7 @@
  * unchanged pointers lead to: a rebuilt object's first word holds the forwarding
  * address until commit.  docs/performance.md has the measurements. */
 #include "fast.h"
+#include "blocking.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -1203,7 +1204,7 @@ static int take(struct worker *w)
             __builtin_ia32_pause();
         pthread_mutex_lock(&F.lock);
         if (!F.nshared && !F.done && !__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
-            pthread_cond_wait(&F.cond, &F.lock);
+            kt_libc.pthread_cond_wait(&F.cond, &F.lock);
         w->t_idle += kt_now_ms() - t;
         F.idle--;
     }

@@ -99,9 +99,30 @@ struct kt_runtime {
 };
 extern struct kt_runtime kt_rt;
 
+/* Default limits (ms), overridden by KITSUNE_QUIESCE_TIMEOUT_MS and
+ * KITSUNE_UPDATE_TIMEOUT_MS, and per request by `kitsune update --timeout`.  Threads
+ * that have parked are frozen while the others are awaited, and the whole program is
+ * frozen while the new version runs to its update point, so both are kept to what a
+ * live service can bear; a new version that passes no update point at all is rolled
+ * back from the watchdog's signal KT_WATCHDOG_GRACE_MS after the limit. */
+#define KT_QUIESCE_TIMEOUT_MS 2000
+#define KT_UPDATE_TIMEOUT_MS 2000
+#define KT_WATCHDOG_GRACE_MS 250
+#define KT_MIGRATE_TIMEOUT_MS 60000
+/* The engines' transfer starts (1) and ends (0): see update.c. */
+void kt_update_engine_timing(int running);
+
+struct kt_request_opts {
+    int check;          /* --check */
+    const char *fault;  /* --fault STEP (tests), or NULL */
+    double timeout_ms;  /* --timeout: bounds quiescence and the freeze; 0: defaults */
+    int client_fd;      /* the requesting connection (-1: the program itself); a
+                           request whose client has gone before the pause is cancelled */
+};
+
 /* Asks for an update to `path` (NULL: reload the running file) and waits for the
  * outcome; called by the control thread.  Fills *report. */
-void kt_update_request(const char *path, int check, const char *fault_step,
+void kt_update_request(const char *path, const struct kt_request_opts *opts,
                        struct kt_report *report);
 double kt_update_timeout_ms(void);
 void kt_update_timeout_check(void);
@@ -128,6 +149,11 @@ void kt_threads_kick(void);                         /* wake blocked threads */
 int kt_thread_is_main(void);
 const char *kt_thread_old_point(void);              /* for kitsune_is_updating_from */
 void kt_threads_signal_setup(void);
+int kt_threads_wake_signal(void);
+/* update.c: parking inside a blocking call (threads.c, blocking.c). */
+void kt_wait_point(pthread_mutex_t *mutex);
+int kt_update_can_park(void);
+const char *kt_thread_last_point(void);
 void kt_wakeup_set(int on);
 
 /* ---- migrate.c ---- */

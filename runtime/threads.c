@@ -9,6 +9,8 @@
  * update point; after a commit it jumps back to its start wrapper and runs the new
  * version's start function (same key) with its argument carried over. */
 #include "internal.h"
+#include "blocking.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -49,7 +51,14 @@ static int wake_signal;
 static void wake_handler(int sig)
 {
     (void)sig;
+    int saved = errno;
     kt_update_timeout_check(); /* the watchdog uses the same signal */
+    errno = saved;
+}
+
+int kt_threads_wake_signal(void)
+{
+    return wake_signal;
 }
 
 void kt_threads_signal_main(void)
@@ -100,6 +109,7 @@ void kt_threads_register_main(void)
     t->tid = pthread_self();
     t->is_main = 1;
     self = t;
+    kt_blocking_thread_start();
 }
 
 int kt_thread_is_main(void)
@@ -114,6 +124,7 @@ static void *thread_main(void *p)
     struct kt_thread *t = p;
     self = t;
     t->tid = pthread_self();
+    kt_blocking_thread_start();
     if (t->start_updating) {
         t->start_updating = 0;
         thread_updating = 1;
@@ -196,7 +207,7 @@ int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&tcond, &tlock, &ts);
+        kt_libc.pthread_cond_timedwait(&tcond, &tlock, &ts);
     }
     pthread_mutex_unlock(&tlock);
     return 0;
@@ -221,12 +232,14 @@ void kt_threads_kick(void)
 void kt_thread_park(const char *point)
 {
     struct kt_thread *t = self;
+    struct kt_resume_state rs;
+    kt_resume_save(&rs);
     pthread_mutex_lock(&tlock);
     snprintf(t->point, sizeof t->point, "%s", point);
     t->state = PARKED;
     pthread_cond_broadcast(&tcond);
     while (t->state == PARKED)
-        pthread_cond_wait(&tcond, &tlock);
+        kt_libc.pthread_cond_wait(&tcond, &tlock);
     enum park_state s = t->state;
     t->state = RUNNING;
     pthread_cond_broadcast(&tcond);
@@ -235,6 +248,7 @@ void kt_thread_park(const char *point)
         kt_stackvars_save_thread();
         longjmp(t->restart_env, 1);
     }
+    kt_resume_restore(&rs, wake_signal); /* released: back to the old version */
 }
 
 void kt_threads_release(void)
@@ -305,7 +319,7 @@ void kt_threads_restart(const struct kt_version *old, const struct kt_version *n
                 waiting = 1;
         if (!waiting)
             break;
-        pthread_cond_wait(&tcond, &tlock);
+        kt_libc.pthread_cond_wait(&tcond, &tlock);
     }
     /* Threads added during the update start now, in the new version. */
     for (struct kt_thread *t = threads; t; t = t->next) {
@@ -330,16 +344,23 @@ const char *kt_thread_updating_from(void)
     return updating_from;
 }
 
-/* A restarted thread reached the point it left from: its update is finished. */
+/* A restarted thread reached the point it left from (any point, if it left from inside
+ * a blocking call before passing a named one): its update is finished. */
 void kt_thread_finish_update(const char *point)
 {
-    if (thread_updating && strcmp(point, updating_from) == 0)
+    if (thread_updating && (!updating_from[0] || strcmp(point, updating_from) == 0))
         thread_updating = 0;
 }
 
+__thread const char *kitsune_point_passed;
+
+/* The update point a parking thread is at: the last one it passed (the fast path
+ * records it), else the last one the runtime saw; "" when it passed none. */
 const char *kt_thread_last_point(void)
 {
-    return self ? self->point : NULL;
+    if (!self)
+        return NULL;
+    return kitsune_point_passed ? kitsune_point_passed : self->point;
 }
 
 void kt_thread_note_point(const char *point)
@@ -360,18 +381,17 @@ int ktthreads_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
     return ktthreads_pthread_cond_timedwait(cond, mutex, NULL);
 }
 
-void kt_wait_point(pthread_mutex_t *mutex);
 
 int ktthreads_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                      const struct timespec *abstime)
 {
     if (self)
         self->wait_cond = cond;
-    int rc = abstime ? pthread_cond_timedwait(cond, mutex, abstime)
-                     : pthread_cond_wait(cond, mutex);
+    int rc = abstime ? kt_libc.pthread_cond_timedwait(cond, mutex, abstime)
+                     : kt_libc.pthread_cond_wait(cond, mutex);
     if (self)
         self->wait_cond = NULL;
-    if (__atomic_load_n(&kitsune_attention, __ATOMIC_ACQUIRE) && self && self->point[0])
+    if (__atomic_load_n(&kitsune_attention, __ATOMIC_ACQUIRE) && self)
         kt_wait_point(mutex);
     return rc;
 }

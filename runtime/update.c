@@ -9,6 +9,8 @@
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
 #include "internal.h"
+#include "blocking.h"
+#include "resume.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -16,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -77,7 +80,6 @@ const char *kt_thread_updating_from(void);
 void kt_thread_finish_update(const char *point);
 void kt_thread_note_point(const char *point);
 int kt_thread_registered(void);
-const char *kt_thread_last_point(void);
 int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
                              char *err, size_t errlen);
 void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv);
@@ -85,11 +87,46 @@ int kt_threads_count_restarted(void);
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen);
 
+/* The limits of the request in progress (set by kt_update_request): how long the
+ * threads may take to reach update points, and how long the program may stay frozen
+ * while the new version runs up to its update point. */
+static double req_quiesce_ms, req_freeze_ms;
+
+/* Time the engines spend transferring the state (set by the main thread, read by the
+ * control thread's watchdog).  Without --timeout it does not count against the freeze
+ * limit, which is for the new version's own code: a large heap legitimately takes
+ * longer to transfer than a stuck initialisation should be allowed, and the engines
+ * make progress all the while.  It is bounded by KT_MIGRATE_TIMEOUT_MS all the same. */
+static _Atomic double engine_since, engine_ms;
+
+void kt_update_engine_timing(int running)
+{
+    double now = kt_now_ms();
+    if (running) {
+        engine_since = now;
+    } else if (engine_since > 0) {
+        engine_ms = engine_ms + (now - engine_since);
+        engine_since = 0;
+    }
+}
+
+static double engine_elapsed_ms(void)
+{
+    double since = engine_since, t = engine_ms + (since > 0 ? kt_now_ms() - since : 0);
+    return t < KT_MIGRATE_TIMEOUT_MS ? t : KT_MIGRATE_TIMEOUT_MS;
+}
+
+static double env_ms(const char *name, double dflt)
+{
+    const char *env = getenv(name);
+    double v = env ? atof(env) : 0;
+    return v > 0 ? v : dflt;
+}
+
 static double quiesce_timeout_ms(void)
 {
-    const char *env = getenv("KITSUNE_QUIESCE_TIMEOUT_MS");
-    double v = env ? atof(env) : 0;
-    return v > 0 ? v : 5000;
+    return req_quiesce_ms > 0 ? req_quiesce_ms
+                              : env_ms("KITSUNE_QUIESCE_TIMEOUT_MS", KT_QUIESCE_TIMEOUT_MS);
 }
 
 static void set_attention(void)
@@ -209,6 +246,8 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     new_stack = NULL;
     char msg[KT_ERRLEN];
     snprintf(msg, sizeof msg, "%s", reason);
+    if (req_report) /* how long the program was frozen by the failed attempt */
+        req_report->pause_ms = kt_now_ms() - t_switch + req_report->t_quiesce;
     finish_request(KT_ROLLED_BACK, msg);
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
     FIBER_LEAVE(asan_old_bottom, asan_old_size);
@@ -386,6 +425,8 @@ static void start_update(const char *point)
         kt_rt.next = NULL;
         kt_version_discard(v);
         kt_log("update refused: %s", err);
+        if (r) /* the threads that had parked were frozen this long */
+            r->t_quiesce = r->pause_ms = kt_now_ms() - t;
         finish_request(KT_REFUSED, err);
         return;
     }
@@ -438,25 +479,45 @@ void kitsune_update_point(const char *point)
     if (updating) {
         if (deadline_passed)
             timeout_rollback();
-        if (strcmp(point, kt_rt.old_point) == 0 && !fault_at("timeout"))
+        /* The old main left from this point, or from inside a blocking call (an
+         * unnamed point: the first update point of the new version ends it). */
+        int same = !kt_rt.old_point[0] || strcmp(point, kt_rt.old_point) == 0;
+        if (same && !fault_at("timeout"))
             commit();
         return; /* intermediate points of the new version do nothing */
     }
-    if (req_state == REQ_PENDING)
+    if (req_state == REQ_PENDING) {
+        struct kt_resume_state rs;
+        kt_resume_save(&rs);
         start_update(point);
+        /* Back here only when the update was refused or rolled back. */
+        kt_resume_restore(&rs, kt_threads_wake_signal());
+    }
 }
 
-/* A wakeable wait was interrupted by an update: treat it as the thread's last point. */
+/* A wakeable wait was interrupted by an update: treat it as the thread's last point
+ * (mutex, if not NULL, is released meanwhile). */
 void kt_wait_point(pthread_mutex_t *mutex)
 {
     const char *p = kt_thread_last_point();
-    if (!p || !p[0] || (kt_thread_is_main() && updating))
+    if (!p || (kt_thread_is_main() && updating))
         return;
     char point[128];
     snprintf(point, sizeof point, "%s", p);
-    pthread_mutex_unlock(mutex);
+    if (mutex)
+        pthread_mutex_unlock(mutex);
     kitsune_update_point(point);
-    pthread_mutex_lock(mutex);
+    if (mutex)
+        pthread_mutex_lock(mutex);
+}
+
+/* Whether the calling thread would park (or, the main thread, start the update) if
+ * it came to an update point now. */
+int kt_update_can_park(void)
+{
+    if (kt_thread_is_main())
+        return !updating && req_state == REQ_PENDING;
+    return parking_open;
 }
 
 /* A restarted thread that exits before reaching its point no longer holds attention. */
@@ -477,12 +538,23 @@ static void refuse(struct kt_report *r, const char *reason)
 
 double kt_update_timeout_ms(void)
 {
-    const char *env = getenv("KITSUNE_UPDATE_TIMEOUT_MS");
-    double v = env ? atof(env) : 0;
-    return v > 0 ? v : 10000;
+    return req_freeze_ms > 0 ? req_freeze_ms
+                             : env_ms("KITSUNE_UPDATE_TIMEOUT_MS", KT_UPDATE_TIMEOUT_MS);
 }
 
-void kt_update_request(const char *path, int check, const char *fault_step,
+/* True when the client that asked for the update has closed its end: nobody waits for
+ * the outcome any more (it timed out, or was killed). */
+static int client_gone(int fd)
+{
+    if (fd < 0)
+        return 0;
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+#define CANCELLED "cancelled: the client went away before the program paused"
+
+void kt_update_request(const char *path, const struct kt_request_opts *o,
                        struct kt_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -501,8 +573,12 @@ void kt_update_request(const char *path, int check, const char *fault_step,
 
     char err[KT_ERRLEN];
     struct kt_version *v = NULL;
-    if (kt_version_prepare(path ? path : cur_path, &v, err, sizeof err) ||
-        kt_migrate_check(kt_rt.cur, v, err, sizeof err)) {
+    int rc = kt_version_prepare(path ? path : cur_path, &v, err, sizeof err);
+    if (!rc)
+        rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    if (!rc && client_gone(o->client_fd)) /* e.g. the process was stopped meanwhile */
+        rc = snprintf(err, sizeof err, "%s", CANCELLED);
+    if (rc) {
         kt_version_discard(v);
         refuse(r, err);
         pthread_mutex_lock(&kt_rt.lock);
@@ -514,8 +590,10 @@ void kt_update_request(const char *path, int check, const char *fault_step,
     pthread_mutex_lock(&kt_rt.lock);
     kt_rt.next = v;
     req_report = r;
-    req_check = check;
-    snprintf(fault, sizeof fault, "%s", fault_step ? fault_step : "");
+    req_check = o->check;
+    req_quiesce_ms = req_freeze_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
+    engine_since = engine_ms = 0;
+    snprintf(fault, sizeof fault, "%s", o->fault ? o->fault : "");
     req_state = REQ_PENDING;
     quiescing = 1;
     parking_open = 1;
@@ -530,12 +608,13 @@ void kt_update_request(const char *path, int check, const char *fault_step,
     while (req_state != REQ_DONE) {
         if (req_state == REQ_ACTIVE && transferring && !active_deadline)
             active_deadline = kt_now_ms() + kt_update_timeout_ms();
-        if (active_deadline && transferring && kt_now_ms() > active_deadline &&
+        double engines = o->timeout_ms > 0 ? 0 : engine_elapsed_ms();
+        if (active_deadline && transferring && kt_now_ms() > active_deadline + engines &&
             deadline_passed < 2) {
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
             deadline_passed++;
-            active_deadline += 1000;
+            active_deadline += KT_WATCHDOG_GRACE_MS;
             kt_threads_signal_main();
         }
         if (quiescing) {
@@ -543,8 +622,10 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             kt_threads_kick();
             pthread_mutex_lock(&kt_rt.lock);
         }
-        if (req_state == REQ_PENDING && kt_now_ms() > deadline) {
-            /* The main thread never came to an update point: withdraw the request. */
+        int gone = req_state == REQ_PENDING && client_gone(o->client_fd);
+        if (req_state == REQ_PENDING && (gone || kt_now_ms() > deadline)) {
+            /* The main thread never came to an update point, or nobody waits for the
+             * outcome any more: withdraw the request. */
             struct kt_version *nv = kt_rt.next;
             kt_rt.next = NULL;
             req_state = REQ_DONE;
@@ -552,8 +633,11 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             pthread_mutex_unlock(&kt_rt.lock);
             release_parked(); /* threads that came to their points go on */
             kt_version_discard(nv);
-            snprintf(err, sizeof err, "the main thread did not reach an update point within "
-                     "%.0f ms", quiesce_timeout_ms());
+            if (gone)
+                snprintf(err, sizeof err, "%s", CANCELLED);
+            else
+                snprintf(err, sizeof err, "the main thread did not reach an update point "
+                         "within %.0f ms", quiesce_timeout_ms());
             refuse(r, err);
             pthread_mutex_lock(&kt_rt.lock);
             break;
@@ -565,10 +649,11 @@ void kt_update_request(const char *path, int check, const char *fault_step,
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+        kt_libc.pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
     }
     req_state = REQ_NONE;
     req_report = NULL;
+    req_quiesce_ms = req_freeze_ms = 0;
     fault[0] = 0;
     deadline_passed = 0;
     set_attention();

@@ -7,6 +7,7 @@
 #include "kitsune.h"
 
 int kitsune_attention;
+__thread const char *kitsune_point_passed;
 
 void kitsune_update_point(const char *point)
 {

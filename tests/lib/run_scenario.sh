@@ -7,6 +7,7 @@
 # committed update the program must print one more PASS line and no FAIL line.
 # Lines "kitsune-test: expect KEY OP N" (OP one of = <= >=) check a count of the first
 # update's reply, e.g. "kitsune-test: expect objects_transformed = 0".
+# "kitsune-test: faults=,quiesce" injects a fault (kitsune update --fault) into update N.
 set -u
 kit=$1 src=$2
 shift 2
@@ -14,6 +15,7 @@ first=$1
 shift
 directives=$(grep 'kitsune-test:' "$src")
 IFS=, read -r -a expected <<<"$(grep -o 'outcomes=[a-z_,]*' <<<"$directives" | cut -d= -f2)"
+IFS=, read -r -a faults <<<"$(grep -o 'faults=[a-z_,]*' <<<"$directives" | cut -d= -f2)"
 IFS=, read -r -a args <<<"$(grep -o 'args=[A-Za-z0-9_,]*' <<<"$directives" | cut -d= -f2)"
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
@@ -77,7 +79,8 @@ for so in "$@"; do
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _ | sort -u)
     else
         procs=1
-        reply=$("$kit" update --json $check_flag "$pid" "$so")
+        fault=${faults[$step]:-}
+        reply=$("$kit" update --json $check_flag ${fault:+--fault "$fault"} "$pid" "$so")
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
     fi
     [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
