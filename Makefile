@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all deps configure build demo test test-sanitize bench clean
+.PHONY: all deps configure build install demo test test-sanitize bench clean
 
 all: build
 
@@ -16,6 +16,12 @@ configure: deps
 build: configure
 	@echo "building into $(BUILD)/ (log: $(BUILD)/build.log)"
 	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { tail -50 $(BUILD)/build.log; exit 1; }
+
+# The runtime, headers, commands, CMake package, kitsune.pc, Make fragment, man pages
+# and bash completion under PREFIX (docs/user-guide.md, "Installing").
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -21,12 +21,28 @@
 # build with a diagnostic when it needs programmer input.  Versions are linked with
 # -Wl,--no-undefined, so a symbol that the rules' code uses and nothing defines fails
 # the build, not the update.
+#
+# Inside kitsune's own tree the function uses the targets kitsune, kitc and xfgen (by
+# their aliases kitsune::kitsune, kitsune::kitc, kitsune::xfgen); in
+# any other project `find_package(kitsune)` (lib/cmake/kitsune under the install
+# prefix) includes this file with the imported targets kitsune::kitsune,
+# kitsune::kitc and kitsune::xfgen.  Versions get -g whatever CMAKE_BUILD_TYPE is: the
+# runtime finds a version's code and types (and the transformers' code) by its DWARF.
 
 function(kitsune_add_program target)
-  if(TARGET kitc)
-    set(KITSUNE_KITC $<TARGET_FILE:kitc>)
+  # The tools are targets (this tree) or imported executables (an installed kitsune).
+  foreach(tool kitc xfgen)
+    if(NOT TARGET kitsune::${tool})
+      message(FATAL_ERROR "kitsune_add_program: no ${tool}: use find_package(kitsune) or "
+                          "build inside kitsune's tree")
+    endif()
+  endforeach()
+  set(kitc $<TARGET_FILE:kitsune::kitc>)
+  set(xfgen $<TARGET_FILE:kitsune::xfgen>)
+  if(TARGET kitc) # built here: order the build after the tools
+    set(tool_deps kitc xfgen)
   else()
-    find_program(KITSUNE_KITC kitc REQUIRED)
+    set(tool_deps ${kitc} ${xfgen})
   endif()
   cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF"
                         "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
@@ -43,14 +59,15 @@ function(kitsune_add_program target)
   if(KP_DEFINES)
     target_compile_definitions(${objects} PRIVATE ${KP_DEFINES})
   endif()
-  target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR}/include ${KP_INCLUDES})
+  target_include_directories(${objects} PRIVATE
+    $<TARGET_PROPERTY:kitsune::kitsune,INTERFACE_INCLUDE_DIRECTORIES> ${KP_INCLUDES})
 
   set(sources $<TARGET_OBJECTS:${objects}>)
-  if(KP_FROM AND TARGET xfgen)
+  if(KP_FROM)
     # Stage 1: the version without transformers, only to read its types.
     set(stage1 ${target}_types)
     add_library(${stage1} SHARED $<TARGET_OBJECTS:${objects}>)
-    target_link_libraries(${stage1} PRIVATE kitsune ${KP_LIBS})
+    target_link_libraries(${stage1} PRIVATE kitsune::kitsune ${KP_LIBS})
     set_target_properties(${stage1} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME}.types
                           LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/kitsune)
     set(xf_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.xf.c)
@@ -59,12 +76,12 @@ function(kitsune_add_program target)
       get_filename_component(rules ${KP_XF} ABSOLUTE)
     endif()
     add_custom_command(OUTPUT ${xf_c}
-      COMMAND ${KITSUNE_KITC} -o ${xf_c}.ktt --root ${KP_ROOT}
+      COMMAND ${kitc} -o ${xf_c}.ktt --root ${KP_ROOT}
               "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
             "-D$<JOIN:$<TARGET_PROPERTY:${objects},COMPILE_DEFINITIONS>,;-D>"
               $<TARGET_FILE:${stage1}>
-      COMMAND $<TARGET_FILE:xfgen> $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
-      DEPENDS ${stage1} ${KP_FROM} xfgen kitc ${rules}
+      COMMAND ${xfgen} $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
+      DEPENDS ${stage1} ${KP_FROM} ${tool_deps} ${rules}
       COMMAND_EXPAND_LISTS VERBATIM)
     list(APPEND sources ${xf_c})
     # The transformers must be right at build time, never at update time: a warning
@@ -73,19 +90,21 @@ function(kitsune_add_program target)
   endif()
 
   add_library(${target} SHARED ${sources})
-  target_link_libraries(${target} PRIVATE kitsune ${KP_LIBS})
+  target_link_libraries(${target} PRIVATE kitsune::kitsune ${KP_LIBS})
+  target_compile_options(${target} PRIVATE -g) # the transformers, without a build type too
   # An undefined symbol would only show when the update loads the version.
   if(NOT KP_ALLOW_UNDEFINED)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
-  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/include)
   set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
-  add_dependencies(${target} kitc)
+  if(TARGET kitc)
+    add_dependencies(${target} kitc)
+  endif()
   add_custom_command(TARGET ${target} POST_BUILD
-    COMMAND ${KITSUNE_KITC} -o $<TARGET_FILE:${target}>.ktt --root ${KP_ROOT}
+    COMMAND ${kitc} -o $<TARGET_FILE:${target}>.ktt --root ${KP_ROOT}
             "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
             "-D$<JOIN:$<TARGET_PROPERTY:${objects},COMPILE_DEFINITIONS>,;-D>"
             $<TARGET_FILE:${target}>
-    COMMAND ${KITSUNE_KITC} --embed $<TARGET_FILE:${target}>.ktt $<TARGET_FILE:${target}>
+    COMMAND ${kitc} --embed $<TARGET_FILE:${target}>.ktt $<TARGET_FILE:${target}>
     COMMAND_EXPAND_LISTS VERBATIM)
 endfunction()

@@ -29,10 +29,18 @@
 # .xf file: $(call kitsune-update,app-1.so,)
 # xfgen stops the build with its diagnostics when it needs rules (see the docs).
 
-# Where kitsune was built (a CMake build tree) or installed, and its sources.
-KITSUNE_DIR ?= /usr/local
+# Where kitsune was built (a CMake build tree) or installed, and its sources.  The
+# installed fragment (PREFIX/share/kitsune/kitsune.mk) finds its prefix by itself:
+#   include $(shell pkg-config --variable=makefile kitsune)
 kitsune_mk_dir := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+ifneq ($(wildcard $(kitsune_mk_dir)/../../include/kitsune.h),)
+# (:= because a KITSUNE_DIR in the environment is the runtime's socket directory)
+KITSUNE_DIR := $(abspath $(kitsune_mk_dir)/../..)
+KITSUNE_SRC ?= $(KITSUNE_DIR)
+else
+KITSUNE_DIR ?= /usr/local
 KITSUNE_SRC ?= $(abspath $(kitsune_mk_dir)/..)
+endif
 
 # Compiler flags for the kitsune header, link flags for libkitsune, the two tools.
 KITSUNE_INCLUDE ?= -I$(KITSUNE_SRC)/include -I$(KITSUNE_DIR)/include
