@@ -3,8 +3,10 @@
  *
  *   kitsune run APP.so [ARGS...]
  *   kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so
- *   kitsune status PID
+ *   kitsune status [--json] PID
+ *   kitsune [COMMAND] --help,  kitsune --version
  *
+ * Help goes to stdout (exit 0); a usage error to stderr (exit 2).
  * `update` talks to the program's control socket (see runtime/control.c), waits for the
  * outcome and prints it; it exits 0 only when the update committed.  It never waits
  * forever: with --timeout MS the program bounds quiescence and the freeze by MS and the
@@ -26,13 +28,45 @@
 
 #include "driver.h"
 
-static void usage(void)
+static const char usage_run[] = "usage: kitsune run APP.so [ARGS...]\n";
+static const char usage_update[] =
+    "usage: kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n";
+static const char usage_status[] = "usage: kitsune status [--json] PID\n";
+
+static const char help_run[] =
+    "Runs the program version APP.so (built with kitsune_add_program, kitsune.mk or\n"
+    "kitsune-cc) under kitsune, with ARGS as its arguments; it can then be updated.\n";
+static const char help_update[] =
+    "Updates the running process PID to NEW.so and prints the outcome; exits 0 only\n"
+    "when the update committed.\n"
+    "  --json        print the outcome as one JSON object\n"
+    "  --check       compare every migrated variable before committing\n"
+    "  --tree        also update every kitsune process forked from PID\n"
+    "  --timeout MS  bound quiescence and the freeze by MS milliseconds\n";
+static const char help_status[] =
+    "Shows the running version file, uptime, update history (time, outcome, pause,\n"
+    "reason) and the threads with the update point each last passed.\n"
+    "  --json        print it as one JSON object\n";
+
+/* A usage error: what was wrong, the usage line, exit 2. */
+static void usage_error(const char *usage, const char *what, const char *arg)
 {
-    fprintf(stderr,
-            "usage: kitsune run APP.so [ARGS...]\n"
-            "       kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n"
-            "       kitsune status PID\n");
+    if (what)
+        fprintf(stderr, "kitsune: %s%s%s\n", what, arg ? " " : "", arg ? arg : "");
+    fputs(usage, stderr);
     exit(2);
+}
+
+static int help(const char *usage, const char *text)
+{
+    fputs(usage, stdout);
+    fputs(text, stdout);
+    return 0;
+}
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
 static int parse_pid(const char *s)
@@ -257,6 +291,8 @@ static int cmd_update(int argc, char **argv)
 {
     int json = 0, check = 0, tree = 0, i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
+        if (is_help(argv[i]))
+            return help(usage_update, help_update);
         if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else if (strcmp(argv[i], "--check") == 0)
@@ -268,10 +304,11 @@ static int cmd_update(int argc, char **argv)
         else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
             timeout_ms = parse_ms(argv[++i]);
         else
-            usage();
+            usage_error(usage_update, "unknown option", argv[i]);
     }
     if (argc - i != 2)
-        usage();
+        usage_error(usage_update, argc - i < 2 ? "missing PID or NEW.so" : "too many arguments",
+                    NULL);
     int pid = parse_pid(argv[i]);
     char abs[PATH_MAX];
     if (!realpath(argv[i + 1], abs)) {
@@ -288,31 +325,149 @@ static int cmd_update(int argc, char **argv)
     return rc;
 }
 
+/* Minimal walk over the JSON arrays of the status reply: copies the next {...} of the
+ * array at *p into out and advances; 0 at the end of the array. */
+static int next_object(const char **p, char *out, size_t len)
+{
+    const char *s = strchr(*p, '{'), *end = strchr(*p, ']');
+    if (!s || (end && end < s))
+        return 0;
+    int depth = 0, in_string = 0;
+    size_t n = 0;
+    for (; *s; s++) {
+        if (n + 1 < len)
+            out[n++] = *s;
+        if (in_string) {
+            if (*s == '\\' && s[1]) {
+                if (n + 1 < len)
+                    out[n++] = s[1];
+                s++;
+            } else if (*s == '"') {
+                in_string = 0;
+            }
+        } else if (*s == '"') {
+            in_string = 1;
+        } else if (*s == '{') {
+            depth++;
+        } else if (*s == '}' && --depth == 0) {
+            s++;
+            break;
+        }
+    }
+    out[n] = 0;
+    *p = s;
+    return 1;
+}
+
+static void format_time(double t, char *out, size_t len)
+{
+    time_t secs = (time_t)t;
+    struct tm tm;
+    strftime(out, len, "%Y-%m-%d %H:%M:%S", localtime_r(&secs, &tm));
+}
+
+static void print_status(const char *reply)
+{
+    char path[PATH_MAX], started[32], obj[8192];
+    json_string(reply, "path", path, sizeof path);
+    format_time(json_num(reply, "started"), started, sizeof started);
+    printf("process %.0f: version %.0f, %s\n", json_num(reply, "pid"), json_num(reply, "version"),
+           path);
+    printf("  up %.1f s (since %s)\n", json_num(reply, "uptime_s"), started);
+    const char *h = strstr(reply, "\"history\":[");
+    printf("  updates: %.0f\n", json_num(reply, "requests"));
+    for (const char *p = h ? h + 10 : ""; next_object(&p, obj, sizeof obj);) {
+        char when[32], outcome[32], file[PATH_MAX], reason[2048];
+        format_time(json_num(obj, "time"), when, sizeof when);
+        json_string(obj, "outcome", outcome, sizeof outcome);
+        json_string(obj, "path", file, sizeof file);
+        json_string(obj, "reason", reason, sizeof reason);
+        printf("    %s  %-11s  pause %.3f ms  %.0f -> %.0f  %s%s%s\n", when, outcome,
+               json_num(obj, "pause_ms"), json_num(obj, "from_version"),
+               json_num(obj, "to_version"), file, reason[0] ? ": " : "", reason);
+    }
+    const char *t = strstr(reply, "\"threads\":[");
+    printf("  threads:\n");
+    for (const char *p = t ? t + 10 : ""; next_object(&p, obj, sizeof obj);) {
+        char point[256];
+        json_string(obj, "point", point, sizeof point);
+        printf("    %-8.0f %-5s last update point: %s\n", json_num(obj, "tid"),
+               strstr(obj, "\"main\":true") ? "main" : "", point[0] ? point : "(none yet)");
+    }
+}
+
 static int cmd_status(int argc, char **argv)
 {
-    if (argc != 1)
-        usage();
-    char *reply = request(parse_pid(argv[0]), "status\n", DEFAULT_WAIT_MS);
+    int json = 0;
+    const char *pid = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i]))
+            return help(usage_status, help_status);
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (argv[i][0] == '-')
+            usage_error(usage_status, "unknown option", argv[i]);
+        else if (pid)
+            usage_error(usage_status, "too many arguments", NULL);
+        else
+            pid = argv[i];
+    }
+    if (!pid)
+        usage_error(usage_status, "missing PID", NULL);
+    char *reply = request(parse_pid(pid), "status\n", DEFAULT_WAIT_MS);
     if (!reply)
         return 1;
-    fputs(reply, stdout);
+    if (json)
+        fputs(reply, stdout);
+    else
+        print_status(reply);
     free(reply);
     return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    int i = 0;
+    if (i < argc && is_help(argv[i]))
+        return help(usage_run, help_run);
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    else if (i < argc && argv[i][0] == '-')
+        usage_error(usage_run, "unknown option", argv[i]);
+    if (i == argc)
+        usage_error(usage_run, "missing APP.so", NULL);
+    return kitsune_run_program(argv[i], argc - i, argv + i);
+}
+
+static int main_help(FILE *f)
+{
+    fputs("usage: kitsune run APP.so [ARGS...]\n"
+          "       kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n"
+          "       kitsune status [--json] PID\n"
+          "       kitsune [COMMAND] --help | --version\n", f);
+    if (f == stdout)
+        fputs("Runs C programs that can be updated while they run, updates them, shows their "
+              "state.\nSee kitsune(1).\n", f);
+    return f == stdout ? 0 : 2;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        usage();
-    if (strcmp(argv[1], "run") == 0) {
-        if (argc < 3)
-            usage();
-        return kitsune_run_program(argv[2], argc - 2, argv + 2);
-    }
-    if (strcmp(argv[1], "update") == 0)
+        return main_help(stderr);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "update") == 0)
         return cmd_update(argc - 2, argv + 2);
-    if (strcmp(argv[1], "status") == 0)
+    if (strcmp(cmd, "status") == 0)
         return cmd_status(argc - 2, argv + 2);
-    usage();
-    return 2;
+    if (is_help(cmd) || strcmp(cmd, "help") == 0)
+        return main_help(stdout);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("kitsune %s\n", KITSUNE_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "kitsune: unknown command '%s'\n", cmd);
+    return main_help(stderr);
 }

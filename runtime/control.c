@@ -6,7 +6,9 @@
  * even read.  The same thread serves updates the program asks for itself
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
- * Requests:  "update [check] [fault=STEP] PATH\n"   "status\n"
+ * Requests:  "update [check] [fault=STEP] [timeout=MS] PATH\n"   "status\n"
+ * Every update request is also told to systemd (notify.c) and kept for status
+ * (history.c).
  * (fault= is for tests: it is honoured only by builds with KITSUNE_FAULTS.) */
 #include <dlfcn.h>
 #include <link.h>
@@ -98,7 +100,7 @@ void kitsune_clear_request(void)
 
 /* ---- JSON reply ---- */
 
-static size_t json_str(char *out, size_t len, const char *s)
+size_t kt_json_str(char *out, size_t len, const char *s)
 {
     size_t n = 0;
     if (n < len)
@@ -118,7 +120,7 @@ static size_t json_str(char *out, size_t len, const char *s)
     return n;
 }
 
-static const char *outcome_name(enum kt_outcome o)
+const char *kt_outcome_name(enum kt_outcome o)
 {
     return o == KT_COMMITTED ? "committed" : o == KT_REFUSED ? "refused" : "rolled back";
 }
@@ -126,24 +128,50 @@ static const char *outcome_name(enum kt_outcome o)
 static void format_report(const struct kt_report *r, char *out, size_t len)
 {
     char reason[KT_ERRLEN * 2];
-    json_str(reason, sizeof reason, r->reason);
+    kt_json_str(reason, sizeof reason, r->reason);
     snprintf(out, len,
              "{\"pid\":%d,\"outcome\":\"%s\",\"reason\":%s,\"from_version\":%u,"
              "\"to_version\":%u,\"pause_ms\":%.3f,\"phases_ms\":{\"request\":%.3f,"
              "\"quiesce\":%.3f,\"load\":%.3f,\"migrate\":%.3f,\"resume\":%.3f,"
              "\"retire\":%.3f},\"variables_migrated\":%ld,\"objects_transformed\":%ld,"
              "\"pointers_fixed\":%ld}\n",
-             (int)getpid(), outcome_name(r->outcome), reason, r->from_version, r->to_version,
+             (int)getpid(), kt_outcome_name(r->outcome), reason, r->from_version, r->to_version,
              r->pause_ms, r->t_request, r->t_quiesce, r->t_load, r->t_migrate, r->t_resume,
              r->t_retire, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
+}
+
+/* Every request, from a client or the program itself: told to systemd, kept for
+ * `kitsune status`. */
+static void do_update(const char *path, const struct kt_request_opts *o, struct kt_report *r)
+{
+    kt_notify_update_start(path);
+    kt_update_request(path, o, r);
+    kt_history_add(path ? path : kt_rt.cur->path, r);
+    kt_notify_update_end(r);
 }
 
 static void run_update(const char *path, const struct kt_request_opts *o, char *reply,
                        size_t len)
 {
     struct kt_report r;
-    kt_update_request(path, o, &r);
+    do_update(path, o, &r);
     format_report(&r, reply, len);
+}
+
+/* The status reply: running version, uptime, update history, threads. */
+static void format_status(char *out, size_t len)
+{
+    pthread_mutex_lock(&kt_rt.lock);
+    size_t n = (size_t)snprintf(out, len, "{\"pid\":%d,\"version\":%u,\"path\":",
+                                (int)getpid(), kt_rt.cur->number);
+    n += kt_json_str(out + n, len - n, kt_rt.cur->path);
+    n += (size_t)snprintf(out + n, len - n, ",\"updated\":%s,",
+                          kt_rt.has_updated ? "true" : "false");
+    pthread_mutex_unlock(&kt_rt.lock);
+    n += kt_history_json(out + n, len - n);
+    n += (size_t)snprintf(out + n, len - n, ",\"threads\":");
+    n += kt_threads_json(out + n, len - n);
+    snprintf(out + n, len - n, "}\n");
 }
 
 /* ---- connections ---- */
@@ -189,7 +217,7 @@ static int read_line(int fd, char *buf, size_t len)
 
 static void serve(int fd)
 {
-    char line[4200], reply[8192];
+    char line[4200], reply[65536];
     if (!peer_allowed(fd)) {
         kt_log("update request refused: peer is not this process's user or root");
         reply_error(fd, "permission denied: only the process's user or root may update it");
@@ -202,14 +230,7 @@ static void serve(int fd)
     int check = 0;
     char *rest = line;
     if (strncmp(rest, "status", 6) == 0) {
-        pthread_mutex_lock(&kt_rt.lock);
-        snprintf(reply, sizeof reply, "{\"pid\":%d,\"version\":%u,\"path\":", (int)getpid(),
-                 kt_rt.cur->number);
-        size_t n = strlen(reply);
-        n += json_str(reply + n, sizeof reply - n, kt_rt.cur->path);
-        snprintf(reply + n, sizeof reply - n, ",\"updated\":%s}\n",
-                 kt_rt.has_updated ? "true" : "false");
-        pthread_mutex_unlock(&kt_rt.lock);
+        format_status(reply, sizeof reply);
     } else if (strncmp(rest, "update ", 7) == 0) {
         rest += 7;
         char fault_step[32] = "";
@@ -252,7 +273,7 @@ static void serve_self_request(void)
     pthread_mutex_unlock(&next_lock);
     struct kt_report r;
     struct kt_request_opts o = {0, NULL, 0, -1};
-    kt_update_request(path[0] ? path : NULL, &o, &r);
+    do_update(path[0] ? path : NULL, &o, &r);
     char out[8192];
     format_report(&r, out, sizeof out);
     kt_log("self-requested update: %s", out);
@@ -347,6 +368,7 @@ void kt_control_after_fork(void)
     sock_path[0] = 0;
     self_requested = 0;
     pthread_mutex_init(&next_lock, NULL);
+    kt_history_reset();
     kt_control_start();
 }
 

@@ -25,7 +25,9 @@ int kitsune_run_program(const char *path, int argc, char **argv)
     kt_rt.argv = argv;
     kt_rt.main_thread = pthread_self();
     kitsune_logging_init(path);
+    kt_history_reset();
     kt_control_start();
+    kt_notify_ready();
     kt_update_setup_fork();
     kt_log("running %s as version %u", v->path, v->number);
     return v->main(argc, argv);

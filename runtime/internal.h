@@ -140,6 +140,18 @@ void kt_update_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- control.c ---- */
 int kt_control_start(void);
+size_t kt_json_str(char *out, size_t len, const char *s); /* a JSON string literal */
+const char *kt_outcome_name(enum kt_outcome o);
+/* history.c: the outcomes `kitsune status` lists */
+void kt_history_reset(void);
+void kt_history_add(const char *path, const struct kt_report *r);
+size_t kt_history_json(char *out, size_t len);
+/* notify.c: sd_notify when NOTIFY_SOCKET is set */
+void kt_notify_ready(void);
+void kt_notify_update_start(const char *path);
+void kt_notify_update_end(const struct kt_report *r);
+/* threads.c: [{"tid":N,"main":B,"point":"P"},...] for `kitsune status` */
+size_t kt_threads_json(char *out, size_t len);
 void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) */
 
 /* ---- threads.c ---- */

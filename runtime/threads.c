@@ -12,6 +12,7 @@
 #include "blocking.h"
 #include "resume.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -37,6 +38,8 @@ struct kt_thread {
     int removed;              /* kitsune_thread_remove() */
     int added;                /* kitsune_thread_add(): not started yet */
     int start_updating;       /* added thread: starts as if restarted at `point` */
+    pid_t lwp;                /* the kernel's thread id, for `kitsune status` */
+    const char **passed;      /* this thread's kitsune_point_passed (the fast path's) */
 };
 
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
@@ -103,12 +106,20 @@ static void remove_record(struct kt_thread *t)
     free(t);
 }
 
+/* Called by the thread itself: its kernel id and its own thread-local variable. */
+static void note_identity(struct kt_thread *t)
+{
+    t->lwp = gettid();
+    t->passed = &kitsune_point_passed;
+}
+
 void kt_threads_register_main(void)
 {
     struct kt_thread *t = new_record();
     t->tid = pthread_self();
     t->is_main = 1;
     self = t;
+    note_identity(t);
     kt_blocking_thread_start();
 }
 
@@ -124,6 +135,7 @@ static void *thread_main(void *p)
     struct kt_thread *t = p;
     self = t;
     t->tid = pthread_self();
+    note_identity(t);
     kt_blocking_thread_start();
     if (t->start_updating) {
         t->start_updating = 0;
@@ -508,4 +520,34 @@ void kt_threads_after_fork(void)
     me->state = RUNNING;
     threads = me;
     self = me;
+    note_identity(me);
+}
+
+/* The update point a thread last passed: the fast path's record when it points into a
+ * loaded object (status is served by the control thread, which also runs updates, so
+ * no version is unloaded meanwhile), else the last one the runtime saw. */
+static const char *point_of(const struct kt_thread *t)
+{
+    const char *p = t->passed ? __atomic_load_n(t->passed, __ATOMIC_RELAXED) : NULL;
+    Dl_info info;
+    if (p && dladdr(p, &info))
+        return p;
+    return t->point;
+}
+
+size_t kt_threads_json(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "[");
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t && n + 512 < len; t = t->next) {
+        if (t->removed || t->added)
+            continue;
+        n += (size_t)snprintf(out + n, len - n, "%s{\"tid\":%d,\"main\":%s,\"point\":",
+                              n > 1 ? "," : "", (int)t->lwp, t->is_main ? "true" : "false");
+        n += kt_json_str(out + n, len - n, point_of(t));
+        n += (size_t)snprintf(out + n, len - n, "}");
+    }
+    pthread_mutex_unlock(&tlock);
+    n += (size_t)snprintf(out + n, len - n, "]");
+    return n < len ? n : len - 1;
 }

@@ -63,7 +63,7 @@ took=$(($(now_ms) - t0))
 grep -q "gave no outcome within" "$tmp/stopped.err" || die "message: $(cat "$tmp/stopped.err")"
 kill -CONT "$pid"
 wait_file "$KITSUNE_DIR/$pid.log" "update refused: cancelled: the client went away"
-status=$("$kit" status "$pid")
+status=$("$kit" status --json "$pid")
 grep -q '"version":0' <<<"$status" || die "the abandoned request was applied: $status"
 echo "stopped process: command gave up after $took ms; request cancelled after SIGCONT"
 

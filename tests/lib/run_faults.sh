@@ -49,7 +49,7 @@ for step in quiesce load crash prestart migrate segv timeout commit; do
     grep -q "\"outcome\":\"$want\"" <<<"$reply" || die "fault $step: expected $want: $reply"
     now=$(digest)
     [ "$now" = "$before" ] || die "fault $step: state changed ($before -> $now)"
-    "$kit" status "$pid" | grep -q '"version":0' || die "fault $step: not in the old version"
+    "$kit" status --json "$pid" | grep -q '"version":0' || die "fault $step: not in the old version"
     reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
     echo "fault $step: $want, state identical ($reason)"
 done

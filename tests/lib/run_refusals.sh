@@ -42,7 +42,7 @@ refused() {
     [ $rc -ne 0 ] || die "$name: update was not refused: $reply"
     grep -q -- "$want" <<<"$reply" || die "$name: reason should mention '$want': $reply"
     kill -0 "$pid" 2>/dev/null || die "$name: program died"
-    "$kit" status "$pid" | grep -q '"version":0' || die "$name: program no longer answers or changed version"
+    "$kit" status --json "$pid" | grep -q '"version":0' || die "$name: program no longer answers or changed version"
     for _ in $(seq 1 300); do
         [ "$(ticks)" -gt "$before" ] && break
         sleep 0.01

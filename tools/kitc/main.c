@@ -19,7 +19,8 @@ static const char usage[] =
     "usage: kitc [-o OUT.ktt] [-p BUILD_DIR] [--root DIR] [-I DIR]... [-D NAME[=VALUE]]...\n"
     "            [-U NAME]... [--allow-unparsed] [--no-source] APP.so\n"
     "       kitc --embed APP.ktt APP.so\n"
-    "       kitc --extract APP.so\n";
+    "       kitc --extract APP.so\n"
+    "       kitc --help | --version\n";
 
 struct options {
     const char *out;
@@ -172,6 +173,10 @@ int main(int argc, char **argv)
         return ktt_extract(argv[2], stdout) == 0 ? 0 : 1;
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         fputs(usage, stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("kitc %s\n", KITSUNE_VERSION);
         return 0;
     }
     struct options o = {0};

@@ -30,6 +30,7 @@ struct args {
 static void usage(FILE *f)
 {
     fputs("usage: xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
+          "       xfgen --help | --version\n"
           "Compares two type summaries (kitc), applies the rules and writes the state\n"
           "transformers of the update as C, or says which rules are needed.\n",
           f);
@@ -278,6 +279,10 @@ int main(int argc, char **argv)
 {
     struct run r;
     memset(&r, 0, sizeof r);
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("xfgen %s\n", KITSUNE_VERSION);
+        return 0;
+    }
     int a = parse_args(argc, argv, &r.a);
     if (a) {
         usage(a > 0 ? stdout : stderr);
