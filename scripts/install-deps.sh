@@ -3,7 +3,8 @@
 # Idempotent: installs only what is missing, so every make target can call it.
 set -eu
 PKGS="build-essential cmake pkg-config clang libclang-dev libclang-rt-dev libdw-dev libelf-dev \
-      libevent-dev redis-tools binutils hyperfine gnuplot-nox valgrind"
+      libevent-dev redis-tools binutils hyperfine gnuplot-nox valgrind \
+      man-db groff-base bsdextrautils curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

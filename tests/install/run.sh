@@ -24,12 +24,13 @@ cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
 for f in lib/libkitsune.so include/kitsune.h include/kitsune_xf.h bin/kitsune bin/kitc \
          bin/xfgen lib/cmake/kitsune/kitsuneConfig.cmake lib/pkgconfig/kitsune.pc \
          share/kitsune/kitsune.mk share/bash-completion/completions/kitsune \
-        ; do
+         share/man/man1/kitsune.1 share/man/man1/kitc.1 share/man/man1/xfgen.1 \
+         share/man/man3/kitsune.3 share/man/man5/kitsune-xf.5; do
     [ -e "$prefix/$f" ] || die "not installed: $f"
 done
 # The tools must work with the source tree out of sight: kitc finds kitsune.h next to
 # itself, the command finds libkitsune in ../lib.
-"$prefix/bin/kitsune" 2>&1 | grep -q usage || die "installed kitsune does not run"
+"$prefix/bin/kitsune" --version >/dev/null || die "installed kitsune does not run"
 bash -n "$prefix/share/bash-completion/completions/kitsune" || die "completion: syntax"
 export PATH=$prefix/bin:$PATH KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
