@@ -17,7 +17,7 @@ install(FILES ${PROJECT_BINARY_DIR}/kitsune.pc DESTINATION lib/pkgconfig)
 
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/kitsune.mk DESTINATION share/kitsune)
 
-file(GLOB man_pages ${PROJECT_SOURCE_DIR}/docs/man/*.[0-9])
+file(GLOB man_pages CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/man/*.[0-9])
 foreach(page ${man_pages})
   string(REGEX REPLACE ".*\\.([0-9])$" "\\1" section ${page})
   install(FILES ${page} DESTINATION share/man/man${section})

@@ -19,7 +19,7 @@ printf '.TH BAD 1\n.SH NAME\nbad \\- a page with an undefined macro\n.XX oops\n'
 render "$tmp/bad.1"
 grep -q warning "$tmp/err" || die "man -l does not report troff warnings here"
 
-for page in kitsune.1 kitc.1 xfgen.1 kitsune.3 kitsune-xf.5; do
+for page in kitsune.1 kitc.1 xfgen.1 kitsune-cc.1 kitsune.3 kitsune-xf.5; do
     [ -f "$dir/$page" ] || die "missing man page $page"
 done
 for f in "$dir"/*.[0-9]; do

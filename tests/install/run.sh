@@ -25,6 +25,7 @@ for f in lib/libkitsune.so include/kitsune.h include/kitsune_xf.h bin/kitsune bi
          bin/xfgen lib/cmake/kitsune/kitsuneConfig.cmake lib/pkgconfig/kitsune.pc \
          share/kitsune/kitsune.mk share/bash-completion/completions/kitsune \
          share/man/man1/kitsune.1 share/man/man1/kitc.1 share/man/man1/xfgen.1 \
+         share/man/man1/kitsune-cc.1 bin/kitsune-cc \
          share/man/man3/kitsune.3 share/man/man5/kitsune-xf.5; do
     [ -e "$prefix/$f" ] || die "not installed: $f"
 done
