@@ -26,7 +26,7 @@ static int ctx_ready;
 static struct kt_rules rules;
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
-static int *by_old_key;            /* plan var indices sorted by old key */
+static const struct plan_var **by_old_key; /* plan and constant vars by old key */
 static int n_by_old_key;
 static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
@@ -92,7 +92,8 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
 
 static int cmp_old_key(const void *a, const void *b)
 {
-    const struct plan_var *x = &ctx.vars[*(const int *)a], *y = &ctx.vars[*(const int *)b];
+    const struct plan_var *x = *(const struct plan_var *const *)a;
+    const struct plan_var *y = *(const struct plan_var *const *)b;
     return strcmp(m_old->ktt.vars[x->old_var].key, m_old->ktt.vars[y->old_var].key);
 }
 
@@ -103,11 +104,13 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
     m_old = old;
     m_new = nv;
     var_done = calloc((size_t)ctx.nvars + 1, 1);
-    by_old_key = calloc((size_t)ctx.nvars + 1, sizeof *by_old_key);
+    by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
     for (int i = 0; i < ctx.nvars; i++)
         if (ctx.vars[i].old_var >= 0)
-            by_old_key[n_by_old_key++] = i;
+            by_old_key[n_by_old_key++] = &ctx.vars[i];
+    for (int i = 0; i < ctx.nconstants; i++)
+        by_old_key[n_by_old_key++] = &ctx.constants[i];
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
     rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
@@ -158,7 +161,7 @@ static const struct plan_var *var_by_old_key(const char *key)
     int lo = 0, hi = n_by_old_key - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        const struct plan_var *pv = &ctx.vars[by_old_key[mid]];
+        const struct plan_var *pv = by_old_key[mid];
         int c = strcmp(m_old->ktt.vars[pv->old_var].key, key);
         if (c == 0)
             return pv;
@@ -368,6 +371,8 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
     int nv = find_var(&m_new->ktt, name, func, file);
     if (nv < 0)
         return migrate_noted(name, func, file, addr, size);
+    if (plan_var_constant(&m_new->ktt.vars[nv]))
+        return 0; /* the new version's own constant data (maybe in read-only memory) */
     for (int i = 0; i < ctx.nvars; i++) {
         if (ctx.vars[i].new_var != nv)
             continue;

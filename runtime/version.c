@@ -105,6 +105,10 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
     }
+    if (kt_elf_mark_readonly(mfd, &v->ktt, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", abs, e2);
+        goto bad;
+    }
     v->fingerprint = ktt_fingerprint(text, len);
     free(text);
     text = NULL;

@@ -398,10 +398,15 @@ uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, si
     char *nv = kt_xf_new_var(e->key, &vp);
     if (!nv) {
         const struct ktt_var *ov = &E.env.old->ktt.vars[e->var];
-        if (ov->flags & KTT_VAR_CONST)
-            return p; /* const data of the old version stays readable */
-        snprintf(err, errlen, "pointer into variable %s, which is not carried over to the "
-                 "new version", e->key);
+        if ((ov->flags & KTT_VAR_READONLY) && !(ov->flags & KTT_VAR_RELRO))
+            return p; /* the old .rodata stays readable (kt_version_retire) */
+        if (ov->flags & KTT_VAR_READONLY)
+            snprintf(err, errlen, "pointer into read-only variable %s, which the new version "
+                     "does not have (the old copy is unmapped when the old version retires)",
+                     e->key);
+        else
+            snprintf(err, errlen, "pointer into variable %s, which is not carried over to "
+                     "the new version", e->key);
         return p;
     }
     long off = vp ? plan_translate_offset_to(vp, p - e->lo, target) : (long)(p - e->lo);

@@ -54,10 +54,11 @@ int calls; /* ordinary state, migrated */
 
 #define COUNT(a) (int)(sizeof(a) / sizeof *(a))
 
-/* Reads the tables with indices the compiler cannot fold. */
+/* Reads the tables with indices the compiler cannot fold (else clang drops table). */
 static int run(const char *name, int arg)
 {
-    for (int i = 0; i < COUNT(table); i++)
+    volatile int zero = 0;
+    for (int i = zero; i < COUNT(table); i++)
         if (strcmp(table[i].name, name) == 0)
             return table[i].fn(arg);
     return -1;
