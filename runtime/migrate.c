@@ -39,6 +39,43 @@ static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honou
 static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
 static void find_heap(void);
 
+/* ---- what the transfer is working on (for the report of a fault) ---- */
+
+const char *volatile kt_transfer_var;
+const struct plan *volatile kt_transfer_plan;
+
+static void transfer_at(const char *var)
+{
+    kt_transfer_var = var;
+    kt_transfer_plan = NULL;
+}
+
+void kt_transfer_describe(char *buf, size_t len)
+{
+    const char *var = kt_transfer_var;
+    const struct plan *p = kt_transfer_plan;
+    if (!var && !p)
+        return;
+    kt_str_append(buf, len, " (");
+    if (var) {
+        kt_str_append(buf, len, "variable ");
+        kt_str_append(buf, len, var);
+    }
+    if (p) {
+        static const char *const kinds[] = {[KTT_STRUCT] = "struct ", [KTT_UNION] = "union ",
+                                            [KTT_ENUM] = "enum "};
+        kt_str_append(buf, len, var ? "; an object of " : "an object of ");
+        if (p->old_kind >= 0 && p->old_kind <= KTT_ENUM && p->old_tag)
+            kt_str_append(buf, len, kinds[p->old_kind]);
+        kt_str_append(buf, len, p->old_tag ? p->old_tag : "an unnamed type");
+        if (p->path) {
+            kt_str_append(buf, len, ", first reached as ");
+            kt_str_append(buf, len, p->path);
+        }
+    }
+    kt_str_append(buf, len, ")");
+}
+
 /* ---- planning (before the pause) ---- */
 
 static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
@@ -113,6 +150,7 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         by_old_key[n_by_old_key++] = &ctx.constants[i];
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
+    transfer_at(NULL);
     rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
     kt_xf_engine_begin(&env);
@@ -234,6 +272,7 @@ static void fill_vars(const int *idx, int n)
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         size_t size = m_new->ktt.vars[pv->new_var].size;
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->rule >= 0)
             kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
                            NULL, NULL);
@@ -253,26 +292,37 @@ static const char *engine_error(void)
     return use_fast ? kt_fast_error() : kt_xf_error();
 }
 
-/* Migrates the plan variables in `idx` as one batch. */
-static int migrate_batch(const int *idx, int n)
+static int run_batch(const int *idx, int n)
 {
     if (fast_refusal[0])
         return -1;
     if (use_fast) {
         /* What the variables lead to is transformed while the work stack drains. */
         fill_vars(idx, n);
+        transfer_at(NULL);
         return kt_fast_drain();
     }
     /* The general engine first finds every object the batch reaches. */
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->old_var >= 0 && pv->rule < 0)
             kt_xf_root(pv->plan, old_addr(pv));
     }
+    transfer_at(NULL);
     if (kt_xf_settle())
         return -1;
     fill_vars(idx, n);
+    transfer_at(NULL);
     return kt_xf_finish_batch();
+}
+
+/* Migrates the plan variables in `idx` as one batch. */
+static int migrate_batch(const int *idx, int n)
+{
+    int rc = run_batch(idx, n);
+    transfer_at(NULL); /* a fault from here on is not the transfer's */
+    return rc;
 }
 
 int kitsune_do_automigrate(void)

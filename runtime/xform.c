@@ -272,6 +272,7 @@ static void discover(void)
 {
     while (E.nwork && !E.failed) {
         struct obj o = E.objs[E.work[--E.nwork]];
+        kt_transfer_plan = o.plan;
         for (size_t i = 0; i < o.count; i++)
             discover_ops(o.plan, (const char *)o.old + i * o.plan->old_size, 0);
     }
@@ -583,6 +584,7 @@ static void transform_objects(void)
         /* A copy: a rule's XF_PTR may claim objects, and E.objs move when they grow. */
         struct obj o = E.objs[i];
         size_t os = o.plan->old_size, ns = o.plan->new_size;
+        kt_transfer_plan = o.plan;
         for (size_t k = 0; k < o.count; k++)
             apply(o.plan, (const char *)o.old + k * os, o.nw + k * ns, o.in_place, 0);
         if (o.in_place)
