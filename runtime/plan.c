@@ -1643,8 +1643,8 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
         }
     drain(c);
     plan_rule_vars(c);
-    plan_constant_vars(c);
     plan_bindings(c);
+    plan_constant_vars(c); /* last: what it plans first has no diagnostics */
     compute_modes(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
