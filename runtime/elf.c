@@ -233,11 +233,11 @@ int kt_elf_section_addr(int fd, const char *name, uint64_t *addr, uint64_t *size
     return rc;
 }
 
-/* The PT_GNU_RELRO range [*lo, *hi) (relative), or an empty one. */
-static int relro_range(const struct elf_file *f, uint64_t *lo, uint64_t *hi)
+/* The PT_GNU_RELRO range: *len bytes from *lo (relative); 0 bytes without one. */
+static int relro_range(const struct elf_file *f, uint64_t *lo, uint64_t *len)
 {
     const Elf64_Ehdr *eh = f->eh;
-    *lo = *hi = 0;
+    *lo = *len = 0;
     if (eh->e_phnum == 0)
         return 0;
     if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff % 8 != 0 ||
@@ -247,9 +247,15 @@ static int relro_range(const struct elf_file *f, uint64_t *lo, uint64_t *hi)
     for (int i = 0; i < eh->e_phnum; i++)
         if (ph[i].p_type == PT_GNU_RELRO) {
             *lo = ph[i].p_vaddr;
-            *hi = ph[i].p_vaddr + ph[i].p_memsz;
+            *len = ph[i].p_memsz;
         }
     return 0;
+}
+
+/* Whether [addr, addr + size) lies within [lo, lo + len) (no sum can overflow). */
+static int range_within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t len)
+{
+    return addr >= lo && addr - lo < len && size <= len - (addr - lo);
 }
 
 /* Whether [addr, addr + size) lies in an allocated section without SHF_WRITE. */
@@ -257,8 +263,7 @@ static int in_readonly_section(const struct elf_file *f, uint64_t addr, uint64_t
 {
     for (int i = 0; i < f->eh->e_shnum; i++) {
         const Elf64_Shdr *s = &f->sh[i];
-        if ((s->sh_flags & SHF_ALLOC) && addr >= s->sh_addr &&
-            addr + size <= s->sh_addr + s->sh_size)
+        if ((s->sh_flags & SHF_ALLOC) && range_within(addr, size, s->sh_addr, s->sh_size))
             return !(s->sh_flags & SHF_WRITE) && !(s->sh_flags & SHF_TLS);
     }
     return 0;
@@ -273,8 +278,8 @@ int kt_elf_mark_readonly(int fd, struct ktt *k, char *err, size_t errlen)
     struct elf_file f;
     if (open_elf(fd, &f, err, errlen))
         return -1;
-    uint64_t relro_lo, relro_hi;
-    if (relro_range(&f, &relro_lo, &relro_hi)) {
+    uint64_t relro_lo, relro_len;
+    if (relro_range(&f, &relro_lo, &relro_len)) {
         snprintf(err, errlen, "truncated or corrupt program header table");
         free(f.data);
         return -1;
@@ -284,7 +289,7 @@ int kt_elf_mark_readonly(int fd, struct ktt *k, char *err, size_t errlen)
         uint64_t size = v->size ? v->size : 1;
         if (v->flags & KTT_VAR_TLS)
             continue;
-        if (v->addr >= relro_lo && v->addr + size <= relro_hi)
+        if (range_within(v->addr, size, relro_lo, relro_len))
             v->flags |= KTT_VAR_READONLY | KTT_VAR_RELRO;
         else if (in_readonly_section(&f, v->addr, size))
             v->flags |= KTT_VAR_READONLY;
