@@ -1521,10 +1521,7 @@ int plan_dropped_var(const struct plan_ctx *c, int from)
     return -1;
 }
 
-/* Variables transformed by a rule with code still get a plan (pointers into them are
- * translated with it), but what it could not decide is the rule's business: planned
- * after everything else, so a type they share with other variables was judged for
- * those, and without diagnostics of their own. */
+/* Plans a variable without diagnostics of its own (its plan is only used in part). */
 static void plan_quietly(struct plan_ctx *c, struct plan_var *pv)
 {
     const struct ktt_var *ov = &c->old->vars[pv->old_var];
@@ -1541,6 +1538,10 @@ static void plan_quietly(struct plan_ctx *c, struct plan_var *pv)
     }
 }
 
+/* Variables transformed by a rule with code still get a plan (pointers into them are
+ * translated with it), but what it could not decide is the rule's business: planned
+ * after everything else, so a type they share with other variables was judged for
+ * those, and without diagnostics of their own. */
 static void plan_rule_vars(struct plan_ctx *c)
 {
     for (int i = 0; i < c->nvars; i++) {

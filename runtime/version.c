@@ -238,10 +238,10 @@ void kt_version_discard(struct kt_version *v)
 
 /* Retiring unloads the old object but keeps its .rodata readable at the same
  * addresses: string literals and constant tables of the old version may still be
- * pointed to from the heap.  (.data.rel.ro is not kept: pointers into its variables
- * were remapped to the new version's during the transfer.)  Its code and writable data are replaced by inaccessible
- * reservations, so a stale pointer into them faults loudly (and a stale call is
- * redirected, see stale.c) instead of silently running retired code. */
+ * pointed to from the heap (pointers into its .data.rel.ro variables were remapped to
+ * the new version's during the transfer).  Its code and writable data are replaced by
+ * inaccessible reservations, so a stale pointer into them faults loudly (and a stale
+ * call is redirected, see stale.c) instead of silently running retired code. */
 struct saved_segment {
     uintptr_t lo, hi;
     int prot;
