@@ -87,6 +87,24 @@ static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
                                  c->diags[i].path, c->diags[i].what);
 }
 
+/* Says what becomes of variables that are constant data in the new version although
+ * they were state before, or that a rule targets: the new version's own data wins. */
+static void log_constants(const struct kt_version *old, const struct kt_version *nv)
+{
+    for (int i = 0; i < ctx.nconstants; i++) {
+        const struct ktt_var *ov = &old->ktt.vars[ctx.constants[i].old_var];
+        const struct ktt_var *v = &nv->ktt.vars[ctx.constants[i].new_var];
+        if (plan_var_migrates(ov))
+            kt_log("variable %s is constant data in the new version (nothing writes it): "
+                   "its old value is not carried over", v->key);
+        for (int r = 0; r < rules.n; r++)
+            if ((rules.v[r].kind == RULE_VAR || rules.v[r].kind == RULE_INIT_VAR) &&
+                rules.v[r].to && strcmp(rules.v[r].to, v->key) == 0)
+                kt_log("variable %s is constant data in the new version: its rule is not run",
+                       v->key);
+    }
+}
+
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen)
 {
@@ -124,6 +142,7 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
         kt_log("variable %s is not in the new version: its state is dropped",
                old->ktt.vars[i].key);
+    log_constants(old, nv);
     return 0;
 }
 
