@@ -87,6 +87,14 @@ static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
                                  c->diags[i].path, c->diags[i].what);
 }
 
+static int is_constant_old(int old_var)
+{
+    for (int i = 0; i < ctx.nconstants; i++)
+        if (ctx.constants[i].old_var == old_var)
+            return 1;
+    return 0;
+}
+
 /* Says what becomes of variables that are constant data in the new version although
  * they were state before, or that a rule targets: the new version's own data wins. */
 static void log_constants(const struct kt_version *old, const struct kt_version *nv)
@@ -140,9 +148,10 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
-        kt_log("variable %s is not in the new version: its state is dropped",
-               old->ktt.vars[i].key);
-    log_constants(old, nv);
+        if (!is_constant_old(i))
+            kt_log("variable %s is not in the new version: its state is dropped",
+                   old->ktt.vars[i].key);
+    log_constants(old, nv); /* and those that are, as constant data */
     return 0;
 }
 

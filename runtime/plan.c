@@ -1515,8 +1515,6 @@ int plan_dropped_var(const struct plan_ctx *c, int from)
         int kept = 0;
         for (int j = 0; j < c->nvars && !kept; j++)
             kept = c->vars[j].old_var == i;
-        for (int j = 0; j < c->nconstants && !kept; j++)
-            kept = c->constants[j].old_var == i; /* the new version's own now */
         if (!kept)
             return i;
     }
