@@ -25,6 +25,12 @@ enum ktt_enc { KTT_SIGNED, KTT_UNSIGNED, KTT_FLOAT, KTT_BOOL };
 #define KTT_VAR_MANUAL 0x2u
 #define KTT_VAR_AUTO 0x4u
 #define KTT_VAR_TLS 0x8u
+/* Set by the runtime from the loaded file, never written in a summary: the variable
+ * lies in memory that is read-only once loaded (a section without SHF_WRITE, or
+ * PT_GNU_RELRO), whatever its C type; RELRO: made read-only after relocation, and not
+ * kept readable when its version retires. */
+#define KTT_VAR_READONLY 0x10u
+#define KTT_VAR_RELRO 0x20u
 
 struct ktt_field {
     char *name;          /* NULL for an anonymous member */

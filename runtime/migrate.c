@@ -26,7 +26,7 @@ static int ctx_ready;
 static struct kt_rules rules;
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
-static int *by_old_key;            /* plan var indices sorted by old key */
+static const struct plan_var **by_old_key; /* plan and constant vars by old key */
 static int n_by_old_key;
 static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
@@ -39,6 +39,43 @@ static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honou
 static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
 static void find_heap(void);
 
+/* ---- what the transfer is working on (for the report of a fault) ---- */
+
+const char *volatile kt_transfer_var;
+const struct plan *volatile kt_transfer_plan;
+
+static void transfer_at(const char *var)
+{
+    kt_transfer_var = var;
+    kt_transfer_plan = NULL;
+}
+
+void kt_transfer_describe(char *buf, size_t len)
+{
+    const char *var = kt_transfer_var;
+    const struct plan *p = kt_transfer_plan;
+    if (!var && !p)
+        return;
+    kt_str_append(buf, len, " (");
+    if (var) {
+        kt_str_append(buf, len, "variable ");
+        kt_str_append(buf, len, var);
+    }
+    if (p) {
+        static const char *const kinds[] = {[KTT_STRUCT] = "struct ", [KTT_UNION] = "union ",
+                                            [KTT_ENUM] = "enum "};
+        kt_str_append(buf, len, var ? "; an object of " : "an object of ");
+        if (p->old_kind >= 0 && p->old_kind <= KTT_ENUM && p->old_tag)
+            kt_str_append(buf, len, kinds[p->old_kind]);
+        kt_str_append(buf, len, p->old_tag ? p->old_tag : "an unnamed type");
+        if (p->path) {
+            kt_str_append(buf, len, ", first reached as ");
+            kt_str_append(buf, len, p->path);
+        }
+    }
+    kt_str_append(buf, len, ")");
+}
+
 /* ---- planning (before the pause) ---- */
 
 static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
@@ -48,6 +85,32 @@ static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
     for (int i = 0; i < c->ndiags && used < errlen; i++)
         used += (size_t)snprintf(err + used, errlen - used, "%s%s: %s", i ? "; " : "",
                                  c->diags[i].path, c->diags[i].what);
+}
+
+static int is_constant_old(int old_var)
+{
+    for (int i = 0; i < ctx.nconstants; i++)
+        if (ctx.constants[i].old_var == old_var)
+            return 1;
+    return 0;
+}
+
+/* Says what becomes of variables that are constant data in the new version although
+ * they were state before, or that a rule targets: the new version's own data wins. */
+static void log_constants(const struct kt_version *old, const struct kt_version *nv)
+{
+    for (int i = 0; i < ctx.nconstants; i++) {
+        const struct ktt_var *ov = &old->ktt.vars[ctx.constants[i].old_var];
+        const struct ktt_var *v = &nv->ktt.vars[ctx.constants[i].new_var];
+        if (plan_var_migrates(ov))
+            kt_log("variable %s is constant data in the new version (nothing writes it): "
+                   "its old value is not carried over", v->key);
+        for (int r = 0; r < rules.n; r++)
+            if ((rules.v[r].kind == RULE_VAR || rules.v[r].kind == RULE_INIT_VAR) &&
+                rules.v[r].to && strcmp(rules.v[r].to, v->key) == 0)
+                kt_log("variable %s is constant data in the new version: its rule is not run",
+                       v->key);
+    }
 }
 
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
@@ -85,14 +148,17 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
-        kt_log("variable %s is not in the new version: its state is dropped",
-               old->ktt.vars[i].key);
+        if (!is_constant_old(i))
+            kt_log("variable %s is not in the new version: its state is dropped",
+                   old->ktt.vars[i].key);
+    log_constants(old, nv); /* and those that are, as constant data */
     return 0;
 }
 
 static int cmp_old_key(const void *a, const void *b)
 {
-    const struct plan_var *x = &ctx.vars[*(const int *)a], *y = &ctx.vars[*(const int *)b];
+    const struct plan_var *x = *(const struct plan_var *const *)a;
+    const struct plan_var *y = *(const struct plan_var *const *)b;
     return strcmp(m_old->ktt.vars[x->old_var].key, m_old->ktt.vars[y->old_var].key);
 }
 
@@ -103,13 +169,16 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
     m_old = old;
     m_new = nv;
     var_done = calloc((size_t)ctx.nvars + 1, 1);
-    by_old_key = calloc((size_t)ctx.nvars + 1, sizeof *by_old_key);
+    by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
     for (int i = 0; i < ctx.nvars; i++)
         if (ctx.vars[i].old_var >= 0)
-            by_old_key[n_by_old_key++] = i;
+            by_old_key[n_by_old_key++] = &ctx.vars[i];
+    for (int i = 0; i < ctx.nconstants; i++)
+        by_old_key[n_by_old_key++] = &ctx.constants[i];
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
+    transfer_at(NULL);
     rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
     kt_xf_engine_begin(&env);
@@ -158,7 +227,7 @@ static const struct plan_var *var_by_old_key(const char *key)
     int lo = 0, hi = n_by_old_key - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        const struct plan_var *pv = &ctx.vars[by_old_key[mid]];
+        const struct plan_var *pv = by_old_key[mid];
         int c = strcmp(m_old->ktt.vars[pv->old_var].key, key);
         if (c == 0)
             return pv;
@@ -231,6 +300,7 @@ static void fill_vars(const int *idx, int n)
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         size_t size = m_new->ktt.vars[pv->new_var].size;
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->rule >= 0)
             kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
                            NULL, NULL);
@@ -258,17 +328,21 @@ static int run_batch(const int *idx, int n)
     if (use_fast) {
         /* What the variables lead to is transformed while the work stack drains. */
         fill_vars(idx, n);
+        transfer_at(NULL);
         return kt_fast_drain();
     }
     /* The general engine first finds every object the batch reaches. */
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->old_var >= 0 && pv->rule < 0)
             kt_xf_root(pv->plan, old_addr(pv));
     }
+    transfer_at(NULL);
     if (kt_xf_settle())
         return -1;
     fill_vars(idx, n);
+    transfer_at(NULL);
     return kt_xf_finish_batch();
 }
 
@@ -278,6 +352,7 @@ static int migrate_batch(const int *idx, int n)
     kt_update_engine_timing(1);
     int rc = run_batch(idx, n);
     kt_update_engine_timing(0);
+    transfer_at(NULL); /* a fault from here on is not the transfer's */
     return rc;
 }
 
@@ -377,6 +452,8 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
     int nv = find_var(&m_new->ktt, name, func, file);
     if (nv < 0)
         return migrate_noted(name, func, file, addr, size);
+    if (plan_var_constant(&m_new->ktt.vars[nv]))
+        return 0; /* the new version's own constant data (maybe in read-only memory) */
     for (int i = 0; i < ctx.nvars; i++) {
         if (ctx.vars[i].new_var != nv)
             continue;

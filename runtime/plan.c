@@ -878,13 +878,16 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                      path);
             diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
                  n->count);
-            return;
+            if (o->count < 0 || n->count < 0)
+                return;
+            /* Planned anyway over the elements both have: a plan used without its
+             * diagnostics (constant data) still translates pointers into them. */
         }
         struct tref r = tref_of(c, o->target, n->target, env, path, decl);
         struct plan *sub = plan_inline(c, r, path, decl, depth);
         struct plan_op *op = add_op(p, OP_ARRAY, old_off, new_off);
         op->sub = sub;
-        op->count = o->count < 0 ? 0 : o->count;
+        op->count = o->count < 0 ? 0 : o->count < n->count ? o->count : n->count;
         op->old_stride = (uint32_t)sub->old_size;
         op->new_stride = (uint32_t)sub->new_size;
         return;
@@ -1655,8 +1658,17 @@ static void simplify(struct plan *p)
 
 int plan_var_migrates(const struct ktt_var *v)
 {
-    return !(v->flags & (KTT_VAR_CONST | KTT_VAR_MANUAL | KTT_VAR_TLS)) ||
-           (v->flags & KTT_VAR_AUTO && !(v->flags & KTT_VAR_TLS));
+    if (v->flags & (KTT_VAR_READONLY | KTT_VAR_TLS))
+        return 0; /* read-only memory cannot be filled; thread-local is per thread */
+    return !(v->flags & (KTT_VAR_CONST | KTT_VAR_MANUAL)) || (v->flags & KTT_VAR_AUTO);
+}
+
+int plan_var_constant(const struct ktt_var *v)
+{
+    if (v->flags & KTT_VAR_TLS)
+        return 0;
+    return (v->flags & KTT_VAR_READONLY) ||
+           ((v->flags & KTT_VAR_CONST) && !(v->flags & KTT_VAR_AUTO));
 }
 
 static void plan_vars(struct plan_ctx *c)
@@ -1716,6 +1728,23 @@ int plan_dropped_var(const struct plan_ctx *c, int from)
     return -1;
 }
 
+/* Plans a variable without diagnostics of its own (its plan is only used in part). */
+static void plan_quietly(struct plan_ctx *c, struct plan_var *pv)
+{
+    const struct ktt_var *ov = &c->old->vars[pv->old_var];
+    const struct ktt_var *nv = &c->new_->vars[pv->new_var];
+    int ndiags = c->ndiags;
+    pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
+    drain(c);
+    while (c->ndiags > ndiags) {
+        struct plan_diag *d = &c->diags[--c->ndiags];
+        free(d->path);
+        free(d->decl);
+        free(d->what);
+        free(d->stub);
+    }
+}
+
 /* Variables transformed by a rule with code still get a plan (pointers into them are
  * translated with it), but what it could not decide is the rule's business: planned
  * after everything else, so a type they share with other variables was judged for
@@ -1724,20 +1753,27 @@ static void plan_rule_vars(struct plan_ctx *c)
 {
     for (int i = 0; i < c->nvars; i++) {
         struct plan_var *pv = &c->vars[i];
-        if (pv->plan || pv->old_var < 0 || pv->rule < 0)
+        if (!pv->plan && pv->old_var >= 0 && pv->rule >= 0)
+            plan_quietly(c, pv);
+    }
+}
+
+/* A variable that is constant data in either version (plan_var_constant) is the new
+ * version's own: never filled, whatever its type became.  Pointers into the old
+ * version's copy are translated into the new one's by its plan, made the same quiet
+ * way, last. */
+static void plan_constant_vars(struct plan_ctx *c)
+{
+    const struct ktt *o = c->old, *n = c->new_;
+    c->constants = calloc((size_t)n->nvars + 1, sizeof *c->constants);
+    for (int i = 0; i < n->nvars; i++) {
+        const struct ktt_var *nv = &n->vars[i], *ov = ktt_find_var(o, nv->key);
+        if (!ov || (ov->flags | nv->flags) & KTT_VAR_TLS ||
+            !(plan_var_constant(nv) || plan_var_constant(ov)))
             continue;
-        const struct ktt_var *ov = &c->old->vars[pv->old_var];
-        const struct ktt_var *nv = &c->new_->vars[pv->new_var];
-        int ndiags = c->ndiags;
-        pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
-        drain(c);
-        while (c->ndiags > ndiags) {
-            struct plan_diag *d = &c->diags[--c->ndiags];
-            free(d->path);
-            free(d->decl);
-            free(d->what);
-            free(d->stub);
-        }
+        struct plan_var *pv = &c->constants[c->nconstants++];
+        *pv = (struct plan_var){.old_var = (int)(ov - o->vars), .new_var = i, .rule = -1};
+        plan_quietly(c, pv);
     }
 }
 
@@ -1820,6 +1856,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     plan_rule_vars(c);
     plan_dropped_vars(c);
     plan_bindings(c);
+    plan_constant_vars(c); /* last: what it plans first has no diagnostics */
     compute_modes(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
@@ -1883,6 +1920,7 @@ void plan_free(struct plan_ctx *c)
     }
     free(c->diags);
     free(c->vars);
+    free(c->constants);
     free(c->may_static);
     free(c->in_rebuilt);
     free(c->queue);

@@ -138,6 +138,9 @@ struct plan_ctx {
     int ndiags, cap_diags;
     struct plan_var *vars;
     int nvars;
+    struct plan_var *constants; /* constant data (plan_var_constant) in both versions by
+                                   key: never filled, planned to translate pointers */
+    int nconstants;
     uint8_t *may_static;     /* per old type: contained inline in some old variable */
     uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
     char path[512];          /* current path, for diagnostics */
@@ -194,5 +197,8 @@ void plan_widen_by_name(const struct ktt *k, uint8_t *set);
 
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);
+/* Whether a variable is constant data of its version (const, or in memory read-only
+ * once loaded): the new version's own, never copied. */
+int plan_var_constant(const struct ktt_var *v);
 
 #endif

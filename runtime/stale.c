@@ -168,7 +168,8 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
     signal(sig, SIG_DFL);
 }
 
-int kt_update_fault(int sig); /* update.c: rolls back a fault during transfer */
+int kt_update_fault(int sig, const void *addr); /* update.c: rolls back a fault during
+                                                  * the transfer */
 
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
@@ -193,7 +194,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         signal(sig, SIG_DFL);
         return;
     }
-    if (kt_update_fault(sig))
+    if (kt_update_fault(sig, info->si_addr))
         return; /* not reached: the update was rolled back */
     pass_on(sig, info, ctx);
 }

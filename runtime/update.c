@@ -272,14 +272,23 @@ int kt_updating(void)
     return updating;
 }
 
-/* A fault (SIGSEGV, SIGBUS) on the main thread while the state is transferred: the
- * update is rolled back from the signal handler.  Returns 0 for any other fault. */
-int kt_update_fault(int sig)
+/* A fault (SIGSEGV, SIGBUS) at `addr` on the main thread while the state is
+ * transferred: the update is rolled back from the signal handler, with a reason that
+ * names the address and what the transfer was working on (formatted without malloc or
+ * stdio: the fault may have come from inside either).  Returns 0 for any other fault. */
+int kt_update_fault(int sig, const void *addr)
 {
     if (!transferring || !kt_thread_is_main())
         return 0;
-    rollback(sig == SIGBUS ? "bus error (SIGBUS) while transferring the state"
-                           : "segmentation fault (SIGSEGV) while transferring the state");
+    static char reason[KT_ERRLEN];
+    reason[0] = 0;
+    kt_str_append(reason, sizeof reason, sig == SIGBUS ? "bus error (SIGBUS)"
+                                                       : "segmentation fault (SIGSEGV)");
+    kt_str_append(reason, sizeof reason, " at address ");
+    kt_str_append_hex(reason, sizeof reason, (uintptr_t)addr);
+    kt_str_append(reason, sizeof reason, " while transferring the state");
+    kt_transfer_describe(reason, sizeof reason);
+    rollback(reason);
 }
 
 static __attribute__((noreturn)) void timeout_rollback(void)

@@ -105,6 +105,10 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
     }
+    if (kt_elf_mark_readonly(mfd, &v->ktt, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", abs, e2);
+        goto bad;
+    }
     v->fingerprint = ktt_fingerprint(text, len);
     free(text);
     text = NULL;
@@ -272,11 +276,12 @@ void kt_version_discard(struct kt_version *v)
     free(v);
 }
 
-/* Retiring unloads the old object but keeps its read-only data readable at the same
+/* Retiring unloads the old object but keeps its .rodata readable at the same
  * addresses: string literals and constant tables of the old version may still be
- * pointed to from the heap.  Its code and writable data are replaced by inaccessible
- * reservations, so a stale pointer into them faults loudly (and a stale call is
- * redirected, see stale.c) instead of silently running retired code. */
+ * pointed to from the heap (pointers into its .data.rel.ro variables were remapped to
+ * the new version's during the transfer).  Its code and writable data are replaced by
+ * inaccessible reservations, so a stale pointer into them faults loudly (and a stale
+ * call is redirected, see stale.c) instead of silently running retired code. */
 struct saved_segment {
     uintptr_t lo, hi;
     int prot;

@@ -394,6 +394,41 @@ static void dropped_state(void)
     EXPECT(f.ndiags == 1 && has_diag(&f, "struct entry.val", "struct entry.val -> (dropped)"));
     if (f.ndiags != 1)
         dump_diags(&f);
+
+/* Constant data - const, or found in read-only memory by the runtime (READONLY) - is
+ * never migrated, whatever its type became; it is planned, without diagnostics, so
+ * that pointers into the old copy land in the new one, also when an array grew. */
+static void constant_vars(void)
+{
+    const char *old = "T 1 base 4 signed int\nT 2 struct 8 cmd\nF id 0 1\nF n 4 1\n"
+                      "T 3 array 2 3\nV ctable 3 0x200 24 const\nV table 3 0x100 24\n"
+                      "V counter 1 0x300 4\n";
+    const char *nv = "T 1 base 4 signed int\nT 2 struct 8 cmd\nF id 0 1\nF n 4 1\n"
+                     "T 3 array 2 4\nV ctable 3 0x200 32 const\nV table 3 0x100 32\n"
+                     "V counter 1 0x300 4\n";
+    struct fixture f;
+    current = "constant variables";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    ((struct ktt_var *)ktt_find_var(&f.old, "table"))->flags |= KTT_VAR_READONLY;
+    ((struct ktt_var *)ktt_find_var(&f.new_, "table"))->flags |= KTT_VAR_READONLY;
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, NULL, 0);
+    EXPECT(f.ndiags == 0);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ctx.nvars == 1); /* counter */
+    EXPECT(f.ctx.nconstants == 2);
+    for (int i = 0; i < f.ctx.nconstants; i++) {
+        const struct plan *p = f.ctx.constants[i].plan;
+        EXPECT(p != NULL);
+        if (p) {
+            EXPECT(plan_translate_offset_to(p, 8, NULL) == 8);          /* &table[1] */
+            EXPECT(plan_translate_offset_to(p, 2 * 8 + 4, NULL) == 20); /* &table[2].n */
+        }
+    }
+    /* Read-only memory cannot be filled, even for a variable annotated E_AUTO_MIGRATE. */
+    struct ktt_var ro = {.flags = KTT_VAR_READONLY | KTT_VAR_AUTO};
+    EXPECT(!plan_var_migrates(&ro) && plan_var_constant(&ro));
     teardown(&f);
 }
 
@@ -410,6 +445,7 @@ int main(void)
     translate();
     flexible_arrays();
     dropped_state();
+    constant_vars();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else
