@@ -64,7 +64,8 @@ struct var {
     char *func;       /* owning function of a function static, else NULL */
     int external;
     int type;
-    uint64_t addr, size;
+    uint64_t addr, size;  /* size set by var_sizes() */
+    int64_t sym_size;     /* st_size of its ELF symbol, -1 when none was found */
     int flags;
     struct pos pos;
 };
@@ -94,6 +95,13 @@ struct model {
 /* model.c */
 int type_new(struct model *m, enum kind kind);
 int type_clone(struct model *m, int id);
+int array_of(struct model *m, int elem, int64_t count);
+int64_t type_size(const struct model *m, int id);
+/* Sets each variable's size from its type, once types are deduplicated (a declared-only
+ * struct then has its definition).  A variable whose size cannot be known, or whose
+ * ELF symbol is larger than its type, is an error: it could not be migrated whole.
+ * Returns 0, or -1 after printing the errors. */
+int var_sizes(struct model *m);
 void type_add_annot(struct type *t, const char *tok);
 int type_rep(const struct model *m, int id);
 char *model_relfile(const struct model *m, const char *file);
