@@ -227,19 +227,32 @@ static int is_clone(const struct dctx *c, uint64_t addr, const char *name)
     return dotted;
 }
 
+/* Length of the "func" part when sym is clang's name for static `var` of a function:
+ * "func.var", or "func.var.N" when clang renamed it (it shrank or merged the object);
+ * 0 when it is not. */
+static size_t static_func_len(const char *sym, const char *var)
+{
+    size_t len = strlen(sym), n = strlen(var), d = len;
+    while (d > 0 && sym[d - 1] >= '0' && sym[d - 1] <= '9')
+        d--;
+    if (d < len && d > 0 && sym[d - 1] == '.')
+        len = d - 1; /* without ".N" */
+    if (len > n + 1 && sym[len - n - 1] == '.' && strncmp(sym + len - n, var, n) == 0)
+        return len - n - 1;
+    return 0;
+}
+
 /* clang names a function static "func.var" in the symbol table; returns a new
  * string with func, or NULL. */
 static char *static_owner(const struct dctx *c, uint64_t addr, const char *var)
 {
-    size_t n = strlen(var);
     for (long i = sym_first_at(c, addr); i >= 0 && (size_t)i < c->nsyms; i++) {
         const struct sym *s = &c->syms[i];
         if (s->addr != addr)
             break;
-        size_t len = strlen(s->name);
-        if (s->type == STT_OBJECT && len > n + 1 && s->name[len - n - 1] == '.' &&
-            strcmp(s->name + len - n, var) == 0)
-            return xstrndup(s->name, len - n - 1);
+        size_t f = s->type == STT_OBJECT ? static_func_len(s->name, var) : 0;
+        if (f)
+            return xstrndup(s->name, f);
     }
     return NULL;
 }
@@ -663,13 +676,13 @@ static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
 }
 
 /* Whether symbol name `sym` names variable `var` of function `func`: "var", gcc's
- * "var.N" for statics, clang's "func.var". */
+ * "var.N" for statics, clang's "func.var[.N]". */
 static int names_var(const char *sym, const char *var, const char *func)
 {
-    size_t n = strlen(var), f = func ? strlen(func) : 0;
+    size_t n = strlen(var), f = static_func_len(sym, var);
     if (strncmp(sym, var, n) == 0 && (sym[n] == 0 || sym[n] == '.'))
         return 1;
-    return func && strncmp(sym, func, f) == 0 && sym[f] == '.' && strcmp(sym + f + 1, var) == 0;
+    return func && f == strlen(func) && strncmp(sym, func, f) == 0;
 }
 
 /* st_size of the object symbol of variable `name` at addr, -1 when there is none. */
