@@ -7,6 +7,7 @@
 #   run.sh compdb CC       -p with compile_commands.json, and --root
 #   run.sh defines CC      -D options reach the parser; an empty "-I" is ignored
 #   run.sh arrays CC OPT   array lengths of every DWARF form width (src/arrays.h)
+#   run.sh opaque CC OPT   types no variable reaches, a struct defined in another unit
 #   run.sh sizes CC OPT    a variable whose size the DWARF does not give is sized from
 #                          the symbol table or refused, never listed with size 0
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
@@ -138,6 +139,15 @@ case_arrays() {
     "$KITC" -o arrays.ktt arrays.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
     [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
     "$KTTCHECK" arrays.ktt "$EXPECTED/arrays.txt" || fail "rendering differs"
+}
+
+case_opaque() {
+    build opaque.so -"$OPT" -g "$SRC/opaque_main.c" "$SRC/opaque_hash.c"
+    "$KITC" -o opaque.ktt opaque.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" opaque.ktt "$EXPECTED/opaque.txt" || fail "rendering differs"
+    [ "$(grep -c '^T [0-9]* struct [0-9]* hash ' opaque.ktt)" = 1 ] || fail "struct hash not listed once"
+    "$KITC" -o again.ktt opaque.so && cmp -s opaque.ktt again.ktt || fail "output not deterministic"
 }
 
 case_sizes() {

@@ -3,7 +3,8 @@
  * properties and are split by the classes of the types they refer to until nothing
  * changes, which also merges recursive types correctly.  A struct known in one CU only
  * from a declaration is resolved to the one definition of that tag, when there is one.
- * Finally variables and functions are sorted and the types they reach are numbered. */
+ * Finally variables and functions are sorted and the types are numbered: those the
+ * variables reach first, then the other named file-scope types. */
 #include "kitc.h"
 
 #include <stdlib.h>
@@ -136,7 +137,8 @@ static void redirect_ref(int *ref, void *arg)
     *ref = map[*ref];
 }
 
-/* Maps each declared-only struct/union/enum to the single definition of its tag. */
+/* Maps each declared-only struct/union/enum to the single file-scope definition of its
+ * tag, in whichever unit it is (a block-scope type is never what a declaration means). */
 static int resolve_declarations(struct model *m, int *map)
 {
     smap defs = {0}; /* "kind tag" -> rep of the definition, -2 when ambiguous */
@@ -144,7 +146,7 @@ static int resolve_declarations(struct model *m, int *map)
     for (size_t i = 0; i < m->nt; i++) {
         map[i] = (int)i;
         struct type *t = &m->t[i];
-        if (t->incomplete || !t->name || t->rep != (int)i ||
+        if (t->incomplete || t->local || !t->name || t->rep != (int)i ||
             (t->kind != K_STRUCT && t->kind != K_UNION && t->kind != K_ENUM) ||
             (t->annot && strstr(t->annot, "gargs=")))
             continue;
@@ -263,6 +265,17 @@ static void number(struct numbering *nb, int id)
     for_refs(t, number_ref, nb);
 }
 
+/* A type listed even when no variable reaches it: a named type read from DWARF at file
+ * scope (rules and generic arguments name types; the unnamed ones they spell with `*`
+ * and `[]` follow from those).  Not a declaration, which says nothing, nor a clone made
+ * for an annotation, which exists only where its declaration uses it. */
+static int listed_anyway(const struct type *t)
+{
+    int named = t->kind == K_STRUCT || t->kind == K_UNION || t->kind == K_ENUM ||
+                t->kind == K_TYPEDEF || t->kind == K_BASE;
+    return named && t->name && !t->incomplete && !t->clone && !t->local;
+}
+
 void assign_ids(struct model *m)
 {
     unique_vars(m);
@@ -272,4 +285,7 @@ void assign_ids(struct model *m)
     struct numbering nb = {m, 0};
     for (size_t i = 0; i < m->nv; i++)
         number(&nb, m->v[i].type);
+    for (size_t i = 0; i < m->nt; i++)
+        if (listed_anyway(&m->t[i]))
+            number(&nb, (int)i);
 }

@@ -1,7 +1,6 @@
-/* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: the types
- * reachable from variables, every variable with storage (globals, file statics,
- * function statics, also at -O2 where they sit in abstract instances), and every
- * function definition.  The ELF symbol table tells gcc's clones (foo.constprop.0)
+/* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: every type,
+ * every variable with storage (globals, file statics, function statics, also at -O2
+ * where they sit in abstract instances), and every function definition.  The ELF symbol table tells gcc's clones (foo.constprop.0)
  * from real functions and names clang's statics whose function DIE lost its name. */
 #include "kitc.h"
 
@@ -799,13 +798,47 @@ static void add_func(struct dctx *c, Dwarf_Die *d)
 
 /* ---- walking the DIE tree ------------------------------------------------------- */
 
+static int is_type_tag(int tag)
+{
+    switch (tag) {
+    case DW_TAG_base_type:
+    case DW_TAG_pointer_type:
+    case DW_TAG_array_type:
+    case DW_TAG_structure_type:
+    case DW_TAG_union_type:
+    case DW_TAG_enumeration_type:
+    case DW_TAG_typedef:
+    case DW_TAG_subroutine_type:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Every type DIE is loaded, not only those a variable reaches: rules and generic
+ * arguments may name any type, and a struct declared in one unit and defined in
+ * another (the opaque-struct idiom) needs its definition loaded to be resolved.  A type
+ * defined in a function body is marked: it is listed only when reached, and a
+ * file-scope declaration never means it. */
+static void add_type(struct dctx *c, Dwarf_Die *d, int in_func)
+{
+    int id = load_type(c, d);
+    if (in_func && id != c->m->void_type)
+        c->m->t[id].local = 1;
+}
+
 static void walk(struct dctx *c, Dwarf_Die *parent, const char *func, int in_func)
 {
     Dwarf_Die ch;
     if (dwarf_child(parent, &ch) != 0)
         return;
     do {
-        switch (dwarf_tag(&ch)) {
+        int tag = dwarf_tag(&ch);
+        if (is_type_tag(tag)) {
+            add_type(c, &ch, in_func);
+            continue;
+        }
+        switch (tag) {
         case DW_TAG_variable:
             add_var(c, &ch, func, in_func);
             break;

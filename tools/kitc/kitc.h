@@ -52,6 +52,8 @@ struct type {
     char *annot;      /* annotation tokens, space separated; NULL if none */
     struct pos pos;
     int origin;       /* a struct/typedef annotated with E_G: the type it instantiates */
+    int clone;        /* made by type_clone (an annotated level), not read from DWARF */
+    int local;        /* defined in a function body (block scope) */
     int rep;          /* class representative (set by dedup) */
     int id;           /* output id, 0 when not emitted */
 };
@@ -116,7 +118,8 @@ void make_keys(struct model *m);
 
 /* dedup.c: merges structurally identical types and resolves declarations. */
 void dedup_types(struct model *m);
-/* Sorts variables and functions by key, drops duplicates, numbers the types reached. */
+/* Sorts variables and functions by key, drops duplicates, and numbers the types: first
+ * those reached from the variables, then every other type defined at file scope. */
 void assign_ids(struct model *m);
 
 /* emit.c */

@@ -46,6 +46,7 @@ int type_clone(struct model *m, int id)
     t->annot = src->annot ? xstrdup(src->annot) : NULL;
     t->rep = c;
     t->id = 0;
+    t->clone = 1;
     return c;
 }
 
