@@ -131,14 +131,23 @@ static void refine(struct model *m)
     free(next);
 }
 
+struct redirect {
+    const int *map;
+    int changed;
+};
+
 static void redirect_ref(int *ref, void *arg)
 {
-    const int *map = arg;
-    *ref = map[*ref];
+    struct redirect *r = arg;
+    if (r->map[*ref] != *ref) {
+        *ref = r->map[*ref];
+        r->changed = 1;
+    }
 }
 
 /* Maps each declared-only struct/union/enum to the single file-scope definition of its
- * tag, in whichever unit it is (a block-scope type is never what a declaration means). */
+ * tag, in whichever unit it is (a block-scope type is never what a declaration means).
+ * Returns whether any is mapped. */
 static int resolve_declarations(struct model *m, int *map)
 {
     smap defs = {0}; /* "kind tag" -> rep of the definition, -2 when ambiguous */
@@ -171,15 +180,22 @@ static int resolve_declarations(struct model *m, int *map)
     return changed;
 }
 
+/* Resolving declarations can make definitions equal: struct session's copy in a unit
+ * where its member's struct hash was only declared matches the other copy once that
+ * declaration is resolved, and a declaration of struct session then has one definition
+ * instead of two.  So resolving and merging repeat until no reference changes. */
 void dedup_types(struct model *m)
 {
     refine(m);
     int *map = xmalloc(m->nt * sizeof *map);
-    if (resolve_declarations(m, map)) {
+    for (int round = 0; round < 64 && resolve_declarations(m, map); round++) {
+        struct redirect r = {map, 0};
         for (size_t i = 0; i < m->nt; i++)
-            for_refs(&m->t[i], redirect_ref, map);
+            for_refs(&m->t[i], redirect_ref, &r);
         for (size_t i = 0; i < m->nv; i++)
-            m->v[i].type = map[m->v[i].type];
+            redirect_ref(&m->v[i].type, &r);
+        if (!r.changed)
+            break;
         refine(m);
     }
     free(map);

@@ -31,6 +31,7 @@ struct dctx {
     struct sym *syms; /* sorted by address */
     size_t nsyms, capsyms;
     const char *comp_dir;
+    int c_unit;       /* the unit being walked is C: all its types are loaded */
 };
 
 static strpool paths; /* normalised absolute source paths */
@@ -137,7 +138,8 @@ static struct pos die_pos(struct dctx *c, Dwarf_Die *d)
         idx >= nfiles)
         return p;
     const char *file = dwarf_filesrc(files, idx, NULL, NULL);
-    if (!file)
+    const char *base = file ? strrchr(file, '/') : NULL;
+    if (!file || strcmp(base ? base + 1 : file, "<built-in>") == 0) /* gcc's va_list */
         return p;
     attr_udata(d, DW_AT_decl_line, &line);
     Dwarf_Attribute cd;
@@ -295,6 +297,8 @@ static const char *base_enc(Dwarf_Word enc)
     }
 }
 
+/* A name as one field of the format: C names have no spaces, but a C++ unit's may
+ * ("typedef __va_list_tag __va_list_tag"). */
 static char *underscored(const char *s)
 {
     char *r = xstrdup(s ? s : "?");
@@ -573,7 +577,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
         pmap_put(&c->types, d.addr, id);
         attr_udata(&d, DW_AT_byte_size, &size);
         c->m->t[id].size = size;
-        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].name = name ? underscored(name) : NULL;
         c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
         c->m->t[id].pos = die_pos(c, &d);
         load_members(c, id, &d);
@@ -582,7 +586,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
     case DW_TAG_enumeration_type:
         id = type_new(c->m, K_ENUM);
         pmap_put(&c->types, d.addr, id);
-        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].name = name ? underscored(name) : NULL;
         c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
         c->m->t[id].pos = die_pos(c, &d);
         load_enum(c, id, &d);
@@ -590,7 +594,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
     case DW_TAG_typedef:
         id = type_new(c->m, K_TYPEDEF);
         pmap_put(&c->types, d.addr, id);
-        c->m->t[id].name = xstrdup(name ? name : "?");
+        c->m->t[id].name = underscored(name);
         c->m->t[id].pos = die_pos(c, &d);
         target = load_type_of(c, &d); /* may move m->t */
         c->m->t[id].target = target;
@@ -815,7 +819,7 @@ static int is_type_tag(int tag)
     }
 }
 
-/* Every type DIE is loaded, not only those a variable reaches: rules and generic
+/* Every type DIE of a C unit is loaded, not only those a variable reaches: rules and generic
  * arguments may name any type, and a struct declared in one unit and defined in
  * another (the opaque-struct idiom) needs its definition loaded to be resolved.  A type
  * defined in a function body is marked: it is listed only when reached, and a
@@ -835,7 +839,8 @@ static void walk(struct dctx *c, Dwarf_Die *parent, const char *func, int in_fun
     do {
         int tag = dwarf_tag(&ch);
         if (is_type_tag(tag)) {
-            add_type(c, &ch, in_func);
+            if (c->c_unit)
+                add_type(c, &ch, in_func);
             continue;
         }
         switch (tag) {
@@ -889,6 +894,7 @@ static void walk_units(struct dctx *c)
             continue;
         Dwarf_Attribute a;
         c->comp_dir = dwarf_attr(&cudie, DW_AT_comp_dir, &a) ? dwarf_formstring(&a) : NULL;
+        c->c_unit = is_c_language(&cudie);
         if (unit_type == DW_UT_compile)
             note_cu_file(c, &cudie);
         walk(c, &cudie, NULL, 0);

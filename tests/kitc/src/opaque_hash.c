@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "opaque.h"
+#include "opaque_session.h"
 
 struct bucket {
     int key, value;
@@ -29,4 +30,12 @@ int hash_put(struct hash *h, int key, int value)
     b->next = h->buckets[key % h->nbuckets];
     h->buckets[key % h->nbuckets] = b;
     return 0;
+}
+
+struct session *session_new(int id)
+{
+    struct session *s = malloc(sizeof *s);
+    s->id = id;
+    s->h = hash_new(8);
+    return s;
 }

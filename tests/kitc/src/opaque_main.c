@@ -3,6 +3,7 @@
 #include "opaque.h"
 
 struct hash *table;
+struct session *current; /* struct session is defined in two other units */
 
 int iojob_run(iojob *job)
 {
