@@ -166,6 +166,14 @@ case_sizes() {
     else
         "$KITC" -o nosym.ktt nosym.so && "$KTTCHECK" nosym.ktt want.txt || fail "clang's int[1]"
     fi
+    build flag.so -"$OPT" -g "$SRC/flag.c"
+    "$KITC" -o flag.ktt flag.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    if grep -q '^V flag.c/initialised ' flag.ktt; then
+        [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    else
+        grep -Fxq "$SRC/flag.c:4: kitc: warning: variable 'initialised' is kept in an encoded form (the compiler shrank it to a flag); it is not listed and an update does not carry its value over (make it volatile to keep it whole)" err.txt ||
+            { fail "encoded variable left out silently"; cat err.txt >&2; }
+    fi
     build flex.so -"$OPT" -g "$SRC/flex_init.c"
     expect_error 1 "$SRC/flex_init.c:12: kitc: variable 'flex_auto': the object is 12 bytes but its type only 4 (an initialised flexible array member?); the rest would not be migrated: mark it E_MANUAL_MIGRATE and migrate it by hand" flex.so
     build manual.so -"$OPT" -g -DONLY_MANUAL "$SRC/flex_init.c"

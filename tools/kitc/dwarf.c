@@ -28,6 +28,7 @@ struct dctx {
     int ptr_size;
     int big_endian;
     pmap types;       /* DIE address -> raw type id */
+    pmap warned;      /* addresses of encoded variables already reported */
     struct sym *syms; /* sorted by address */
     size_t nsyms, capsyms;
     const char *comp_dir;
@@ -633,11 +634,10 @@ static int type_is_const(Dwarf_Die *t)
 
 /* Address of a static-storage location expression; *tls set for TLS offsets.
  * Returns 0, or -1 when the location is not a plain address. */
-static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
+static int var_address_ops(Dwarf_Attribute *loc, Dwarf_Op *ops, size_t n, uint64_t *addr,
+                           int *tls)
 {
-    Dwarf_Op *ops;
-    size_t n;
-    if (dwarf_getlocation(loc, &ops, &n) != 0 || n == 0 || n > 2)
+    if (n == 0 || n > 2)
         return -1;
     *tls = 0;
     if (n == 2) {
@@ -676,6 +676,15 @@ static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
     default:
         return -1;
     }
+}
+
+static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
+{
+    Dwarf_Op *ops;
+    size_t n;
+    if (dwarf_getlocation(loc, &ops, &n) != 0)
+        return -1;
+    return var_address_ops(loc, ops, n, addr, tls);
 }
 
 /* Whether symbol name `sym` names variable `var` of function `func`: "var", gcc's
@@ -717,13 +726,48 @@ static int sized_by_symbol(struct model *m, int type, int64_t sym_size)
     return array_of(m, t->target, sym_size / elem);
 }
 
+/* clang -O2 shrinks a global that only ever holds its initialiser or one other value
+ * to a flag: its location reads the flag's byte and computes the value
+ * (DW_OP_addrx N, DW_OP_deref_size 1, ..., DW_OP_stack_value).  It has storage, but not
+ * the variable's representation; returns that storage's address, or 0. */
+static uint64_t encoded_address(Dwarf_Attribute *loc)
+{
+    Dwarf_Op *ops;
+    size_t n;
+    uint64_t addr;
+    int tls;
+    if (dwarf_getlocation(loc, &ops, &n) != 0 || n < 3 || ops[n - 1].atom != DW_OP_stack_value ||
+        (ops[1].atom != DW_OP_deref_size && ops[1].atom != DW_OP_deref))
+        return 0;
+    return var_address_ops(loc, ops, 1, &addr, &tls) == 0 && !tls ? addr : 0;
+}
+
+static void warn_encoded(struct dctx *c, Dwarf_Die *d, Dwarf_Attribute *loc)
+{
+    uint64_t addr = encoded_address(loc);
+    const char *name = die_name(d);
+    if (!addr || !name || pmap_get(&c->warned, (void *)(uintptr_t)addr, 0))
+        return;
+    pmap_put(&c->warned, (void *)(uintptr_t)addr, 1);
+    struct pos p = die_pos(c, d);
+    if (p.file)
+        fprintf(stderr, "%s:%d: ", p.file, p.line);
+    fprintf(stderr, "kitc: warning: variable '%s' is kept in an encoded form (the compiler "
+            "shrank it to a flag); it is not listed and an update does not carry its value "
+            "over (make it volatile to keep it whole)\n", name);
+}
+
 static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
 {
     Dwarf_Attribute loc;
     uint64_t addr;
     int tls;
-    if (!dwarf_attr(d, DW_AT_location, &loc) || var_address(&loc, &addr, &tls) != 0)
+    if (!dwarf_attr(d, DW_AT_location, &loc))
         return;
+    if (var_address(&loc, &addr, &tls) != 0) {
+        warn_encoded(c, d, &loc);
+        return;
+    }
     const char *name = die_name(d);
     if (!name)
         return;
@@ -981,6 +1025,7 @@ int dwarf_read(struct model *m, const char *path)
     elf_end(c.elf);
     close(fd);
     pmap_free(&c.types);
+    pmap_free(&c.warned);
     free(c.syms);
     return 0;
 }
