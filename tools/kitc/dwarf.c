@@ -1,7 +1,9 @@
 /* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: every type,
  * every variable with storage (globals, file statics, function statics, also at -O2
- * where they sit in abstract instances), and every function definition.  The ELF symbol table tells gcc's clones (foo.constprop.0)
- * from real functions and names clang's statics whose function DIE lost its name. */
+ * where they sit in abstract instances), and every function definition.  The ELF
+ * symbol table tells gcc's clones (foo.constprop.0) from real functions, names clang's
+ * statics whose function DIE lost its name, and gives the size of a variable whose
+ * DWARF type has no length. */
 #include "kitc.h"
 
 #include <dwarf.h>
@@ -50,8 +52,8 @@ static int attr_udata(Dwarf_Die *d, int at, Dwarf_Word *out)
 /* The value of a constant attribute.  The dataN forms carry no sign: gcc writes
  * an unsigned bound in the smallest one that holds it (199 as data1 0xc7), so they are
  * sign-extended only for a signed quantity; udata, sdata and implicit_const carry their
- * own.  Returns 0, or -1 when the attribute is absent or not a constant (a reference to
- * a variable or an expression: the bound of a VLA). */
+ * own.  Returns 0, or -1 when the attribute is not a constant (a reference to a
+ * variable or an expression: the bound of a VLA). */
 static int form_const(Dwarf_Attribute *a, int is_signed, int64_t *out)
 {
     Dwarf_Word u;
@@ -489,7 +491,8 @@ static int index_is_signed(Dwarf_Die *d)
     Dwarf_Word enc;
     if (attr_die(d, DW_AT_type, &t) != 0)
         return 0;
-    for (int i = 0; i < 64 && (is_qualifier(dwarf_tag(&t)) || dwarf_tag(&t) == DW_TAG_typedef); i++)
+    for (int i = 0; i < 64 && (is_qualifier(dwarf_tag(&t)) || dwarf_tag(&t) == DW_TAG_typedef);
+         i++)
         if (attr_die(&t, DW_AT_type, &t) != 0)
             return 0;
     return attr_udata(&t, DW_AT_encoding, &enc) == 0 &&
@@ -508,7 +511,8 @@ static int64_t subrange_count(Dwarf_Die *d)
         return attr_const(d, DW_AT_count, sign, &n) == 0 && n >= 0 ? n : -1;
     if (attr_const(d, DW_AT_upper_bound, sign, &ub) != 0)
         return -1;
-    if (dwarf_attr_integrate(d, DW_AT_lower_bound, &a) && attr_const(d, DW_AT_lower_bound, sign, &lb) != 0)
+    if (dwarf_attr_integrate(d, DW_AT_lower_bound, &a) &&
+        attr_const(d, DW_AT_lower_bound, sign, &lb) != 0)
         return -1;
     if (ub < lb - 1 || ub == INT64_MAX) /* [0] may come as upper bound -1 */
         return -1;
@@ -736,7 +740,8 @@ static uint64_t encoded_address(Dwarf_Attribute *loc)
     size_t n;
     uint64_t addr;
     int tls;
-    if (dwarf_getlocation(loc, &ops, &n) != 0 || n < 3 || ops[n - 1].atom != DW_OP_stack_value ||
+    if (dwarf_getlocation(loc, &ops, &n) != 0 || n < 3 ||
+        ops[n - 1].atom != DW_OP_stack_value ||
         (ops[1].atom != DW_OP_deref_size && ops[1].atom != DW_OP_deref))
         return 0;
     return var_address_ops(loc, ops, 1, &addr, &tls) == 0 && !tls ? addr : 0;

@@ -1,7 +1,7 @@
 /* opaque.h - kitc test of types no variable reaches: struct hash is defined only in
  * opaque_hash.c, which has no variables, and is incomplete in opaque_main.c, whose
- * variable points to it (so is struct session, see opaque_session.h); struct iojob, its typedef and enum job_state appear only in
- * function signatures. */
+ * variable points to it (so is struct session, see opaque_session.h); struct iojob,
+ * its typedef and enum job_state appear only in function signatures. */
 #ifndef OPAQUE_H
 #define OPAQUE_H
 
