@@ -142,12 +142,20 @@ case_arrays() {
 }
 
 case_opaque() {
-    build opaque.so -"$OPT" -g "$SRC/opaque_main.c" "$SRC/opaque_hash.c" "$SRC/opaque_util.c"
+    build opaque.so -"$OPT" -g "$SRC/opaque_main.c" "$SRC/opaque_hash.c" "$SRC/opaque_util.c" \
+        "$SRC/opaque_lib/lib.c" "$SRC/opaque_lib/user.c"
     "$KITC" -o opaque.ktt opaque.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
     [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
     "$KTTCHECK" opaque.ktt "$EXPECTED/opaque.txt" || fail "rendering differs"
     for tag in hash session; do
         [ "$(grep -c "^T [0-9]* struct [0-9]* $tag " opaque.ktt)" = 1 ] || fail "struct $tag not listed once"
+    done
+    # Two struct entry: each declaration means the one nearest to its users.
+    for want in "main_cursor 8" "lib_cursor 16"; do
+        set -- $want
+        got=$(awk -v k="$1" '$1 == "T" { t[$2] = $0 } $1 == "V" && $2 == k { v = $3 }
+            END { split(t[v], p, " "); split(t[p[4]], s, " "); print s[3] == "struct" ? s[4] : "?" }' opaque.ktt)
+        [ "$got" = "$2" ] || fail "$1 points to a struct entry of $got bytes, want $2"
     done
     "$KITC" -o again.ktt opaque.so && cmp -s opaque.ktt again.ktt || fail "output not deterministic"
 }

@@ -145,12 +145,110 @@ static void redirect_ref(int *ref, void *arg)
     }
 }
 
-/* Maps each declared-only struct/union/enum to the single file-scope definition of its
- * tag, in whichever unit it is (a block-scope type is never what a declaration means).
+/* The definitions of one tag. */
+struct defs {
+    int *rep;
+    size_t n, cap;
+};
+
+static int components(const char *path)
+{
+    int n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
+/* Steps from directory dir to the directory of file: up to the directory they share,
+ * then down ("/a/b" to "/a/b/x.c": 0, to "/a/c/x.c": 2). */
+static int distance(const char *dir, const char *file)
+{
+    int shared = 0;
+    size_t i = 0;
+    for (; dir[i] && dir[i] == file[i]; i++)
+        if (dir[i] == '/' && i > 0)
+            shared++;
+    if (!dir[i] && file[i] == '/') /* "/a/b" and "/a/bc/x.c" share "/a" only */
+        shared++;
+    return (components(dir) - shared) + (components(file) - 1 - shared);
+}
+
+/* A declaration's own file is not in the DWARF, but the files of the declarations that
+ * use it are: users[t] is the deepest directory holding every member, typedef and
+ * variable whose type leads to declared-only type t through pointers and arrays. */
+static void note_user(const struct model *m, char **users, int t, const char *file)
+{
+    for (int depth = 0; depth < 64 && file; depth++) {
+        const struct type *ty = &m->t[t];
+        if (ty->kind == K_PTR || ty->kind == K_ARRAY) {
+            t = ty->target;
+            continue;
+        }
+        if (!ty->incomplete)
+            return;
+        char *dir = path_dirname(file);
+        if (users[t]) {
+            char *common = path_common_dir(users[t], dir);
+            free(users[t]);
+            free(dir);
+            dir = common;
+        }
+        users[t] = dir;
+        return;
+    }
+}
+
+static char **find_users(const struct model *m)
+{
+    char **users = xcalloc(m->nt, sizeof *users);
+    for (size_t i = 0; i < m->nt; i++) {
+        const struct type *t = &m->t[i];
+        for (size_t j = 0; j < t->nmem; j++)
+            note_user(m, users, t->mem[j].type, t->mem[j].pos.file ? t->mem[j].pos.file
+                                                                     : t->pos.file);
+        if (t->kind == K_TYPEDEF)
+            note_user(m, users, t->target, t->pos.file);
+    }
+    for (size_t i = 0; i < m->nv; i++)
+        note_user(m, users, m->v[i].type, m->v[i].pos.file);
+    return users;
+}
+
+/* The definition a declaration means: the only one; or, when one program holds two
+ * (two libraries each with a struct dict), the one whose file is strictly nearer than
+ * any other to `user`, the directory of the declarations that use it (a member of a
+ * struct in deps/hiredis/async.h means deps/hiredis/dict.h's, one in src/server.h
+ * src/dict.h's).  -1 when none is. */
+static int pick_definition(const struct model *m, const struct defs *d, const char *user)
+{
+    if (d->n == 1)
+        return d->rep[0];
+    int best = -1, best_dist = 0, tie = 0;
+    for (size_t i = 0; user && i < d->n; i++) {
+        const char *file = m->t[d->rep[i]].pos.file;
+        if (!file)
+            return -1;
+        int dist = distance(user, file);
+        if (best < 0 || dist < best_dist) {
+            best = d->rep[i];
+            best_dist = dist;
+            tie = 0;
+        } else if (dist == best_dist) {
+            tie = 1;
+        }
+    }
+    return tie ? -1 : best;
+}
+
+/* Maps each declared-only struct/union/enum to the file-scope definition of its tag,
+ * in whichever unit it is (a block-scope type is never what a declaration means).
  * Returns whether any is mapped. */
 static int resolve_declarations(struct model *m, int *map)
 {
-    smap defs = {0}; /* "kind tag" -> rep of the definition, -2 when ambiguous */
+    smap index = {0}; /* "kind tag" -> index into defs */
+    char **users = find_users(m);
+    struct defs *defs = NULL;
+    size_t ndefs = 0, capdefs = 0;
     int changed = 0;
     for (size_t i = 0; i < m->nt; i++) {
         map[i] = (int)i;
@@ -160,8 +258,15 @@ static int resolve_declarations(struct model *m, int *map)
             (t->annot && strstr(t->annot, "gargs=")))
             continue;
         char *k = xasprintf("%d %s", t->kind, t->name);
-        long prev = smap_get(&defs, k, strlen(k), -1);
-        smap_put(&defs, k, strlen(k), prev == -1 ? (long)i : -2);
+        long d = smap_get(&index, k, strlen(k), -1);
+        if (d < 0) {
+            grow(&defs, &capdefs, ndefs + 1, sizeof *defs);
+            defs[ndefs] = (struct defs){0};
+            d = (long)ndefs++;
+            smap_put(&index, k, strlen(k), d);
+        }
+        grow(&defs[d].rep, &defs[d].cap, defs[d].n + 1, sizeof *defs[d].rep);
+        defs[d].rep[defs[d].n++] = (int)i;
         free(k);
     }
     for (size_t i = 0; i < m->nt; i++) {
@@ -169,14 +274,21 @@ static int resolve_declarations(struct model *m, int *map)
         if (!t->incomplete || !t->name)
             continue;
         char *k = xasprintf("%d %s", t->kind, t->name);
-        long def = smap_get(&defs, k, strlen(k), -1);
+        long d = smap_get(&index, k, strlen(k), -1);
         free(k);
+        int def = d < 0 ? -1 : pick_definition(m, &defs[d], users[i]);
         if (def >= 0) {
-            map[i] = (int)def;
+            map[i] = def;
             changed = 1;
         }
     }
-    smap_free(&defs);
+    for (size_t d = 0; d < ndefs; d++)
+        free(defs[d].rep);
+    free(defs);
+    for (size_t i = 0; i < m->nt; i++)
+        free(users[i]);
+    free(users);
+    smap_free(&index);
     return changed;
 }
 

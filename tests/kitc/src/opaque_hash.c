@@ -9,6 +9,16 @@ struct bucket {
     struct bucket *next;
 };
 
+/* Another struct entry than opaque_lib/lib.c's. */
+struct entry {
+    int key, value;
+};
+
+int entry_key(struct entry *e)
+{
+    return e->key;
+}
+
 struct hash {
     int nbuckets;
     struct bucket **buckets;

@@ -4,6 +4,7 @@
 
 struct hash *table;
 struct session *current; /* struct session is defined in two other units */
+struct entry *main_cursor; /* opaque_hash.c's struct entry, not opaque_lib's */
 
 int iojob_run(iojob *job)
 {
