@@ -105,10 +105,15 @@ static long classify(struct model *m, long *cls, const long *old)
     return n;
 }
 
-static void refine(struct model *m)
+/* Refines the classes of types' own properties (`local`, from classify(m, local,
+ * NULL)) by the classes of the types they refer to, until nothing splits. */
+static void refine(struct model *m, const long *local)
 {
     long *cls = xmalloc(m->nt * sizeof *cls), *next = xmalloc(m->nt * sizeof *next);
-    long n = classify(m, cls, NULL);
+    memcpy(cls, local, m->nt * sizeof *cls);
+    long n = 0;
+    for (size_t i = 0; i < m->nt; i++)
+        n = cls[i] + 1 > n ? cls[i] + 1 : n;
     for (;;) {
         long k = classify(m, next, cls);
         long *tmp = cls;
@@ -298,7 +303,9 @@ static int resolve_declarations(struct model *m, int *map)
  * instead of two.  So resolving and merging repeat until no reference changes. */
 void dedup_types(struct model *m)
 {
-    refine(m);
+    long *local = xmalloc(m->nt * sizeof *local); /* own properties: fixed by redirects */
+    classify(m, local, NULL);
+    refine(m, local);
     int *map = xmalloc(m->nt * sizeof *map);
     for (int round = 0; round < 64 && resolve_declarations(m, map); round++) {
         struct redirect r = {map, 0};
@@ -308,9 +315,10 @@ void dedup_types(struct model *m)
             redirect_ref(&m->v[i].type, &r);
         if (!r.changed)
             break;
-        refine(m);
+        refine(m, local);
     }
     free(map);
+    free(local);
 }
 
 /* ---- ordering and numbering ----------------------------------------------------- */
