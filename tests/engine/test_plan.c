@@ -394,6 +394,8 @@ static void dropped_state(void)
     EXPECT(f.ndiags == 1 && has_diag(&f, "struct entry.val", "struct entry.val -> (dropped)"));
     if (f.ndiags != 1)
         dump_diags(&f);
+    teardown(&f);
+}
 
 /* Constant data - const, or found in read-only memory by the runtime (READONLY) - is
  * never migrated, whatever its type became; it is planned, without diagnostics, so
