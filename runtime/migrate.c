@@ -50,6 +50,25 @@ static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
                                  c->diags[i].path, c->diags[i].what);
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Rules written for one release say nothing about an update from another: planning
+ * without them could commit state the rules were meant to convert. */
+static void refuse_other_release(const struct kt_version *old, const struct kt_version *nv,
+                                 char *err, size_t errlen)
+{
+    const char *against = rules.old_object ? rules.old_object : "another version";
+    snprintf(err, errlen, "%s: its rules were generated against the summary %016llx (%s), "
+             "but the running version %s has the summary %016llx; update through %s first, "
+             "or generate the rules again with xfgen against the running version's summary",
+             base_name(nv->path), (unsigned long long)rules.old_fingerprint, against,
+             base_name(old->path), (unsigned long long)old->fingerprint, against);
+}
+
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen)
 {
@@ -66,7 +85,13 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
             return -1;
         }
         if (rules.old_fingerprint != old->fingerprint) {
-            /* Generated for another old version (e.g. this is a v->v update). */
+            if (rules.n > 0 && nv->fingerprint != old->fingerprint) {
+                refuse_other_release(old, nv, err, errlen);
+                kt_rules_free(&rules);
+                return -1;
+            }
+            /* The same program again (v -> v), or a version that needs no rules:
+             * planned without them, as from any other version. */
             stale = rules.n > 0;
             kt_rules_free(&rules);
         }

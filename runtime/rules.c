@@ -2,7 +2,8 @@
  * .kitsune_xf of the new version:
  *
  *   kitsune-xf 1
- *   old FINGERPRINT                 FNV-1a 64 of the old version's summary text
+ *   old FINGERPRINT [OBJECT]        FNV-1a 64 of the summary of the version the rules
+ *                                   were written against, and its object line
  *   R var FROM TO code|nocode       variable renamed / with code
  *   R init-var - TO code
  *   R type FROM TO code|nocode      FROM/TO spelled struct:T, union:T, enum:T or NAME
@@ -42,6 +43,7 @@ void kt_rules_free(struct kt_rules *r)
         free((char *)r->v[i].to_field);
     }
     free(r->v);
+    free(r->old_object);
     memset(r, 0, sizeof *r);
 }
 
@@ -106,8 +108,10 @@ int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errle
             continue;
         if (line == 1) {
             rc = n == 2 && strcmp(w[0], "kitsune-xf") == 0 && strcmp(w[1], "1") == 0 ? 0 : -1;
-        } else if (strcmp(w[0], "old") == 0 && n == 2) {
+        } else if (strcmp(w[0], "old") == 0 && (n == 2 || n == 3)) {
             r->old_fingerprint = strtoull(w[1], NULL, 16);
+            free(r->old_object);
+            r->old_object = n == 3 ? strdup(w[2]) : NULL;
         } else if (strcmp(w[0], "R") == 0 && n >= 5) {
             if (r->n == cap) {
                 cap = cap ? cap * 2 : 16;

@@ -478,8 +478,10 @@ static void emit_section(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
     struct sbuf text = {0};
-    sb_printf(&text, "kitsune-xf 1\nold %016llx\n",
-              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len));
+    const char *object = g->in->old->object;
+    sb_printf(&text, "kitsune-xf 1\nold %016llx%s%s\n",
+              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len),
+              object && *object ? " " : "", object ? object : "");
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
     struct sbuf *o = g->out;
