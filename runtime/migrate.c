@@ -107,6 +107,11 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         kt_rules_free(&rules);
         return -1;
     }
+    if (kt_fptr_check(&ctx, old, nv, err, errlen)) {
+        plan_free(&ctx);
+        kt_rules_free(&rules);
+        return -1;
+    }
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
@@ -175,7 +180,7 @@ void kt_xf_track_alloc(void *p)
 
 void *kt_xf_new_func(const char *old_key)
 {
-    return kt_version_func_addr(m_new, old_key);
+    return kt_version_func_addr(m_new, plan_func_target(&ctx, old_key));
 }
 
 static const struct plan_var *var_by_old_key(const char *key)

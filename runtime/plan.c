@@ -1534,6 +1534,53 @@ static void plan_rule_vars(struct plan_ctx *c)
     }
 }
 
+/* ---- function renames ----
+ *
+ * A rule `file.c/old_fn -> new_fn` whose new side is a function of the new version
+ * (and no variable) renames a function: every pointer to old_fn, static or on the heap,
+ * goes to new_fn (Kitsune registered such renames for hash functions kept in tables). */
+
+static void plan_func_renames(struct plan_ctx *c)
+{
+    c->fn_renames = calloc((size_t)c->nrules + 1, sizeof *c->fn_renames);
+    if (!c->fn_renames)
+        abort();
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != RULE_VAR || !r->from || ktt_find_var(c->new_, r->to) ||
+            !ktt_find_func(c->new_, r->to))
+            continue;
+        use_rule(c, i);
+        if (r->has_code) {
+            diag(c, r->to, NULL, NULL, "function rename %s -> %s cannot have code", r->from,
+                 r->to);
+            continue;
+        }
+        if (!ktt_find_func(c->old, r->from)) {
+            diag(c, r->to, NULL, NULL, "rule renames function %s, which the old version "
+                 "does not have", r->from);
+            continue;
+        }
+        const char *to = plan_func_target(c, r->from);
+        if (to != r->from) {
+            diag(c, r->from, NULL, NULL, "ambiguous rules: function %s is renamed to both "
+                 "%s and %s", r->from, to, r->to);
+            continue;
+        }
+        c->fn_renames[c->nfn_renames++] = i;
+    }
+}
+
+const char *plan_func_target(const struct plan_ctx *c, const char *old_key)
+{
+    for (int i = 0; i < c->nfn_renames; i++) {
+        const struct plan_rule *r = &c->rules[c->fn_renames[i]];
+        if (strcmp(r->from, old_key) == 0)
+            return r->to;
+    }
+    return old_key;
+}
+
 /* Copies the argument bound to @name in env ("@a=struct_conn;@b=int") into arg. */
 static int binding_arg(const char *env, const char *name, char *arg, size_t len)
 {
@@ -1599,6 +1646,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->new_ = nv;
     c->rules = rules;
     c->nrules = nrules;
+    plan_func_renames(c);
     plan_vars(c);
     drain(c);
     for (int i = 0; i < nrules; i++)
@@ -1675,6 +1723,7 @@ void plan_free(struct plan_ctx *c)
     for (int i = 0; i < c->nenvs; i++)
         free(c->envs[i]);
     free(c->envs);
+    free(c->fn_renames);
     memset(c, 0, sizeof *c);
 }
 

@@ -114,7 +114,8 @@ enum rule_kind {
 struct plan_rule {
     enum rule_kind kind;
     const char *from;        /* old variable key or type name (NULL for INIT) */
-    const char *to;          /* new variable key or type name */
+    const char *to;          /* new variable key or type name; RULE_VAR may also name
+                                functions (a function renamed) */
     const char *from_field;  /* field path "a.b" (FIELD) */
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
     int has_code;
@@ -146,6 +147,8 @@ struct plan_ctx {
     char **envs;             /* interned generic environments */
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
+    int *fn_renames;         /* rules renaming a function (file.c/f -> g) */
+    int nfn_renames;
 };
 
 /* Plans every migrated variable of `nv` from `old`.  Returns the number of
@@ -162,6 +165,10 @@ void plan_free(struct plan_ctx *ctx);
  * *opaque set for an [opaque] binding, NULL alone when there is none. */
 struct plan *plan_binding(struct plan_ctx *ctx, const char *env, const char *name,
                           int *opaque);
+
+/* The key of the new function that takes over old function `old_key`: the new side of
+ * a rename rule (`file.c/old_fn -> new_fn`), else old_key itself. */
+const char *plan_func_target(const struct plan_ctx *c, const char *old_key);
 
 /* Offset within the new object of the byte at `off` in the old one; -1 if dropped. */
 long plan_translate_offset(const struct plan *p, size_t off);
