@@ -237,10 +237,10 @@ const struct plan *kt_migrate_binding(const char *env, const char *name, int *op
     return plan_binding(&ctx, env, name, opaque);
 }
 
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type)
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
+                                             const char *args)
 {
-    struct plan *p = plan_for_names(&ctx, old_type, new_type);
-    return p;
+    return plan_for_names_args(&ctx, old_type, new_type, args);
 }
 
 /* ---- migrating variables ---- */

@@ -325,6 +325,33 @@ static struct tref tref_of(struct plan_ctx *c, int ot, int nt, const char *env,
     return r;
 }
 
+/* Types ot/nt used with generic arguments `args` ("" for none), as in `arg` (for
+ * messages; `name` is the type's). */
+static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *args,
+                              const char *arg, const char *name, const char *path,
+                              const char *decl)
+{
+    struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
+    const char *env = NULL;
+    if (args[0]) {
+        const char *params = params_of(c->new_, nt);
+        int bad = 0;
+        env = params ? bind(c, params, args, NULL, &bad) : NULL;
+        if (!params || bad) {
+            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
+                 name, params ? params : "none");
+            return r;
+        }
+    }
+    const char *oenv, *nenv;
+    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
+    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
+    r.named_nt = nt;
+    r.env = nenv;
+    r.ok = 1;
+    return r;
+}
+
 /* The type a generic argument names, in both versions. */
 static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
                                const char *decl)
@@ -353,24 +380,9 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
              base, ot < 0 ? "old" : "new");
         return r;
     }
-    const char *env = NULL;
-    if (args[0]) {
-        const char *params = params_of(c->new_, nt);
-        int bad = 0;
-        env = params ? bind(c, params, args, NULL, &bad) : NULL;
-        if (!params || bad) {
-            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
-                 base, params ? params : "none");
-            return r;
-        }
-    }
-    const char *oenv, *nenv;
-    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
-    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
-    r.named_nt = nt;
-    r.env = nenv;
-    r.ok = 1;
-    return r;
+    struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);
+    b.ptrs = r.ptrs;
+    return b;
 }
 
 /* The argument bound to a parameter use (E_T(@a)) on old type o / new type n. */
@@ -1649,10 +1661,14 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     plan_func_renames(c);
     plan_vars(c);
     drain(c);
+    c->xform_plans = calloc((size_t)nrules + 1, sizeof *c->xform_plans);
+    if (!c->xform_plans)
+        abort();
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            plan_for_names(c, rules[i].from, rules[i].to);
+            c->xform_plans[i] = plan_for_names_args(c, rules[i].from, rules[i].to,
+                                                    rules[i].gen_args);
         }
     drain(c);
     plan_rule_vars(c);
@@ -1696,6 +1712,39 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
     return p;
 }
 
+/* $xform(T0, T1, closures): the pair with the bindings the closures stand for.  After
+ * plan_build, the plan made then for the same rule. */
+struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
+                                 const char *new_name, const char *args)
+{
+    if (!args)
+        return plan_for_names(c, old_name, new_name);
+    if (c->built) {
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (r->kind == RULE_XFORM && r->gen_args && strcmp(r->gen_args, args) == 0 &&
+                strcmp(r->from, old_name) == 0 && strcmp(r->to, new_name) == 0)
+                return c->xform_plans[i];
+        }
+        return NULL;
+    }
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
+    if (ot < 0 || nt < 0) {
+        diag(c, new_name, NULL, NULL, "no type %s in the %s version",
+             ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
+        return NULL;
+    }
+    char what[600];
+    snprintf(what, sizeof what, "$xform(%s, %s, ...) = %s<%s>", old_name, new_name,
+             new_name, args);
+    struct tref r = tref_bound(c, ot, nt, args, what, new_name, new_name, NULL);
+    if (!r.ok)
+        return NULL;
+    struct plan *p = plan_inline(c, r, new_name, NULL, 0);
+    drain(c);
+    return p;
+}
+
 void plan_free(struct plan_ctx *c)
 {
     for (struct plan *p = c->plans, *next; p; p = next) {
@@ -1724,6 +1773,7 @@ void plan_free(struct plan_ctx *c)
         free(c->envs[i]);
     free(c->envs);
     free(c->fn_renames);
+    free(c->xform_plans);
     memset(c, 0, sizeof *c);
 }
 

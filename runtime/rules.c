@@ -9,7 +9,8 @@
  *   R type FROM TO code|nocode      FROM/TO spelled struct:T, union:T, enum:T or NAME
  *   R field TYPE FIELD TYPE FIELD code|nocode
  *   R init-field - - TYPE FIELD code
- *   R xform FROM TO nocode          a type pair the code names with $xform
+ *   R xform FROM TO [ARGS] nocode   a type pair the code names with $xform; ARGS: the
+ *                                   generic arguments its closures stand for
  *   R gen - - nocode                the code uses $gen (generic closures)
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
@@ -41,6 +42,7 @@ void kt_rules_free(struct kt_rules *r)
         free((char *)r->v[i].to);
         free((char *)r->v[i].from_field);
         free((char *)r->v[i].to_field);
+        free((char *)r->v[i].gen_args);
     }
     free(r->v);
     free(r->old_object);
@@ -70,10 +72,11 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->kind = RULE_GEN;
         x->from = strdup(w[2]);
         x->to = strdup(w[3]);
-    } else if (strcmp(w[1], "xform") == 0 && n == 5) {
+    } else if (strcmp(w[1], "xform") == 0 && (n == 5 || n == 6)) {
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
+        x->gen_args = n == 6 ? strdup(w[4]) : NULL;
     } else if (strcmp(w[1], "field") == 0 && n == 7) {
         x->kind = RULE_FIELD;
         x->from = type_name(w[2]);

@@ -259,10 +259,16 @@ static void expand(struct gen *g, const struct esc *e, const struct rule_types *
         sb_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
         sb_puts(o, "\")");
     } else if (!strcmp(n, "xform")) {
-        sb_puts(o, "kitsune_xf_type(\"");
+        /* With closures, the type is instantiated with the bindings they stand for
+         * (rulemap.c); the closures' own code is not run. */
+        sb_puts(o, e->gen_args ? "kitsune_xf_type_args(\"" : "kitsune_xf_type(\"");
         sb_c_string(o, strip_typedef_kw(e->args[0]));
         sb_puts(o, "\", \"");
         sb_c_string(o, strip_typedef_kw(e->args[1]));
+        if (e->gen_args) {
+            sb_puts(o, "\", \"");
+            sb_c_string(o, e->gen_args);
+        }
         sb_puts(o, "\")");
     }
 }
@@ -469,6 +475,10 @@ static void table_line(const struct plan_rule *r, struct sbuf *o)
         table_name(o, r->from);
         sb_puts(o, " ");
         table_name(o, r->to);
+        if (r->gen_args) {
+            sb_puts(o, " ");
+            sb_puts(o, r->gen_args);
+        }
         break;
     }
     sb_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");

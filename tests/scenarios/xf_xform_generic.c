@@ -1,0 +1,104 @@
+/* `$xform` with generic closure arguments, as Kitsune's redis rules use it: an object
+ * holds a `void *` to a generic list whose element type depends on the object's type.
+ * The field rule (xf_xform_generic.v2.xf) follows a list of raw words with
+ * $xform(typedef list, typedef list, XF_RAW(sizeof(void *))) and a list of items with
+ * $xform(typedef list, typedef list, XF_PTR($xform(struct item, struct item))).
+ * v2 reorders and widens the list header (every list is rebuilt) and gives each item a
+ * new field (every item is rebuilt); raw words are left as they are, and an item
+ * shared with a global stays shared. */
+#include <stdint.h>
+
+#include "scenario.h"
+
+#define OBJ_STRING 0
+#define OBJ_WORDS 1 /* a list of raw words */
+#define OBJ_ITEMS 2 /* a list of struct item pointers */
+
+struct item {
+    int value;
+#if VERSION >= 2
+    int doubled;
+#endif
+};
+
+struct lnode E_GENERIC(@t) {
+    struct lnode E_G(@t) *next;
+    void * E_T(@t) value;
+};
+
+struct list E_GENERIC(@t) {
+#if VERSION == 1
+    unsigned len;
+    struct lnode E_G(@t) *head;
+#else
+    struct lnode E_G(@t) *head;
+    unsigned long len;
+#endif
+};
+typedef struct list E_G(@t) list E_GENERIC(@t);
+
+struct obj {
+    int type;
+    void *ptr; /* char *, or a list whose element type depends on type */
+};
+
+struct obj *objs[3];
+struct item *shared_item;            /* also the value of the items list's head */
+list E_G([opaque]) *spare_list;      /* NULL: makes the list types part of the summary */
+
+static void *push(list *l, void *value)
+{
+    struct lnode *n = malloc(sizeof *n);
+    n->value = value;
+    n->next = l->head;
+    l->head = n;
+    l->len++;
+    return value;
+}
+
+static struct obj *make(int type, void *ptr)
+{
+    struct obj *o = malloc(sizeof *o);
+    o->type = type;
+    o->ptr = ptr;
+    return o;
+}
+
+int main(void)
+{
+    kitsune_do_automigrate();
+    if (!kitsune_is_updating()) {
+        list *words = calloc(1, sizeof *words), *items = calloc(1, sizeof *items);
+        for (uintptr_t w = 1; w <= 3; w++)
+            push(words, (void *)(w * 1000));
+        for (int i = 1; i <= 3; i++) {
+            struct item *it = malloc(sizeof *it);
+            it->value = i;
+            shared_item = push(items, it);
+        }
+        objs[0] = make(OBJ_STRING, strdup("hello"));
+        objs[1] = make(OBJ_WORDS, words);
+        objs[2] = make(OBJ_ITEMS, items);
+    } else {
+#if VERSION == 2
+        CHECK_STR(objs[0]->ptr, "hello");
+        const list *words = objs[1]->ptr, *items = objs[2]->ptr;
+        CHECK_INT(words->len, 3);
+        uintptr_t w = 3;
+        for (const struct lnode *n = words->head; n; n = n->next, w--)
+            CHECK_INT((uintptr_t)n->value, w * 1000);
+        CHECK_INT(w, 0);
+        CHECK_INT(items->len, 3);
+        int i = 3;
+        for (const struct lnode *n = items->head; n; n = n->next, i--) {
+            const struct item *it = n->value;
+            CHECK_INT(it->value, i);
+            CHECK_INT(it->doubled, 2 * i);
+        }
+        CHECK_INT(i, 0);
+        CHECK(items->head && items->head->value == shared_item);
+#endif
+        scenario_report();
+    }
+    scenario_loop("loop");
+}
