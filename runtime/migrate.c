@@ -62,11 +62,16 @@ static void refuse_other_release(const struct kt_version *old, const struct kt_v
                                  char *err, size_t errlen)
 {
     const char *against = rules.old_object ? rules.old_object : "another version";
+    const char *running = base_name(old->path);
+    /* The same file name: the running program is another build of that release. */
+    int rebuilt = strcmp(against, running) == 0;
     snprintf(err, errlen, "%s: its rules were generated against the summary %016llx (%s), "
-             "but the running version %s has the summary %016llx; update through %s first, "
-             "or generate the rules again with xfgen against the running version's summary",
+             "but the running version %s has the summary %016llx; %s%s%s generate the "
+             "rules again with xfgen against the running version's summary",
              base_name(nv->path), (unsigned long long)rules.old_fingerprint, against,
-             base_name(old->path), (unsigned long long)old->fingerprint, against);
+             running, (unsigned long long)old->fingerprint,
+             rebuilt ? "it is another build of that release:" : "update through ",
+             rebuilt ? "" : against, rebuilt ? "" : " first, or");
 }
 
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
@@ -238,9 +243,9 @@ const struct plan *kt_migrate_binding(const char *env, const char *name, int *op
 }
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
-                                             const char *args)
+                                             const char *args, const char *env)
 {
-    return plan_for_names_args(&ctx, old_type, new_type, args);
+    return plan_for_names_args(&ctx, old_type, new_type, args, env);
 }
 
 /* ---- migrating variables ---- */
