@@ -25,7 +25,7 @@ static struct kitsune_closure *all;
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
-                                             const char *args);
+                                             const char *args, const char *env);
 const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque);
 
 __thread const char *kt_xf_rule_env;
@@ -73,7 +73,7 @@ static kitsune_closure *plan_closure(const struct plan *p)
 
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
 {
-    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL);
+    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL, NULL);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
                         new_type);
@@ -81,11 +81,16 @@ kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
 }
 
 /* $xform(T0, T1, closures...): xfgen wrote the closures as the generic arguments
- * `args` they stand for, planned up front. */
+ * `args` they stand for, planned up front; $gen(t) among them is "@t", bound where the
+ * generic type whose rule runs is used. */
 kitsune_closure *kitsune_xf_type_args(const char *old_type, const char *new_type,
                                       const char *args)
 {
-    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, args);
+    if (strchr(args, '@') && !kt_xf_rule_env)
+        kitsune_xf_fail("$xform(%s, %s, <%s>) outside the rule of a generic type", old_type,
+                        new_type, args);
+    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, args,
+                                                     kt_xf_rule_env);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s, <%s>): not planned for this update", old_type,
                         new_type, args);

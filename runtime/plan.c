@@ -1610,13 +1610,42 @@ static int binding_arg(const char *env, const char *name, char *arg, size_t len)
     return 0;
 }
 
+/* A $xform that passes a parameter on ($gen) in the rule of a type that is used
+ * without bindings (not generic) has nothing to pass. */
+static void check_passed_on(struct plan_ctx *c, const uint8_t *bound)
+{
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != RULE_XFORM || r->in_rule < 0 || bound[i])
+            continue;
+        int reached = 0;
+        for (struct plan *p = c->plans; p && !reached; p = p->next)
+            reached = p->type_rule == r->in_rule;
+        if (reached)
+            diag(c, c->rules[r->in_rule].to, NULL, NULL, "$xform(%s, %s, <%s>) passes on a "
+                 "generic parameter with $gen, but %s is not generic where it is used",
+                 r->from, r->to, r->gen_args, c->rules[r->in_rule].to);
+    }
+}
+
 /* The bindings of generic types transformed by a type rule are planned now, so that
- * the rule's $gen closures find their plans. */
+ * the rule's $gen closures find their plans, and so are the $xform pairs to which the
+ * rule passes its parameters on. */
 static void plan_bindings(struct plan_ctx *c)
 {
+    uint8_t *bound = calloc((size_t)c->nrules + 1, 1); /* per rule: planned with a binding */
+    if (!bound)
+        abort();
     for (struct plan *p = c->plans; p; p = p->next) {
         if (!p->env || p->type_rule < 0)
             continue;
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (r->kind == RULE_XFORM && r->gen_args && r->in_rule == p->type_rule) {
+                plan_for_names_args(c, r->from, r->to, r->gen_args, p->env);
+                bound[i] = 1;
+            }
+        }
         for (const char *e = p->env; e && *e;) {
             const char *eq = strchr(e, '=');
             const char *end = strchr(e, ';');
@@ -1631,6 +1660,8 @@ static void plan_bindings(struct plan_ctx *c)
             e = end ? end + 1 : NULL;
         }
     }
+    check_passed_on(c, bound);
+    free(bound);
     drain(c);
 }
 
@@ -1661,14 +1692,11 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     plan_func_renames(c);
     plan_vars(c);
     drain(c);
-    c->xform_plans = calloc((size_t)nrules + 1, sizeof *c->xform_plans);
-    if (!c->xform_plans)
-        abort();
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            c->xform_plans[i] = plan_for_names_args(c, rules[i].from, rules[i].to,
-                                                    rules[i].gen_args);
+            if (rules[i].in_rule < 0) /* else with each binding: plan_bindings */
+                plan_for_names_args(c, rules[i].from, rules[i].to, rules[i].gen_args, NULL);
         }
     drain(c);
     plan_rule_vars(c);
@@ -1712,34 +1740,32 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
     return p;
 }
 
-/* $xform(T0, T1, closures): the pair with the bindings the closures stand for.  After
- * plan_build, the plan made then for the same rule. */
+/* $xform(T0, T1, closures): the pair with the bindings the closures stand for, `env`
+ * giving those of parameters passed on ("@t").  After plan_build, only found. */
 struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
-                                 const char *new_name, const char *args)
+                                 const char *new_name, const char *args, const char *env)
 {
     if (!args)
         return plan_for_names(c, old_name, new_name);
-    if (c->built) {
-        for (int i = 0; i < c->nrules; i++) {
-            const struct plan_rule *r = &c->rules[i];
-            if (r->kind == RULE_XFORM && r->gen_args && strcmp(r->gen_args, args) == 0 &&
-                strcmp(r->from, old_name) == 0 && strcmp(r->to, new_name) == 0)
-                return c->xform_plans[i];
-        }
-        return NULL;
-    }
-    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
-    if (ot < 0 || nt < 0) {
-        diag(c, new_name, NULL, NULL, "no type %s in the %s version",
-             ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
-        return NULL;
-    }
-    char what[600];
+    char bound[800], what[1200];
+    substitute(args, env, bound, sizeof bound);
     snprintf(what, sizeof what, "$xform(%s, %s, ...) = %s<%s>", old_name, new_name,
-             new_name, args);
-    struct tref r = tref_bound(c, ot, nt, args, what, new_name, new_name, NULL);
+             new_name, bound);
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
+    if (ot < 0 || nt < 0 || strchr(bound, '@')) {
+        if (!c->built && strchr(bound, '@'))
+            diag(c, new_name, NULL, NULL, "generic argument %s: a parameter passed on with "
+                 "$gen has no binding here", what);
+        else if (!c->built)
+            diag(c, new_name, NULL, NULL, "no type %s in the %s version",
+                 ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
+        return NULL;
+    }
+    struct tref r = tref_bound(c, ot, nt, bound, what, new_name, new_name, NULL);
     if (!r.ok)
         return NULL;
+    if (c->built)
+        return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
     struct plan *p = plan_inline(c, r, new_name, NULL, 0);
     drain(c);
     return p;
@@ -1773,7 +1799,6 @@ void plan_free(struct plan_ctx *c)
         free(c->envs[i]);
     free(c->envs);
     free(c->fn_renames);
-    free(c->xform_plans);
     memset(c, 0, sizeof *c);
 }
 

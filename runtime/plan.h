@@ -120,6 +120,8 @@ struct plan_rule {
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
     const char *gen_args;    /* XFORM: generic arguments from closures ("struct_item*,
                                 [opaque]"), or NULL */
+    int in_rule;             /* XFORM whose arguments pass parameters on ($gen: "@t"):
+                                the type rule whose bindings they take, else -1 */
     int has_code;
     int used;                /* set by the planner: a rule that matched something */
 };
@@ -150,7 +152,6 @@ struct plan_ctx {
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
     int *fn_renames;         /* rules renaming a function (file.c/f -> g) */
-    struct plan **xform_plans; /* per rule: the plan of a RULE_XFORM */
     int nfn_renames;
 };
 
@@ -162,10 +163,12 @@ int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv
  * plan_build only pairs planned then (RULE_XFORM) are found. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
 /* The same for $xform(T0, T1, closures...): the generic pair instantiated with `args`,
- * the E_G arguments the closures stand for ("[opaque]", "struct_item*"); NULL args is
- * plan_for_names.  After plan_build only the pairs of RULE_XFORM rules are found. */
+ * the E_G arguments the closures stand for ("[opaque]", "struct_item*"); a parameter
+ * passed on ("@t", from $gen) takes its binding in `env`, the env of the plan whose type
+ * rule runs.  NULL args is plan_for_names.  After plan_build only the pairs planned then
+ * are found. */
 struct plan *plan_for_names_args(struct plan_ctx *ctx, const char *old_name,
-                                 const char *new_name, const char *args);
+                                 const char *new_name, const char *args, const char *env);
 void plan_free(struct plan_ctx *ctx);
 
 /* The plan for what generic parameter `name` ("t" for @t) is bound to in `env` (a

@@ -9,8 +9,9 @@
  *   R type FROM TO code|nocode      FROM/TO spelled struct:T, union:T, enum:T or NAME
  *   R field TYPE FIELD TYPE FIELD code|nocode
  *   R init-field - - TYPE FIELD code
- *   R xform FROM TO [ARGS] nocode   a type pair the code names with $xform; ARGS: the
- *                                   generic arguments its closures stand for
+ *   R xform FROM TO [ARGS [K]] nocode  a type pair the code names with $xform; ARGS:
+ *                                   the generic arguments its closures stand for; K:
+ *                                   the type rule whose bindings @params in ARGS take
  *   R gen - - nocode                the code uses $gen (generic closures)
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
@@ -72,11 +73,14 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->kind = RULE_GEN;
         x->from = strdup(w[2]);
         x->to = strdup(w[3]);
-    } else if (strcmp(w[1], "xform") == 0 && (n == 5 || n == 6)) {
+    } else if (strcmp(w[1], "xform") == 0 && n >= 5 && n <= 7) {
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
-        x->gen_args = n == 6 ? strdup(w[4]) : NULL;
+        x->gen_args = n >= 6 ? strdup(w[4]) : NULL;
+        x->in_rule = n == 7 ? atoi(w[5]) : -1;
+        if (x->in_rule >= r->n || (n == 7 && x->in_rule < 0))
+            return -1; /* must name an earlier rule */
     } else if (strcmp(w[1], "field") == 0 && n == 7) {
         x->kind = RULE_FIELD;
         x->from = type_name(w[2]);

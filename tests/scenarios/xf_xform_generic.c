@@ -3,9 +3,11 @@
  * The field rule (xf_xform_generic.v2.xf) follows a list of raw words with
  * $xform(typedef list, typedef list, XF_RAW(sizeof(void *))) and a list of items with
  * $xform(typedef list, typedef list, XF_PTR($xform(struct item, struct item))).
+ * A generic bag passes its own parameter on: its type rule follows its list with
+ * $xform(typedef list, typedef list, $gen(t)), @t being bound where the bag is used.
  * v2 reorders and widens the list header (every list is rebuilt) and gives each item a
- * new field (every item is rebuilt); raw words are left as they are, and an item
- * shared with a global stays shared. */
+ * new field (every item is rebuilt, also those of the bag's list); raw words are left
+ * as they are, and an item shared with a global stays shared. */
 #include <stdint.h>
 
 #include "scenario.h"
@@ -42,7 +44,14 @@ struct obj {
     void *ptr; /* char *, or a list whose element type depends on type */
 };
 
+/* A generic container of a list: its rule passes @t on to the list. */
+struct bag E_GENERIC(@t) {
+    int tag;
+    list E_G(@t) *items;
+};
+
 struct obj *objs[3];
+struct bag E_G(struct item *) bag; /* a list of items of its own */
 struct item *shared_item;            /* also the value of the items list's head */
 list E_G([opaque]) *spare_list;      /* NULL: makes the list types part of the summary */
 
@@ -79,6 +88,13 @@ int main(void)
         objs[0] = make(OBJ_STRING, strdup("hello"));
         objs[1] = make(OBJ_WORDS, words);
         objs[2] = make(OBJ_ITEMS, items);
+        bag.tag = 7;
+        bag.items = calloc(1, sizeof *bag.items);
+        for (int i = 1; i <= 2; i++) {
+            struct item *it = malloc(sizeof *it);
+            it->value = 10 * i;
+            push(bag.items, it);
+        }
     } else {
 #if VERSION == 2
         CHECK_STR(objs[0]->ptr, "hello");
@@ -97,6 +113,15 @@ int main(void)
         }
         CHECK_INT(i, 0);
         CHECK(items->head && items->head->value == shared_item);
+        CHECK_INT(bag.tag, 107);
+        CHECK_INT(bag.items->len, 2);
+        i = 2;
+        for (const struct lnode *n = bag.items->head; n; n = n->next, i--) {
+            const struct item *it = n->value;
+            CHECK_INT(it->value, 10 * i);
+            CHECK_INT(it->doubled, 20 * i);
+        }
+        CHECK_INT(i, 0);
 #endif
         scenario_report();
     }

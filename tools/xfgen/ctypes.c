@@ -267,6 +267,7 @@ static size_t ct_size(struct ctypes *ct, int t, int depth)
     case KTT_TYPEDEF:
         return ct_size(ct, x->target, depth + 1);
     case KTT_VOID:
+        return x->tparam ? PTR_SIZE : 0; /* void * E_T(@a) slot: holds an @a */
     case KTT_FUNC:
         return 0;
     default:
@@ -284,6 +285,8 @@ static int ct_alignof(struct ctypes *ct, int t, int depth)
     switch (x->kind) {
     case KTT_PTR:
         return PTR_SIZE;
+    case KTT_VOID:
+        return x->tparam ? PTR_SIZE : 1;
     case KTT_ARRAY:
     case KTT_TYPEDEF:
         return ct_alignof(ct, x->target, depth + 1);
@@ -315,7 +318,9 @@ static void spell(struct ctypes *ct, int t, struct sbuf *out, int depth)
     }
     switch (x->kind) {
     case KTT_VOID:
-        sb_puts(out, "void");
+        /* Not behind a pointer, a generic parameter is a slot (void * E_T(@a) value):
+         * pointer-sized, holding whatever @a is bound to. */
+        sb_puts(out, depth == 0 && x->tparam ? "void *" : "void");
         break;
     case KTT_BASE: {
         const char *c = base_spelling(x);

@@ -475,10 +475,10 @@ static void table_line(const struct plan_rule *r, struct sbuf *o)
         table_name(o, r->from);
         sb_puts(o, " ");
         table_name(o, r->to);
-        if (r->gen_args) {
-            sb_puts(o, " ");
-            sb_puts(o, r->gen_args);
-        }
+        if (r->gen_args)
+            sb_printf(o, " %s", r->gen_args);
+        if (r->gen_args && r->in_rule >= 0)
+            sb_printf(o, " %d", r->in_rule);
         break;
     }
     sb_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");

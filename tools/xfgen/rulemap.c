@@ -151,12 +151,14 @@ static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct 
     }
 }
 
-/* args: the closures as generic arguments ("struct_item*,[opaque]"), or NULL. */
-static void add_xform(struct ruleset *rs, const char *from, const char *to, const char *args)
+/* args: the closures as generic arguments ("struct_item*,[opaque]"), or NULL; in_rule:
+ * the type rule whose bindings $gen arguments (@t) come from, or -1. */
+static void add_xform(struct ruleset *rs, const char *from, const char *to, const char *args,
+                      int in_rule)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->v[i].kind == RULE_XFORM && strcmp(rs->v[i].from, from) == 0 &&
-            strcmp(rs->v[i].to, to) == 0 &&
+            strcmp(rs->v[i].to, to) == 0 && rs->v[i].in_rule == in_rule &&
             strcmp(rs->v[i].gen_args ? rs->v[i].gen_args : "", args ? args : "") == 0)
             return;
     struct plan_rule *p = add_rule(rs);
@@ -164,6 +166,7 @@ static void add_xform(struct ruleset *rs, const char *from, const char *to, cons
     p->from = xstrdup(from);
     p->to = xstrdup(to);
     p->gen_args = args ? xstrdup(args) : NULL;
+    p->in_rule = in_rule;
     snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text, "$xform(%s, %s%s%s)",
              from, to, args ? ", " : "", args ? args : "");
 }
@@ -370,31 +373,36 @@ static void binding_name(const char *t, struct sbuf *out)
         sb_put(out, *t == ' ' ? "_" : t, 1);
 }
 
-static int closure_bindings(char **args, int nargs, const struct ktt *old,
-                            const struct ktt *nv, struct sbuf *out, char *why, size_t len,
-                            int depth);
+struct closure_read {
+    const struct ktt *old, *nv;
+    int gen_ok;        /* in the rule of a type: $gen(name) passes @name on */
+    int uses_gen;      /* set when a binding names a parameter (@name) */
+    struct sbuf out;   /* the bindings, comma-separated */
+    char why[400];     /* on error */
+};
 
-/* Writes the E_G argument closure `c` stands for; -1 with the reason in why. */
-static int closure_binding(const char *c, const struct ktt *old, const struct ktt *nv,
-                           struct sbuf *out, char *why, size_t len, int depth)
+static int closure_bindings(struct closure_read *cr, char **args, int nargs, int depth);
+
+/* Appends the E_G argument closure `c` stands for; -1 with the reason in cr->why. */
+static int closure_binding(struct closure_read *cr, const char *c, int depth)
 {
     char inner[512];
     if (depth > 16) {
-        snprintf(why, len, "closures nested too deeply");
+        snprintf(cr->why, sizeof cr->why, "closures nested too deeply");
         return -1;
     }
     if (call_of(c, "XF_RAW", inner, sizeof inner)) {
-        sb_puts(out, "[opaque]");
+        sb_puts(&cr->out, "[opaque]");
         return 0;
     }
     if (call_of(c, "XF_PTR", inner, sizeof inner)) {
         if (call_of(inner, "XF_RAW", inner, sizeof inner)) {
-            sb_puts(out, "[opaque]");
+            sb_puts(&cr->out, "[opaque]");
             return 0;
         }
-        if (closure_binding(inner, old, nv, out, why, len, depth + 1))
+        if (closure_binding(cr, inner, depth + 1))
             return -1;
-        sb_puts(out, "*");
+        sb_puts(&cr->out, "*");
         return 0;
     }
     struct first_esc f = {0};
@@ -402,49 +410,51 @@ static int closure_binding(const char *c, const struct ktt *old, const struct kt
     xf_scan_escapes("closure", c, 1, 1, on_first_esc, &f, err, sizeof err);
     int rc = -1;
     int whole = f.found && f.start == 0 && f.end == strlen(c);
-    if (whole && strcmp(f.name, "gen") == 0) {
-        snprintf(why, len, "closure %s: passing on a generic parameter of the enclosing "
-                 "type is not supported yet; write the type it is bound to with "
-                 "$xform(T, T)", c);
+    if (whole && strcmp(f.name, "gen") == 0 && f.nargs == 1 && cr->gen_ok) {
+        sb_printf(&cr->out, "@%s", f.args[0][0] == '@' ? f.args[0] + 1 : f.args[0]);
+        cr->uses_gen = 1;
+        rc = 0;
+    } else if (whole && strcmp(f.name, "gen") == 0) {
+        snprintf(cr->why, sizeof cr->why, "closure %s: $gen can be used only in the rule "
+                 "of a generic type (T0 -> T1: { ... })", c);
     } else if (!whole || strcmp(f.name, "xform") != 0 || f.nargs < 2) {
-        snprintf(why, len, "closure %s cannot be planned: write XF_RAW(size), "
-                 "XF_PTR(closure) or $xform(T, T [, closures]) for what the generic "
-                 "parameter is bound to", c);
+        snprintf(cr->why, sizeof cr->why, "closure %s cannot be planned: write "
+                 "XF_RAW(size), XF_PTR(closure), $xform(T, T [, closures]) or $gen(name) "
+                 "for what the generic parameter is bound to", c);
     } else if (strcmp(strip_typedef_kw(f.args[0]), strip_typedef_kw(f.args[1])) != 0) {
-        snprintf(why, len, "closure %s: a generic argument is one type in both versions; "
-                 "write $xform(T, T)", c);
+        snprintf(cr->why, sizeof cr->why, "closure %s: a generic argument is one type in "
+                 "both versions; write $xform(T, T)", c);
     } else if (is_primitive_spelling(f.args[1]) ||
-               ct_find(old, strip_typedef_kw(f.args[0])) < 0 ||
-               ct_find(nv, strip_typedef_kw(f.args[1])) < 0) {
-        snprintf(why, len, "closure %s: %s is not a named type of both versions", c,
-                 strip_typedef_kw(f.args[1]));
+               ct_find(cr->old, strip_typedef_kw(f.args[0])) < 0 ||
+               ct_find(cr->nv, strip_typedef_kw(f.args[1])) < 0) {
+        snprintf(cr->why, sizeof cr->why, "closure %s: %s is not a named type of both "
+                 "versions", c, strip_typedef_kw(f.args[1]));
     } else {
-        binding_name(f.args[1], out);
+        binding_name(f.args[1], &cr->out);
         rc = 0;
         if (f.nargs > 2) {
-            sb_puts(out, "<");
-            rc = closure_bindings(f.args + 2, f.nargs - 2, old, nv, out, why, len, depth + 1);
-            sb_puts(out, ">");
+            sb_puts(&cr->out, "<");
+            rc = closure_bindings(cr, f.args + 2, f.nargs - 2, depth + 1);
+            sb_puts(&cr->out, ">");
         }
     }
     free_first_esc(&f);
     return rc;
 }
 
-static int closure_bindings(char **args, int nargs, const struct ktt *old,
-                            const struct ktt *nv, struct sbuf *out, char *why, size_t len,
-                            int depth)
+static int closure_bindings(struct closure_read *cr, char **args, int nargs, int depth)
 {
     for (int i = 0; i < nargs; i++) {
         if (i)
-            sb_puts(out, ",");
-        if (closure_binding(args[i], old, nv, out, why, len, depth))
+            sb_puts(&cr->out, ",");
+        if (closure_binding(cr, args[i], depth))
             return -1;
     }
     return 0;
 }
 
 static int check_xform(struct ruleset *rs, const char *path, struct esc *e,
+                       const struct block *blk, const struct block_use *use,
                        const struct ktt *old, const struct ktt *nv, struct msgs *m)
 {
     const char *t0 = strip_typedef_kw(e->args[0]), *t1 = strip_typedef_kw(e->args[1]);
@@ -468,19 +478,29 @@ static int check_xform(struct ruleset *rs, const char *path, struct esc *e,
             return -1;
         }
     }
-    if (e->nargs > 2) {
-        struct sbuf b = {0};
-        char why[400];
-        if (closure_bindings(e->args + 2, e->nargs - 2, old, nv, &b, why, sizeof why, 0)) {
-            msg(m, "%s:%d:%d: $xform(%s, %s, ...): %s", path, e->line, e->col, e->args[0],
-                e->args[1], why);
-            sb_free(&b);
-            return -1;
-        }
-        e->gen_args = xstrdup(sb_str(&b));
-        sb_free(&b);
+    if (e->nargs <= 2) {
+        add_xform(rs, t0, t1, NULL, -1);
+        return 0;
     }
-    add_xform(rs, t0, t1, e->gen_args);
+    struct closure_read cr = {.old = old, .nv = nv, .gen_ok = use && !use->any_not_type};
+    if (closure_bindings(&cr, e->args + 2, e->nargs - 2, 0)) {
+        msg(m, "%s:%d:%d: $xform(%s, %s, ...): %s", path, e->line, e->col, e->args[0],
+            e->args[1], cr.why);
+        sb_free(&cr.out);
+        return -1;
+    }
+    e->gen_args = xstrdup(sb_str(&cr.out));
+    sb_free(&cr.out);
+    if (!cr.uses_gen) {
+        add_xform(rs, t0, t1, e->gen_args, -1);
+        return 0;
+    }
+    /* Bindings passed on with $gen differ with each use of the generic type: planned
+     * for every binding the type rules of this block meet. */
+    int n = rs->n;
+    for (int i = 0; i < n; i++)
+        if (rs->origin[i].block == blk && rs->v[i].kind == RULE_TYPE)
+            add_xform(rs, t0, t1, e->gen_args, i);
     return 0;
 }
 
@@ -510,7 +530,7 @@ static int check_block(struct ruleset *rs, const char *path, struct block *blk,
             int is_old = n[0] == 'o';
             rc |= check_type_arg(path, e, is_old ? old : nv, is_old ? "old" : "new", m);
         } else if (!strcmp(n, "xform")) {
-            rc |= check_xform(rs, path, e, old, nv, m);
+            rc |= check_xform(rs, path, e, blk, use, old, nv, m);
         } else if (!strcmp(n, "gen") && (!use || use->any_not_type)) {
             msg(m, "%s:%d:%d: $gen can be used only in the rule of a generic type "
                 "(T0 -> T1: { ... }): %s", path, e->line, e->col,
