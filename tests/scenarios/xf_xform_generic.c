@@ -2,7 +2,8 @@
  * holds a `void *` to a generic list whose element type depends on the object's type.
  * The field rule (xf_xform_generic.v2.xf) follows a list of raw words with
  * $xform(typedef list, typedef list, XF_RAW(sizeof(void *))) and a list of items with
- * $xform(typedef list, typedef list, XF_PTR($xform(struct item, struct item))).
+ * $xform(typedef list, typedef list, XF_PTR($xform(struct item, struct item))), and a
+ * pair with one closure per parameter.
  * A generic bag passes its own parameter on: its type rule follows its list with
  * $xform(typedef list, typedef list, $gen(t)), @t being bound where the bag is used.
  * v2 reorders and widens the list header (every list is rebuilt) and gives each item a
@@ -15,6 +16,7 @@
 #define OBJ_STRING 0
 #define OBJ_WORDS 1 /* a list of raw words */
 #define OBJ_ITEMS 2 /* a list of struct item pointers */
+#define OBJ_PAIR 3  /* a pair: a raw word and an item */
 
 struct item {
     int value;
@@ -44,13 +46,20 @@ struct obj {
     void *ptr; /* char *, or a list whose element type depends on type */
 };
 
+/* Two parameters: $xform(struct pair, struct pair, XF_RAW(...), XF_PTR(...)). */
+struct pair E_GENERIC(@k, @v) {
+    void * E_T(@k) key;
+    void * E_T(@v) val;
+};
+
 /* A generic container of a list: its rule passes @t on to the list. */
 struct bag E_GENERIC(@t) {
     int tag;
     list E_G(@t) *items;
 };
 
-struct obj *objs[3];
+struct obj *objs[4];
+struct pair E_G([opaque], [opaque]) *spare_pair; /* NULL, as spare_list */
 struct bag E_G(struct item *) bag; /* a list of items of its own */
 struct item *shared_item;            /* also the value of the items list's head */
 list E_G([opaque]) *spare_list;      /* NULL: makes the list types part of the summary */
@@ -88,6 +97,11 @@ int main(void)
         objs[0] = make(OBJ_STRING, strdup("hello"));
         objs[1] = make(OBJ_WORDS, words);
         objs[2] = make(OBJ_ITEMS, items);
+        struct pair *pr = malloc(sizeof *pr);
+        struct item *pit = malloc(sizeof *pit);
+        pit->value = 5;
+        *pr = (struct pair){(void *)(uintptr_t)77, pit};
+        objs[3] = make(OBJ_PAIR, pr);
         bag.tag = 7;
         bag.items = calloc(1, sizeof *bag.items);
         for (int i = 1; i <= 2; i++) {
@@ -113,6 +127,11 @@ int main(void)
         }
         CHECK_INT(i, 0);
         CHECK(items->head && items->head->value == shared_item);
+        const struct pair *pr = objs[3]->ptr;
+        const struct item *pit = pr->val;
+        CHECK_INT((uintptr_t)pr->key, 77);
+        CHECK_INT(pit->value, 5);
+        CHECK_INT(pit->doubled, 10);
         CHECK_INT(bag.tag, 107);
         CHECK_INT(bag.items->len, 2);
         i = 2;
