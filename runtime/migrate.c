@@ -495,6 +495,35 @@ void kt_migrate_counts(long *vars, long *objects, long *fixed)
         kt_xf_counts(objects, fixed);
 }
 
+/* The function renames of the last committed update (old key, new key), kept for
+ * kt_stale_add: a call through a pointer nobody remapped finds the renamed function. */
+static char **renamed;
+static int nrenamed;
+
+static void keep_renames(void)
+{
+    for (int i = 0; i < 2 * nrenamed; i++)
+        free(renamed[i]);
+    free(renamed);
+    renamed = calloc((size_t)ctx.nfn_renames * 2 + 1, sizeof *renamed);
+    nrenamed = 0;
+    for (int i = 0; renamed && i < ctx.nfn_renames; i++) {
+        const struct plan_rule *r = &ctx.rules[ctx.fn_renames[i]];
+        renamed[2 * nrenamed] = strdup(r->from);
+        renamed[2 * nrenamed + 1] = strdup(r->to);
+        if (renamed[2 * nrenamed] && renamed[2 * nrenamed + 1])
+            nrenamed++;
+    }
+}
+
+const char *kt_migrate_successor(const char *old_key)
+{
+    for (int i = 0; i < nrenamed; i++)
+        if (strcmp(renamed[2 * i], old_key) == 0)
+            return renamed[2 * i + 1];
+    return old_key;
+}
+
 void kt_migrate_end(int committed)
 {
     if (use_fast) {
@@ -535,6 +564,8 @@ void kt_migrate_end(int committed)
     var_done = NULL;
     free(by_old_key);
     by_old_key = NULL;
+    if (ctx_ready && committed)
+        keep_renames();
     if (ctx_ready)
         plan_free(&ctx);
     kt_rules_free(&rules);

@@ -1,7 +1,9 @@
 /* Function renames: a table of hash functions (and a heap object) points to a
  * function that the next version renames.  v1 -> v2: the file static hash_fnv became
  * the global hash_string, and the rule `xf_func_renamed.c/hash_fnv -> hash_string`
- * remaps every pointer to it.  v2 -> v3: hash_string is renamed again without a rule,
+ * remaps every pointer to it; a pointer the runtime cannot see (behind an E_OPAQUE
+ * pointer, as a library would keep it) reaches the renamed function when it is called
+ * (the stale-call handler, runtime/stale.c).  v2 -> v3: hash_string is renamed again without a rule,
  * so the table's pointer has no target: refused before the program pauses, naming the
  * slot and the function.
  * kitsune-test: outcomes=committed,refused
@@ -38,6 +40,7 @@ struct hasher {
 
 struct hasher hashers[2];
 struct hasher *current;     /* on the heap */
+struct hasher *hidden E_OPAQUE; /* never followed: its fn still points into v1 */
 
 int main(void)
 {
@@ -47,13 +50,28 @@ int main(void)
         hashers[1] = (struct hasher){"len", hash_len};
         current = malloc(sizeof *current);
         *current = hashers[0];
+        hidden = malloc(sizeof *hidden);
+        *hidden = hashers[0];
     } else {
         CHECK(hashers[0].fn == HASH_FNV);
         CHECK(hashers[1].fn == hash_len);
         CHECK(current->fn == HASH_FNV);
         CHECK_INT(hashers[0].fn("kitsune"), fnv("kitsune"));
         CHECK_INT(current->fn("abc"), fnv("abc"));
-        scenario_report();
     }
-    scenario_loop("loop");
+    if (!kitsune_is_updating()) {
+        printf("ready\n");
+        fflush(stdout);
+    }
+    int reported = !kitsune_is_updating();
+    for (;;) {
+        kitsune_update("loop");
+        if (!reported && !kitsune_is_updating()) {
+            /* Committed: the old version is retired, its code unmapped. */
+            CHECK_INT(hidden->fn("stale"), fnv("stale"));
+            scenario_report();
+            reported = 1;
+        }
+        usleep(1000);
+    }
 }
