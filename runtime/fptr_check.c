@@ -86,7 +86,8 @@ static int walk(struct fptr_check *fc, const struct ktt_var *ov, const struct pl
         } else if (op->kind == OP_SUB) {
             if (walk(fc, ov, op->sub, at + op->old_off, off + op->old_off, depth + 1))
                 return -1;
-        } else if (op->kind == OP_ARRAY && !op->flex) {
+        } else if (op->kind == OP_ARRAY && !op->flex && op->sub &&
+                   op->sub->mode != PLAN_CLEAN) {
             for (long j = 0; j < op->count; j++) {
                 size_t o = op->old_off + (size_t)j * op->old_stride;
                 if (walk(fc, ov, op->sub, at + o, off + o, depth + 1))
