@@ -1610,13 +1610,21 @@ static int binding_arg(const char *env, const char *name, char *arg, size_t len)
     return 0;
 }
 
-/* A $xform that passes a parameter on ($gen) in the rule of a type that is used
- * without bindings (not generic) has nothing to pass. */
+/* Whether a $xform passes a parameter of the type rule in_rule on ($gen: "@t"): it is
+ * planned with each binding of that type. */
+static int passes_on(const struct plan_rule *r)
+{
+    return r->kind == RULE_XFORM && r->gen_args && strchr(r->gen_args, '@') &&
+           r->in_rule >= 0;
+}
+
+/* A $xform that passes a parameter on in the rule of a type that is used without
+ * bindings (not generic) has nothing to pass. */
 static void check_passed_on(struct plan_ctx *c, const uint8_t *bound)
 {
     for (int i = 0; i < c->nrules; i++) {
         const struct plan_rule *r = &c->rules[i];
-        if (r->kind != RULE_XFORM || r->in_rule < 0 || bound[i])
+        if (!passes_on(r) || bound[i])
             continue;
         int reached = 0;
         for (struct plan *p = c->plans; p && !reached; p = p->next)
@@ -1641,7 +1649,7 @@ static void plan_bindings(struct plan_ctx *c)
             continue;
         for (int i = 0; i < c->nrules; i++) {
             const struct plan_rule *r = &c->rules[i];
-            if (r->kind == RULE_XFORM && r->gen_args && r->in_rule == p->type_rule) {
+            if (passes_on(r) && r->in_rule == p->type_rule) {
                 plan_for_names_args(c, r->from, r->to, r->gen_args, p->env);
                 bound[i] = 1;
             }
@@ -1695,7 +1703,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            if (rules[i].in_rule < 0) /* else with each binding: plan_bindings */
+            if (!passes_on(&rules[i])) /* else with each binding: plan_bindings */
                 plan_for_names_args(c, rules[i].from, rules[i].to, rules[i].gen_args, NULL);
         }
     drain(c);

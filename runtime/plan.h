@@ -120,8 +120,9 @@ struct plan_rule {
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
     const char *gen_args;    /* XFORM: generic arguments from closures ("struct_item*,
                                 [opaque]"), or NULL */
-    int in_rule;             /* XFORM whose arguments pass parameters on ($gen: "@t"):
-                                the type rule whose bindings they take, else -1 */
+    int in_rule;             /* XFORM whose gen_args pass parameters on ($gen: "@t"):
+                                the type rule whose bindings they take (ignored when
+                                gen_args has no '@') */
     int has_code;
     int used;                /* set by the planner: a rule that matched something */
 };

@@ -79,8 +79,9 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->to = type_name(w[3]);
         x->gen_args = n >= 6 ? strdup(w[4]) : NULL;
         x->in_rule = n == 7 ? atoi(w[5]) : -1;
-        if (x->in_rule >= r->n || (n == 7 && x->in_rule < 0))
-            return -1; /* must name an earlier rule */
+        /* @params need the type rule passing them on, an earlier one */
+        if ((x->gen_args && strchr(x->gen_args, '@')) != (n == 7) || x->in_rule >= r->n)
+            return -1;
     } else if (strcmp(w[1], "field") == 0 && n == 7) {
         x->kind = RULE_FIELD;
         x->from = type_name(w[2]);
