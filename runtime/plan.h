@@ -118,13 +118,13 @@ struct plan_rule {
                                 functions (a function renamed) */
     const char *from_field;  /* field path "a.b" (FIELD) */
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
+    int has_code;
+    int used;                /* set by the planner: a rule that matched something */
     const char *gen_args;    /* XFORM: generic arguments from closures ("struct_item*,
                                 [opaque]"), or NULL */
     int in_rule;             /* XFORM whose gen_args pass parameters on ($gen: "@t"):
                                 the type rule whose bindings they take (ignored when
                                 gen_args has no '@') */
-    int has_code;
-    int used;                /* set by the planner: a rule that matched something */
 };
 
 struct plan_var {
