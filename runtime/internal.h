@@ -137,6 +137,13 @@ int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* fptr_check.c: before the pause, function pointers in the migrated variables that
+ * have no target in the new version. */
+struct plan_ctx;
+int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
+                  const struct kt_version *nv, char *err, size_t errlen);
+/* migrate.c: the key an old function has in the version just committed (renames). */
+const char *kt_migrate_successor(const char *old_key);
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);

@@ -113,6 +113,30 @@ static void log_constants(const struct kt_version *old, const struct kt_version 
     }
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Rules written for one release say nothing about an update from another: planning
+ * without them could commit state the rules were meant to convert. */
+static void refuse_other_release(const struct kt_version *old, const struct kt_version *nv,
+                                 char *err, size_t errlen)
+{
+    const char *against = rules.old_object ? rules.old_object : "another version";
+    const char *running = base_name(old->path);
+    /* The same file name: the running program is another build of that release. */
+    int rebuilt = strcmp(against, running) == 0;
+    snprintf(err, errlen, "%s: its rules were generated against the summary %016llx (%s), "
+             "but the running version %s has the summary %016llx; %s%s%s generate the "
+             "rules again with xfgen against the running version's summary",
+             base_name(nv->path), (unsigned long long)rules.old_fingerprint, against,
+             running, (unsigned long long)old->fingerprint,
+             rebuilt ? "it is another build of that release:" : "update through ",
+             rebuilt ? "" : against, rebuilt ? "" : " first, or");
+}
+
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen)
 {
@@ -129,7 +153,13 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
             return -1;
         }
         if (rules.old_fingerprint != old->fingerprint) {
-            /* Generated for another old version (e.g. this is a v->v update). */
+            if (rules.n > 0 && nv->fingerprint != old->fingerprint) {
+                refuse_other_release(old, nv, err, errlen);
+                kt_rules_free(&rules);
+                return -1;
+            }
+            /* The same program again (v -> v), or a version that needs no rules:
+             * planned without them, as from any other version. */
             stale = rules.n > 0;
             kt_rules_free(&rules);
         }
@@ -141,6 +171,11 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
             snprintf(err + used, errlen - used, " (the new version's transformers were "
                      "generated for a different old version)");
         }
+        plan_free(&ctx);
+        kt_rules_free(&rules);
+        return -1;
+    }
+    if (kt_fptr_check(&ctx, old, nv, err, errlen)) {
         plan_free(&ctx);
         kt_rules_free(&rules);
         return -1;
@@ -219,7 +254,7 @@ void kt_xf_track_alloc(void *p)
 
 void *kt_xf_new_func(const char *old_key)
 {
-    return kt_version_func_addr(m_new, old_key);
+    return kt_version_func_addr(m_new, plan_func_target(&ctx, old_key));
 }
 
 static const struct plan_var *var_by_old_key(const char *key)
@@ -276,10 +311,10 @@ const struct plan *kt_migrate_binding(const char *env, const char *name, int *op
     return plan_binding(&ctx, env, name, opaque);
 }
 
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type)
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
+                                             const char *args, const char *env)
 {
-    struct plan *p = plan_for_names(&ctx, old_type, new_type);
-    return p;
+    return plan_for_names_args(&ctx, old_type, new_type, args, env);
 }
 
 /* ---- migrating variables ---- */
@@ -546,6 +581,35 @@ void kt_migrate_counts(long *vars, long *objects, long *fixed)
         kt_xf_counts(objects, fixed);
 }
 
+/* The function renames of the last committed update (old key, new key), kept for
+ * kt_stale_add: a call through a pointer nobody remapped finds the renamed function. */
+static char **renamed;
+static int nrenamed;
+
+static void keep_renames(void)
+{
+    for (int i = 0; i < 2 * nrenamed; i++)
+        free(renamed[i]);
+    free(renamed);
+    renamed = calloc((size_t)ctx.nfn_renames * 2 + 1, sizeof *renamed);
+    nrenamed = 0;
+    for (int i = 0; renamed && i < ctx.nfn_renames; i++) {
+        const struct plan_rule *r = &ctx.rules[ctx.fn_renames[i]];
+        renamed[2 * nrenamed] = strdup(r->from);
+        renamed[2 * nrenamed + 1] = strdup(r->to);
+        if (renamed[2 * nrenamed] && renamed[2 * nrenamed + 1])
+            nrenamed++;
+    }
+}
+
+const char *kt_migrate_successor(const char *old_key)
+{
+    for (int i = 0; i < nrenamed; i++)
+        if (strcmp(renamed[2 * i], old_key) == 0)
+            return renamed[2 * i + 1];
+    return old_key;
+}
+
 void kt_migrate_end(int committed)
 {
     if (use_fast) {
@@ -586,6 +650,8 @@ void kt_migrate_end(int committed)
     var_done = NULL;
     free(by_old_key);
     by_old_key = NULL;
+    if (ctx_ready && committed)
+        keep_renames();
     if (ctx_ready)
         plan_free(&ctx);
     kt_rules_free(&rules);

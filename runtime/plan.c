@@ -432,6 +432,33 @@ static struct tref tref_of(struct plan_ctx *c, int ot, int nt, const char *env,
     return r;
 }
 
+/* Types ot/nt used with generic arguments `args` ("" for none), as in `arg` (for
+ * messages; `name` is the type's). */
+static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *args,
+                              const char *arg, const char *name, const char *path,
+                              const char *decl)
+{
+    struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
+    const char *env = NULL;
+    if (args[0]) {
+        const char *params = params_of(c->new_, nt);
+        int bad = 0;
+        env = params ? bind(c, params, args, NULL, &bad) : NULL;
+        if (!params || bad) {
+            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
+                 name, params ? params : "none");
+            return r;
+        }
+    }
+    const char *oenv, *nenv;
+    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
+    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
+    r.named_nt = nt;
+    r.env = nenv;
+    r.ok = 1;
+    return r;
+}
+
 /* The type a generic argument names, in both versions. */
 static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
                                const char *decl)
@@ -460,24 +487,9 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
              base, ot < 0 ? "old" : "new");
         return r;
     }
-    const char *env = NULL;
-    if (args[0]) {
-        const char *params = params_of(c->new_, nt);
-        int bad = 0;
-        env = params ? bind(c, params, args, NULL, &bad) : NULL;
-        if (!params || bad) {
-            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
-                 base, params ? params : "none");
-            return r;
-        }
-    }
-    const char *oenv, *nenv;
-    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
-    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
-    r.named_nt = nt;
-    r.env = nenv;
-    r.ok = 1;
-    return r;
+    struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);
+    b.ptrs = r.ptrs;
+    return b;
 }
 
 /* The argument bound to a parameter use (E_T(@a)) on old type o / new type n. */
@@ -1777,6 +1789,53 @@ static void plan_constant_vars(struct plan_ctx *c)
     }
 }
 
+/* ---- function renames ----
+ *
+ * A rule `file.c/old_fn -> new_fn` whose new side is a function of the new version
+ * (and no variable) renames a function: every pointer to old_fn, static or on the heap,
+ * goes to new_fn (Kitsune registered such renames for hash functions kept in tables). */
+
+static void plan_func_renames(struct plan_ctx *c)
+{
+    c->fn_renames = calloc((size_t)c->nrules + 1, sizeof *c->fn_renames);
+    if (!c->fn_renames)
+        abort();
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != RULE_VAR || !r->from || ktt_find_var(c->new_, r->to) ||
+            !ktt_find_func(c->new_, r->to))
+            continue;
+        use_rule(c, i);
+        if (r->has_code) {
+            diag(c, r->to, NULL, NULL, "function rename %s -> %s cannot have code", r->from,
+                 r->to);
+            continue;
+        }
+        if (!ktt_find_func(c->old, r->from)) {
+            diag(c, r->to, NULL, NULL, "rule renames function %s, which the old version "
+                 "does not have", r->from);
+            continue;
+        }
+        const char *to = plan_func_target(c, r->from);
+        if (to != r->from) {
+            diag(c, r->from, NULL, NULL, "ambiguous rules: function %s is renamed to both "
+                 "%s and %s", r->from, to, r->to);
+            continue;
+        }
+        c->fn_renames[c->nfn_renames++] = i;
+    }
+}
+
+const char *plan_func_target(const struct plan_ctx *c, const char *old_key)
+{
+    for (int i = 0; i < c->nfn_renames; i++) {
+        const struct plan_rule *r = &c->rules[c->fn_renames[i]];
+        if (strcmp(r->from, old_key) == 0)
+            return r->to;
+    }
+    return old_key;
+}
+
 /* Copies the argument bound to @name in env ("@a=struct_conn;@b=int") into arg. */
 static int binding_arg(const char *env, const char *name, char *arg, size_t len)
 {
@@ -1794,13 +1853,50 @@ static int binding_arg(const char *env, const char *name, char *arg, size_t len)
     return 0;
 }
 
+/* Whether a $xform passes a parameter of the type rule in_rule on ($gen: "@t"): it is
+ * planned with each binding of that type. */
+static int passes_on(const struct plan_rule *r)
+{
+    return r->kind == RULE_XFORM && r->gen_args && strchr(r->gen_args, '@') &&
+           r->in_rule >= 0;
+}
+
+/* A $xform that passes a parameter on in the rule of a type that is used without
+ * bindings (not generic) has nothing to pass. */
+static void check_passed_on(struct plan_ctx *c, const uint8_t *bound)
+{
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (!passes_on(r) || bound[i])
+            continue;
+        int reached = 0;
+        for (struct plan *p = c->plans; p && !reached; p = p->next)
+            reached = p->type_rule == r->in_rule;
+        if (reached)
+            diag(c, c->rules[r->in_rule].to, NULL, NULL, "$xform(%s, %s, <%s>) passes on a "
+                 "generic parameter with $gen, but %s is not generic where it is used",
+                 r->from, r->to, r->gen_args, c->rules[r->in_rule].to);
+    }
+}
+
 /* The bindings of generic types transformed by a type rule are planned now, so that
- * the rule's $gen closures find their plans. */
+ * the rule's $gen closures find their plans, and so are the $xform pairs to which the
+ * rule passes its parameters on. */
 static void plan_bindings(struct plan_ctx *c)
 {
+    uint8_t *bound = calloc((size_t)c->nrules + 1, 1); /* per rule: planned with a binding */
+    if (!bound)
+        abort();
     for (struct plan *p = c->plans; p; p = p->next) {
         if (!p->env || p->type_rule < 0)
             continue;
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (passes_on(r) && r->in_rule == p->type_rule) {
+                plan_for_names_args(c, r->from, r->to, r->gen_args, p->env);
+                bound[i] = 1;
+            }
+        }
         for (const char *e = p->env; e && *e;) {
             const char *eq = strchr(e, '=');
             const char *end = strchr(e, ';');
@@ -1815,6 +1911,8 @@ static void plan_bindings(struct plan_ctx *c)
             e = end ? end + 1 : NULL;
         }
     }
+    check_passed_on(c, bound);
+    free(bound);
     drain(c);
 }
 
@@ -1842,6 +1940,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->new_ = nv;
     c->rules = rules;
     c->nrules = nrules;
+    plan_func_renames(c);
     plan_vars(c);
     drain(c);
     c->xform = calloc((size_t)nrules + 1, sizeof *c->xform);
@@ -1850,7 +1949,10 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            c->xform[i] = plan_for_names(c, rules[i].from, rules[i].to);
+            /* with each binding (plan_bindings) when it passes a parameter on */
+            c->xform[i] = passes_on(&rules[i]) ? NULL
+                          : plan_for_names_args(c, rules[i].from, rules[i].to,
+                                                rules[i].gen_args, NULL);
         }
     drain(c);
     plan_rule_vars(c);
@@ -1884,8 +1986,8 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
         /* The pair's plan may hold generic bindings (a generic typedef): what was
          * planned for the rule is the answer, not a search by type. */
         for (int i = 0; i < c->nrules; i++)
-            if (c->rules[i].kind == RULE_XFORM && strcmp(c->rules[i].from, old_name) == 0 &&
-                strcmp(c->rules[i].to, new_name) == 0)
+            if (c->rules[i].kind == RULE_XFORM && !c->rules[i].gen_args &&
+                strcmp(c->rules[i].from, old_name) == 0 && strcmp(c->rules[i].to, new_name) == 0)
                 return c->xform[i];
         return NULL;
     }
@@ -1896,6 +1998,47 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
         return NULL;
     }
     struct plan *p = plan_pair(c, ot, nt, new_name, NULL, 0);
+    drain(c);
+    return p;
+}
+
+/* $xform(T0, T1, closures): the pair with the bindings the closures stand for, `env`
+ * giving those of parameters passed on ("@t").  After plan_build, only found. */
+struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
+                                 const char *new_name, const char *args, const char *env)
+{
+    if (!args)
+        return plan_for_names(c, old_name, new_name);
+    if (c->built && !strchr(args, '@')) {
+        /* as plan_for_names: the plan made for the rule */
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (r->kind == RULE_XFORM && r->gen_args && strcmp(r->gen_args, args) == 0 &&
+                strcmp(r->from, old_name) == 0 && strcmp(r->to, new_name) == 0)
+                return c->xform[i];
+        }
+        return NULL;
+    }
+    char bound[800], what[1200];
+    substitute(args, env, bound, sizeof bound);
+    snprintf(what, sizeof what, "$xform(%s, %s, ...) = %s<%s>", old_name, new_name,
+             new_name, bound);
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
+    if (ot < 0 || nt < 0 || strchr(bound, '@')) {
+        if (!c->built && strchr(bound, '@'))
+            diag(c, new_name, NULL, NULL, "generic argument %s: a parameter passed on with "
+                 "$gen has no binding here", what);
+        else if (!c->built)
+            diag(c, new_name, NULL, NULL, "no type %s in the %s version",
+                 ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
+        return NULL;
+    }
+    struct tref r = tref_bound(c, ot, nt, bound, what, new_name, new_name, NULL);
+    if (!r.ok)
+        return NULL;
+    if (c->built)
+        return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+    struct plan *p = plan_inline(c, r, new_name, NULL, 0);
     drain(c);
     return p;
 }
@@ -1929,6 +2072,7 @@ void plan_free(struct plan_ctx *c)
     for (int i = 0; i < c->nenvs; i++)
         free(c->envs[i]);
     free(c->envs);
+    free(c->fn_renames);
     memset(c, 0, sizeof *c);
 }
 

@@ -261,10 +261,16 @@ static void expand(struct gen *g, const struct esc *e, const struct rule_types *
         sb_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
         sb_puts(o, "\")");
     } else if (!strcmp(n, "xform")) {
-        sb_puts(o, "kitsune_xf_type(\"");
+        /* With closures, the type is instantiated with the bindings they stand for
+         * (rulemap.c); the closures' own code is not run. */
+        sb_puts(o, e->gen_args ? "kitsune_xf_type_args(\"" : "kitsune_xf_type(\"");
         sb_c_string(o, strip_typedef_kw(e->args[0]));
         sb_puts(o, "\", \"");
         sb_c_string(o, strip_typedef_kw(e->args[1]));
+        if (e->gen_args) {
+            sb_puts(o, "\", \"");
+            sb_c_string(o, e->gen_args);
+        }
         sb_puts(o, "\")");
     }
 }
@@ -480,6 +486,10 @@ static void table_line(const struct plan_rule *r, struct sbuf *o)
         table_name(o, r->from);
         sb_puts(o, " ");
         table_name(o, r->to);
+        if (r->gen_args)
+            sb_printf(o, " %s", r->gen_args);
+        if (r->gen_args && r->in_rule >= 0)
+            sb_printf(o, " %d", r->in_rule);
         break;
     }
     sb_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");
@@ -489,8 +499,10 @@ static void emit_section(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
     struct sbuf text = {0};
-    sb_printf(&text, "kitsune-xf 1\nold %016llx\n",
-              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len));
+    const char *object = g->in->old->object;
+    sb_printf(&text, "kitsune-xf 1\nold %016llx%s%s\n",
+              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len),
+              object && *object ? " " : "", object ? object : "");
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
     struct sbuf *o = g->out;

@@ -159,7 +159,9 @@ static void check_xforms(struct plan_ctx *pc, const struct ruleset *rs,
                          const char *rules_path, struct msgs *m)
 {
     for (int i = 0; i < rs->n && pc->ndiags == 0; i++)
-        if (rs->v[i].kind == RULE_XFORM && !plan_for_names(pc, rs->v[i].from, rs->v[i].to))
+        if (rs->v[i].kind == RULE_XFORM &&
+            !(rs->v[i].gen_args && strchr(rs->v[i].gen_args, '@')) && /* per binding */
+            !plan_for_names_args(pc, rs->v[i].from, rs->v[i].to, rs->v[i].gen_args, NULL))
             msg(m, "%s: %s: the planner has no transformer for this pair", rules_path,
                 rs->origin[i].text);
 }

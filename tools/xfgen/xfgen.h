@@ -66,6 +66,7 @@ struct esc {
     int nargs;
     size_t start, end; /* byte range in the block, '$' up to the closing ')' */
     int line, col;     /* position of the '$' in the .xf file */
+    char *gen_args;    /* $xform with closures: them as E_G arguments, else NULL */
 };
 
 /* A code block (the preamble or a rule's) with its escapes. */
