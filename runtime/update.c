@@ -440,6 +440,9 @@ static void start_update(const char *point)
         return;
     }
     quiescing = 0;
+    /* Every thread is parked: nothing needs waking any more.  The new version's event
+     * loop must not find the wakeup fd readable (it would break out at once). */
+    kt_wakeup_set(0);
     t_switch = kt_now_ms();
     if (r)
         r->t_quiesce = t_switch - t;
