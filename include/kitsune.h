@@ -87,7 +87,7 @@ void kitsune_note_var(const char *name, const char *func, const char *file, void
 void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file);
 void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file);
 
-/* Key <-> address lookups (DESIGN §4 keys: "name", "file/name", "file/func#name"). */
+/* Key <-> address lookups (docs/design.md §4 keys: "name", "file/name", "file/func#name"). */
 void *kitsune_lookup_key_old(const char *key);
 void *kitsune_lookup_key_new(const char *key);
 const char *kitsune_lookup_addr_old(const void *addr);

@@ -4,8 +4,8 @@
  *
  * The plan is computed when the request is checked, before the program pauses, so an
  * update that cannot be planned is refused without harm.  Variables are found by key
- * (DESIGN §4) in the summaries embedded in both versions; nothing in the program's
- * source is rewritten. */
+ * (docs/design.md §4) in the summaries embedded in both versions; nothing in the
+ * program's source is rewritten. */
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>

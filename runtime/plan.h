@@ -103,8 +103,8 @@ struct plan_diag {
     char *stub;     /* ready-to-paste rule or annotation */
 };
 
-/* Rules from an .xf file, as the planner needs them.  Keys are DESIGN §4 keys; type
- * names are spelled "struct T", "union T", "enum T" or a typedef name. */
+/* Rules from an .xf file, as the planner needs them.  Keys are those of docs/design.md
+ * §4; type names are spelled "struct T", "union T", "enum T" or a typedef name. */
 enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
     RULE_XFORM, /* a type pair that code names with $xform: planned up front */

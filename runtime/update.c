@@ -1,5 +1,5 @@
 /* update.c - the update lifecycle: request, quiesce, switch, migrate, commit or roll
- * back (DESIGN §3).
+ * back (docs/design.md §3).
  *
  * The old main thread is never unwound.  When it reaches an update point with a request
  * pending, it parks its context there and the new version's main runs on a fresh stack

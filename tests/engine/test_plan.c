@@ -1,7 +1,7 @@
 /* test_plan.c - the planner on small hand-written summaries: which types are left
  * alone (CLEAN), visited (FIX) or rebuilt (REBUILD), what it reports, and how offsets
- * are translated.  Pruning is a promise (DESIGN §6): a type that can reach nothing to
- * fix must stay CLEAN, and one that can must not. */
+ * are translated.  Pruning is a promise (docs/design.md §6): a type that can reach
+ * nothing to fix must stay CLEAN, and one that can must not. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -113,7 +113,7 @@ int dwarf_read(struct model *m, const char *path);
 /* Sets m->root from the CU files (used when neither --root nor -p gave one). */
 void dwarf_default_root(struct model *m);
 
-/* Forms the keys of variables and functions (DESIGN §4) relative to m->root. */
+/* Forms the keys of variables and functions (docs/design.md §4) relative to m->root. */
 void make_keys(struct model *m);
 
 /* dedup.c: merges structurally identical types and resolves declarations. */
