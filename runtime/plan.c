@@ -1683,6 +1683,17 @@ int plan_var_constant(const struct ktt_var *v)
            ((v->flags & KTT_VAR_CONST) && !(v->flags & KTT_VAR_AUTO));
 }
 
+/* An encoded variable's storage means something only under the same encoding: then
+ * copying it carries the value over; a plain variable on either side cannot be paired
+ * with one, nor two different encodings. */
+static int same_encoding(const struct ktt_var *ov, const struct ktt_var *nv)
+{
+    unsigned e = ov->flags & KTT_VAR_ENCODED, f = nv->flags & KTT_VAR_ENCODED;
+    if (!e && !f)
+        return 1;
+    return e && f && ov->encoding == nv->encoding && ov->size == nv->size;
+}
+
 static void plan_vars(struct plan_ctx *c)
 {
     const struct ktt *o = c->old, *n = c->new_;
@@ -1714,6 +1725,15 @@ static void plan_vars(struct plan_ctx *c)
                 diag(c, nv->key, nv->decl, NULL, "rule renames %s, which the old version "
                      "does not have", from);
             continue; /* a new variable keeps its initialiser */
+        }
+        if (!same_encoding(ov, nv)) {
+            diag(c, nv->key, nv->decl, NULL, "%s is kept by the compiler in an encoded form "
+                 "(clang -O2 shrinks a variable that holds one of two values to a flag) in "
+                 "%s, so its value cannot be carried over; declare it volatile in both "
+                 "versions", nv->key,
+                 (ov->flags & nv->flags & KTT_VAR_ENCODED) ? "both versions, differently"
+                 : (ov->flags & KTT_VAR_ENCODED) ? "the old version" : "the new version");
+            continue;
         }
         pv->old_var = (int)(ov - o->vars);
         c->nvars++;

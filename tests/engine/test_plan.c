@@ -486,6 +486,31 @@ static void constant_vars(void)
     teardown(&f);
 }
 
+/* A variable the compiler keeps encoded (clang -O2's flag) pairs only with the same
+ * encoding: then its storage is copied; otherwise the update cannot carry it over. */
+static void encoded_vars(void)
+{
+    const char *enc = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                      "V a.c/ready 1 0x100 1 encoded=00000000000000aa\n";
+    const char *other = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                        "V a.c/ready 1 0x100 1 encoded=00000000000000bb\n";
+    const char *plain = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                        "V a.c/ready 2 0x100 4\n";
+    struct fixture f;
+    setup(&f, "same encoding", enc, enc);
+    EXPECT(f.ndiags == 0 && f.ctx.nvars == 1 && f.ctx.vars[0].old_var == 0);
+    teardown(&f);
+    setup(&f, "another encoding", enc, other);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
+    teardown(&f);
+    setup(&f, "encoded, then plain", enc, plain);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
+    teardown(&f);
+    setup(&f, "plain, then encoded", plain, enc);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
+    teardown(&f);
+}
+
 int main(void)
 {
     unchanged_list();
@@ -502,6 +527,7 @@ int main(void)
     function_renames();
     xform_with_args();
     constant_vars();
+    encoded_vars();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else

@@ -30,7 +30,6 @@ struct dctx {
     int ptr_size;
     int big_endian;
     pmap types;       /* DIE address -> raw type id */
-    pmap warned;      /* addresses of encoded variables already reported */
     struct sym *syms; /* sorted by address */
     size_t nsyms, capsyms;
     const char *comp_dir;
@@ -731,48 +730,59 @@ static int sized_by_symbol(struct model *m, int type, int64_t sym_size)
 }
 
 /* clang -O2 shrinks a global that only ever holds its initialiser or one other value
- * to a flag: its location reads the flag's byte and computes the value
- * (DW_OP_addrx N, DW_OP_deref_size 1, ..., DW_OP_stack_value).  It has storage, but not
- * the variable's representation; returns that storage's address, or 0. */
-static uint64_t encoded_address(Dwarf_Attribute *loc)
+ * to a flag: its location reads the flag's bytes and computes the value
+ * (DW_OP_addrx N, DW_OP_deref_size 1, ..., DW_OP_stack_value).  Such a variable is
+ * listed as its storage (an unsigned integer of the bytes read) with a hash of the
+ * computation: the planner carries it over only to a version that encodes it the same
+ * way.  Returns 0 and fills the address, the storage's size and the hash. */
+static int encoded_storage(Dwarf_Attribute *loc, uint64_t *addr, uint64_t *size,
+                           uint64_t *hash)
 {
     Dwarf_Op *ops;
     size_t n;
-    uint64_t addr;
     int tls;
     if (dwarf_getlocation(loc, &ops, &n) != 0 || n < 3 ||
         ops[n - 1].atom != DW_OP_stack_value ||
-        (ops[1].atom != DW_OP_deref_size && ops[1].atom != DW_OP_deref))
-        return 0;
-    return var_address_ops(loc, ops, 1, &addr, &tls) == 0 && !tls ? addr : 0;
+        (ops[1].atom != DW_OP_deref_size && ops[1].atom != DW_OP_deref) ||
+        var_address_ops(loc, ops, 1, addr, &tls) != 0 || tls || !*addr)
+        return -1;
+    *size = ops[1].atom == DW_OP_deref_size ? ops[1].number : 8;
+    if (*size == 0 || *size > 8)
+        return -1;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over every operation after the address */
+    for (size_t k = 1; k < n; k++) {
+        uint64_t words[3] = {ops[k].atom, ops[k].number, ops[k].number2};
+        for (int w = 0; w < 3; w++)
+            for (int b = 0; b < 8; b++) {
+                h ^= (words[w] >> (8 * b)) & 0xff;
+                h *= 1099511628211ull;
+            }
+    }
+    *hash = h;
+    return 0;
 }
 
-static void warn_encoded(struct dctx *c, Dwarf_Die *d, Dwarf_Attribute *loc)
+/* The type of an encoded variable's storage, named so that it pairs with nothing else. */
+static int encoded_type(struct dctx *c, uint64_t size)
 {
-    uint64_t addr = encoded_address(loc);
-    const char *name = die_name(d);
-    if (!addr || !name || pmap_get(&c->warned, (void *)(uintptr_t)addr, 0))
-        return;
-    pmap_put(&c->warned, (void *)(uintptr_t)addr, 1);
-    struct pos p = die_pos(c, d);
-    if (p.file)
-        fprintf(stderr, "%s:%d: ", p.file, p.line);
-    fprintf(stderr, "kitc: warning: variable '%s' is kept in an encoded form (the compiler "
-            "shrank it to a flag); it is not listed and an update does not carry its value "
-            "over (make it volatile to keep it whole)\n", name);
+    int id = type_new(c->m, K_BASE);
+    struct type *t = &c->m->t[id];
+    t->name = xstrdup("kitsune_encoded");
+    t->enc = "unsigned";
+    t->size = size;
+    return id;
 }
 
 static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
 {
     Dwarf_Attribute loc;
-    uint64_t addr;
-    int tls;
+    uint64_t addr, enc_size = 0, encoding = 0;
+    int tls = 0;
     if (!dwarf_attr(d, DW_AT_location, &loc))
         return;
-    if (var_address(&loc, &addr, &tls) != 0) {
-        warn_encoded(c, d, &loc);
+    if (var_address(&loc, &addr, &tls) != 0 &&
+        encoded_storage(&loc, &addr, &enc_size, &encoding) != 0)
         return;
-    }
     const char *name = die_name(d);
     if (!name)
         return;
@@ -792,7 +802,11 @@ static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
     v.pos = die_pos(c, d);
     Dwarf_Die td;
     v.type = c->m->void_type;
-    if (attr_die(d, DW_AT_type, &td) == 0) {
+    if (enc_size) {
+        v.type = encoded_type(c, enc_size);
+        v.flags |= VF_ENCODED;
+        v.encoding = encoding;
+    } else if (attr_die(d, DW_AT_type, &td) == 0) {
         v.type = load_type(c, &td);
         if (type_is_const(&td))
             v.flags |= VF_CONST;
@@ -1030,7 +1044,6 @@ int dwarf_read(struct model *m, const char *path)
     elf_end(c.elf);
     close(fd);
     pmap_free(&c.types);
-    pmap_free(&c.warned);
     free(c.syms);
     return 0;
 }

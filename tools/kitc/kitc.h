@@ -58,7 +58,7 @@ struct type {
     int id;           /* output id, 0 when not emitted */
 };
 
-enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8 };
+enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8, VF_ENCODED = 16 };
 
 struct var {
     char *key;        /* set by make_keys() once the root is known */
@@ -69,6 +69,7 @@ struct var {
     uint64_t addr, size;  /* size set by var_sizes() */
     int64_t sym_size;     /* st_size of its ELF symbol, -1 when none was found */
     int flags;
+    uint64_t encoding;    /* VF_ENCODED: hash of the computation of its value */
     struct pos pos;
 };
 
