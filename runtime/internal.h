@@ -91,6 +91,9 @@ struct kt_runtime {
     struct kt_version *cur;     /* running version */
     struct kt_version *next;    /* prepared or being loaded */
     struct kt_version *old;     /* while updating: the version being replaced */
+    struct kt_version *left;    /* after a commit, until every restarted thread has
+                                   passed its first update point: the retired version,
+                                   whose key and address tables those threads may use */
     int argc;
     char **argv;
     pthread_t main_thread;
