@@ -58,6 +58,7 @@ struct kt_version {
     uintptr_t lo, hi;     /* span of all segments */
     uint64_t fingerprint; /* of the summary text, to match generated transformers */
     char *xf_text;        /* rule table of the embedded transformers, or NULL */
+    char *xf_self_text;   /* the same for updating from itself (.kitsune_xf_self) */
     char debug_name[48];  /* l_name in a forked child: /proc/PID/fd/N of its own pid */
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };

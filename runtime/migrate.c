@@ -32,6 +32,7 @@ static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
 static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
+static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
 static char fast_why[256];             /* else why not */
 static int use_fast;                   /* this update runs on the forwarding engine */
@@ -59,13 +60,17 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         ctx_ready = 0;
     }
     int stale = 0;
-    if (nv->xf_text) {
+    /* Updating a version from itself (the running summary is the new version's own):
+     * the rules it carries for that, generated with xfgen --self. */
+    rules_self = nv->xf_self_text && nv->fingerprint == old->fingerprint;
+    const char *xf_text = rules_self ? nv->xf_self_text : nv->xf_text;
+    if (xf_text) {
         char e2[KT_ERRLEN];
-        if (kt_rules_parse(nv->xf_text, &rules, e2, sizeof e2)) {
+        if (kt_rules_parse(xf_text, &rules, e2, sizeof e2)) {
             snprintf(err, errlen, "%s: %s", nv->path, e2);
             return -1;
         }
-        if (rules.old_fingerprint != old->fingerprint) {
+        if (!rules_self && rules.old_fingerprint != old->fingerprint) {
             /* Generated for another old version (e.g. this is a v->v update). */
             stale = rules.n > 0;
             kt_rules_free(&rules);
@@ -110,7 +115,8 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
             by_old_key[n_by_old_key++] = i;
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
-    rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
+    rule_table = kt_version_var_addr(nv, rules_self ? "kitsune_xf_rules_self"
+                                                    : "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
     kt_xf_engine_begin(&env);
     use_fast = 0;
