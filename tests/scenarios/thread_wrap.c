@@ -2,7 +2,12 @@
  * the function and its argument in a heap struct handed to one start routine.  The
  * struct is the threads' argument, declared with KITSUNE_THREAD_ARG: at the update it
  * is rebuilt for its new layout and its function pointer remapped, so the restarted
- * wrapper calls the new version's function, not the retired one. */
+ * wrapper calls the new version's function, not the retired one.  The update to v3
+ * fails while the arguments migrate (its rule for struct task fails): it rolls back
+ * and v2's threads go on.
+ * kitsune-test: outcomes=committed,rolled_back
+ * kitsune-test: reason=task conn cannot be moved
+ */
 #include <pthread.h>
 
 #include "scenario.h"
@@ -10,7 +15,7 @@
 struct conn;
 
 struct task {
-#if VERSION == 2
+#if VERSION >= 2
     long id; /* moved and widened: every task is rebuilt */
 #endif
     const char *name;
@@ -47,7 +52,7 @@ static void *conn_loop(void *arg)
 static void *task_start(void *p)
 {
     struct task *t = p;
-#if VERSION == 2
+#if VERSION >= 2
     if (kitsune_is_updating()) {
         CHECK_STR(t->name, "conn");
         CHECK(t->fn == conn_loop);
