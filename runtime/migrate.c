@@ -70,7 +70,9 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
             snprintf(err, errlen, "%s: %s", nv->path, e2);
             return -1;
         }
-        if (!rules_self && rules.old_fingerprint != old->fingerprint) {
+        if (rules_self) /* written against the version itself, which is running */
+            rules.old_fingerprint = old->fingerprint;
+        if (rules.old_fingerprint != old->fingerprint) {
             /* Generated for another old version (e.g. this is a v->v update). */
             stale = rules.n > 0;
             kt_rules_free(&rules);
@@ -115,9 +117,10 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
             by_old_key[n_by_old_key++] = i;
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
-    rule_table = kt_version_var_addr(nv, rules_self ? "kitsune_xf_rules_self"
-                                                    : "kitsune_xf_rules");
+    rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
+    if (rules_self)
+        rule_table = kt_version_var_addr(nv, "kitsune_xf_rules_self");
     kt_xf_engine_begin(&env);
     use_fast = 0;
     fast_refusal[0] = '\0';
