@@ -65,6 +65,7 @@ struct kt_version {
     uintptr_t lo, hi;     /* span of all segments */
     uint64_t fingerprint; /* of the summary text, to match generated transformers */
     char *xf_text;        /* rule table of the embedded transformers, or NULL */
+    char *xf_self_text;   /* the same for updating from itself (.kitsune_xf_self) */
     char debug_name[48];  /* l_name in a forked child: /proc/PID/fd/N of its own pid */
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };
@@ -98,6 +99,9 @@ struct kt_runtime {
     struct kt_version *cur;     /* running version */
     struct kt_version *next;    /* prepared or being loaded */
     struct kt_version *old;     /* while updating: the version being replaced */
+    struct kt_version *left;    /* after a commit, until every restarted thread has
+                                   passed its first update point: the retired version,
+                                   whose key and address tables those threads may use */
     int argc;
     char **argv;
     pthread_t main_thread;

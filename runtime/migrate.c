@@ -32,6 +32,7 @@ static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
 static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
+static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
 static char fast_why[256];             /* else why not */
 static int use_fast;                   /* this update runs on the forwarding engine */
@@ -146,12 +147,18 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         ctx_ready = 0;
     }
     int stale = 0;
-    if (nv->xf_text) {
+    /* Updating a version from itself (the running summary is the new version's own):
+     * the rules it carries for that, generated with xfgen --self. */
+    rules_self = nv->xf_self_text && nv->fingerprint == old->fingerprint;
+    const char *xf_text = rules_self ? nv->xf_self_text : nv->xf_text;
+    if (xf_text) {
         char e2[KT_ERRLEN];
-        if (kt_rules_parse(nv->xf_text, &rules, e2, sizeof e2)) {
+        if (kt_rules_parse(xf_text, &rules, e2, sizeof e2)) {
             snprintf(err, errlen, "%s: %s", nv->path, e2);
             return -1;
         }
+        if (rules_self) /* written against the version itself, which is running */
+            rules.old_fingerprint = old->fingerprint;
         if (rules.old_fingerprint != old->fingerprint) {
             if (rules.n > 0 && nv->fingerprint != old->fingerprint) {
                 refuse_other_release(old, nv, err, errlen);
@@ -216,6 +223,8 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
     transfer_at(NULL);
     rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
+    if (rules_self)
+        rule_table = kt_version_var_addr(nv, "kitsune_xf_rules_self");
     kt_xf_engine_begin(&env);
     use_fast = 0;
     fast_refusal[0] = '\0';
@@ -413,6 +422,93 @@ int kitsune_do_automigrate(void)
     return n;
 }
 
+/* ---- thread arguments ----
+ *
+ * KITSUNE_THREAD_ARG(fn, T) declares the file static `kitsune_thread_arg__fn` of type
+ * T *: an ordinary migrated variable (always NULL), so its pointer type is planned with
+ * every other one, and xfgen asks for the rules it needs.  A thread started with
+ * start function fn has its argument migrated by that plan, as if the argument were
+ * the variable's value. */
+
+#define THREAD_ARG_PREFIX "kitsune_thread_arg__"
+
+/* The plan variable declaring the argument type of start function `start_key` (an old
+ * function key, "name" or "file/name"); NULL when the program names none. */
+static const struct plan_var *thread_arg_var(const char *start_key)
+{
+    const char *slash = strrchr(start_key, '/');
+    const char *fname = slash ? slash + 1 : start_key;
+    size_t flen = slash ? (size_t)(slash - start_key) : 0, plen = strlen(THREAD_ARG_PREFIX);
+    const struct plan_var *any = NULL;
+    for (int i = 0; i < ctx.nvars; i++) {
+        const struct plan_var *pv = &ctx.vars[i];
+        if (pv->old_var < 0 || pv->new_var < 0 || !pv->plan)
+            continue;
+        const char *key = m_old->ktt.vars[pv->old_var].key, *ks = strrchr(key, '/');
+        const char *vname = ks ? ks + 1 : key;
+        if (strncmp(vname, THREAD_ARG_PREFIX, plen) != 0 || strcmp(vname + plen, fname) != 0)
+            continue;
+        /* A static start function is annotated in its own file. */
+        if (slash && ks && (size_t)(ks - key) == flen && strncmp(key, start_key, flen) == 0)
+            return pv;
+        if (!slash)
+            any = pv;
+    }
+    return any;
+}
+
+int kt_migrate_thread_args(const char *const *start_keys, void *const *args, void **new_args,
+                           int *typed, int n)
+{
+    int *idx = malloc(((size_t)n + 1) * sizeof *idx);
+    const struct plan **plans = malloc(((size_t)n + 1) * sizeof *plans);
+    if (!idx || !plans) {
+        free(idx);
+        free(plans);
+        kt_update_fail("out of memory migrating thread arguments");
+        return -1;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        const struct plan_var *pv = args[i] ? thread_arg_var(start_keys[i]) : NULL;
+        typed[i] = pv != NULL;
+        if (pv) {
+            plans[m] = pv->plan;
+            idx[m++] = i;
+        } else if (args[i]) {
+            kt_log("thread %s: argument %p has no declared type (KITSUNE_THREAD_ARG): "
+                   "only its address is translated", start_keys[i], args[i]);
+        }
+    }
+    int rc = 0;
+    if (m > 0) {
+        kt_update_engine_timing(1);
+        if (fast_refusal[0]) {
+            rc = -1;
+        } else if (use_fast) {
+            for (int j = 0; j < m; j++)
+                kt_fast_root(plans[j], (const char *)&args[idx[j]], (char *)&new_args[idx[j]],
+                             sizeof(void *));
+            rc = kt_fast_drain();
+        } else {
+            for (int j = 0; j < m; j++)
+                kt_xf_root(plans[j], (const char *)&args[idx[j]]);
+            rc = kt_xf_settle();
+            for (int j = 0; j < m && !rc; j++)
+                kt_xf_apply_root(plans[j], (const char *)&args[idx[j]],
+                                 (char *)&new_args[idx[j]], sizeof(void *));
+            if (!rc)
+                rc = kt_xf_finish_batch();
+        }
+        kt_update_engine_timing(0);
+    }
+    free(idx);
+    free(plans);
+    if (rc)
+        kt_update_fail("thread argument: %s", engine_error());
+    return rc;
+}
+
 /* Does `file` (as __FILE__ or as written in GET_OLD_STATIC) name the key's file part? */
 static int file_matches(const char *key_file, size_t klen, const char *file)
 {
@@ -471,9 +567,11 @@ static int migrate_noted(const char *name, const char *func, const char *file, v
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
-    if (!kt_updating())
-        return 0;
     if (func && !file) {
+        /* Locals are per thread: a restarted thread migrates its own until it is back
+         * at the point it left from. */
+        if (!kitsune_is_updating())
+            return 0;
         size_t old_size;
         void *old = kt_locals_find_old(func, name, &old_size);
         if (!old)
@@ -484,6 +582,8 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
         memcpy(addr, old, size);
         return 1;
     }
+    if (!kt_updating())
+        return 0;
     int nv = find_var(&m_new->ktt, name, func, file);
     if (nv < 0)
         return migrate_noted(name, func, file, addr, size);
@@ -844,9 +944,19 @@ static void *symbol_addr(const struct kt_version *v, const char *name, const cha
     return func ? NULL : find_func(v, name, file);
 }
 
+/* The old version as the calling thread sees it: the main thread until it commits, a
+ * restarted thread until it is back at the point it left from (then only the retired
+ * version's tables remain: its code and writable data are gone). */
+static const struct kt_version *old_version(void)
+{
+    if (kt_updating())
+        return m_old;
+    return kitsune_is_updating() && !kt_thread_is_main() ? kt_rt.left : NULL;
+}
+
 void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file)
 {
-    return kt_updating() ? symbol_addr(m_old, name, func, file, 1) : NULL;
+    return symbol_addr(old_version(), name, func, file, 1);
 }
 
 void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file)
@@ -864,7 +974,7 @@ static void *lookup_key(const struct kt_version *v, const char *key)
 
 void *kitsune_lookup_key_old(const char *key)
 {
-    return kt_updating() ? lookup_key(m_old, key) : NULL;
+    return lookup_key(old_version(), key);
 }
 
 void *kitsune_lookup_key_new(const char *key)
@@ -882,7 +992,7 @@ static const char *lookup_addr(const struct kt_version *v, const void *addr)
 
 const char *kitsune_lookup_addr_old(const void *addr)
 {
-    return kt_updating() ? lookup_addr(m_old, addr) : NULL;
+    return lookup_addr(old_version(), addr);
 }
 
 const char *kitsune_lookup_addr_new(const void *addr)

@@ -116,6 +116,10 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         v->xf_text = text;
         text = NULL;
     }
+    if (kt_elf_section(mfd, ".kitsune_xf_self", &text, &len, e2, sizeof e2) == 0) {
+        v->xf_self_text = text;
+        text = NULL;
+    }
     if (!ktt_find_func(&v->ktt, "main")) {
         snprintf(err, errlen, "%s: defines no main function", abs);
         goto bad;
@@ -272,6 +276,7 @@ void kt_version_discard(struct kt_version *v)
     ktt_free(&v->ktt);
     free(v->by_addr);
     free(v->xf_text);
+    free(v->xf_self_text);
     free(v->path);
     free(v);
 }

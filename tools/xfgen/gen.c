@@ -12,6 +12,9 @@
  *      const void *kt_old_base, void *kt_new_base)` per rule with code;
  *   5. `kitsune_rule_fn const kitsune_xf_rules[]`, indexed like the rule table;
  *   6. the rule table text in section .kitsune_xf (format: runtime/rules.c).
+ * With --self (the rules for updating a version from itself) the table is
+ * kitsune_xf_rules_self and the section .kitsune_xf_self, so both sets link into one
+ * version.
  * The runtime calls rule i of the table with the addresses of the old and new value
  * (runtime/migrate.c, kt_xf_run_rule); which types those are is decided here from the
  * planner's plans, so generated code and runtime agree on every byte.
@@ -365,7 +368,14 @@ static void emit_preamble(struct gen *g)
     if (!b->code)
         return;
     sb_puts(g->out, "\n/* ---- preamble ---- */\n");
+    /* --self keeps some of the rules: helpers that served the others go unused. */
+    if (g->in->self)
+        sb_puts(g->out, "#pragma GCC diagnostic push\n"
+                        "#pragma GCC diagnostic ignored \"-Wunused-function\"\n"
+                        "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n");
     emit_code(g, b, NULL);
+    if (g->in->self)
+        sb_puts(g->out, "\n#pragma GCC diagnostic pop\n");
 }
 
 static const char *const sig =
@@ -429,8 +439,9 @@ static void emit_rule_table(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
     struct sbuf *o = g->out;
-    sb_puts(o, "\n/* Rule i of the table below is called as kitsune_xf_rules[i]. */\n"
-               "kitsune_rule_fn const kitsune_xf_rules[] = {");
+    const char *table = g->in->self ? "kitsune_xf_rules_self" : "kitsune_xf_rules";
+    sb_printf(o, "\n/* Rule i of the table below is called as %s[i]. */\n"
+                 "kitsune_rule_fn const %s[] = {", table, table);
     for (int i = 0; i < rs->n; i++) {
         int code = rs->v[i].has_code && rs->v[i].kind != RULE_XFORM;
         if (code)
@@ -506,9 +517,10 @@ static void emit_section(struct gen *g)
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
     struct sbuf *o = g->out;
-    sb_puts(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
-               "__attribute__((section(\".kitsune_xf\"), used))\n"
-               "static const char kt_rule_table[] =");
+    sb_printf(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
+                 "__attribute__((section(\"%s\"), used))\n"
+                 "static const char kt_rule_table[] =",
+              g->in->self ? ".kitsune_xf_self" : ".kitsune_xf");
     const char *s = sb_str(&text);
     while (*s) {
         const char *nl = strchr(s, '\n');

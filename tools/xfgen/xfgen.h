@@ -148,6 +148,8 @@ struct gen_input {
     const struct xf_file *xf;      /* NULL without a rules file */
     const struct ruleset *rs;
     const struct plan_ctx *plan;
+    int self;                      /* the rules for updating from itself: the table is
+                                      kitsune_xf_rules_self, the text in .kitsune_xf_self */
 };
 
 /* Writes the generated C into out.  Returns 0, or -1 after reporting errors in m. */
