@@ -10,7 +10,8 @@
 #       [DEFINES NAME=VALUE ...]       # compile definitions
 #       [INCLUDES dir ...]             # include directories
 #       [FROM previous_target]         # the version this one updates from
-#       [XF rules.xf]                  # rules for xfgen (needs FROM)
+#       [XF rules.xf]                  # rules for xfgen
+#       [SELF_XF rules.xf]             # rules for updating from itself (default: XF)
 #       [ALLOW_UNDEFINED])             # link without -Wl,--no-undefined (tests of the
 #                                      # runtime's refusal of unloadable versions)
 #
@@ -18,7 +19,10 @@
 # summary (kitc) embedded in section .kitsune_ktt.  With FROM, xfgen compares the
 # previous version's summary with this one's (and the rules), and the transformers it
 # generates are compiled into this version (-Wall -Wextra -Werror); xfgen stops the
-# build with a diagnostic when it needs programmer input.  Versions are linked with
+# build with a diagnostic when it needs programmer input.  A version built with FROM,
+# XF or SELF_XF also carries the rules for updating from itself (xfgen --self: of its
+# rules, those that a v -> v update cannot do without), which the runtime picks when
+# the running version is this one.  Versions are linked with
 # -Wl,--no-undefined, so a symbol that the rules' code uses and nothing defines fails
 # the build, not the update.
 #
@@ -44,7 +48,7 @@ function(kitsune_add_program target)
   else()
     set(tool_deps ${kitc} ${xfgen})
   endif()
-  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF"
+  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF;SELF_XF"
                         "SOURCES;LIBS;DEFINES;INCLUDES" ${ARGN})
   if(NOT KP_ROOT)
     set(KP_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
@@ -63,7 +67,7 @@ function(kitsune_add_program target)
     $<TARGET_PROPERTY:kitsune::kitsune,INTERFACE_INCLUDE_DIRECTORIES> ${KP_INCLUDES})
 
   set(sources $<TARGET_OBJECTS:${objects}>)
-  if(KP_FROM)
+  if(KP_FROM OR KP_XF OR KP_SELF_XF)
     # Stage 1: the version without transformers, only to read its types.
     set(stage1 ${target}_types)
     add_library(${stage1} SHARED $<TARGET_OBJECTS:${objects}>)
@@ -71,22 +75,38 @@ function(kitsune_add_program target)
     set_target_properties(${stage1} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME}.types
                           LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/kitsune)
     set(xf_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.xf.c)
+    set(self_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.self.xf.c)
     set(rules "")
     if(KP_XF)
       get_filename_component(rules ${KP_XF} ABSOLUTE)
     endif()
-    add_custom_command(OUTPUT ${xf_c}
+    set(self_rules ${rules})
+    if(KP_SELF_XF)
+      get_filename_component(self_rules ${KP_SELF_XF} ABSOLUTE)
+    endif()
+    add_custom_command(OUTPUT ${xf_c}.ktt
       COMMAND ${kitc} -o ${xf_c}.ktt --root ${KP_ROOT}
               "-I$<JOIN:$<TARGET_PROPERTY:${objects},INCLUDE_DIRECTORIES>,;-I>"
             "-D$<JOIN:$<TARGET_PROPERTY:${objects},COMPILE_DEFINITIONS>,;-D>"
               $<TARGET_FILE:${stage1}>
-      COMMAND ${xfgen} $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
-      DEPENDS ${stage1} ${KP_FROM} ${tool_deps} ${rules}
+      DEPENDS ${stage1} ${tool_deps}
       COMMAND_EXPAND_LISTS VERBATIM)
-    list(APPEND sources ${xf_c})
+    if(KP_FROM)
+      add_custom_command(OUTPUT ${xf_c}
+        COMMAND ${xfgen} $<TARGET_FILE:${KP_FROM}>.ktt ${xf_c}.ktt ${rules} -o ${xf_c}
+        DEPENDS ${xf_c}.ktt ${KP_FROM} ${tool_deps} ${rules}
+        VERBATIM)
+      list(APPEND sources ${xf_c})
+    endif()
+    add_custom_command(OUTPUT ${self_c}
+      COMMAND ${xfgen} --self ${xf_c}.ktt ${self_rules} -o ${self_c}
+      DEPENDS ${xf_c}.ktt ${tool_deps} ${self_rules}
+      VERBATIM)
+    list(APPEND sources ${self_c})
     # The transformers must be right at build time, never at update time: a warning
     # (an undeclared function such as assert without its header) stops the build.
-    set_source_files_properties(${xf_c} PROPERTIES COMPILE_OPTIONS "-Wall;-Wextra;-Werror")
+    set_source_files_properties(${xf_c} ${self_c} PROPERTIES COMPILE_OPTIONS
+                                "-Wall;-Wextra;-Werror")
   endif()
 
   add_library(${target} SHARED ${sources})

@@ -6,8 +6,10 @@
 #                   summary into the .so (section .kitsune_ktt)
 #   later versions: link a stage-1 .so (only to read its types), kitc, xfgen compares
 #                   the previous version's summary with it (and the rules) and writes
-#                   the transformers as C, which are compiled and linked into the
-#                   final .so; then kitc and kitc --embed as above.
+#                   the transformers as C; xfgen --self writes those for updating the
+#                   version from itself (the rules of the file that v -> v needs);
+#                   both are compiled and linked into the final .so; then kitc and
+#                   kitc --embed as above.
 #
 # Use:
 #   KITSUNE_DIR := /path/to/kitsune/build        # or set the four variables below
@@ -71,14 +73,17 @@ $(KITC) --embed $@.ktt $@
 endef
 
 # Recipe of a version that updates from $(1) (its .so; $(1).ktt is its summary) with
-# the rules in $(2) (may be empty).  Leaves $@.types.so, $@.types.ktt and $@.xf.c.
+# the rules in $(2) (may be empty).  Leaves $@.types.so, $@.types.ktt, $@.xf.c and
+# $@.self.xf.c.
 # $(call kitsune-update,PREV.so,RULES.xf[,KITC-FLAGS])
 define kitsune-update
 $(CC) -shared -o $@.types.so $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.types.ktt,$@.types.so,$(3))
 $(XFGEN) $(1).ktt $@.types.ktt $(2) -o $@.xf.c
+$(XFGEN) --self $@.types.ktt $(2) -o $@.self.xf.c
 $(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) $(KITSUNE_XF_CFLAGS) -c $@.xf.c -o $@.xf.o
-$(CC) -shared -o $@ $(filter %.o,$^) $@.xf.o $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
+$(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) $(KITSUNE_XF_CFLAGS) -c $@.self.xf.c -o $@.self.xf.o
+$(CC) -shared -o $@ $(filter %.o,$^) $@.xf.o $@.self.xf.o $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.ktt,$@,$(3))
 $(KITC) --embed $@.ktt $@
 endef

@@ -87,7 +87,7 @@ void kitsune_note_var(const char *name, const char *func, const char *file, void
 void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file);
 void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file);
 
-/* Key <-> address lookups (DESIGN §4 keys: "name", "file/name", "file/func#name"). */
+/* Key <-> address lookups (docs/design.md §4 keys: "name", "file/name", "file/func#name"). */
 void *kitsune_lookup_key_old(const char *key);
 void *kitsune_lookup_key_new(const char *key);
 const char *kitsune_lookup_addr_old(const void *addr);
@@ -147,6 +147,11 @@ typedef struct ktthread_info {
 
 int kitsune_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                            kt_pthread_fn *start, void *arg);
+/* Declares, at file scope, what the threads started with `fn` get as argument:
+ * KITSUNE_THREAD_ARG(task_start, struct task); makes the argument migrate at an update
+ * like a `struct task *` variable (the object rebuilt, its function pointers remapped).
+ * Without it only the argument's address is translated. */
+#define KITSUNE_THREAD_ARG(fn, type) __attribute__((used)) static type *kitsune_thread_arg__##fn
 int ktthreads_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
 int ktthreads_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                                      const struct timespec *abstime);

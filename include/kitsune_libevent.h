@@ -9,7 +9,9 @@
  *
  * The callback lives in libkitsune, not in the program, so the event stays valid when
  * the program's code is replaced (libevent keeps the callback pointer where kitsune
- * cannot see it). */
+ * cannot see it).  The wakeup fd is cleared as soon as every thread has parked, so the
+ * new version's first event_base_loop runs normally: a main with no outer loop
+ * (update point, one event_base_loop call, update point) works too. */
 #ifndef KITSUNE_LIBEVENT_H
 #define KITSUNE_LIBEVENT_H
 

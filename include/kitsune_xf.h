@@ -28,6 +28,10 @@ typedef struct kitsune_closure kitsune_closure;
 
 /* The generated transformer of a type pair, e.g. ("struct conn", "struct conn"). */
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type);
+/* $xform(T0, T1, closures...) of a generic type pair: instantiated with the generic
+ * arguments the closures stand for, as xfgen wrote them ("[opaque]", "struct_item*"). */
+kitsune_closure *kitsune_xf_type_args(const char *old_type, const char *new_type,
+                                      const char *args);
 /* In the rule of a generic type: the closure for what parameter @name is bound to. */
 kitsune_closure *kitsune_xf_gen(const char *name);
 kitsune_closure *kitsune_xf_raw(size_t size);

@@ -24,7 +24,8 @@ struct kitsune_closure {
 static struct kitsune_closure *all;
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type);
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
+                                             const char *args, const char *env);
 const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque);
 
 __thread const char *kt_xf_rule_env;
@@ -53,26 +54,47 @@ void kt_closures_free(void)
     pthread_mutex_unlock(&closure_lock);
 }
 
-kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
+/* The closure of plan p: one per plan, reused however often a rule runs. */
+static kitsune_closure *plan_closure(const struct plan *p)
 {
-    /* One closure per type pair, reused however often the rule runs. */
     pthread_mutex_lock(&closure_lock);
     for (struct kitsune_closure *c = all; c; c = c->next)
-        if (c->kind == C_TYPE && c->plan &&
-            c->plan == kt_migrate_plan_for_names(old_type, new_type)) {
+        if (c->kind == C_TYPE && c->plan == p) {
             pthread_mutex_unlock(&closure_lock);
             return c;
         }
     pthread_mutex_unlock(&closure_lock);
-    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type);
-    if (!p)
-        kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
-                        new_type);
     struct kitsune_closure *c = make(C_TYPE);
     c->plan = p;
     c->old_size = p->old_size;
     c->new_size = p->new_size;
     return c;
+}
+
+kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
+{
+    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL, NULL);
+    if (!p)
+        kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
+                        new_type);
+    return plan_closure(p);
+}
+
+/* $xform(T0, T1, closures...): xfgen wrote the closures as the generic arguments
+ * `args` they stand for, planned up front; $gen(t) among them is "@t", bound where the
+ * generic type whose rule runs is used. */
+kitsune_closure *kitsune_xf_type_args(const char *old_type, const char *new_type,
+                                      const char *args)
+{
+    if (strchr(args, '@') && !kt_xf_rule_env)
+        kitsune_xf_fail("$xform(%s, %s, <%s>) outside the rule of a generic type", old_type,
+                        new_type, args);
+    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, args,
+                                                     kt_xf_rule_env);
+    if (!p)
+        kitsune_xf_fail("$xform(%s, %s, <%s>): not planned for this update", old_type,
+                        new_type, args);
+    return plan_closure(p);
 }
 
 /* $gen(name): the closure for what @name is bound to in the generic type whose rule is
@@ -87,18 +109,7 @@ kitsune_closure *kitsune_xf_gen(const char *name)
         return kitsune_xf_raw(sizeof(void *));
     if (!p)
         kitsune_xf_fail("$gen(%s): @%s is not bound here", name, name);
-    pthread_mutex_lock(&closure_lock);
-    for (struct kitsune_closure *c = all; c; c = c->next)
-        if (c->kind == C_TYPE && c->plan == p) {
-            pthread_mutex_unlock(&closure_lock);
-            return c;
-        }
-    pthread_mutex_unlock(&closure_lock);
-    struct kitsune_closure *c = make(C_TYPE);
-    c->plan = p;
-    c->old_size = p->old_size;
-    c->new_size = p->new_size;
-    return c;
+    return plan_closure(p);
 }
 
 kitsune_closure *kitsune_xf_raw(size_t size)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "blocking.h"
 
 static int listen_fd = -1;
 static int wake_pipe[2] = {-1, -1};
@@ -64,7 +65,7 @@ void kt_wakeup_set(int on)
         if (write(fd, &v, sizeof v) < 0)
             kt_log("wakeup fd: %s", strerror(errno));
     } else {
-        while (read(fd, &v, sizeof v) > 0)
+        while (kt_libc.read(fd, &v, sizeof v) > 0)
             ;
     }
 }

@@ -1,5 +1,6 @@
 /* elf.c - reads what the runtime needs from a version's ELF file before loading it:
- * the embedded type summary section and the list of undefined dynamic symbols.
+ * the embedded type summary section, the list of undefined dynamic symbols, and which
+ * variables lie in memory that is read-only once the object is loaded.
  *
  * Written against <elf.h> rather than libelf so that the library loaded into every
  * updatable program depends on nothing beyond libc; only ELF64 little-endian shared
@@ -230,4 +231,69 @@ int kt_elf_section_addr(int fd, const char *name, uint64_t *addr, uint64_t *size
     }
     free(f.data);
     return rc;
+}
+
+/* The PT_GNU_RELRO range: *len bytes from *lo (relative); 0 bytes without one. */
+static int relro_range(const struct elf_file *f, uint64_t *lo, uint64_t *len)
+{
+    const Elf64_Ehdr *eh = f->eh;
+    *lo = *len = 0;
+    if (eh->e_phnum == 0)
+        return 0;
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff % 8 != 0 ||
+        !in_bounds(f, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
+        return -1;
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)(f->data + eh->e_phoff);
+    for (int i = 0; i < eh->e_phnum; i++)
+        if (ph[i].p_type == PT_GNU_RELRO) {
+            *lo = ph[i].p_vaddr;
+            *len = ph[i].p_memsz;
+        }
+    return 0;
+}
+
+/* Whether [addr, addr + size) lies within [lo, lo + len) (no sum can overflow). */
+static int range_within(uint64_t addr, uint64_t size, uint64_t lo, uint64_t len)
+{
+    return addr >= lo && addr - lo < len && size <= len - (addr - lo);
+}
+
+/* Whether [addr, addr + size) lies in an allocated section without SHF_WRITE. */
+static int in_readonly_section(const struct elf_file *f, uint64_t addr, uint64_t size)
+{
+    for (int i = 0; i < f->eh->e_shnum; i++) {
+        const Elf64_Shdr *s = &f->sh[i];
+        if ((s->sh_flags & SHF_ALLOC) && range_within(addr, size, s->sh_addr, s->sh_size))
+            return !(s->sh_flags & SHF_WRITE) && !(s->sh_flags & SHF_TLS);
+    }
+    return 0;
+}
+
+/* The compiler, not the C type, decides where a variable lives: a static that is never
+ * written goes to .rodata or .data.rel.ro at -O1 and up even when it is not const.
+ * Such a variable cannot be written once the version is loaded (.data.rel.ro is made
+ * read-only by RELRO after relocation), so it is the new version's own data. */
+int kt_elf_mark_readonly(int fd, struct ktt *k, char *err, size_t errlen)
+{
+    struct elf_file f;
+    if (open_elf(fd, &f, err, errlen))
+        return -1;
+    uint64_t relro_lo, relro_len;
+    if (relro_range(&f, &relro_lo, &relro_len)) {
+        snprintf(err, errlen, "truncated or corrupt program header table");
+        free(f.data);
+        return -1;
+    }
+    for (int i = 0; i < k->nvars; i++) {
+        struct ktt_var *v = &k->vars[i];
+        uint64_t size = v->size ? v->size : 1;
+        if (v->flags & KTT_VAR_TLS)
+            continue;
+        if (range_within(v->addr, size, relro_lo, relro_len))
+            v->flags |= KTT_VAR_READONLY | KTT_VAR_RELRO;
+        else if (in_readonly_section(&f, v->addr, size))
+            v->flags |= KTT_VAR_READONLY;
+    }
+    free(f.data);
+    return 0;
 }

@@ -1270,6 +1270,8 @@ static void work_loop(struct worker *w)
         struct item *top = &w->st[--w->n];
         uintptr_t a = top->a, b = top->b, fk = top->fk;
         uint64_t *wd = top->wd;
+        if (w->index == 0) /* for the report of a fault (helpers report their own) */
+            kt_transfer_plan = ((struct fplan *)(fk & ~(uintptr_t)3))->p;
         process(w, a, b, (struct fplan *)(fk & ~(uintptr_t)3), fk & 3, wd);
         if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
             if (F.mt) {
@@ -1297,9 +1299,16 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
     if (w && w->index > 0 && w->guarded) {
         w->guarded = 0;
         if (!w->failed) {
-            snprintf(w->err, sizeof w->err, "%s on a helper thread while transferring the "
-                     "state", sig == SIGSEGV ? "segmentation fault (SIGSEGV)"
-                     : sig == SIGBUS ? "bus error (SIGBUS)" : "a transformer failed (see the log)");
+            w->err[0] = 0;
+            kt_str_append(w->err, sizeof w->err, sig == SIGSEGV ? "segmentation fault (SIGSEGV)"
+                          : sig == SIGBUS ? "bus error (SIGBUS)"
+                                          : "a transformer failed (see the log)");
+            if (sig != SIGABRT) {
+                kt_str_append(w->err, sizeof w->err, " at address ");
+                kt_str_append_hex(w->err, sizeof w->err, (uintptr_t)info->si_addr);
+            }
+            kt_str_append(w->err, sizeof w->err, " on a helper thread while transferring "
+                          "the state");
             w->failed = 1;
         }
         __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);

@@ -20,6 +20,10 @@ const char *kt_private_dir(void); /* private per-user directory, created on dema
 /* ---- monotonic time ---- */
 double kt_now_ms(void);
 
+/* ---- log.c: async-signal-safe formatting (no malloc, no stdio) for fault reports ---- */
+void kt_str_append(char *buf, size_t len, const char *s);     /* to the NUL-terminated buf */
+void kt_str_append_hex(char *buf, size_t len, uintptr_t v);   /* "0x..." */
+
 /* ---- elf.c: reading a version's file before it is loaded ---- */
 /* Copies section `name` of the ELF file open at fd; *data is malloc'd. */
 int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err,
@@ -27,6 +31,9 @@ int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err
 /* Checks that every undefined, non-weak dynamic symbol resolves in the process once
  * the file's DT_NEEDED libraries are loaded. */
 int kt_elf_check_symbols(int fd, char *err, size_t errlen);
+/* Flags the variables of k that lie in memory read-only once the file is loaded: in a
+ * section without SHF_WRITE (KTT_VAR_READONLY) or in PT_GNU_RELRO (also KTT_VAR_RELRO). */
+int kt_elf_mark_readonly(int fd, struct ktt *k, char *err, size_t errlen);
 /* Load address (relative) and size of an allocated section. */
 int kt_elf_section_addr(int fd, const char *name, uint64_t *addr, uint64_t *size);
 
@@ -58,6 +65,7 @@ struct kt_version {
     uintptr_t lo, hi;     /* span of all segments */
     uint64_t fingerprint; /* of the summary text, to match generated transformers */
     char *xf_text;        /* rule table of the embedded transformers, or NULL */
+    char *xf_self_text;   /* the same for updating from itself (.kitsune_xf_self) */
     char debug_name[48];  /* l_name in a forked child: /proc/PID/fd/N of its own pid */
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };
@@ -91,6 +99,9 @@ struct kt_runtime {
     struct kt_version *cur;     /* running version */
     struct kt_version *next;    /* prepared or being loaded */
     struct kt_version *old;     /* while updating: the version being replaced */
+    struct kt_version *left;    /* after a commit, until every restarted thread has
+                                   passed its first update point: the retired version,
+                                   whose key and address tables those threads may use */
     int argc;
     char **argv;
     pthread_t main_thread;
@@ -130,6 +141,13 @@ int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* fptr_check.c: before the pause, function pointers in the migrated variables that
+ * have no target in the new version. */
+struct plan_ctx;
+int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
+                  const struct kt_version *nv, char *err, size_t errlen);
+/* migrate.c: the key an old function has in the version just committed (renames). */
+const char *kt_migrate_successor(const char *old_key);
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);
@@ -169,6 +187,14 @@ const char *kt_thread_last_point(void);
 void kt_wakeup_set(int on);
 
 /* ---- migrate.c ---- */
+/* What the transfer is working on, named by the report of a fault during it: plain
+ * stores by the engines, read by the fault handler on the same (main) thread. */
+struct plan;
+extern const char *volatile kt_transfer_var;         /* key of the variable migrated */
+extern const struct plan *volatile kt_transfer_plan; /* plan of the object transformed */
+/* Appends " (variable KEY; an object of struct T, first reached as PATH)" to buf, as
+ * far as known; async-signal-safe. */
+void kt_transfer_describe(char *buf, size_t len);
 int kt_migrate_begin(struct kt_version *old, struct kt_version *new_, char *err,
                      size_t errlen);
 int kt_migrate_all(struct kt_report *report);

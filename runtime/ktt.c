@@ -111,7 +111,7 @@ static void set_str(char **field, const char *value)
 
 /* Splits "[ANNOT...] [@ FILE:LINE]" tail words starting at w[i]. */
 static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type *t,
-                      unsigned *var_flags, char **decl)
+                      struct ktt_var *v, char **decl)
 {
     for (; i < n; i++) {
         const char *a = w[i];
@@ -134,14 +134,21 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             set_str(&t->tparam, a + 7);
         } else if (t && strncmp(a, "gargs=", 6) == 0) {
             set_str(&t->gargs, a + 6);
-        } else if (var_flags && strcmp(a, "const") == 0) {
-            *var_flags |= KTT_VAR_CONST;
-        } else if (var_flags && strcmp(a, "manual") == 0) {
-            *var_flags |= KTT_VAR_MANUAL;
-        } else if (var_flags && strcmp(a, "auto") == 0) {
-            *var_flags |= KTT_VAR_AUTO;
-        } else if (var_flags && strcmp(a, "tls") == 0) {
-            *var_flags |= KTT_VAR_TLS;
+        } else if (v && strcmp(a, "const") == 0) {
+            v->flags |= KTT_VAR_CONST;
+        } else if (v && strcmp(a, "manual") == 0) {
+            v->flags |= KTT_VAR_MANUAL;
+        } else if (v && strcmp(a, "auto") == 0) {
+            v->flags |= KTT_VAR_AUTO;
+        } else if (v && strcmp(a, "tls") == 0) {
+            v->flags |= KTT_VAR_TLS;
+        } else if (v && strncmp(a, "encoded=", 8) == 0) {
+            char *end;
+            errno = 0;
+            v->encoding = strtoull(a + 8, &end, 16);
+            if (errno || end == a + 8 || *end)
+                return fail(p, "expected a hexadecimal hash in '%s'", a);
+            v->flags |= KTT_VAR_ENCODED;
         } else {
             return fail(p, "unexpected word '%s'", a);
         }
@@ -318,7 +325,7 @@ static int parse_var(struct parser *p, char **w, int n)
     if (parse_size(w[4], &v->size))
         return fail(p, "expected a size, found '%s'", w[4]);
     p->cur_aggregate = -1;
-    return parse_tail(p, w, n, 5, NULL, &v->flags, &v->decl);
+    return parse_tail(p, w, n, 5, NULL, v, &v->decl);
 }
 
 static int parse_func(struct parser *p, char **w, int n)

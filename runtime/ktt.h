@@ -25,6 +25,16 @@ enum ktt_enc { KTT_SIGNED, KTT_UNSIGNED, KTT_FLOAT, KTT_BOOL };
 #define KTT_VAR_MANUAL 0x2u
 #define KTT_VAR_AUTO 0x4u
 #define KTT_VAR_TLS 0x8u
+/* Kept by the compiler in an encoded form (clang -O2 shrinks a global that holds one of
+ * two values to a flag): the variable is its storage, and `encoding` names the
+ * computation that gives the value; see plan.c for when it can be carried over. */
+#define KTT_VAR_ENCODED 0x40u
+/* Set by the runtime from the loaded file, never written in a summary: the variable
+ * lies in memory that is read-only once loaded (a section without SHF_WRITE, or
+ * PT_GNU_RELRO), whatever its C type; RELRO: made read-only after relocation, and not
+ * kept readable when its version retires. */
+#define KTT_VAR_READONLY 0x10u
+#define KTT_VAR_RELRO 0x20u
 
 struct ktt_field {
     char *name;          /* NULL for an anonymous member */
@@ -69,6 +79,7 @@ struct ktt_var {
     uint64_t addr;       /* relative to the object's load base */
     size_t size;
     unsigned flags;
+    uint64_t encoding;   /* KTT_VAR_ENCODED: hash of the value's computation */
     char *decl;
 };
 

@@ -25,6 +25,27 @@ double kt_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+void kt_str_append(char *buf, size_t len, const char *s)
+{
+    size_t at = strlen(buf);
+    while (s && *s && at + 1 < len)
+        buf[at++] = *s++;
+    buf[at] = 0;
+}
+
+void kt_str_append_hex(char *buf, size_t len, uintptr_t v)
+{
+    char digits[2 + 2 * sizeof v + 1], *p = digits + sizeof digits - 1;
+    *p = 0;
+    do {
+        *--p = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    *--p = 'x';
+    *--p = '0';
+    kt_str_append(buf, len, p);
+}
+
 const char *kt_private_dir(void)
 {
     static char dir[256];

@@ -4,8 +4,8 @@
  *
  * The plan is computed when the request is checked, before the program pauses, so an
  * update that cannot be planned is refused without harm.  Variables are found by key
- * (DESIGN §4) in the summaries embedded in both versions; nothing in the program's
- * source is rewritten. */
+ * (docs/design.md §4) in the summaries embedded in both versions; nothing in the
+ * program's source is rewritten. */
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
@@ -26,18 +26,56 @@ static int ctx_ready;
 static struct kt_rules rules;
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
-static int *by_old_key;            /* plan var indices sorted by old key */
+static const struct plan_var **by_old_key; /* plan and constant vars by old key */
 static int n_by_old_key;
 static void **allocs;              /* new objects, freed on rollback */
 static size_t nallocs, cap_allocs;
 static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
+static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
 static char fast_why[256];             /* else why not */
 static int use_fast;                   /* this update runs on the forwarding engine */
 static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
 static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
 static void find_heap(void);
+
+/* ---- what the transfer is working on (for the report of a fault) ---- */
+
+const char *volatile kt_transfer_var;
+const struct plan *volatile kt_transfer_plan;
+
+static void transfer_at(const char *var)
+{
+    kt_transfer_var = var;
+    kt_transfer_plan = NULL;
+}
+
+void kt_transfer_describe(char *buf, size_t len)
+{
+    const char *var = kt_transfer_var;
+    const struct plan *p = kt_transfer_plan;
+    if (!var && !p)
+        return;
+    kt_str_append(buf, len, " (");
+    if (var) {
+        kt_str_append(buf, len, "variable ");
+        kt_str_append(buf, len, var);
+    }
+    if (p) {
+        static const char *const kinds[] = {[KTT_STRUCT] = "struct ", [KTT_UNION] = "union ",
+                                            [KTT_ENUM] = "enum "};
+        kt_str_append(buf, len, var ? "; an object of " : "an object of ");
+        if (p->old_kind >= 0 && p->old_kind <= KTT_ENUM && p->old_tag)
+            kt_str_append(buf, len, kinds[p->old_kind]);
+        kt_str_append(buf, len, p->old_tag ? p->old_tag : "an unnamed type");
+        if (p->path) {
+            kt_str_append(buf, len, ", first reached as ");
+            kt_str_append(buf, len, p->path);
+        }
+    }
+    kt_str_append(buf, len, ")");
+}
 
 /* ---- planning (before the pause) ---- */
 
@@ -50,6 +88,56 @@ static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
                                  c->diags[i].path, c->diags[i].what);
 }
 
+static int is_constant_old(int old_var)
+{
+    for (int i = 0; i < ctx.nconstants; i++)
+        if (ctx.constants[i].old_var == old_var)
+            return 1;
+    return 0;
+}
+
+/* Says what becomes of variables that are constant data in the new version although
+ * they were state before, or that a rule targets: the new version's own data wins. */
+static void log_constants(const struct kt_version *old, const struct kt_version *nv)
+{
+    for (int i = 0; i < ctx.nconstants; i++) {
+        const struct ktt_var *ov = &old->ktt.vars[ctx.constants[i].old_var];
+        const struct ktt_var *v = &nv->ktt.vars[ctx.constants[i].new_var];
+        if (plan_var_migrates(ov))
+            kt_log("variable %s is constant data in the new version (nothing writes it): "
+                   "its old value is not carried over", v->key);
+        for (int r = 0; r < rules.n; r++)
+            if ((rules.v[r].kind == RULE_VAR || rules.v[r].kind == RULE_INIT_VAR) &&
+                rules.v[r].to && strcmp(rules.v[r].to, v->key) == 0)
+                kt_log("variable %s is constant data in the new version: its rule is not run",
+                       v->key);
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Rules written for one release say nothing about an update from another: planning
+ * without them could commit state the rules were meant to convert. */
+static void refuse_other_release(const struct kt_version *old, const struct kt_version *nv,
+                                 char *err, size_t errlen)
+{
+    const char *against = rules.old_object ? rules.old_object : "another version";
+    const char *running = base_name(old->path);
+    /* The same file name: the running program is another build of that release. */
+    int rebuilt = strcmp(against, running) == 0;
+    snprintf(err, errlen, "%s: its rules were generated against the summary %016llx (%s), "
+             "but the running version %s has the summary %016llx; %s%s%s generate the "
+             "rules again with xfgen against the running version's summary",
+             base_name(nv->path), (unsigned long long)rules.old_fingerprint, against,
+             running, (unsigned long long)old->fingerprint,
+             rebuilt ? "it is another build of that release:" : "update through ",
+             rebuilt ? "" : against, rebuilt ? "" : " first, or");
+}
+
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen)
 {
@@ -59,14 +147,26 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         ctx_ready = 0;
     }
     int stale = 0;
-    if (nv->xf_text) {
+    /* Updating a version from itself (the running summary is the new version's own):
+     * the rules it carries for that, generated with xfgen --self. */
+    rules_self = nv->xf_self_text && nv->fingerprint == old->fingerprint;
+    const char *xf_text = rules_self ? nv->xf_self_text : nv->xf_text;
+    if (xf_text) {
         char e2[KT_ERRLEN];
-        if (kt_rules_parse(nv->xf_text, &rules, e2, sizeof e2)) {
+        if (kt_rules_parse(xf_text, &rules, e2, sizeof e2)) {
             snprintf(err, errlen, "%s: %s", nv->path, e2);
             return -1;
         }
+        if (rules_self) /* written against the version itself, which is running */
+            rules.old_fingerprint = old->fingerprint;
         if (rules.old_fingerprint != old->fingerprint) {
-            /* Generated for another old version (e.g. this is a v->v update). */
+            if (rules.n > 0 && nv->fingerprint != old->fingerprint) {
+                refuse_other_release(old, nv, err, errlen);
+                kt_rules_free(&rules);
+                return -1;
+            }
+            /* The same program again (v -> v), or a version that needs no rules:
+             * planned without them, as from any other version. */
             stale = rules.n > 0;
             kt_rules_free(&rules);
         }
@@ -82,17 +182,25 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         kt_rules_free(&rules);
         return -1;
     }
+    if (kt_fptr_check(&ctx, old, nv, err, errlen)) {
+        plan_free(&ctx);
+        kt_rules_free(&rules);
+        return -1;
+    }
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
-        kt_log("variable %s is not in the new version: its state is dropped",
-               old->ktt.vars[i].key);
+        if (!is_constant_old(i))
+            kt_log("variable %s is not in the new version: its state is dropped",
+                   old->ktt.vars[i].key);
+    log_constants(old, nv); /* and those that are, as constant data */
     return 0;
 }
 
 static int cmp_old_key(const void *a, const void *b)
 {
-    const struct plan_var *x = &ctx.vars[*(const int *)a], *y = &ctx.vars[*(const int *)b];
+    const struct plan_var *x = *(const struct plan_var *const *)a;
+    const struct plan_var *y = *(const struct plan_var *const *)b;
     return strcmp(m_old->ktt.vars[x->old_var].key, m_old->ktt.vars[y->old_var].key);
 }
 
@@ -103,15 +211,20 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
     m_old = old;
     m_new = nv;
     var_done = calloc((size_t)ctx.nvars + 1, 1);
-    by_old_key = calloc((size_t)ctx.nvars + 1, sizeof *by_old_key);
+    by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
     for (int i = 0; i < ctx.nvars; i++)
         if (ctx.vars[i].old_var >= 0)
-            by_old_key[n_by_old_key++] = i;
+            by_old_key[n_by_old_key++] = &ctx.vars[i];
+    for (int i = 0; i < ctx.nconstants; i++)
+        by_old_key[n_by_old_key++] = &ctx.constants[i];
     qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
+    transfer_at(NULL);
     rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
     struct kt_xf_env env = {old, nv};
+    if (rules_self)
+        rule_table = kt_version_var_addr(nv, "kitsune_xf_rules_self");
     kt_xf_engine_begin(&env);
     use_fast = 0;
     fast_refusal[0] = '\0';
@@ -150,7 +263,7 @@ void kt_xf_track_alloc(void *p)
 
 void *kt_xf_new_func(const char *old_key)
 {
-    return kt_version_func_addr(m_new, old_key);
+    return kt_version_func_addr(m_new, plan_func_target(&ctx, old_key));
 }
 
 static const struct plan_var *var_by_old_key(const char *key)
@@ -158,7 +271,7 @@ static const struct plan_var *var_by_old_key(const char *key)
     int lo = 0, hi = n_by_old_key - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        const struct plan_var *pv = &ctx.vars[by_old_key[mid]];
+        const struct plan_var *pv = by_old_key[mid];
         int c = strcmp(m_old->ktt.vars[pv->old_var].key, key);
         if (c == 0)
             return pv;
@@ -207,10 +320,10 @@ const struct plan *kt_migrate_binding(const char *env, const char *name, int *op
     return plan_binding(&ctx, env, name, opaque);
 }
 
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type)
+const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
+                                             const char *args, const char *env)
 {
-    struct plan *p = plan_for_names(&ctx, old_type, new_type);
-    return p;
+    return plan_for_names_args(&ctx, old_type, new_type, args, env);
 }
 
 /* ---- migrating variables ---- */
@@ -231,6 +344,7 @@ static void fill_vars(const int *idx, int n)
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         size_t size = m_new->ktt.vars[pv->new_var].size;
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->rule >= 0)
             kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
                            NULL, NULL);
@@ -258,17 +372,21 @@ static int run_batch(const int *idx, int n)
     if (use_fast) {
         /* What the variables lead to is transformed while the work stack drains. */
         fill_vars(idx, n);
+        transfer_at(NULL);
         return kt_fast_drain();
     }
     /* The general engine first finds every object the batch reaches. */
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
+        transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->old_var >= 0 && pv->rule < 0)
             kt_xf_root(pv->plan, old_addr(pv));
     }
+    transfer_at(NULL);
     if (kt_xf_settle())
         return -1;
     fill_vars(idx, n);
+    transfer_at(NULL);
     return kt_xf_finish_batch();
 }
 
@@ -278,6 +396,7 @@ static int migrate_batch(const int *idx, int n)
     kt_update_engine_timing(1);
     int rc = run_batch(idx, n);
     kt_update_engine_timing(0);
+    transfer_at(NULL); /* a fault from here on is not the transfer's */
     return rc;
 }
 
@@ -301,6 +420,93 @@ int kitsune_do_automigrate(void)
         raise(SIGSEGV);
     kt_log("migrated %d variable(s)", n);
     return n;
+}
+
+/* ---- thread arguments ----
+ *
+ * KITSUNE_THREAD_ARG(fn, T) declares the file static `kitsune_thread_arg__fn` of type
+ * T *: an ordinary migrated variable (always NULL), so its pointer type is planned with
+ * every other one, and xfgen asks for the rules it needs.  A thread started with
+ * start function fn has its argument migrated by that plan, as if the argument were
+ * the variable's value. */
+
+#define THREAD_ARG_PREFIX "kitsune_thread_arg__"
+
+/* The plan variable declaring the argument type of start function `start_key` (an old
+ * function key, "name" or "file/name"); NULL when the program names none. */
+static const struct plan_var *thread_arg_var(const char *start_key)
+{
+    const char *slash = strrchr(start_key, '/');
+    const char *fname = slash ? slash + 1 : start_key;
+    size_t flen = slash ? (size_t)(slash - start_key) : 0, plen = strlen(THREAD_ARG_PREFIX);
+    const struct plan_var *any = NULL;
+    for (int i = 0; i < ctx.nvars; i++) {
+        const struct plan_var *pv = &ctx.vars[i];
+        if (pv->old_var < 0 || pv->new_var < 0 || !pv->plan)
+            continue;
+        const char *key = m_old->ktt.vars[pv->old_var].key, *ks = strrchr(key, '/');
+        const char *vname = ks ? ks + 1 : key;
+        if (strncmp(vname, THREAD_ARG_PREFIX, plen) != 0 || strcmp(vname + plen, fname) != 0)
+            continue;
+        /* A static start function is annotated in its own file. */
+        if (slash && ks && (size_t)(ks - key) == flen && strncmp(key, start_key, flen) == 0)
+            return pv;
+        if (!slash)
+            any = pv;
+    }
+    return any;
+}
+
+int kt_migrate_thread_args(const char *const *start_keys, void *const *args, void **new_args,
+                           int *typed, int n)
+{
+    int *idx = malloc(((size_t)n + 1) * sizeof *idx);
+    const struct plan **plans = malloc(((size_t)n + 1) * sizeof *plans);
+    if (!idx || !plans) {
+        free(idx);
+        free(plans);
+        kt_update_fail("out of memory migrating thread arguments");
+        return -1;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        const struct plan_var *pv = args[i] ? thread_arg_var(start_keys[i]) : NULL;
+        typed[i] = pv != NULL;
+        if (pv) {
+            plans[m] = pv->plan;
+            idx[m++] = i;
+        } else if (args[i]) {
+            kt_log("thread %s: argument %p has no declared type (KITSUNE_THREAD_ARG): "
+                   "only its address is translated", start_keys[i], args[i]);
+        }
+    }
+    int rc = 0;
+    if (m > 0) {
+        kt_update_engine_timing(1);
+        if (fast_refusal[0]) {
+            rc = -1;
+        } else if (use_fast) {
+            for (int j = 0; j < m; j++)
+                kt_fast_root(plans[j], (const char *)&args[idx[j]], (char *)&new_args[idx[j]],
+                             sizeof(void *));
+            rc = kt_fast_drain();
+        } else {
+            for (int j = 0; j < m; j++)
+                kt_xf_root(plans[j], (const char *)&args[idx[j]]);
+            rc = kt_xf_settle();
+            for (int j = 0; j < m && !rc; j++)
+                kt_xf_apply_root(plans[j], (const char *)&args[idx[j]],
+                                 (char *)&new_args[idx[j]], sizeof(void *));
+            if (!rc)
+                rc = kt_xf_finish_batch();
+        }
+        kt_update_engine_timing(0);
+    }
+    free(idx);
+    free(plans);
+    if (rc)
+        kt_update_fail("thread argument: %s", engine_error());
+    return rc;
 }
 
 /* Does `file` (as __FILE__ or as written in GET_OLD_STATIC) name the key's file part? */
@@ -361,9 +567,11 @@ static int migrate_noted(const char *name, const char *func, const char *file, v
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
-    if (!kt_updating())
-        return 0;
     if (func && !file) {
+        /* Locals are per thread: a restarted thread migrates its own until it is back
+         * at the point it left from. */
+        if (!kitsune_is_updating())
+            return 0;
         size_t old_size;
         void *old = kt_locals_find_old(func, name, &old_size);
         if (!old)
@@ -374,9 +582,13 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
         memcpy(addr, old, size);
         return 1;
     }
+    if (!kt_updating())
+        return 0;
     int nv = find_var(&m_new->ktt, name, func, file);
     if (nv < 0)
         return migrate_noted(name, func, file, addr, size);
+    if (plan_var_constant(&m_new->ktt.vars[nv]))
+        return 0; /* the new version's own constant data (maybe in read-only memory) */
     for (int i = 0; i < ctx.nvars; i++) {
         if (ctx.vars[i].new_var != nv)
             continue;
@@ -469,6 +681,35 @@ void kt_migrate_counts(long *vars, long *objects, long *fixed)
         kt_xf_counts(objects, fixed);
 }
 
+/* The function renames of the last committed update (old key, new key), kept for
+ * kt_stale_add: a call through a pointer nobody remapped finds the renamed function. */
+static char **renamed;
+static int nrenamed;
+
+static void keep_renames(void)
+{
+    for (int i = 0; i < 2 * nrenamed; i++)
+        free(renamed[i]);
+    free(renamed);
+    renamed = calloc((size_t)ctx.nfn_renames * 2 + 1, sizeof *renamed);
+    nrenamed = 0;
+    for (int i = 0; renamed && i < ctx.nfn_renames; i++) {
+        const struct plan_rule *r = &ctx.rules[ctx.fn_renames[i]];
+        renamed[2 * nrenamed] = strdup(r->from);
+        renamed[2 * nrenamed + 1] = strdup(r->to);
+        if (renamed[2 * nrenamed] && renamed[2 * nrenamed + 1])
+            nrenamed++;
+    }
+}
+
+const char *kt_migrate_successor(const char *old_key)
+{
+    for (int i = 0; i < nrenamed; i++)
+        if (strcmp(renamed[2 * i], old_key) == 0)
+            return renamed[2 * i + 1];
+    return old_key;
+}
+
 void kt_migrate_end(int committed)
 {
     if (use_fast) {
@@ -509,6 +750,8 @@ void kt_migrate_end(int committed)
     var_done = NULL;
     free(by_old_key);
     by_old_key = NULL;
+    if (ctx_ready && committed)
+        keep_renames();
     if (ctx_ready)
         plan_free(&ctx);
     kt_rules_free(&rules);
@@ -701,9 +944,19 @@ static void *symbol_addr(const struct kt_version *v, const char *name, const cha
     return func ? NULL : find_func(v, name, file);
 }
 
+/* The old version as the calling thread sees it: the main thread until it commits, a
+ * restarted thread until it is back at the point it left from (then only the retired
+ * version's tables remain: its code and writable data are gone). */
+static const struct kt_version *old_version(void)
+{
+    if (kt_updating())
+        return m_old;
+    return kitsune_is_updating() && !kt_thread_is_main() ? kt_rt.left : NULL;
+}
+
 void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file)
 {
-    return kt_updating() ? symbol_addr(m_old, name, func, file, 1) : NULL;
+    return symbol_addr(old_version(), name, func, file, 1);
 }
 
 void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file)
@@ -721,7 +974,7 @@ static void *lookup_key(const struct kt_version *v, const char *key)
 
 void *kitsune_lookup_key_old(const char *key)
 {
-    return kt_updating() ? lookup_key(m_old, key) : NULL;
+    return lookup_key(old_version(), key);
 }
 
 void *kitsune_lookup_key_new(const char *key)
@@ -739,7 +992,7 @@ static const char *lookup_addr(const struct kt_version *v, const void *addr)
 
 const char *kitsune_lookup_addr_old(const void *addr)
 {
-    return kt_updating() ? lookup_addr(m_old, addr) : NULL;
+    return lookup_addr(old_version(), addr);
 }
 
 const char *kitsune_lookup_addr_new(const void *addr)

@@ -432,6 +432,33 @@ static struct tref tref_of(struct plan_ctx *c, int ot, int nt, const char *env,
     return r;
 }
 
+/* Types ot/nt used with generic arguments `args` ("" for none), as in `arg` (for
+ * messages; `name` is the type's). */
+static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *args,
+                              const char *arg, const char *name, const char *path,
+                              const char *decl)
+{
+    struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
+    const char *env = NULL;
+    if (args[0]) {
+        const char *params = params_of(c->new_, nt);
+        int bad = 0;
+        env = params ? bind(c, params, args, NULL, &bad) : NULL;
+        if (!params || bad) {
+            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
+                 name, params ? params : "none");
+            return r;
+        }
+    }
+    const char *oenv, *nenv;
+    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
+    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
+    r.named_nt = nt;
+    r.env = nenv;
+    r.ok = 1;
+    return r;
+}
+
 /* The type a generic argument names, in both versions. */
 static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
                                const char *decl)
@@ -460,24 +487,9 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
              base, ot < 0 ? "old" : "new");
         return r;
     }
-    const char *env = NULL;
-    if (args[0]) {
-        const char *params = params_of(c->new_, nt);
-        int bad = 0;
-        env = params ? bind(c, params, args, NULL, &bad) : NULL;
-        if (!params || bad) {
-            diag(c, path, decl, NULL, "generic argument %s: %s takes parameters (%s)", arg,
-                 base, params ? params : "none");
-            return r;
-        }
-    }
-    const char *oenv, *nenv;
-    r.ot = enter(c, c->old, ot, env, args[0] != '\0', &oenv, path, decl);
-    r.nt = enter(c, c->new_, nt, env, args[0] != '\0', &nenv, path, decl);
-    r.named_nt = nt;
-    r.env = nenv;
-    r.ok = 1;
-    return r;
+    struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);
+    b.ptrs = r.ptrs;
+    return b;
 }
 
 /* The argument bound to a parameter use (E_T(@a)) on old type o / new type n. */
@@ -878,13 +890,16 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                      path);
             diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
                  n->count);
-            return;
+            if (o->count < 0 || n->count < 0)
+                return;
+            /* Planned anyway over the elements both have: a plan used without its
+             * diagnostics (constant data) still translates pointers into them. */
         }
         struct tref r = tref_of(c, o->target, n->target, env, path, decl);
         struct plan *sub = plan_inline(c, r, path, decl, depth);
         struct plan_op *op = add_op(p, OP_ARRAY, old_off, new_off);
         op->sub = sub;
-        op->count = o->count < 0 ? 0 : o->count;
+        op->count = o->count < 0 ? 0 : o->count < n->count ? o->count : n->count;
         op->old_stride = (uint32_t)sub->old_size;
         op->new_stride = (uint32_t)sub->new_size;
         return;
@@ -1655,8 +1670,28 @@ static void simplify(struct plan *p)
 
 int plan_var_migrates(const struct ktt_var *v)
 {
-    return !(v->flags & (KTT_VAR_CONST | KTT_VAR_MANUAL | KTT_VAR_TLS)) ||
-           (v->flags & KTT_VAR_AUTO && !(v->flags & KTT_VAR_TLS));
+    if (v->flags & (KTT_VAR_READONLY | KTT_VAR_TLS))
+        return 0; /* read-only memory cannot be filled; thread-local is per thread */
+    return !(v->flags & (KTT_VAR_CONST | KTT_VAR_MANUAL)) || (v->flags & KTT_VAR_AUTO);
+}
+
+int plan_var_constant(const struct ktt_var *v)
+{
+    if (v->flags & KTT_VAR_TLS)
+        return 0;
+    return (v->flags & KTT_VAR_READONLY) ||
+           ((v->flags & KTT_VAR_CONST) && !(v->flags & KTT_VAR_AUTO));
+}
+
+/* An encoded variable's storage means something only under the same encoding: then
+ * copying it carries the value over; a plain variable on either side cannot be paired
+ * with one, nor two different encodings. */
+static int same_encoding(const struct ktt_var *ov, const struct ktt_var *nv)
+{
+    unsigned e = ov->flags & KTT_VAR_ENCODED, f = nv->flags & KTT_VAR_ENCODED;
+    if (!e && !f)
+        return 1;
+    return e && f && ov->encoding == nv->encoding && ov->size == nv->size;
 }
 
 static void plan_vars(struct plan_ctx *c)
@@ -1691,6 +1726,15 @@ static void plan_vars(struct plan_ctx *c)
                      "does not have", from);
             continue; /* a new variable keeps its initialiser */
         }
+        if (!same_encoding(ov, nv)) {
+            diag(c, nv->key, nv->decl, NULL, "%s is kept by the compiler in an encoded form "
+                 "(clang -O2 shrinks a variable that holds one of two values to a flag) in "
+                 "%s, so its value cannot be carried over; declare it volatile in both "
+                 "versions", nv->key,
+                 (ov->flags & nv->flags & KTT_VAR_ENCODED) ? "both versions, differently"
+                 : (ov->flags & KTT_VAR_ENCODED) ? "the old version" : "the new version");
+            continue;
+        }
         pv->old_var = (int)(ov - o->vars);
         c->nvars++;
         if (rule >= 0 && c->rules[rule].has_code) {
@@ -1716,6 +1760,23 @@ int plan_dropped_var(const struct plan_ctx *c, int from)
     return -1;
 }
 
+/* Plans a variable without diagnostics of its own (its plan is only used in part). */
+static void plan_quietly(struct plan_ctx *c, struct plan_var *pv)
+{
+    const struct ktt_var *ov = &c->old->vars[pv->old_var];
+    const struct ktt_var *nv = &c->new_->vars[pv->new_var];
+    int ndiags = c->ndiags;
+    pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
+    drain(c);
+    while (c->ndiags > ndiags) {
+        struct plan_diag *d = &c->diags[--c->ndiags];
+        free(d->path);
+        free(d->decl);
+        free(d->what);
+        free(d->stub);
+    }
+}
+
 /* Variables transformed by a rule with code still get a plan (pointers into them are
  * translated with it), but what it could not decide is the rule's business: planned
  * after everything else, so a type they share with other variables was judged for
@@ -1724,21 +1785,75 @@ static void plan_rule_vars(struct plan_ctx *c)
 {
     for (int i = 0; i < c->nvars; i++) {
         struct plan_var *pv = &c->vars[i];
-        if (pv->plan || pv->old_var < 0 || pv->rule < 0)
-            continue;
-        const struct ktt_var *ov = &c->old->vars[pv->old_var];
-        const struct ktt_var *nv = &c->new_->vars[pv->new_var];
-        int ndiags = c->ndiags;
-        pv->plan = plan_pair(c, ov->type, nv->type, nv->key, nv->decl, 0);
-        drain(c);
-        while (c->ndiags > ndiags) {
-            struct plan_diag *d = &c->diags[--c->ndiags];
-            free(d->path);
-            free(d->decl);
-            free(d->what);
-            free(d->stub);
-        }
+        if (!pv->plan && pv->old_var >= 0 && pv->rule >= 0)
+            plan_quietly(c, pv);
     }
+}
+
+/* A variable that is constant data in either version (plan_var_constant) is the new
+ * version's own: never filled, whatever its type became.  Pointers into the old
+ * version's copy are translated into the new one's by its plan, made the same quiet
+ * way, last. */
+static void plan_constant_vars(struct plan_ctx *c)
+{
+    const struct ktt *o = c->old, *n = c->new_;
+    c->constants = calloc((size_t)n->nvars + 1, sizeof *c->constants);
+    for (int i = 0; i < n->nvars; i++) {
+        const struct ktt_var *nv = &n->vars[i], *ov = ktt_find_var(o, nv->key);
+        if (!ov || (ov->flags | nv->flags) & KTT_VAR_TLS ||
+            !(plan_var_constant(nv) || plan_var_constant(ov)))
+            continue;
+        struct plan_var *pv = &c->constants[c->nconstants++];
+        *pv = (struct plan_var){.old_var = (int)(ov - o->vars), .new_var = i, .rule = -1};
+        plan_quietly(c, pv);
+    }
+}
+
+/* ---- function renames ----
+ *
+ * A rule `file.c/old_fn -> new_fn` whose new side is a function of the new version
+ * (and no variable) renames a function: every pointer to old_fn, static or on the heap,
+ * goes to new_fn (Kitsune registered such renames for hash functions kept in tables). */
+
+static void plan_func_renames(struct plan_ctx *c)
+{
+    c->fn_renames = calloc((size_t)c->nrules + 1, sizeof *c->fn_renames);
+    if (!c->fn_renames)
+        abort();
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != RULE_VAR || !r->from || ktt_find_var(c->new_, r->to) ||
+            !ktt_find_func(c->new_, r->to))
+            continue;
+        use_rule(c, i);
+        if (r->has_code) {
+            diag(c, r->to, NULL, NULL, "function rename %s -> %s cannot have code", r->from,
+                 r->to);
+            continue;
+        }
+        if (!ktt_find_func(c->old, r->from)) {
+            diag(c, r->to, NULL, NULL, "rule renames function %s, which the old version "
+                 "does not have", r->from);
+            continue;
+        }
+        const char *to = plan_func_target(c, r->from);
+        if (to != r->from) {
+            diag(c, r->from, NULL, NULL, "ambiguous rules: function %s is renamed to both "
+                 "%s and %s", r->from, to, r->to);
+            continue;
+        }
+        c->fn_renames[c->nfn_renames++] = i;
+    }
+}
+
+const char *plan_func_target(const struct plan_ctx *c, const char *old_key)
+{
+    for (int i = 0; i < c->nfn_renames; i++) {
+        const struct plan_rule *r = &c->rules[c->fn_renames[i]];
+        if (strcmp(r->from, old_key) == 0)
+            return r->to;
+    }
+    return old_key;
 }
 
 /* Copies the argument bound to @name in env ("@a=struct_conn;@b=int") into arg. */
@@ -1758,13 +1873,50 @@ static int binding_arg(const char *env, const char *name, char *arg, size_t len)
     return 0;
 }
 
+/* Whether a $xform passes a parameter of the type rule in_rule on ($gen: "@t"): it is
+ * planned with each binding of that type. */
+static int passes_on(const struct plan_rule *r)
+{
+    return r->kind == RULE_XFORM && r->gen_args && strchr(r->gen_args, '@') &&
+           r->in_rule >= 0;
+}
+
+/* A $xform that passes a parameter on in the rule of a type that is used without
+ * bindings (not generic) has nothing to pass. */
+static void check_passed_on(struct plan_ctx *c, const uint8_t *bound)
+{
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (!passes_on(r) || bound[i])
+            continue;
+        int reached = 0;
+        for (struct plan *p = c->plans; p && !reached; p = p->next)
+            reached = p->type_rule == r->in_rule;
+        if (reached)
+            diag(c, c->rules[r->in_rule].to, NULL, NULL, "$xform(%s, %s, <%s>) passes on a "
+                 "generic parameter with $gen, but %s is not generic where it is used",
+                 r->from, r->to, r->gen_args, c->rules[r->in_rule].to);
+    }
+}
+
 /* The bindings of generic types transformed by a type rule are planned now, so that
- * the rule's $gen closures find their plans. */
+ * the rule's $gen closures find their plans, and so are the $xform pairs to which the
+ * rule passes its parameters on. */
 static void plan_bindings(struct plan_ctx *c)
 {
+    uint8_t *bound = calloc((size_t)c->nrules + 1, 1); /* per rule: planned with a binding */
+    if (!bound)
+        abort();
     for (struct plan *p = c->plans; p; p = p->next) {
         if (!p->env || p->type_rule < 0)
             continue;
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (passes_on(r) && r->in_rule == p->type_rule) {
+                plan_for_names_args(c, r->from, r->to, r->gen_args, p->env);
+                bound[i] = 1;
+            }
+        }
         for (const char *e = p->env; e && *e;) {
             const char *eq = strchr(e, '=');
             const char *end = strchr(e, ';');
@@ -1779,6 +1931,8 @@ static void plan_bindings(struct plan_ctx *c)
             e = end ? end + 1 : NULL;
         }
     }
+    check_passed_on(c, bound);
+    free(bound);
     drain(c);
 }
 
@@ -1806,6 +1960,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->new_ = nv;
     c->rules = rules;
     c->nrules = nrules;
+    plan_func_renames(c);
     plan_vars(c);
     drain(c);
     c->xform = calloc((size_t)nrules + 1, sizeof *c->xform);
@@ -1814,12 +1969,16 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);
-            c->xform[i] = plan_for_names(c, rules[i].from, rules[i].to);
+            /* with each binding (plan_bindings) when it passes a parameter on */
+            c->xform[i] = passes_on(&rules[i]) ? NULL
+                          : plan_for_names_args(c, rules[i].from, rules[i].to,
+                                                rules[i].gen_args, NULL);
         }
     drain(c);
     plan_rule_vars(c);
     plan_dropped_vars(c);
     plan_bindings(c);
+    plan_constant_vars(c); /* last: what it plans first has no diagnostics */
     compute_modes(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
@@ -1847,8 +2006,8 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
         /* The pair's plan may hold generic bindings (a generic typedef): what was
          * planned for the rule is the answer, not a search by type. */
         for (int i = 0; i < c->nrules; i++)
-            if (c->rules[i].kind == RULE_XFORM && strcmp(c->rules[i].from, old_name) == 0 &&
-                strcmp(c->rules[i].to, new_name) == 0)
+            if (c->rules[i].kind == RULE_XFORM && !c->rules[i].gen_args &&
+                strcmp(c->rules[i].from, old_name) == 0 && strcmp(c->rules[i].to, new_name) == 0)
                 return c->xform[i];
         return NULL;
     }
@@ -1859,6 +2018,47 @@ struct plan *plan_for_names(struct plan_ctx *c, const char *old_name, const char
         return NULL;
     }
     struct plan *p = plan_pair(c, ot, nt, new_name, NULL, 0);
+    drain(c);
+    return p;
+}
+
+/* $xform(T0, T1, closures): the pair with the bindings the closures stand for, `env`
+ * giving those of parameters passed on ("@t").  After plan_build, only found. */
+struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
+                                 const char *new_name, const char *args, const char *env)
+{
+    if (!args)
+        return plan_for_names(c, old_name, new_name);
+    if (c->built && !strchr(args, '@')) {
+        /* as plan_for_names: the plan made for the rule */
+        for (int i = 0; i < c->nrules; i++) {
+            const struct plan_rule *r = &c->rules[i];
+            if (r->kind == RULE_XFORM && r->gen_args && strcmp(r->gen_args, args) == 0 &&
+                strcmp(r->from, old_name) == 0 && strcmp(r->to, new_name) == 0)
+                return c->xform[i];
+        }
+        return NULL;
+    }
+    char bound[800], what[1200];
+    substitute(args, env, bound, sizeof bound);
+    snprintf(what, sizeof what, "$xform(%s, %s, ...) = %s<%s>", old_name, new_name,
+             new_name, bound);
+    int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
+    if (ot < 0 || nt < 0 || strchr(bound, '@')) {
+        if (!c->built && strchr(bound, '@'))
+            diag(c, new_name, NULL, NULL, "generic argument %s: a parameter passed on with "
+                 "$gen has no binding here", what);
+        else if (!c->built)
+            diag(c, new_name, NULL, NULL, "no type %s in the %s version",
+                 ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
+        return NULL;
+    }
+    struct tref r = tref_bound(c, ot, nt, bound, what, new_name, new_name, NULL);
+    if (!r.ok)
+        return NULL;
+    if (c->built)
+        return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+    struct plan *p = plan_inline(c, r, new_name, NULL, 0);
     drain(c);
     return p;
 }
@@ -1883,6 +2083,7 @@ void plan_free(struct plan_ctx *c)
     }
     free(c->diags);
     free(c->vars);
+    free(c->constants);
     free(c->may_static);
     free(c->in_rebuilt);
     free(c->queue);
@@ -1891,6 +2092,7 @@ void plan_free(struct plan_ctx *c)
     for (int i = 0; i < c->nenvs; i++)
         free(c->envs[i]);
     free(c->envs);
+    free(c->fn_renames);
     memset(c, 0, sizeof *c);
 }
 

@@ -103,8 +103,8 @@ struct plan_diag {
     char *stub;     /* ready-to-paste rule or annotation */
 };
 
-/* Rules from an .xf file, as the planner needs them.  Keys are DESIGN §4 keys; type
- * names are spelled "struct T", "union T", "enum T" or a typedef name. */
+/* Rules from an .xf file, as the planner needs them.  Keys are those of docs/design.md
+ * §4; type names are spelled "struct T", "union T", "enum T" or a typedef name. */
 enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
     RULE_XFORM, /* a type pair that code names with $xform: planned up front */
@@ -116,11 +116,17 @@ struct plan_rule {
     enum rule_kind kind;
     const char *from;        /* old variable key or type name (NULL for INIT); DROP:
                                 the variable or (with from_field) the field's type */
-    const char *to;          /* new variable key or type name */
+    const char *to;          /* new variable key or type name; RULE_VAR may also name
+                                functions (a function renamed) */
     const char *from_field;  /* field path "a.b" (FIELD) */
     const char *to_field;    /* field path (FIELD, INIT_FIELD) */
     int has_code;
     int used;                /* set by the planner: a rule that matched something */
+    const char *gen_args;    /* XFORM: generic arguments from closures ("struct_item*,
+                                [opaque]"), or NULL */
+    int in_rule;             /* XFORM whose gen_args pass parameters on ($gen: "@t"):
+                                the type rule whose bindings they take (ignored when
+                                gen_args has no '@') */
 };
 
 struct plan_var {
@@ -138,6 +144,9 @@ struct plan_ctx {
     int ndiags, cap_diags;
     struct plan_var *vars;
     int nvars;
+    struct plan_var *constants; /* constant data (plan_var_constant) in both versions by
+                                   key: never filled, planned to translate pointers */
+    int nconstants;
     uint8_t *may_static;     /* per old type: contained inline in some old variable */
     uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
     char path[512];          /* current path, for diagnostics */
@@ -149,6 +158,8 @@ struct plan_ctx {
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
     struct plan **xform;     /* per rule: the plan of a RULE_XFORM pair, as planned */
+    int *fn_renames;         /* rules renaming a function (file.c/f -> g) */
+    int nfn_renames;
 };
 
 /* Plans every migrated variable of `nv` from `old`.  Returns the number of
@@ -160,6 +171,13 @@ int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv
  * and exactly the plan made then: xfgen checks with this call what the runtime's
  * kitsune_xf_type() will find. */
 struct plan *plan_for_names(struct plan_ctx *ctx, const char *old_name, const char *new_name);
+/* The same for $xform(T0, T1, closures...): the generic pair instantiated with `args`,
+ * the E_G arguments the closures stand for ("[opaque]", "struct_item*"); a parameter
+ * passed on ("@t", from $gen) takes its binding in `env`, the env of the plan whose type
+ * rule runs.  NULL args is plan_for_names.  After plan_build only the pairs planned then
+ * are found. */
+struct plan *plan_for_names_args(struct plan_ctx *ctx, const char *old_name,
+                                 const char *new_name, const char *args, const char *env);
 void plan_free(struct plan_ctx *ctx);
 
 /* The plan for what generic parameter `name` ("t" for @t) is bound to in `env` (a
@@ -167,6 +185,10 @@ void plan_free(struct plan_ctx *ctx);
  * *opaque set for an [opaque] binding, NULL alone when there is none. */
 struct plan *plan_binding(struct plan_ctx *ctx, const char *env, const char *name,
                           int *opaque);
+
+/* The key of the new function that takes over old function `old_key`: the new side of
+ * a rename rule (`file.c/old_fn -> new_fn`), else old_key itself. */
+const char *plan_func_target(const struct plan_ctx *c, const char *old_key);
 
 /* Offset within the new object of the byte at `off` in the old one; -1 if dropped. */
 long plan_translate_offset(const struct plan *p, size_t off);
@@ -194,5 +216,8 @@ void plan_widen_by_name(const struct ktt *k, uint8_t *set);
 
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);
+/* Whether a variable is constant data of its version (const, or in memory read-only
+ * once loaded): the new version's own, never copied. */
+int plan_var_constant(const struct ktt_var *v);
 
 #endif

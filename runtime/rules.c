@@ -2,13 +2,16 @@
  * .kitsune_xf of the new version:
  *
  *   kitsune-xf 1
- *   old FINGERPRINT                 FNV-1a 64 of the old version's summary text
+ *   old FINGERPRINT [OBJECT]        FNV-1a 64 of the summary of the version the rules
+ *                                   were written against, and its object line
  *   R var FROM TO code|nocode       variable renamed / with code
  *   R init-var - TO code
  *   R type FROM TO code|nocode      FROM/TO spelled struct:T, union:T, enum:T or NAME
  *   R field TYPE FIELD TYPE FIELD code|nocode
  *   R init-field - - TYPE FIELD code
- *   R xform FROM TO nocode          a type pair the code names with $xform
+ *   R xform FROM TO [ARGS [K]] nocode  a type pair the code names with $xform; ARGS:
+ *                                   the generic arguments its closures stand for; K:
+ *                                   the type rule whose bindings @params in ARGS take
  *   R gen - - nocode                the code uses $gen (generic closures)
  *   R drop FROM - nocode            old variable FROM is meant to go (`FROM -> (dropped)`,
  *                                   or the rules' code reads it by its key)
@@ -43,8 +46,10 @@ void kt_rules_free(struct kt_rules *r)
         free((char *)r->v[i].to);
         free((char *)r->v[i].from_field);
         free((char *)r->v[i].to_field);
+        free((char *)r->v[i].gen_args);
     }
     free(r->v);
+    free(r->old_object);
     memset(r, 0, sizeof *r);
 }
 
@@ -71,10 +76,15 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->kind = RULE_GEN;
         x->from = strdup(w[2]);
         x->to = strdup(w[3]);
-    } else if (strcmp(w[1], "xform") == 0 && n == 5) {
+    } else if (strcmp(w[1], "xform") == 0 && n >= 5 && n <= 7) {
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
+        x->gen_args = n >= 6 ? strdup(w[4]) : NULL;
+        x->in_rule = n == 7 ? atoi(w[5]) : -1;
+        /* @params need the type rule passing them on, an earlier one */
+        if ((x->gen_args && strchr(x->gen_args, '@')) != (n == 7) || x->in_rule >= r->n)
+            return -1;
     } else if (strcmp(w[1], "drop") == 0 && (n == 5 || n == 7) && !has_code) {
         x->kind = RULE_DROP;
         x->from = n == 5 ? strdup(w[2]) : type_name(w[2]);
@@ -113,8 +123,10 @@ int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errle
             continue;
         if (line == 1) {
             rc = n == 2 && strcmp(w[0], "kitsune-xf") == 0 && strcmp(w[1], "1") == 0 ? 0 : -1;
-        } else if (strcmp(w[0], "old") == 0 && n == 2) {
+        } else if (strcmp(w[0], "old") == 0 && (n == 2 || n == 3)) {
             r->old_fingerprint = strtoull(w[1], NULL, 16);
+            free(r->old_object);
+            r->old_object = n == 3 ? strdup(w[2]) : NULL;
         } else if (strcmp(w[0], "R") == 0 && n >= 5) {
             if (r->n == cap) {
                 cap = cap ? cap * 2 : 16;

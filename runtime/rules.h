@@ -9,6 +9,7 @@
 
 struct kt_rules {
     uint64_t old_fingerprint;
+    char *old_object;      /* the object the old summary describes, or NULL */
     struct plan_rule *v;
     int n;
 };

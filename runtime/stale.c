@@ -3,8 +3,8 @@
  * A retired version's code and writable data are inaccessible reservations (see
  * kt_version_retire), so a call through a stale function pointer - one a library keeps
  * in its own state, such as a libevent callback - faults at the old function's entry.
- * The fault handler looks up the function's key and, if the running version has a
- * function of the same key, resumes the call there: the return address and arguments
+ * The fault handler looks up the function's key (after a function rename rule, the new
+ * one) and, if the running version has a function of that key, resumes the call there: the return address and arguments
  * are untouched at a function's first instruction.  Without a counterpart, or for a
  * data access, it says what was touched and lets the fault kill the process: never is
  * retired code silently run.  A fault on the main thread while an update is being
@@ -100,7 +100,8 @@ void kt_stale_add(const struct kt_version *v)
     r.funcs = calloc((size_t)v->ktt.nfuncs + 1, sizeof *r.funcs);
     for (int i = 0; r.funcs && i < v->ktt.nfuncs; i++) {
         r.funcs[r.nfuncs].addr = v->base + v->ktt.funcs[i].addr;
-        r.funcs[r.nfuncs].key = intern(v->ktt.funcs[i].key);
+        /* Under the name the function has in the version that replaced v. */
+        r.funcs[r.nfuncs].key = intern(kt_migrate_successor(v->ktt.funcs[i].key));
         if (r.funcs[r.nfuncs].key)
             r.nfuncs++;
     }
@@ -168,7 +169,8 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
     signal(sig, SIG_DFL);
 }
 
-int kt_update_fault(int sig); /* update.c: rolls back a fault during transfer */
+int kt_update_fault(int sig, const void *addr); /* update.c: rolls back a fault during
+                                                  * the transfer */
 
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
@@ -193,7 +195,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         signal(sig, SIG_DFL);
         return;
     }
-    if (kt_update_fault(sig))
+    if (kt_update_fault(sig, info->si_addr))
         return; /* not reached: the update was rolled back */
     pass_on(sig, info, ctx);
 }

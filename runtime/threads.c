@@ -7,7 +7,8 @@
  * condition it waits on in a wakeable wait.  A non-main thread that reaches an update
  * point parks there.  After a refused or rolled-back update it simply returns from the
  * update point; after a commit it jumps back to its start wrapper and runs the new
- * version's start function (same key) with its argument carried over. */
+ * version's start function (same key) with its argument migrated: by the type that
+ * KITSUNE_THREAD_ARG declares for the start function, else only its address translated. */
 #include "internal.h"
 #include "blocking.h"
 #include "resume.h"
@@ -27,6 +28,8 @@ struct kt_thread {
     int is_main;
     kt_pthread_fn *start;
     void *arg;
+    void *new_arg;            /* migrated by its declared type, before commit */
+    int arg_typed;            /* new_arg holds it (else only its address is translated) */
     pthread_attr_t attr;
     int has_attr;
     enum park_state state;
@@ -130,6 +133,8 @@ int kt_thread_is_main(void)
 
 /* ---- the start wrapper ---- */
 
+void kt_thread_exit_updating(void);
+
 static void *thread_main(void *p)
 {
     struct kt_thread *t = p;
@@ -152,6 +157,8 @@ static void *thread_main(void *p)
         }
     }
     void *ret = t->start(t->arg);
+    if (thread_updating) /* it never reached the point it left from */
+        kt_thread_exit_updating();
     remove_record(t);
     return ret;
 }
@@ -298,6 +305,52 @@ int kt_threads_check_restart(const struct kt_version *old, const struct kt_versi
 }
 
 void *kt_migrate_translate(void *old);
+int kt_migrate_thread_args(const char *const *start_keys, void *const *args, void **new_args,
+                           int *typed, int n);
+
+/* Before commit, on the main thread: the arguments of the threads that will restart are
+ * state like any other and migrate in one batch (a failure rolls the update back). */
+void kt_threads_migrate_args(const struct kt_version *old)
+{
+    int n = 0;
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t; t = t->next)
+        n++;
+    const char **keys = calloc((size_t)n + 1, sizeof *keys);
+    void **args = calloc((size_t)n + 1, sizeof *args), **new_args = calloc((size_t)n + 1,
+                                                                           sizeof *new_args);
+    int *typed = calloc((size_t)n + 1, sizeof *typed);
+    struct kt_thread **who = calloc((size_t)n + 1, sizeof *who);
+    int m = 0;
+    for (struct kt_thread *t = threads; t && keys && args && new_args && typed && who;
+         t = t->next) {
+        t->arg_typed = 0;
+        if (t->is_main || t->removed || t->added)
+            continue;
+        const struct kt_addr_entry *e = kt_version_lookup_addr(old, (uintptr_t)t->start);
+        if (!e) /* kt_threads_check_restart refused it already */
+            continue;
+        keys[m] = e->key;
+        args[m] = t->arg;
+        who[m++] = t;
+    }
+    pthread_mutex_unlock(&tlock);
+    /* The threads are parked: their records do not change meanwhile. */
+    int rc = keys && args && new_args && typed && who ? 0 : -1;
+    if (rc == 0)
+        rc = kt_migrate_thread_args(keys, args, new_args, typed, m);
+    for (int i = 0; rc == 0 && i < m; i++) {
+        who[i]->new_arg = new_args[i];
+        who[i]->arg_typed = typed[i];
+    }
+    free(keys);
+    free(args);
+    free(new_args);
+    free(typed);
+    free(who);
+    if (rc)
+        kt_update_fail("cannot migrate the threads' arguments");
+}
 
 void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv)
 {
@@ -315,7 +368,7 @@ void kt_threads_restart(const struct kt_version *old, const struct kt_version *n
         } else if (!t->added) {
             const struct kt_addr_entry *e = kt_version_lookup_addr(old, (uintptr_t)t->start);
             t->start = (kt_pthread_fn *)kt_version_func_addr(nv, e->key);
-            t->arg = kt_migrate_translate(t->arg);
+            t->arg = t->arg_typed ? t->new_arg : kt_migrate_translate(t->arg);
         }
         p = &t->next;
     }

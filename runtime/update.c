@@ -1,5 +1,5 @@
 /* update.c - the update lifecycle: request, quiesce, switch, migrate, commit or roll
- * back (DESIGN §3).
+ * back (docs/design.md §3).
  *
  * The old main thread is never unwound.  When it reaches an update point with a request
  * pending, it parks its context there and the new version's main runs on a fresh stack
@@ -83,6 +83,7 @@ int kt_thread_registered(void);
 int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
                              char *err, size_t errlen);
 void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv);
+void kt_threads_migrate_args(const struct kt_version *old);
 int kt_threads_count_restarted(void);
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen);
@@ -272,14 +273,23 @@ int kt_updating(void)
     return updating;
 }
 
-/* A fault (SIGSEGV, SIGBUS) on the main thread while the state is transferred: the
- * update is rolled back from the signal handler.  Returns 0 for any other fault. */
-int kt_update_fault(int sig)
+/* A fault (SIGSEGV, SIGBUS) at `addr` on the main thread while the state is
+ * transferred: the update is rolled back from the signal handler, with a reason that
+ * names the address and what the transfer was working on (formatted without malloc or
+ * stdio: the fault may have come from inside either).  Returns 0 for any other fault. */
+int kt_update_fault(int sig, const void *addr)
 {
     if (!transferring || !kt_thread_is_main())
         return 0;
-    rollback(sig == SIGBUS ? "bus error (SIGBUS) while transferring the state"
-                           : "segmentation fault (SIGSEGV) while transferring the state");
+    static char reason[KT_ERRLEN];
+    reason[0] = 0;
+    kt_str_append(reason, sizeof reason, sig == SIGBUS ? "bus error (SIGBUS)"
+                                                       : "segmentation fault (SIGSEGV)");
+    kt_str_append(reason, sizeof reason, " at address ");
+    kt_str_append_hex(reason, sizeof reason, (uintptr_t)addr);
+    kt_str_append(reason, sizeof reason, " while transferring the state");
+    kt_transfer_describe(reason, sizeof reason);
+    rollback(reason);
 }
 
 static __attribute__((noreturn)) void timeout_rollback(void)
@@ -305,6 +315,32 @@ int kt_fault_injected(const char *step)
     return fault_at(step);
 }
 
+/* Each restarted thread is updating until it reaches the point it left from, and may
+ * look up the old version's keys and addresses meanwhile: the retired version (its
+ * tables, not its code) is kept until the last one got there.  Only parked threads
+ * are restarted, so none is using the tables kept from an earlier update. */
+static pthread_mutex_t left_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void keep_tables(struct kt_version *old)
+{
+    pthread_mutex_lock(&left_lock);
+    kt_version_discard(kt_rt.left);
+    kt_rt.left = old;
+    pthread_mutex_unlock(&left_lock);
+}
+
+/* A restarted thread finished its update (or exited before). */
+static void thread_done_updating(void)
+{
+    if (__atomic_sub_fetch(&threads_updating, 1, __ATOMIC_RELAXED) == 0) {
+        pthread_mutex_lock(&left_lock);
+        kt_version_discard(kt_rt.left);
+        kt_rt.left = NULL;
+        pthread_mutex_unlock(&left_lock);
+    }
+    set_attention();
+}
+
 static void commit(void)
 {
     struct kt_report *r = req_report;
@@ -315,6 +351,7 @@ static void commit(void)
         r->t_migrate = t - t_main;
     if (kt_threads_check_restart(old, nv, err, sizeof err))
         rollback(err);
+    kt_threads_migrate_args(old); /* rolls back on failure */
     if (fault_at("commit"))
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
@@ -329,8 +366,10 @@ static void commit(void)
     transferring = 0;
     kt_rt.has_updated = 1;
     kt_rt.next = NULL;
+    /* The commit holds one count itself until the old version is retired. */
     int restarted = kt_threads_count_restarted();
-    __atomic_store_n(&threads_updating, restarted, __ATOMIC_RELAXED);
+    keep_tables(old);
+    __atomic_store_n(&threads_updating, restarted + 1, __ATOMIC_RELAXED);
     kt_threads_restart(old, nv);
     if (r)
         kt_migrate_counts(&r->vars_migrated, &r->objects_transformed, &r->pointers_fixed);
@@ -342,8 +381,8 @@ static void commit(void)
     }
     kt_stale_add(old);
     kt_version_retire(old);
-    kt_version_discard(old);
     kt_rt.old = NULL;
+    thread_done_updating(); /* the commit's count: the tables go with the last one */
     kt_locals_drop_old();
     /* The parked old context is abandoned; release its stack (not the process's
      * original stack, which also holds argv and the environment). */
@@ -431,6 +470,9 @@ static void start_update(const char *point)
         return;
     }
     quiescing = 0;
+    /* Every thread is parked: nothing needs waking any more.  The new version's event
+     * loop must not find the wakeup fd readable (it would break out at once). */
+    kt_wakeup_set(0);
     t_switch = kt_now_ms();
     if (r)
         r->t_quiesce = t_switch - t;
@@ -465,10 +507,8 @@ void kitsune_update_point(const char *point)
     if (!kt_thread_is_main()) {
         if (kt_thread_updating()) {
             kt_thread_finish_update(point);
-            if (!kt_thread_updating()) {
-                __atomic_sub_fetch(&threads_updating, 1, __ATOMIC_RELAXED);
-                set_attention();
-            }
+            if (!kt_thread_updating())
+                thread_done_updating();
         }
         if (parking_open)
             kt_thread_park(point);
@@ -523,8 +563,7 @@ int kt_update_can_park(void)
 /* A restarted thread that exits before reaching its point no longer holds attention. */
 void kt_thread_exit_updating(void)
 {
-    __atomic_sub_fetch(&threads_updating, 1, __ATOMIC_RELAXED);
-    set_attention();
+    thread_done_updating();
 }
 
 /* ---- requests (control thread) ---- */

@@ -105,11 +105,19 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
     }
+    if (kt_elf_mark_readonly(mfd, &v->ktt, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s: %s", abs, e2);
+        goto bad;
+    }
     v->fingerprint = ktt_fingerprint(text, len);
     free(text);
     text = NULL;
     if (kt_elf_section(mfd, ".kitsune_xf", &text, &len, e2, sizeof e2) == 0) {
         v->xf_text = text;
+        text = NULL;
+    }
+    if (kt_elf_section(mfd, ".kitsune_xf_self", &text, &len, e2, sizeof e2) == 0) {
+        v->xf_self_text = text;
         text = NULL;
     }
     if (!ktt_find_func(&v->ktt, "main")) {
@@ -268,15 +276,17 @@ void kt_version_discard(struct kt_version *v)
     ktt_free(&v->ktt);
     free(v->by_addr);
     free(v->xf_text);
+    free(v->xf_self_text);
     free(v->path);
     free(v);
 }
 
-/* Retiring unloads the old object but keeps its read-only data readable at the same
+/* Retiring unloads the old object but keeps its .rodata readable at the same
  * addresses: string literals and constant tables of the old version may still be
- * pointed to from the heap.  Its code and writable data are replaced by inaccessible
- * reservations, so a stale pointer into them faults loudly (and a stale call is
- * redirected, see stale.c) instead of silently running retired code. */
+ * pointed to from the heap (pointers into its .data.rel.ro variables were remapped to
+ * the new version's during the transfer).  Its code and writable data are replaced by
+ * inaccessible reservations, so a stale pointer into them faults loudly (and a stale
+ * call is redirected, see stale.c) instead of silently running retired code. */
 struct saved_segment {
     uintptr_t lo, hi;
     int prot;

@@ -272,6 +272,7 @@ static void discover(void)
 {
     while (E.nwork && !E.failed) {
         struct obj o = E.objs[E.work[--E.nwork]];
+        kt_transfer_plan = o.plan;
         for (size_t i = 0; i < o.count; i++)
             discover_ops(o.plan, (const char *)o.old + i * o.plan->old_size, 0);
     }
@@ -398,10 +399,15 @@ uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, si
     char *nv = kt_xf_new_var(e->key, &vp);
     if (!nv) {
         const struct ktt_var *ov = &E.env.old->ktt.vars[e->var];
-        if (ov->flags & KTT_VAR_CONST)
-            return p; /* const data of the old version stays readable */
-        snprintf(err, errlen, "pointer into variable %s, which is not carried over to the "
-                 "new version", e->key);
+        if ((ov->flags & KTT_VAR_READONLY) && !(ov->flags & KTT_VAR_RELRO))
+            return p; /* the old .rodata stays readable (kt_version_retire) */
+        if (ov->flags & KTT_VAR_READONLY)
+            snprintf(err, errlen, "pointer into read-only variable %s, which the new version "
+                     "does not have (the old copy is unmapped when the old version retires)",
+                     e->key);
+        else
+            snprintf(err, errlen, "pointer into variable %s, which is not carried over to "
+                     "the new version", e->key);
         return p;
     }
     long off = vp ? plan_translate_offset_to(vp, p - e->lo, target) : (long)(p - e->lo);
@@ -578,6 +584,7 @@ static void transform_objects(void)
         /* A copy: a rule's XF_PTR may claim objects, and E.objs move when they grow. */
         struct obj o = E.objs[i];
         size_t os = o.plan->old_size, ns = o.plan->new_size;
+        kt_transfer_plan = o.plan;
         for (size_t k = 0; k < o.count; k++)
             apply(o.plan, (const char *)o.old + k * os, o.nw + k * ns, o.in_place, 0);
         if (o.in_place)

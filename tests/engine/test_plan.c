@@ -1,7 +1,7 @@
 /* test_plan.c - the planner on small hand-written summaries: which types are left
  * alone (CLEAN), visited (FIX) or rebuilt (REBUILD), what it reports, and how offsets
- * are translated.  Pruning is a promise (DESIGN §6): a type that can reach nothing to
- * fix must stay CLEAN, and one that can must not. */
+ * are translated.  Pruning is a promise (docs/design.md §6): a type that can reach
+ * nothing to fix must stay CLEAN, and one that can must not. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,12 +362,12 @@ static void dropped_state(void)
     teardown(&f);
 
     struct plan_rule rules[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0},
-        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0},
-        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
+        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
+        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1},
     };
     int n = (int)(sizeof rules / sizeof rules[0]);
     current = "dropped state, said";
@@ -383,10 +383,10 @@ static void dropped_state(void)
 
     current = "field INIT without dropping the one that vanished";
     struct plan_rule init_only[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
     };
     load(&f.old, old);
     load(&f.new_, nv);
@@ -394,6 +394,120 @@ static void dropped_state(void)
     EXPECT(f.ndiags == 1 && has_diag(&f, "struct entry.val", "struct entry.val -> (dropped)"));
     if (f.ndiags != 1)
         dump_diags(&f);
+    teardown(&f);
+}
+
+/* A function rename rule: pointers to the old function go to the new one; a rename of
+ * a function the old version lacks is reported. */
+static void function_renames(void)
+{
+    const char *old = "T 1 base 4 signed int\nV n 1 0x100 4\nX a.c/hash 0x10 4\nX main 0x20 4\n";
+    const char *nv = "T 1 base 4 signed int\nV n 1 0x100 4\nX hash_str 0x10 4\nX main 0x20 4\n";
+    struct plan_rule rules[] = {{.kind = RULE_VAR, .from = "a.c/hash", .to = "hash_str"}};
+    struct fixture f;
+    current = "function rename";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    EXPECT(plan_build(&f.ctx, &f.old, &f.new_, rules, 1) == 0);
+    EXPECT(rules[0].used);
+    EXPECT(strcmp(plan_func_target(&f.ctx, "a.c/hash"), "hash_str") == 0);
+    EXPECT(strcmp(plan_func_target(&f.ctx, "main"), "main") == 0);
+    teardown(&f);
+    struct plan_rule bad[] = {{.kind = RULE_VAR, .from = "a.c/nosuch", .to = "hash_str"}};
+    current = "function rename from nothing";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    EXPECT(plan_build(&f.ctx, &f.old, &f.new_, bad, 1) == 1);
+    EXPECT(strcmp(plan_func_target(&f.ctx, "a.c/nosuch"), "a.c/nosuch") == 0);
+    teardown(&f);
+}
+
+/* $xform(struct list, struct list, closures): the pair planned with the bindings the
+ * closures stand for, and found again after plan_build. */
+static void xform_with_args(void)
+{
+    const char *k = "T 1 base 4 signed int\n"
+                    "T 3 struct 16 list generic=@a\nF data 0 4\nF next 8 6\n"
+                    "T 4 ptr 7 tparam=@a\nT 7 void\n"
+                    "T 5 struct 16 list generic=@a gargs=@a\nF data 0 4\nF next 8 6\n"
+                    "T 6 ptr 5\nT 9 struct 16 list generic=@a gargs=[opaque]\nF data 0 4\n"
+                    "F next 8 6\nT 10 ptr 9\nV l 10 0x100 8\n";
+    struct plan_rule rules[] = {
+        {.kind = RULE_XFORM, .from = "struct list", .to = "struct list", .gen_args = "int"}};
+    struct fixture f;
+    current = "$xform with a closure";
+    load(&f.old, k);
+    load(&f.new_, k);
+    int n = plan_build(&f.ctx, &f.old, &f.new_, rules, 1);
+    if (n)
+        dump_diags(&f);
+    EXPECT(n == 0 && rules[0].used);
+    struct plan *p = plan_for_names_args(&f.ctx, "struct list", "struct list", "int", NULL);
+    EXPECT(p && p->env && strcmp(p->env, "@a=int") == 0);
+    EXPECT(plan_for_names_args(&f.ctx, "struct list", "struct list", "@a", "@a=int") == p);
+    EXPECT(!plan_for_names_args(&f.ctx, "struct list", "struct list", "[opaque],int", NULL));
+    teardown(&f);
+}
+
+/* Constant data - const, or found in read-only memory by the runtime (READONLY) - is
+ * never migrated, whatever its type became; it is planned, without diagnostics, so
+ * that pointers into the old copy land in the new one, also when an array grew. */
+static void constant_vars(void)
+{
+    const char *old = "T 1 base 4 signed int\nT 2 struct 8 cmd\nF id 0 1\nF n 4 1\n"
+                      "T 3 array 2 3\nV ctable 3 0x200 24 const\nV table 3 0x100 24\n"
+                      "V counter 1 0x300 4\n";
+    const char *nv = "T 1 base 4 signed int\nT 2 struct 8 cmd\nF id 0 1\nF n 4 1\n"
+                     "T 3 array 2 4\nV ctable 3 0x200 32 const\nV table 3 0x100 32\n"
+                     "V counter 1 0x300 4\n";
+    struct fixture f;
+    current = "constant variables";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    ((struct ktt_var *)ktt_find_var(&f.old, "table"))->flags |= KTT_VAR_READONLY;
+    ((struct ktt_var *)ktt_find_var(&f.new_, "table"))->flags |= KTT_VAR_READONLY;
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, NULL, 0);
+    EXPECT(f.ndiags == 0);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ctx.nvars == 1); /* counter */
+    EXPECT(f.ctx.nconstants == 2);
+    for (int i = 0; i < f.ctx.nconstants; i++) {
+        const struct plan *p = f.ctx.constants[i].plan;
+        EXPECT(p != NULL);
+        if (p) {
+            EXPECT(plan_translate_offset_to(p, 8, NULL) == 8);          /* &table[1] */
+            EXPECT(plan_translate_offset_to(p, 2 * 8 + 4, NULL) == 20); /* &table[2].n */
+        }
+    }
+    /* Read-only memory cannot be filled, even for a variable annotated E_AUTO_MIGRATE. */
+    struct ktt_var ro = {.flags = KTT_VAR_READONLY | KTT_VAR_AUTO};
+    EXPECT(!plan_var_migrates(&ro) && plan_var_constant(&ro));
+    teardown(&f);
+}
+
+/* A variable the compiler keeps encoded (clang -O2's flag) pairs only with the same
+ * encoding: then its storage is copied; otherwise the update cannot carry it over. */
+static void encoded_vars(void)
+{
+    const char *enc = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                      "V a.c/ready 1 0x100 1 encoded=00000000000000aa\n";
+    const char *other = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                        "V a.c/ready 1 0x100 1 encoded=00000000000000bb\n";
+    const char *plain = "T 1 base 1 unsigned kitsune_encoded\nT 2 base 4 signed int\n"
+                        "V a.c/ready 2 0x100 4\n";
+    struct fixture f;
+    setup(&f, "same encoding", enc, enc);
+    EXPECT(f.ndiags == 0 && f.ctx.nvars == 1 && f.ctx.vars[0].old_var == 0);
+    teardown(&f);
+    setup(&f, "another encoding", enc, other);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
+    teardown(&f);
+    setup(&f, "encoded, then plain", enc, plain);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
+    teardown(&f);
+    setup(&f, "plain, then encoded", plain, enc);
+    EXPECT(f.ndiags == 1 && has_diag(&f, "a.c/ready", NULL));
     teardown(&f);
 }
 
@@ -410,6 +524,10 @@ int main(void)
     translate();
     flexible_arrays();
     dropped_state();
+    function_renames();
+    xform_with_args();
+    constant_vars();
+    encoded_vars();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else

@@ -28,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dwarf_default_root(&m);
     make_keys(&m);
     dedup_types(&m);
+    if (var_sizes(&m) != 0)
+        return 0;
     assign_ids(&m);
     emit_ktt(&m, sink);
     return 0;

@@ -12,6 +12,10 @@
 #                          unparsable -> exit 1
 #   run.sh cmake CC OPT    the same with the database CMake writes
 #   run.sh defines CC      -D options reach the parser; an empty "-I" is ignored
+#   run.sh arrays CC OPT   array lengths of every DWARF form width (src/arrays.h)
+#   run.sh opaque CC OPT   types no variable reaches, a struct defined in another unit
+#   run.sh sizes CC OPT    a variable whose size the DWARF does not give is sized from
+#                          the symbol table or refused, never listed with size 0
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
 set -u
@@ -218,6 +222,61 @@ case_defines() {
     grep -q '^T [0-9]* ptr [0-9]* opaque$' v2.ktt || fail "-DVERSION=2 not used by the parser"
     "$KITC" -D VERSION=1 -o v1.ktt v2.so || { fail "kitc -D failed"; return; }
     grep -q 'opaque' v1.ktt && fail "annotation of an inactive #if branch attached"
+}
+
+case_arrays() {
+    build arrays.so -"$OPT" -g "$SRC/arrays.c"
+    "$KITC" -o arrays.ktt arrays.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" arrays.ktt "$EXPECTED/arrays.txt" || fail "rendering differs"
+}
+
+case_opaque() {
+    build opaque.so -"$OPT" -g "$SRC/opaque_main.c" "$SRC/opaque_hash.c" "$SRC/opaque_util.c" \
+        "$SRC/opaque_lib/lib.c" "$SRC/opaque_lib/user.c"
+    "$KITC" -o opaque.ktt opaque.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" opaque.ktt "$EXPECTED/opaque.txt" || fail "rendering differs"
+    for tag in hash session; do
+        [ "$(grep -c "^T [0-9]* struct [0-9]* $tag " opaque.ktt)" = 1 ] || fail "struct $tag not listed once"
+    done
+    # Two struct entry: each declaration means the one nearest to its users.
+    for want in "main_cursor 8" "lib_cursor 16"; do
+        set -- $want
+        got=$(awk -v k="$1" '$1 == "T" { t[$2] = $0 } $1 == "V" && $2 == k { v = $3 }
+            END { split(t[v], p, " "); split(t[p[4]], s, " "); print s[3] == "struct" ? s[4] : "?" }' opaque.ktt)
+        [ "$got" = "$2" ] || fail "$1 points to a struct entry of $got bytes, want $2"
+    done
+    "$KITC" -o again.ktt opaque.so && cmp -s opaque.ktt again.ktt || fail "output not deterministic"
+}
+
+case_sizes() {
+    build tent.so -"$OPT" -g -w "$SRC/tentative.c"
+    "$KITC" -o tent.ktt tent.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    printf '%s\n' "V tentative [1]int 4 @ tentative.c:4" \
+        "V tentative.c/tentative_static [1]int 4 @ tentative.c:5" >want.txt
+    "$KTTCHECK" tent.ktt want.txt || fail "tentative arrays not sized from the symbol table"
+    # Without its symbol, gcc's int[] leaves no way to know the size (clang wrote int[1]).
+    objcopy --strip-symbol=tentative_static tent.so nosym.so || { fail "objcopy"; return; }
+    if [ "$CC" = gcc ]; then
+        expect_error 1 "$SRC/tentative.c:5: kitc: variable 'tentative_static': cannot determine its size (an array of unknown length)" -o nosym.ktt nosym.so
+        [ -e nosym.ktt ] && fail "output written for a variable of unknown size"
+    else
+        "$KITC" -o nosym.ktt nosym.so && "$KTTCHECK" nosym.ktt want.txt || fail "clang's int[1]"
+    fi
+    build flag.so -"$OPT" -g "$SRC/flag.c"
+    "$KITC" -o flag.ktt flag.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    # Listed either whole or, where clang -O2 shrank it to a flag, as its storage with
+    # the hash of its encoding (the planner pairs it only with the same encoding).
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    grep -Eq '^V flag.c/initialised [0-9]+ 0x[0-9a-f]+ (4|1 encoded=[0-9a-f]{16}) @ flag.c:4$' flag.ktt ||
+        { fail "encoded variable not listed"; grep '^V' flag.ktt >&2; }
+    build flex.so -"$OPT" -g "$SRC/flex_init.c"
+    expect_error 1 "$SRC/flex_init.c:12: kitc: variable 'flex_auto': the object is 12 bytes but its type only 4 (an initialised flexible array member?); the rest would not be migrated: mark it E_MANUAL_MIGRATE and migrate it by hand" flex.so
+    build manual.so -"$OPT" -g -DONLY_MANUAL "$SRC/flex_init.c"
+    "$KITC" -DONLY_MANUAL -o manual.ktt manual.so 2>err.txt || { fail "kitc refused a manual variable"; cat err.txt >&2; return; }
+    echo "V flex_manual struct flex 16 manual @ flex_init.c:14" >want.txt
+    "$KTTCHECK" manual.ktt want.txt || fail "manual variable not listed with its object's size"
 }
 
 "case_$case_name"

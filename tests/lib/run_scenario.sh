@@ -21,7 +21,10 @@ max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2
 self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
 check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
-want_reason=$(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
+# "kitsune-test: reason=TEXT": the reason of an update that does not commit contains
+# TEXT; several such lines: one for each such update in turn (the last one repeats).
+mapfile -t want_reasons < <(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
+not_committed=0
 for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
     export "${kv?}"
 done
@@ -84,7 +87,9 @@ for so in "$@"; do
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _)
     fi
     [ "$got" = "$want" ] || die "update $((step + 1)) to $so: expected $want, got: $reply"
-    if [ "$got" != committed ] && [ -n "$want_reason" ]; then
+    if [ "$got" != committed ] && [ "${#want_reasons[@]}" -gt 0 ]; then
+        want_reason=${want_reasons[$not_committed]:-${want_reasons[-1]}}
+        not_committed=$((not_committed + 1))
         grep -qF -- "$want_reason" <<<"$reply" || die "reason should contain '$want_reason': $reply"
         echo "  reason: $(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")"
     fi

@@ -49,8 +49,7 @@ tlistp E_G(struct conn) tp;
 struct box E_G(struct conn) boxed;
 struct box E_G(struct box<struct conn>) *box_of_box;
 uintptr_t blob_addr;
-/* kitc summarises the types its variables reach; struct conn is reached only through
- * E_T pointers, so a variable makes sure its layout is in the summary. */
+/* A plain pointer to an object that is also a list item. */
 struct conn *last_conn;
 
 static struct conn *new_conn(int fd, const char *name)

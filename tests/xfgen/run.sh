@@ -224,7 +224,8 @@ EOF
 )")
     case "$want" in
     *skip*) ;;
-    *) grep -q "\"$want\\\\n\"" noop.c || fail "fingerprint: want $want" ;;
+    *) want="$want $(sed -n 's/^object //p' layout.v1.ktt)"  # and the object it describes
+       grep -q "\"$want\\\\n\"" noop.c || fail "fingerprint: want $want" ;;
     esac
     # The section holds exactly the table text.
     objcopy -O binary --only-section=.kitsune_xf noop.o section.bin 2>/dev/null &&
@@ -260,8 +261,10 @@ app-2.so: v2/xf_field_init.o app-1.so \$(S)/xf_field_init.v2.xf
 EOF
     make -s CC="$CC" KITC="$KITC" XFGEN="$XFGEN" >make.txt 2>&1 || { fail "make"; cat make.txt >&2; return; }
     grep -q 'R init-field - - struct:item total code' app-2.so.xf.c || fail "no rule table"
+    grep -q 'kitsune_xf_rules_self' app-2.so.self.xf.c || fail "no rules for updating from itself"
     "$TOP/tests/lib/run_scenario.sh" "$KITSUNE_CLI" "$TOP/tests/scenarios/xf_field_init.c" \
-        "$PWD/app-1.so" "$PWD/app-2.so" || fail "update between the Make-built versions"
+        "$PWD/app-1.so" "$PWD/app-2.so" "$PWD/app-2.so" ||
+        fail "update between the Make-built versions, then to itself"
     # Up to date: a second run has nothing to do.
     make -q CC="$CC" KITC="$KITC" XFGEN="$XFGEN" || fail "make rebuilds an up-to-date tree"
     # Rules whose code warns (an unused variable; the program's own CFLAGS do not ask
@@ -284,8 +287,31 @@ EOF
     grep -q 'kt_no_such_helper' make-undef.txt || { fail "undefined symbol not reported"; cat make-undef.txt >&2; }
 }
 
+# --self keeps of the rules only what v -> v cannot do without: the union's rule, not a
+# conversion of a value (applied twice it would corrupt the state) nor an INIT.
+case_self() {
+    summary union_ptrs 1
+    cat >self.xf <<'EOF2'
+{ static long kt_twice(long v) { return 2 * v; } }
+struct cell.v -> struct cell.v: { if ($base.tag == 1) XF_INVOKE(XF_NTSTR(), &$in.s, &$out.s); else $out.i = $in.i; }
+struct cell.tag -> struct cell.tag: { $out = (int)kt_twice($in); }
+EOF2
+    expect 1 --self union_ptrs.v1.ktt -o none.c
+    grep -q 'union value: .*(to update the version from itself)' err.txt ||
+        { fail "no self diagnostic"; cat err.txt >&2; }
+    expect 0 --self union_ptrs.v1.ktt self.xf -o self.c
+    grep -q '"R field struct:cell v struct:cell v code' self.c || fail "the union's rule left out"
+    grep -q 'struct:cell tag' self.c && fail "a conversion kept in the self set"
+    grep -q 'kitsune_xf_rules_self\[\]' self.c || fail "no kitsune_xf_rules_self"
+    grep -q 'section(".kitsune_xf_self")' self.c || fail "no .kitsune_xf_self section"
+    "$CC" -std=c17 -Wall -Wextra -Werror -I"$INC" -c self.c -o self.o ||
+        fail "the self set does not compile"
+    expect 2 --self union_ptrs.v1.ktt union_ptrs.v1.ktt self.xf -o x.c
+}
+
 case "$what" in
 diag) case_diag "$@" ;;
+self) case_self ;;
 dropped) case_dropped ;;
 make) case_make ;;
 stubs) case_stubs ;;

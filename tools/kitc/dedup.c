@@ -3,7 +3,8 @@
  * properties and are split by the classes of the types they refer to until nothing
  * changes, which also merges recursive types correctly.  A struct known in one CU only
  * from a declaration is resolved to the one definition of that tag, when there is one.
- * Finally variables and functions are sorted and the types they reach are numbered. */
+ * Finally variables and functions are sorted and the types are numbered: those the
+ * variables reach first, then the other named file-scope types. */
 #include "kitc.h"
 
 #include <stdlib.h>
@@ -104,10 +105,15 @@ static long classify(struct model *m, long *cls, const long *old)
     return n;
 }
 
-static void refine(struct model *m)
+/* Refines the classes of types' own properties (`local`, from classify(m, local,
+ * NULL)) by the classes of the types they refer to, until nothing splits. */
+static void refine(struct model *m, const long *local)
 {
     long *cls = xmalloc(m->nt * sizeof *cls), *next = xmalloc(m->nt * sizeof *next);
-    long n = classify(m, cls, NULL);
+    memcpy(cls, local, m->nt * sizeof *cls);
+    long n = 0;
+    for (size_t i = 0; i < m->nt; i++)
+        n = cls[i] + 1 > n ? cls[i] + 1 : n;
     for (;;) {
         long k = classify(m, next, cls);
         long *tmp = cls;
@@ -130,27 +136,142 @@ static void refine(struct model *m)
     free(next);
 }
 
+struct redirect {
+    const int *map;
+    int changed;
+};
+
 static void redirect_ref(int *ref, void *arg)
 {
-    const int *map = arg;
-    *ref = map[*ref];
+    struct redirect *r = arg;
+    if (r->map[*ref] != *ref) {
+        *ref = r->map[*ref];
+        r->changed = 1;
+    }
 }
 
-/* Maps each declared-only struct/union/enum to the single definition of its tag. */
+/* The definitions of one tag. */
+struct defs {
+    int *rep;
+    size_t n, cap;
+};
+
+static int components(const char *path)
+{
+    int n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
+/* Steps from directory dir to the directory of file: up to the directory they share,
+ * then down ("/a/b" to "/a/b/x.c": 0, to "/a/c/x.c": 2). */
+static int distance(const char *dir, const char *file)
+{
+    int shared = 0;
+    size_t i = 0;
+    for (; dir[i] && dir[i] == file[i]; i++)
+        if (dir[i] == '/' && i > 0)
+            shared++;
+    if (!dir[i] && file[i] == '/') /* "/a/b" and "/a/bc/x.c" share "/a" only */
+        shared++;
+    return (components(dir) - shared) + (components(file) - 1 - shared);
+}
+
+/* A declaration's own file is not in the DWARF, but the files of the declarations that
+ * use it are: users[t] is the deepest directory holding every member, typedef and
+ * variable whose type leads to declared-only type t through pointers and arrays. */
+static void note_user(const struct model *m, char **users, int t, const char *file)
+{
+    for (int depth = 0; depth < 64 && file; depth++) {
+        const struct type *ty = &m->t[t];
+        if (ty->kind == K_PTR || ty->kind == K_ARRAY) {
+            t = ty->target;
+            continue;
+        }
+        if (!ty->incomplete)
+            return;
+        char *dir = path_dirname(file);
+        if (users[t]) {
+            char *common = path_common_dir(users[t], dir);
+            free(users[t]);
+            free(dir);
+            dir = common;
+        }
+        users[t] = dir;
+        return;
+    }
+}
+
+static char **find_users(const struct model *m)
+{
+    char **users = xcalloc(m->nt, sizeof *users);
+    for (size_t i = 0; i < m->nt; i++) {
+        const struct type *t = &m->t[i];
+        for (size_t j = 0; j < t->nmem; j++)
+            note_user(m, users, t->mem[j].type, t->mem[j].pos.file ? t->mem[j].pos.file
+                                                                     : t->pos.file);
+        if (t->kind == K_TYPEDEF)
+            note_user(m, users, t->target, t->pos.file);
+    }
+    for (size_t i = 0; i < m->nv; i++)
+        note_user(m, users, m->v[i].type, m->v[i].pos.file);
+    return users;
+}
+
+/* The definition a declaration means: the only one; or, when one program holds two
+ * (two libraries each with a struct dict), the one whose file is strictly nearer than
+ * any other to `user`, the directory of the declarations that use it (a member of a
+ * struct in deps/hiredis/async.h means deps/hiredis/dict.h's, one in src/server.h
+ * src/dict.h's).  -1 when none is. */
+static int pick_definition(const struct model *m, const struct defs *d, const char *user)
+{
+    if (d->n == 1)
+        return d->rep[0];
+    int best = -1, best_dist = 0, tie = 0;
+    for (size_t i = 0; user && i < d->n; i++) {
+        const char *file = m->t[d->rep[i]].pos.file;
+        if (!file)
+            return -1;
+        int dist = distance(user, file);
+        if (best < 0 || dist < best_dist) {
+            best = d->rep[i];
+            best_dist = dist;
+            tie = 0;
+        } else if (dist == best_dist) {
+            tie = 1;
+        }
+    }
+    return tie ? -1 : best;
+}
+
+/* Maps each declared-only struct/union/enum to the file-scope definition of its tag,
+ * in whichever unit it is (a block-scope type is never what a declaration means).
+ * Returns whether any is mapped. */
 static int resolve_declarations(struct model *m, int *map)
 {
-    smap defs = {0}; /* "kind tag" -> rep of the definition, -2 when ambiguous */
+    smap index = {0}; /* "kind tag" -> index into defs */
+    char **users = find_users(m);
+    struct defs *defs = NULL;
+    size_t ndefs = 0, capdefs = 0;
     int changed = 0;
     for (size_t i = 0; i < m->nt; i++) {
         map[i] = (int)i;
         struct type *t = &m->t[i];
-        if (t->incomplete || !t->name || t->rep != (int)i ||
+        if (t->incomplete || t->local || !t->name || t->rep != (int)i ||
             (t->kind != K_STRUCT && t->kind != K_UNION && t->kind != K_ENUM) ||
             (t->annot && strstr(t->annot, "gargs=")))
             continue;
         char *k = xasprintf("%d %s", t->kind, t->name);
-        long prev = smap_get(&defs, k, strlen(k), -1);
-        smap_put(&defs, k, strlen(k), prev == -1 ? (long)i : -2);
+        long d = smap_get(&index, k, strlen(k), -1);
+        if (d < 0) {
+            grow(&defs, &capdefs, ndefs + 1, sizeof *defs);
+            defs[ndefs] = (struct defs){0};
+            d = (long)ndefs++;
+            smap_put(&index, k, strlen(k), d);
+        }
+        grow(&defs[d].rep, &defs[d].cap, defs[d].n + 1, sizeof *defs[d].rep);
+        defs[d].rep[defs[d].n++] = (int)i;
         free(k);
     }
     for (size_t i = 0; i < m->nt; i++) {
@@ -158,29 +279,46 @@ static int resolve_declarations(struct model *m, int *map)
         if (!t->incomplete || !t->name)
             continue;
         char *k = xasprintf("%d %s", t->kind, t->name);
-        long def = smap_get(&defs, k, strlen(k), -1);
+        long d = smap_get(&index, k, strlen(k), -1);
         free(k);
+        int def = d < 0 ? -1 : pick_definition(m, &defs[d], users[i]);
         if (def >= 0) {
-            map[i] = (int)def;
+            map[i] = def;
             changed = 1;
         }
     }
-    smap_free(&defs);
+    for (size_t d = 0; d < ndefs; d++)
+        free(defs[d].rep);
+    free(defs);
+    for (size_t i = 0; i < m->nt; i++)
+        free(users[i]);
+    free(users);
+    smap_free(&index);
     return changed;
 }
 
+/* Resolving declarations can make definitions equal: struct session's copy in a unit
+ * where its member's struct hash was only declared matches the other copy once that
+ * declaration is resolved, and a declaration of struct session then has one definition
+ * instead of two.  So resolving and merging repeat until no reference changes. */
 void dedup_types(struct model *m)
 {
-    refine(m);
+    long *local = xmalloc(m->nt * sizeof *local); /* own properties: fixed by redirects */
+    classify(m, local, NULL);
+    refine(m, local);
     int *map = xmalloc(m->nt * sizeof *map);
-    if (resolve_declarations(m, map)) {
+    for (int round = 0; round < 64 && resolve_declarations(m, map); round++) {
+        struct redirect r = {map, 0};
         for (size_t i = 0; i < m->nt; i++)
-            for_refs(&m->t[i], redirect_ref, map);
+            for_refs(&m->t[i], redirect_ref, &r);
         for (size_t i = 0; i < m->nv; i++)
-            m->v[i].type = map[m->v[i].type];
-        refine(m);
+            redirect_ref(&m->v[i].type, &r);
+        if (!r.changed)
+            break;
+        refine(m, local);
     }
     free(map);
+    free(local);
 }
 
 /* ---- ordering and numbering ----------------------------------------------------- */
@@ -263,6 +401,17 @@ static void number(struct numbering *nb, int id)
     for_refs(t, number_ref, nb);
 }
 
+/* A type listed even when no variable reaches it: a named type read from DWARF at file
+ * scope (rules and generic arguments name types; the unnamed ones they spell with `*`
+ * and `[]` follow from those).  Not a declaration, which says nothing, nor a clone made
+ * for an annotation, which exists only where its declaration uses it. */
+static int listed_anyway(const struct type *t)
+{
+    int named = t->kind == K_STRUCT || t->kind == K_UNION || t->kind == K_ENUM ||
+                t->kind == K_TYPEDEF || t->kind == K_BASE;
+    return named && t->name && !t->incomplete && !t->clone && !t->local;
+}
+
 void assign_ids(struct model *m)
 {
     unique_vars(m);
@@ -272,4 +421,7 @@ void assign_ids(struct model *m)
     struct numbering nb = {m, 0};
     for (size_t i = 0; i < m->nv; i++)
         number(&nb, m->v[i].type);
+    for (size_t i = 0; i < m->nt; i++)
+        if (listed_anyway(&m->t[i]))
+            number(&nb, (int)i);
 }

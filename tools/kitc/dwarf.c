@@ -1,8 +1,9 @@
-/* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: the types
- * reachable from variables, every variable with storage (globals, file statics,
- * function statics, also at -O2 where they sit in abstract instances), and every
- * function definition.  The ELF symbol table tells gcc's clones (foo.constprop.0)
- * from real functions and names clang's statics whose function DIE lost its name. */
+/* dwarf.c - reads an object's DWARF with elfutils libdw into kitc's model: every type,
+ * every variable with storage (globals, file statics, function statics, also at -O2
+ * where they sit in abstract instances), and every function definition.  The ELF
+ * symbol table tells gcc's clones (foo.constprop.0) from real functions, names clang's
+ * statics whose function DIE lost its name, and gives the size of a variable whose
+ * DWARF type has no length. */
 #include "kitc.h"
 
 #include <dwarf.h>
@@ -32,6 +33,7 @@ struct dctx {
     struct sym *syms; /* sorted by address */
     size_t nsyms, capsyms;
     const char *comp_dir;
+    int c_unit;       /* the unit being walked is C: all its types are loaded */
 };
 
 static strpool paths; /* normalised absolute source paths */
@@ -46,12 +48,49 @@ static int attr_udata(Dwarf_Die *d, int at, Dwarf_Word *out)
     return dwarf_formudata(&a, out);
 }
 
-static int attr_sdata(Dwarf_Die *d, int at, Dwarf_Sword *out)
+/* The value of a constant attribute.  The dataN forms carry no sign: gcc writes
+ * an unsigned bound in the smallest one that holds it (199 as data1 0xc7), so they are
+ * sign-extended only for a signed quantity; udata, sdata and implicit_const carry their
+ * own.  Returns 0, or -1 when the attribute is not a constant (a reference to a
+ * variable or an expression: the bound of a VLA). */
+static int form_const(Dwarf_Attribute *a, int is_signed, int64_t *out)
+{
+    Dwarf_Word u;
+    Dwarf_Sword s;
+    int width;
+    switch (dwarf_whatform(a)) {
+    case DW_FORM_data1: width = 8; break;
+    case DW_FORM_data2: width = 16; break;
+    case DW_FORM_data4: width = 32; break;
+    case DW_FORM_data8: width = 64; break;
+    case DW_FORM_udata:
+        if (dwarf_formudata(a, &u) != 0)
+            return -1;
+        *out = (int64_t)u;
+        return 0;
+    case DW_FORM_sdata:
+    case DW_FORM_implicit_const:
+        if (dwarf_formsdata(a, &s) != 0)
+            return -1;
+        *out = s;
+        return 0;
+    default:
+        return -1;
+    }
+    if (dwarf_formudata(a, &u) != 0)
+        return -1;
+    if (is_signed && width < 64 && (u >> (width - 1)) & 1)
+        u |= ~(Dwarf_Word)0 << width;
+    *out = (int64_t)u;
+    return 0;
+}
+
+static int attr_const(Dwarf_Die *d, int at, int is_signed, int64_t *out)
 {
     Dwarf_Attribute a;
     if (!dwarf_attr_integrate(d, at, &a))
         return -1;
-    return dwarf_formsdata(&a, out);
+    return form_const(&a, is_signed, out);
 }
 
 static int attr_flag(Dwarf_Die *d, int at)
@@ -101,7 +140,8 @@ static struct pos die_pos(struct dctx *c, Dwarf_Die *d)
         idx >= nfiles)
         return p;
     const char *file = dwarf_filesrc(files, idx, NULL, NULL);
-    if (!file)
+    const char *base = file ? strrchr(file, '/') : NULL;
+    if (!file || strcmp(base ? base + 1 : file, "<built-in>") == 0) /* gcc's va_list */
         return p;
     attr_udata(d, DW_AT_decl_line, &line);
     Dwarf_Attribute cd;
@@ -190,19 +230,32 @@ static int is_clone(const struct dctx *c, uint64_t addr, const char *name)
     return dotted;
 }
 
+/* Length of the "func" part when sym is clang's name for static `var` of a function:
+ * "func.var", or "func.var.N" when clang renamed it (it shrank or merged the object);
+ * 0 when it is not. */
+static size_t static_func_len(const char *sym, const char *var)
+{
+    size_t len = strlen(sym), n = strlen(var), d = len;
+    while (d > 0 && sym[d - 1] >= '0' && sym[d - 1] <= '9')
+        d--;
+    if (d < len && d > 0 && sym[d - 1] == '.')
+        len = d - 1; /* without ".N" */
+    if (len > n + 1 && sym[len - n - 1] == '.' && strncmp(sym + len - n, var, n) == 0)
+        return len - n - 1;
+    return 0;
+}
+
 /* clang names a function static "func.var" in the symbol table; returns a new
  * string with func, or NULL. */
 static char *static_owner(const struct dctx *c, uint64_t addr, const char *var)
 {
-    size_t n = strlen(var);
     for (long i = sym_first_at(c, addr); i >= 0 && (size_t)i < c->nsyms; i++) {
         const struct sym *s = &c->syms[i];
         if (s->addr != addr)
             break;
-        size_t len = strlen(s->name);
-        if (s->type == STT_OBJECT && len > n + 1 && s->name[len - n - 1] == '.' &&
-            strcmp(s->name + len - n, var) == 0)
-            return xstrndup(s->name, len - n - 1);
+        size_t f = s->type == STT_OBJECT ? static_func_len(s->name, var) : 0;
+        if (f)
+            return xstrndup(s->name, f);
     }
     return NULL;
 }
@@ -246,6 +299,8 @@ static const char *base_enc(Dwarf_Word enc)
     }
 }
 
+/* A name as one field of the format: C names have no spaces, but a C++ unit's may
+ * ("typedef __va_list_tag __va_list_tag"). */
 static char *underscored(const char *s)
 {
     char *r = xstrdup(s ? s : "?");
@@ -333,9 +388,9 @@ static void member_bits(struct dctx *c, struct member *mb, Dwarf_Die *d)
     if (attr_udata(d, DW_AT_data_bit_offset, &dbo) == 0) {
         mb->bitoff = dbo;
     } else {
-        Dwarf_Sword bo = 0;
+        int64_t bo = 0; /* negative when the field sticks out of its storage unit */
         Dwarf_Word storage = 0;
-        attr_sdata(d, DW_AT_bit_offset, &bo);
+        attr_const(d, DW_AT_bit_offset, 1, &bo);
         if (attr_udata(d, DW_AT_byte_size, &storage) != 0) {
             Dwarf_Die t;
             if (attr_die(d, DW_AT_type, &t) == 0) {
@@ -374,26 +429,6 @@ static void load_members(struct dctx *c, int id, Dwarf_Die *d)
     } while (dwarf_siblingof(&ch, &ch) == 0);
 }
 
-/* An enumerator value, sign-extended from its form's width for signed enums. */
-static int64_t enum_value(Dwarf_Attribute *a, int is_unsigned)
-{
-    Dwarf_Word u = 0;
-    Dwarf_Sword s = 0;
-    unsigned form = dwarf_whatform(a);
-    if (form == DW_FORM_sdata || form == DW_FORM_implicit_const) {
-        dwarf_formsdata(a, &s);
-        return s;
-    }
-    dwarf_formudata(a, &u);
-    if (is_unsigned)
-        return (int64_t)u;
-    int width = form == DW_FORM_data1 ? 8 : form == DW_FORM_data2 ? 16
-              : form == DW_FORM_data4 ? 32 : 64;
-    if (width < 64 && (u >> (width - 1)) & 1)
-        u |= ~(Dwarf_Word)0 << width;
-    return (int64_t)u;
-}
-
 static void load_enum(struct dctx *c, int id, Dwarf_Die *d)
 {
     Dwarf_Word size = 0, enc = 0;
@@ -418,8 +453,10 @@ static void load_enum(struct dctx *c, int id, Dwarf_Die *d)
             continue;
         struct type *t = &c->m->t[id];
         t->en = xrealloc(t->en, (t->nen + 1) * sizeof *t->en);
+        int64_t value = 0;
+        form_const(&a, !is_unsigned, &value);
         t->en[t->nen++] = (struct enumerator){xstrdup(die_name(&ch) ? die_name(&ch) : "?"),
-                                              is_unsigned, enum_value(&a, is_unsigned)};
+                                              is_unsigned, value};
     } while (dwarf_siblingof(&ch, &ch) == 0);
 }
 
@@ -444,20 +481,39 @@ static void load_func(struct dctx *c, int id, Dwarf_Die *d)
     } while (dwarf_siblingof(&ch, &ch) == 0);
 }
 
-/* Element count of one subrange DIE, -1 when unknown (flexible, VLA). */
+/* Whether the index type of a subrange (its DW_AT_type) is signed; C compilers use an
+ * unsigned one (gcc: sizetype or long unsigned int, clang: __ARRAY_SIZE_TYPE__), and an
+ * absent type counts as unsigned too. */
+static int index_is_signed(Dwarf_Die *d)
+{
+    Dwarf_Die t;
+    Dwarf_Word enc;
+    if (attr_die(d, DW_AT_type, &t) != 0)
+        return 0;
+    for (int i = 0; i < 64 && (is_qualifier(dwarf_tag(&t)) || dwarf_tag(&t) == DW_TAG_typedef);
+         i++)
+        if (attr_die(&t, DW_AT_type, &t) != 0)
+            return 0;
+    return attr_udata(&t, DW_AT_encoding, &enc) == 0 &&
+           (enc == DW_ATE_signed || enc == DW_ATE_signed_char);
+}
+
+/* Element count of one subrange DIE (DW_AT_count, or DW_AT_upper_bound and
+ * DW_AT_lower_bound, default 0 in C), -1 when unknown: no bound (a flexible array
+ * member, `int a[];`) or a bound that is not a constant (a VLA). */
 static int64_t subrange_count(Dwarf_Die *d)
 {
-    Dwarf_Word n;
-    Dwarf_Sword ub, lb = 0;
+    int sign = index_is_signed(d);
+    int64_t n, ub, lb = 0;
     Dwarf_Attribute a;
-    if (dwarf_attr(d, DW_AT_count, &a))
-        return dwarf_formudata(&a, &n) == 0 ? (int64_t)n : -1;
-    if (!dwarf_attr(d, DW_AT_upper_bound, &a))
+    if (dwarf_attr_integrate(d, DW_AT_count, &a))
+        return attr_const(d, DW_AT_count, sign, &n) == 0 && n >= 0 ? n : -1;
+    if (attr_const(d, DW_AT_upper_bound, sign, &ub) != 0)
         return -1;
-    if (dwarf_formsdata(&a, &ub) != 0)
+    if (dwarf_attr_integrate(d, DW_AT_lower_bound, &a) &&
+        attr_const(d, DW_AT_lower_bound, sign, &lb) != 0)
         return -1;
-    attr_sdata(d, DW_AT_lower_bound, &lb);
-    if (ub < lb - 1)
+    if (ub < lb - 1 || ub == INT64_MAX) /* [0] may come as upper bound -1 */
         return -1;
     return ub - lb + 1;
 }
@@ -465,25 +521,24 @@ static int64_t subrange_count(Dwarf_Die *d)
 /* int a[2][3] is one DIE with two subranges: array(2, array(3, int)). */
 static int load_array(struct dctx *c, Dwarf_Die *d)
 {
-    int64_t counts[16];
-    int n = 0;
+    int64_t *counts = NULL;
+    size_t n = 0, cap = 0;
     Dwarf_Die ch;
     if (dwarf_child(d, &ch) == 0) {
         do {
             int tag = dwarf_tag(&ch);
-            if ((tag == DW_TAG_subrange_type || tag == DW_TAG_enumeration_type) && n < 16)
+            if (tag == DW_TAG_subrange_type || tag == DW_TAG_enumeration_type) {
+                grow(&counts, &cap, n + 1, sizeof *counts);
                 counts[n++] = subrange_count(&ch);
+            }
         } while (dwarf_siblingof(&ch, &ch) == 0);
     }
-    if (n == 0)
-        counts[n++] = -1;
     int elem = load_type_of(c, d);
-    for (int i = n - 1; i >= 0; i--) {
-        int id = type_new(c->m, K_ARRAY);
-        c->m->t[id].target = elem;
-        c->m->t[id].count = counts[i];
-        elem = id;
-    }
+    if (n == 0)
+        elem = array_of(c->m, elem, -1);
+    while (n > 0)
+        elem = array_of(c->m, elem, counts[--n]);
+    free(counts);
     return elem;
 }
 
@@ -526,7 +581,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
         pmap_put(&c->types, d.addr, id);
         attr_udata(&d, DW_AT_byte_size, &size);
         c->m->t[id].size = size;
-        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].name = name ? underscored(name) : NULL;
         c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
         c->m->t[id].pos = die_pos(c, &d);
         load_members(c, id, &d);
@@ -535,7 +590,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
     case DW_TAG_enumeration_type:
         id = type_new(c->m, K_ENUM);
         pmap_put(&c->types, d.addr, id);
-        c->m->t[id].name = name ? xstrdup(name) : NULL;
+        c->m->t[id].name = name ? underscored(name) : NULL;
         c->m->t[id].incomplete = attr_flag(&d, DW_AT_declaration);
         c->m->t[id].pos = die_pos(c, &d);
         load_enum(c, id, &d);
@@ -543,7 +598,7 @@ static int load_type(struct dctx *c, Dwarf_Die *die)
     case DW_TAG_typedef:
         id = type_new(c->m, K_TYPEDEF);
         pmap_put(&c->types, d.addr, id);
-        c->m->t[id].name = xstrdup(name ? name : "?");
+        c->m->t[id].name = underscored(name);
         c->m->t[id].pos = die_pos(c, &d);
         target = load_type_of(c, &d); /* may move m->t */
         c->m->t[id].target = target;
@@ -582,11 +637,10 @@ static int type_is_const(Dwarf_Die *t)
 
 /* Address of a static-storage location expression; *tls set for TLS offsets.
  * Returns 0, or -1 when the location is not a plain address. */
-static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
+static int var_address_ops(Dwarf_Attribute *loc, Dwarf_Op *ops, size_t n, uint64_t *addr,
+                           int *tls)
 {
-    Dwarf_Op *ops;
-    size_t n;
-    if (dwarf_getlocation(loc, &ops, &n) != 0 || n == 0 || n > 2)
+    if (n == 0 || n > 2)
         return -1;
     *tls = 0;
     if (n == 2) {
@@ -627,32 +681,107 @@ static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
     }
 }
 
-static uint64_t type_size(const struct model *m, int id)
+static int var_address(Dwarf_Attribute *loc, uint64_t *addr, int *tls)
 {
-    for (int depth = 0; depth < 1000; depth++) {
-        const struct type *t = &m->t[id];
-        switch (t->kind) {
-        case K_TYPEDEF:
-            id = t->target;
-            continue;
-        case K_ARRAY:
-            return t->count < 0 ? 0 : (uint64_t)t->count * type_size(m, t->target);
-        case K_VOID:
-        case K_FUNC:
-            return 0;
-        default:
-            return t->size;
-        }
+    Dwarf_Op *ops;
+    size_t n;
+    if (dwarf_getlocation(loc, &ops, &n) != 0)
+        return -1;
+    return var_address_ops(loc, ops, n, addr, tls);
+}
+
+/* Whether symbol name `sym` names variable `var` of function `func`: "var", gcc's
+ * "var.N" for statics, clang's "func.var[.N]". */
+static int names_var(const char *sym, const char *var, const char *func)
+{
+    size_t n = strlen(var), f = static_func_len(sym, var);
+    if (strncmp(sym, var, n) == 0 && (sym[n] == 0 || sym[n] == '.'))
+        return 1;
+    return func && f == strlen(func) && strncmp(sym, func, f) == 0;
+}
+
+/* st_size of the object symbol of variable `name` at addr, -1 when there is none. */
+static int64_t symbol_size(const struct dctx *c, uint64_t addr, const char *name,
+                           const char *func)
+{
+    for (long i = sym_first_at(c, addr); i >= 0 && (size_t)i < c->nsyms; i++) {
+        const struct sym *s = &c->syms[i];
+        if (s->addr != addr)
+            break;
+        if (s->type == STT_OBJECT && names_var(s->name, name, func))
+            return (int64_t)s->size;
     }
+    return -1;
+}
+
+/* `int tab[];` at file scope is a tentative definition of one element; gcc's DWARF
+ * still says int[], but the symbol table has the object's size: the variable's own
+ * type then becomes an array of that many elements. */
+static int sized_by_symbol(struct model *m, int type, int64_t sym_size)
+{
+    int id = type;
+    while (m->t[id].kind == K_TYPEDEF)
+        id = m->t[id].target;
+    const struct type *t = &m->t[id];
+    int64_t elem = t->kind == K_ARRAY && t->count < 0 ? type_size(m, t->target) : -1;
+    if (sym_size < 0 || elem <= 0 || sym_size % elem != 0)
+        return type;
+    return array_of(m, t->target, sym_size / elem);
+}
+
+/* clang -O2 shrinks a global that only ever holds its initialiser or one other value
+ * to a flag: its location reads the flag's bytes and computes the value
+ * (DW_OP_addrx N, DW_OP_deref_size 1, ..., DW_OP_stack_value).  Such a variable is
+ * listed as its storage (an unsigned integer of the bytes read) with a hash of the
+ * computation: the planner carries it over only to a version that encodes it the same
+ * way.  Returns 0 and fills the address, the storage's size and the hash. */
+static int encoded_storage(Dwarf_Attribute *loc, uint64_t *addr, uint64_t *size,
+                           uint64_t *hash)
+{
+    Dwarf_Op *ops;
+    size_t n;
+    int tls;
+    if (dwarf_getlocation(loc, &ops, &n) != 0 || n < 3 ||
+        ops[n - 1].atom != DW_OP_stack_value ||
+        (ops[1].atom != DW_OP_deref_size && ops[1].atom != DW_OP_deref) ||
+        var_address_ops(loc, ops, 1, addr, &tls) != 0 || tls || !*addr)
+        return -1;
+    *size = ops[1].atom == DW_OP_deref_size ? ops[1].number : 8;
+    if (*size == 0 || *size > 8)
+        return -1;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over every operation after the address */
+    for (size_t k = 1; k < n; k++) {
+        uint64_t words[3] = {ops[k].atom, ops[k].number, ops[k].number2};
+        for (int w = 0; w < 3; w++)
+            for (int b = 0; b < 8; b++) {
+                h ^= (words[w] >> (8 * b)) & 0xff;
+                h *= 1099511628211ull;
+            }
+    }
+    *hash = h;
     return 0;
+}
+
+/* The type of an encoded variable's storage, named so that it pairs with nothing else. */
+static int encoded_type(struct dctx *c, uint64_t size)
+{
+    int id = type_new(c->m, K_BASE);
+    struct type *t = &c->m->t[id];
+    t->name = xstrdup("kitsune_encoded");
+    t->enc = "unsigned";
+    t->size = size;
+    return id;
 }
 
 static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
 {
     Dwarf_Attribute loc;
-    uint64_t addr;
-    int tls;
-    if (!dwarf_attr(d, DW_AT_location, &loc) || var_address(&loc, &addr, &tls) != 0)
+    uint64_t addr, enc_size = 0, encoding = 0;
+    int tls = 0;
+    if (!dwarf_attr(d, DW_AT_location, &loc))
+        return;
+    if (var_address(&loc, &addr, &tls) != 0 &&
+        encoded_storage(&loc, &addr, &enc_size, &encoding) != 0)
         return;
     const char *name = die_name(d);
     if (!name)
@@ -673,14 +802,20 @@ static void add_var(struct dctx *c, Dwarf_Die *d, const char *func, int in_func)
     v.pos = die_pos(c, d);
     Dwarf_Die td;
     v.type = c->m->void_type;
-    if (attr_die(d, DW_AT_type, &td) == 0) {
+    if (enc_size) {
+        v.type = encoded_type(c, enc_size);
+        v.flags |= VF_ENCODED;
+        v.encoding = encoding;
+    } else if (attr_die(d, DW_AT_type, &td) == 0) {
         v.type = load_type(c, &td);
         if (type_is_const(&td))
             v.flags |= VF_CONST;
     }
     if (tls)
         v.flags |= VF_TLS;
-    v.size = type_size(c->m, v.type);
+    v.sym_size = tls ? -1 : symbol_size(c, addr, name, func);
+    if (type_size(c->m, v.type) < 0)
+        v.type = sized_by_symbol(c->m, v.type, v.sym_size);
     v.func = func ? xstrdup(func) : NULL;
     v.external = !in_func && attr_flag(d, DW_AT_external);
     grow(&c->m->v, &c->m->capv, c->m->nv + 1, sizeof *c->m->v);
@@ -730,13 +865,48 @@ static void add_func(struct dctx *c, Dwarf_Die *d)
 
 /* ---- walking the DIE tree ------------------------------------------------------- */
 
+static int is_type_tag(int tag)
+{
+    switch (tag) {
+    case DW_TAG_base_type:
+    case DW_TAG_pointer_type:
+    case DW_TAG_array_type:
+    case DW_TAG_structure_type:
+    case DW_TAG_union_type:
+    case DW_TAG_enumeration_type:
+    case DW_TAG_typedef:
+    case DW_TAG_subroutine_type:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Every type DIE of a C unit is loaded, not only those a variable reaches: rules and generic
+ * arguments may name any type, and a struct declared in one unit and defined in
+ * another (the opaque-struct idiom) needs its definition loaded to be resolved.  A type
+ * defined in a function body is marked: it is listed only when reached, and a
+ * file-scope declaration never means it. */
+static void add_type(struct dctx *c, Dwarf_Die *d, int in_func)
+{
+    int id = load_type(c, d);
+    if (in_func && id != c->m->void_type)
+        c->m->t[id].local = 1;
+}
+
 static void walk(struct dctx *c, Dwarf_Die *parent, const char *func, int in_func)
 {
     Dwarf_Die ch;
     if (dwarf_child(parent, &ch) != 0)
         return;
     do {
-        switch (dwarf_tag(&ch)) {
+        int tag = dwarf_tag(&ch);
+        if (is_type_tag(tag)) {
+            if (c->c_unit)
+                add_type(c, &ch, in_func);
+            continue;
+        }
+        switch (tag) {
         case DW_TAG_variable:
             add_var(c, &ch, func, in_func);
             break;
@@ -787,6 +957,7 @@ static void walk_units(struct dctx *c)
             continue;
         Dwarf_Attribute a;
         c->comp_dir = dwarf_attr(&cudie, DW_AT_comp_dir, &a) ? dwarf_formstring(&a) : NULL;
+        c->c_unit = is_c_language(&cudie);
         if (unit_type == DW_UT_compile)
             note_cu_file(c, &cudie);
         walk(c, &cudie, NULL, 0);

@@ -114,6 +114,8 @@ static void emit_var(const struct model *m, FILE *out, const struct var *v)
         fputs(" auto", out);
     if (v->flags & VF_TLS)
         fputs(" tls", out);
+    if (v->flags & VF_ENCODED)
+        fprintf(out, " encoded=%016llx", (unsigned long long)v->encoding);
     put_pos(m, out, v->pos);
     fputc('\n', out);
 }

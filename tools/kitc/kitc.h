@@ -52,11 +52,13 @@ struct type {
     char *annot;      /* annotation tokens, space separated; NULL if none */
     struct pos pos;
     int origin;       /* a struct/typedef annotated with E_G: the type it instantiates */
+    int clone;        /* made by type_clone (an annotated level), not read from DWARF */
+    int local;        /* defined in a function body (block scope) */
     int rep;          /* class representative (set by dedup) */
     int id;           /* output id, 0 when not emitted */
 };
 
-enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8 };
+enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8, VF_ENCODED = 16 };
 
 struct var {
     char *key;        /* set by make_keys() once the root is known */
@@ -64,8 +66,10 @@ struct var {
     char *func;       /* owning function of a function static, else NULL */
     int external;
     int type;
-    uint64_t addr, size;
+    uint64_t addr, size;  /* size set by var_sizes() */
+    int64_t sym_size;     /* st_size of its ELF symbol, -1 when none was found */
     int flags;
+    uint64_t encoding;    /* VF_ENCODED: hash of the computation of its value */
     struct pos pos;
 };
 
@@ -94,6 +98,13 @@ struct model {
 /* model.c */
 int type_new(struct model *m, enum kind kind);
 int type_clone(struct model *m, int id);
+int array_of(struct model *m, int elem, int64_t count);
+int64_t type_size(const struct model *m, int id);
+/* Sets each variable's size from its type, once types are deduplicated (a declared-only
+ * struct then has its definition).  A variable whose size cannot be known, or whose
+ * ELF symbol is larger than its type, is an error: it could not be migrated whole.
+ * Returns 0, or -1 after printing the errors. */
+int var_sizes(struct model *m);
 void type_add_annot(struct type *t, const char *tok);
 int type_rep(const struct model *m, int id);
 char *model_relfile(const struct model *m, const char *file);
@@ -103,12 +114,13 @@ int dwarf_read(struct model *m, const char *path);
 /* Sets m->root from the CU files (used when neither --root nor -p gave one). */
 void dwarf_default_root(struct model *m);
 
-/* Forms the keys of variables and functions (DESIGN §4) relative to m->root. */
+/* Forms the keys of variables and functions (docs/design.md §4) relative to m->root. */
 void make_keys(struct model *m);
 
 /* dedup.c: merges structurally identical types and resolves declarations. */
 void dedup_types(struct model *m);
-/* Sorts variables and functions by key, drops duplicates, numbers the types reached. */
+/* Sorts variables and functions by key, drops duplicates, and numbers the types: first
+ * those reached from the variables, then every other type defined at file scope. */
 void assign_ids(struct model *m);
 
 /* emit.c */

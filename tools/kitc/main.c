@@ -161,6 +161,8 @@ static int generate(struct options *o)
         return 1;
     make_keys(&m);
     dedup_types(&m);
+    if (var_sizes(&m) != 0)
+        return 1;
     assign_ids(&m);
     return write_output(&m, o->out) == 0 ? 0 : 1;
 }

@@ -12,6 +12,9 @@
  *      const void *kt_old_base, void *kt_new_base)` per rule with code;
  *   5. `kitsune_rule_fn const kitsune_xf_rules[]`, indexed like the rule table;
  *   6. the rule table text in section .kitsune_xf (format: runtime/rules.c).
+ * With --self (the rules for updating a version from itself) the table is
+ * kitsune_xf_rules_self and the section .kitsune_xf_self, so both sets link into one
+ * version.
  * The runtime calls rule i of the table with the addresses of the old and new value
  * (runtime/migrate.c, kt_xf_run_rule); which types those are is decided here from the
  * planner's plans, so generated code and runtime agree on every byte.
@@ -261,10 +264,16 @@ static void expand(struct gen *g, const struct esc *e, const struct rule_types *
         sb_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
         sb_puts(o, "\")");
     } else if (!strcmp(n, "xform")) {
-        sb_puts(o, "kitsune_xf_type(\"");
+        /* With closures, the type is instantiated with the bindings they stand for
+         * (rulemap.c); the closures' own code is not run. */
+        sb_puts(o, e->gen_args ? "kitsune_xf_type_args(\"" : "kitsune_xf_type(\"");
         sb_c_string(o, strip_typedef_kw(e->args[0]));
         sb_puts(o, "\", \"");
         sb_c_string(o, strip_typedef_kw(e->args[1]));
+        if (e->gen_args) {
+            sb_puts(o, "\", \"");
+            sb_c_string(o, e->gen_args);
+        }
         sb_puts(o, "\")");
     }
 }
@@ -359,7 +368,14 @@ static void emit_preamble(struct gen *g)
     if (!b->code)
         return;
     sb_puts(g->out, "\n/* ---- preamble ---- */\n");
+    /* --self keeps some of the rules: helpers that served the others go unused. */
+    if (g->in->self)
+        sb_puts(g->out, "#pragma GCC diagnostic push\n"
+                        "#pragma GCC diagnostic ignored \"-Wunused-function\"\n"
+                        "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n");
     emit_code(g, b, NULL);
+    if (g->in->self)
+        sb_puts(g->out, "\n#pragma GCC diagnostic pop\n");
 }
 
 static const char *const sig =
@@ -423,8 +439,9 @@ static void emit_rule_table(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
     struct sbuf *o = g->out;
-    sb_puts(o, "\n/* Rule i of the table below is called as kitsune_xf_rules[i]. */\n"
-               "kitsune_rule_fn const kitsune_xf_rules[] = {");
+    const char *table = g->in->self ? "kitsune_xf_rules_self" : "kitsune_xf_rules";
+    sb_printf(o, "\n/* Rule i of the table below is called as %s[i]. */\n"
+                 "kitsune_rule_fn const %s[] = {", table, table);
     for (int i = 0; i < rs->n; i++) {
         int code = rs->v[i].has_code && rs->v[i].kind != RULE_XFORM;
         if (code)
@@ -480,6 +497,10 @@ static void table_line(const struct plan_rule *r, struct sbuf *o)
         table_name(o, r->from);
         sb_puts(o, " ");
         table_name(o, r->to);
+        if (r->gen_args)
+            sb_printf(o, " %s", r->gen_args);
+        if (r->gen_args && r->in_rule >= 0)
+            sb_printf(o, " %d", r->in_rule);
         break;
     }
     sb_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");
@@ -489,14 +510,17 @@ static void emit_section(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
     struct sbuf text = {0};
-    sb_printf(&text, "kitsune-xf 1\nold %016llx\n",
-              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len));
+    const char *object = g->in->old->object;
+    sb_printf(&text, "kitsune-xf 1\nold %016llx%s%s\n",
+              (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len),
+              object && *object ? " " : "", object ? object : "");
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
     struct sbuf *o = g->out;
-    sb_puts(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
-               "__attribute__((section(\".kitsune_xf\"), used))\n"
-               "static const char kt_rule_table[] =");
+    sb_printf(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
+                 "__attribute__((section(\"%s\"), used))\n"
+                 "static const char kt_rule_table[] =",
+              g->in->self ? ".kitsune_xf_self" : ".kitsune_xf");
     const char *s = sb_str(&text);
     while (*s) {
         const char *nl = strchr(s, '\n');

@@ -2,6 +2,13 @@
  * main.c — the xfgen command.
  *
  *   xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]
+ *   xfgen --self V.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]
+ *
+ * --self writes the rules for updating version V from itself (a v -> v update), which
+ * are linked into V beside those from its predecessor: of RULES.xf only the rules the
+ * planner cannot do without for V -> V are kept (a union's member in use, what a
+ * void * points to: same-named type or field rules answering a diagnostic); renames,
+ * INITs, drops and conversions of values that V -> V does not need are left out.
  *
  * Reads both summaries and the rules, lets the planner (runtime/plan.c) decide every
  * transformation, prints what it cannot decide and every rule that matched nothing,
@@ -25,11 +32,13 @@
 
 struct args {
     const char *old_path, *new_path, *rules_path, *out_path, *stubs_path;
+    int self;
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
+          "       xfgen --self V.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
           "       xfgen --help | --version\n"
           "Compares two type summaries (kitc), applies the rules and writes the state\n"
           "transformers of the update as C, or says which rules are needed.\n",
@@ -46,6 +55,10 @@ static int parse_args(int argc, char **argv, struct args *a)
         const char *s = argv[i];
         if (!strcmp(s, "-h") || !strcmp(s, "--help"))
             return 1;
+        if (!strcmp(s, "--self")) {
+            a->self = 1;
+            continue;
+        }
         if (!strcmp(s, "-o") || !strcmp(s, "--stubs")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "xfgen: %s needs a file name\n", s);
@@ -62,14 +75,18 @@ static int parse_args(int argc, char **argv, struct args *a)
             return -1;
         }
     }
-    if (npos < 2 || !a->out_path) {
-        fputs(npos < 2 ? "xfgen: expected OLD.ktt and NEW.ktt\n" : "xfgen: expected -o OUT.c\n",
+    int need = a->self ? 1 : 2;
+    if (npos < need || npos > need + 1 || !a->out_path) {
+        fputs(npos < need ? (a->self ? "xfgen: expected V.ktt\n"
+                                     : "xfgen: expected OLD.ktt and NEW.ktt\n")
+              : npos > need ? "xfgen: too many arguments\n"
+                            : "xfgen: expected -o OUT.c\n",
               stderr);
         return -1;
     }
     a->old_path = pos[0];
-    a->new_path = pos[1];
-    a->rules_path = pos[2];
+    a->new_path = pos[need - 1];
+    a->rules_path = pos[need];
     return 0;
 }
 
@@ -160,17 +177,21 @@ static void check_xforms(struct plan_ctx *pc, const struct ruleset *rs,
                          const char *rules_path, struct msgs *m)
 {
     for (int i = 0; i < rs->n && pc->ndiags == 0; i++)
-        if (rs->v[i].kind == RULE_XFORM && !plan_for_names(pc, rs->v[i].from, rs->v[i].to))
+        if (rs->v[i].kind == RULE_XFORM &&
+            !(rs->v[i].gen_args && strchr(rs->v[i].gen_args, '@')) && /* per binding */
+            !plan_for_names_args(pc, rs->v[i].from, rs->v[i].to, rs->v[i].gen_args, NULL))
             msg(m, "%s: %s: the planner has no transformer for this pair", rules_path,
                 rs->origin[i].text);
 }
 
 static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
-                        const char *new_path, const char *rules_path, struct msgs *m)
+                        const char *new_path, const char *rules_path, int self,
+                        struct msgs *m)
 {
     for (int i = 0; i < pc->ndiags; i++) {
         const struct plan_diag *d = &pc->diags[i];
-        msg(m, "%s: %s: %s", d->decl ? d->decl : new_path, d->path, d->what);
+        msg(m, "%s: %s: %s%s", d->decl ? d->decl : new_path, d->path, d->what,
+            self ? " (to update the version from itself)" : "");
         if (d->stub)
             sb_printf(&m->text, "    suggestion: %s\n", d->stub);
         report_ambiguous(d, rs, rules_path, m);
@@ -210,6 +231,8 @@ struct run {
     size_t old_len, new_len;
     struct xf_file xf;
     int have_xf;
+    struct xf_file self_xf;      /* --self: the rules of xf that V -> V needs */
+    const struct xf_file *xf_used;
     struct ruleset rs;
     struct plan_ctx plan;
     int planned;
@@ -233,14 +256,92 @@ static int run_inputs(struct run *r)
     return rc;
 }
 
+/* --self: how many things V -> V still needs rules for with `only` (a file of one
+ * rule and one label, or NULL for none). */
+static int self_diags(const struct run *r, const struct xf_file *only)
+{
+    struct ruleset rs;
+    struct msgs quiet = {0};
+    struct plan_ctx pc;
+    memset(&rs, 0, sizeof rs);
+    memset(&pc, 0, sizeof pc);
+    int bad = ruleset_build(&rs, only, &r->old, &r->nv, &quiet) || quiet.count;
+    plan_build(&pc, &r->old, &r->nv, rs.v, rs.n);
+    int n = bad ? -1 : pc.ndiags;
+    plan_free(&pc);
+    ruleset_free(&rs);
+    sb_free(&quiet.text);
+    return n;
+}
+
+/* --self: whether label j of rule `ru` answers a diagnostic of V -> V on its own. */
+static int self_needs(const struct run *r, const struct xf_rule *ru, int j, int base)
+{
+    struct xf_rule one = *ru;
+    one.labels = &ru->labels[j];
+    one.nlabels = 1;
+    struct xf_file f = r->xf;
+    f.rules = &one;
+    f.nrules = 1;
+    int n = self_diags(r, &f);
+    return n >= 0 && n < base;
+}
+
+/* --self: keeps the labels `X -> X` that answer a diagnostic of V -> V.  The rules
+ * and labels are shallow copies of the parsed file's, which still owns them. */
+static void self_filter(struct run *r, struct xf_file *out)
+{
+    *out = r->xf;
+    out->rules = calloc((size_t)r->xf.nrules + 1, sizeof *out->rules);
+    out->nrules = 0;
+    int base = self_diags(r, NULL);
+    for (int i = 0; out->rules && i < r->xf.nrules; i++) {
+        const struct xf_rule *ru = &r->xf.rules[i];
+        struct xf_rule keep = *ru;
+        keep.labels = calloc((size_t)ru->nlabels + 1, sizeof *keep.labels);
+        keep.nlabels = 0;
+        for (int j = 0; keep.labels && j < ru->nlabels; j++) {
+            const struct xf_label *l = &ru->labels[j];
+            char from[600], to[600];
+            if (l->is_init || l->is_dropped || l->from.kind != XF_PATH_TYPE)
+                continue;
+            xf_path_format(&l->from, from, sizeof from);
+            xf_path_format(&l->to, to, sizeof to);
+            if (base > 0 && strcmp(from, to) == 0 && self_needs(r, ru, j, base))
+                keep.labels[keep.nlabels++] = *l;
+        }
+        if (keep.nlabels > 0)
+            out->rules[out->nrules++] = keep;
+        else
+            free(keep.labels);
+    }
+    if (out->nrules == 0)
+        out->preamble = NULL; /* its code serves rules that V -> V does without */
+}
+
+static void self_filter_free(struct xf_file *f)
+{
+    for (int i = 0; i < f->nrules; i++)
+        free(f->rules[i].labels);
+    free(f->rules);
+}
+
 static int run_all(struct run *r)
 {
     if (run_inputs(r))
         return -1;
-    int rc = ruleset_build(&r->rs, r->have_xf ? &r->xf : NULL, &r->old, &r->nv, &r->m);
+    struct xf_file self_xf;
+    if (r->a.self && r->have_xf) {
+        self_filter(r, &self_xf);
+        r->self_xf = self_xf;
+        r->xf_used = &r->self_xf;
+    } else {
+        r->xf_used = r->have_xf ? &r->xf : NULL;
+    }
+    int rc = ruleset_build(&r->rs, r->xf_used, &r->old, &r->nv, &r->m);
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
-    report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, &r->m);
+    report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, r->a.self, &r->m);
     check_xforms(&r->plan, &r->rs, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
@@ -253,7 +354,7 @@ static int run_all(struct run *r)
         return -1;
     struct gen_input in = {r->a.old_path, r->a.new_path, r->a.rules_path, r->a.out_path,
                            &r->old, &r->nv, r->old_text, r->old_len,
-                           r->have_xf ? &r->xf : NULL, &r->rs, &r->plan};
+                           r->xf_used, &r->rs, &r->plan, r->a.self};
     struct sbuf out = {0};
     rc = gen_c(&in, &out, &r->m);
     if (rc == 0)
@@ -267,6 +368,8 @@ static void run_free(struct run *r)
     if (r->planned)
         plan_free(&r->plan);
     ruleset_free(&r->rs);
+    if (r->xf_used == &r->self_xf)
+        self_filter_free(&r->self_xf);
     xf_free(&r->xf);
     ktt_free(&r->old);
     ktt_free(&r->nv);

@@ -162,18 +162,24 @@ static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct 
     }
 }
 
-static void add_xform(struct ruleset *rs, const char *from, const char *to)
+/* args: the closures as generic arguments ("struct_item*,[opaque]"), or NULL; in_rule:
+ * the type rule whose bindings $gen arguments (@t) come from, or -1. */
+static void add_xform(struct ruleset *rs, const char *from, const char *to, const char *args,
+                      int in_rule)
 {
     for (int i = 0; i < rs->n; i++)
         if (rs->v[i].kind == RULE_XFORM && strcmp(rs->v[i].from, from) == 0 &&
-            strcmp(rs->v[i].to, to) == 0)
+            strcmp(rs->v[i].to, to) == 0 && rs->v[i].in_rule == in_rule &&
+            strcmp(rs->v[i].gen_args ? rs->v[i].gen_args : "", args ? args : "") == 0)
             return;
     struct plan_rule *p = add_rule(rs);
     p->kind = RULE_XFORM;
     p->from = xstrdup(from);
     p->to = xstrdup(to);
-    snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text, "$xform(%s, %s)", from,
-             to);
+    p->gen_args = args ? xstrdup(args) : NULL;
+    p->in_rule = in_rule;
+    snprintf(rs->origin[rs->n - 1].text, sizeof rs->origin[0].text, "$xform(%s, %s%s%s)",
+             from, to, args ? ", " : "", args ? args : "");
 }
 
 /* One entry tells the runtime that generated code follows generic bindings itself. */
@@ -308,14 +314,160 @@ static int check_type_arg(const char *path, const struct esc *e, const struct kt
     return -1;
 }
 
-static int check_xform(struct ruleset *rs, const char *path, const struct esc *e,
-                       const struct ktt *old, const struct ktt *nv, struct msgs *m)
+/* ---- closures as generic arguments ----
+ *
+ * $xform(T0, T1, c1, ...) instantiates a generic type: closure ci transforms what the
+ * type's i-th parameter is bound to, as in Kitsune.  The planner plans every binding
+ * up front, so each closure is read here and written as an E_G argument
+ * (docs/annotations.md), which the runtime's planner binds like any other:
+ *   XF_RAW(n)              [opaque]   copied as it is, never followed
+ *   XF_PTR(c)              A*         a pointer to what c transforms (XF_PTR(XF_RAW(n))
+ *                                     is [opaque] too)
+ *   $xform(A, A [, c...])  A or A<...> that type, with its own closures
+ * A closure computed at run time (a variable, $gen) cannot be planned. */
+
+struct first_esc {
+    char name[32];
+    char **args;
+    int nargs;
+    size_t start, end;
+    int found;
+};
+
+static int on_first_esc(void *vctx, const char *name, const char **args, int nargs,
+                        size_t start, size_t end)
 {
-    if (e->nargs > 2) {
-        msg(m, "%s:%d:%d: $xform with generic closure arguments is not supported yet", path,
-            e->line, e->col);
+    struct first_esc *f = vctx;
+    snprintf(f->name, sizeof f->name, "%s", name);
+    f->args = xcalloc((size_t)nargs + 1, sizeof *f->args);
+    for (int i = 0; i < nargs; i++)
+        f->args[i] = xstrdup(args[i]);
+    f->nargs = nargs;
+    f->start = start;
+    f->end = end;
+    f->found = 1;
+    return 1; /* the first escape is enough */
+}
+
+static void free_first_esc(struct first_esc *f)
+{
+    for (int i = 0; i < f->nargs; i++)
+        free(f->args[i]);
+    free(f->args);
+}
+
+/* The argument of `fn(...)` when s is exactly such a call; NULL otherwise. */
+static const char *call_of(const char *s, const char *fn, char *inner, size_t n)
+{
+    size_t fl = strlen(fn), len = strlen(s);
+    if (strncmp(s, fn, fl) != 0)
+        return NULL;
+    const char *p = s + fl;
+    while (*p == ' ')
+        p++;
+    if (*p != '(' || len < 2 || s[len - 1] != ')')
+        return NULL;
+    int depth = 0;
+    for (const char *q = p; q < s + len - 1; q++) {
+        depth += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+        if (depth == 0)
+            return NULL; /* the call ends before the text does: f(a) + g(b) */
+    }
+    snprintf(inner, n, "%.*s", (int)(s + len - 1 - (p + 1)), p + 1);
+    return inner;
+}
+
+/* "struct item" -> "struct_item", "typedef list" -> "list": a type as an E_G argument. */
+static void binding_name(const char *t, struct sbuf *out)
+{
+    for (t = strip_typedef_kw(t); *t; t++)
+        sb_put(out, *t == ' ' ? "_" : t, 1);
+}
+
+struct closure_read {
+    const struct ktt *old, *nv;
+    int gen_ok;        /* in the rule of a type: $gen(name) passes @name on */
+    int uses_gen;      /* set when a binding names a parameter (@name) */
+    struct sbuf out;   /* the bindings, comma-separated */
+    char why[400];     /* on error */
+};
+
+static int closure_bindings(struct closure_read *cr, char **args, int nargs, int depth);
+
+/* Appends the E_G argument closure `c` stands for; -1 with the reason in cr->why. */
+static int closure_binding(struct closure_read *cr, const char *c, int depth)
+{
+    char inner[512];
+    if (depth > 16) {
+        snprintf(cr->why, sizeof cr->why, "closures nested too deeply");
         return -1;
     }
+    if (call_of(c, "XF_RAW", inner, sizeof inner)) {
+        sb_puts(&cr->out, "[opaque]");
+        return 0;
+    }
+    if (call_of(c, "XF_PTR", inner, sizeof inner)) {
+        if (call_of(inner, "XF_RAW", inner, sizeof inner)) {
+            sb_puts(&cr->out, "[opaque]");
+            return 0;
+        }
+        if (closure_binding(cr, inner, depth + 1))
+            return -1;
+        sb_puts(&cr->out, "*");
+        return 0;
+    }
+    struct first_esc f = {0};
+    char err[256];
+    xf_scan_escapes("closure", c, 1, 1, on_first_esc, &f, err, sizeof err);
+    int rc = -1;
+    int whole = f.found && f.start == 0 && f.end == strlen(c);
+    if (whole && strcmp(f.name, "gen") == 0 && f.nargs == 1 && cr->gen_ok) {
+        sb_printf(&cr->out, "@%s", f.args[0][0] == '@' ? f.args[0] + 1 : f.args[0]);
+        cr->uses_gen = 1;
+        rc = 0;
+    } else if (whole && strcmp(f.name, "gen") == 0) {
+        snprintf(cr->why, sizeof cr->why, "closure %s: $gen can be used only in the rule "
+                 "of a generic type (T0 -> T1: { ... })", c);
+    } else if (!whole || strcmp(f.name, "xform") != 0 || f.nargs < 2) {
+        snprintf(cr->why, sizeof cr->why, "closure %s cannot be planned: write "
+                 "XF_RAW(size), XF_PTR(closure), $xform(T, T [, closures]) or $gen(name) "
+                 "for what the generic parameter is bound to", c);
+    } else if (strcmp(strip_typedef_kw(f.args[0]), strip_typedef_kw(f.args[1])) != 0) {
+        snprintf(cr->why, sizeof cr->why, "closure %s: a generic argument is one type in "
+                 "both versions; write $xform(T, T)", c);
+    } else if (is_primitive_spelling(f.args[1]) ||
+               ct_find(cr->old, strip_typedef_kw(f.args[0])) < 0 ||
+               ct_find(cr->nv, strip_typedef_kw(f.args[1])) < 0) {
+        snprintf(cr->why, sizeof cr->why, "closure %s: %s is not a named type of both "
+                 "versions", c, strip_typedef_kw(f.args[1]));
+    } else {
+        binding_name(f.args[1], &cr->out);
+        rc = 0;
+        if (f.nargs > 2) {
+            sb_puts(&cr->out, "<");
+            rc = closure_bindings(cr, f.args + 2, f.nargs - 2, depth + 1);
+            sb_puts(&cr->out, ">");
+        }
+    }
+    free_first_esc(&f);
+    return rc;
+}
+
+static int closure_bindings(struct closure_read *cr, char **args, int nargs, int depth)
+{
+    for (int i = 0; i < nargs; i++) {
+        if (i)
+            sb_puts(&cr->out, ",");
+        if (closure_binding(cr, args[i], depth))
+            return -1;
+    }
+    return 0;
+}
+
+static int check_xform(struct ruleset *rs, const char *path, struct esc *e,
+                       const struct block *blk, const struct block_use *use,
+                       const struct ktt *old, const struct ktt *nv, struct msgs *m)
+{
     const char *t0 = strip_typedef_kw(e->args[0]), *t1 = strip_typedef_kw(e->args[1]);
     for (int i = 0; i < 2; i++) {
         const char *t = i ? t1 : t0;
@@ -337,18 +489,40 @@ static int check_xform(struct ruleset *rs, const char *path, const struct esc *e
             return -1;
         }
     }
-    add_xform(rs, t0, t1);
+    if (e->nargs <= 2) {
+        add_xform(rs, t0, t1, NULL, -1);
+        return 0;
+    }
+    struct closure_read cr = {.old = old, .nv = nv, .gen_ok = use && !use->any_not_type};
+    if (closure_bindings(&cr, e->args + 2, e->nargs - 2, 0)) {
+        msg(m, "%s:%d:%d: $xform(%s, %s, ...): %s", path, e->line, e->col, e->args[0],
+            e->args[1], cr.why);
+        sb_free(&cr.out);
+        return -1;
+    }
+    e->gen_args = xstrdup(sb_str(&cr.out));
+    sb_free(&cr.out);
+    if (!cr.uses_gen) {
+        add_xform(rs, t0, t1, e->gen_args, -1);
+        return 0;
+    }
+    /* Bindings passed on with $gen differ with each use of the generic type: planned
+     * for every binding the type rules of this block meet. */
+    int n = rs->n;
+    for (int i = 0; i < n; i++)
+        if (rs->origin[i].block == blk && rs->v[i].kind == RULE_TYPE)
+            add_xform(rs, t0, t1, e->gen_args, i);
     return 0;
 }
 
 /* Checks the escapes of one block; `use` is NULL for the preamble. */
-static int check_block(struct ruleset *rs, const char *path, const struct block *blk,
+static int check_block(struct ruleset *rs, const char *path, struct block *blk,
                        const struct block_use *use, const struct ktt *old,
                        const struct ktt *nv, struct msgs *m)
 {
     int rc = 0;
     for (int i = 0; i < blk->nescs; i++) {
-        const struct esc *e = &blk->escs[i];
+        struct esc *e = &blk->escs[i];
         const char *n = e->name;
         int data = !strcmp(n, "in") || !strcmp(n, "out") || !strcmp(n, "base");
         if (data && !use) {
@@ -367,7 +541,7 @@ static int check_block(struct ruleset *rs, const char *path, const struct block 
             int is_old = n[0] == 'o';
             rc |= check_type_arg(path, e, is_old ? old : nv, is_old ? "old" : "new", m);
         } else if (!strcmp(n, "xform")) {
-            rc |= check_xform(rs, path, e, old, nv, m);
+            rc |= check_xform(rs, path, e, blk, use, old, nv, m);
         } else if (!strcmp(n, "gen") && (!use || use->any_not_type)) {
             msg(m, "%s:%d:%d: $gen can be used only in the rule of a generic type "
                 "(T0 -> T1: { ... }): %s", path, e->line, e->col,
@@ -465,6 +639,7 @@ static void free_block(struct block *b)
         for (int j = 0; j < b->escs[i].nargs; j++)
             free(b->escs[i].args[j]);
         free(b->escs[i].args);
+        free(b->escs[i].gen_args);
     }
     free(b->escs);
     memset(b, 0, sizeof *b);
@@ -477,6 +652,7 @@ void ruleset_free(struct ruleset *rs)
         free((char *)rs->v[i].to);
         free((char *)rs->v[i].from_field);
         free((char *)rs->v[i].to_field);
+        free((char *)rs->v[i].gen_args);
     }
     free(rs->v);
     free(rs->origin);

@@ -66,6 +66,7 @@ struct esc {
     int nargs;
     size_t start, end; /* byte range in the block, '$' up to the closing ')' */
     int line, col;     /* position of the '$' in the .xf file */
+    char *gen_args;    /* $xform with closures: them as E_G arguments, else NULL */
 };
 
 /* A code block (the preamble or a rule's) with its escapes. */
@@ -147,6 +148,8 @@ struct gen_input {
     const struct xf_file *xf;      /* NULL without a rules file */
     const struct ruleset *rs;
     const struct plan_ctx *plan;
+    int self;                      /* the rules for updating from itself: the table is
+                                      kitsune_xf_rules_self, the text in .kitsune_xf_self */
 };
 
 /* Writes the generated C into out.  Returns 0, or -1 after reporting errors in m. */
