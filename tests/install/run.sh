@@ -7,7 +7,7 @@
 # pkg-config with a plain Makefile, the installed Make fragment - each run with
 # P/bin/kitsune and updated live to a version whose struct gained a field (an INIT
 # rule: generated transformer code that needs debug info).  Nothing from the source
-# tree is used after the install.
+# tree is used after the install.  KEEP=1 keeps the temporary directory (to look at).
 set -u
 build=$(cd "$1" && pwd)
 shift
