@@ -131,6 +131,15 @@ case_embed() {
     [ "$(readelf -SW prog.so | grep -c 'kitsune_ktt')" = 1 ] || fail "two .kitsune_ktt sections"
     load_layout prog.so >after2.txt
     cmp -s before.txt after2.txt || fail "second embedding moved segments or symbols"
+    # -o to a pipe (or a device: /dev/null) writes into it; renaming a temporary file
+    # over it replaced it, which as root destroyed /dev/null.
+    rm -f out.fifo && mkfifo out.fifo || { fail "mkfifo"; return; }
+    cat out.fifo >fifo.ktt &
+    reader=$!
+    "$KITC" -o out.fifo prog.so || fail "kitc -o FIFO failed"
+    [ -p out.fifo ] || { fail "kitc -o replaced the pipe with a file"; kill "$reader"; }
+    wait "$reader"
+    cmp -s again.ktt fifo.ktt || fail "the summary did not come through the pipe"
 }
 
 case_compdb() {

@@ -208,6 +208,14 @@ case_generic() {
 
 case_noop() {
     summary layout 1
+    # -o to a pipe (or a device: /dev/null) writes into it, never replaces it.
+    rm -f out.fifo && mkfifo out.fifo || { fail "mkfifo"; return; }
+    cat out.fifo >fifo.c &
+    reader=$!
+    expect 0 layout.v1.ktt layout.v1.ktt -o out.fifo
+    [ -p out.fifo ] || { fail "xfgen -o replaced the pipe with a file"; kill "$reader"; }
+    wait "$reader"
+    grep -q 'kitsune_xf_rules' fifo.c || fail "the rules did not come through the pipe"
     expect 0 layout.v1.ktt layout.v1.ktt -o noop.c
     [ -s err.txt ] && { fail "messages for identical versions"; cat err.txt >&2; }
     "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c noop.c -o noop.o ||

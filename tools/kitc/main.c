@@ -116,12 +116,32 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* Writes to a device or a pipe in place (`-o /dev/null`): a temporary file renamed
+ * over it would replace it, and as root that destroys /dev/null. */
+static int write_in_place(const struct model *m, const char *out)
+{
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        fprintf(stderr, "kitc: %s: %s\n", out, strerror(errno));
+        return -1;
+    }
+    emit_ktt(m, f);
+    if (ferror(f) | fclose(f)) {
+        fprintf(stderr, "kitc: %s: cannot write\n", out);
+        return -1;
+    }
+    return 0;
+}
+
 static int write_output(const struct model *m, const char *out)
 {
     if (!out || strcmp(out, "-") == 0) {
         emit_ktt(m, stdout);
         return fflush(stdout) == 0 ? 0 : -1;
     }
+    struct stat st;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(m, out);
     char *tmp = xasprintf("%s.tmp.%d", out, (int)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xfgen.h"
 
@@ -129,6 +130,18 @@ static int load_ktt(const char *path, struct ktt *k, char **text, size_t *len, s
 
 static int write_file(const char *path, const struct sbuf *b, struct msgs *m)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a pipe (-o /dev/null) is written in place: a temporary file
+         * renamed over it would replace it, and as root that destroys /dev/null. */
+        FILE *f = fopen(path, "wb");
+        int ok = f && fwrite(sb_str(b), 1, b->len, f) == b->len;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (!ok)
+            msg(m, "%s: cannot write: %s", path, strerror(errno));
+        return ok ? 0 : -1;
+    }
     struct sbuf tmp = {0};
     sb_printf(&tmp, "%s.tmp", path);
     FILE *f = fopen(sb_str(&tmp), "wb");
