@@ -3,6 +3,7 @@
 #define KITSUNE_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <ucontext.h>
@@ -125,11 +126,18 @@ struct kt_request_opts {
 void kt_update_request(const char *path, const struct kt_request_opts *opts,
                        struct kt_report *report);
 double kt_update_timeout_ms(void);
-void kt_update_timeout_check(void);
+void kt_update_timeout_check(const void *ctx); /* ctx: the handler's ucontext */
 int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* crash.c: crashes and exit() of the new version before commit (async-signal-safe) */
+void kt_crash_install(void);
+void kt_crash_stack(const void *lo, size_t size); /* the stack a handler may scan */
+void kt_crash_describe(char *buf, size_t len, int sig, const siginfo_t *info,
+                       const void *ctx, const char *during);
+int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);

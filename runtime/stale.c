@@ -168,8 +168,6 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
     signal(sig, SIG_DFL);
 }
 
-int kt_update_fault(int sig); /* update.c: rolls back a fault during transfer */
-
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
     uintptr_t addr = (uintptr_t)info->si_addr;
@@ -193,7 +191,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         signal(sig, SIG_DFL);
         return;
     }
-    if (kt_update_fault(sig))
+    if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     pass_on(sig, info, ctx);
 }

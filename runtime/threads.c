@@ -48,11 +48,12 @@ static __thread char updating_from[128]; /* restarted thread: point it left from
 static __thread int thread_updating;
 static int wake_signal;
 
-static void wake_handler(int sig)
+static void wake_handler(int sig, siginfo_t *info, void *ctx)
 {
     (void)sig;
+    (void)info;
     int saved = errno;
-    kt_update_timeout_check(); /* the watchdog uses the same signal */
+    kt_update_timeout_check(ctx); /* the watchdog uses the same signal */
     errno = saved;
 }
 
@@ -72,9 +73,9 @@ void kt_threads_signal_setup(void)
     wake_signal = env ? atoi(env) : SIGRTMIN + 3;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = wake_handler;
+    sa.sa_sigaction = wake_handler;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls return EINTR */
     sigaction(wake_signal, &sa, NULL);
 }
 

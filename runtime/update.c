@@ -224,8 +224,32 @@ static void release_parked(void)
 
 /* ---- rollback and commit ---- */
 
+/* A rollback has two halves.  The first may run in a signal handler (a crash, the
+ * watchdog's last resort), perhaps one that interrupted malloc: it only copies the
+ * reason and switches back to the parked old context, allocating and freeing nothing.
+ * The second, finish_rollback, runs there, in the old version's ordinary context. */
+static char rollback_reason[KT_ERRLEN];
+static int rollback_pending;
+
 static __attribute__((noreturn)) void rollback(const char *reason)
 {
+    size_t n = strlen(reason);
+    if (n >= sizeof rollback_reason)
+        n = sizeof rollback_reason - 1;
+    memmove(rollback_reason, reason, n);
+    rollback_reason[n] = 0;
+    rollback_pending = 1;
+    transferring = 0; /* a fault from here on is not this update's */
+    kt_crash_stack(NULL, 0);
+    FIBER_LEAVE(asan_old_bottom, asan_old_size);
+    setcontext(&old_ctx);
+    abort(); /* setcontext does not return */
+}
+
+static void finish_rollback(void)
+{
+    const char *reason = rollback_reason;
+    rollback_pending = 0;
     kt_log("update to %s failed: %s; rolling back", kt_rt.next ? kt_rt.next->path : "?",
            reason);
     kt_migrate_end(0);
@@ -244,15 +268,10 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     release_parked();
     stack_to_free = new_stack;
     new_stack = NULL;
-    char msg[KT_ERRLEN];
-    snprintf(msg, sizeof msg, "%s", reason);
     if (req_report) /* how long the program was frozen by the failed attempt */
         req_report->pause_ms = kt_now_ms() - t_switch + req_report->t_quiesce;
-    finish_request(KT_ROLLED_BACK, msg);
+    finish_request(KT_ROLLED_BACK, reason);
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
-    FIBER_LEAVE(asan_old_bottom, asan_old_size);
-    setcontext(&old_ctx);
-    abort(); /* setcontext does not return */
 }
 
 void kt_update_fail(const char *fmt, ...)
@@ -272,32 +291,42 @@ int kt_updating(void)
     return updating;
 }
 
-/* A fault (SIGSEGV, SIGBUS) on the main thread while the state is transferred: the
- * update is rolled back from the signal handler.  Returns 0 for any other fault. */
-int kt_update_fault(int sig)
+/* A crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) on the main thread between loading
+ * the new version and the commit: the update is rolled back from the signal handler,
+ * the reason naming the signal, the address and the code (crash.c).  Returns 0 for any
+ * other crash.  Async-signal-safe. */
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
 {
+    static char msg[KT_ERRLEN];
     if (!transferring || !kt_thread_is_main())
         return 0;
-    rollback(sig == SIGBUS ? "bus error (SIGBUS) while transferring the state"
-                           : "segmentation fault (SIGSEGV) while transferring the state");
+    kt_crash_describe(msg, sizeof msg, sig, info, ctx,
+                      updating ? "before the commit" : "while loading the new version");
+    rollback(msg);
 }
+
+/* The reason is prepared by the control thread when it fires the watchdog: the
+ * handler that may roll back formats nothing. */
+static char timeout_reason[200];
 
 static __attribute__((noreturn)) void timeout_rollback(void)
 {
-    char msg[200];
-    snprintf(msg, sizeof msg, "the new version did not reach update point '%s' within "
-             "%.0f ms", kt_rt.old_point, kt_update_timeout_ms());
-    rollback(msg);
+    rollback(timeout_reason);
 }
 
 /* The watchdog's signal: the new version did not reach its update point in time.  The
  * rollback waits for the next update point, where it is safe; only a new version that
  * passes none for another second is rolled back from the signal handler itself (it
  * may then have been interrupted anywhere, even inside malloc). */
-void kt_update_timeout_check(void)
+void kt_update_timeout_check(const void *ctx)
 {
-    if (deadline_passed == 2 && transferring && kt_thread_is_main())
+    if (deadline_passed == 2 && transferring && kt_thread_is_main()) {
+        /* Interrupted inside malloc or free, which may hold the allocator's lock: the
+         * watchdog signals again shortly, by when the new version has left it. */
+        if (kt_crash_in_allocator(ctx))
+            return;
         timeout_rollback();
+    }
 }
 
 int kt_fault_injected(const char *step)
@@ -327,6 +356,7 @@ static void commit(void)
     parking_open = 0;
     updating = 0;
     transferring = 0;
+    kt_crash_stack(NULL, 0);
     kt_rt.has_updated = 1;
     kt_rt.next = NULL;
     int restarted = kt_threads_count_restarted();
@@ -371,6 +401,7 @@ static void run_new_version(void)
     char err[KT_ERRLEN];
     double t = kt_now_ms();
     save_signals();
+    kt_crash_stack(new_stack, stack_size);
     transferring = 1;
     if (kt_version_load(nv, err, sizeof err))
         rollback(err);
@@ -455,6 +486,8 @@ static void start_update(const char *point)
     swapcontext(&old_ctx, &new_ctx);
     FIBER_ARRIVED_BACK();
     /* Only a rollback comes back here: the old version goes on. */
+    if (rollback_pending)
+        finish_rollback();
     free_pending_stack();
 }
 
@@ -603,7 +636,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     kt_wakeup_set(1);
 
     double deadline = kt_now_ms() + quiesce_timeout_ms();
-    double active_deadline = 0;
+    double active_deadline = 0, last_signal = 0;
     pthread_mutex_lock(&kt_rt.lock);
     while (req_state != REQ_DONE) {
         if (req_state == REQ_ACTIVE && transferring && !active_deadline)
@@ -613,8 +646,16 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             deadline_passed < 2) {
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
+            if (!deadline_passed)
+                snprintf(timeout_reason, sizeof timeout_reason, "the new version did not "
+                         "reach update point '%s' within %.0f ms", kt_rt.old_point,
+                         kt_update_timeout_ms());
             deadline_passed++;
             active_deadline += KT_WATCHDOG_GRACE_MS;
+            kt_threads_signal_main();
+        } else if (deadline_passed == 2 && transferring && kt_now_ms() > last_signal + 5) {
+            /* The last resort was refused (the new version was inside malloc): again. */
+            last_signal = kt_now_ms();
             kt_threads_signal_main();
         }
         if (quiescing) {

@@ -4,12 +4,18 @@
 # Fails every step of an update in turn (kitsune update --fault STEP) on a program with
 # a heap of 2,000 linked nodes holding function pointers.  After each attempt the
 # program must be running the old version with a state digest identical to the one
-# from before.  A final update without a fault must commit.
+# from before.  Then the new version fails on its own before its update point, in
+# every way it can (FAULTS_KIND_FILE tells faults.c how): each must roll back with a
+# reason naming what happened and where, the state intact (only with OWN_FAILURES=1: a
+# program that reads that file, tests/scenarios/faults.c).  A final update without a
+# fault must commit.
 set -u
 kit=$1 v1=$2 v2=$3
 tmp=$(mktemp -d)
 out=$tmp/out
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1 KITSUNE_UPDATE_TIMEOUT_MS=300
+export FAULTS_KIND_FILE=$tmp/kind
+: >"$FAULTS_KIND_FILE"
 mkdir -m 700 "$KITSUNE_DIR"
 "$kit" run "$v1" >"$out" 2>"$tmp/err" &
 pid=$!
@@ -53,6 +59,30 @@ for step in quiesce load crash prestart migrate segv timeout commit; do
     reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
     echo "fault $step: $want, state identical ($reason)"
 done
+# KIND|what the reason must say (grep -E)
+for case in \
+    'abort|abort\(\) \(SIGABRT\).*called from faults_fail_now \(version 1\)' \
+    'fpe|SIGFPE\) at address 0x[0-9a-f]+ in faults_fail_now \(version 1\)' \
+    'ill|SIGILL\) at address 0x[0-9a-f]+ in faults_fail_now \(version 1\)' \
+    'segv|SIGSEGV\) at address 0x10 in faults_fail_now \(version 1\)' \
+    'bus|SIGBUS\) at address 0x[0-9a-f]+ in faults_fail_now \(version 1\)' \
+    'exit|called exit\(4\) before reaching update point' \
+    'return|main returned 3 before reaching update point' \
+    'hang|did not reach update point .* within 300 ms' \
+    'hang_malloc|did not reach update point .* within 300 ms'; do
+    [ "${OWN_FAILURES:-0}" = 1 ] || break
+    kind=${case%%|*} pattern=${case#*|}
+    echo "$kind" >"$FAULTS_KIND_FILE"
+    reply=$(timeout 20 "$kit" update --json "$pid" "$v2")
+    grep -q '"outcome":"rolled back"' <<<"$reply" || die "new version fails ($kind): $reply"
+    reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
+    grep -Eq "$pattern" <<<"$reason" || die "new version fails ($kind): reason '$reason'"
+    now=$(digest)
+    [ "$now" = "$before" ] || die "new version fails ($kind): state changed ($before -> $now)"
+    "$kit" status "$pid" | grep -q '"version":0' || die "$kind: not in the old version"
+    echo "new version fails ($kind): rolled back, state identical ($reason)"
+done
+: >"$FAULTS_KIND_FILE"
 "$kit" update --json "$pid" "$v2" | grep -q '"outcome":"committed"' || die "final update failed"
 wait_count '^\(PASS\|FAILED\)' 1
 grep -q '^FAIL' "$out" && die "state wrong after the final update"
