@@ -104,9 +104,12 @@ void kt_crash_stack(const void *lo, size_t size)
 static int scan_stack(const void *from, int (*fn)(uintptr_t word, void *arg), void *arg)
 {
     uintptr_t p = ((uintptr_t)from + 7) & ~(uintptr_t)7;
-    if (p < scan_lo || p >= scan_hi)
+    uintptr_t lo = scan_lo, hi = scan_hi;
+    if (!lo) /* outside an update: the main stack the committed version runs on */
+        kt_update_current_stack(&lo, &hi);
+    if (!from || p < lo || p >= hi)
         return 0;
-    uintptr_t end = scan_hi < p + 65536 ? scan_hi : p + 65536;
+    uintptr_t end = hi < p + 65536 ? hi : p + 65536;
     for (; p + sizeof(uintptr_t) <= end; p += sizeof(uintptr_t)) {
         int r = fn(*(const uintptr_t *)p, arg);
         if (r)
@@ -175,6 +178,41 @@ void kt_crash_describe(char *buf, size_t len, int sig, const siginfo_t *info,
     if (during) {
         put(&o, " ");
         put(&o, during);
+    }
+}
+
+void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const char *key,
+                               uintptr_t off, uintptr_t addr, const void *ctx)
+{
+    struct out o = {buf, len, 0};
+    const ucontext_t *uc = ctx;
+    uintptr_t pc = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+    put(&o, "access to the retired data of version ");
+    put_dec(&o, (long)version);
+    put(&o, key ? ": " : ": writable data at offset ");
+    if (key) {
+        put(&o, key);
+        put(&o, "+");
+        put_dec(&o, (long)off);
+    } else {
+        put_hex(&o, off);
+    }
+    put(&o, " (address ");
+    put_hex(&o, addr);
+    put(&o, ")");
+    const struct kt_version *v = pc ? version_of_code(pc) : NULL;
+    struct caller c = {NULL, 0};
+    if (v) {
+        put(&o, " by ");
+        put_code(&o, v, pc);
+    } else if (pc) {
+        put(&o, " by the code at ");
+        put_hex(&o, pc);
+        if (scan_stack(uc ? (const void *)uc->uc_mcontext.gregs[REG_RSP] : NULL,
+                       is_version_code, &c)) {
+            put(&o, ", called from ");
+            put_code(&o, c.v, c.pc);
+        }
     }
 }
 

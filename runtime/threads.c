@@ -286,7 +286,6 @@ int kt_threads_check_restart(const struct kt_version *old, const struct kt_versi
     return rc;
 }
 
-void *kt_migrate_translate(void *old);
 
 void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv)
 {
@@ -509,4 +508,16 @@ void kt_threads_after_fork(void)
     me->state = RUNNING;
     threads = me;
     self = me;
+}
+
+/* The start arguments of the threads that will restart in the new version. */
+int kt_threads_args(void **out, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t && n < max; t = t->next)
+        if (!t->is_main && !t->removed && t->arg)
+            out[n++] = t->arg;
+    pthread_mutex_unlock(&tlock);
+    return n;
 }

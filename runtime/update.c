@@ -176,6 +176,14 @@ static void *stack_alloc(size_t size)
     return p;
 }
 
+/* The stack the main thread runs on once it has updated (0, 0 before: the process's
+ * own stack, whose bounds are not known here).  Async-signal-safe. */
+void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = (uintptr_t)cur_stack;
+    *hi = cur_stack ? (uintptr_t)cur_stack + stack_size : 0;
+}
+
 static void free_pending_stack(void)
 {
     if (stack_to_free) {
@@ -347,6 +355,9 @@ static void commit(void)
     if (fault_at("commit"))
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
+        rollback(err);
+    if ((req_check || kt_audit_default()) &&
+        kt_audit(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
         rollback(err);
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)

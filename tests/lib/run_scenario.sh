@@ -8,6 +8,8 @@
 # Lines "kitsune-test: expect KEY OP N" (OP one of = <= >=) check a count of the first
 # update's reply, e.g. "kitsune-test: expect objects_transformed = 0".
 # "kitsune-test: faults=,quiesce" injects a fault (kitsune update --fault) into update N.
+# "kitsune-test: dies-with=TEXT": after the last update the program must end (within
+# 10 s) with TEXT on its stderr (a fault report after the commit).
 set -u
 kit=$1 src=$2
 shift 2
@@ -21,6 +23,7 @@ max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2
 self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
 check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
+dies_with=$(grep -o 'kitsune-test: dies-with=.*' "$src" | sed 's/.*dies-with=//; s/ *$//')
 want_reason=$(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
 for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
     export "${kv?}"
@@ -111,6 +114,17 @@ for so in "$@"; do
         wait_for '^\(PASS\|FAILED\)' "$passes"
     fi
     grep -q '^FAIL' "$out" && die "a check failed after update $((step + 1))"
+    if [ -n "$dies_with" ] && [ "$((step + 1))" -eq $# ]; then
+        for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.01
+        done
+        kill -0 "$pid" 2>/dev/null && die "the program should have ended with '$dies_with'"
+        grep -qF -- "$dies_with" "$tmp/err" || die "its stderr should say '$dies_with'"
+        echo "  ended with: $(grep -F -- "$dies_with" "$tmp/err")"
+        echo "scenario passed: $((step + 1)) update(s), then the expected end"
+        exit 0
+    fi
     kill -0 "$pid" 2>/dev/null || die "program died after update $((step + 1))"
     step=$((step + 1))
 done
