@@ -222,7 +222,7 @@ void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const ch
  * the interrupted code was in malloc or free, perhaps holding the arena's lock. */
 static struct {
     uintptr_t lo, hi;
-} alloc_fn[8];
+} alloc_fn[16];
 static int nalloc_fn;
 
 static void note_alloc_fn(const char *name)
@@ -293,8 +293,11 @@ void kt_crash_install(void)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         sigaction(sigs[i], &sa, &previous[sigs[i]]);
-    static const char *const alloc_names[] = {"malloc", "free", "calloc", "realloc",
-                                              "memalign", "posix_memalign", "aligned_alloc"};
+    /* The names the program calls (perhaps an interposed allocator's) and glibc's own. */
+    static const char *const alloc_names[] = {
+        "malloc", "free", "calloc", "realloc", "memalign", "posix_memalign",
+        "aligned_alloc", "__libc_malloc", "__libc_free", "__libc_calloc", "__libc_realloc",
+        "__libc_memalign"};
     for (size_t i = 0; i < sizeof alloc_names / sizeof *alloc_names; i++)
         note_alloc_fn(alloc_names[i]);
 }

@@ -132,6 +132,17 @@ int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* oom.c: a failed allocation in the update path: rolls back (main thread, before
+ * commit), refuses (control thread, after kt_oom_arm), or else aborts. */
+#include <setjmp.h>
+__attribute__((noreturn)) void kt_oom(const char *what);
+void kt_oom_arm(jmp_buf *env); /* NULL: disarm */
+char *kt_strdup(const char *s); /* never NULL: kt_oom */
+/* update.c: rolls back with `reason` if the main thread is in an update; else returns */
+void kt_update_abandon(const char *reason);
+/* Fault injection (KITSUNE_FAULTS): `--fault alloc=N` fails the Nth allocation made
+ * while the request is handled (tests/lib/failalloc.c counts them). */
+extern long kt_fault_alloc_at, kt_fault_alloc_count;
 /* check.c: the process's readable mappings, sorted */
 struct kt_map_range {
     uintptr_t lo, hi;

@@ -195,4 +195,7 @@ void plan_widen_by_name(const struct ktt *k, uint8_t *set);
 /* Whether a variable is carried over by kitsune_do_automigrate(). */
 int plan_var_migrates(const struct ktt_var *v);
 
+/* Called when an allocation fails inside the planner (does not return); NULL: abort. */
+extern void (*plan_out_of_memory_hook)(void);
+
 #endif

@@ -13,6 +13,7 @@
 #include "resume.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -292,6 +293,15 @@ void kt_update_fail(const char *fmt, ...)
     if (updating && kt_thread_is_main())
         rollback(msg);
     kt_log("error outside an update: %s", msg);
+}
+
+void kt_update_abandon(const char *reason)
+{
+    if (transferring && kt_thread_is_main()) {
+        char msg[KT_ERRLEN];
+        snprintf(msg, sizeof msg, "out of memory: %s", reason);
+        rollback(msg);
+    }
 }
 
 int kt_updating(void)
@@ -596,6 +606,25 @@ static int client_gone(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/* `--fault alloc=N`: the Nth allocation from here on fails (tests/lib/failalloc.c, a
+ * preloaded allocator, counts them); NULL or another fault disarms. */
+long kt_fault_alloc_at, kt_fault_alloc_count;
+
+static void arm_alloc_fault(const char *f)
+{
+#ifdef KITSUNE_FAULTS
+    long n = f && strncmp(f, "alloc=", 6) == 0 ? atol(f + 6) : 0;
+    long at = __atomic_exchange_n(&kt_fault_alloc_at, 0, __ATOMIC_SEQ_CST);
+    if (at) /* the test goes on until an update makes fewer allocations than N */
+        kt_log("fault alloc=%ld: the request made %ld allocation(s)", at,
+               __atomic_load_n(&kt_fault_alloc_count, __ATOMIC_SEQ_CST));
+    __atomic_store_n(&kt_fault_alloc_count, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&kt_fault_alloc_at, n, __ATOMIC_SEQ_CST);
+#else
+    (void)f;
+#endif
+}
+
 #define CANCELLED "cancelled: the client went away before the program paused"
 
 void kt_update_request(const char *path, const struct kt_request_opts *o,
@@ -616,10 +645,20 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     pthread_mutex_unlock(&kt_rt.lock);
 
     char err[KT_ERRLEN];
-    struct kt_version *v = NULL;
-    int rc = kt_version_prepare(path ? path : cur_path, &v, err, sizeof err);
-    if (!rc)
-        rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    struct kt_version *volatile v = NULL;
+    jmp_buf oom;
+    int rc;
+    arm_alloc_fault(o->fault);
+    if (setjmp(oom)) { /* kt_oom: out of memory while preparing */
+        rc = snprintf(err, sizeof err, "out of memory while preparing the update");
+    } else {
+        kt_oom_arm(&oom);
+        rc = kt_version_prepare(path ? path : cur_path, (struct kt_version **)&v, err,
+                                sizeof err);
+        if (!rc)
+            rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    }
+    kt_oom_arm(NULL);
     if (!rc && client_gone(o->client_fd)) /* e.g. the process was stopped meanwhile */
         rc = snprintf(err, sizeof err, "%s", CANCELLED);
     if (rc) {
@@ -628,6 +667,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
         pthread_mutex_lock(&kt_rt.lock);
         req_state = REQ_NONE;
         pthread_mutex_unlock(&kt_rt.lock);
+        arm_alloc_fault(NULL);
         return;
     }
     kt_log("update to %s accepted; waiting for the threads to reach update points", v->path);
@@ -707,6 +747,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     req_report = NULL;
     req_quiesce_ms = req_freeze_ms = 0;
     fault[0] = 0;
+    arm_alloc_fault(NULL);
     deadline_passed = 0;
     set_attention();
     pthread_mutex_unlock(&kt_rt.lock);

@@ -7,8 +7,11 @@
 # from before.  Then the new version fails on its own before its update point, in
 # every way it can (FAULTS_KIND_FILE tells faults.c how): each must roll back with a
 # reason naming what happened and where, the state intact (only with OWN_FAILURES=1: a
-# program that reads that file, tests/scenarios/faults.c).  A final update without a
-# fault must commit.
+# program that reads that file, tests/scenarios/faults.c).  With FAILALLOC=failalloc.so
+# (preloaded), instead of all that, every allocation of an update fails in turn (--fault alloc=N, N = 1, 2,
+# ... until the update no longer makes an Nth one and commits): each attempt must be
+# refused or rolled back with the state intact.  A final update without a fault must
+# commit.
 set -u
 kit=$1 v1=$2 v2=$3
 tmp=$(mktemp -d)
@@ -17,7 +20,7 @@ export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1 KITSUNE_UPDATE_TIMEOUT_MS=300
 export FAULTS_KIND_FILE=$tmp/kind
 : >"$FAULTS_KIND_FILE"
 mkdir -m 700 "$KITSUNE_DIR"
-"$kit" run "$v1" >"$out" 2>"$tmp/err" &
+env ${FAILALLOC:+LD_PRELOAD=$FAILALLOC} "$kit" run "$v1" >"$out" 2>"$tmp/err" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -48,7 +51,9 @@ digest() {
 wait_count '^ready$' 1
 before=$(digest)
 echo "state before: $before"
-for step in quiesce load crash prestart migrate segv timeout commit; do
+steps="quiesce load crash prestart migrate segv timeout commit"
+[ -n "${FAILALLOC:-}" ] && steps= # the out-of-memory test does only that
+for step in $steps; do
     want="rolled back"
     [ "$step" = quiesce ] && want=refused
     reply=$("$kit" update --json --fault "$step" "$pid" "$v2")
@@ -70,7 +75,7 @@ for case in \
     'return|main returned 3 before reaching update point' \
     'hang|did not reach update point .* within 300 ms' \
     'hang_malloc|did not reach update point .* within 300 ms'; do
-    [ "${OWN_FAILURES:-0}" = 1 ] || break
+    [ "${OWN_FAILURES:-0}" = 1 ] && [ -z "${FAILALLOC:-}" ] || break
     kind=${case%%|*} pattern=${case#*|}
     echo "$kind" >"$FAULTS_KIND_FILE"
     reply=$(timeout 20 "$kit" update --json "$pid" "$v2")
@@ -83,6 +88,40 @@ for case in \
     echo "new version fails ($kind): rolled back, state identical ($reason)"
 done
 : >"$FAULTS_KIND_FILE"
+if [ -n "${FAILALLOC:-}" ]; then
+    # An attempt may also commit when the failed allocation was one the runtime can do
+    # without: then the new version's checks must pass, and its state is the reference.
+    n=1 commits=0 passes=$(grep -c '^PASS' "$out")
+    while :; do
+        reply=$("$kit" update --json --fault "alloc=$n" "$pid" "$v2")
+        made=$(for _ in $(seq 1 200); do
+                   m=$(grep -o "fault alloc=$n: the request made [0-9]*" "$KITSUNE_DIR/$pid.log" |
+                       tail -1 | grep -o '[0-9]*$')
+                   [ -n "$m" ] && { echo "$m"; break; }
+                   sleep 0.01
+               done)
+        [ -n "$made" ] || die "allocation $n: no count in the log"
+        if grep -q '"outcome":"committed"' <<<"$reply"; then
+            commits=$((commits + 1)) passes=$((passes + 1))
+            wait_count '^\(PASS\|FAILED\)' "$passes"
+            grep -q '^FAIL' "$out" && die "allocation $n failed: committed with a wrong state"
+            before=$(digest)
+        else
+            grep -q '"outcome":"\(rolled back\|refused\)"' <<<"$reply" ||
+                die "allocation $n fails: $reply"
+            now=$(digest)
+            [ "$now" = "$before" ] || die "allocation $n fails: state changed ($before -> $now)"
+        fi
+        [ "$made" -ge "$n" ] || break # no Nth allocation: this one committed untouched
+        [ "$n" -le 5000 ] || die "more than 5000 allocations in one update"
+        n=$((n + 1))
+    done
+    grep -q '"outcome":"committed"' <<<"$reply" || die "the update without a failure: $reply"
+    commits=$((commits - 1))
+    echo "each of the update's $((n - 1)) allocations failed in turn: refused or rolled back with the state identical ($commits committed without it, checks passed); then it committed"
+    echo "every step rolled back cleanly; the final update committed"
+    exit 0
+fi
 "$kit" update --json "$pid" "$v2" | grep -q '"outcome":"committed"' || die "final update failed"
 wait_count '^\(PASS\|FAILED\)' 1
 grep -q '^FAIL' "$out" && die "state wrong after the final update"
