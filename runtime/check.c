@@ -20,24 +20,20 @@ struct reached {
     char *label;    /* path from the parent: "counter", ".db->", "->next" */
 };
 
-struct map_range {
-    uintptr_t lo, hi;
-};
-
 struct walk {
     const struct kt_version *old, *nv;
     struct reached *objs;
     int nobjs, cap;
     uintptr_t *seen;     /* open addressing set of visited addresses */
     size_t seen_mask, nseen;
-    struct map_range *maps;
-    int nmaps;
+    struct kt_maps maps;
     char *err;
     size_t errlen;
     int failed;
 };
 
-static int load_maps(struct walk *w)
+/* The readable mappings of the process, sorted (also used by audit.c). */
+int kt_maps_load(struct kt_maps *m)
 {
     FILE *f = fopen("/proc/self/maps", "r");
     if (!f)
@@ -49,32 +45,39 @@ static int load_maps(struct walk *w)
         char perms[8];
         if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
             continue;
-        if (w->nmaps == cap) {
+        if (m->n == cap) {
             cap = cap ? cap * 2 : 256;
-            struct map_range *n = realloc(w->maps, (size_t)cap * sizeof *n);
+            struct kt_map_range *n = realloc(m->r, (size_t)cap * sizeof *n);
             if (!n)
                 break;
-            w->maps = n;
+            m->r = n;
         }
-        w->maps[w->nmaps++] = (struct map_range){lo, hi};
+        m->r[m->n++] = (struct kt_map_range){lo, hi};
     }
     fclose(f);
     return 0;
 }
 
-static int mapped(const struct walk *w, uintptr_t p)
+int kt_maps_contains(const struct kt_maps *m, uintptr_t p)
 {
-    int lo = 0, hi = w->nmaps - 1;
+    int lo = 0, hi = m->n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (p < w->maps[mid].lo)
+        if (p < m->r[mid].lo)
             hi = mid - 1;
-        else if (p >= w->maps[mid].hi)
+        else if (p >= m->r[mid].hi)
             lo = mid + 1;
         else
             return 1;
     }
     return 0;
+}
+
+void kt_maps_free(struct kt_maps *m)
+{
+    free(m->r);
+    m->r = NULL;
+    m->n = 0;
 }
 
 static int seen_add(struct walk *w, uintptr_t a)
@@ -169,7 +172,7 @@ static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t 
         violation(w, obj, where, what);
         return;
     }
-    if (!mapped(w, p)) {
+    if (!kt_maps_contains(&w->maps, p)) {
         violation(w, obj, where, "points to unmapped memory");
         return;
     }
@@ -231,7 +234,7 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
                    size_t errlen)
 {
     struct walk w = {.old = old, .nv = nv, .err = err, .errlen = errlen};
-    if (load_maps(&w)) {
+    if (kt_maps_load(&w.maps)) {
         snprintf(err, errlen, "check failed: cannot read /proc/self/maps");
         return -1;
     }
@@ -251,7 +254,7 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
         free(w.objs[i].label);
     free(w.objs);
     free(w.seen);
-    free(w.maps);
+    kt_maps_free(&w.maps);
     if (!w.failed)
         kt_log("check passed: %d object(s) reached from the new version's variables",
                w.nobjs);

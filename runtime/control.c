@@ -134,11 +134,11 @@ static void format_report(const struct kt_report *r, char *out, size_t len)
              "{\"pid\":%d,\"outcome\":\"%s\",\"reason\":%s,\"from_version\":%u,"
              "\"to_version\":%u,\"pause_ms\":%.3f,\"phases_ms\":{\"request\":%.3f,"
              "\"quiesce\":%.3f,\"load\":%.3f,\"migrate\":%.3f,\"resume\":%.3f,"
-             "\"retire\":%.3f},\"variables_migrated\":%ld,\"objects_transformed\":%ld,"
+             "\"retire\":%.3f,\"audit\":%.3f},\"variables_migrated\":%ld,\"objects_transformed\":%ld,"
              "\"pointers_fixed\":%ld}\n",
              (int)getpid(), kt_outcome_name(r->outcome), reason, r->from_version, r->to_version,
              r->pause_ms, r->t_request, r->t_quiesce, r->t_load, r->t_migrate, r->t_resume,
-             r->t_retire, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
+             r->t_retire, r->t_audit, r->vars_migrated, r->objects_transformed, r->pointers_fixed);
 }
 
 /* Every request, from a client or the program itself: told to systemd, kept for

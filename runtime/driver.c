@@ -15,6 +15,7 @@ int kitsune_run_program(const char *path, int argc, char **argv)
     kt_log_open();
     kt_threads_signal_setup();
     kt_stale_install();
+    kt_crash_install();
     kt_threads_register_main();
     if (kt_version_prepare(path, &v, err, sizeof err) || kt_version_load(v, err, sizeof err)) {
         fprintf(stderr, "kitsune: cannot start %s: %s\n", path, err);

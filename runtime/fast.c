@@ -408,7 +408,7 @@ static struct side_ent *side_add(uintptr_t key, uint32_t kind)
         size_t old_cap = F.side ? F.side_mask + 1 : 0;
         F.side = calloc(cap, sizeof *F.side);
         if (!F.side)
-            abort();
+            kt_oom("in the forwarding engine");
         F.side_mask = cap - 1;
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].key) {
@@ -507,7 +507,7 @@ static void compile_plan(struct fplan *f)
     const struct plan *p = f->p;
     f->ops = calloc((size_t)p->nops + 1, sizeof *f->ops);
     if (!f->ops)
-        abort();
+        kt_oom("in the forwarding engine");
     f->nops = p->nops;
     for (int i = 0; i < p->nops; i++) {
         const struct plan_op *op = &p->ops[i];
@@ -540,7 +540,7 @@ static void compile_plan(struct fplan *f)
     }
     uint8_t *cov = calloc(size, 1);
     if (!cov)
-        abort();
+        kt_oom("in the forwarding engine");
     if (cover(p, cov, size, 0, 0)) {
         f->zero_all = 1;
         free(cov);
@@ -560,7 +560,7 @@ static void compile_plan(struct fplan *f)
         }
         f->zero = realloc(f->zero, (size_t)(f->nzero + 1) * sizeof *f->zero);
         if (!f->zero)
-            abort();
+            kt_oom("in the forwarding engine");
         f->zero[f->nzero][0] = (uint32_t)i;
         f->zero[f->nzero][1] = (uint32_t)(j - i);
         f->nzero++;
@@ -580,7 +580,7 @@ static void compile_plans(const struct plan_ctx *c)
         cap *= 2;
     F.index = calloc(cap, sizeof *F.index);
     if (!F.fplans || !F.index)
-        abort();
+        kt_oom("in the forwarding engine");
     F.index_mask = cap - 1;
     F.nfplans = 0;
     for (const struct plan *p = c->plans; p; p = p->next) {
@@ -668,7 +668,7 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
     uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1),
             *inside_rebuilt = calloc(n, 1);
     if (!single || !array || !inside || !inside_rebuilt)
-        abort();
+        kt_oom("in the forwarding engine");
     int ok = 1;
     char name[200], name2[200];
     for (const struct plan *p = c->plans; p && ok; p = p->next) {

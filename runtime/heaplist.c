@@ -2,7 +2,7 @@
  * after an update (e.g. every live connection, to re-register library callbacks). */
 #include <stdlib.h>
 
-#include "kitsune.h"
+#include "internal.h"
 
 void kitsune_heaplist_init(kitsune_heaplist *list)
 {
@@ -13,7 +13,7 @@ void kitsune_heaplist_add(kitsune_heaplist *list, void *addr)
 {
     kitsune_heaplist_node *n = malloc(sizeof *n);
     if (!n)
-        abort();
+        kt_oom("kitsune_heaplist_add"); /* during an update: rolled back */
     n->addr = addr;
     n->next = list->head;
     list->head = n;

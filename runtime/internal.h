@@ -3,6 +3,7 @@
 #define KITSUNE_INTERNAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <ucontext.h>
@@ -89,6 +90,7 @@ struct kt_report {
     char reason[KT_ERRLEN];
     unsigned from_version, to_version;
     double t_request, t_quiesce, t_load, t_migrate, t_resume, t_retire; /* ms */
+    double t_audit;       /* ms, part of t_resume */
     double pause_ms;
     long vars_migrated, objects_transformed, pointers_fixed;
 };
@@ -136,7 +138,7 @@ struct kt_request_opts {
 void kt_update_request(const char *path, const struct kt_request_opts *opts,
                        struct kt_report *report);
 double kt_update_timeout_ms(void);
-void kt_update_timeout_check(void);
+void kt_update_timeout_check(const void *ctx); /* ctx: the handler's ucontext */
 int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
@@ -148,6 +150,49 @@ int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
                   const struct kt_version *nv, char *err, size_t errlen);
 /* migrate.c: the key an old function has in the version just committed (renames). */
 const char *kt_migrate_successor(const char *old_key);
+/* oom.c: a failed allocation in the update path: rolls back (main thread, before
+ * commit), refuses (control thread, after kt_oom_arm), or else aborts. */
+#include <setjmp.h>
+__attribute__((noreturn)) void kt_oom(const char *what);
+void kt_oom_arm(jmp_buf *env); /* NULL: disarm */
+char *kt_strdup(const char *s); /* never NULL: kt_oom */
+/* update.c: rolls back with `reason` if the main thread is in an update; else returns */
+void kt_update_abandon(const char *reason);
+/* Fault injection (KITSUNE_FAULTS): `--fault alloc=N` fails the Nth allocation made
+ * while the request is handled (tests/lib/failalloc.c counts them). */
+extern long kt_fault_alloc_at, kt_fault_alloc_count;
+/* check.c: the process's readable mappings, sorted */
+struct kt_map_range {
+    uintptr_t lo, hi;
+};
+struct kt_maps {
+    struct kt_map_range *r;
+    int n;
+};
+int kt_maps_load(struct kt_maps *m);
+int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
+void kt_maps_free(struct kt_maps *m);
+/* audit.c: before commit, no word the program keeps may point into the old version's
+ * writable data or code (but function starts).  With --check, and whenever
+ * KITSUNE_AUDIT=1 (off by default: see docs/reliability.md for its cost).  *ms: its cost. */
+#define KT_AUDIT_DEFAULT 0
+int kt_audit_default(void);
+int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *ms, char *err,
+             size_t errlen);
+/* threads.c: the start arguments of the threads (at most max), for the audit */
+int kt_threads_args(void **out, int max);
+void *kt_migrate_translate(void *old);
+/* crash.c: crashes and exit() of the new version before commit (async-signal-safe) */
+void kt_crash_install(void);
+void kt_crash_stack(const void *lo, size_t size); /* the stack a handler may scan */
+void kt_crash_describe(char *buf, size_t len, int sig, const siginfo_t *info,
+                       const void *ctx, const char *during);
+/* "access to the retired data of version N: KEY+OFF (address A) by FUNC (version M)" */
+void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const char *key,
+                               uintptr_t off, uintptr_t addr, const void *ctx);
+void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi); /* update.c: mmap'd main stack */
+int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);

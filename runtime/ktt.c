@@ -97,16 +97,28 @@ static int parse_ref(struct parser *p, const char *s, int *out)
     return 0;
 }
 
+/* Every string of the summary is copied through here: a failed copy is noted and the
+ * line reported as out of memory, rather than a NULL key met later. */
+static __thread int dup_failed;
+
+static char *kdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        dup_failed = 1;
+    return d;
+}
+
 static char *dup_or_null(const char *s)
 {
-    return strcmp(s, "-") == 0 ? NULL : strdup(s);
+    return strcmp(s, "-") == 0 ? NULL : kdup(s);
 }
 
 /* Sets a string field; a repeated word replaces the earlier value. */
 static void set_str(char **field, const char *value)
 {
     free(*field);
-    *field = strdup(value);
+    *field = kdup(value);
 }
 
 /* Splits "[ANNOT...] [@ FILE:LINE]" tail words starting at w[i]. */
@@ -198,7 +210,7 @@ static int parse_type(struct parser *p, char **w, int n)
             t->enc = KTT_BOOL;
         else
             return fail(p, "expected an encoding (signed, unsigned, float, bool), found '%s'", w[4]);
-        t->name = strdup(w[5]);
+        t->name = kdup(w[5]);
         i = 6;
     } else if (strcmp(kind, "ptr") == 0) {
         t->kind = KTT_PTR;
@@ -225,7 +237,7 @@ static int parse_type(struct parser *p, char **w, int n)
         t->kind = KTT_TYPEDEF;
         if (n < 5 || parse_ref(p, w[3], &t->target))
             return fail(p, "expected 'typedef TARGET NAME'");
-        t->name = strdup(w[4]);
+        t->name = kdup(w[4]);
         i = 5;
     } else if (strcmp(kind, "func") == 0) {
         t->kind = KTT_FUNC;
@@ -302,7 +314,7 @@ static int parse_enumerator(struct parser *p, char **w, int n)
     }
     if (grow((void **)&t->enums, &p->cap_members, t->nenums + 1, sizeof *t->enums))
         return fail(p, "out of memory");
-    t->enums[t->nenums].name = strdup(w[1]);
+    t->enums[t->nenums].name = kdup(w[1]);
     t->enums[t->nenums].value = v;
     t->nenums++;
     return 0;
@@ -317,7 +329,7 @@ static int parse_var(struct parser *p, char **w, int n)
         return fail(p, "out of memory");
     struct ktt_var *v = &k->vars[k->nvars++];
     memset(v, 0, sizeof *v);
-    v->key = strdup(w[1]);
+    v->key = kdup(w[1]);
     if (parse_ref(p, w[2], &v->type))
         return -1;
     if (parse_addr(w[3], &v->addr))
@@ -336,7 +348,7 @@ static int parse_func(struct parser *p, char **w, int n)
     if (grow((void **)&k->funcs, &p->cap_funcs, k->nfuncs + 1, sizeof *k->funcs))
         return fail(p, "out of memory");
     struct ktt_func *f = &k->funcs[k->nfuncs++];
-    f->key = strdup(w[1]);
+    f->key = kdup(w[1]);
     if (parse_addr(w[2], &f->addr))
         return fail(p, "expected a hexadecimal address, found '%s'", w[2]);
     if (parse_size(w[3], &f->size))
@@ -361,17 +373,17 @@ static int parse_line(struct parser *p, char *line)
             return fail(p, "expected 'kitsune-ktt 1' (not a kitsune type summary)");
         if (strcmp(w[1], "1") != 0)
             return fail(p, "unsupported summary version %s (this reader knows 1)", w[1]);
-        p->k->object = strdup("");
+        p->k->object = kdup("");
         return 0;
     }
     if (strcmp(w[0], "object") == 0 && n == 2) {
         free(p->k->object);
-        p->k->object = strdup(w[1]);
+        p->k->object = kdup(w[1]);
         return 0;
     }
     if (strcmp(w[0], "root") == 0 && n == 2) {
         free(p->k->root);
-        p->k->root = strdup(w[1]);
+        p->k->root = kdup(w[1]);
         return 0;
     }
     if (strcmp(w[0], "T") == 0)
@@ -487,6 +499,7 @@ int ktt_parse(const char *name, const char *text, size_t len, struct ktt *out, c
     buf[len] = 0;
     int rc = 0;
     char *line = buf;
+    dup_failed = 0;
     while (line && rc == 0) {
         char *nl = memchr(line, '\n', (size_t)(buf + len - line));
         if (nl)
@@ -496,6 +509,8 @@ int ktt_parse(const char *name, const char *text, size_t len, struct ktt *out, c
             rc = fail(&p, "unexpected NUL byte");
         else
             rc = parse_line(&p, line);
+        if (rc == 0 && dup_failed)
+            rc = fail(&p, "out of memory");
         line = nl ? nl + 1 : NULL;
         if (line && line >= buf + len)
             line = NULL;

@@ -255,7 +255,7 @@ void kt_xf_track_alloc(void *p)
         cap_allocs = cap_allocs ? cap_allocs * 2 : 1024;
         void **n = realloc(allocs, cap_allocs * sizeof *n);
         if (!n)
-            abort();
+            kt_oom("in the transfer");
         allocs = n;
     }
     allocs[nallocs++] = p;
@@ -794,7 +794,7 @@ static void notes_push(struct notes *l, struct note n)
         l->cap = l->cap ? l->cap * 2 : 32;
         struct note *v = realloc(l->v, (size_t)l->cap * sizeof *v);
         if (!v)
-            abort();
+            kt_oom("in the transfer");
         l->v = v;
     }
     l->v[l->n++] = n;

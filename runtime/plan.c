@@ -10,6 +10,17 @@
 
 #define MAX_DEPTH 64
 
+/* Out of memory: the runtime's hook rolls back or refuses the update (oom.c); xfgen,
+ * which sets none, aborts. */
+void (*plan_out_of_memory_hook)(void);
+
+static void plan_oom(void)
+{
+    if (plan_out_of_memory_hook)
+        plan_out_of_memory_hook();
+    abort();
+}
+
 static const struct ktt_type *otype(const struct plan_ctx *c, int t) { return &c->old->types[t]; }
 static const struct ktt_type *ntype(const struct plan_ctx *c, int t) { return &c->new_->types[t]; }
 
@@ -40,6 +51,8 @@ static void diag(struct plan_ctx *c, const char *path, const char *decl, const c
     d->decl = decl ? strdup(decl) : NULL;
     d->what = strdup(what);
     d->stub = stub ? strdup(stub) : NULL;
+    if (!d->path || !d->what || (decl && !d->decl) || (stub && !d->stub))
+        plan_oom();
 }
 
 /* "struct node", "union u", "enum e", a typedef name, or NULL when anonymous. */
@@ -183,7 +196,7 @@ static void plan_dropped_vars(struct plan_ctx *c)
 {
     uint8_t *suggested = calloc((size_t)c->new_->nvars + 1, 1);
     if (!suggested)
-        abort();
+        plan_oom();
     for (int i = plan_dropped_var(c, 0); i >= 0; i = plan_dropped_var(c, i + 1)) {
         const struct ktt_var *ov = &c->old->vars[i];
         /* Kept under its key but not migrated (now const or E_MANUAL_MIGRATE): the new
@@ -223,13 +236,13 @@ static const char *intern(struct plan_ctx *c, const char *s)
         int cap = c->cap_envs ? c->cap_envs * 2 : 16;
         char **v = realloc(c->envs, (size_t)cap * sizeof *v);
         if (!v)
-            abort();
+            plan_oom();
         c->envs = v;
         c->cap_envs = cap;
     }
     c->envs[c->nenvs] = strdup(s);
     if (!c->envs[c->nenvs])
-        abort();
+        plan_oom();
     return c->envs[c->nenvs++];
 }
 
@@ -556,7 +569,7 @@ static void index_add(struct plan_ctx *c, struct plan *p)
         free(c->index);
         c->index = calloc(cap, sizeof *c->index);
         if (!c->index)
-            abort();
+            plan_oom();
         c->index_mask = cap - 1;
         for (struct plan *q = c->plans; q; q = q->next)
             index_insert(c, q);
@@ -570,7 +583,7 @@ static struct plan_op *add_op(struct plan *p, enum op_kind kind, size_t old_off,
 {
     struct plan_op *ops = realloc(p->ops, (size_t)(p->nops + 1) * sizeof *ops);
     if (!ops)
-        abort();
+        plan_oom();
     p->ops = ops;
     struct plan_op *op = &ops[p->nops++];
     memset(op, 0, sizeof *op);
@@ -591,7 +604,7 @@ static struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path
         return p;
     p = calloc(1, sizeof *p);
     if (!p)
-        abort();
+        plan_oom();
     const struct ktt_type *o = otype(c, r.ot), *n = ntype(c, r.nt);
     p->old_type = r.ot;
     p->new_type = r.nt;
@@ -606,7 +619,7 @@ static struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path
     p->path = strdup(path);
     p->decl = decl;
     if (!p->path)
-        abort();
+        plan_oom();
     p->next = c->plans;
     c->plans = p;
     index_add(c, p);
@@ -614,7 +627,7 @@ static struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path
         int cap = c->cap_queue ? c->cap_queue * 2 : 64;
         struct plan **q = realloc(c->queue, (size_t)cap * sizeof *q);
         if (!q)
-            abort();
+            plan_oom();
         c->queue = q;
         c->cap_queue = cap;
     }
@@ -719,6 +732,8 @@ static void plan_flex_array(struct plan_ctx *c, struct plan *p, const struct ktt
         op->flex = FLEX_UNKNOWN;
         op->count = 0;
         op->path = strdup(path);
+        if (!op->path)
+            plan_oom();
         return;
     }
     op->flex = FLEX_COUNTED;
@@ -1261,7 +1276,7 @@ static void rules_last(struct plan *p)
         return;
     struct plan_op *tmp = malloc((size_t)(p->nops + 1) * sizeof *tmp);
     if (!tmp)
-        abort();
+        plan_oom();
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < p->nops; i++)
             if ((p->ops[i].kind == OP_RULE) == pass)
@@ -1353,6 +1368,8 @@ static void plan_enum(struct plan_ctx *c, struct plan *p, const struct ktt_type 
 {
     int identical = o->size == n->size && o->nenums <= n->nenums;
     long long *map = calloc((size_t)o->nenums * 2 + 2, sizeof *map);
+    if (!map)
+        plan_oom();
     int nmap = 0;
     for (int i = 0; i < o->nenums; i++) {
         const struct ktt_enumerator *e = &o->enums[i], *m = NULL;
@@ -1585,6 +1602,8 @@ static void compute_modes(struct plan_ctx *c)
     int n = c->old->ntypes;
     c->may_static = calloc((size_t)n + 1, 1);
     c->in_rebuilt = calloc((size_t)n + 1, 1);
+    if (!c->may_static || !c->in_rebuilt)
+        plan_oom();
     for (int i = 0; i < c->old->nvars; i++)
         plan_mark_contained(c->old, c->old->vars[i].type, c->may_static, 0);
     plan_widen_by_name(c->old, c->may_static);
@@ -1698,6 +1717,8 @@ static void plan_vars(struct plan_ctx *c)
 {
     const struct ktt *o = c->old, *n = c->new_;
     c->vars = calloc((size_t)n->nvars + 1, sizeof *c->vars);
+    if (!c->vars)
+        plan_oom();
     for (int i = 0; i < n->nvars; i++) {
         const struct ktt_var *nv = &n->vars[i];
         if (!plan_var_migrates(nv))
@@ -1798,6 +1819,8 @@ static void plan_constant_vars(struct plan_ctx *c)
 {
     const struct ktt *o = c->old, *n = c->new_;
     c->constants = calloc((size_t)n->nvars + 1, sizeof *c->constants);
+    if (!c->constants)
+        plan_oom();
     for (int i = 0; i < n->nvars; i++) {
         const struct ktt_var *nv = &n->vars[i], *ov = ktt_find_var(o, nv->key);
         if (!ov || (ov->flags | nv->flags) & KTT_VAR_TLS ||
@@ -1819,7 +1842,7 @@ static void plan_func_renames(struct plan_ctx *c)
 {
     c->fn_renames = calloc((size_t)c->nrules + 1, sizeof *c->fn_renames);
     if (!c->fn_renames)
-        abort();
+        plan_oom();
     for (int i = 0; i < c->nrules; i++) {
         const struct plan_rule *r = &c->rules[i];
         if (r->kind != RULE_VAR || !r->from || ktt_find_var(c->new_, r->to) ||
@@ -1906,7 +1929,7 @@ static void plan_bindings(struct plan_ctx *c)
 {
     uint8_t *bound = calloc((size_t)c->nrules + 1, 1); /* per rule: planned with a binding */
     if (!bound)
-        abort();
+        plan_oom();
     for (struct plan *p = c->plans; p; p = p->next) {
         if (!p->env || p->type_rule < 0)
             continue;
@@ -1965,7 +1988,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     drain(c);
     c->xform = calloc((size_t)nrules + 1, sizeof *c->xform);
     if (!c->xform)
-        abort();
+        plan_oom();
     for (int i = 0; i < nrules; i++)
         if (rules[i].kind == RULE_XFORM) {
             use_rule(c, i);

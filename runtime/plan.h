@@ -220,4 +220,7 @@ int plan_var_migrates(const struct ktt_var *v);
  * once loaded): the new version's own, never copied. */
 int plan_var_constant(const struct ktt_var *v);
 
+/* Called when an allocation fails inside the planner (does not return); NULL: abort. */
+extern void (*plan_out_of_memory_hook)(void);
+
 #endif

@@ -27,7 +27,7 @@
 
 static char *type_name(const char *w)
 {
-    char *s = strdup(w);
+    char *s = kt_strdup(w);
     char *colon = s ? strchr(s, ':') : NULL;
     if (colon)
         *colon = ' ';
@@ -36,7 +36,7 @@ static char *type_name(const char *w)
 
 static char *dash_null(const char *w)
 {
-    return strcmp(w, "-") == 0 ? NULL : strdup(w);
+    return strcmp(w, "-") == 0 ? NULL : kt_strdup(w);
 }
 
 void kt_rules_free(struct kt_rules *r)
@@ -63,43 +63,43 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
     x->has_code = has_code;
     if (strcmp(w[1], "var") == 0 && n == 5) {
         x->kind = RULE_VAR;
-        x->from = strdup(w[2]);
-        x->to = strdup(w[3]);
+        x->from = kt_strdup(w[2]);
+        x->to = kt_strdup(w[3]);
     } else if (strcmp(w[1], "init-var") == 0 && n == 5) {
         x->kind = RULE_INIT_VAR;
-        x->to = strdup(w[3]);
+        x->to = kt_strdup(w[3]);
     } else if (strcmp(w[1], "type") == 0 && n == 5) {
         x->kind = RULE_TYPE;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
     } else if (strcmp(w[1], "gen") == 0 && n == 5) {
         x->kind = RULE_GEN;
-        x->from = strdup(w[2]);
-        x->to = strdup(w[3]);
+        x->from = kt_strdup(w[2]);
+        x->to = kt_strdup(w[3]);
     } else if (strcmp(w[1], "xform") == 0 && n >= 5 && n <= 7) {
         x->kind = RULE_XFORM;
         x->from = type_name(w[2]);
         x->to = type_name(w[3]);
-        x->gen_args = n >= 6 ? strdup(w[4]) : NULL;
+        x->gen_args = n >= 6 ? kt_strdup(w[4]) : NULL;
         x->in_rule = n == 7 ? atoi(w[5]) : -1;
         /* @params need the type rule passing them on, an earlier one */
         if ((x->gen_args && strchr(x->gen_args, '@')) != (n == 7) || x->in_rule >= r->n)
             return -1;
     } else if (strcmp(w[1], "drop") == 0 && (n == 5 || n == 7) && !has_code) {
         x->kind = RULE_DROP;
-        x->from = n == 5 ? strdup(w[2]) : type_name(w[2]);
-        x->from_field = n == 7 ? strdup(w[3]) : NULL;
+        x->from = n == 5 ? kt_strdup(w[2]) : type_name(w[2]);
+        x->from_field = n == 7 ? kt_strdup(w[3]) : NULL;
     } else if (strcmp(w[1], "field") == 0 && n == 7) {
         x->kind = RULE_FIELD;
         x->from = type_name(w[2]);
-        x->from_field = strdup(w[3]);
+        x->from_field = kt_strdup(w[3]);
         x->to = type_name(w[4]);
-        x->to_field = strdup(w[5]);
+        x->to_field = kt_strdup(w[5]);
     } else if (strcmp(w[1], "init-field") == 0 && n == 7) {
         x->kind = RULE_INIT_FIELD;
         x->from = dash_null(w[2]);
         x->to = type_name(w[4]);
-        x->to_field = strdup(w[5]);
+        x->to_field = kt_strdup(w[5]);
     } else {
         return -1;
     }
@@ -110,7 +110,7 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
 int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    char *copy = strdup(text);
+    char *copy = kt_strdup(text);
     int line = 0, rc = 0, cap = 0;
     for (char *save = NULL, *l = strtok_r(copy, "\n", &save); l && rc == 0;
          l = strtok_r(NULL, "\n", &save)) {
@@ -126,7 +126,7 @@ int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errle
         } else if (strcmp(w[0], "old") == 0 && (n == 2 || n == 3)) {
             r->old_fingerprint = strtoull(w[1], NULL, 16);
             free(r->old_object);
-            r->old_object = n == 3 ? strdup(w[2]) : NULL;
+            r->old_object = n == 3 ? kt_strdup(w[2]) : NULL;
         } else if (strcmp(w[0], "R") == 0 && n >= 5) {
             if (r->n == cap) {
                 cap = cap ? cap * 2 : 16;

@@ -6,7 +6,8 @@
  * The fault handler looks up the function's key (after a function rename rule, the new
  * one) and, if the running version has a function of that key, resumes the call there: the return address and arguments
  * are untouched at a function's first instruction.  Without a counterpart, or for a
- * data access, it says what was touched and lets the fault kill the process: never is
+ * data access, it says what was touched (the version, the variable and offset, the
+ * code that touched it) and lets the fault kill the process: never is
  * retired code silently run.  A fault on the main thread while an update is being
  * transferred rolls the update back instead (update.c). */
 #include <signal.h>
@@ -23,6 +24,11 @@ struct retired_func {
     const char *key; /* interned: versions share their keys */
 };
 
+struct retired_var {
+    uintptr_t lo, hi;
+    const char *key; /* interned */
+};
+
 struct retired {
     unsigned number;
     uintptr_t lo, hi;               /* whole span of the object */
@@ -30,6 +36,9 @@ struct retired {
     int nseg;
     struct retired_func *funcs;     /* sorted by address */
     int nfuncs;
+    struct retired_var *vars;       /* writable variables, sorted by address */
+    int nvars;
+    uintptr_t base;
 };
 
 static struct retired *retired;
@@ -106,6 +115,16 @@ void kt_stale_add(const struct kt_version *v)
             r.nfuncs++;
     }
     qsort(r.funcs, (size_t)r.nfuncs, sizeof *r.funcs, cmp_func);
+    /* by_addr is sorted already: its variables in order, for naming a data access. */
+    r.base = v->base;
+    r.vars = calloc((size_t)v->nby_addr + 1, sizeof *r.vars);
+    for (int i = 0; r.vars && i < v->nby_addr; i++)
+        if (v->by_addr[i].var >= 0) {
+            r.vars[r.nvars] = (struct retired_var){v->by_addr[i].lo, v->by_addr[i].hi,
+                                                   intern(v->by_addr[i].key)};
+            if (r.vars[r.nvars].key)
+                r.nvars++;
+        }
     /* Published last: the handler may read the array at any time. */
     retired[nretired] = r;
     __atomic_store_n(&nretired, nretired + 1, __ATOMIC_RELEASE);
@@ -131,6 +150,21 @@ static const char *func_at(const struct retired *r, uintptr_t addr)
             lo = mid + 1;
         else
             hi = mid - 1;
+    }
+    return NULL;
+}
+
+static const struct retired_var *var_at(const struct retired *r, uintptr_t addr)
+{
+    int lo = 0, hi = r->nvars - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (addr < r->vars[mid].lo)
+            hi = mid - 1;
+        else if (addr >= r->vars[mid].hi)
+            lo = mid + 1;
+        else
+            return &r->vars[mid];
     }
     return NULL;
 }
@@ -169,9 +203,6 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
     signal(sig, SIG_DFL);
 }
 
-int kt_update_fault(int sig, const void *addr); /* update.c: rolls back a fault during
-                                                  * the transfer */
-
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
     uintptr_t addr = (uintptr_t)info->si_addr;
@@ -191,11 +222,15 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         return;
     }
     if (r) {
-        say("access to the retired data of an old version", NULL, NULL);
+        static char msg[600]; /* the handler may not allocate; faults end the process */
+        const struct retired_var *v = var_at(r, addr);
+        kt_crash_describe_retired(msg, sizeof msg, r->number, v ? v->key : NULL,
+                                  v ? addr - v->lo : addr - r->base, addr, ctx);
+        say(msg, NULL, NULL);
         signal(sig, SIG_DFL);
         return;
     }
-    if (kt_update_fault(sig, info->si_addr))
+    if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     pass_on(sig, info, ctx);
 }

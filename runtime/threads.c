@@ -54,11 +54,12 @@ static __thread char updating_from[128]; /* restarted thread: point it left from
 static __thread int thread_updating;
 static int wake_signal;
 
-static void wake_handler(int sig)
+static void wake_handler(int sig, siginfo_t *info, void *ctx)
 {
     (void)sig;
+    (void)info;
     int saved = errno;
-    kt_update_timeout_check(); /* the watchdog uses the same signal */
+    kt_update_timeout_check(ctx); /* the watchdog uses the same signal */
     errno = saved;
 }
 
@@ -78,9 +79,9 @@ void kt_threads_signal_setup(void)
     wake_signal = env ? atoi(env) : SIGRTMIN + 3;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = wake_handler;
+    sa.sa_sigaction = wake_handler;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls return EINTR */
     sigaction(wake_signal, &sa, NULL);
 }
 
@@ -304,7 +305,6 @@ int kt_threads_check_restart(const struct kt_version *old, const struct kt_versi
     return rc;
 }
 
-void *kt_migrate_translate(void *old);
 int kt_migrate_thread_args(const char *const *start_keys, void *const *args, void **new_args,
                            int *typed, int n);
 
@@ -603,4 +603,16 @@ size_t kt_threads_json(char *out, size_t len)
     pthread_mutex_unlock(&tlock);
     n += (size_t)snprintf(out + n, len - n, "]");
     return n < len ? n : len - 1;
+}
+
+/* The start arguments of the threads that will restart in the new version. */
+int kt_threads_args(void **out, int max)
+{
+    int n = 0;
+    pthread_mutex_lock(&tlock);
+    for (struct kt_thread *t = threads; t && n < max; t = t->next)
+        if (!t->is_main && !t->removed && t->arg)
+            out[n++] = t->arg;
+    pthread_mutex_unlock(&tlock);
+    return n;
 }

@@ -13,6 +13,7 @@
 #include "resume.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -177,6 +178,14 @@ static void *stack_alloc(size_t size)
     return p;
 }
 
+/* The stack the main thread runs on once it has updated (0, 0 before: the process's
+ * own stack, whose bounds are not known here).  Async-signal-safe. */
+void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = (uintptr_t)cur_stack;
+    *hi = cur_stack ? (uintptr_t)cur_stack + stack_size : 0;
+}
+
 static void free_pending_stack(void)
 {
     if (stack_to_free) {
@@ -225,8 +234,32 @@ static void release_parked(void)
 
 /* ---- rollback and commit ---- */
 
+/* A rollback has two halves.  The first may run in a signal handler (a crash, the
+ * watchdog's last resort), perhaps one that interrupted malloc: it only copies the
+ * reason and switches back to the parked old context, allocating and freeing nothing.
+ * The second, finish_rollback, runs there, in the old version's ordinary context. */
+static char rollback_reason[KT_ERRLEN];
+static int rollback_pending;
+
 static __attribute__((noreturn)) void rollback(const char *reason)
 {
+    size_t n = strlen(reason);
+    if (n >= sizeof rollback_reason)
+        n = sizeof rollback_reason - 1;
+    memmove(rollback_reason, reason, n);
+    rollback_reason[n] = 0;
+    rollback_pending = 1;
+    transferring = 0; /* a fault from here on is not this update's */
+    kt_crash_stack(NULL, 0);
+    FIBER_LEAVE(asan_old_bottom, asan_old_size);
+    setcontext(&old_ctx);
+    abort(); /* setcontext does not return */
+}
+
+static void finish_rollback(void)
+{
+    const char *reason = rollback_reason;
+    rollback_pending = 0;
     kt_log("update to %s failed: %s; rolling back", kt_rt.next ? kt_rt.next->path : "?",
            reason);
     kt_migrate_end(0);
@@ -245,15 +278,10 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     release_parked();
     stack_to_free = new_stack;
     new_stack = NULL;
-    char msg[KT_ERRLEN];
-    snprintf(msg, sizeof msg, "%s", reason);
     if (req_report) /* how long the program was frozen by the failed attempt */
         req_report->pause_ms = kt_now_ms() - t_switch + req_report->t_quiesce;
-    finish_request(KT_ROLLED_BACK, msg);
+    finish_request(KT_ROLLED_BACK, reason);
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
-    FIBER_LEAVE(asan_old_bottom, asan_old_size);
-    setcontext(&old_ctx);
-    abort(); /* setcontext does not return */
 }
 
 void kt_update_fail(const char *fmt, ...)
@@ -268,46 +296,61 @@ void kt_update_fail(const char *fmt, ...)
     kt_log("error outside an update: %s", msg);
 }
 
+void kt_update_abandon(const char *reason)
+{
+    if (transferring && kt_thread_is_main()) {
+        char msg[KT_ERRLEN];
+        snprintf(msg, sizeof msg, "out of memory: %s", reason);
+        rollback(msg);
+    }
+}
+
 int kt_updating(void)
 {
     return updating;
 }
 
-/* A fault (SIGSEGV, SIGBUS) at `addr` on the main thread while the state is
- * transferred: the update is rolled back from the signal handler, with a reason that
- * names the address and what the transfer was working on (formatted without malloc or
- * stdio: the fault may have come from inside either).  Returns 0 for any other fault. */
-int kt_update_fault(int sig, const void *addr)
+/* A crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) on the main thread between loading
+ * the new version and the commit: the update is rolled back from the signal handler,
+ * the reason naming the signal, the address, the code (crash.c) and, during the
+ * transfer, the variable or object being transformed.  Returns 0 for any other crash.
+ * Async-signal-safe: nothing is allocated, the fault may have come from malloc. */
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
 {
+    static char msg[KT_ERRLEN];
     if (!transferring || !kt_thread_is_main())
         return 0;
-    static char reason[KT_ERRLEN];
-    reason[0] = 0;
-    kt_str_append(reason, sizeof reason, sig == SIGBUS ? "bus error (SIGBUS)"
-                                                       : "segmentation fault (SIGSEGV)");
-    kt_str_append(reason, sizeof reason, " at address ");
-    kt_str_append_hex(reason, sizeof reason, (uintptr_t)addr);
-    kt_str_append(reason, sizeof reason, " while transferring the state");
-    kt_transfer_describe(reason, sizeof reason);
-    rollback(reason);
+    int in_transfer = kt_transfer_var || kt_transfer_plan;
+    kt_crash_describe(msg, sizeof msg, sig, info, ctx,
+                      in_transfer ? "while transferring the state"
+                      : updating  ? "before the commit"
+                                  : "while loading the new version");
+    kt_transfer_describe(msg, sizeof msg);
+    rollback(msg);
 }
+
+/* The reason is prepared by the control thread when it fires the watchdog: the
+ * handler that may roll back formats nothing. */
+static char timeout_reason[200];
 
 static __attribute__((noreturn)) void timeout_rollback(void)
 {
-    char msg[200];
-    snprintf(msg, sizeof msg, "the new version did not reach update point '%s' within "
-             "%.0f ms", kt_rt.old_point, kt_update_timeout_ms());
-    rollback(msg);
+    rollback(timeout_reason);
 }
 
 /* The watchdog's signal: the new version did not reach its update point in time.  The
  * rollback waits for the next update point, where it is safe; only a new version that
  * passes none for another second is rolled back from the signal handler itself (it
  * may then have been interrupted anywhere, even inside malloc). */
-void kt_update_timeout_check(void)
+void kt_update_timeout_check(const void *ctx)
 {
-    if (deadline_passed == 2 && transferring && kt_thread_is_main())
+    if (deadline_passed == 2 && transferring && kt_thread_is_main()) {
+        /* Interrupted inside malloc or free, which may hold the allocator's lock: the
+         * watchdog signals again shortly, by when the new version has left it. */
+        if (kt_crash_in_allocator(ctx))
+            return;
         timeout_rollback();
+    }
 }
 
 int kt_fault_injected(const char *step)
@@ -356,6 +399,9 @@ static void commit(void)
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
         rollback(err);
+    if ((req_check || kt_audit_default()) &&
+        kt_audit(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
+        rollback(err);
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
         hook();
@@ -364,6 +410,7 @@ static void commit(void)
     parking_open = 0;
     updating = 0;
     transferring = 0;
+    kt_crash_stack(NULL, 0);
     kt_rt.has_updated = 1;
     kt_rt.next = NULL;
     /* The commit holds one count itself until the old version is retired. */
@@ -410,6 +457,7 @@ static void run_new_version(void)
     char err[KT_ERRLEN];
     double t = kt_now_ms();
     save_signals();
+    kt_crash_stack(new_stack, stack_size);
     transferring = 1;
     if (kt_version_load(nv, err, sizeof err))
         rollback(err);
@@ -497,6 +545,8 @@ static void start_update(const char *point)
     swapcontext(&old_ctx, &new_ctx);
     FIBER_ARRIVED_BACK();
     /* Only a rollback comes back here: the old version goes on. */
+    if (rollback_pending)
+        finish_rollback();
     free_pending_stack();
 }
 
@@ -591,6 +641,25 @@ static int client_gone(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+/* `--fault alloc=N`: the Nth allocation from here on fails (tests/lib/failalloc.c, a
+ * preloaded allocator, counts them); NULL or another fault disarms. */
+long kt_fault_alloc_at, kt_fault_alloc_count;
+
+static void arm_alloc_fault(const char *f)
+{
+#ifdef KITSUNE_FAULTS
+    long n = f && strncmp(f, "alloc=", 6) == 0 ? atol(f + 6) : 0;
+    long at = __atomic_exchange_n(&kt_fault_alloc_at, 0, __ATOMIC_SEQ_CST);
+    if (at) /* the test goes on until an update makes fewer allocations than N */
+        kt_log("fault alloc=%ld: the request made %ld allocation(s)", at,
+               __atomic_load_n(&kt_fault_alloc_count, __ATOMIC_SEQ_CST));
+    __atomic_store_n(&kt_fault_alloc_count, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&kt_fault_alloc_at, n, __ATOMIC_SEQ_CST);
+#else
+    (void)f;
+#endif
+}
+
 #define CANCELLED "cancelled: the client went away before the program paused"
 
 void kt_update_request(const char *path, const struct kt_request_opts *o,
@@ -611,10 +680,20 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     pthread_mutex_unlock(&kt_rt.lock);
 
     char err[KT_ERRLEN];
-    struct kt_version *v = NULL;
-    int rc = kt_version_prepare(path ? path : cur_path, &v, err, sizeof err);
-    if (!rc)
-        rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    struct kt_version *volatile v = NULL;
+    jmp_buf oom;
+    int rc;
+    arm_alloc_fault(o->fault);
+    if (setjmp(oom)) { /* kt_oom: out of memory while preparing */
+        rc = snprintf(err, sizeof err, "out of memory while preparing the update");
+    } else {
+        kt_oom_arm(&oom);
+        rc = kt_version_prepare(path ? path : cur_path, (struct kt_version **)&v, err,
+                                sizeof err);
+        if (!rc)
+            rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
+    }
+    kt_oom_arm(NULL);
     if (!rc && client_gone(o->client_fd)) /* e.g. the process was stopped meanwhile */
         rc = snprintf(err, sizeof err, "%s", CANCELLED);
     if (rc) {
@@ -623,6 +702,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
         pthread_mutex_lock(&kt_rt.lock);
         req_state = REQ_NONE;
         pthread_mutex_unlock(&kt_rt.lock);
+        arm_alloc_fault(NULL);
         return;
     }
     kt_log("update to %s accepted; waiting for the threads to reach update points", v->path);
@@ -642,7 +722,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     kt_wakeup_set(1);
 
     double deadline = kt_now_ms() + quiesce_timeout_ms();
-    double active_deadline = 0;
+    double active_deadline = 0, last_signal = 0;
     pthread_mutex_lock(&kt_rt.lock);
     while (req_state != REQ_DONE) {
         if (req_state == REQ_ACTIVE && transferring && !active_deadline)
@@ -652,8 +732,16 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             deadline_passed < 2) {
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
+            if (!deadline_passed)
+                snprintf(timeout_reason, sizeof timeout_reason, "the new version did not "
+                         "reach update point '%s' within %.0f ms", kt_rt.old_point,
+                         kt_update_timeout_ms());
             deadline_passed++;
             active_deadline += KT_WATCHDOG_GRACE_MS;
+            kt_threads_signal_main();
+        } else if (deadline_passed == 2 && transferring && kt_now_ms() > last_signal + 5) {
+            /* The last resort was refused (the new version was inside malloc): again. */
+            last_signal = kt_now_ms();
             kt_threads_signal_main();
         }
         if (quiescing) {
@@ -694,6 +782,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     req_report = NULL;
     req_quiesce_ms = req_freeze_ms = 0;
     fault[0] = 0;
+    arm_alloc_fault(NULL);
     deadline_passed = 0;
     set_attention();
     pthread_mutex_unlock(&kt_rt.lock);

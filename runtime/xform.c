@@ -82,7 +82,7 @@ void *kt_xf_grow(void *arr, size_t *cap, size_t need, size_t elem)
         ncap *= 2;
     void *n = realloc(arr, ncap * elem);
     if (!n)
-        abort();
+        kt_oom("in the transfer engine");
     *cap = ncap;
     return n;
 }
@@ -114,7 +114,7 @@ static void table_rehash(size_t size)
     free(E.table);
     E.table = calloc(size, sizeof *E.table);
     if (!E.table)
-        abort();
+        kt_oom("in the transfer engine");
     E.table_mask = size - 1;
     for (size_t i = 0; i < E.nobjs; i++) {
         size_t h = hash_addr(E.objs[i].old) & E.table_mask;
@@ -293,7 +293,7 @@ static void sort_rebuilt(void)
     free(E.sorted);
     E.sorted = malloc((E.nobjs + 1) * sizeof *E.sorted);
     if (!E.sorted)
-        abort();
+        kt_oom("in the transfer engine");
     E.nsorted = 0;
     for (size_t i = 0; i < E.nobjs; i++)
         if (!E.objs[i].in_place && !E.objs[i].parent)
@@ -327,7 +327,7 @@ static void find_aliases(void)
 {
     uint32_t *all = malloc((E.nobjs + 1) * sizeof *all);
     if (!all)
-        abort();
+        kt_oom("in the transfer engine");
     size_t n = 0;
     for (size_t i = 0; i < E.nobjs; i++)
         if (!E.objs[i].parent)

@@ -8,6 +8,8 @@
 # Lines "kitsune-test: expect KEY OP N" (OP one of = <= >=) check a count of the first
 # update's reply, e.g. "kitsune-test: expect objects_transformed = 0".
 # "kitsune-test: faults=,quiesce" injects a fault (kitsune update --fault) into update N.
+# "kitsune-test: dies-with=TEXT": after the last update the program must end (within
+# 10 s) with TEXT on its stderr (a fault report after the commit).
 set -u
 kit=$1 src=$2
 shift 2
@@ -22,9 +24,11 @@ self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
 check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
 # "kitsune-test: reason=TEXT": the reason of an update that does not commit contains
-# TEXT; several such lines: one for each such update in turn (the last one repeats).
+# TEXT (" ... " in TEXT stands for anything between its parts); several such lines:
+# one for each such update in turn (the last one repeats).
 mapfile -t want_reasons < <(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
 not_committed=0
+dies_with=$(grep -o 'kitsune-test: dies-with=.*' "$src" | sed 's/.*dies-with=//; s/ *$//')
 for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
     export "${kv?}"
 done
@@ -43,6 +47,17 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# reason_matches REPLY WANT: the parts of WANT between " ... " appear in REPLY in order.
+reason_matches() {
+    local rest=$1 want=$2 part
+    for (( ; ; )); do
+        part=${want%% ... *}
+        case $rest in *"$part"*) rest=${rest#*"$part"} ;; *) return 1 ;; esac
+        [ "$part" = "$want" ] && return 0
+        want=${want#*" ... "}
+    done
+}
 
 die() {
     echo "FAILED: $*"
@@ -90,7 +105,7 @@ for so in "$@"; do
     if [ "$got" != committed ] && [ "${#want_reasons[@]}" -gt 0 ]; then
         want_reason=${want_reasons[$not_committed]:-${want_reasons[-1]}}
         not_committed=$((not_committed + 1))
-        grep -qF -- "$want_reason" <<<"$reply" || die "reason should contain '$want_reason': $reply"
+        reason_matches "$reply" "$want_reason" || die "reason should contain '$want_reason': $reply"
         echo "  reason: $(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")"
     fi
     echo "update $((step + 1)) to $(basename "$so"): $got"
@@ -116,6 +131,17 @@ for so in "$@"; do
         wait_for '^\(PASS\|FAILED\)' "$passes"
     fi
     grep -q '^FAIL' "$out" && die "a check failed after update $((step + 1))"
+    if [ -n "$dies_with" ] && [ "$((step + 1))" -eq $# ]; then
+        for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.01
+        done
+        kill -0 "$pid" 2>/dev/null && die "the program should have ended with '$dies_with'"
+        grep -qF -- "$dies_with" "$tmp/err" || die "its stderr should say '$dies_with'"
+        echo "  ended with: $(grep -F -- "$dies_with" "$tmp/err")"
+        echo "scenario passed: $((step + 1)) update(s), then the expected end"
+        exit 0
+    fi
     kill -0 "$pid" 2>/dev/null || die "program died after update $((step + 1))"
     step=$((step + 1))
 done

@@ -1,9 +1,14 @@
 /* A program with a non-trivial heap for the rollback tests (tests/lib/run_faults.sh):
  * every step of an update fails in turn, and after each the state digest must be the
  * one from before.  The nodes hold function pointers, so the engine fixes them in
- * place and a rollback must undo exactly that.  SIGUSR1 prints the digest. */
+ * place and a rollback must undo exactly that.  SIGUSR1 prints the digest.
+ *
+ * The new version can also fail on its own before reaching its update point, in the
+ * way named in the file $FAULTS_KIND_FILE (empty: it does not fail). */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "scenario.h"
 
@@ -71,6 +76,61 @@ static void build(void)
     }
 }
 
+/* Named in the rollback's reason: the code that crashed. */
+__attribute__((noinline)) int faults_fail_now(const char *kind)
+{
+    volatile int zero = 0;
+    /* Called through a pointer, or the compiler moves the call to faults_fail_now.cold,
+     * which the report could only name by its offset. */
+    void (*volatile do_abort)(void) = abort;
+    if (strcmp(kind, "abort") == 0)
+        do_abort();
+    if (strcmp(kind, "fpe") == 0)
+        return (int)(uintptr_t)kind / zero; /* not 1 / x, which gcc computes without dividing */
+    if (strcmp(kind, "ill") == 0)
+        __asm__ volatile("ud2"); /* not __builtin_trap, which goes to .cold */
+    if (strcmp(kind, "segv") == 0)
+        return *(volatile int *)(uintptr_t)(16 + zero);
+    if (strcmp(kind, "bus") == 0) { /* a mapping of a file truncated under it */
+        char path[] = "/tmp/kitsune-faults-XXXXXX";
+        int fd = mkstemp(path);
+        unlink(path);
+        if (fd < 0 || ftruncate(fd, 4096))
+            return -1;
+        volatile char *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+        if (ftruncate(fd, 0))
+            return -1;
+        return m[zero];
+    }
+    if (strcmp(kind, "exit") == 0)
+        exit(4);
+    if (strcmp(kind, "hang") == 0)
+        for (;;)
+            zero = 0;
+    if (strcmp(kind, "hang_malloc") == 0) /* the watchdog mostly lands inside malloc */
+        for (;;) {
+            char *volatile p = malloc(40000 + (size_t)zero);
+            p[0] = 1;
+            free(p);
+        }
+    return 0;
+}
+
+/* The failure asked for by the test, or "" (read before anything is allocated). */
+static const char *failure_kind(void)
+{
+    static char kind[32];
+    const char *path = getenv("FAULTS_KIND_FILE");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (f) {
+        if (!fgets(kind, sizeof kind, f))
+            kind[0] = 0;
+        kind[strcspn(kind, "\n")] = 0;
+        fclose(f);
+    }
+    return kind;
+}
+
 int main(void)
 {
     kitsune_do_automigrate();
@@ -80,6 +140,11 @@ int main(void)
         printf("ready\n");
         fflush(stdout);
     } else {
+        const char *kind = failure_kind();
+        if (strcmp(kind, "return") == 0)
+            return 3;
+        if (kind[0])
+            faults_fail_now(kind);
         int n = 0, ok = 1;
         for (struct node *p = head; p; p = p->next, n++)
             ok &= p->fn(3) == (p->key % 2 ? 4 : 9) && p->fn == (p->key % 2 ? add : mul);

@@ -4,8 +4,8 @@
  * 0x28; on the second the rule of struct item.extra reads 0x38 for item 3; the third
  * attempt commits (and finds the old state intact).
  * kitsune-test: outcomes=rolled_back,rolled_back,committed
- * kitsune-test: reason=segmentation fault (SIGSEGV) at address 0x28 while transferring the state (variable broken)
- * kitsune-test: reason=segmentation fault (SIGSEGV) at address 0x38 while transferring the state (an object of struct item, first reached as */
+ * kitsune-test: reason=segmentation fault (SIGSEGV) at address 0x28 in ... (version 1) while transferring the state (variable broken)
+ * kitsune-test: reason=segmentation fault (SIGSEGV) at address 0x38 in ... (version 1) while transferring the state (an object of struct item, first reached as */
 #include "scenario.h"
 
 struct item {

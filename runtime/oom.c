@@ -1,0 +1,58 @@
+/* oom.c - running out of memory during an update is a refusal or a rollback, never
+ * abort().
+ *
+ * The planner, the engines and the runtime's tables have no error path for a failed
+ * allocation deep inside them; kt_oom is that path.  On the main thread between
+ * loading the new version and the commit it rolls the update back (everything the
+ * attempt allocated is freed by the rollback).  On the control thread, while a request
+ * is prepared, it jumps back to kt_oom_try's caller, which refuses the request.
+ * Elsewhere - a helper thread of the forwarding engine, whose abort() the engine turns
+ * into a rollback (fast.c), or outside any update - it aborts: there is nothing to
+ * roll back to. */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "plan.h"
+
+static __thread jmp_buf *refuse_to;
+
+void kt_oom_arm(jmp_buf *env)
+{
+    refuse_to = env;
+}
+
+void kt_oom(const char *what)
+{
+    kt_update_abandon(what); /* returns unless rolling back */
+    if (refuse_to) {
+        jmp_buf *env = refuse_to;
+        refuse_to = NULL;
+        kt_log("out of memory: %s; the request is refused", what);
+        longjmp(*env, 1);
+    }
+    kt_log("out of memory: %s", what);
+    abort();
+}
+
+/* strdup for the update path: never NULL (out of memory is kt_oom's). */
+char *kt_strdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        kt_oom("copying a string");
+    return d;
+}
+
+/* The planner is shared with xfgen, which has no update to roll back: it calls this
+ * through its hook. */
+static void plan_oom(void)
+{
+    kt_oom("while planning the transfer");
+}
+
+__attribute__((constructor)) static void set_plan_hook(void)
+{
+    plan_out_of_memory_hook = plan_oom;
+}
