@@ -66,6 +66,8 @@ struct ktt_type {
     char *generic;       /* "@a,@b" */
     char *tparam;        /* "@a" */
     char *gargs;
+    char *inferred;      /* PTR: kitc inferred its target from the source (a void * in
+                            the program), "FILE:LINE,..." of the evidence */
     char *decl;
 };
 
