@@ -507,6 +507,31 @@ static char *inferred_token(const struct infer *in, const struct subject *sj)
     return b.s;
 }
 
+/* "candidates=struct_num,struct_text": the types a conflicting void * was seen with,
+ * so that xfgen can name them in its diagnostic. */
+static char *candidates_token(const struct infer *in, const struct subject *sj)
+{
+    sbuf b = {0};
+    sb_puts(&b, "candidates=");
+    size_t listed = 0;
+    for (size_t c = 0; c < sj->ncand; c++) {
+        for (size_t i = 0; i < sj->nev; i++) {
+            const struct evidence *e = &in->l->ev.e[sj->ev[i]];
+            char *id = candidate_id(e);
+            int match = strcmp(id, sj->cand[c]) == 0;
+            free(id);
+            if (!match)
+                continue;
+            if (listed++)
+                sb_puts(&b, ",");
+            for (const char *p = e->target_name; *p; p++)
+                sb_put(&b, isspace((unsigned char)*p) ? "_" : p, 1);
+            break;
+        }
+    }
+    return b.s;
+}
+
 static void print_evidence(const struct infer *in, const struct subject *sj, FILE *out,
                            const char *indent)
 {
@@ -611,6 +636,10 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
                     sj->ncand);
             print_evidence(in, sj, stderr, "  ");
         }
+        result = type_clone(m, type);
+        char *tok = candidates_token(in, sj);
+        type_add_annot(&m->t[result], tok);
+        free(tok);
     } else if (sj) {
         int target = e0->record ? model_type_of(in, e0) : -1;
         if (target < 0) {
