@@ -310,13 +310,16 @@ static int is_assignment(CXCursor op, CXCursor lhs)
 static void scan_assignment(CXCursor c)
 {
     struct kids k = kids_of(c);
-    if (k.n != 2 || !is_assignment(c, k.c[0]))
+    if (k.n != 2)
         return;
     CXCursor lhs = strip(k.c[0]), rhs = strip(k.c[1]), decl;
-    if (void_decl(lhs, &decl))
-        stored(decl, rhs, c);
-    else if (void_decl(rhs, &decl))
+    /* the operator's tokens are looked at only when a void * is involved */
+    if (void_decl(lhs, &decl)) {
+        if (is_assignment(c, k.c[0]))
+            stored(decl, rhs, c);
+    } else if (void_decl(rhs, &decl) && is_assignment(c, k.c[0])) {
         converted(decl, clang_getCursorType(lhs), c, "assigned to");
+    }
 }
 
 static void scan_cast(CXCursor c)
