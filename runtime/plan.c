@@ -1400,6 +1400,32 @@ static int union_holds_pointers(struct plan_ctx *c, int t, int depth)
     return 0;
 }
 
+/* A pointer-sized union whose members all sit at offset 0 and are function pointers or
+ * pointers (Snort's OutputFuncNode: a handler or its argument): 1 when it has a
+ * function pointer and every other member is E_OPAQUE (it is remapped as a function
+ * pointer when it holds one of the old version's functions), 2 when some data pointer
+ * is not E_OPAQUE, 0 for any other union. */
+static int fptr_union(const struct ktt *k, const struct ktt_type *u)
+{
+    int fptrs = 0, plain = 0;
+    if (u->kind != KTT_UNION || u->size != sizeof(void *) || u->nfields == 0)
+        return 0;
+    for (int i = 0; i < u->nfields; i++) {
+        const struct ktt_field *f = &u->fields[i];
+        const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+        if (f->offset != 0 || f->bit_size || t->kind != KTT_PTR)
+            return 0;
+        const struct ktt_type *target = &k->types[ktt_resolve(k, t->target)];
+        if (target->kind == KTT_FUNC && !(t->flags & KTT_OPAQUE))
+            fptrs++;
+        else if (!(t->flags & KTT_OPAQUE))
+            plain++;
+    }
+    if (!fptrs)
+        return 0;
+    return plain ? 2 : 1;
+}
+
 /* Whether old type ot and new type nt hold their values in the same bytes the same
  * way (a union copied as bytes keeps every member). */
 static int same_shape(struct plan_ctx *c, int ot, int nt, int depth)
@@ -1572,6 +1598,18 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
             snprintf(stub, sizeof stub, "%s -> %s: { /* copy the member in use */ }", nname,
                      nname);
             diag(c, nname, n->decl, stub, "union changed; say how to convert it");
+        } else if (fptr_union(c->old, o) == 1 && fptr_union(c->new_, n) == 1) {
+            /* Its value is a function of the old version (remapped to the new one of
+             * the same key), or a value of the opaque members, copied as it is. */
+            add_op(p, OP_FPTR, 0, 0);
+        } else if (fptr_union(c->old, o) == 2) {
+            char stub[600];
+            snprintf(stub, sizeof stub, "annotate the union's data pointers E_OPAQUE, or write "
+                     "a rule: %s -> %s: { XF_INVOKE(/* closure for the member in use */, "
+                     "&$in, &$out); }", nname, nname);
+            diag(c, nname, n->decl, stub, "union of a function pointer and data pointers "
+                 "that are not E_OPAQUE; with them E_OPAQUE it is remapped as a function "
+                 "pointer when it holds one");
         } else if (union_holds_pointers(c, orr, 0)) {
             char stub[600];
             snprintf(stub, sizeof stub, "%s -> %s: { XF_INVOKE(/* closure for the member in "
