@@ -662,6 +662,25 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
     return result;
 }
 
+/* A struct used with E_G is a clone made before inference (attach.c): its members
+ * follow the struct it instantiates wherever that one's void * became inferred. */
+static void follow_instances(struct model *m)
+{
+    for (size_t i = 0; i < m->nt; i++) {
+        struct type *t = &m->t[i];
+        if (!t->clone || t->origin < 0 || (t->kind != K_STRUCT && t->kind != K_UNION))
+            continue;
+        const struct type *o = &m->t[t->origin];
+        for (size_t j = 0; j < t->nmem && j < o->nmem; j++) {
+            const struct type *ot = &m->t[o->mem[j].type];
+            int inferred = ot->annot && (strncmp(ot->annot, "inferred=", 9) == 0 ||
+                                         strncmp(ot->annot, "candidates=", 11) == 0);
+            if (t->mem[j].type != o->mem[j].type && inferred)
+                t->mem[j].type = o->mem[j].type;
+        }
+    }
+}
+
 int infer_apply(struct model *m, const struct annot_list *l, const char *explain_name)
 {
     struct infer in = {0};
@@ -680,6 +699,7 @@ int infer_apply(struct model *m, const struct annot_list *l, const char *explain
             m->t[i].mem[j].type = r;
         }
     }
+    follow_instances(m);
     for (size_t i = 0; i < m->nv; i++)
         m->v[i].type = infer_one(&in, AT_VAR, NULL, m->v[i].name, m->v[i].pos, m->v[i].type);
     if (explain_name && !in.explained)

@@ -53,3 +53,17 @@ int use(void)
     StringVector *sv = sc->daq_vars;
     return ((struct conn *)sc->cookie)->fd + sv->n + o->c;
 }
+
+/* A generic list used with E_G: its own void * aux is inferred in the instance too. */
+struct list E_GENERIC(@t) {
+    void E_T(@t) *data;
+    void *aux;
+    struct list E_G(@t) *next;
+};
+
+struct list E_G(struct conn) *g_list;
+
+void link_aux(void)
+{
+    g_list->aux = &g_blob;
+}
