@@ -1591,6 +1591,10 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
     } else if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
         plan_struct_fields(c, p, orr, nr, n->name || !rname[0] ? nname : rname, depth);
     } else if (o->kind == KTT_UNION && n->kind == KTT_UNION) {
+        /* An anonymous union is named by the field it was reached by: a rule for that
+         * field (struct T.u -> struct T.u) is the one to write. */
+        if (!n->name && path[0])
+            snprintf(nname, sizeof nname, "%s", path);
         p->same_layout = same_union_layout(c, o, n);
         add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
         if (!p->same_layout) {
