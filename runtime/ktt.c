@@ -146,6 +146,10 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             set_str(&t->tparam, a + 7);
         } else if (t && strncmp(a, "gargs=", 6) == 0) {
             set_str(&t->gargs, a + 6);
+        } else if (t && strncmp(a, "inferred=", 9) == 0) {
+            set_str(&t->inferred, a + 9);
+        } else if (t && strncmp(a, "candidates=", 11) == 0) {
+            set_str(&t->candidates, a + 11);
         } else if (v && strcmp(a, "const") == 0) {
             v->flags |= KTT_VAR_CONST;
         } else if (v && strcmp(a, "manual") == 0) {
@@ -593,6 +597,8 @@ void ktt_free(struct ktt *k)
         free(t->generic);
         free(t->tparam);
         free(t->gargs);
+        free(t->inferred);
+        free(t->candidates);
         free(t->decl);
     }
     for (int i = 0; i < k->nvars; i++) {

@@ -70,6 +70,10 @@ struct ktt_type {
     char *generic;       /* "@a,@b" */
     char *tparam;        /* "@a" */
     char *gargs;
+    char *inferred;      /* PTR: kitc inferred its target from the source (a void * in
+                            the program), "FILE:LINE,..." of the evidence */
+    char *candidates;    /* PTR to void: the several types kitc saw it hold,
+                            "struct_a,struct_b" (it stays void *) */
     char *decl;
 };
 

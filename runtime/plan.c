@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -659,12 +660,80 @@ static void drain(struct plan_ctx *c)
     }
 }
 
+static int is_name_char(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '_' || ch == '/' || ch == '.' || ch == '#';
+}
+
+/* text with every occurrence of the name `from` (not part of a longer name) replaced
+ * by `to`; NULL for NULL. */
+static char *replace_name(const char *text, const char *from, const char *to)
+{
+    if (!text)
+        return NULL;
+    size_t nf = strlen(from), nt = strlen(to), n = 0;
+    for (const char *p = strstr(text, from); p; p = strstr(p + nf, from))
+        n++;
+    char *out = malloc(strlen(text) + n * nt + 1), *w = out;
+    if (!out)
+        abort();
+    const char *p = text;
+    for (const char *q = strstr(p, from); q; q = strstr(q + nf, from)) {
+        if ((q > text && is_name_char(q[-1])) || isalnum((unsigned char)q[nf]) ||
+            q[nf] == '_')
+            continue;
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        memcpy(w, to, nt);
+        w += nt;
+        p = q + nf;
+    }
+    strcpy(w, p);
+    return out;
+}
+
+static int under_path(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    return strncmp(path, root, n) == 0 &&
+           (path[n] == 0 || path[n] == '.' || path[n] == '[');
+}
+
+/* A variable whose type pair already has a plan, made for another variable: what that
+ * plan could not decide at the other variable's own path (a `void *` global, say) is
+ * as true of this one, and said of it in the same run. */
+static void repeat_root_diags(struct plan_ctx *c, const struct plan *p, const char *path,
+                              const char *decl)
+{
+    if (!p->path || strcmp(p->path, path) == 0)
+        return;
+    int n = c->ndiags;
+    for (int i = 0; i < n; i++) {
+        if (!under_path(c->diags[i].path, p->path))
+            continue;
+        char *dpath = replace_name(c->diags[i].path, p->path, path);
+        char *stub = replace_name(c->diags[i].stub, p->path, path);
+        char *what = strdup(c->diags[i].what);
+        if (!what)
+            abort();
+        diag(c, dpath, decl, stub, "%s", what);
+        free(dpath);
+        free(stub);
+        free(what);
+    }
+}
+
 /* The plan of a variable's or a named type's pair. */
 static struct plan *plan_pair(struct plan_ctx *c, int ot, int nt, const char *path,
                               const char *decl, int depth)
 {
     struct tref r = tref_of(c, ot, nt, NULL, path, decl);
-    return plan_inline(c, r, path, decl, depth);
+    struct plan *known = find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+    int built = known && known->built;
+    struct plan *p = plan_inline(c, r, path, decl, depth);
+    if (built)
+        repeat_root_diags(c, p, path, decl);
+    return p;
 }
 
 static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t old_off,
@@ -756,6 +825,50 @@ static void plan_data_pointer(struct plan_ctx *c, struct plan *p, const struct k
     op->nul_terminated = (o->flags & KTT_SZ) != 0;
 }
 
+/* "struct_a,struct_b" of a candidates= token as C spelling: "struct a" (n-th one). */
+static int candidate_name(const char *list, int n, char *buf, size_t size)
+{
+    for (; n > 0 && list; n--)
+        list = (list = strchr(list, ',')) ? list + 1 : NULL;
+    if (!list || !*list)
+        return 0;
+    size_t len = strcspn(list, ",");
+    snprintf(buf, size, "%.*s", (int)len, list);
+    static const char *const keywords[] = {"struct_", "union_", "enum_"};
+    for (int k = 0; k < 3; k++)
+        if (strncmp(buf, keywords[k], strlen(keywords[k])) == 0)
+            buf[strlen(keywords[k]) - 1] = ' ';
+    return 1;
+}
+
+/* An unannotated void * kitc could not type: with the candidate types it saw in the
+ * source, the suggested rule names the first of them. */
+static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, const char *path,
+                              const char *decl)
+{
+    char first[200], stub[900], what[700];
+    if (ptr->candidates && candidate_name(ptr->candidates, 0, first, sizeof first)) {
+        char list[500] = "";
+        char one[200];
+        for (int i = 0; candidate_name(ptr->candidates, i, one, sizeof one); i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     one);
+        snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
+                 "write a rule: %s -> %s: { /* the object's type: %s */ "
+                 "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list, first,
+                 first);
+        snprintf(what, sizeof what, "void * holds several types in the source (%s; kitc "
+                 "--explain shows where); annotate it or write a rule", list);
+        diag(c, path, decl, stub, "%s", what);
+        return;
+    }
+    snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
+             "write a rule: %s -> %s: { XF_INVOKE(XF_PTR($xform(struct T, struct T)), "
+             "&$in, &$out); }", path, path);
+    diag(c, path, decl, stub, "void * cannot be followed without an annotation or a rule "
+         "(kitc found no evidence of its type in the source)");
+}
+
 /* A pointer slot: function pointer, opaque, generic, pointer array, string or object. */
 static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
                          const struct ktt_type *n, size_t old_off, size_t new_off,
@@ -787,14 +900,8 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
         if (ot->kind != nt->kind)
             diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                  "write a rule");
-        else {
-            char stub[600];
-            snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
-                     "write a rule: %s -> %s: { XF_INVOKE(XF_PTR($xform(struct T, struct T)), "
-                     "&$in, &$out); }", path, path);
-            diag(c, path, decl, stub, "void * cannot be followed without an annotation or "
-                 "a rule");
-        }
+        else
+            void_pointer_diag(c, o->candidates ? o : n, path, decl);
         struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
         op->ptr_flags = PTR_MAY_STATIC;
         return;
@@ -1308,6 +1415,32 @@ static int union_holds_pointers(struct plan_ctx *c, int t, int depth)
     return 0;
 }
 
+/* A pointer-sized union whose members all sit at offset 0 and are function pointers or
+ * pointers (Snort's OutputFuncNode: a handler or its argument): 1 when it has a
+ * function pointer and every other member is E_OPAQUE (it is remapped as a function
+ * pointer when it holds one of the old version's functions), 2 when some data pointer
+ * is not E_OPAQUE, 0 for any other union. */
+static int fptr_union(const struct ktt *k, const struct ktt_type *u)
+{
+    int fptrs = 0, plain = 0;
+    if (u->kind != KTT_UNION || u->size != sizeof(void *) || u->nfields == 0)
+        return 0;
+    for (int i = 0; i < u->nfields; i++) {
+        const struct ktt_field *f = &u->fields[i];
+        const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+        if (f->offset != 0 || f->bit_size || t->kind != KTT_PTR)
+            return 0;
+        const struct ktt_type *target = &k->types[ktt_resolve(k, t->target)];
+        if (target->kind == KTT_FUNC && !(t->flags & KTT_OPAQUE))
+            fptrs++;
+        else if (!(t->flags & KTT_OPAQUE))
+            plain++;
+    }
+    if (!fptrs)
+        return 0;
+    return plain ? 2 : 1;
+}
+
 /* Whether old type ot and new type nt hold their values in the same bytes the same
  * way (a union copied as bytes keeps every member). */
 static int same_shape(struct plan_ctx *c, int ot, int nt, int depth)
@@ -1475,6 +1608,10 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
     } else if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
         plan_struct_fields(c, p, orr, nr, n->name || !rname[0] ? nname : rname, depth);
     } else if (o->kind == KTT_UNION && n->kind == KTT_UNION) {
+        /* An anonymous union is named by the field it was reached by: a rule for that
+         * field (struct T.u -> struct T.u) is the one to write. */
+        if (!n->name && path[0])
+            snprintf(nname, sizeof nname, "%s", path);
         p->same_layout = same_union_layout(c, o, n);
         add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
         if (!p->same_layout) {
@@ -1482,6 +1619,18 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
             snprintf(stub, sizeof stub, "%s -> %s: { /* copy the member in use */ }", nname,
                      nname);
             diag(c, nname, n->decl, stub, "union changed; say how to convert it");
+        } else if (fptr_union(c->old, o) == 1 && fptr_union(c->new_, n) == 1) {
+            /* Its value is a function of the old version (remapped to the new one of
+             * the same key), or a value of the opaque members, copied as it is. */
+            add_op(p, OP_FPTR, 0, 0);
+        } else if (fptr_union(c->old, o) == 2) {
+            char stub[600];
+            snprintf(stub, sizeof stub, "annotate the union's data pointers E_OPAQUE, or write "
+                     "a rule: %s -> %s: { XF_INVOKE(/* closure for the member in use */, "
+                     "&$in, &$out); }", nname, nname);
+            diag(c, nname, n->decl, stub, "union of a function pointer and data pointers "
+                 "that are not E_OPAQUE; with them E_OPAQUE it is remapped as a function "
+                 "pointer when it holds one");
         } else if (union_holds_pointers(c, orr, 0)) {
             char stub[600];
             snprintf(stub, sizeof stub, "%s -> %s: { XF_INVOKE(/* closure for the member in "

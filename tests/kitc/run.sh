@@ -16,6 +16,10 @@
 #   run.sh opaque CC OPT   types no variable reaches, a struct defined in another unit
 #   run.sh sizes CC OPT    a variable whose size the DWARF does not give is sized from
 #                          the symbol table or refused, never listed with size 0
+#   run.sh infer CC OPT    void * fields and variables get the type the source shows
+#                          (assignment, cast, sizeof allocation, initialiser) with its
+#                          evidence; two candidates warn and stay void *; an annotation
+#                          wins; --explain prints the evidence
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
 set -u
@@ -286,6 +290,31 @@ case_sizes() {
     "$KITC" -DONLY_MANUAL -o manual.ktt manual.so 2>err.txt || { fail "kitc refused a manual variable"; cat err.txt >&2; return; }
     echo "V flex_manual struct flex 16 manual @ flex_init.c:14" >want.txt
     "$KTTCHECK" manual.ktt want.txt || fail "manual variable not listed with its object's size"
+}
+
+case_infer() {
+    build infer.so -"$OPT" -g "$SRC/infer.c"
+    "$KITC" -o infer.ktt infer.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    "$KTTCHECK" infer.ktt "$EXPECTED/infer.txt" || fail "rendering differs"
+    printf '%s\n' "kitc: warning: ctx.mixed (infer.c:28): void * with 2 candidate types; it stays void * (annotate it, e.g. E_OPAQUE, or write a rule):" \
+        "  infer.c:44: assigned from struct conn *" "  infer.c:52: initialises struct other *" >want.txt
+    cmp -s want.txt err.txt || { fail "conflict not reported with its evidence"; diff want.txt err.txt >&2; }
+    "$KITC" --explain ctx.daq_vars infer.so >explain.txt 2>/dev/null || fail "--explain failed"
+    printf '%s\n' "ctx.daq_vars (infer.c:25): void * inferred as StringVector *, from:" \
+        "  infer.c:41: assigned from StringVector *" "  infer.c:53: initialises StringVector *" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain ctx.daq_vars"; diff want.txt explain.txt >&2; }
+    "$KITC" --explain 'struct ctx.payload' infer.so >explain.txt 2>/dev/null
+    printf '%s\n' "ctx.payload (infer.c:27): void * inferred as struct blob *, from:" \
+        "  infer.c:43: allocated with sizeof(struct blob)" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain struct ctx.payload"; diff want.txt explain.txt >&2; }
+    "$KITC" --explain ctx.hidden infer.so >explain.txt 2>/dev/null
+    grep -Fxq "ctx.hidden (infer.c:29): annotated in the source; the annotation is used, not this evidence:" explain.txt ||
+        { fail "--explain of an annotated field"; cat explain.txt >&2; }
+    "$KITC" --explain unknown infer.so >explain.txt 2>/dev/null
+    grep -Fxq "ctx.unknown (infer.c:30): void *, no evidence in the source of what it points to" explain.txt ||
+        { fail "--explain without evidence"; cat explain.txt >&2; }
+    "$KITC" --explain g_state -o again.ktt infer.so >explain.txt 2>/dev/null && cmp -s infer.ktt again.ktt ||
+        fail "--explain with -o changed the summary"
 }
 
 "case_$case_name"

@@ -147,9 +147,32 @@ struct annot {
     int bracket;       /* E_ARRAY: index of the enclosing [] pair, -1 if none */
 };
 
+/* infer.c: one piece of evidence of what a `void *` field or variable points to. */
+struct evidence {
+    enum ann_target target;  /* AT_FIELD or AT_VAR */
+    char *decl_name;
+    const char *decl_file;   /* canonical absolute path of the declaration */
+    int decl_line;
+    char *type_name;         /* the evidence's type as written, e.g. "StringVector *" */
+    char *target_name;       /* the candidate it points to, e.g. "StringVector" */
+    int record;              /* the target is a struct (1), a union (2), or neither (0) */
+    char *tag;               /* its tag, NULL when anonymous */
+    const char *type_file;   /* canonical path and line of its definition */
+    int type_line;
+    const char *how;         /* "assigned from", "cast to", ... */
+    const char *file;        /* where the evidence is (canonical) */
+    int line;
+};
+
+struct evidence_list {
+    struct evidence *e;
+    size_t n, cap;
+};
+
 struct annot_list {
     struct annot *a;
     size_t n, cap;
+    struct evidence_list ev;  /* found in the same parse (infer.c) */
 };
 
 struct source_opts {
@@ -170,6 +193,14 @@ int annotations_collect(const struct source_opts *o, struct model *m,
                         struct annot_list *out, char **root_out);
 /* Applies annotations to the model; -1 after printing errors. */
 int annotations_attach(struct model *m, const struct annot_list *l);
+
+/* infer.c: records the evidence in one parsed translation unit (a CXTranslationUnit). */
+void infer_scan(void *tu, struct evidence_list *out);
+/* Turns each `void *` field or variable without an annotation whose evidence names one
+ * struct or union into a pointer to it (token inferred=FILE:LINE,...); warns about the
+ * ones with several candidates.  With explain set, prints what it found for the field
+ * or variable of that name ("S.f", "struct S.f", "f").  Returns 0. */
+int infer_apply(struct model *m, const struct annot_list *l, const char *explain);
 
 /* embed.c */
 int ktt_embed(const char *ktt, const char *so);

@@ -17,7 +17,7 @@
 
 static const char usage[] =
     "usage: kitc [-o OUT.ktt] [-p BUILD_DIR] [--root DIR] [-I DIR]... [-D NAME[=VALUE]]...\n"
-    "            [-U NAME]... [--allow-unparsed] [--no-source] APP.so\n"
+    "            [-U NAME]... [--allow-unparsed] [--no-source] [--explain FIELD] APP.so\n"
     "       kitc --embed APP.ktt APP.so\n"
     "       kitc --extract APP.so\n"
     "       kitc --help | --version\n";
@@ -26,6 +26,7 @@ struct options {
     const char *out;
     const char *object;
     const char *root;
+    const char *explain;  /* --explain: print what was inferred for this field */
     int no_source;
     struct source_opts src;
 };
@@ -103,6 +104,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             add_define(o, "", a);
         else if (strcmp(a, "--allow-unparsed") == 0)
             o->src.allow_unparsed = 1;
+        else if (strcmp(a, "--explain") == 0 && more)
+            o->explain = argv[++i];
         else if (strcmp(a, "--no-source") == 0)
             o->no_source = 1;
         else if (a[0] == '-' || o->object)
@@ -177,13 +180,15 @@ static int generate(struct options *o)
         m.root = db_root;
     else
         dwarf_default_root(&m);
-    if (annotations_attach(&m, &al) != 0)
+    if (annotations_attach(&m, &al) != 0 || infer_apply(&m, &al, o->explain) != 0)
         return 1;
     make_keys(&m);
     dedup_types(&m);
     if (var_sizes(&m) != 0)
         return 1;
     assign_ids(&m);
+    if (o->explain && !o->out)
+        return fflush(stdout) == 0 ? 0 : 1;
     return write_output(&m, o->out) == 0 ? 0 : 1;
 }
 

@@ -11,7 +11,8 @@
  * INITs, drops and conversions of values that V -> V does not need are left out.
  *
  * Reads both summaries and the rules, lets the planner (runtime/plan.c) decide every
- * transformation, prints what it cannot decide and every rule that matched nothing,
+ * transformation, prints all it cannot decide (grouped by kind) and every rule that
+ * matched nothing,
  * and otherwise writes OUT.c.  Messages (stderr, one per line; docs/xf-language.md §4):
  *
  *   FILE:LINE: expected ...                      malformed .ktt
@@ -197,6 +198,41 @@ static void check_xforms(struct plan_ctx *pc, const struct ruleset *rs,
                 rs->origin[i].text);
 }
 
+/* The kind of a diagnostic: its text up to the first detail that varies (a number, a
+ * quoted or parenthesised part), so "array length changed from 8 to 16" and "... from
+ * 4 to 5" are one kind. */
+static size_t kind_len(const char *what)
+{
+    return strcspn(what, "0123456789'\"(");
+}
+
+static int by_kind(const void *a, const void *b)
+{
+    const struct plan_diag *x = a, *y = b;
+    size_t lx = kind_len(x->what), ly = kind_len(y->what);
+    int c = strncmp(x->what, y->what, lx < ly ? lx : ly);
+    if (c == 0 && lx != ly)
+        c = lx < ly ? -1 : 1;
+    return c;
+}
+
+/* Every diagnostic of the comparison is reported in one run; those of one kind are
+ * listed together (in the planner's order within a kind), so the programmer fixes a
+ * kind at once, e.g. every unannotated void *.  Insertion sort: stable, and lists are
+ * short. */
+static void group_diags(struct plan_ctx *pc)
+{
+    for (int i = 1; i < pc->ndiags; i++) {
+        struct plan_diag d = pc->diags[i];
+        int j = i;
+        while (j > 0 && by_kind(&pc->diags[j - 1], &d) > 0) {
+            pc->diags[j] = pc->diags[j - 1];
+            j--;
+        }
+        pc->diags[j] = d;
+    }
+}
+
 static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
                         const char *new_path, const char *rules_path, int self,
                         struct msgs *m)
@@ -354,6 +390,7 @@ static int run_all(struct run *r)
     int rc = ruleset_build(&r->rs, r->xf_used, &r->old, &r->nv, &r->m);
     plan_build(&r->plan, &r->old, &r->nv, r->rs.v, r->rs.n);
     r->planned = 1;
+    group_diags(&r->plan);
     report_plan(&r->plan, &r->rs, r->a.new_path, r->a.rules_path, r->a.self, &r->m);
     check_xforms(&r->plan, &r->rs, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);

@@ -1,0 +1,720 @@
+/* infer.c - what a `void *` points to, inferred from the program itself.
+ *
+ * While annotations.c has a translation unit open, infer_scan() walks its expressions
+ * and records evidence about each struct field and variable declared `void *`:
+ *   - assigned from a typed pointer:        sc->data = sv;       (sv is StringVector *)
+ *   - converted to a typed pointer at use:  (StringVector *)sc->data,
+ *                                           StringVector *sv = sc->data;  sv = sc->data;
+ *   - given an allocation of a struct:      sc->data = malloc(sizeof(StringVector));
+ * After the annotations are attached, infer_apply() turns the declarations whose
+ * evidence names one struct or union, and that carry no annotation, into pointers to
+ * that type (a ptr entry with the token `inferred=FILE:LINE,...`, the evidence), so the
+ * planner treats them exactly as if the program had declared `T *`.  Declarations with
+ * several candidate types keep `void *` and are reported with all their evidence;
+ * an annotation (E_OPAQUE, E_T, E_PTR ...) always wins over the evidence. */
+#include "kitc.h"
+
+#include <clang-c/Index.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { MAX_LISTED = 8 }; /* evidence positions written into one token */
+
+/* ---- scanning ------------------------------------------------------------------- */
+
+struct scan {
+    struct evidence_list *out;
+    smap canon;       /* clang file name -> index into pool */
+    strpool pool;
+};
+
+static struct scan *S;
+
+static const char *canon_file(const char *name)
+{
+    long i = smap_get(&S->canon, name, strlen(name), -1);
+    if (i >= 0)
+        return S->pool.s[i];
+    char *full = path_canonical(name);
+    const char *p = intern(&S->pool, full);
+    free(full);
+    i = smap_get(&S->pool.map, p, strlen(p), -1);
+    smap_put(&S->canon, name, strlen(name), i);
+    return p;
+}
+
+/* Canonical file and line of a cursor's location; NULL file when it has none. */
+static const char *where(CXCursor c, int *line)
+{
+    CXFile f;
+    unsigned l, col, off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &f, &l, &col, &off);
+    *line = (int)l;
+    if (!f)
+        return NULL;
+    CXString s = clang_getFileName(f);
+    const char *name = clang_getCString(s);
+    const char *r = name ? canon_file(name) : NULL;
+    clang_disposeString(s);
+    return r;
+}
+
+struct kids {
+    CXCursor c[4];
+    int n;
+};
+
+static enum CXChildVisitResult collect_kid(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct kids *k = d;
+    if (k->n < 4)
+        k->c[k->n] = c;
+    k->n++;
+    return CXChildVisit_Continue;
+}
+
+static struct kids kids_of(CXCursor c)
+{
+    struct kids k = {.n = 0};
+    clang_visitChildren(c, collect_kid, &k);
+    return k;
+}
+
+/* The last child that is an expression (a cast's operand follows its TypeRef). */
+static int last_expr(CXCursor c, CXCursor *out)
+{
+    struct kids k = kids_of(c);
+    for (int i = (k.n < 4 ? k.n : 4) - 1; i >= 0; i--)
+        if (clang_isExpression(clang_getCursorKind(k.c[i]))) {
+            *out = k.c[i];
+            return 1;
+        }
+    return 0;
+}
+
+static int is_void_pointer(CXType t)
+{
+    return t.kind == CXType_Pointer &&
+           clang_getCanonicalType(clang_getPointeeType(t)).kind == CXType_Void;
+}
+
+/* Through parentheses, implicit conversions and explicit casts to `void *`. */
+static CXCursor strip(CXCursor c)
+{
+    for (int depth = 0; depth < 32; depth++) {
+        enum CXCursorKind k = clang_getCursorKind(c);
+        CXCursor inner;
+        if ((k == CXCursor_UnexposedExpr || k == CXCursor_ParenExpr ||
+             (k == CXCursor_CStyleCastExpr && is_void_pointer(clang_getCursorType(c)))) &&
+            last_expr(c, &inner))
+            c = inner;
+        else
+            break;
+    }
+    return c;
+}
+
+/* The declaration an expression names when it is a `void *` field or variable
+ * declared so directly (not through a typedef): sc->data, g_cookie. */
+static int void_decl(CXCursor e, CXCursor *decl)
+{
+    enum CXCursorKind k = clang_getCursorKind(e);
+    if (k != CXCursor_MemberRefExpr && k != CXCursor_DeclRefExpr)
+        return 0;
+    CXCursor d = clang_getCursorReferenced(e);
+    enum CXCursorKind dk = clang_getCursorKind(d);
+    if (dk != CXCursor_FieldDecl && dk != CXCursor_VarDecl)
+        return 0;
+    if (!is_void_pointer(clang_getCursorType(d)))
+        return 0;
+    *decl = d;
+    return 1;
+}
+
+static char *spelling_of_type(CXType t)
+{
+    CXString s = clang_getTypeSpelling(t);
+    char *r = xstrdup(clang_getCString(s));
+    clang_disposeString(s);
+    return r;
+}
+
+/* Fills the candidate part of e from the type pointed to; 0 when it says nothing
+ * (void, or not a pointer). */
+static int candidate_of_target(CXType target, struct evidence *e)
+{
+    CXType ct = clang_getCanonicalType(target);
+    if (ct.kind == CXType_Void || ct.kind == CXType_Invalid)
+        return 0;
+    e->type_name = spelling_of_type(target);
+    e->target_name = spelling_of_type(target);
+    if (ct.kind != CXType_Record)
+        return 1;
+    CXCursor decl = clang_getTypeDeclaration(ct);
+    CXCursor def = clang_getCursorDefinition(decl);
+    if (!clang_Cursor_isNull(def))
+        decl = def;
+    e->record = clang_getCursorKind(decl) == CXCursor_UnionDecl ? 2 : 1;
+    CXString s = clang_getCursorSpelling(decl);
+    const char *tag = clang_getCString(s);
+    if (tag && *tag && !strchr(tag, ' ') && !clang_Cursor_isAnonymous(decl))
+        e->tag = xstrdup(tag);
+    clang_disposeString(s);
+    e->type_file = where(decl, &e->type_line);
+    return 1;
+}
+
+static void record(CXCursor decl, CXCursor at, struct evidence *e, const char *how)
+{
+    e->target = clang_getCursorKind(decl) == CXCursor_FieldDecl ? AT_FIELD : AT_VAR;
+    CXString s = clang_getCursorSpelling(decl);
+    e->decl_name = xstrdup(clang_getCString(s));
+    clang_disposeString(s);
+    e->decl_file = where(decl, &e->decl_line);
+    e->file = where(at, &e->line);
+    e->how = how;
+    if (!e->decl_file || !e->file) {
+        free(e->decl_name);
+        free(e->type_name);
+        free(e->tag);
+        free(e->target_name);
+        return;
+    }
+    struct evidence_list *l = S->out;
+    grow(&l->e, &l->cap, l->n + 1, sizeof *l->e);
+    l->e[l->n++] = *e;
+}
+
+/* The value `e` (already stripped) stored into void * declaration `decl`. */
+static void stored(CXCursor decl, CXCursor e, CXCursor at);
+
+/* `decl` converted to (or compared as) pointer type t at `at`. */
+static void converted(CXCursor decl, CXType t, CXCursor at, const char *how)
+{
+    CXType ct = clang_getCanonicalType(t);
+    if (ct.kind != CXType_Pointer)
+        return;
+    struct evidence e = {0};
+    if (candidate_of_target(clang_getPointeeType(ct), &e)) {
+        free(e.type_name);
+        e.type_name = spelling_of_type(t);
+        record(decl, at, &e, how);
+    }
+}
+
+static int is_allocator(CXCursor call)
+{
+    CXString s = clang_getCursorSpelling(call);
+    const char *name = clang_getCString(s);
+    int yes = 0;
+    for (const char *p = name; p && *p && !yes; p++)
+        yes = strncasecmp(p, "alloc", 5) == 0;
+    clang_disposeString(s);
+    return yes;
+}
+
+struct sizeof_find {
+    CXType type;
+    int found;
+};
+
+static int is_sizeof(CXCursor c)
+{
+    CXTranslationUnit tu = clang_Cursor_getTranslationUnit(c);
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(c), &toks, &n);
+    int yes = 0;
+    if (n > 0) {
+        CXString s = clang_getTokenSpelling(tu, toks[0]);
+        yes = strcmp(clang_getCString(s), "sizeof") == 0;
+        clang_disposeString(s);
+    }
+    clang_disposeTokens(tu, toks, n);
+    return yes;
+}
+
+/* The first sizeof(T) or sizeof expr among an allocation's arguments. */
+static enum CXChildVisitResult find_sizeof(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct sizeof_find *f = d;
+    if (clang_getCursorKind(c) != CXCursor_UnaryExpr || !is_sizeof(c))
+        return CXChildVisit_Recurse;
+    struct kids k = kids_of(c);
+    if (k.n >= 1) {
+        CXCursor arg = k.c[0];
+        f->type = clang_getCursorType(clang_getCursorKind(arg) == CXCursor_ParenExpr ||
+                                      clang_isExpression(clang_getCursorKind(arg))
+                                          ? strip(arg)
+                                          : arg);
+        f->found = 1;
+    }
+    return CXChildVisit_Break;
+}
+
+static void stored(CXCursor decl, CXCursor e, CXCursor at)
+{
+    struct evidence ev = {0};
+    if (clang_getCursorKind(e) == CXCursor_CallExpr && is_allocator(e)) {
+        struct sizeof_find f = {.found = 0};
+        clang_visitChildren(e, find_sizeof, &f);
+        if (f.found && clang_getCanonicalType(f.type).kind == CXType_Record &&
+            candidate_of_target(f.type, &ev)) {
+            free(ev.type_name);
+            char *t = spelling_of_type(f.type);
+            ev.type_name = xasprintf("sizeof(%s)", t);
+            free(t);
+            record(decl, at, &ev, "allocated with");
+        }
+        return;
+    }
+    CXType t = clang_getCanonicalType(clang_getCursorType(e));
+    if (t.kind != CXType_Pointer || !candidate_of_target(clang_getPointeeType(t), &ev))
+        return;
+    free(ev.type_name);
+    ev.type_name = spelling_of_type(clang_getCursorType(e));
+    record(decl, at, &ev, "assigned from");
+}
+
+/* The operator of a binary expression is the first punctuation after its left side. */
+static int is_assignment(CXCursor op, CXCursor lhs)
+{
+    CXTranslationUnit tu = clang_Cursor_getTranslationUnit(op);
+    unsigned lhs_end, off;
+    CXFile f;
+    clang_getExpansionLocation(clang_getRangeEnd(clang_getCursorExtent(lhs)), &f, NULL, NULL,
+                               &lhs_end);
+    CXToken *toks;
+    unsigned n;
+    clang_tokenize(tu, clang_getCursorExtent(op), &toks, &n);
+    int yes = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (clang_getTokenKind(toks[i]) != CXToken_Punctuation)
+            continue;
+        clang_getExpansionLocation(clang_getTokenLocation(tu, toks[i]), &f, NULL, NULL, &off);
+        if (off < lhs_end)
+            continue;
+        CXString s = clang_getTokenSpelling(tu, toks[i]);
+        yes = strcmp(clang_getCString(s), "=") == 0;
+        clang_disposeString(s);
+        break;
+    }
+    clang_disposeTokens(tu, toks, n);
+    return yes;
+}
+
+static void scan_assignment(CXCursor c)
+{
+    struct kids k = kids_of(c);
+    if (k.n != 2)
+        return;
+    CXCursor lhs = strip(k.c[0]), rhs = strip(k.c[1]), decl;
+    /* the operator's tokens are looked at only when a void * is involved */
+    if (void_decl(lhs, &decl)) {
+        if (is_assignment(c, k.c[0]))
+            stored(decl, rhs, c);
+    } else if (void_decl(rhs, &decl) && is_assignment(c, k.c[0])) {
+        converted(decl, clang_getCursorType(lhs), c, "assigned to");
+    }
+}
+
+static void scan_cast(CXCursor c)
+{
+    CXCursor operand, decl;
+    if (last_expr(c, &operand) && void_decl(strip(operand), &decl))
+        converted(decl, clang_getCursorType(c), c, "cast to");
+}
+
+static void scan_var_init(CXCursor c)
+{
+    CXCursor init, decl;
+    if (!last_expr(c, &init))
+        return;
+    init = strip(init);
+    if (is_void_pointer(clang_getCursorType(c)))
+        stored(c, init, c);
+    else if (void_decl(init, &decl))
+        converted(decl, clang_getCursorType(c), c, "initialises");
+}
+
+static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
+{
+    (void)parent;
+    (void)data;
+    if (clang_Location_isInSystemHeader(clang_getCursorLocation(c)))
+        return CXChildVisit_Continue;
+    switch (clang_getCursorKind(c)) {
+    case CXCursor_BinaryOperator:
+        scan_assignment(c);
+        break;
+    case CXCursor_CStyleCastExpr:
+        scan_cast(c);
+        break;
+    case CXCursor_VarDecl:
+        scan_var_init(c);
+        break;
+    default:
+        break;
+    }
+    return CXChildVisit_Recurse;
+}
+
+void infer_scan(void *tu, struct evidence_list *out)
+{
+    static struct scan s; /* file names stay interned across translation units */
+    S = &s;
+    s.out = out;
+    clang_visitChildren(clang_getTranslationUnitCursor((CXTranslationUnit)tu), visit, NULL);
+    S = NULL;
+}
+
+/* ---- applying ------------------------------------------------------------------- */
+
+/* One declaration's evidence: indexes into the list, and its distinct candidates. */
+struct subject {
+    long *ev;
+    size_t nev, capev;
+    char **cand;      /* candidate identities, in order of first evidence */
+    size_t ncand, capcand;
+};
+
+struct infer {
+    struct model *m;
+    const struct annot_list *l;
+    smap subjects;    /* decl key -> index + 1 into subj */
+    struct subject *subj;
+    size_t nsubj, capsubj;
+    smap annotated;   /* decl keys that carry an annotation */
+    pmap canon;       /* DWARF path -> index into pool */
+    strpool pool;
+    smap reported;    /* decl keys already reported or applied */
+    const char *explain;
+    int explained;
+};
+
+static char *subject_key(enum ann_target kind, const char *file, int line, const char *name)
+{
+    return xasprintf("%d|%s|%d|%s", kind, file, line, name);
+}
+
+static char *candidate_id(const struct evidence *e)
+{
+    if (e->record)
+        return xasprintf("%d|%s|%s|%d", e->record, e->tag ? e->tag : "-",
+                         e->type_file ? e->type_file : "?", e->type_line);
+    return xasprintf("0|%s", e->type_name);
+}
+
+static void index_evidence(struct infer *in)
+{
+    const struct evidence_list *l = &in->l->ev;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct evidence *e = &l->e[i];
+        char *k = subject_key(e->target, e->decl_file, e->decl_line, e->decl_name);
+        long s = smap_get(&in->subjects, k, strlen(k), 0);
+        if (!s) {
+            grow(&in->subj, &in->capsubj, in->nsubj + 1, sizeof *in->subj);
+            memset(&in->subj[in->nsubj], 0, sizeof *in->subj);
+            s = (long)++in->nsubj;
+            smap_put(&in->subjects, k, strlen(k), s);
+        }
+        free(k);
+        struct subject *sj = &in->subj[s - 1];
+        grow(&sj->ev, &sj->capev, sj->nev + 1, sizeof *sj->ev);
+        sj->ev[sj->nev++] = (long)i;
+        char *id = candidate_id(e);
+        size_t j = 0;
+        while (j < sj->ncand && strcmp(sj->cand[j], id) != 0)
+            j++;
+        if (j < sj->ncand) {
+            free(id);
+            continue;
+        }
+        grow(&sj->cand, &sj->capcand, sj->ncand + 1, sizeof *sj->cand);
+        sj->cand[sj->ncand++] = id;
+    }
+    for (size_t i = 0; i < in->l->n; i++) {
+        const struct annot *a = &in->l->a[i];
+        if (a->target != AT_FIELD && a->target != AT_VAR)
+            continue;
+        char *k = subject_key(a->target, a->decl_file, a->decl_line,
+                              a->decl_name ? a->decl_name : "-");
+        smap_put(&in->annotated, k, strlen(k), 1);
+        free(k);
+    }
+}
+
+static const char *canon_of(struct infer *in, const char *file)
+{
+    long v = pmap_get(&in->canon, file, -1);
+    if (v >= 0)
+        return in->pool.s[v];
+    char *c = path_canonical(file);
+    const char *p = intern(&in->pool, c);
+    free(c);
+    v = smap_get(&in->pool.map, p, strlen(p), -1);
+    pmap_put(&in->canon, file, v);
+    return p;
+}
+
+/* A complete struct or union of the model that is the candidate of e; -1 if none. */
+static int model_type_of(struct infer *in, const struct evidence *e)
+{
+    struct model *m = in->m;
+    enum kind want = e->record == 2 ? K_UNION : K_STRUCT;
+    for (size_t i = 0; i < m->nt; i++) {
+        const struct type *t = &m->t[i];
+        if (t->kind != want || t->incomplete || t->clone || !t->pos.file ||
+            t->pos.line != e->type_line || (t->name == NULL) != (e->tag == NULL) ||
+            (t->name && strcmp(t->name, e->tag) != 0))
+            continue;
+        if (e->type_file && strcmp(canon_of(in, t->pos.file), e->type_file) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static char *evidence_pos(const struct model *m, const struct evidence *e)
+{
+    char *rel = model_relfile(m, e->file);
+    char *s = xasprintf("%s:%d", rel, e->line);
+    free(rel);
+    return s;
+}
+
+/* "inferred=a.c:3,b.c:9": where the evidence is, each position once. */
+static char *inferred_token(const struct infer *in, const struct subject *sj)
+{
+    sbuf b = {0};
+    sb_puts(&b, "inferred=");
+    size_t listed = 0;
+    char *seen[MAX_LISTED];
+    for (size_t i = 0; i < sj->nev && listed < MAX_LISTED; i++) {
+        char *p = evidence_pos(in->m, &in->l->ev.e[sj->ev[i]]);
+        size_t j = 0;
+        while (j < listed && strcmp(seen[j], p) != 0)
+            j++;
+        if (j < listed) {
+            free(p);
+            continue;
+        }
+        sb_printf(&b, "%s%s", listed ? "," : "", p);
+        seen[listed++] = p;
+    }
+    for (size_t j = 0; j < listed; j++)
+        free(seen[j]);
+    return b.s;
+}
+
+/* "candidates=struct_num,struct_text": the types a conflicting void * was seen with,
+ * so that xfgen can name them in its diagnostic. */
+static char *candidates_token(const struct infer *in, const struct subject *sj)
+{
+    sbuf b = {0};
+    sb_puts(&b, "candidates=");
+    size_t listed = 0;
+    for (size_t c = 0; c < sj->ncand; c++) {
+        for (size_t i = 0; i < sj->nev; i++) {
+            const struct evidence *e = &in->l->ev.e[sj->ev[i]];
+            char *id = candidate_id(e);
+            int match = strcmp(id, sj->cand[c]) == 0;
+            free(id);
+            if (!match)
+                continue;
+            if (listed++)
+                sb_puts(&b, ",");
+            for (const char *p = e->target_name; *p; p++)
+                sb_put(&b, isspace((unsigned char)*p) ? "_" : p, 1);
+            break;
+        }
+    }
+    return b.s;
+}
+
+static void print_evidence(const struct infer *in, const struct subject *sj, FILE *out,
+                           const char *indent)
+{
+    for (size_t i = 0; i < sj->nev; i++) {
+        const struct evidence *e = &in->l->ev.e[sj->ev[i]];
+        char *p = evidence_pos(in->m, e);
+        fprintf(out, "%s%s: %s %s\n", indent, p, e->how, e->type_name);
+        free(p);
+    }
+}
+
+static char *decl_label(const struct model *m, const char *owner, const char *name,
+                        struct pos pos)
+{
+    char *rel = pos.file ? model_relfile(m, pos.file) : xstrdup("?");
+    char *s = owner ? xasprintf("%s.%s (%s:%d)", owner, name, rel, pos.line)
+                    : xasprintf("%s (%s:%d)", name, rel, pos.line);
+    free(rel);
+    return s;
+}
+
+/* Whether FIELD of --explain names this declaration: "S.f", "struct S.f", "f" or a
+ * variable's name. */
+static int explain_matches(const char *want, const char *owner, const char *name)
+{
+    if (!want)
+        return 0;
+    if (strncmp(want, "struct ", 7) == 0)
+        want += 7;
+    else if (strncmp(want, "union ", 6) == 0)
+        want += 6;
+    const char *dot = strrchr(want, '.');
+    if (!dot)
+        return strcmp(want, name) == 0;
+    return owner && strcmp(dot + 1, name) == 0 &&
+           strlen(owner) == (size_t)(dot - want) && strncmp(owner, want, dot - want) == 0;
+}
+
+enum verdict { V_NONE, V_ANNOTATED, V_INFERRED, V_CONFLICT, V_UNUSABLE };
+
+static void explain(struct infer *in, const char *label, enum verdict v, const struct subject *sj,
+                    const char *type)
+{
+    in->explained++;
+    switch (v) {
+    case V_NONE:
+        printf("%s: void *, no evidence in the source of what it points to\n", label);
+        return;
+    case V_ANNOTATED:
+        printf("%s: annotated in the source; the annotation is used, not this evidence:\n",
+               label);
+        break;
+    case V_INFERRED:
+        printf("%s: void * inferred as %s *, from:\n", label, type);
+        break;
+    case V_CONFLICT:
+        printf("%s: void * with %zu candidate types, left void * (annotate it or write "
+               "a rule):\n", label, sj->ncand);
+        break;
+    case V_UNUSABLE:
+        printf("%s: void * holding a %s *, not a pointer to a struct or union defined "
+               "in this object; left void *:\n", label, type);
+        break;
+    }
+    print_evidence(in, sj, stdout, "  ");
+}
+
+/* The pointer type `void *` declaration `label` becomes; or `type` unchanged. */
+static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
+                     const char *name, struct pos pos, int type)
+{
+    struct model *m = in->m;
+    const struct type *t = &m->t[type];
+    if (!pos.file || !name)
+        return type;
+    const char *file = canon_of(in, pos.file);
+    char *k = subject_key(kind, file, pos.line, name);
+    long s = smap_get(&in->subjects, k, strlen(k), 0);
+    int annotated = smap_get(&in->annotated, k, strlen(k), 0) != 0;
+    int plain_void = t->kind == K_PTR && !t->annot && m->t[t->target].kind == K_VOID &&
+                     !m->t[t->target].annot;
+    if (!plain_void && !(annotated && s)) {
+        free(k);
+        return type; /* not declared void * (the evidence is about a shadowed name) */
+    }
+    int first = smap_get(&in->reported, k, strlen(k), 0) == 0;
+    smap_put(&in->reported, k, strlen(k), 1);
+    free(k);
+    int want_explain = first && explain_matches(in->explain, owner, name);
+    char *label = want_explain || (s && first) ? decl_label(m, owner, name, pos) : NULL;
+    int result = type;
+    const struct subject *sj = s ? &in->subj[s - 1] : NULL;
+    const struct evidence *e0 = sj ? &in->l->ev.e[sj->ev[0]] : NULL;
+    enum verdict v = V_NONE;
+    if (sj && annotated) {
+        v = V_ANNOTATED;
+    } else if (sj && sj->ncand > 1) {
+        v = V_CONFLICT;
+        if (first) {
+            fprintf(stderr, "kitc: warning: %s: void * with %zu candidate types; it stays "
+                    "void * (annotate it, e.g. E_OPAQUE, or write a rule):\n", label,
+                    sj->ncand);
+            print_evidence(in, sj, stderr, "  ");
+        }
+        result = type_clone(m, type);
+        char *tok = candidates_token(in, sj);
+        type_add_annot(&m->t[result], tok);
+        free(tok);
+    } else if (sj) {
+        int target = e0->record ? model_type_of(in, e0) : -1;
+        if (target < 0) {
+            v = V_UNUSABLE;
+        } else {
+            v = V_INFERRED;
+            result = type_clone(m, type);
+            m->t[result].target = target;
+            char *tok = inferred_token(in, sj);
+            type_add_annot(&m->t[result], tok);
+            free(tok);
+        }
+    }
+    if (want_explain)
+        explain(in, label, v, sj, e0 ? e0->target_name : NULL);
+    free(label);
+    return result;
+}
+
+/* A struct used with E_G is a clone made before inference (attach.c): its members
+ * follow the struct it instantiates wherever that one's void * became inferred. */
+static void follow_instances(struct model *m)
+{
+    for (size_t i = 0; i < m->nt; i++) {
+        struct type *t = &m->t[i];
+        if (!t->clone || t->origin < 0 || (t->kind != K_STRUCT && t->kind != K_UNION))
+            continue;
+        const struct type *o = &m->t[t->origin];
+        for (size_t j = 0; j < t->nmem && j < o->nmem; j++) {
+            const struct type *ot = &m->t[o->mem[j].type];
+            int inferred = ot->annot && (strncmp(ot->annot, "inferred=", 9) == 0 ||
+                                         strncmp(ot->annot, "candidates=", 11) == 0);
+            if (t->mem[j].type != o->mem[j].type && inferred)
+                t->mem[j].type = o->mem[j].type;
+        }
+    }
+}
+
+int infer_apply(struct model *m, const struct annot_list *l, const char *explain_name)
+{
+    struct infer in = {0};
+    in.m = m;
+    in.l = l;
+    in.explain = explain_name;
+    index_evidence(&in);
+    size_t n = m->nt;
+    for (size_t i = 0; i < n; i++) {
+        if ((m->t[i].kind != K_STRUCT && m->t[i].kind != K_UNION) || m->t[i].clone)
+            continue;
+        for (size_t j = 0; j < m->t[i].nmem; j++) {
+            struct member *mb = &m->t[i].mem[j];
+            int r = infer_one(&in, AT_FIELD, m->t[i].name ? m->t[i].name : "-", mb->name,
+                              mb->pos, mb->type);
+            m->t[i].mem[j].type = r;
+        }
+    }
+    follow_instances(m);
+    for (size_t i = 0; i < m->nv; i++)
+        m->v[i].type = infer_one(&in, AT_VAR, NULL, m->v[i].name, m->v[i].pos, m->v[i].type);
+    if (explain_name && !in.explained)
+        printf("%s: no struct field or variable of that name is declared void * in this "
+               "object\n", explain_name);
+    for (size_t i = 0; i < in.nsubj; i++) {
+        for (size_t j = 0; j < in.subj[i].ncand; j++)
+            free(in.subj[i].cand[j]);
+        free(in.subj[i].cand);
+        free(in.subj[i].ev);
+    }
+    free(in.subj);
+    smap_free(&in.subjects);
+    smap_free(&in.annotated);
+    smap_free(&in.reported);
+    pmap_free(&in.canon);
+    return 0;
+}
