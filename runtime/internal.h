@@ -115,6 +115,9 @@ extern struct kt_runtime kt_rt;
 #define KT_QUIESCE_TIMEOUT_MS 2000
 #define KT_UPDATE_TIMEOUT_MS 2000
 #define KT_WATCHDOG_GRACE_MS 250
+/* How long a request made by the program waits for an update point to take it before
+ * the control thread takes it anyway (the program may be blocked). */
+#define KT_SELF_REQUEST_GRACE_MS 200
 #define KT_MIGRATE_TIMEOUT_MS 60000
 /* The engines' transfer starts (1) and ends (0): see update.c. */
 void kt_update_engine_timing(int running);
@@ -155,6 +158,11 @@ void kt_update_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ---- control.c ---- */
 int kt_control_start(void);
 void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) */
+/* A request made by the program: pending (asked or being served), and the update
+ * point that takes it (control.c); the attention flag recomputed (update.c). */
+int kt_self_request_pending(void);
+void kt_self_request_at_point(void);
+void kt_attention_refresh(void);
 
 /* ---- threads.c ---- */
 int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen);
