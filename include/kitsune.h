@@ -127,6 +127,14 @@ const char *kitsune_lookup_addr_new(const void *kt_addr);
 #define GET_NEW_STATIC(file, n) kitsune_get_symbol_addr_new(#n, NULL, #file)
 #define GET_NEW_LOCAL_STATIC(file, f, n) kitsune_get_symbol_addr_new(#n, #f, #file)
 
+/* Names of hand-written per-variable transformers, void NAME(void *new_addr), found by
+ * MIGRATE_* in the new version and run in place of the copy (Kitsune's names; the
+ * file is written with `_` for `.`: STATIC_XFORM(main_c, y)). */
+#define GLOBAL_XFORM(n) _kitsune_transform_##n
+#define STATIC_XFORM(file_c, n) _kitsune_transform_##file_c##___file___##n
+#define LOCAL_XFORM(f, n) _kitsune_transform_##f##___func___##n
+#define LOCAL_STATIC_XFORM(file_c, f, n) _kitsune_transform_##file_c##___file___##f##___func___##n
+
 /* Optional hooks a version may define (found by name in the new version):
  * called before the new main runs, and when the new main thread reaches the update
  * point the old one left from, before the other threads are restarted. */

@@ -6,6 +6,7 @@
  * update that cannot be planned is refused without harm.  Variables are found by key
  * (DESIGN §4) in the summaries embedded in both versions; nothing in the program's
  * source is rewritten. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
@@ -468,11 +469,42 @@ static void *find_func(const struct kt_version *v, const char *name, const char 
 static int migrate_noted(const char *name, const char *func, const char *file, void *addr,
                          size_t size);
 
+/* A transformer the program wrote by hand for this variable, named as Kitsune's
+ * GLOBAL_XFORM / STATIC_XFORM / LOCAL_XFORM / LOCAL_STATIC_XFORM spell it: the
+ * file's base name with every character outside [A-Za-z0-9] written as `_`. */
+static void (*hand_xform(const char *name, const char *func, const char *file))(void *)
+{
+    char sym[512];
+    size_t n = (size_t)snprintf(sym, sizeof sym, "_kitsune_transform_");
+    if (file) {
+        const char *base = strrchr(file, '/');
+        for (const char *c = base ? base + 1 : file; *c && n + 1 < sizeof sym; c++)
+            sym[n++] = isalnum((unsigned char)*c) ? *c : '_';
+        sym[n] = 0;
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "___file___");
+    }
+    if (func && n < sizeof sym)
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "%s___func___", func);
+    if (n < sizeof sym)
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "%s", name);
+    if (n >= sizeof sym)
+        return NULL;
+    void *f = kt_version_func_addr(kt_rt.cur, sym);
+    void (*fn)(void *);
+    memcpy(&fn, &f, sizeof fn);
+    return f ? fn : NULL;
+}
+
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
     if (!kt_updating())
         return 0;
+    void (*xf)(void *) = hand_xform(name, func, file);
+    if (xf) {
+        xf(addr);
+        return 1;
+    }
     if (func && !file) {
         size_t old_size;
         void *old = kt_locals_find_old(func, name, &old_size);
