@@ -161,6 +161,12 @@ void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) *
 /* A request made by the program: pending (asked or being served), and the update
  * point that takes it (control.c); the attention flag recomputed (update.c). */
 int kt_self_request_pending(void);
+/* The readable memory, as a snapshot taken when a transfer starts (maps.c). */
+int kt_maps_snapshot(void);
+int kt_maps_readable(uintptr_t p, size_t len);
+void kt_maps_free(void);
+struct plan;
+void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
 void kt_self_request_at_point(void);
 void kt_attention_refresh(void);
 

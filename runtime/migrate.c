@@ -77,6 +77,26 @@ void kt_transfer_describe(char *buf, size_t len)
     kt_str_append(buf, len, ")");
 }
 
+/* The reason an update fails on pointer v to an object of plan p that does not lie
+ * in readable memory (an uninitialised pointer, most likely). */
+void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p)
+{
+    snprintf(buf, len, "a pointer to %#lx, ", (unsigned long)v);
+    if (p && p->old_tag) {
+        kt_str_append(buf, len, p->old_kind == KTT_STRUCT  ? "to struct "
+                                : p->old_kind == KTT_UNION ? "to union "
+                                                           : "to ");
+        kt_str_append(buf, len, p->old_tag);
+        kt_str_append(buf, len, ", ");
+    }
+    kt_str_append(buf, len, "is not in mapped memory (never initialised?)");
+    if (p && p->path) {
+        kt_str_append(buf, len, "; objects of its type are first reached as ");
+        kt_str_append(buf, len, p->path);
+    }
+    kt_str_append(buf, len, "; initialise it, or mark it E_OPAQUE");
+}
+
 /* ---- planning (before the pause) ---- */
 
 static void format_diags(const struct plan_ctx *c, char *err, size_t errlen)
@@ -204,6 +224,7 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         return -1;
     m_old = old;
     m_new = nv;
+    kt_maps_snapshot(); /* every thread is parked: what the state can point to */
     var_done = calloc((size_t)ctx.nvars + 1, 1);
     by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
@@ -644,6 +665,7 @@ const char *kt_migrate_successor(const char *old_key)
 
 void kt_migrate_end(int committed)
 {
+    kt_maps_free();
     if (use_fast) {
         /* The forwarding engine frees what it replaced itself (in the background). */
         if (committed)
