@@ -14,6 +14,13 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <time.h>
+/* Kitsune's kitsune.h pulled these in, and its programs rely on that. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,14 +39,14 @@ extern int kitsune_attention;
 extern __thread const char *kitsune_point_passed __attribute__((tls_model("initial-exec")));
 
 /* The out-of-line part of an update point.  Never call it directly. */
-void kitsune_update_point(const char *point);
+void kitsune_update_point(const char *kt_point);
 
 /* An update point.  With nothing pending this is a store, a load and a branch. */
-static inline void kitsune_update(const char *point)
+static inline void kitsune_update(const char *kt_point)
 {
-    kitsune_point_passed = point;
+    kitsune_point_passed = kt_point;
     if (__builtin_expect(__atomic_load_n(&kitsune_attention, __ATOMIC_RELAXED), 0))
-        kitsune_update_point(point);
+        kitsune_update_point(kt_point);
 }
 
 /* True from the start of the new version until the calling thread reaches the update
@@ -47,7 +54,7 @@ static inline void kitsune_update(const char *point)
 int kitsune_is_updating(void);
 
 /* True while updating and the calling thread's old version left from `point`. */
-int kitsune_is_updating_from(const char *point);
+int kitsune_is_updating_from(const char *kt_point);
 
 /* True once this process has committed at least one update. */
 int kitsune_has_updated(void);
@@ -56,7 +63,7 @@ int kitsune_has_updated(void);
  * the one given to kitsune_set_next_version() or, without one, the file loaded now
  * (a self-update). */
 void kitsune_signal_update(void);
-void kitsune_set_next_version(const char *path);
+void kitsune_set_next_version(const char *kt_path);
 void kitsune_clear_request(void);
 
 /* Number of the running version: 0 for the first one, incremented by each commit. */
@@ -72,26 +79,26 @@ int kitsune_do_automigrate(void);
 
 /* Migrates one variable by key; returns 1 if it was migrated, 0 if not updating or the
  * old version has no such variable.  `addr`/`size` describe the new variable. */
-int kitsune_migrate_var(const char *name, const char *func, const char *file,
-                        void *addr, size_t size);
+int kitsune_migrate_var(const char *kt_name, const char *kt_func, const char *kt_file,
+                        void *kt_addr, size_t kt_size);
 
 /* Notes a local so that the next version can MIGRATE_LOCAL it. */
-void kitsune_note_local(const char *func, const char *name, void *addr, size_t size);
-void kitsune_enter_func(const char *func);
-void kitsune_exit_func(const char *func);
+void kitsune_note_local(const char *kt_func, const char *kt_name, void *kt_addr, size_t kt_size);
+void kitsune_enter_func(const char *kt_func);
+void kitsune_exit_func(const char *kt_func);
 /* Registers a static that kitc could not see (no debug info); rarely needed. */
-void kitsune_note_var(const char *name, const char *func, const char *file, void *addr,
-                      size_t size);
+void kitsune_note_var(const char *kt_name, const char *kt_func, const char *kt_file, void *kt_addr,
+                      size_t kt_size);
 
 /* Address of a variable (or function) of the old or new version, by its parts. */
-void *kitsune_get_symbol_addr_old(const char *name, const char *func, const char *file);
-void *kitsune_get_symbol_addr_new(const char *name, const char *func, const char *file);
+void *kitsune_get_symbol_addr_old(const char *kt_name, const char *kt_func, const char *kt_file);
+void *kitsune_get_symbol_addr_new(const char *kt_name, const char *kt_func, const char *kt_file);
 
 /* Key <-> address lookups (docs/design.md §4 keys: "name", "file/name", "file/func#name"). */
-void *kitsune_lookup_key_old(const char *key);
-void *kitsune_lookup_key_new(const char *key);
-const char *kitsune_lookup_addr_old(const void *addr);
-const char *kitsune_lookup_addr_new(const void *addr);
+void *kitsune_lookup_key_old(const char *kt_key);
+void *kitsune_lookup_key_new(const char *kt_key);
+const char *kitsune_lookup_addr_old(const void *kt_addr);
+const char *kitsune_lookup_addr_new(const void *kt_addr);
 
 #define KITSUNE_STR_(x) #x
 #define KITSUNE_STR(x) KITSUNE_STR_(x)
@@ -120,6 +127,14 @@ const char *kitsune_lookup_addr_new(const void *addr);
 #define GET_NEW_STATIC(file, n) kitsune_get_symbol_addr_new(#n, NULL, #file)
 #define GET_NEW_LOCAL_STATIC(file, f, n) kitsune_get_symbol_addr_new(#n, #f, #file)
 
+/* Names of hand-written per-variable transformers, void NAME(void *new_addr), found by
+ * MIGRATE_* in the new version and run in place of the copy (Kitsune's names; the
+ * file is written with `_` for `.`: STATIC_XFORM(main_c, y)). */
+#define GLOBAL_XFORM(n) _kitsune_transform_##n
+#define STATIC_XFORM(file_c, n) _kitsune_transform_##file_c##___file___##n
+#define LOCAL_XFORM(f, n) _kitsune_transform_##f##___func___##n
+#define LOCAL_STATIC_XFORM(file_c, f, n) _kitsune_transform_##file_c##___file___##f##___func___##n
+
 /* Optional hooks a version may define (found by name in the new version):
  * called before the new main runs, and when the new main thread reaches the update
  * point the old one left from, before the other threads are restarted. */
@@ -132,7 +147,7 @@ void _kitsune_mainupdate_xform(void);
  * loops.  Created on first use; never closed by the program. */
 int kitsune_wakeup_fd(void);
 /* Adds kitsune_wakeup_fd() to an epoll set (EPOLLIN, data.fd = the wakeup fd). */
-int kitsune_epoll_add(int epfd);
+int kitsune_epoll_add(int kt_epfd);
 
 /* ---- Threads --------------------------------------------------------------------- */
 
@@ -145,25 +160,26 @@ typedef struct ktthread_info {
     pthread_attr_t attr;
 } ktthread_info;
 
-int kitsune_pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-                           kt_pthread_fn *start, void *arg);
+int kitsune_pthread_create(pthread_t *kt_thread, const pthread_attr_t *kt_attr,
+                           kt_pthread_fn *kt_start, void *kt_arg);
 /* Declares, at file scope, what the threads started with `fn` get as argument:
  * KITSUNE_THREAD_ARG(task_start, struct task); makes the argument migrate at an update
  * like a `struct task *` variable (the object rebuilt, its function pointers remapped).
  * Without it only the argument's address is translated. */
-#define KITSUNE_THREAD_ARG(fn, type) __attribute__((used)) static type *kitsune_thread_arg__##fn
-int ktthreads_pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex);
-int ktthreads_pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
-                                     const struct timespec *abstime);
-void ktthreads_ms_sleep(int ms);
+#define KITSUNE_THREAD_ARG(kt_fn, kt_type) \
+    __attribute__((used)) static kt_type *kitsune_thread_arg__##kt_fn
+int ktthreads_pthread_cond_wait(pthread_cond_t *kt_cond, pthread_mutex_t *kt_mutex);
+int ktthreads_pthread_cond_timedwait(pthread_cond_t *kt_cond, pthread_mutex_t *kt_mutex,
+                                     const struct timespec *kt_abstime);
+void ktthreads_ms_sleep(int kt_ms);
 /* Registers a callback the updating thread runs to unblock the calling thread. */
-void ktthreads_update_callback(void (*cb)(void *), void *arg);
+void ktthreads_update_callback(void (*kt_cb)(void *), void *kt_arg);
 /* Iterate the tracked threads (in _kitsune_mainupdate_xform). */
 void kitsune_threads_reset(void);
 ktthread_info *kitsune_threads_next(void);
 void kitsune_thread_remove(void);
-void kitsune_thread_add(void *arg, kt_pthread_fn *fn, const char *update_pt,
-                        pthread_attr_t *attr);
+void kitsune_thread_add(void *kt_arg, kt_pthread_fn *kt_fn, const char *kt_update_pt,
+                        pthread_attr_t *kt_attr);
 
 /* ---- Heap lists ------------------------------------------------------------------ */
 
@@ -176,26 +192,28 @@ typedef struct kitsune_heaplist {
     kitsune_heaplist_node *head;
 } kitsune_heaplist;
 
-void kitsune_heaplist_init(kitsune_heaplist *list);
-void kitsune_heaplist_add(kitsune_heaplist *list, void *addr);
-int kitsune_heaplist_del(kitsune_heaplist *list, void *addr);
-kitsune_heaplist_iterator *kitsune_heaplist_begin(kitsune_heaplist *list);
-kitsune_heaplist_iterator *kitsune_heaplist_end(kitsune_heaplist *list);
-kitsune_heaplist_iterator *kitsune_heaplist_last(kitsune_heaplist *list);
-kitsune_heaplist_iterator *kitsune_heaplist_next(kitsune_heaplist_iterator *it);
-int kitsune_heaplist_isempty(kitsune_heaplist *list);
-void kitsune_heaplist_free(kitsune_heaplist *list);
+void kitsune_heaplist_init(kitsune_heaplist *kt_list);
+void kitsune_heaplist_add(kitsune_heaplist *kt_list, void *kt_addr);
+int kitsune_heaplist_del(kitsune_heaplist *kt_list, void *kt_addr);
+kitsune_heaplist_iterator *kitsune_heaplist_begin(kitsune_heaplist *kt_list);
+kitsune_heaplist_iterator *kitsune_heaplist_end(kitsune_heaplist *kt_list);
+kitsune_heaplist_iterator *kitsune_heaplist_last(kitsune_heaplist *kt_list);
+kitsune_heaplist_iterator *kitsune_heaplist_next(kitsune_heaplist_iterator *kt_it);
+int kitsune_heaplist_isempty(kitsune_heaplist *kt_list);
+void kitsune_heaplist_free(kitsune_heaplist *kt_list);
 
-#define NOTE_HEAP(list, addr) kitsune_heaplist_add(&(list), (addr))
-#define UNNOTE_HEAP(list, addr) kitsune_heaplist_del(&(list), (addr))
+/* As in Kitsune, the list is passed by pointer and the iterator is the program's own
+ * variable (kitsune_heaplist_iterator *tmp), which holds NULL after the loop. */
+#define NOTE_HEAP(list, addr) kitsune_heaplist_add((list), (addr))
+#define UNNOTE_HEAP(list, addr) kitsune_heaplist_del((list), (addr))
 #define HEAPLIST_FOR_EACH(list, cur, type, tmp)                                          \
-    for (kitsune_heaplist_iterator *tmp = kitsune_heaplist_begin(&(list));               \
-         tmp && ((cur) = (type)tmp->addr, 1); tmp = kitsune_heaplist_next(tmp))
+    for ((tmp) = kitsune_heaplist_begin(list); (tmp) && ((cur) = (type)(tmp)->addr, 1);  \
+         (tmp) = kitsune_heaplist_next(tmp))
 
 /* ---- Logging --------------------------------------------------------------------- */
 
-int kitsune_logging_init(const char *appname);
-void kitsune_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kitsune_logging_init(const char *kt_appname);
+void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
 
 /* ---- Annotations (read by kitc from the source; no effect on code or layout) ----- */
 

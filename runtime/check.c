@@ -32,54 +32,6 @@ struct walk {
     int failed;
 };
 
-/* The readable mappings of the process, sorted (also used by audit.c). */
-int kt_maps_load(struct kt_maps *m)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    if (!f)
-        return -1;
-    char line[512];
-    int cap = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi;
-        char perms[8];
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
-            continue;
-        if (m->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct kt_map_range *n = realloc(m->r, (size_t)cap * sizeof *n);
-            if (!n)
-                break;
-            m->r = n;
-        }
-        m->r[m->n++] = (struct kt_map_range){lo, hi};
-    }
-    fclose(f);
-    return 0;
-}
-
-int kt_maps_contains(const struct kt_maps *m, uintptr_t p)
-{
-    int lo = 0, hi = m->n - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (p < m->r[mid].lo)
-            hi = mid - 1;
-        else if (p >= m->r[mid].hi)
-            lo = mid + 1;
-        else
-            return 1;
-    }
-    return 0;
-}
-
-void kt_maps_free(struct kt_maps *m)
-{
-    free(m->r);
-    m->r = NULL;
-    m->n = 0;
-}
-
 static int seen_add(struct walk *w, uintptr_t a)
 {
     if ((w->nseen + 1) * 2 > w->seen_mask + 1) {

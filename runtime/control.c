@@ -31,7 +31,11 @@ static int listen_fd = -1;
 static int wake_pipe[2] = {-1, -1};
 static int wakeup_fd = -1;
 static char sock_path[108];
+/* A request the program made (kitsune_signal_update): asked and not yet taken; seen
+ * at an update point; being served by the control thread. */
 static volatile sig_atomic_t self_requested;
+static _Atomic int self_at_point;
+static _Atomic int self_serving;
 static char next_version[4096];
 static pthread_mutex_t next_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -72,10 +76,30 @@ void kt_wakeup_set(int on)
 
 /* ---- program-initiated requests ---- */
 
+/* The request is taken at the program's next update point, so that a path set after
+ * this call (Kitsune's order: kitsune_signal_update, then kitsune_set_next_version)
+ * is the one loaded.  The update point takes the slow path from now on; the control
+ * thread serves the request when told by that point, or after
+ * KT_SELF_REQUEST_GRACE_MS if the program reaches none (it may be blocked). */
 void kitsune_signal_update(void)
 {
     self_requested = 1;
+    __atomic_store_n(&kitsune_attention, 1, __ATOMIC_RELEASE);
     kt_control_wake();
+}
+
+int kt_self_request_pending(void)
+{
+    return self_requested || self_serving;
+}
+
+/* An update point saw the request: the control thread takes it now. */
+void kt_self_request_at_point(void)
+{
+    if (self_requested && !self_at_point) {
+        self_at_point = 1;
+        kt_control_wake();
+    }
 }
 
 void kt_control_wake(void)
@@ -97,6 +121,8 @@ void kitsune_set_next_version(const char *path)
 void kitsune_clear_request(void)
 {
     self_requested = 0;
+    self_at_point = 0;
+    kt_attention_refresh();
 }
 
 /* ---- JSON reply ---- */
@@ -268,6 +294,9 @@ static void serve(int fd)
 static void serve_self_request(void)
 {
     char path[4096];
+    self_serving = 1; /* before the request is marked taken: no gap between the two */
+    self_requested = 0;
+    self_at_point = 0;
     pthread_mutex_lock(&next_lock);
     snprintf(path, sizeof path, "%s", next_version);
     next_version[0] = 0;
@@ -278,14 +307,36 @@ static void serve_self_request(void)
     char out[8192];
     format_report(&r, out, sizeof out);
     kt_log("self-requested update: %s", out);
+    pthread_mutex_lock(&kt_rt.lock);
+    self_serving = 0;
+    pthread_cond_broadcast(&kt_rt.cond); /* an update point waiting for a refusal */
+    pthread_mutex_unlock(&kt_rt.lock);
 }
 
 static void *control_main(void *arg)
 {
     (void)arg;
+    double self_deadline = 0;
     for (;;) {
         struct pollfd p[2] = {{listen_fd, POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
-        if (poll(p, 2, -1) < 0) {
+        int wait_ms = -1;
+        if (self_requested) {
+            double now = kt_now_ms();
+            if (!self_deadline)
+                self_deadline = now + KT_SELF_REQUEST_GRACE_MS;
+            if (self_at_point || now >= self_deadline) {
+                self_deadline = 0;
+                serve_self_request();
+                continue;
+            }
+            wait_ms = (int)(self_deadline - now) + 1;
+        } else {
+            self_deadline = 0;
+        }
+        int n = poll(p, 2, wait_ms);
+        if (n == 0)
+            continue;
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
             kt_log("control channel: poll: %s", strerror(errno));
@@ -295,10 +346,6 @@ static void *control_main(void *arg)
             char buf[64];
             while (read(wake_pipe[0], buf, sizeof buf) > 0)
                 ;
-            if (self_requested) {
-                self_requested = 0;
-                serve_self_request();
-            }
         }
         if (p[0].revents & POLLIN) {
             int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -368,6 +415,7 @@ void kt_control_after_fork(void)
     listen_fd = wake_pipe[0] = wake_pipe[1] = -1;
     sock_path[0] = 0;
     self_requested = 0;
+    self_at_point = self_serving = 0;
     pthread_mutex_init(&next_lock, NULL);
     kt_history_reset();
     kt_control_start();

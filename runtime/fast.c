@@ -869,6 +869,12 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
     if (v) {
         if (in_old_static(v)) {
             nv = static_new(w, v, op->sub);
+        } else if (s && s->mode != PLAN_CLEAN &&
+                   __builtin_expect(!kt_maps_readable(v, s->p->old_size), 0)) {
+            char why[KT_ERRLEN];
+            kt_wild_pointer(why, sizeof why, v, s->p);
+            wfail(w, "%s", why);
+            return;
         } else if (s && s->mode != PLAN_CLEAN) {
             if (in_place && (in_new_static(v) || (F.track_new && is_new(w, v))))
                 return; /* visited before (arrays fixed in place may overlap) */

@@ -121,6 +121,9 @@ extern struct kt_runtime kt_rt;
 #define KT_QUIESCE_TIMEOUT_MS 2000
 #define KT_UPDATE_TIMEOUT_MS 2000
 #define KT_WATCHDOG_GRACE_MS 250
+/* How long a request made by the program waits for an update point to take it before
+ * the control thread takes it anyway (the program may be blocked). */
+#define KT_SELF_REQUEST_GRACE_MS 200
 #define KT_MIGRATE_TIMEOUT_MS 60000
 /* The engines' transfer starts (1) and ends (0): see update.c. */
 void kt_update_engine_timing(int running);
@@ -161,7 +164,7 @@ void kt_update_abandon(const char *reason);
 /* Fault injection (KITSUNE_FAULTS): `--fault alloc=N` fails the Nth allocation made
  * while the request is handled (tests/lib/failalloc.c counts them). */
 extern long kt_fault_alloc_at, kt_fault_alloc_count;
-/* check.c: the process's readable mappings, sorted */
+/* maps.c: the process's readable mappings, sorted (--check, the audit) */
 struct kt_map_range {
     uintptr_t lo, hi;
 };
@@ -171,6 +174,7 @@ struct kt_maps {
 };
 int kt_maps_load(struct kt_maps *m);
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
+int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
 void kt_maps_free(struct kt_maps *m);
 /* audit.c: before commit, no word the program keeps may point into the old version's
  * writable data or code (but function starts).  With --check, and whenever
@@ -216,6 +220,18 @@ void kt_notify_update_end(const struct kt_report *r);
 /* threads.c: [{"tid":N,"main":B,"point":"P"},...] for `kitsune status` */
 size_t kt_threads_json(char *out, size_t len);
 void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) */
+/* A request made by the program: pending (asked or being served), and the update
+ * point that takes it (control.c); the attention flag recomputed (update.c). */
+int kt_self_request_pending(void);
+/* The readable memory as a snapshot taken when a transfer starts, for the engines
+ * (maps.c); kt_maps_readable says yes to everything when there is none. */
+int kt_maps_snapshot(void);
+int kt_maps_readable(uintptr_t p, size_t len);
+void kt_maps_snapshot_free(void);
+struct plan;
+void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
+void kt_self_request_at_point(void);
+void kt_attention_refresh(void);
 
 /* ---- threads.c ---- */
 int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen);

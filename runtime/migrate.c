@@ -6,6 +6,7 @@
  * update that cannot be planned is refused without harm.  Variables are found by key
  * (docs/design.md §4) in the summaries embedded in both versions; nothing in the
  * program's source is rewritten. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
@@ -75,6 +76,26 @@ void kt_transfer_describe(char *buf, size_t len)
         }
     }
     kt_str_append(buf, len, ")");
+}
+
+/* The reason an update fails on pointer v to an object of plan p that does not lie
+ * in readable memory (an uninitialised pointer, most likely). */
+void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p)
+{
+    snprintf(buf, len, "a pointer to %#lx, ", (unsigned long)v);
+    if (p && p->old_tag) {
+        kt_str_append(buf, len, p->old_kind == KTT_STRUCT  ? "to struct "
+                                : p->old_kind == KTT_UNION ? "to union "
+                                                           : "to ");
+        kt_str_append(buf, len, p->old_tag);
+        kt_str_append(buf, len, ", ");
+    }
+    kt_str_append(buf, len, "is not in mapped memory (never initialised?)");
+    if (p && p->path) {
+        kt_str_append(buf, len, "; objects of its type are first reached as ");
+        kt_str_append(buf, len, p->path);
+    }
+    kt_str_append(buf, len, "; initialise it, or mark it E_OPAQUE");
 }
 
 /* ---- planning (before the pause) ---- */
@@ -210,6 +231,7 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         return -1;
     m_old = old;
     m_new = nv;
+    kt_maps_snapshot(); /* every thread is parked: what the state can point to */
     var_done = calloc((size_t)ctx.nvars + 1, 1);
     by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
@@ -564,9 +586,42 @@ static void *find_func(const struct kt_version *v, const char *name, const char 
 static int migrate_noted(const char *name, const char *func, const char *file, void *addr,
                          size_t size);
 
+/* A transformer the program wrote by hand for this variable, named as Kitsune's
+ * GLOBAL_XFORM / STATIC_XFORM / LOCAL_XFORM / LOCAL_STATIC_XFORM spell it: the
+ * file's base name with every character outside [A-Za-z0-9] written as `_`. */
+static void (*hand_xform(const char *name, const char *func, const char *file))(void *)
+{
+    char sym[512];
+    size_t n = (size_t)snprintf(sym, sizeof sym, "_kitsune_transform_");
+    if (file) {
+        const char *base = strrchr(file, '/');
+        for (const char *c = base ? base + 1 : file; *c && n + 1 < sizeof sym; c++)
+            sym[n++] = isalnum((unsigned char)*c) ? *c : '_';
+        sym[n] = 0;
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "___file___");
+    }
+    if (func && n < sizeof sym)
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "%s___func___", func);
+    if (n < sizeof sym)
+        n += (size_t)snprintf(sym + n, sizeof sym - n, "%s", name);
+    if (n >= sizeof sym)
+        return NULL;
+    void *f = kt_version_func_addr(kt_rt.cur, sym);
+    void (*fn)(void *);
+    memcpy(&fn, &f, sizeof fn);
+    return f ? fn : NULL;
+}
+
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
+    if (kitsune_is_updating()) { /* Kitsune's hand-written transformer, if any */
+        void (*xf)(void *) = hand_xform(name, func, file);
+        if (xf) {
+            xf(addr);
+            return 1;
+        }
+    }
     if (func && !file) {
         /* Locals are per thread: a restarted thread migrates its own until it is back
          * at the point it left from. */
@@ -712,6 +767,7 @@ const char *kt_migrate_successor(const char *old_key)
 
 void kt_migrate_end(int committed)
 {
+    kt_maps_snapshot_free();
     if (use_fast) {
         /* The forwarding engine frees what it replaced itself (in the background). */
         if (committed)

@@ -134,8 +134,39 @@ static double quiesce_timeout_ms(void)
 static void set_attention(void)
 {
     int on = req_state == REQ_PENDING || req_state == REQ_ACTIVE ||
-             __atomic_load_n(&threads_updating, __ATOMIC_RELAXED) > 0;
+             __atomic_load_n(&threads_updating, __ATOMIC_RELAXED) > 0 ||
+             kt_self_request_pending();
     __atomic_store_n(&kitsune_attention, on, __ATOMIC_RELEASE);
+}
+
+void kt_attention_refresh(void)
+{
+    pthread_mutex_lock(&kt_rt.lock);
+    set_attention();
+    pthread_mutex_unlock(&kt_rt.lock);
+}
+
+/* A request the program made is taken at this update point: the main thread waits
+ * until the control thread has prepared it (or refused it). */
+static void take_self_request(void)
+{
+    kt_self_request_at_point();
+    if (!kt_thread_is_main())
+        return;
+    pthread_mutex_lock(&kt_rt.lock);
+    while (req_state != REQ_PENDING && kt_self_request_pending()) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 10 * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        kt_libc.pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+    }
+    if (req_state != REQ_PENDING)
+        set_attention(); /* refused: nothing pending any more */
+    pthread_mutex_unlock(&kt_rt.lock);
 }
 
 static void finish_request(enum kt_outcome outcome, const char *reason)
@@ -554,6 +585,8 @@ void kitsune_update_point(const char *point)
 {
     if (!kt_thread_registered())
         return;
+    if (req_state == REQ_NONE && !updating && kt_self_request_pending())
+        take_self_request();
     if (!kt_thread_is_main()) {
         if (kt_thread_updating()) {
             kt_thread_finish_update(point);
@@ -718,6 +751,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     parking_open = 1;
     r->t_request = kt_now_ms() - t0;
     set_attention();
+    pthread_cond_broadcast(&kt_rt.cond); /* an update point waiting for it (self-request) */
     pthread_mutex_unlock(&kt_rt.lock);
     kt_wakeup_set(1);
 

@@ -205,6 +205,12 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
 {
     if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
         return;
+    if (!kt_maps_readable(p, target->old_size * count)) {
+        char why[KT_ERRLEN];
+        kt_wild_pointer(why, sizeof why, p, target);
+        fail("%s", why);
+        return;
+    }
     struct obj *o = map_find(p);
     if (o && !claim_covers_more(o, target, count))
         return;

@@ -125,7 +125,8 @@ static void check_lookups(void)
 static void check_heaplist(void)
 {
     int *cur, n = 0, sum = 0;
-    HEAPLIST_FOR_EACH(cells, cur, int *, it) {
+    kitsune_heaplist_iterator *it;
+    HEAPLIST_FOR_EACH(&cells, cur, int *, it) {
         n++;
         sum += *cur;
     }
@@ -173,7 +174,7 @@ int main(void)
         for (int i = 3; i >= 1; i--) {
             int *c = malloc(sizeof *c);
             *c = i * 10;
-            NOTE_HEAP(cells, c);
+            NOTE_HEAP(&cells, c);
         }
         pthread_t t;
         kitsune_pthread_create(&t, NULL, callback_thread, NULL);

@@ -1,0 +1,96 @@
+/* maps.c - the process's readable memory, from /proc/self/maps: a sorted list of
+ * ranges that `--check` and the audit read when they run, and one snapshot taken when
+ * a state transfer starts.
+ *
+ * The engines follow every pointer they find in the old state.  One that was never
+ * initialised (a field malloc left as it found it) points anywhere; following it
+ * faults or, worse, walks garbage.  So before a pointer is followed it is checked
+ * against the snapshot: the object it points to must lie in readable memory.  The
+ * snapshot is taken with every thread parked, so what the old state can point to was
+ * mapped then.  Without a snapshot (it could not be read) nothing is refused. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void kt_maps_free(struct kt_maps *m)
+{
+    free(m->r);
+    m->r = NULL;
+    m->n = 0;
+}
+
+/* Readable mappings, sorted as the kernel lists them, adjacent ones merged. */
+int kt_maps_load(struct kt_maps *m)
+{
+    kt_maps_free(m);
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
+            continue;
+        if (m->n && m->r[m->n - 1].hi == lo) {
+            m->r[m->n - 1].hi = hi;
+            continue;
+        }
+        if (m->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct kt_map_range *n = realloc(m->r, (size_t)cap * sizeof *n);
+            if (!n) {
+                fclose(f);
+                kt_maps_free(m);
+                return -1;
+            }
+            m->r = n;
+        }
+        m->r[m->n++] = (struct kt_map_range){lo, hi};
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Whether [p, p + len) lies in one readable range (len 0 counts as 1). */
+int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len)
+{
+    uintptr_t end = p + (len ? len : 1);
+    if (end < p)
+        return 0;
+    int lo = 0, hi = m->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (m->r[mid].hi <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n && m->r[lo].lo <= p && end <= m->r[lo].hi;
+}
+
+int kt_maps_contains(const struct kt_maps *m, uintptr_t p)
+{
+    return kt_maps_contains_range(m, p, 1);
+}
+
+static struct kt_maps snapshot;
+
+int kt_maps_snapshot(void)
+{
+    return kt_maps_load(&snapshot);
+}
+
+void kt_maps_snapshot_free(void)
+{
+    kt_maps_free(&snapshot);
+}
+
+int kt_maps_readable(uintptr_t p, size_t len)
+{
+    return !snapshot.n || kt_maps_contains_range(&snapshot, p, len);
+}
