@@ -62,7 +62,8 @@ for step in $steps; do
     [ "$now" = "$before" ] || die "fault $step: state changed ($before -> $now)"
     "$kit" status --json "$pid" | grep -q '"version":0' || die "fault $step: not in the old version"
     reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
-    echo "fault $step: $want, state identical ($reason)"
+    frozen=$(sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply")
+    echo "fault $step: $want, state identical, frozen ${frozen} ms ($reason)"
 done
 # KIND|what the reason must say (grep -E)
 for case in \
@@ -85,7 +86,8 @@ for case in \
     now=$(digest)
     [ "$now" = "$before" ] || die "new version fails ($kind): state changed ($before -> $now)"
     "$kit" status --json "$pid" | grep -q '"version":0' || die "$kind: not in the old version"
-    echo "new version fails ($kind): rolled back, state identical ($reason)"
+    frozen=$(sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply")
+    echo "new version fails ($kind): rolled back, state identical, frozen ${frozen} ms ($reason)"
 done
 : >"$FAULTS_KIND_FILE"
 if [ -n "${FAILALLOC:-}" ]; then
