@@ -81,6 +81,16 @@ __attribute__((constructor)) static void resolve_libc(void)
     kt_libc.sigprocmask = next_symbol("sigprocmask");
 }
 
+void kt_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long ns = ts.tv_nsec + (long long)ms * 1000000;
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    kt_libc.pthread_cond_timedwait(cond, mutex, &ts);
+}
+
 /* ---- whether the wake signal is blocked ---- */
 
 void kt_blocking_thread_start(void)

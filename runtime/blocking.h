@@ -29,6 +29,10 @@ struct kt_libc {
 };
 extern struct kt_libc kt_libc;
 
+/* Waits on `cond` (with `mutex` held) for at most `ms` milliseconds, with libc's own
+ * wait: the runtime's polling loops. */
+void kt_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex, int ms);
+
 /* Called on a kitsune thread when it starts: learns whether it blocks the wake signal. */
 void kt_blocking_thread_start(void);
 

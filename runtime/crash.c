@@ -263,11 +263,10 @@ int kt_crash_in_allocator(const void *ctx)
 
 static struct sigaction previous[NSIG];
 
-static void on_crash(int sig, siginfo_t *info, void *ctx)
+/* Hands a signal the runtime does not take to the handler the program had installed,
+ * or to the default action (also for stale.c's SIGSEGV/SIGBUS). */
+void kt_signal_pass_on(const struct sigaction *prev, int sig, siginfo_t *info, void *ctx)
 {
-    if (kt_update_fault(sig, info, ctx))
-        return; /* not reached: the update was rolled back */
-    const struct sigaction *prev = &previous[sig];
     if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
         prev->sa_sigaction(sig, info, ctx);
         return;
@@ -281,6 +280,13 @@ static void on_crash(int sig, siginfo_t *info, void *ctx)
     signal(sig, SIG_DFL);
     if (info && info->si_code <= 0)
         raise(sig);
+}
+
+static void on_crash(int sig, siginfo_t *info, void *ctx)
+{
+    if (kt_update_fault(sig, info, ctx))
+        return; /* not reached: the update was rolled back */
+    kt_signal_pass_on(&previous[sig], sig, info, ctx);
 }
 
 void kt_crash_install(void)

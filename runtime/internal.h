@@ -197,6 +197,7 @@ void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const ch
 void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi); /* update.c: mmap'd main stack */
 int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
 int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
+void kt_signal_pass_on(const struct sigaction *prev, int sig, siginfo_t *info, void *ctx);
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);

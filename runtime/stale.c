@@ -188,21 +188,6 @@ static void say(const char *a, const char *b, const char *c)
         }
 }
 
-static void pass_on(int sig, siginfo_t *info, void *ctx)
-{
-    const struct sigaction *prev = sig == SIGSEGV ? &previous_segv : &previous_bus;
-    if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
-        prev->sa_sigaction(sig, info, ctx);
-        return;
-    }
-    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
-        prev->sa_handler(sig);
-        return;
-    }
-    /* Default action: re-raised by returning to the faulting instruction. */
-    signal(sig, SIG_DFL);
-}
-
 static void on_fault(int sig, siginfo_t *info, void *ctx)
 {
     uintptr_t addr = (uintptr_t)info->si_addr;
@@ -232,7 +217,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
     }
     if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
-    pass_on(sig, info, ctx);
+    kt_signal_pass_on(sig == SIGSEGV ? &previous_segv : &previous_bus, sig, info, ctx);
 }
 
 void kt_stale_install(void)

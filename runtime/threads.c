@@ -220,14 +220,7 @@ int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen)
                      n, timeout_ms);
             return -1;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 5 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        kt_libc.pthread_cond_timedwait(&tcond, &tlock, &ts);
+        kt_cond_wait_ms(&tcond, &tlock, 5);
     }
     pthread_mutex_unlock(&tlock);
     return 0;

@@ -155,14 +155,7 @@ static void take_self_request(void)
         return;
     pthread_mutex_lock(&kt_rt.lock);
     while (req_state != REQ_PENDING && kt_self_request_pending()) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 10 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        kt_libc.pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+        kt_cond_wait_ms(&kt_rt.cond, &kt_rt.lock, 10);
     }
     if (req_state != REQ_PENDING)
         set_attention(); /* refused: nothing pending any more */
@@ -803,14 +796,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             pthread_mutex_lock(&kt_rt.lock);
             break;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 10 * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
-        kt_libc.pthread_cond_timedwait(&kt_rt.cond, &kt_rt.lock, &ts);
+        kt_cond_wait_ms(&kt_rt.cond, &kt_rt.lock, 10);
     }
     req_state = REQ_NONE;
     req_report = NULL;
