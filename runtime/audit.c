@@ -99,7 +99,7 @@ static int test_bit(const uint64_t *map, size_t b)
 /* Walks the chunks from the start of [heap]: a chunk is in use when the next one's
  * PREV_INUSE bit says so (tcache and fastbin chunks look in use: only reached ones
  * are scanned).  Stops at the top chunk or at anything that does not look like one. */
-static int index_chunks(struct chunk_index *ci)
+KT_NO_ASAN static int index_chunks(struct chunk_index *ci)
 {
     if (heap_bounds(ci) || !ci->lo || (ci->lo & 15))
         return 0;
@@ -210,7 +210,7 @@ static void push(struct audit *a, uintptr_t chunk, uintptr_t end, uintptr_t word
 }
 
 /* A large block has a chunk of its own, mapped apart: its header says IS_MMAPPED. */
-static int mmapped_chunk(const struct audit *a, uintptr_t p, uintptr_t *end)
+KT_NO_ASAN static int mmapped_chunk(const struct audit *a, uintptr_t p, uintptr_t *end)
 {
     if ((p & 4095) != 16 || !kt_maps_contains(&a->maps, p - 16))
         return 0;
@@ -221,7 +221,7 @@ static int mmapped_chunk(const struct audit *a, uintptr_t p, uintptr_t *end)
     return kt_maps_contains(&a->maps, *end - 1);
 }
 
-static void scan(struct audit *a, uintptr_t lo, uintptr_t hi, uintptr_t origin)
+KT_NO_ASAN static void scan(struct audit *a, uintptr_t lo, uintptr_t hi, uintptr_t origin)
 {
     const uintptr_t old_lo = a->old->lo, old_hi = a->old->hi;
     lo = (lo + 7) & ~(uintptr_t)7;

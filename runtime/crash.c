@@ -101,7 +101,8 @@ void kt_crash_stack(const void *lo, size_t size)
 
 /* Calls `fn` on each word of the stack from `from` upwards (at most 64 KB), while it
  * returns 0; returns what fn returned last. */
-static int scan_stack(const void *from, int (*fn)(uintptr_t word, void *arg), void *arg)
+KT_NO_ASAN static int scan_stack(const void *from, int (*fn)(uintptr_t word, void *arg),
+                                 void *arg)
 {
     uintptr_t p = ((uintptr_t)from + 7) & ~(uintptr_t)7;
     uintptr_t lo = scan_lo, hi = scan_hi;

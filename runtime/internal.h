@@ -13,6 +13,10 @@
 
 #define KT_ERRLEN 512
 
+/* For the conservative scanners (the audit, the crash report's stack scan): they read
+ * memory word by word, redzones of AddressSanitizer included, by design. */
+#define KT_NO_ASAN __attribute__((no_sanitize("address")))
+
 /* ---- log.c ---- */
 void kt_log_open(void);
 void kt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -67,7 +67,7 @@ for step in $steps; do
 done
 # KIND|what the reason must say (grep -E)
 for case in \
-    'abort|abort\(\) \(SIGABRT\).*called from faults_fail_now \(version 1\)' \
+    'abort|abort\(\) \(SIGABRT\).*called from (faults_fail_now|code at offset 0x[0-9a-f]+) \(version 1\)' \
     'fpe|SIGFPE\) at address 0x[0-9a-f]+ in faults_fail_now \(version 1\)' \
     'ill|SIGILL\) at address 0x[0-9a-f]+ in faults_fail_now \(version 1\)' \
     'segv|SIGSEGV\) at address 0x10 in faults_fail_now \(version 1\)' \
