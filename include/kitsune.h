@@ -193,7 +193,8 @@ typedef struct kitsune_heaplist {
 } kitsune_heaplist;
 
 void kitsune_heaplist_init(kitsune_heaplist *kt_list);
-void kitsune_heaplist_add(kitsune_heaplist *kt_list, void *kt_addr);
+/* 0, or -1 when out of memory (the object is not noted). */
+int kitsune_heaplist_add(kitsune_heaplist *kt_list, void *kt_addr);
 int kitsune_heaplist_del(kitsune_heaplist *kt_list, void *kt_addr);
 kitsune_heaplist_iterator *kitsune_heaplist_begin(kitsune_heaplist *kt_list);
 kitsune_heaplist_iterator *kitsune_heaplist_end(kitsune_heaplist *kt_list);

@@ -1462,6 +1462,17 @@ void kt_fast_fail(const char *msg)
     wfail(cur_w ? cur_w : &F.w[0], "%s", msg);
 }
 
+void kt_fast_helper_oom(const char *what)
+{
+    struct worker *w = cur_w;
+    if (!w || w->index == 0 || !w->guarded)
+        return;
+    w->guarded = 0;
+    wfail(w, "out of memory %s on a helper thread", what);
+    __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+    siglongjmp(w->jmp, 1);
+}
+
 int kt_fast_active(void)
 {
     return F.active;

@@ -46,6 +46,10 @@ void *kt_fast_lookup_new(const void *old);
 /* A transformer failed on this thread: the engine stops and the batch fails. */
 void kt_fast_fail(const char *msg);
 
+/* Out of memory on a helper thread: it stops as after a fault and the main thread rolls
+ * the update back; returns on any other thread. */
+void kt_fast_helper_oom(const char *what);
+
 /* The number of threads KITSUNE_THREADS asks for (default: online CPUs). */
 int kt_fast_threads(void);
 

@@ -9,14 +9,20 @@ void kitsune_heaplist_init(kitsune_heaplist *list)
     list->head = NULL;
 }
 
-void kitsune_heaplist_add(kitsune_heaplist *list, void *addr)
+/* 0, or -1 when out of memory: during an update that rolls it back; otherwise the
+ * object is not noted and the program goes on (kitsune never ends it). */
+int kitsune_heaplist_add(kitsune_heaplist *list, void *addr)
 {
     kitsune_heaplist_node *n = malloc(sizeof *n);
-    if (!n)
-        kt_oom("kitsune_heaplist_add"); /* during an update: rolled back */
+    if (!n) {
+        kt_update_abandon("kitsune_heaplist_add"); /* returns unless rolling back */
+        kt_log("out of memory: kitsune_heaplist_add did not note %p", addr);
+        return -1;
+    }
     n->addr = addr;
     n->next = list->head;
     list->head = n;
+    return 0;
 }
 
 int kitsune_heaplist_del(kitsune_heaplist *list, void *addr)

@@ -6,13 +6,15 @@
  * loading the new version and the commit it rolls the update back (everything the
  * attempt allocated is freed by the rollback).  On the control thread, while a request
  * is prepared, it jumps back to kt_oom_try's caller, which refuses the request.
- * Elsewhere - a helper thread of the forwarding engine, whose abort() the engine turns
- * into a rollback (fast.c), or outside any update - it aborts: there is nothing to
- * roll back to. */
+ * On a helper thread of the forwarding engine the helper stops as after a fault and
+ * the main thread rolls back (fast.c).  Nothing else calls it: the heap lists, the
+ * one allocation a program makes through kitsune outside updates, report a failure
+ * as a value (heaplist.c). */
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "internal.h"
 #include "plan.h"
 
@@ -32,7 +34,9 @@ void kt_oom(const char *what)
         kt_log("out of memory: %s; the request is refused", what);
         longjmp(*env, 1);
     }
-    kt_log("out of memory: %s", what);
+    kt_fast_helper_oom(what);
+    /* Not reached by the callers above; no state can be trusted past this point. */
+    kt_log("out of memory outside an update: %s (a kitsune bug)", what);
     abort();
 }
 

@@ -11,8 +11,8 @@
 
 #define MAX_DEPTH 64
 
-/* Out of memory: the runtime's hook rolls back or refuses the update (oom.c); xfgen,
- * which sets none, aborts. */
+/* Out of memory: the runtime's hook rolls back or refuses the update (oom.c) and does
+ * not return; xfgen, a one-shot tool that sets none, aborts. */
 void (*plan_out_of_memory_hook)(void);
 
 static void plan_oom(void)
@@ -676,7 +676,7 @@ static char *replace_name(const char *text, const char *from, const char *to)
         n++;
     char *out = malloc(strlen(text) + n * nt + 1), *w = out;
     if (!out)
-        abort();
+        plan_oom();
     const char *p = text;
     for (const char *q = strstr(p, from); q; q = strstr(q + nf, from)) {
         if ((q > text && is_name_char(q[-1])) || isalnum((unsigned char)q[nf]) ||
@@ -715,7 +715,7 @@ static void repeat_root_diags(struct plan_ctx *c, const struct plan *p, const ch
         char *stub = replace_name(c->diags[i].stub, p->path, path);
         char *what = strdup(c->diags[i].what);
         if (!what)
-            abort();
+            plan_oom();
         diag(c, dpath, decl, stub, "%s", what);
         free(dpath);
         free(stub);
