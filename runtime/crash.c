@@ -20,46 +20,7 @@
 
 #include "internal.h"
 
-/* ---- hand formatting (no snprintf in a handler) ---- */
-
-struct out {
-    char *buf;
-    size_t len, used;
-};
-
-static void put(struct out *o, const char *s)
-{
-    while (s && *s && o->used + 1 < o->len)
-        o->buf[o->used++] = *s++;
-    o->buf[o->used] = 0;
-}
-
-static void put_hex(struct out *o, uintptr_t v)
-{
-    char tmp[2 + 16 + 1], *p = tmp + sizeof tmp - 1;
-    *p = 0;
-    do {
-        *--p = "0123456789abcdef"[v & 15];
-        v >>= 4;
-    } while (v);
-    *--p = 'x';
-    *--p = '0';
-    put(o, p);
-}
-
-static void put_dec(struct out *o, long v)
-{
-    char tmp[24], *p = tmp + sizeof tmp - 1;
-    unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-    *p = 0;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    put(o, p);
-}
+/* Messages are formatted with log.c's kt_str_append* (no snprintf in a handler). */
 
 /* ---- which code ---- */
 
@@ -75,18 +36,18 @@ static const struct kt_version *version_of_code(uintptr_t pc)
 
 /* "FUNC (version N)"; code outside every function the summary knows (a compiler's
  * .cold fragment, a PLT stub) by its offset in the object. */
-static void put_code(struct out *o, const struct kt_version *v, uintptr_t pc)
+static void put_code(char *buf, size_t len, const struct kt_version *v, uintptr_t pc)
 {
     const struct kt_addr_entry *e = kt_version_lookup_addr(v, pc);
     if (e && e->func >= 0) {
-        put(o, e->key);
+        kt_str_append(buf, len, e->key);
     } else {
-        put(o, "code at offset ");
-        put_hex(o, pc - v->base);
+        kt_str_append(buf, len, "code at offset ");
+        kt_str_append_hex(buf, len, pc - v->base);
     }
-    put(o, " (version ");
-    put_dec(o, (long)v->number);
-    put(o, ")");
+    kt_str_append(buf, len, " (version ");
+    kt_str_append_dec(buf, len, (long)v->number);
+    kt_str_append(buf, len, ")");
 }
 
 /* The stack above the handler's frame that may be read: the new main's stack while an
@@ -152,67 +113,67 @@ static const char *signal_what(int sig)
 void kt_crash_describe(char *buf, size_t len, int sig, const siginfo_t *info,
                        const void *ctx, const char *during)
 {
-    struct out o = {buf, len, 0};
+    buf[0] = 0;
     const ucontext_t *uc = ctx;
     uintptr_t pc = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
-    put(&o, signal_what(sig));
+    kt_str_append(buf, len, signal_what(sig));
     if (sig != SIGABRT && info && info->si_code > 0) { /* raised by the kernel */
-        put(&o, " at address ");
-        put_hex(&o, (uintptr_t)info->si_addr);
+        kt_str_append(buf, len, " at address ");
+        kt_str_append_hex(buf, len, (uintptr_t)info->si_addr);
     }
     const struct kt_version *v = pc ? version_of_code(pc) : NULL;
     if (v) {
-        put(&o, " in ");
-        put_code(&o, v, pc);
+        kt_str_append(buf, len, " in ");
+        put_code(buf, len, v, pc);
     } else {
         struct caller c = {NULL, 0};
         if (pc) {
-            put(&o, " at pc ");
-            put_hex(&o, pc);
+            kt_str_append(buf, len, " at pc ");
+            kt_str_append_hex(buf, len, pc);
         }
-        if (scan_stack(uc ? (const void *)uc->uc_mcontext.gregs[REG_RSP] : (const void *)&o,
+        if (scan_stack(uc ? (const void *)uc->uc_mcontext.gregs[REG_RSP] : (const void *)&c,
                        is_version_code, &c)) {
-            put(&o, ", called from ");
-            put_code(&o, c.v, c.pc);
+            kt_str_append(buf, len, ", called from ");
+            put_code(buf, len, c.v, c.pc);
         }
     }
     if (during) {
-        put(&o, " ");
-        put(&o, during);
+        kt_str_append(buf, len, " ");
+        kt_str_append(buf, len, during);
     }
 }
 
 void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const char *key,
                                uintptr_t off, uintptr_t addr, const void *ctx)
 {
-    struct out o = {buf, len, 0};
+    buf[0] = 0;
     const ucontext_t *uc = ctx;
     uintptr_t pc = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
-    put(&o, "access to the retired data of version ");
-    put_dec(&o, (long)version);
-    put(&o, key ? ": " : ": writable data at offset ");
+    kt_str_append(buf, len, "access to the retired data of version ");
+    kt_str_append_dec(buf, len, (long)version);
+    kt_str_append(buf, len, key ? ": " : ": writable data at offset ");
     if (key) {
-        put(&o, key);
-        put(&o, "+");
-        put_dec(&o, (long)off);
+        kt_str_append(buf, len, key);
+        kt_str_append(buf, len, "+");
+        kt_str_append_dec(buf, len, (long)off);
     } else {
-        put_hex(&o, off);
+        kt_str_append_hex(buf, len, off);
     }
-    put(&o, " (address ");
-    put_hex(&o, addr);
-    put(&o, ")");
+    kt_str_append(buf, len, " (address ");
+    kt_str_append_hex(buf, len, addr);
+    kt_str_append(buf, len, ")");
     const struct kt_version *v = pc ? version_of_code(pc) : NULL;
     struct caller c = {NULL, 0};
     if (v) {
-        put(&o, " by ");
-        put_code(&o, v, pc);
+        kt_str_append(buf, len, " by ");
+        put_code(buf, len, v, pc);
     } else if (pc) {
-        put(&o, " by the code at ");
-        put_hex(&o, pc);
+        kt_str_append(buf, len, " by the code at ");
+        kt_str_append_hex(buf, len, pc);
         if (scan_stack(uc ? (const void *)uc->uc_mcontext.gregs[REG_RSP] : NULL,
                        is_version_code, &c)) {
-            put(&o, ", called from ");
-            put_code(&o, c.v, c.pc);
+            kt_str_append(buf, len, ", called from ");
+            put_code(buf, len, c.v, c.pc);
         }
     }
 }

@@ -28,6 +28,7 @@ double kt_now_ms(void);
 /* ---- log.c: async-signal-safe formatting (no malloc, no stdio) for fault reports ---- */
 void kt_str_append(char *buf, size_t len, const char *s);     /* to the NUL-terminated buf */
 void kt_str_append_hex(char *buf, size_t len, uintptr_t v);   /* "0x..." */
+void kt_str_append_dec(char *buf, size_t len, long v);        /* decimal */
 
 /* ---- elf.c: reading a version's file before it is loaded ---- */
 /* Copies section `name` of the ELF file open at fd; *data is malloc'd. */

@@ -46,6 +46,20 @@ void kt_str_append_hex(char *buf, size_t len, uintptr_t v)
     kt_str_append(buf, len, p);
 }
 
+void kt_str_append_dec(char *buf, size_t len, long v)
+{
+    char digits[24], *p = digits + sizeof digits - 1;
+    unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+    *p = 0;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    kt_str_append(buf, len, p);
+}
+
 const char *kt_private_dir(void)
 {
     static char dir[256];
