@@ -7,16 +7,12 @@
 # pkg-config with a plain Makefile, the installed Make fragment - each run with
 # P/bin/kitsune and updated live to a version whose struct gained a field (an INIT
 # rule: generated transformer code that needs debug info).  Nothing from the source
-# tree is used after the install.  KEEP=1 keeps the temporary directory (to look at).
+# tree is used after the install.  KEEP_TMP=1 keeps the temporary directory (to look at).
 set -u
 build=$(cd "$1" && pwd)
 shift
 ways=${*:-cmake pkgconfig make}
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-pids=""
-[ -n "${KEEP:-}" ] && echo "keeping $tmp" || trap 'for p in $pids; do kill -9 $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
-die() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/../lib/common.sh"
 
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
@@ -33,9 +29,8 @@ done
 # itself, the command finds libkitsune in ../lib.
 "$prefix/bin/kitsune" --version >/dev/null || die "installed kitsune does not run"
 bash -n "$prefix/share/bash-completion/completions/kitsune" || die "completion: syntax"
-export PATH=$prefix/bin:$PATH KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
+export PATH=$prefix/bin:$PATH
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-mkdir -m 700 "$KITSUNE_DIR"
 
 # The project: one source for both versions (-DVERSION), and the rule for the field.
 project() {
@@ -80,21 +75,12 @@ EOF
 
 # run_and_update DIR V1.so V2.so: runs V1, updates it to V2, checks the new field.
 run_and_update() {
-    local out=$1/out
-    kitsune run "$2" >"$out" 2>"$1/err" &
-    local pid=$!
-    pids="$pids $pid"
-    for _ in $(seq 1 $((500 * slow))); do
-        grep -q '^v1 served' "$out" && break
-        sleep 0.01
-    done
-    grep -q '^v1 served' "$out" || { cat "$1/err"; die "$1: version 1 did not start"; }
-    kitsune update "$pid" "$3" >"$1/update" 2>&1 || { cat "$1/update" "$1/err"; die "$1: update"; }
-    for _ in $(seq 1 $((500 * slow))); do
-        grep -q '^v2 served' "$out" && break
-        sleep 0.01
-    done
-    grep -q '^v2 average 10 of ' "$out" || { tail "$out" "$1/err"; die "$1: field not initialised"; }
+    local out=$1/out err=$1/err pid
+    start_program kitsune run "$2"
+    wait_lines "$out" '^v1 served'
+    kitsune update "$pid" "$3" >"$1/update" 2>&1 || { cat "$1/update"; die "$1: update"; }
+    wait_lines "$out" '^v2 served'
+    grep -q '^v2 average 10 of ' "$out" || die "$1: field not initialised"
     grep -q '^v2 served' "$out" || die "$1: version 2 does not run"
     kill "$pid"
     wait "$pid" 2>/dev/null

@@ -12,18 +12,13 @@
 set -u
 build=$(cd "$1" && pwd)
 way=$2
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-pid=""
-trap '[ -n "$pid" ] && { kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf "$tmp"' EXIT
-die() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/../lib/common.sh"
 
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; die "cmake --install"; }
 [ -x "$prefix/bin/kitsune-cc" ] || die "kitsune-cc is not installed"
-export PATH=$prefix/bin:$PATH KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
+export PATH=$prefix/bin:$PATH
 kitsune-cc --help | grep -q 'configure CC=kitsune-cc' || die "kitsune-cc --help"
 
 # sources VERSION DIR: the program's code; version 2 adds stats.average.
@@ -69,20 +64,13 @@ $([ "$1" = 2 ] && echo '    if (kitsune_is_updating()) printf("v2 average %ld\n"
 EOF
 }
 
-wait_out() {
-    for _ in $(seq 1 $((500 * slow))); do
-        grep -q "$1" "$tmp/out" && return 0
-        sleep 0.01
-    done
-    die "no '$1' in the program's output: $(tail -3 "$tmp/out") $(tail -3 "$tmp/err")"
-}
+wait_out() { wait_lines "$out" "$1"; }
 
 # run_v1 DIR PROG: starts the launcher; update DIR PROG: v2 must take over.
 run_v1() {
     [ -x "$1/$2" ] && [ -f "$1/$2.so" ] || die "no launcher $2 and version $2.so in $1"
     head -1 "$1/$2" | grep -q '^#!/bin/sh' || die "$2 is not the launcher"
-    "$1/$2" >"$tmp/out" 2>"$tmp/err" &
-    pid=$!
+    start_program "$1/$2"
     wait_out '^v1 served'
     cp "$1/$2.so" "$tmp/$2-1.so"
 }

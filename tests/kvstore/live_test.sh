@@ -19,34 +19,14 @@ keys=${KVSTORE_KEYS:-200000}
 plan=${KVSTORE_PLAN:-"2 3 4$(printf ' 4%.0s' $(seq 20))"}
 expire_every=1000 # preloaded keys i % 1000 == 0 get a 1 s TTL once release 2 runs
 
-tmp=$(mktemp -d)
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-server="" chk="" bench=""
-# A watchdog ends the test (through the TERM trap and cleanup) if anything hangs.
-(sleep 200 && kill -TERM $$) 2>/dev/null &
-watchdog=$!
-
-kill_tree() { # PID: the process and its children, by PID
-    local p
-    for p in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$p"; done
-    kill -9 "$1" 2>/dev/null
-}
-cleanup() {
-    exec 2>/dev/null # no "Killed" job notices
-    for p in $bench $chk $server $watchdog; do kill_tree "$p"; done
-    wait
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/common.sh"
+# A watchdog ends the test (through the TERM trap and the cleanup) if anything hangs.
+(sleep $((200 * slow)) && kill -TERM $$) 2>/dev/null &
+track_pid $!
 trap 'echo "FAILED: interrupted or timed out"; exit 1' TERM INT
-
-fail() {
-    echo "FAILED: $*"
-    echo "--- server output"; tail -20 "$tmp/server.out"; tail -20 "$tmp/server.err"
-    echo "--- checker output"; tail -5 "$tmp/checker.out" 2>/dev/null
-    exit 1
-}
+show_checker() { echo "--- checker output"; tail -5 "$tmp/checker.out" 2>/dev/null; }
+failure_hook=show_checker
+fail() { die "$@"; }
 cli() { timeout 10 redis-cli -h 127.0.0.1 -p "$port" "$@"; }
 expect() { # EXPECTED COMMAND...: one reply must equal EXPECTED
     local want=$1 got
@@ -57,14 +37,10 @@ expect() { # EXPECTED COMMAND...: one reply must equal EXPECTED
 json() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$2"; }
 
 # ---- start release 1 and load the keys ----
-"$kit" run "$dir/kvstore-v1.so" 0 4 >"$tmp/server.out" 2>"$tmp/server.err" &
-server=$!
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || fail "kvstore did not start"
+start_program "$kit" run "$dir/kvstore-v1.so" 0 4
+server=$pid
+listening() { port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out"); [ -n "$port" ]; }
+wait_until 10 "kvstore to listen" listening
 echo "kvstore 1 running: pid $server, port $port, 4 workers"
 timeout 60 "$checker" "$port" load "$keys" || fail "preloading $keys keys"
 
@@ -86,6 +62,7 @@ probe() { # COMMAND: sends an inline command on the probe connection, prints the
 # ---- load: the checker and redis-benchmark, until the end ----
 "$checker" "$port" run 20 16 >"$tmp/checker.out" 2>&1 &
 chk=$!
+track_pid "$chk"
 bench_loop() {
     local i=0 tests
     while [ ! -e "$tmp/stop" ]; do
@@ -99,8 +76,8 @@ bench_loop() {
 }
 bench_loop 2>/dev/null &
 bench=$!
-sleep 1
-grep -q 'running' "$tmp/checker.out" || fail "checker did not start"
+track_pid "$bench"
+wait_lines "$tmp/checker.out" 'running'
 
 # ---- checks of each release's features ----
 check_release() {
@@ -147,10 +124,7 @@ window_lines() { grep -c window_max "$tmp/checker.out"; }
 window_read() { # waits for the checker's next window line and prints its value
     local before=$1
     kill -USR1 "$chk"
-    for _ in $(seq 50); do
-        [ "$(window_lines)" -gt "$before" ] && break
-        sleep 0.05
-    done
+    wait_lines "$tmp/checker.out" window_max $((before + 1))
     grep window_max "$tmp/checker.out" | tail -1 | sed 's/.*=//'
 }
 printf '%-8s %-9s %9s %9s %9s %12s %14s\n' update release pause_ms quiesce migrate objects \
@@ -171,7 +145,7 @@ for v in $plan; do
     outcome=$(json outcome "$reply")
     [ $rc -eq 0 ] && [ "$outcome" = committed ] ||
         fail "update $n ($cur -> $v): exit $rc, $reply"
-    sleep 0.3
+    sleep 0.3 # the latency window read below covers the requests just after the update
     lat=$(window_read "$before")
     pause=$(json pause_ms "$reply")
     quiesce=$(json quiesce "$reply")
@@ -187,8 +161,7 @@ done
 
 # ---- stop the load and check everything ----
 touch "$tmp/stop"
-for _ in $(seq 600); do kill -0 "$bench" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$bench" 2>/dev/null && fail "redis-benchmark did not finish"
+wait_exit "$bench" 60 || fail "redis-benchmark did not finish"
 runs=$(wc -l <"$tmp/bench.status")
 bad_runs=$(awk '$1 != 0' "$tmp/bench.status" | wc -l)
 errors=$(cat "$tmp"/bench.*.err | grep -v '^$' | sort | uniq -c | head -5)
@@ -203,13 +176,11 @@ chk=""
 [ $chk_rc -eq 0 ] || fail "checker: $(tail -3 "$tmp/checker.out")"
 if [[ " $plan " == *" 2 "* ]]; then
     # The active cycle walks the whole table in a few seconds; nobody reads these keys.
-    for _ in $(seq 150); do
+    all_expired() {
         expired=$(cli info | tr -d '\r' | sed -n 's/^expired_keys://p')
-        [ "${expired:-0}" -ge $(((keys + expire_every - 1) / expire_every)) ] && break
-        sleep 0.1
-    done
-    [ "${expired:-0}" -ge $(((keys + expire_every - 1) / expire_every)) ] ||
-        fail "only ${expired:-0} keys expired"
+        [ "${expired:-0}" -ge $(((keys + expire_every - 1) / expire_every)) ]
+    }
+    wait_until 15 "the preloaded keys to expire" all_expired
     verify_every=$expire_every
 else
     verify_every=0

@@ -9,38 +9,17 @@
 # update is within 10 MB of what it was after the 10th.  Prints the numbers.
 set -u
 kit=$1 checker=$2 dir=$3 updates=${4:-1000}
-tmp=$(mktemp -d)
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-server="" chk="" bench=""
-kill_tree() {
-    local p
-    for p in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$p"; done
-    kill -9 "$1" 2>/dev/null
-}
-cleanup() {
-    exec 2>/dev/null
-    for p in $bench $chk $server; do kill_tree "$p"; done
-    wait
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAILED: $*"
-    tail -5 "$tmp/server.err" "$tmp/checker.out" 2>/dev/null
-    exit 1
-}
+. "$(dirname "$0")/../lib/common.sh"
+show_checker() { tail -5 "$tmp/checker.out" 2>/dev/null; }
+failure_hook=show_checker
+fail() { die "$@"; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$server/status"; }
 fds() { ls "/proc/$server/fd" | wc -l; }
 
-"$kit" run "$dir/kvstore-v4.so" 0 4 >"$tmp/server.out" 2>"$tmp/server.err" &
-server=$!
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$tmp/server.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || fail "kvstore did not start"
+start_program "$kit" run "$dir/kvstore-v4.so" 0 4
+server=$pid
+listening() { port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$out"); [ -n "$port" ]; }
+wait_until 10 "kvstore to listen" listening
 timeout 60 "$checker" "$port" load 20000 || fail "preload"
 # One pass first, so that every key the load touches exists before memory is measured:
 # growth of the data set is not growth of the runtime.
@@ -48,14 +27,23 @@ timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -P 16 -n 200000 -r 100
     -t set,get,incr,lpush,lpop -q >/dev/null 2>&1 || fail "warm-up pass of redis-benchmark"
 "$checker" "$port" run 20 16 >"$tmp/checker.out" 2>&1 &
 chk=$!
+track_pid "$chk"
 (while [ ! -e "$tmp/stop" ]; do
     timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -P 16 -n 200000 -r 100000 \
         -t set,get,incr,lpush,lpop --csv >>"$tmp/bench.out" 2>>"$tmp/bench.err"
     echo $? >>"$tmp/bench.status"
 done) &
 bench=$!
-sleep 1
+track_pid "$bench"
+# The load has started once the checker's 20 connections and redis-benchmark's 50 are open.
+fds_idle=$(fds)
+loaded() { [ "$(fds)" -ge $((fds_idle + 60)) ]; }
+wait_until 30 "the clients to connect" loaded
 start=$(date +%s)
+threads() { ls "/proc/$server/task" | wc -l; }
+threads_idle=$(threads)
+# The old version's memory is freed by threads of their own after each commit.
+frees_done() { [ "$(threads)" -le "$threads_idle" ]; }
 pauses=$tmp/pauses
 for i in $(seq 1 "$updates"); do
     reply=$(timeout 60 "$kit" update --json "$server" "$dir/kvstore-v4.so") ||
@@ -63,17 +51,17 @@ for i in $(seq 1 "$updates"); do
     grep -q '"outcome":"committed"' <<<"$reply" || fail "update $i: $reply"
     sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply" >>"$pauses"
     if [ "$i" -eq 10 ]; then
-        sleep 1 # let the background free of the 10th update finish
+        wait_until 10 "the background frees of update 10" frees_done
         rss10=$(rss_kb)
         fds10=$(fds)
     fi
     [ $((i % 100)) -eq 0 ] && echo "  $i updates, RSS $(($(rss_kb) / 1024)) MB, $(fds) fds"
 done
-sleep 1
+wait_until 10 "the background frees of the last update" frees_done
 rss_end=$(rss_kb)
 fds_end=$(fds)
 touch "$tmp/stop"
-for _ in $(seq 1200); do kill -0 "$bench" 2>/dev/null || break; sleep 0.1; done
+wait_exit "$bench" 120 || fail "redis-benchmark did not finish"
 kill -TERM "$chk"
 wait "$chk" || fail "checker: $(tail -3 "$tmp/checker.out")"
 bad=$(awk '$1 != 0' "$tmp/bench.status" | wc -l)

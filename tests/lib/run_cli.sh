@@ -9,13 +9,7 @@
 # the update point each last passed, as text and as JSON.
 set -u
 kit=$1 kitc=$2 xfgen=$3 v1=$4 v2=$5
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-pid=""
-trap '[ -n "$pid" ] && { kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; }; rm -rf "$tmp"' EXIT
-die() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/common.sh"
 
 # expect RC STDOUT-PATTERN STDERR-PATTERN COMMAND...: exit status and where output went
 # ("" = must be empty).
@@ -55,15 +49,11 @@ expect 2 '' '^usage: kitc' "$kitc" --bogus
 expect 2 '' '^usage: xfgen' "$xfgen" --bogus
 echo "help, version and usage errors: as documented"
 
-"$kit" run "$v1" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 $((500 * slow))); do
-    grep -q '^ready$' "$tmp/out" && break
-    sleep 0.01
-done
-grep -q '^ready$' "$tmp/out" || die "status.c did not start: $(cat "$tmp/err")"
-sleep 0.1
-st=$("$kit" status "$pid") || die "status: $st"
+start_program "$kit" run "$v1"
+wait_lines "$out" '^ready$'
+# Both threads have passed their update points once status lists the worker's.
+worker_seen() { st=$("$kit" status "$pid") && grep -q 'last update point: worker-loop$' <<<"$st"; }
+wait_until 10 "the worker thread in kitsune status" worker_seen
 grep -q "^process $pid: version 0, .*$(basename "$v1")\$" <<<"$st" || die "status header: $st"
 grep -q '^  up [0-9.]* s (since ' <<<"$st" || die "no uptime: $st"
 grep -q '^  updates: 0$' <<<"$st" || die "history before any update: $st"

@@ -9,31 +9,9 @@
 # commits.  All times are scaled by KITSUNE_TEST_SLOW.
 set -u
 kit=$1 v1=$2 v2=$3 v3=$4
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-out=$tmp/out
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-"$kit" run "$v1" >"$out" 2>"$tmp/err" &
-pid=$!
-trap 'kill -CONT $pid 2>/dev/null; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-
-die() {
-    echo "FAILED: $*"
-    tail -20 "$out"
-    tail -20 "$tmp/err"
-    exit 1
-}
-now_ms() { date +%s%3N; }
-# wait_file FILE PATTERN: until FILE has a line matching PATTERN, at most 10 s x slow.
-wait_file() {
-    for _ in $(seq 1 $((1000 * slow))); do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$2'"
-        sleep 0.01
-    done
-    die "timed out waiting for '$2' in $1"
-}
+. "$(dirname "$0")/common.sh"
+start_program "$kit" run "$v1"
+wait_file() { wait_lines "$1" "$2"; }
 
 wait_file "$out" '^ready$'
 limit=$((300 * slow))

@@ -14,31 +14,13 @@
 # commit.
 set -u
 kit=$1 v1=$2 v2=$3
-tmp=$(mktemp -d)
-out=$tmp/out
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1 KITSUNE_UPDATE_TIMEOUT_MS=300
+. "$(dirname "$0")/common.sh"
+export KITSUNE_UPDATE_TIMEOUT_MS=300
 export FAULTS_KIND_FILE=$tmp/kind
 : >"$FAULTS_KIND_FILE"
-mkdir -m 700 "$KITSUNE_DIR"
-env ${FAILALLOC:+LD_PRELOAD=$FAILALLOC} "$kit" run "$v1" >"$out" 2>"$tmp/err" &
-pid=$!
-trap 'kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
+start_program env ${FAILALLOC:+LD_PRELOAD=$FAILALLOC} "$kit" run "$v1"
 
-die() {
-    echo "FAILED: $*"
-    tail -20 "$out"
-    tail -20 "$tmp/err"
-    exit 1
-}
-
-wait_count() { # PATTERN COUNT
-    for _ in $(seq 1 500); do
-        [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
-        kill -0 "$pid" 2>/dev/null || die "program died"
-        sleep 0.01
-    done
-    die "timed out waiting for $1"
-}
+wait_count() { wait_lines "$out" "$1" "$2"; }
 
 digests=0
 digest() {
@@ -96,13 +78,9 @@ if [ -n "${FAILALLOC:-}" ]; then
     n=1 commits=0 passes=$(grep -c '^PASS' "$out")
     while :; do
         reply=$("$kit" update --json --fault "alloc=$n" "$pid" "$v2")
-        made=$(for _ in $(seq 1 200); do
-                   m=$(grep -o "fault alloc=$n: the request made [0-9]*" "$KITSUNE_DIR/$pid.log" |
-                       tail -1 | grep -o '[0-9]*$')
-                   [ -n "$m" ] && { echo "$m"; break; }
-                   sleep 0.01
-               done)
-        [ -n "$made" ] || die "allocation $n: no count in the log"
+        wait_lines "$KITSUNE_DIR/$pid.log" "fault alloc=$n: the request made [0-9]*"
+        made=$(grep -o "fault alloc=$n: the request made [0-9]*" "$KITSUNE_DIR/$pid.log" |
+                   tail -1 | grep -o '[0-9]*$')
         if grep -q '"outcome":"committed"' <<<"$reply"; then
             commits=$((commits + 1)) passes=$((passes + 1))
             wait_count '^\(PASS\|FAILED\)' "$passes"

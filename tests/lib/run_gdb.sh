@@ -8,27 +8,7 @@
 # Exits 77 (skipped) only if this machine lets gdb attach to no process at all.
 set -u
 kit=$1 gdb=$2 v1=$3 v2=$4
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-out=$tmp/out
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-pid= child= probe=
-cleanup() {
-    for p in $pid $child $probe; do
-        kill -9 "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-die() {
-    echo "FAILED: $*"
-    echo "--- program output"; cat "$out"
-    echo "--- program stderr"; cat "$tmp/err"
-    exit 1
-}
+. "$(dirname "$0")/common.sh"
 
 # attach PID: gdb's backtrace of PID's main thread into $tmp/gdb, its time in $ms.
 attach() {
@@ -42,6 +22,7 @@ attach() {
 # refusing gdb fails the test instead of skipping it.
 sleep 60 &
 probe=$!
+track_pid "$probe"
 attach "$probe"
 if grep -q 'ptrace: Operation not permitted' "$tmp/gdb"; then
     scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo "not set")
@@ -49,8 +30,6 @@ if grep -q 'ptrace: Operation not permitted' "$tmp/gdb"; then
     echo "  kernel.yama.ptrace_scope: $scope; run as root or with CAP_SYS_PTRACE)"
     exit 77
 fi
-{ kill -9 "$probe"; wait "$probe"; } 2>/dev/null
-probe=
 
 # check_bt PID WANT [UNWANTED]: gdb's backtrace of PID came back in time, names WANT.
 check_bt() {
@@ -66,19 +45,12 @@ check_bt() {
     echo "gdb -p $p: $1 in $ms ms"
 }
 
-wait_for() {
-    for _ in $(seq 1 $((1000 * slow))); do
-        grep -q -- "$1" "$out" && return 0
-        kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$1'"
-        sleep 0.01
-    done
-    die "timed out waiting for '$1'"
-}
+wait_for() { wait_lines "$out" "$1"; }
 
-"$kit" run "$v1" >"$out" 2>"$tmp/err" &
-pid=$!
+start_program "$kit" run "$v1"
 wait_for '^ready$'
 child=$(sed -n 's/^child //p' "$out")
+track_pid "$child"
 check_bt "$pid" idle_in_v1
 check_bt "$child" idle_in_v1
 reply=$("$kit" update "$pid" "$v2" 2>&1) || die "update failed: $reply"

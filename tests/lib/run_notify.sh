@@ -9,34 +9,21 @@
 # ExecReload command lines (UNIT, with this build's paths) start and update a program.
 set -u
 kit=$1 listen=$2 v1=$3 v2=$4 unit=$5
-slow=${KITSUNE_TEST_SLOW:-1}
-tmp=$(mktemp -d)
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-pids=""
-trap 'for p in $pids; do kill -9 $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
-die() { echo "FAILED: $*"; cat "$tmp"/msgs* 2>/dev/null | tail -30; exit 1; }
-
-# wait_for FILE PATTERN [COUNT]: until PATTERN has COUNT matching lines in FILE.
-wait_for() {
-    local want=${3:-1}
-    for _ in $(seq 1 $((500 * slow))); do
-        [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$want" ] && return 0
-        sleep 0.01
-    done
-    die "no '$2' (x$want) in $1"
-}
+. "$(dirname "$0")/common.sh"
+show_messages() { cat "$tmp"/msgs* 2>/dev/null | tail -30; }
+failure_hook=show_messages
+wait_for() { wait_lines "$@"; }
 
 # one SOCKET: a program under kitsune with NOTIFY_SOCKET=SOCKET, a rolled-back and a
 # committed update; checks the datagrams in order.
 one() {
     local sock=$1 msgs=$tmp/msgs.$2
     "$listen" "$sock" $((30 * slow)) >"$msgs" &
-    pids="$pids $!"
+    track_pid $!
     wait_for "$msgs" '^listening$'
     NOTIFY_SOCKET=$sock "$kit" run "$v1" >"$tmp/out.$2" 2>"$tmp/err.$2" &
     local pid=$!
-    pids="$pids $pid"
+    track_pid $pid
     wait_for "$msgs" '^READY=1$'
     wait_for "$tmp/out.$2" '^ready$'
     "$kit" update --fault migrate "$pid" "$v2" >/dev/null && die "a fault must roll back"
@@ -74,7 +61,7 @@ start=$(unit_cmd ExecStart) reload=$(unit_cmd ExecReload)
 [ -n "$start" ] && [ -n "$reload" ] || die "no ExecStart/ExecReload in $unit"
 env -u NOTIFY_SOCKET bash -c "exec $start" >"$tmp/out.unit" 2>&1 &
 MAINPID=$!
-pids="$pids $MAINPID"
+track_pid $MAINPID
 wait_for "$tmp/out.unit" '^ready$'
 MAINPID=$MAINPID bash -c "$reload" >"$tmp/reload" 2>&1 || die "ExecReload: $(cat "$tmp/reload")"
 grep -q "committed (version 0 -> 1)" "$tmp/reload" || die "ExecReload: $(cat "$tmp/reload")"

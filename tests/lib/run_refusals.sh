@@ -6,30 +6,11 @@
 # to V2.so must commit and find the state as it was.
 set -u
 kit=$1 cc=$2 v1=$3 v2=$4 v3=$5
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-out=$tmp/out
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
-"$kit" run "$v1" >"$out" 2>"$tmp/err" &
-pid=$!
-trap 'kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/common.sh"
+chmod 755 "$tmp" # the other-user cases below read files in it
+start_program "$kit" run "$v1"
 
-die() {
-    echo "FAILED: $*"
-    cat "$out" "$tmp/err"
-    exit 1
-}
-
-ticks() { grep -c '^tick' "$out"; }
-
-wait_ready() {
-    for _ in $(seq 1 500); do
-        grep -q '^ready$' "$out" && return 0
-        sleep 0.01
-    done
-    die "program did not start"
-}
+ticks() { count_lines "$out" '^tick'; }
 
 # refused NAME EXPECTED-REASON-PART -- COMMAND...: the update must be refused.
 refused() {
@@ -43,15 +24,11 @@ refused() {
     grep -q -- "$want" <<<"$reply" || die "$name: reason should mention '$want': $reply"
     kill -0 "$pid" 2>/dev/null || die "$name: program died"
     "$kit" status --json "$pid" | grep -q '"version":0' || die "$name: program no longer answers or changed version"
-    for _ in $(seq 1 300); do
-        [ "$(ticks)" -gt "$before" ] && break
-        sleep 0.01
-    done
-    [ "$(ticks)" -gt "$before" ] || die "$name: program stopped making progress"
+    wait_lines "$out" '^tick' $((before + 1))
     echo "refused as expected: $name"
 }
 
-wait_ready
+wait_lines "$out" '^ready$'
 refused "missing file" "No such file" -- "$kit" update "$pid" "$tmp/missing.so"
 printf 'int not_kitsune(void) { return 1; }\n' >"$tmp/plain.c"
 "$cc" -shared -fPIC -o "$tmp/plain.so" "$tmp/plain.c"
@@ -74,9 +51,6 @@ else
     echo "skipped the other-user cases (needs root and user nobody)"
 fi
 reply=$("$kit" update --json "$pid" "$v2") || die "final update failed: $reply"
-for _ in $(seq 1 500); do
-    grep -q '^\(PASS\|FAILED\)' "$out" && break
-    sleep 0.01
-done
+wait_lines "$out" '^\(PASS\|FAILED\)'
 grep -q '^PASS$' "$out" || die "state was not intact after the refusals"
 echo "refusals passed"

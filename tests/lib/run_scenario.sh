@@ -34,19 +34,9 @@ for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[
 done
 mapfile -t expects < <(grep -o 'kitsune-test: expect [a-z_]* [<>=]* [0-9]*' "$src" | cut -d' ' -f3-)
 export KITSUNE_TEST_NEXT=${1:-}
-tmp=$(mktemp -d)
-out=$tmp/out
-export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
-mkdir -m 700 "$KITSUNE_DIR"
+. "$(dirname "$0")/common.sh"
 # KITSUNE_TEST_WRAPPER runs the program under a tool (tests/lib/memcheck.sh: valgrind).
-${KITSUNE_TEST_WRAPPER:-} "$kit" run "$first" "${args[@]}" >"$out" 2>"$tmp/err" &
-pid=$!
-cleanup() {
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+start_program ${KITSUNE_TEST_WRAPPER:-} "$kit" run "$first" "${args[@]}"
 
 # reason_matches REPLY WANT: the parts of WANT between " ... " appear in REPLY in order.
 reason_matches() {
@@ -59,30 +49,15 @@ reason_matches() {
     done
 }
 
-die() {
-    echo "FAILED: $*"
-    echo "--- program output"; cat "$out"
-    echo "--- program stderr"; cat "$tmp/err"
-    exit 1
-}
-
-# wait_for PATTERN COUNT: until COUNT lines match, for at most 10 s (x KITSUNE_TEST_SLOW).
-wait_for() {
-    for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
-        [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
-        kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$1'"
-        sleep 0.01
-    done
-    die "timed out waiting for '$1' (x$2)"
-}
+wait_for() { wait_lines "$out" "$1" "$2"; }
 
 wait_for '^ready$' 1
 if [ "$self_update" -gt 0 ]; then
     # The program updates itself; it must report exactly like an external update.
     wait_for '^\(PASS\|FAILED\)' 1
     grep -q '^FAIL' "$out" && die "a check failed after the self-requested update"
-    sleep 0.2
-    kill -0 "$pid" 2>/dev/null || die "program died after its self-requested update"
+    "$kit" status --json "$pid" >"$tmp/status" 2>&1 ||
+        die "program no longer answers after its self-requested update: $(cat "$tmp/status")"
     echo "scenario passed: self-requested update"
     exit 0
 fi
@@ -132,13 +107,9 @@ for so in "$@"; do
     fi
     grep -q '^FAIL' "$out" && die "a check failed after update $((step + 1))"
     if [ -n "$dies_with" ] && [ "$((step + 1))" -eq $# ]; then
-        for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.01
-        done
-        kill -0 "$pid" 2>/dev/null && die "the program should have ended with '$dies_with'"
-        grep -qF -- "$dies_with" "$tmp/err" || die "its stderr should say '$dies_with'"
-        echo "  ended with: $(grep -F -- "$dies_with" "$tmp/err")"
+        wait_exit "$pid" 10 || die "the program should have ended with '$dies_with'"
+        grep -qF -- "$dies_with" "$err" || die "its stderr should say '$dies_with'"
+        echo "  ended with: $(grep -F -- "$dies_with" "$err")"
         echo "scenario passed: $((step + 1)) update(s), then the expected end"
         exit 0
     fi

@@ -37,9 +37,15 @@ int main(void)
             long before[4];
             for (int i = 0; i < 4; i++)
                 before[i] = __atomic_load_n(&work[i], __ATOMIC_RELAXED);
-            usleep(100000);
-            for (int i = 0; i < 4; i++)
+            /* Each thread must count again: waited for, up to 10 s, not slept on. */
+            for (int i = 0; i < 4; i++) {
+                int ms = 0;
+                while (__atomic_load_n(&work[i], __ATOMIC_RELAXED) == before[i] && ms < 10000) {
+                    usleep(1000);
+                    ms++;
+                }
                 CHECK(__atomic_load_n(&work[i], __ATOMIC_RELAXED) > before[i]);
+            }
             scenario_report();
         }
         usleep(1000);
