@@ -275,7 +275,6 @@ void kt_locals_drop_old(void);
 void kt_locals_unflip(void);
 void kt_threads_register_main(void);
 void kt_migrate_counts(long *vars, long *objects, long *fixed);
-int kt_request_check_flag(void);
 void *kt_locals_find_old(const char *func, const char *name, size_t *size);
 
 #endif

@@ -44,7 +44,6 @@ struct retired {
 static struct retired *retired;
 static int nretired, cap_retired;
 static struct sigaction previous_segv, previous_bus;
-static long redirected_calls;
 
 /* Function keys are mostly the same from one version to the next (always for a
  * self-update), so each is stored once however many versions are retired. */
@@ -198,7 +197,6 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         void *target = key && kt_rt.cur ? kt_version_func_addr(kt_rt.cur, key) : NULL;
         if (target) {
             uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)target;
-            __atomic_add_fetch(&redirected_calls, 1, __ATOMIC_RELAXED);
             return;
         }
         say("call through a stale pointer to retired function ", key ? key : "(unknown)",
@@ -229,9 +227,4 @@ void kt_stale_install(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGSEGV, &sa, &previous_segv);
     sigaction(SIGBUS, &sa, &previous_bus);
-}
-
-long kitsune_stale_calls(void)
-{
-    return __atomic_load_n(&redirected_calls, __ATOMIC_RELAXED);
 }

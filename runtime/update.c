@@ -809,11 +809,6 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     kt_wakeup_set(0);
 }
 
-int kt_request_check_flag(void)
-{
-    return req_check;
-}
-
 /* ---- public queries ---- */
 
 int kitsune_is_updating(void)

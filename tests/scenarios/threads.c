@@ -81,7 +81,16 @@ int main(void)
         kitsune_update("main");
         if (VERSION == 2 && !reported && !kitsune_is_updating() &&
             __atomic_load_n(&restarted, __ATOMIC_SEQ_CST) == 4) {
-            CHECK(workers[0].work > 0 && workers[1].work > 0);
+            /* The busy threads work again in the new code (their counts, carried over,
+             * were already above 0: they must grow now), waited for up to 10 s. */
+            long before[2] = {workers[0].work, workers[1].work};
+            for (int ms = 0; ms < 10000; ms++) {
+                if (__atomic_load_n(&workers[0].work, __ATOMIC_RELAXED) > before[0] &&
+                    __atomic_load_n(&workers[1].work, __ATOMIC_RELAXED) > before[1])
+                    break;
+                usleep(1000);
+            }
+            CHECK(workers[0].work > before[0] && workers[1].work > before[1]);
             scenario_report();
             reported = 1;
         }
