@@ -1169,6 +1169,8 @@ static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fp
  * half of its stack (once, until that is taken). */
 static int take(struct worker *w)
 {
+    /* Room for a batch first: nothing is allocated under F.lock (see reserve_shared). */
+    w->st = kt_xf_grow(w->st, &w->cap, w->n + BATCH, sizeof *w->st);
     pthread_mutex_lock(&F.lock);
     for (;;) {
         if (F.done || __atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
@@ -1177,11 +1179,8 @@ static int take(struct worker *w)
         }
         if (F.nshared) {
             size_t k = F.nshared < BATCH ? F.nshared : BATCH;
-            for (size_t i = F.nshared - k; i < F.nshared; i++) {
-                if (w->n == w->cap)
-                    grow_stack(w);
+            for (size_t i = F.nshared - k; i < F.nshared; i++)
                 w->st[w->n++] = F.shared[i];
-            }
             F.nshared -= k;
             __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
             w->takes++;
@@ -1216,6 +1215,31 @@ static int take(struct worker *w)
     }
 }
 
+/* Makes room for `extra` more items on the shared stack.  Called and returns with
+ * F.lock held, but allocates with it released: running out of memory jumps out of the
+ * engine (kt_oom: a helper stops, the main thread rolls back), and a lock held across
+ * that jump deadlocks both (scenario rollback_out_of_memory_t2). */
+static void reserve_shared(size_t extra)
+{
+    while (F.nshared + extra > F.cap_shared) {
+        size_t cap = 2 * (F.nshared + extra) + 1024;
+        pthread_mutex_unlock(&F.lock);
+        struct item *bigger = malloc(cap * sizeof *bigger);
+        if (!bigger)
+            kt_oom("in the forwarding engine");
+        pthread_mutex_lock(&F.lock);
+        if (cap > F.cap_shared) {
+            if (F.nshared)
+                memcpy(bigger, F.shared, F.nshared * sizeof *bigger);
+            free(F.shared);
+            F.shared = bigger;
+            F.cap_shared = cap;
+        } else {
+            free(bigger); /* another thread grew it meanwhile */
+        }
+    }
+}
+
 /* Gives work to idle threads: half of a long array still to visit (it lies at the
  * bottom of the stack), or else the older half of the local stack (the larger
  * subtrees).  Halving arrays takes log(n) exchanges, not n / VISIT_CHUNK. */
@@ -1226,7 +1250,7 @@ static void share(struct worker *w)
     if ((bottom->fk & 3) == I_VISIT && bottom->b >= 2 * VISIT_CHUNK) {
         struct fplan *f = (struct fplan *)(bottom->fk & ~(uintptr_t)3);
         size_t keep = bottom->b / 2;
-        F.shared = kt_xf_grow(F.shared, &F.cap_shared, F.nshared + 1, sizeof *F.shared);
+        reserve_shared(1);
         F.shared[F.nshared++] = (struct item){bottom->a + keep * f->p->old_size,
                                               bottom->b - keep, bottom->fk, NULL};
         __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);
@@ -1238,7 +1262,7 @@ static void share(struct worker *w)
         return;
     }
     size_t k = w->n / 2;
-    F.shared = kt_xf_grow(F.shared, &F.cap_shared, F.nshared + k, sizeof *F.shared);
+    reserve_shared(k);
     memcpy(F.shared + F.nshared, w->st, k * sizeof *w->st);
     F.nshared += k;
     __atomic_store_n(&F.nshared_hint, F.nshared, __ATOMIC_RELAXED);

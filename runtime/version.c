@@ -97,6 +97,10 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
     }
     v->memfd = mfd;
     v->path = strdup(abs);
+    if (!v->path) {
+        snprintf(err, errlen, "out of memory");
+        goto bad;
+    }
     if (kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2)) {
         snprintf(err, errlen, "%s: %s", abs, e2);
         goto bad;

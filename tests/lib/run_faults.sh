@@ -22,16 +22,19 @@ start_program env ${FAILALLOC:+LD_PRELOAD=$FAILALLOC} "$kit" run "$v1"
 
 wait_count() { wait_lines "$out" "$1" "$2"; }
 
+# digest VAR: asks the program for its state digest and stores it in VAR.  Not run
+# in a $(...) subshell: the count of digests asked for must survive the call, or the
+# wait below is satisfied by an earlier line and the digest read is a stale one.
 digests=0
 digest() {
     digests=$((digests + 1))
     kill -USR1 "$pid"
     wait_count '^digest' "$digests"
-    grep '^digest' "$out" | tail -1
+    printf -v "$1" '%s' "$(grep '^digest' "$out" | tail -1)"
 }
 
 wait_count '^ready$' 1
-before=$(digest)
+digest before
 echo "state before: $before"
 steps="quiesce load crash prestart migrate segv timeout commit"
 [ -n "${FAILALLOC:-}" ] && steps= # the out-of-memory test does only that
@@ -40,7 +43,7 @@ for step in $steps; do
     [ "$step" = quiesce ] && want=refused
     reply=$("$kit" update --json --fault "$step" "$pid" "$v2")
     grep -q "\"outcome\":\"$want\"" <<<"$reply" || die "fault $step: expected $want: $reply"
-    now=$(digest)
+    digest now
     [ "$now" = "$before" ] || die "fault $step: state changed ($before -> $now)"
     "$kit" status --json "$pid" | grep -q '"version":0' || die "fault $step: not in the old version"
     reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
@@ -65,7 +68,7 @@ for case in \
     grep -q '"outcome":"rolled back"' <<<"$reply" || die "new version fails ($kind): $reply"
     reason=$(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' <<<"$reply")
     grep -Eq "$pattern" <<<"$reason" || die "new version fails ($kind): reason '$reason'"
-    now=$(digest)
+    digest now
     [ "$now" = "$before" ] || die "new version fails ($kind): state changed ($before -> $now)"
     "$kit" status --json "$pid" | grep -q '"version":0' || die "$kind: not in the old version"
     frozen=$(sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply")
@@ -85,11 +88,11 @@ if [ -n "${FAILALLOC:-}" ]; then
             commits=$((commits + 1)) passes=$((passes + 1))
             wait_count '^\(PASS\|FAILED\)' "$passes"
             grep -q '^FAIL' "$out" && die "allocation $n failed: committed with a wrong state"
-            before=$(digest)
+            digest before
         else
             grep -q '"outcome":"\(rolled back\|refused\)"' <<<"$reply" ||
                 die "allocation $n fails: $reply"
-            now=$(digest)
+            digest now
             [ "$now" = "$before" ] || die "allocation $n fails: state changed ($before -> $now)"
         fi
         [ "$made" -ge "$n" ] || break # no Nth allocation: this one committed untouched
@@ -97,6 +100,7 @@ if [ -n "${FAILALLOC:-}" ]; then
         n=$((n + 1))
     done
     grep -q '"outcome":"committed"' <<<"$reply" || die "the update without a failure: $reply"
+    ! grep '(null)' "$KITSUNE_DIR/$pid.log" || die "the log printed a string that was never made"
     commits=$((commits - 1))
     echo "each of the update's $((n - 1)) allocations failed in turn: refused or rolled back with the state identical ($commits committed without it, checks passed); then it committed"
     echo "every step rolled back cleanly; the final update committed"
