@@ -89,6 +89,7 @@ struct ktt_var {
     uint64_t encoding;   /* KTT_VAR_ENCODED: hash of the value's computation */
     char *decl;
     char *frame, *loc;   /* KTT_VAR_LOCAL: "LO-HI,..." and "LO-HI:SPEC,..." ("-": none) */
+    char *scope;         /* KTT_VAR_LOCAL of a nested block: its ranges ("LO-HI,...") */
 };
 
 struct ktt_func {

@@ -191,6 +191,8 @@ int kt_locals_capture(const struct kt_version *v, const char *point, char *err, 
             uint64_t pc = w->f[j].pc - v->base;
             if (w->f[j].pc < v->base || !in_ranges(lv->frame, pc))
                 continue;
+            if (lv->scope && !in_ranges(lv->scope, pc))
+                break; /* a block's local, and the block is not running: no value */
             void *addr, *copy;
             if (locate(lv, &w->f[j], pc, &addr, &copy) == 0) {
                 kt_locals_note_frame(func, name, addr, lv->size, copy);

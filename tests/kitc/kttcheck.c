@@ -274,6 +274,8 @@ static void render_var(int line, char *text)
         /* A local's code ranges depend on the compiler: only whether it has any. */
         if (strncmp(w[i], "frame=", 6) == 0)
             strcat(buf, strcmp(w[i], "frame=-") == 0 ? "frame=-" : "frame");
+        else if (strncmp(w[i], "scope=", 6) == 0)
+            strcat(buf, "scope");
         else if (strncmp(w[i], "loc=", 4) == 0)
             strcat(buf, strcmp(w[i], "loc=-") == 0 ? "loc=-" : "loc");
         else

@@ -410,6 +410,12 @@ static void add_noted_locals(struct attach *at)
                 free(same->loc);
                 same->loc = lc;
             }
+            if (lv->scope) {
+                char *sc = same->scope ? xasprintf("%s,%s", same->scope, lv->scope)
+                                       : xstrdup(lv->scope);
+                free(same->scope);
+                same->scope = sc;
+            }
         }
         if (same)
             continue;
@@ -419,6 +425,7 @@ static void add_noted_locals(struct attach *at)
         m->v[m->nv].func = xstrdup(lv->func);
         m->v[m->nv].frame = xstrdup(lv->frame);
         m->v[m->nv].loc = lv->loc ? xstrdup(lv->loc) : NULL;
+        m->v[m->nv].scope = lv->scope ? xstrdup(lv->scope) : NULL;
         m->nv++;
     }
 }

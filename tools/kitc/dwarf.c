@@ -964,7 +964,7 @@ static uint64_t die_origin(Dwarf_Die *d)
 }
 
 static void add_local(struct dctx *c, Dwarf_Die *d, const char *func, Dwarf_Die *fn,
-                      Dwarf_Die *scope, const Dwarf_Op *fb, size_t nfb)
+                      Dwarf_Die *scope, const char *block, const Dwarf_Op *fb, size_t nfb)
 {
     Dwarf_Attribute loc;
     uint64_t addr;
@@ -987,13 +987,15 @@ static void add_local(struct dctx *c, Dwarf_Die *d, const char *func, Dwarf_Die 
     sbuf fr = {0};
     put_ranges(&fr, fn);
     v.frame = fr.s ? fr.s : xstrdup("");
+    v.scope = block ? xstrdup(block) : NULL;
     grow(&c->m->lv, &c->m->caplv, c->m->nlv + 1, sizeof *c->m->lv);
     c->m->lv[c->m->nlv++] = v;
 }
 
-/* The locals of function (or inlined instance) fn, in scope (fn or a block). */
-static void walk_locals(struct dctx *c, Dwarf_Die *scope, const char *func, Dwarf_Die *fn,
-                        const Dwarf_Op *fb, size_t nfb)
+/* The locals of function (or inlined instance) fn, in scope (fn or a block whose
+ * code ranges are `block`, NULL for the function's own scope). */
+static void walk_locals(struct dctx *c, Dwarf_Die *scope, const char *block, const char *func,
+                        Dwarf_Die *fn, const Dwarf_Op *fb, size_t nfb)
 {
     Dwarf_Die ch;
     if (dwarf_child(scope, &ch) != 0)
@@ -1001,14 +1003,20 @@ static void walk_locals(struct dctx *c, Dwarf_Die *scope, const char *func, Dwar
     do {
         switch (dwarf_tag(&ch)) {
         case DW_TAG_variable:
-            add_local(c, &ch, func, fn, scope, fb, nfb);
+            add_local(c, &ch, func, fn, scope, block, fb, nfb);
             break;
-        case DW_TAG_lexical_block:
-            walk_locals(c, &ch, func, fn, fb, nfb);
+        case DW_TAG_lexical_block: {
+            /* A block's locals exist only while its code runs (a block without code
+             * ranges of its own is its parent's). */
+            sbuf r = {0};
+            put_ranges(&r, &ch);
+            walk_locals(c, &ch, r.len ? r.s : block, func, fn, fb, nfb);
+            sb_free(&r);
             break;
+        }
         case DW_TAG_inlined_subroutine: {
             Dwarf_Die inl = ch;
-            walk_locals(c, &inl, die_name(&inl), &inl, fb, nfb);
+            walk_locals(c, &inl, NULL, die_name(&inl), &inl, fb, nfb);
             break;
         }
         default:
@@ -1027,7 +1035,7 @@ static void add_locals_of(struct dctx *c, Dwarf_Die *fn)
     size_t nfb = 0;
     if (!dwarf_attr_integrate(fn, DW_AT_frame_base, &a) || dwarf_getlocation(&a, &fb, &nfb) != 0)
         nfb = 0;
-    walk_locals(c, fn, die_name(fn), fn, fb, nfb);
+    walk_locals(c, fn, NULL, die_name(fn), fn, fb, nfb);
 }
 
 /* ---- walking the DIE tree ------------------------------------------------------- */

@@ -77,6 +77,7 @@ struct var {
      * reach it there ("LO-HI:SPEC,...", SPEC c+N / bR+N / rR, docs/ktt-format.md);
      * NULL when the compiler kept it nowhere. */
     char *frame, *loc;
+    char *scope;          /* VF_LOCAL of a nested block: the block's code ranges */
     uint64_t origin;      /* VF_LOCAL: DIE of its declaration (inlined copies share it) */
 };
 
