@@ -30,6 +30,7 @@ struct frame {
 struct walk {
     struct frame f[MAX_FRAMES];
     int n;
+    int full;            /* the frames could be walked out to the end of the stack */
 };
 
 static const int saved_regs[] = {3, 6, 12, 13, 14, 15}; /* rbx rbp r12-r15 */
@@ -37,13 +38,13 @@ static const int saved_regs[] = {3, 6, 12, 13, 14, 15}; /* rbx rbp r12-r15 */
 static _Unwind_Reason_Code on_frame(struct _Unwind_Context *uc, void *arg)
 {
     struct walk *w = arg;
-    if (w->n == MAX_FRAMES)
-        return _URC_END_OF_STACK;
+    uintptr_t ip = _Unwind_GetIP(uc);
+    if (!ip) /* the end of the stack */
+        return _URC_NO_REASON;
+    if (w->n == MAX_FRAMES) /* any other answer stops the walk, as not complete */
+        return _URC_NORMAL_STOP;
     struct frame *f = &w->f[w->n];
     memset(f, 0, sizeof *f);
-    uintptr_t ip = _Unwind_GetIP(uc);
-    if (!ip)
-        return _URC_END_OF_STACK;
     f->pc = ip - 1;
     /* While a frame is visited the unwinder has not yet computed its CFA: what it
      * gives is the stack pointer of the frame at its call, the CFA of the one it
@@ -107,7 +108,8 @@ static int callee_saved(long r)
 }
 
 /* Where local v of frame f is: its address, or (in a register) a copy of its value
- * in *copy.  Returns 0, or -1 when it cannot be read there. */
+ * in *copy.  Returns 0, -1 when it cannot be read there, -2 when it is relative to the
+ * frame's CFA and the walk stopped at this frame (the CFA is not known). */
 static int locate(const struct ktt_var *v, const struct frame *f, uint64_t pc, void **addr,
                   void **copy)
 {
@@ -117,7 +119,7 @@ static int locate(const struct ktt_var *v, const struct frame *f, uint64_t pc, v
     *copy = NULL;
     if (spec[0] == 'c') {
         if (!f->cfa)
-            return -1;
+            return -2;
         *addr = (void *)(f->cfa + (uintptr_t)strtoll(spec + 1, &end, 10));
         return 0;
     }
@@ -152,8 +154,8 @@ static int split_key(const char *key, char *func, size_t flen, const char **name
     return 0;
 }
 
-/* The function a frame is in, for a message: "main+0x1f". */
-static void where(const struct kt_version *v, uint64_t pc, char *buf, size_t len)
+/* The function of version v that code address pc (relative) is in, or NULL. */
+static const struct ktt_func *func_at(const struct kt_version *v, uint64_t pc)
 {
     const struct ktt_func *best = NULL;
     for (int i = 0; i < v->ktt.nfuncs; i++) {
@@ -161,6 +163,24 @@ static void where(const struct kt_version *v, uint64_t pc, char *buf, size_t len
         if (pc >= fn->addr && pc < fn->addr + fn->size)
             best = fn;
     }
+    return best;
+}
+
+/* Whether the walk saw every frame: the unwinder reached the end of the stack, and not
+ * merely a frame it has no unwind information for (it says "end of stack" there too),
+ * which would be one of the program's (built without unwind tables). */
+static int walked_out(const struct walk *w, const struct kt_version *v, int rc)
+{
+    if (rc != _URC_END_OF_STACK || w->n == 0)
+        return 0;
+    uintptr_t pc = w->f[w->n - 1].pc;
+    return pc < v->base || !func_at(v, pc - v->base);
+}
+
+/* The function a frame is in, for a message: "main+0x1f". */
+static void where(const struct kt_version *v, uint64_t pc, char *buf, size_t len)
+{
+    const struct ktt_func *best = func_at(v, pc);
     if (best)
         snprintf(buf, len, "%s+%#llx", best->key, (unsigned long long)(pc - best->addr));
     else
@@ -179,7 +199,7 @@ int kt_locals_capture(const struct kt_version *v, const char *point, char *err, 
         snprintf(err, errlen, "out of memory reading the main thread's frames");
         return -1;
     }
-    _Unwind_Backtrace(on_frame, w);
+    w->full = walked_out(w, v, _Unwind_Backtrace(on_frame, w));
     int rc = 0, noted = 0;
     for (int i = 0; i < v->ktt.nvars && !rc; i++) {
         const struct ktt_var *lv = &v->ktt.vars[i];
@@ -187,14 +207,21 @@ int kt_locals_capture(const struct kt_version *v, const char *point, char *err, 
         const char *name;
         if (!(lv->flags & KTT_VAR_LOCAL) || split_key(lv->key, func, sizeof func, &name))
             continue;
-        for (int j = 0; j < w->n; j++) {
+        int seen = 0; /* the innermost frame of the function was found and read */
+        for (int j = 0; j < w->n && !seen; j++) {
             uint64_t pc = w->f[j].pc - v->base;
             if (w->f[j].pc < v->base || !in_ranges(lv->frame, pc))
                 continue;
-            if (lv->scope && !in_ranges(lv->scope, pc))
-                break; /* a block's local, and the block is not running: no value */
+            if (lv->scope && !in_ranges(lv->scope, pc)) {
+                seen = 1; /* a block's local, and the block is not running: no value */
+                break;
+            }
             void *addr, *copy;
-            if (locate(lv, &w->f[j], pc, &addr, &copy) == 0) {
+            int found = locate(lv, &w->f[j], pc, &addr, &copy);
+            if (found == -2) /* the walk stopped at this frame */
+                break;
+            seen = 1;
+            if (found == 0) {
                 kt_locals_note_frame(func, name, addr, lv->size, copy);
                 noted++;
             } else if (kt_migrate_needs_old(i)) {
@@ -207,7 +234,15 @@ int kt_locals_capture(const struct kt_version *v, const char *point, char *err, 
                          lv->key, func, at, point);
                 rc = -1;
             }
-            break; /* the innermost frame of the function only */
+        }
+        if (!seen && !w->full && kt_migrate_needs_old(i)) {
+            /* Not seen, but the walk did not see every frame: it may be further up. */
+            char at[300];
+            where(v, w->n ? w->f[w->n - 1].pc - v->base : 0, at, sizeof at);
+            snprintf(err, errlen, "local %s: the main thread's frames could not be walked "
+                     "past %s (code without unwind tables?), so its value cannot be read; "
+                     "build with -fasynchronous-unwind-tables", lv->key, at);
+            rc = -1;
         }
     }
     free(w);
