@@ -228,6 +228,8 @@ void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 
 #define E_G(...)
 #define E_MANUAL_MIGRATE
 #define E_AUTO_MIGRATE
+/* After a function's parameter list: its locals are in the summary, found in the main
+ * thread's frames at an update (docs/annotations.md). */
 #define E_NOTELOCALS
 
 #ifdef __cplusplus

@@ -193,7 +193,7 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
     char where[1024];
     for (int i = 0; i < nv->ktt.nvars && !w.failed; i++) {
         const struct ktt_var *v = &nv->ktt.vars[i];
-        if (v->flags & (KTT_VAR_TLS | KTT_VAR_CONST))
+        if (v->flags & (KTT_VAR_TLS | KTT_VAR_CONST | KTT_VAR_LOCAL))
             continue;
         snprintf(where, sizeof where, "%s", v->key);
         check_inline(&w, -1, nv->base + v->addr, v->type, where, sizeof where, 0);

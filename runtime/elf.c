@@ -287,7 +287,7 @@ int kt_elf_mark_readonly(int fd, struct ktt *k, char *err, size_t errlen)
     for (int i = 0; i < k->nvars; i++) {
         struct ktt_var *v = &k->vars[i];
         uint64_t size = v->size ? v->size : 1;
-        if (v->flags & KTT_VAR_TLS)
+        if (v->flags & (KTT_VAR_TLS | KTT_VAR_LOCAL))
             continue;
         if (range_within(v->addr, size, relro_lo, relro_len))
             v->flags |= KTT_VAR_READONLY | KTT_VAR_RELRO;

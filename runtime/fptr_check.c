@@ -107,6 +107,8 @@ int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
         if (pv->old_var < 0 || pv->rule >= 0 || !pv->plan)
             continue;
         const struct ktt_var *ov = &old->ktt.vars[pv->old_var];
+        if (ov->flags & KTT_VAR_LOCAL)
+            continue; /* in a frame of the running main thread: checked when moved */
         if (walk(&fc, ov, pv->plan, old->base + ov->addr, 0, 0))
             return -1;
     }

@@ -276,5 +276,16 @@ void kt_locals_unflip(void);
 void kt_threads_register_main(void);
 void kt_migrate_counts(long *vars, long *objects, long *fixed);
 void *kt_locals_find_old(const char *func, const char *name, size_t *size);
+/* locals.c: notes the locals of E_NOTELOCALS functions of version v found in the
+ * calling (main) thread's frames; -1 with err when one the plan needs is optimised
+ * out there (nothing is noted then). */
+int kt_locals_capture(const struct kt_version *v, const char *point, char *err,
+                      size_t errlen);
+/* migrate.c: a local found in a frame (copy: its saved value, owned, or NULL); the
+ * notes so taken go again; whether the plan reads old variable old_var. */
+void kt_locals_note_frame(const char *func, const char *name, void *addr, size_t size,
+                          void *copy);
+void kt_locals_uncapture(void);
+int kt_migrate_needs_old(int old_var);
 
 #endif

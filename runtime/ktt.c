@@ -158,6 +158,14 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             v->flags |= KTT_VAR_AUTO;
         } else if (v && strcmp(a, "tls") == 0) {
             v->flags |= KTT_VAR_TLS;
+        } else if (v && strcmp(a, "local") == 0) {
+            v->flags |= KTT_VAR_LOCAL;
+        } else if (v && strncmp(a, "frame=", 6) == 0) {
+            set_str(&v->frame, a + 6);
+        } else if (v && strncmp(a, "scope=", 6) == 0) {
+            set_str(&v->scope, a + 6);
+        } else if (v && strncmp(a, "loc=", 4) == 0) {
+            set_str(&v->loc, a + 4);
         } else if (v && strncmp(a, "encoded=", 8) == 0) {
             char *end;
             errno = 0;
@@ -604,6 +612,9 @@ void ktt_free(struct ktt *k)
     for (int i = 0; i < k->nvars; i++) {
         free(k->vars[i].key);
         free(k->vars[i].decl);
+        free(k->vars[i].frame);
+        free(k->vars[i].loc);
+        free(k->vars[i].scope);
     }
     for (int i = 0; i < k->nfuncs; i++)
         free(k->funcs[i].key);

@@ -29,6 +29,9 @@ enum ktt_enc { KTT_SIGNED, KTT_UNSIGNED, KTT_FLOAT, KTT_BOOL };
  * two values to a flag): the variable is its storage, and `encoding` names the
  * computation that gives the value; see plan.c for when it can be carried over. */
 #define KTT_VAR_ENCODED 0x40u
+/* A local of an E_NOTELOCALS function: it lives in a frame, not at ADDR (which is 0);
+ * `frame` and `loc` say where (docs/ktt-format.md, "Locals"). */
+#define KTT_VAR_LOCAL 0x80u
 /* Set by the runtime from the loaded file, never written in a summary: the variable
  * lies in memory that is read-only once loaded (a section without SHF_WRITE, or
  * PT_GNU_RELRO), whatever its C type; RELRO: made read-only after relocation, and not
@@ -85,6 +88,8 @@ struct ktt_var {
     unsigned flags;
     uint64_t encoding;   /* KTT_VAR_ENCODED: hash of the value's computation */
     char *decl;
+    char *frame, *loc;   /* KTT_VAR_LOCAL: "LO-HI,..." and "LO-HI:SPEC,..." ("-": none) */
+    char *scope;         /* KTT_VAR_LOCAL of a nested block: its ranges ("LO-HI,...") */
 };
 
 struct ktt_func {

@@ -350,14 +350,61 @@ const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *n
 
 /* ---- migrating variables ---- */
 
+/* The new local being migrated by MIGRATE_LOCAL (its address is only known then). */
+static void *local_target;
+
+/* An old local of an E_NOTELOCALS function, as found in the main thread's frames when
+ * it stopped (locals.c); NULL when its function was not running. */
+static char *old_local(const struct ktt_var *v)
+{
+    const char *hash = strchr(v->key, '#');
+    char func[256];
+    size_t size;
+    if (!hash || (size_t)(hash - v->key) >= sizeof func)
+        return NULL;
+    memcpy(func, v->key, (size_t)(hash - v->key));
+    func[hash - v->key] = 0;
+    return kt_locals_find_old(func, hash + 1, &size);
+}
+
 static char *old_addr(const struct plan_var *pv)
 {
-    return (char *)(m_old->base + m_old->ktt.vars[pv->old_var].addr);
+    const struct ktt_var *v = &m_old->ktt.vars[pv->old_var];
+    if (v->flags & KTT_VAR_LOCAL)
+        return old_local(v);
+    return (char *)(m_old->base + v->addr);
 }
 
 static char *new_addr(const struct plan_var *pv)
 {
-    return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
+    const struct ktt_var *v = &m_new->ktt.vars[pv->new_var];
+    if (v->flags & KTT_VAR_LOCAL)
+        return local_target;
+    return (char *)(m_new->base + v->addr);
+}
+
+int kt_migrate_needs_old(int old_var)
+{
+    for (int i = 0; ctx_ready && i < ctx.nvars; i++)
+        if (ctx.vars[i].old_var == old_var)
+            return 1;
+    return 0;
+}
+
+/* Whether kitsune_do_automigrate fills plan variable pv: not a local (MIGRATE_LOCAL
+ * does, in its frame), and not from an old local whose function was not running (there
+ * is no old value: the variable keeps its initial one, as in Kitsune). */
+static int automigrated(const struct plan_var *pv)
+{
+    if (m_new->ktt.vars[pv->new_var].flags & KTT_VAR_LOCAL)
+        return 0;
+    if (pv->old_var >= 0 && !old_addr(pv)) {
+        kt_log("variable %s: %s was not in a running function at the update point; it "
+               "keeps its initial value", m_new->ktt.vars[pv->new_var].key,
+               m_old->ktt.vars[pv->old_var].key);
+        return 0;
+    }
+    return 1;
 }
 
 /* Fills the new variables of a batch from the old ones, by their rule or their plan. */
@@ -429,7 +476,8 @@ int kitsune_do_automigrate(void)
     int *idx = malloc(((size_t)ctx.nvars + 1) * sizeof *idx);
     int n = 0;
     for (int i = 0; i < ctx.nvars; i++)
-        if (!var_done[i] && (ctx.vars[i].old_var >= 0 || ctx.vars[i].rule >= 0))
+        if (!var_done[i] && (ctx.vars[i].old_var >= 0 || ctx.vars[i].rule >= 0) &&
+            automigrated(&ctx.vars[i]))
             idx[n++] = i;
     int rc = migrate_batch(idx, n);
     free(idx);
@@ -612,6 +660,38 @@ static void (*hand_xform(const char *name, const char *func, const char *file))(
     return f ? fn : NULL;
 }
 
+/* MIGRATE_LOCAL of a local the new summary lists (an E_NOTELOCALS function): by its
+ * plan or rule, from the old local or whatever a rule names.  -1 when the summary does
+ * not list it, or nothing in the plan fills it (then NOTE_LOCAL's notes may). */
+static int migrate_summary_local(const char *name, const char *func, void *addr, size_t size)
+{
+    char key[512];
+    if (!kt_updating() || (size_t)snprintf(key, sizeof key, "%s#%s", func, name) >= sizeof key)
+        return -1;
+    const struct ktt_var *nv = ktt_find_var(&m_new->ktt, key);
+    if (!nv || !(nv->flags & KTT_VAR_LOCAL))
+        return -1;
+    for (int i = 0; i < ctx.nvars; i++) {
+        const struct plan_var *pv = &ctx.vars[i];
+        if (&m_new->ktt.vars[pv->new_var] != nv)
+            continue;
+        if (pv->old_var < 0 && pv->rule < 0)
+            return -1;
+        if (pv->old_var >= 0 && !old_addr(pv))
+            return 0; /* its old function was not running: nothing to carry over */
+        if (nv->size != size)
+            kt_update_fail("MIGRATE_LOCAL(%s) in %s: %zu bytes, but the summary says %zu",
+                           name, func, size, nv->size);
+        local_target = addr;
+        int rc = migrate_batch(&i, 1);
+        local_target = NULL;
+        if (rc)
+            kt_update_fail("%s", engine_error());
+        return 1;
+    }
+    return -1;
+}
+
 int kitsune_migrate_var(const char *name, const char *func, const char *file, void *addr,
                         size_t size)
 {
@@ -627,6 +707,9 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
          * at the point it left from. */
         if (!kitsune_is_updating())
             return 0;
+        int done = migrate_summary_local(name, func, addr, size);
+        if (done >= 0)
+            return done;
         size_t old_size;
         void *old = kt_locals_find_old(func, name, &old_size);
         if (!old)
@@ -822,6 +905,8 @@ struct note {
     void *addr;
     size_t size;
     void *copy;              /* saved bytes once the frame is gone */
+    int from_frame;          /* found in a frame at the update point (locals.c): func
+                                and name are owned, and it goes on a rollback */
 };
 
 struct notes {
@@ -837,8 +922,10 @@ static void notes_free(struct notes *l)
 {
     for (int i = 0; i < l->n; i++) {
         free(l->v[i].copy);
-        if (l->v[i].func && strcmp(l->v[i].func, NOTED_STATIC) == 0)
+        if (l->v[i].from_frame || (l->v[i].func && strcmp(l->v[i].func, NOTED_STATIC) == 0))
             free((char *)l->v[i].name);
+        if (l->v[i].from_frame)
+            free((char *)l->v[i].func);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
@@ -858,7 +945,7 @@ static void notes_push(struct notes *l, struct note n)
 
 void kitsune_enter_func(const char *func)
 {
-    notes_push(&cur_notes, (struct note){func, NULL, NULL, 0, NULL});
+    notes_push(&cur_notes, (struct note){func, NULL, NULL, 0, NULL, 0});
 }
 
 void kitsune_exit_func(const char *func)
@@ -881,7 +968,33 @@ void kitsune_note_local(const char *func, const char *name, void *addr, size_t s
             cur_notes.v[i].size = size;
             return;
         }
-    notes_push(&cur_notes, (struct note){func, name, addr, size, NULL});
+    notes_push(&cur_notes, (struct note){func, name, addr, size, NULL, 0});
+}
+
+void kt_locals_note_frame(const char *func, const char *name, void *addr, size_t size,
+                          void *copy)
+{
+    char *f = strdup(func), *n = strdup(name);
+    if (!f || !n)
+        kt_oom("noting locals");
+    notes_push(&cur_notes, (struct note){f, n, addr, size, copy, 1});
+}
+
+/* The notes taken from the frames go: the old version goes on, and its locals with it. */
+void kt_locals_uncapture(void)
+{
+    int w = 0;
+    for (int i = 0; i < cur_notes.n; i++) {
+        struct note *n = &cur_notes.v[i];
+        if (n->from_frame) {
+            free(n->copy);
+            free((char *)n->func);
+            free((char *)n->name);
+        } else {
+            cur_notes.v[w++] = *n;
+        }
+    }
+    cur_notes.n = w;
 }
 
 void kt_locals_flip(void)
@@ -896,6 +1009,7 @@ void kt_locals_unflip(void)
     notes_free(&cur_notes);
     cur_notes = old_notes;
     memset(&old_notes, 0, sizeof old_notes);
+    kt_locals_uncapture();
 }
 
 void kt_locals_drop_old(void)
@@ -965,7 +1079,7 @@ void kitsune_note_var(const char *name, const char *func, const char *file, void
         if (cur_notes.v[i].name && strcmp(cur_notes.v[i].func, NOTED_STATIC) == 0 &&
             strcmp(cur_notes.v[i].name, key) == 0)
             return;
-    notes_push(&cur_notes, (struct note){NOTED_STATIC, strdup(key), addr, size, NULL});
+    notes_push(&cur_notes, (struct note){NOTED_STATIC, strdup(key), addr, size, NULL, 0});
 }
 
 static int migrate_noted(const char *name, const char *func, const char *file, void *addr,

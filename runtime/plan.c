@@ -1754,7 +1754,8 @@ static void compute_modes(struct plan_ctx *c)
     if (!c->may_static || !c->in_rebuilt)
         plan_oom();
     for (int i = 0; i < c->old->nvars; i++)
-        plan_mark_contained(c->old, c->old->vars[i].type, c->may_static, 0);
+        if (!(c->old->vars[i].flags & KTT_VAR_LOCAL))
+            plan_mark_contained(c->old, c->old->vars[i].type, c->may_static, 0);
     plan_widen_by_name(c->old, c->may_static);
     for (struct plan *p = c->plans; p; p = p->next)
         p->mode = p->same_layout && p->type_rule < 0 ? PLAN_CLEAN : PLAN_REBUILD;
@@ -1845,7 +1846,7 @@ int plan_var_migrates(const struct ktt_var *v)
 
 int plan_var_constant(const struct ktt_var *v)
 {
-    if (v->flags & KTT_VAR_TLS)
+    if (v->flags & (KTT_VAR_TLS | KTT_VAR_LOCAL))
         return 0;
     return (v->flags & KTT_VAR_READONLY) ||
            ((v->flags & KTT_VAR_CONST) && !(v->flags & KTT_VAR_AUTO));

@@ -549,10 +549,24 @@ static void start_update(const char *point)
     if (r)
         r->t_quiesce = t_switch - t;
     snprintf(kt_rt.old_point, sizeof kt_rt.old_point, "%s", point);
+    /* Still on the old stack: the locals of E_NOTELOCALS functions are found in its
+     * frames now, and stay there until the commit. */
+    if (kt_locals_capture(kt_rt.cur, point, err, sizeof err)) {
+        release_parked();
+        struct kt_version *v = kt_rt.next;
+        kt_rt.next = NULL;
+        kt_version_discard(v);
+        kt_log("update refused: %s", err);
+        if (r)
+            r->pause_ms = kt_now_ms() - t;
+        finish_request(KT_REFUSED, err);
+        return;
+    }
     if (!stack_size)
         stack_size = main_stack_size();
     new_stack = stack_alloc(stack_size);
     if (!new_stack) {
+        kt_locals_uncapture();
         release_parked();
         struct kt_version *v = kt_rt.next;
         kt_rt.next = NULL;

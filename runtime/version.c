@@ -154,7 +154,7 @@ static int build_addr_index(struct kt_version *v)
         return -1;
     int n = 0;
     for (int i = 0; i < k->nvars; i++) {
-        if (k->vars[i].flags & KTT_VAR_TLS)
+        if (k->vars[i].flags & (KTT_VAR_TLS | KTT_VAR_LOCAL))
             continue;
         v->by_addr[n++] = (struct kt_addr_entry){
             .lo = v->base + k->vars[i].addr,

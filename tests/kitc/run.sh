@@ -16,6 +16,9 @@
 #   run.sh opaque CC OPT   types no variable reaches, a struct defined in another unit
 #   run.sh sizes CC OPT    a variable whose size the DWARF does not give is sized from
 #                          the symbol table or refused, never listed with size 0
+#   run.sh locals CC OPT   locals of E_NOTELOCALS functions are listed (func#name, type,
+#                          where the compiler keeps them, inside the function's code);
+#                          other functions' are not
 #   run.sh infer CC OPT    void * fields and variables get the type the source shows
 #                          (assignment, cast, sizeof allocation, initialiser) with its
 #                          evidence; two candidates warn and stay void *; an annotation
@@ -315,6 +318,23 @@ case_infer() {
         { fail "--explain without evidence"; cat explain.txt >&2; }
     "$KITC" --explain g_state -o again.ktt infer.so >explain.txt 2>/dev/null && cmp -s infer.ktt again.ktt ||
         fail "--explain with -o changed the summary"
+}
+
+case_locals() {
+    build locals.so -"$OPT" -g "$SRC/locals.c"
+    "$KITC" -o locals.ktt locals.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" locals.ktt "$EXPECTED/locals.txt" || fail "rendering differs"
+    # Every code range of a local lies inside its function.
+    set -- $(awk '$1 == "X" && $2 == "serve" { print $3, $4 }' locals.ktt)
+    lo=$(($1)) hi=$(($1 + $2))
+    for r in $(grep '^V serve#' locals.ktt | tr ' ' '\n' | grep -E '^(frame|loc)=[0-9a-f]' |
+               sed 's/^[a-z]*=//' | tr ',' '\n' | sed 's/:.*//'); do
+        a=$((0x${r%-*})) b=$((0x${r#*-}))
+        [ "$a" -ge "$lo" ] && [ "$b" -le "$hi" ] || fail "range $r outside serve"
+    done
+    build bad.so -g "$SRC/bad_notelocals.c"
+    expect_error 1 "$SRC/bad_notelocals.c:3:13: kitc: E_NOTELOCALS goes on a function definition, after its parameter list" bad.so
 }
 
 "case_$case_name"

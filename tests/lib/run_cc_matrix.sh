@@ -6,7 +6,7 @@
 # and runs tests/lib/run_scenario.sh on them: the scenarios whose outcome depends on the
 # compiler's DWARF run with gcc and clang at -O0 and -O2, not only the CMake compiler.
 # Environment: TOP (source tree), BUILD (build tree), KITC, XFGEN, KITSUNE_CLI,
-# WORK (a scratch directory for this case).
+# WORK (a scratch directory for this case); CC_MATRIX_CFLAGS, more compiler flags.
 set -u
 name=$1 cc=$2 opt=$3
 # Exit status 77: skipped (CTest's SKIP_RETURN_CODE), not passed.
@@ -20,7 +20,7 @@ cat >Makefile <<MK
 KITSUNE_DIR := $BUILD
 include $TOP/cmake/kitsune.mk
 KITSUNE_ROOT := $S
-CFLAGS := -$opt -Wall -Wextra -Werror -std=c17 -D_GNU_SOURCE \$(KITSUNE_CFLAGS) \$(KITSUNE_INCLUDE) -I$TOP/tests/lib
+CFLAGS := -$opt ${CC_MATRIX_CFLAGS:-} -Wall -Wextra -Werror -std=c17 -D_GNU_SOURCE \$(KITSUNE_CFLAGS) \$(KITSUNE_INCLUDE) -I$TOP/tests/lib
 
 all: app-2.so
 v1/%.o: $S/%.c ; @mkdir -p v1 && \$(CC) \$(CFLAGS) -DVERSION=1 -c \$< -o \$@

@@ -11,6 +11,8 @@
 #                             -Wextra -Werror, its _Static_asserts hold, its bitfields
 #                             sit on the real bits and the rule functions work
 #   run.sh generic            generic hash table, bool, assert, $xform of a generic typedef
+#   run.sh locals             locals of an E_NOTELOCALS function: their diagnostics
+#                             (expected/locals.txt), and rules naming them that work
 #   run.sh noop               identical versions, no rules: a valid empty rule table
 #   run.sh line               a compiler error in rule code points at the .xf file
 #   run.sh make               cmake/kitsune.mk builds two versions of a scenario with
@@ -206,6 +208,18 @@ case_generic() {
     grep -q '"R xform dict dict nocode\\n"' generic.xf.c || fail "no R xform dict dict"
 }
 
+case_locals() {
+    summary locals 1
+    summary locals 2
+    expect 1 locals.v1.ktt locals.v2.ktt -o out.c
+    same err.txt locals.txt
+    cp "$SRC/locals.xf" .
+    expect 0 locals.v1.ktt locals.v2.ktt locals.xf -o locals.c
+    [ -s err.txt ] && { fail "rules on locals"; cat err.txt >&2; }
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c locals.c -o locals.o ||
+        fail "the rules on locals do not compile"
+}
+
 case_noop() {
     summary layout 1
     # -o to a pipe (or a device: /dev/null) writes into it, never replaces it.
@@ -327,6 +341,7 @@ inputs) case_inputs ;;
 mutate) case_mutate ;;
 layout) case_layout "$@" ;;
 noop) case_noop ;;
+locals) case_locals ;;
 generic) case_generic ;;
 line) case_line ;;
 *) echo "run.sh: unknown case $what" >&2; exit 2 ;;

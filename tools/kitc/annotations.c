@@ -24,7 +24,7 @@ static const struct {
     {"E_OPAQUE", A_OPAQUE, 0},   {"E_PTR", A_PTR, 0},         {"E_PTRARRAY", A_PTRARRAY, 1},
     {"E_ARRAY", A_ARRAY, 1},     {"E_SZ", A_SZ, 0},           {"E_GENERIC", A_GENERIC, 1},
     {"E_T", A_T, 1},             {"E_G", A_G, 1},             {"E_MANUAL_MIGRATE", A_MANUAL, 0},
-    {"E_AUTO_MIGRATE", A_AUTO, 0},
+    {"E_AUTO_MIGRATE", A_AUTO, 0}, {"E_NOTELOCALS", A_NOTELOCALS, 0},
 };
 
 /* A declaration or macro use in one file, by expansion offsets [start, end). */
@@ -209,6 +209,10 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
     case CXCursor_UnionDecl:
         if (clang_isCursorDefinition(c))
             scan_decl(s, c, AT_UNION);
+        break;
+    case CXCursor_FunctionDecl:
+        if (clang_isCursorDefinition(c))
+            scan_decl(s, c, AT_FUNC);
         break;
     default:
         break;
@@ -464,7 +468,16 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
     }
     const unsigned decls = 1u << AT_FIELD | 1u << AT_VAR | 1u << AT_TYPEDEF;
     struct decl *d;
-    if (macros[u->macro].kind == A_GENERIC)
+    if (macros[u->macro].kind == A_NOTELOCALS) {
+        /* Between the parameter list and the body: only the function contains it. */
+        d = smallest(s, u, 1u << AT_FUNC | decls);
+        if (!d || d->kind != AT_FUNC) {
+            error_at(u, "%s goes on a function definition, after its parameter list",
+                     macros[u->macro].name);
+            free(arg);
+            return;
+        }
+    } else if (macros[u->macro].kind == A_GENERIC)
         d = generic_target(s, u);
     else if (!(d = smallest(s, u, decls)))
         d = ending_before(s, u, decls);

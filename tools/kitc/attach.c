@@ -284,7 +284,8 @@ static void apply_all(struct attach *at, long first, int *type)
 {
     for (long i = first; i; i = at->next[i - 1]) {
         const struct annot *a = &at->l->a[i - 1];
-        if (a->kind == A_GENERIC || a->kind == A_MANUAL || a->kind == A_AUTO)
+        if (a->kind == A_GENERIC || a->kind == A_MANUAL || a->kind == A_AUTO ||
+            a->kind == A_NOTELOCALS)
             continue;
         int r = apply(at, a, *type);
         if (r >= 0)
@@ -370,6 +371,65 @@ static void attach_var(struct attach *at, struct var *v)
     apply_all(at, first, &v->type);
 }
 
+/* Whether a function named `func` defined in `file` (canonical) is E_NOTELOCALS. */
+static int notes_locals(struct attach *at, const char *func, const char *file)
+{
+    for (size_t i = 0; i < at->l->n; i++) {
+        const struct annot *a = &at->l->a[i];
+        if (a->kind == A_NOTELOCALS && a->decl_name && strcmp(a->decl_name, func) == 0 &&
+            file && strcmp(a->decl_file, file) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The locals of E_NOTELOCALS functions join the variables.  The copies of one local
+ * (its function's out-of-line code, and where it was inlined) are one variable found
+ * in all their ranges; a local of a nested block that shadows another of the same name
+ * is left out (its key would be the same). */
+static void add_noted_locals(struct attach *at)
+{
+    struct model *m = at->m;
+    size_t first = m->nv;
+    for (size_t i = 0; i < m->nlv; i++) {
+        struct var *lv = &m->lv[i];
+        if (!notes_locals(at, lv->func, canon_of(at, lv->pos.file)))
+            continue;
+        struct var *same = NULL;
+        for (size_t j = first; j < m->nv && !same; j++)
+            if (strcmp(m->v[j].func, lv->func) == 0 && strcmp(m->v[j].name, lv->name) == 0 &&
+                m->v[j].pos.file == lv->pos.file)
+                same = &m->v[j];
+        if (same && same->origin == lv->origin) {
+            char *fr = xasprintf("%s%s%s", same->frame, *same->frame && *lv->frame ? "," : "",
+                                 lv->frame);
+            free(same->frame);
+            same->frame = fr;
+            if (lv->loc) {
+                char *lc = same->loc ? xasprintf("%s,%s", same->loc, lv->loc) : xstrdup(lv->loc);
+                free(same->loc);
+                same->loc = lc;
+            }
+            if (lv->scope) {
+                char *sc = same->scope ? xasprintf("%s,%s", same->scope, lv->scope)
+                                       : xstrdup(lv->scope);
+                free(same->scope);
+                same->scope = sc;
+            }
+        }
+        if (same)
+            continue;
+        grow(&m->v, &m->capv, m->nv + 1, sizeof *m->v);
+        m->v[m->nv] = *lv;
+        m->v[m->nv].name = xstrdup(lv->name);
+        m->v[m->nv].func = xstrdup(lv->func);
+        m->v[m->nv].frame = xstrdup(lv->frame);
+        m->v[m->nv].loc = lv->loc ? xstrdup(lv->loc) : NULL;
+        m->v[m->nv].scope = lv->scope ? xstrdup(lv->scope) : NULL;
+        m->nv++;
+    }
+}
+
 int annotations_attach(struct model *m, const struct annot_list *l)
 {
     if (!l->n)
@@ -378,6 +438,7 @@ int annotations_attach(struct model *m, const struct annot_list *l)
     at.m = m;
     at.l = l;
     build_index(&at);
+    add_noted_locals(&at);
     size_t n = m->nt; /* clones made on the way need no visit */
     for (size_t i = 0; i < n; i++)
         attach_generic(&at, (int)i);

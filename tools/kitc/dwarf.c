@@ -863,6 +863,181 @@ static void add_func(struct dctx *c, Dwarf_Die *d)
     c->m->f[c->m->nf++] = f;
 }
 
+/* ---- locals of functions (E_NOTELOCALS) ----------------------------------------
+ *
+ * A local lives in its function's frame, so its summary entry says where to find it
+ * from the frame (docs/ktt-format.md, "Locals"): for each code range, relative to the
+ * frame's canonical frame address, to a register, or in a register.  The runtime reads
+ * it in the parked main thread's frames at the update point (runtime/locals.c).  Every
+ * local of every function is read here; attach.c keeps those of E_NOTELOCALS ones. */
+
+static int reg_of(int atom, int base)
+{
+    return atom - base;
+}
+
+/* One location expression of a local as SPEC (c+N, bR+N, rR); NULL when it is
+ * anything else (a constant, a computed value, pieces, an entry value). */
+static char *local_spec(const Dwarf_Op *op, size_t n, const Dwarf_Op *fb, size_t nfb)
+{
+    if (n != 1)
+        return NULL;
+    int a = op[0].atom;
+    long long num = (long long)(int64_t)op[0].number;
+    if (a == DW_OP_fbreg) {
+        if (nfb != 1)
+            return NULL;
+        int f = fb[0].atom;
+        if (f == DW_OP_call_frame_cfa)
+            return xasprintf("c%+lld", num);
+        if (f >= DW_OP_reg0 && f <= DW_OP_reg31)
+            return xasprintf("b%d%+lld", reg_of(f, DW_OP_reg0), num);
+        if (f >= DW_OP_breg0 && f <= DW_OP_breg31)
+            return xasprintf("b%d%+lld", reg_of(f, DW_OP_breg0),
+                             num + (long long)(int64_t)fb[0].number);
+        return NULL;
+    }
+    if (a >= DW_OP_breg0 && a <= DW_OP_breg31)
+        return xasprintf("b%d%+lld", reg_of(a, DW_OP_breg0), num);
+    if (a == DW_OP_bregx)
+        return xasprintf("b%llu%+lld", (unsigned long long)op[0].number,
+                         (long long)(int64_t)op[0].number2);
+    if (a >= DW_OP_reg0 && a <= DW_OP_reg31)
+        return xasprintf("r%d", reg_of(a, DW_OP_reg0));
+    if (a == DW_OP_regx)
+        return xasprintf("r%llu", (unsigned long long)op[0].number);
+    return NULL;
+}
+
+/* The code ranges of a scope DIE as "LO-HI,..." appended to b. */
+static void put_ranges(sbuf *b, Dwarf_Die *scope)
+{
+    Dwarf_Addr base, start, end;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_ranges(scope, off, &base, &start, &end)) > 0)
+        sb_printf(b, "%s%llx-%llx", b->len ? "," : "", (unsigned long long)start,
+                  (unsigned long long)end);
+}
+
+/* Where local d is, for each range of its location list (or of its scope when the
+ * location is one expression); NULL when it is nowhere. */
+static char *local_loc(Dwarf_Die *d, Dwarf_Die *scope, const Dwarf_Op *fb, size_t nfb)
+{
+    Dwarf_Attribute loc;
+    if (!dwarf_attr_integrate(d, DW_AT_location, &loc))
+        return NULL;
+    sbuf b = {0};
+    Dwarf_Addr base, start, end;
+    Dwarf_Op *ops;
+    size_t n;
+    ptrdiff_t off = 0;
+    while ((off = dwarf_getlocations(&loc, off, &base, &start, &end, &ops, &n)) > 0) {
+        char *spec = local_spec(ops, n, fb, nfb);
+        if (!spec)
+            continue;
+        if (start == 0 && end == (Dwarf_Addr)-1) { /* one expression: the whole scope */
+            sbuf r = {0};
+            put_ranges(&r, scope);
+            for (char *t = r.s ? strtok(r.s, ",") : NULL; t; t = strtok(NULL, ","))
+                sb_printf(&b, "%s%s:%s", b.len ? "," : "", t, spec);
+            sb_free(&r);
+        } else {
+            sb_printf(&b, "%s%llx-%llx:%s", b.len ? "," : "", (unsigned long long)start,
+                      (unsigned long long)end, spec);
+        }
+        free(spec);
+    }
+    if (!b.len) {
+        sb_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+static uint64_t die_origin(Dwarf_Die *d)
+{
+    Dwarf_Die o;
+    Dwarf_Attribute a;
+    while (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &o))
+        d = &o;
+    return dwarf_dieoffset(d);
+}
+
+static void add_local(struct dctx *c, Dwarf_Die *d, const char *func, Dwarf_Die *fn,
+                      Dwarf_Die *scope, const char *block, const Dwarf_Op *fb, size_t nfb)
+{
+    Dwarf_Attribute loc;
+    uint64_t addr;
+    int tls;
+    const char *name = die_name(d);
+    if (!name || !func || attr_flag(d, DW_AT_external) || attr_flag(d, DW_AT_declaration))
+        return;
+    if (dwarf_attr_integrate(d, DW_AT_location, &loc) && var_address(&loc, &addr, &tls) == 0)
+        return; /* a function static: add_var has it */
+    struct var v = {0};
+    v.name = xstrdup(name);
+    v.func = xstrdup(func);
+    v.pos = die_pos(c, d);
+    v.flags = VF_LOCAL;
+    v.sym_size = -1;
+    v.origin = die_origin(d);
+    Dwarf_Die td;
+    v.type = attr_die(d, DW_AT_type, &td) == 0 ? load_type(c, &td) : c->m->void_type;
+    v.loc = local_loc(d, scope, fb, nfb);
+    sbuf fr = {0};
+    put_ranges(&fr, fn);
+    v.frame = fr.s ? fr.s : xstrdup("");
+    v.scope = block ? xstrdup(block) : NULL;
+    grow(&c->m->lv, &c->m->caplv, c->m->nlv + 1, sizeof *c->m->lv);
+    c->m->lv[c->m->nlv++] = v;
+}
+
+/* The locals of function (or inlined instance) fn, in scope (fn or a block whose
+ * code ranges are `block`, NULL for the function's own scope). */
+static void walk_locals(struct dctx *c, Dwarf_Die *scope, const char *block, const char *func,
+                        Dwarf_Die *fn, const Dwarf_Op *fb, size_t nfb)
+{
+    Dwarf_Die ch;
+    if (dwarf_child(scope, &ch) != 0)
+        return;
+    do {
+        switch (dwarf_tag(&ch)) {
+        case DW_TAG_variable:
+            add_local(c, &ch, func, fn, scope, block, fb, nfb);
+            break;
+        case DW_TAG_lexical_block: {
+            /* A block's locals exist only while its code runs (a block without code
+             * ranges of its own is its parent's). */
+            sbuf r = {0};
+            put_ranges(&r, &ch);
+            walk_locals(c, &ch, r.len ? r.s : block, func, fn, fb, nfb);
+            sb_free(&r);
+            break;
+        }
+        case DW_TAG_inlined_subroutine: {
+            Dwarf_Die inl = ch;
+            walk_locals(c, &inl, NULL, die_name(&inl), &inl, fb, nfb);
+            break;
+        }
+        default:
+            break;
+        }
+    } while (dwarf_siblingof(&ch, &ch) == 0);
+}
+
+static void add_locals_of(struct dctx *c, Dwarf_Die *fn)
+{
+    uint64_t entry, size;
+    if (!c->c_unit || attr_flag(fn, DW_AT_declaration) || func_extent(fn, &entry, &size) != 0)
+        return;
+    Dwarf_Attribute a;
+    Dwarf_Op *fb = NULL;
+    size_t nfb = 0;
+    if (!dwarf_attr_integrate(fn, DW_AT_frame_base, &a) || dwarf_getlocation(&a, &fb, &nfb) != 0)
+        nfb = 0;
+    walk_locals(c, fn, NULL, die_name(fn), fn, fb, nfb);
+}
+
 /* ---- walking the DIE tree ------------------------------------------------------- */
 
 static int is_type_tag(int tag)
@@ -911,8 +1086,10 @@ static void walk(struct dctx *c, Dwarf_Die *parent, const char *func, int in_fun
             add_var(c, &ch, func, in_func);
             break;
         case DW_TAG_subprogram:
-            if (!in_func)
+            if (!in_func) {
                 add_func(c, &ch);
+                add_locals_of(c, &ch);
+            }
             walk(c, &ch, die_name(&ch), 1);
             break;
         case DW_TAG_inlined_subroutine:

@@ -116,6 +116,9 @@ static void emit_var(const struct model *m, FILE *out, const struct var *v)
         fputs(" tls", out);
     if (v->flags & VF_ENCODED)
         fprintf(out, " encoded=%016llx", (unsigned long long)v->encoding);
+    if (v->flags & VF_LOCAL)
+        fprintf(out, " local frame=%s%s%s loc=%s", *v->frame ? v->frame : "-",
+                v->scope ? " scope=" : "", v->scope ? v->scope : "", v->loc ? v->loc : "-");
     put_pos(m, out, v->pos);
     fputc('\n', out);
 }

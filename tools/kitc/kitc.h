@@ -58,7 +58,8 @@ struct type {
     int id;           /* output id, 0 when not emitted */
 };
 
-enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8, VF_ENCODED = 16 };
+enum { VF_CONST = 1, VF_TLS = 2, VF_MANUAL = 4, VF_AUTO = 8, VF_ENCODED = 16, VF_LOCAL = 32,
+       VF_DROP = 64 /* left out of the summary */ };
 
 struct var {
     char *key;        /* set by make_keys() once the root is known */
@@ -71,6 +72,13 @@ struct var {
     int flags;
     uint64_t encoding;    /* VF_ENCODED: hash of the computation of its value */
     struct pos pos;
+    /* VF_LOCAL (a local of an E_NOTELOCALS function, in a frame): the code ranges
+     * where its function is active ("LO-HI,..."), and where the local is and how to
+     * reach it there ("LO-HI:SPEC,...", SPEC c+N / bR+N / rR, docs/ktt-format.md);
+     * NULL when the compiler kept it nowhere. */
+    char *frame, *loc;
+    char *scope;          /* VF_LOCAL of a nested block: the block's code ranges */
+    uint64_t origin;      /* VF_LOCAL: DIE of its declaration (inlined copies share it) */
 };
 
 struct func {
@@ -90,6 +98,8 @@ struct model {
     size_t nv, capv;
     struct func *f;
     size_t nf, capf;
+    struct var *lv;       /* locals of every function: those of E_NOTELOCALS ones join v */
+    size_t nlv, caplv;
     char **cu_files;      /* absolute source file of each C compile unit */
     size_t ncu, capcu;
     int void_type;        /* raw id of the shared void type */
@@ -128,12 +138,14 @@ void emit_ktt(const struct model *m, FILE *out);
 
 /* annotations.c: one annotation macro use found in the source. */
 enum ann_kind {
-    A_OPAQUE, A_PTR, A_PTRARRAY, A_ARRAY, A_SZ, A_GENERIC, A_T, A_G, A_MANUAL, A_AUTO
+    A_OPAQUE, A_PTR, A_PTRARRAY, A_ARRAY, A_SZ, A_GENERIC, A_T, A_G, A_MANUAL, A_AUTO,
+    A_NOTELOCALS
 };
 
 /* What an annotation is attached to: a field, variable or typedef declaration (by
- * name and position), or a struct/union/typedef definition (E_GENERIC). */
-enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION };
+ * name and position), a struct/union/typedef definition (E_GENERIC), or a function
+ * definition (E_NOTELOCALS). */
+enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION, AT_FUNC };
 
 struct annot {
     enum ann_kind kind;

@@ -85,7 +85,8 @@ void make_keys(struct model *m)
 {
     for (size_t i = 0; i < m->nv; i++) {
         struct var *v = &m->v[i];
-        v->key = key_of(m, v->name, v->func, v->external, v->pos);
+        v->key = v->flags & VF_LOCAL ? xasprintf("%s#%s", v->func, v->name)
+                                     : key_of(m, v->name, v->func, v->external, v->pos);
     }
     for (size_t i = 0; i < m->nf; i++) {
         struct func *f = &m->f[i];
@@ -174,6 +175,12 @@ int var_sizes(struct model *m)
         struct var *v = &m->v[i];
         int64_t size = type_size(m, v->type);
         int migrated = !(v->flags & (VF_CONST | VF_TLS));
+        if (size < 0 && (v->flags & VF_LOCAL)) { /* a VLA: left out, said so */
+            fprintf(stderr, "kitc: warning: local %s has no fixed size; it is not noted\n",
+                    v->key);
+            v->flags |= VF_DROP;
+            continue;
+        }
         if (size < 0) {
             char why[300];
             why_unknown(m, v->type, why, sizeof why);
@@ -191,5 +198,10 @@ int var_sizes(struct model *m)
         }
         v->size = (uint64_t)(v->sym_size > size ? v->sym_size : size);
     }
+    size_t n = 0;
+    for (size_t i = 0; i < m->nv; i++)
+        if (!(m->v[i].flags & VF_DROP))
+            m->v[n++] = m->v[i];
+    m->nv = n;
     return errors ? -1 : 0;
 }

@@ -1,0 +1,3 @@
+#include "kitsune.h"
+
+int counter E_NOTELOCALS;
