@@ -21,6 +21,10 @@
 void kt_log_open(void);
 void kt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *kt_private_dir(void); /* private per-user directory, created on demand */
+/* The process's files there (log, control socket), removed when it ends: at exit, or
+ * by a signal's default action (async-signal-safe). */
+void kt_private_file_add(const char *path);
+void kt_private_files_remove(void);
 
 /* ---- monotonic time ---- */
 double kt_now_ms(void);
@@ -202,7 +206,11 @@ void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const ch
 void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi); /* update.c: mmap'd main stack */
 int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
 int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
-void kt_signal_pass_on(const struct sigaction *prev, int sig, siginfo_t *info, void *ctx);
+/* signals.c: the runtime's handler first, the program's recorded behind it */
+void kt_signal_take(int sig, void (*fn)(int, siginfo_t *, void *));
+void kt_signal_pass_on(int sig, siginfo_t *info, void *ctx); /* to the program's */
+void kt_signal_default(int sig); /* default action, the private files removed first */
+void kt_signal_catch_exits(void); /* SIG_DFL signals that end the process: cleanup */
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);
