@@ -4,6 +4,7 @@
  *   kitsune run APP.so [ARGS...]
  *   kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so
  *   kitsune status [--json] PID
+ *   kitsune clean
  *   kitsune [COMMAND] --help,  kitsune --version
  *
  * Help goes to stdout (exit 0); a usage error to stderr (exit 2).
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ static const char usage_run[] = "usage: kitsune run APP.so [ARGS...]\n";
 static const char usage_update[] =
     "usage: kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n";
 static const char usage_status[] = "usage: kitsune status [--json] PID\n";
+static const char usage_clean[] = "usage: kitsune clean\n";
 
 static const char help_run[] =
     "Runs the program version APP.so (built with kitsune_add_program, kitsune.mk or\n"
@@ -47,6 +50,10 @@ static const char help_status[] =
     "Shows the running version file, uptime, update history (time, outcome, pause,\n"
     "reason) and the threads with the update point each last passed.\n"
     "  --json        print it as one JSON object\n";
+static const char help_clean[] =
+    "Removes the control sockets and logs that processes which no longer exist left in\n"
+    "your private directory ($KITSUNE_DIR, else /tmp/kitsune-UID), as a process killed\n"
+    "with SIGKILL does; `kitsune run` does the same silently.\n";
 
 /* A usage error: what was wrong, the usage line, exit 2. */
 static void usage_error(const char *usage, const char *what, const char *arg)
@@ -104,6 +111,72 @@ static int socket_path(int pid, char *out, size_t len)
         snprintf(out, len, "%s/%d.sock", env, pid);
     else
         snprintf(out, len, "/tmp/kitsune-%u/%d.sock", (unsigned)st.st_uid, pid);
+    return 0;
+}
+
+/* ---- files left behind ---- */
+
+/* The private directory this user's processes use (runtime/log.c decides the same). */
+static void private_dir(char *out, size_t len)
+{
+    const char *env = getenv("KITSUNE_DIR");
+    if (env && *env)
+        snprintf(out, len, "%s", env);
+    else
+        snprintf(out, len, "/tmp/kitsune-%u", (unsigned)getuid());
+}
+
+/* "PID.sock" or "PID.log": the pid, else 0. */
+static int file_pid(const char *name)
+{
+    char *end;
+    long pid = strtol(name, &end, 10);
+    if (end == name || pid <= 0 || pid > INT_MAX ||
+        (strcmp(end, ".sock") != 0 && strcmp(end, ".log") != 0))
+        return 0;
+    return (int)pid;
+}
+
+/* Removes the files of processes that no longer exist (a process that ends removes
+ * its own, except when killed by SIGKILL or ended by _exit); says what went when
+ * `verbose`.  Returns how many were removed. */
+static int remove_stale_files(int verbose)
+{
+    char dir[PATH_MAX];
+    private_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid = file_pid(e->d_name);
+        if (!pid || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0) {
+            n++;
+            if (verbose)
+                printf("removed %s (process %d no longer exists)\n", path, pid);
+        } else if (verbose) {
+            fprintf(stderr, "kitsune: %s: %s\n", path, strerror(errno));
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i]))
+            return help(usage_clean, help_clean);
+        usage_error(usage_clean, argv[i][0] == '-' ? "unknown option" : "too many arguments",
+                    argv[i][0] == '-' ? argv[i] : NULL);
+    }
+    if (remove_stale_files(1) == 0)
+        printf("nothing to remove\n");
     return 0;
 }
 
@@ -436,6 +509,7 @@ static int cmd_run(int argc, char **argv)
         usage_error(usage_run, "unknown option", argv[i]);
     if (i == argc)
         usage_error(usage_run, "missing APP.so", NULL);
+    remove_stale_files(0);
     return kitsune_run_program(argv[i], argc - i, argv + i);
 }
 
@@ -444,6 +518,7 @@ static int main_help(FILE *f)
     fputs("usage: kitsune run APP.so [ARGS...]\n"
           "       kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n"
           "       kitsune status [--json] PID\n"
+          "       kitsune clean\n"
           "       kitsune [COMMAND] --help | --version\n", f);
     if (f == stdout)
         fputs("Runs C programs that can be updated while they run, updates them, shows their "
@@ -462,6 +537,8 @@ int main(int argc, char **argv)
         return cmd_update(argc - 2, argv + 2);
     if (strcmp(cmd, "status") == 0)
         return cmd_status(argc - 2, argv + 2);
+    if (strcmp(cmd, "clean") == 0)
+        return cmd_clean(argc - 2, argv + 2);
     if (is_help(cmd) || strcmp(cmd, "help") == 0)
         return main_help(stdout);
     if (strcmp(cmd, "--version") == 0) {

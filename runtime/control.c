@@ -358,14 +358,6 @@ static void *control_main(void *arg)
     return NULL;
 }
 
-static pid_t socket_owner;
-
-static void remove_socket(void)
-{
-    if (sock_path[0] && socket_owner == getpid())
-        unlink(sock_path);
-}
-
 int kt_control_start(void)
 {
     const char *dir = kt_private_dir();
@@ -385,10 +377,7 @@ int kt_control_start(void)
         kt_log("control socket %s: %s", sock_path, strerror(errno));
         return -1;
     }
-    static int registered;
-    if (!registered++)
-        atexit(remove_socket);
-    socket_owner = getpid();
+    kt_private_file_add(sock_path); /* removed when the process ends */
     pthread_t t;
     pthread_attr_t a;
     pthread_attr_init(&a);
