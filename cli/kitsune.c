@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,20 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Errors of a request go to stderr, except while --tree asks processes whether they
+ * belong to the tree (a process that does not answer is simply not counted in). */
+static int quiet_requests;
+
+__attribute__((format(printf, 1, 2))) static void request_error(const char *fmt, ...)
+{
+    if (quiet_requests)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
 /* Sends one request line; returns the reply (malloc'd) or NULL with a message.  Gives
  * up after wait_ms; closing the connection tells the program nobody waits any more. */
 static char *request(int pid, const char *line, double wait_ms)
@@ -200,14 +215,14 @@ static char *request(int pid, const char *line, double wait_ms)
     double deadline = now_ms() + wait_ms;
     char path[PATH_MAX];
     if (socket_path(pid, path, sizeof path) < 0) {
-        fprintf(stderr, "kitsune: no process %d\n", pid);
+        request_error("kitsune: no process %d\n", pid);
         return NULL;
     }
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-        fprintf(stderr, "kitsune: process %d is not running under kitsune (%s: %s)\n", pid,
+        request_error("kitsune: process %d is not running under kitsune (%s: %s)\n", pid,
                 path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -215,7 +230,7 @@ static char *request(int pid, const char *line, double wait_ms)
     }
     size_t len = strlen(line);
     if (write(fd, line, len) != (ssize_t)len) {
-        fprintf(stderr, "kitsune: write to %s: %s\n", path, strerror(errno));
+        request_error("kitsune: write to %s: %s\n", path, strerror(errno));
         close(fd);
         return NULL;
     }
@@ -232,7 +247,7 @@ static char *request(int pid, const char *line, double wait_ms)
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready == 0) {
-            fprintf(stderr, "kitsune: process %d gave no outcome within %.0f ms; a request "
+            request_error("kitsune: process %d gave no outcome within %.0f ms; a request "
                     "it had not started is cancelled (see its log)\n", pid, wait_ms);
             close(fd);
             free(reply);
@@ -246,7 +261,7 @@ static char *request(int pid, const char *line, double wait_ms)
     close(fd);
     reply[n] = 0;
     if (n == 0) {
-        fprintf(stderr, "kitsune: process %d closed the connection without a reply\n", pid);
+        request_error("kitsune: process %d closed the connection without a reply\n", pid);
         free(reply);
         return NULL;
     }
@@ -328,35 +343,102 @@ static int update_one(int pid, const char *abs, int check, int json)
     return rc;
 }
 
-/* Children of pid that run under kitsune (have a control socket), depth first. */
-static int collect_tree(int pid, int *out, int max, int n)
+/* ---- the processes of a tree (--tree) ---- */
+
+struct proc_stat {
+    char state;              /* R, S, Z, ... */
+    int ppid;
+    unsigned long long start; /* clock ticks after boot */
+};
+
+static int read_proc_stat(int pid, struct proc_stat *st)
 {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    if (!p || sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                            "%*d %*d %*d %llu", &st->state, &st->ppid, &st->start) != 3)
+        return -1;
+    return 0;
+}
+
+static int next_object(const char **p, char *out, size_t len);
+
+/* Whether the status reply of a process names (pid, start) among the processes it was
+ * forked from (runtime/control.c); a start of 0 there is unknown (no /proc). */
+static int forked_from(const char *reply, int pid, unsigned long long start)
+{
+    const char *p = strstr(reply, "\"forked_from\":[");
+    char obj[256];
+    for (p = p ? p + 14 : ""; next_object(&p, obj, sizeof obj);) {
+        double s = json_num(obj, "start");
+        if ((int)json_num(obj, "pid") == pid && (s == 0 || (unsigned long long)s == start))
+            return 1;
+    }
+    return 0;
+}
+
+static int has_socket(int pid)
+{
+    char sock[PATH_MAX];
+    struct stat st;
+    return socket_path(pid, sock, sizeof sock) == 0 && stat(sock, &st) == 0;
+}
+
+static int in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* The kitsune processes forked, directly or not, from pid: each process with a control
+ * socket is asked whether pid is among those it was forked from, which also finds
+ * the children of a parent that has exited (re-parented to init).  A process of the
+ * tree that has ended but not been reaped (a zombie) has nothing left to update: it
+ * is skipped with a message.  Returns how many pids were stored in out. */
+static int collect_tree(int pid, int *out, int max)
+{
+    struct proc_stat root;
+    if (read_proc_stat(pid, &root) < 0)
+        return 0;
+    int n = 0, nz = 0, zombies[256], zombie_parent[256];
     DIR *d = opendir("/proc");
     struct dirent *e;
+    quiet_requests = 1;
     while (d && (e = readdir(d)) && n < max) {
-        int child = atoi(e->d_name);
-        if (child <= 0)
+        int q = atoi(e->d_name);
+        struct proc_stat st;
+        if (q <= 0 || q == pid || q == (int)getpid() || read_proc_stat(q, &st) < 0)
             continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof path, "/proc/%d/stat", child);
-        FILE *f = fopen(path, "r");
-        if (!f)
+        if (st.state == 'Z') {
+            if (nz < (int)(sizeof zombies / sizeof *zombies)) {
+                zombie_parent[nz] = st.ppid;
+                zombies[nz++] = q;
+            }
             continue;
-        size_t got = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[got] = 0;
-        char *rp = strrchr(buf, ')');
-        int ppid = 0;
-        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == pid) {
-            char sock[PATH_MAX];
-            struct stat st;
-            if (socket_path(child, sock, sizeof sock) == 0 && stat(sock, &st) == 0)
-                out[n++] = child;
-            n = collect_tree(child, out, max, n);
         }
+        if (!has_socket(q))
+            continue;
+        char *reply = request(q, "status\n", 5000);
+        if (reply && forked_from(reply, pid, root.start))
+            out[n++] = q;
+        free(reply);
     }
+    quiet_requests = 0;
     if (d)
         closedir(d);
+    for (int i = 0; i < nz; i++)
+        if (zombie_parent[i] == pid || in_list(out, n, zombie_parent[i]))
+            fprintf(stderr, "kitsune: process %d (a child of %d) has ended and was not reaped "
+                    "(a zombie): skipped\n", zombies[i], zombie_parent[i]);
     return n;
 }
 
@@ -391,7 +473,7 @@ static int cmd_update(int argc, char **argv)
     int rc = update_one(pid, abs, check, json);
     if (tree) {
         int kids[1024];
-        int n = collect_tree(pid, kids, 1024, 0);
+        int n = collect_tree(pid, kids, 1024);
         for (int k = 0; k < n; k++)
             rc |= update_one(kids[k], abs, check, json);
     }

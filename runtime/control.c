@@ -7,6 +7,9 @@
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
  * Requests:  "update [check] [fault=STEP] [timeout=MS] PATH\n"   "status\n"
+ * The status reply also names the kitsune processes this one was forked from, which
+ * is how `kitsune update --tree` finds a tree's processes, also those whose parent
+ * has exited (re-parented to init).
  * Every update request is also told to systemd (notify.c) and kept for status
  * (history.c).
  * (fault= is for tests: it is honoured only by builds with KITSUNE_FAULTS.) */
@@ -185,7 +188,64 @@ static void run_update(const char *path, const struct kt_request_opts *o, char *
     format_report(&r, reply, len);
 }
 
-/* The status reply: running version, uptime, update history, threads. */
+/* ---- the processes this one was forked from ---- */
+
+/* Nearest first, each by pid and start time (clock ticks after boot, as in
+ * /proc/PID/stat; 0 if unknown), so that a reused pid is not taken for an ancestor. */
+struct ancestor {
+    int pid;
+    unsigned long long start;
+};
+static struct ancestor ancestors[32];
+static int nancestors;
+static struct ancestor self;
+
+static unsigned long long start_time(void)
+{
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? kt_libc.read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0; /* no /proc (a chroot): the pid alone identifies this process */
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 22; field++) /* starttime is field 22 */
+        p = strchr(p + 1, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static void note_self(void)
+{
+    self.pid = (int)getpid();
+    self.start = start_time();
+}
+
+/* In a forked child: the parent (what `self` still holds) is the nearest ancestor. */
+static void note_forked(void)
+{
+    int keep = nancestors < (int)(sizeof ancestors / sizeof *ancestors) ? nancestors
+                                                                       : nancestors - 1;
+    memmove(ancestors + 1, ancestors, (size_t)keep * sizeof *ancestors);
+    ancestors[0] = self;
+    nancestors = keep + 1;
+    note_self();
+}
+
+static size_t format_ancestors(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, ",\"forked_from\":[");
+    for (int i = 0; i < nancestors && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s{\"pid\":%d,\"start\":%llu}",
+                              i ? "," : "", ancestors[i].pid, ancestors[i].start);
+    if (n < len)
+        n += (size_t)snprintf(out + n, len - n, "]");
+    return n < len ? n : len;
+}
+
+/* The status reply: running version, uptime, update history, threads, and the
+ * processes this one was forked from. */
 static void format_status(char *out, size_t len)
 {
     pthread_mutex_lock(&kt_rt.lock);
@@ -198,7 +258,10 @@ static void format_status(char *out, size_t len)
     n += kt_history_json(out + n, len - n);
     n += (size_t)snprintf(out + n, len - n, ",\"threads\":");
     n += kt_threads_json(out + n, len - n);
-    snprintf(out + n, len - n, "}\n");
+    if (n < len)
+        n += format_ancestors(out + n, len - n);
+    if (n < len)
+        snprintf(out + n, len - n, "}\n");
 }
 
 /* ---- connections ---- */
@@ -365,6 +428,8 @@ int kt_control_start(void)
         kt_log("no private directory for the control socket; external updates disabled");
         return -1;
     }
+    if (!self.pid)
+        note_self();
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return -1;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -407,6 +472,7 @@ void kt_control_after_fork(void)
     self_at_point = self_serving = 0;
     pthread_mutex_init(&next_lock, NULL);
     kt_history_reset();
+    note_forked();
     kt_control_start();
 }
 

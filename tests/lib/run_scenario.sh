@@ -22,6 +22,9 @@ IFS=, read -r -a args <<<"$(grep -o 'args=[A-Za-z0-9_,]*' <<<"$directives" | cut
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
+# "kitsune-test: tree-says=TEXT": what `kitsune update --tree` must say on stderr.
+tree_says=$(grep -o 'kitsune-test: tree-says=.*' "$src" | sed 's/.*tree-says=//; s/ *$//')
+tree_pids=()
 check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
 # "kitsune-test: reason=TEXT": the reason of an update that does not commit contains
 # TEXT (" ... " in TEXT stands for anything between its parts); several such lines:
@@ -42,7 +45,7 @@ mkdir -m 700 "$KITSUNE_DIR"
 ${KITSUNE_TEST_WRAPPER:-} "$kit" run "$first" "${args[@]}" >"$out" 2>"$tmp/err" &
 pid=$!
 cleanup() {
-    kill -9 "$pid" 2>/dev/null
+    kill -9 "$pid" "${tree_pids[@]}" 2>/dev/null
     wait "$pid" 2>/dev/null
     rm -rf "$tmp"
 }
@@ -91,8 +94,12 @@ step=0
 for so in "$@"; do
     want=${expected[$step]:-committed}
     if [ "$tree" -gt 0 ]; then
-        reply=$("$kit" update --json --tree "$pid" "$so")
+        reply=$("$kit" update --json --tree "$pid" "$so" 2>"$tmp/tree_err")
+        cat "$tmp/tree_err"
+        mapfile -t -O "${#tree_pids[@]}" tree_pids < <(grep -o '{"pid":[0-9]*' <<<"$reply" | cut -d: -f2)
         procs=$(grep -c '"outcome"' <<<"$reply")
+        [ -z "$tree_says" ] || grep -qF -- "$tree_says" "$tmp/tree_err" ||
+            die "kitsune update --tree should say '$tree_says'"
         [ "$procs" -ge 2 ] || die "--tree updated only $procs process(es): $reply"
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _ | sort -u)
     else
