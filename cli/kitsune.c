@@ -16,6 +16,7 @@
  * DEFAULT_WAIT_MS. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -208,9 +209,31 @@ __attribute__((format(printf, 1, 2))) static void request_error(const char *fmt,
     va_end(ap);
 }
 
-/* Sends one request line; returns the reply (malloc'd) or NULL with a message.  Gives
+/* Writes the request line, with `pass` (a descriptor, or -1) attached to it. */
+static int send_line(int fd, const char *line, int pass)
+{
+    size_t len = strlen(line);
+    struct iovec iov = {(void *)line, len};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (pass >= 0) {
+        m.msg_control = control.buf;
+        m.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pass, sizeof pass);
+    }
+    return sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Sends one request line (with the descriptor `pass` if not -1); returns the reply (malloc'd) or NULL with a message.  Gives
  * up after wait_ms; closing the connection tells the program nobody waits any more. */
-static char *request(int pid, const char *line, double wait_ms)
+static char *request(int pid, const char *line, int pass, double wait_ms)
 {
     double deadline = now_ms() + wait_ms;
     char path[PATH_MAX];
@@ -228,8 +251,7 @@ static char *request(int pid, const char *line, double wait_ms)
             close(fd);
         return NULL;
     }
-    size_t len = strlen(line);
-    if (write(fd, line, len) != (ssize_t)len) {
+    if (send_line(fd, line, pass) < 0) {
         request_error("kitsune: write to %s: %s\n", path, strerror(errno));
         close(fd);
         return NULL;
@@ -334,8 +356,16 @@ static int update_one(int pid, const char *abs, int check, int json)
         snprintf(timeout, sizeof timeout, "timeout=%.0f ", timeout_ms);
     snprintf(line, sizeof line, "update %s%s%s%s\n", check ? "check " : "", fault, timeout,
              abs);
-    char *reply = request(pid, line, timeout_ms > 0 ? timeout_ms + REPLY_GRACE_MS
-                                                    : DEFAULT_WAIT_MS);
+    /* The file goes over the socket, opened: the process may not see the path (it may
+     * have chrooted); the path names it in messages. */
+    int file = open(abs, O_RDONLY | O_CLOEXEC);
+    if (file < 0) {
+        fprintf(stderr, "kitsune: %s: %s\n", abs, strerror(errno));
+        return 1;
+    }
+    char *reply = request(pid, line, file, timeout_ms > 0 ? timeout_ms + REPLY_GRACE_MS
+                                                          : DEFAULT_WAIT_MS);
+    close(file);
     if (!reply)
         return 1;
     int rc = print_outcome(pid, abs, reply, json);
@@ -427,7 +457,7 @@ static int collect_tree(int pid, int *out, int max)
         }
         if (!has_socket(q))
             continue;
-        char *reply = request(q, "status\n", 5000);
+        char *reply = request(q, "status\n", -1, 5000);
         if (reply && forked_from(reply, pid, root.start))
             out[n++] = q;
         free(reply);
@@ -569,7 +599,7 @@ static int cmd_status(int argc, char **argv)
     }
     if (!pid)
         usage_error(usage_status, "missing PID", NULL);
-    char *reply = request(parse_pid(pid), "status\n", DEFAULT_WAIT_MS);
+    char *reply = request(parse_pid(pid), "status\n", -1, DEFAULT_WAIT_MS);
     if (!reply)
         return 1;
     if (json)

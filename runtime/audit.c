@@ -71,7 +71,7 @@ struct audit {
 
 static int heap_bounds(struct chunk_index *ci)
 {
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = kt_proc_fopen("maps");
     char line[512];
     if (!f)
         return -1;

@@ -7,6 +7,9 @@
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
  * Requests:  "update [check] [fault=STEP] [timeout=MS] PATH\n"   "status\n"
+ * An update request may carry the new version's file, opened by the client, as an
+ * SCM_RIGHTS descriptor: a process that has chrooted cannot open PATH itself, which
+ * then only names the file in messages.
  * The status reply also names the kitsune processes this one was forked from, which
  * is how `kitsune update --tree` finds a tree's processes, also those whose parent
  * has exited (re-parented to init).
@@ -203,12 +206,12 @@ static struct ancestor self;
 static unsigned long long start_time(void)
 {
     char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? kt_libc.read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return 0; /* no /proc (a chroot): the pid alone identifies this process */
+    FILE *f = kt_proc_fopen("stat");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (n == 0)
+        return 0; /* unknown: the pid alone identifies this process */
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     for (int field = 2; p && field < 22; field++) /* starttime is field 22 */
@@ -287,14 +290,42 @@ static void reply_error(int fd, const char *msg)
     (void)n;
 }
 
-static int read_line(int fd, char *buf, size_t len)
+/* A descriptor passed with the request (SCM_RIGHTS): the first kept in *passed, any
+ * other closed. */
+static void take_passed_fd(struct msghdr *m, int *passed)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        int nfd = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < nfd; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            if (*passed < 0)
+                *passed = fd;
+            else
+                close(fd);
+        }
+    }
+}
+
+static int read_line(int fd, char *buf, size_t len, int *passed)
 {
     size_t n = 0;
     while (n + 1 < len) {
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, 2000) <= 0)
             return -1;
-        ssize_t got = read(fd, buf + n, 1);
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(4 * sizeof(int))];
+        } control;
+        struct iovec iov = {buf + n, 1};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                           .msg_controllen = sizeof control.buf};
+        ssize_t got = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+        if (got > 0)
+            take_passed_fd(&m, passed);
         if (got <= 0)
             return -1;
         if (buf[n] == '\n')
@@ -305,7 +336,8 @@ static int read_line(int fd, char *buf, size_t len)
     return 0;
 }
 
-static void serve(int fd)
+/* One connection; *version_fd: a descriptor passed with the request, or -1. */
+static void serve_request(int fd, int *version_fd)
 {
     char line[4200], reply[65536];
     if (!peer_allowed(fd)) {
@@ -313,7 +345,7 @@ static void serve(int fd)
         reply_error(fd, "permission denied: only the process's user or root may update it");
         return;
     }
-    if (read_line(fd, line, sizeof line) < 0) {
+    if (read_line(fd, line, sizeof line, version_fd) < 0) {
         reply_error(fd, "malformed request");
         return;
     }
@@ -344,7 +376,7 @@ static void serve(int fd)
             reply_error(fd, "the new version's path must be absolute");
             return;
         }
-        struct kt_request_opts o = {check, fault_step, timeout_ms, fd};
+        struct kt_request_opts o = {check, fault_step, timeout_ms, fd, *version_fd};
         run_update(rest, &o, reply, sizeof reply);
     } else {
         reply_error(fd, "unknown request (expected update or status)");
@@ -352,6 +384,14 @@ static void serve(int fd)
     }
     ssize_t w = write(fd, reply, strlen(reply));
     (void)w;
+}
+
+static void serve(int fd)
+{
+    int version_fd = -1;
+    serve_request(fd, &version_fd);
+    if (version_fd >= 0)
+        close(version_fd);
 }
 
 static void serve_self_request(void)
@@ -365,7 +405,7 @@ static void serve_self_request(void)
     next_version[0] = 0;
     pthread_mutex_unlock(&next_lock);
     struct kt_report r;
-    struct kt_request_opts o = {0, NULL, 0, -1};
+    struct kt_request_opts o = {0, NULL, 0, -1, -1};
     do_update(path[0] ? path : NULL, &o, &r);
     char out[8192];
     format_report(&r, out, sizeof out);

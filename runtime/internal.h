@@ -80,7 +80,9 @@ struct kt_version {
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };
 
-int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
+/* fd >= 0: the file, already open (path is then only its name in messages). */
+int kt_version_prepare(const char *path, int fd, struct kt_version **out, char *err,
+                       size_t errlen);
 int kt_version_load(struct kt_version *v, char *err, size_t errlen);
 void kt_version_discard(struct kt_version *v);  /* unload a version never committed */
 void kt_version_retire(struct kt_version *v);   /* release an old version after commit */
@@ -143,6 +145,8 @@ struct kt_request_opts {
     double timeout_ms;  /* --timeout: bounds quiescence and the freeze; 0: defaults */
     int client_fd;      /* the requesting connection (-1: the program itself); a
                            request whose client has gone before the pause is cancelled */
+    int version_fd;     /* the new version's file, opened by the client and passed over
+                           the socket (a chrooted process cannot open it); -1: by path */
 };
 
 /* Asks for an update to `path` (NULL: reload the running file) and waits for the
@@ -182,6 +186,9 @@ struct kt_maps {
     int n;
 };
 int kt_maps_load(struct kt_maps *m);
+/* /proc/self/NAME, also from a chroot without /proc (maps.c) */
+FILE *kt_proc_fopen(const char *name);
+int kt_proc_dir(void); /* /proc opened at start (O_PATH), or -1 */
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
 int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
 void kt_maps_free(struct kt_maps *m);

@@ -7,13 +7,49 @@
  * faults or, worse, walks garbage.  So before a pointer is followed it is checked
  * against the snapshot: the object it points to must lie in readable memory.  The
  * snapshot is taken with every thread parked, so what the old state can point to was
- * mapped then.  Without a snapshot (it could not be read) nothing is refused. */
+ * mapped then.  Without a snapshot (it could not be read) nothing is refused.
+ *
+ * /proc itself is opened when the runtime starts and kept (O_PATH): a process that
+ * chroots into a directory without /proc still reads its own files through it, and
+ * loads new versions from their /proc/PID/fd name (version.c).  KITSUNE_NO_PROC_FD=1
+ * does without (such a process then cannot be updated): the descriptor leads out of
+ * the chroot, which a compromised process could use. */
+#include <fcntl.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+static int proc_dir = -1;
+
+__attribute__((constructor)) static void keep_proc(void)
+{
+    const char *no = getenv("KITSUNE_NO_PROC_FD");
+    if (!no || !*no || *no == '0')
+        proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int kt_proc_dir(void)
+{
+    return proc_dir;
+}
+
+FILE *kt_proc_fopen(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/self/%s", name);
+    FILE *f = fopen(path, "r");
+    if (f || errno != ENOENT || proc_dir < 0)
+        return f;
+    int fd = openat(proc_dir, path + 6, O_RDONLY | O_CLOEXEC);
+    f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
 
 void kt_maps_free(struct kt_maps *m)
 {
@@ -26,7 +62,7 @@ void kt_maps_free(struct kt_maps *m)
 int kt_maps_load(struct kt_maps *m)
 {
     kt_maps_free(m);
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = kt_proc_fopen("maps");
     if (!f)
         return -1;
     char line[512];

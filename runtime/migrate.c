@@ -679,7 +679,7 @@ static struct free_list pending_free;
 
 static void find_heap(void)
 {
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = kt_proc_fopen("maps");
     char line[512];
     heap_lo = heap_hi = 0;
     while (f && fgets(line, sizeof line, f)) {

@@ -714,8 +714,8 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
         rc = snprintf(err, sizeof err, "out of memory while preparing the update");
     } else {
         kt_oom_arm(&oom);
-        rc = kt_version_prepare(path ? path : cur_path, (struct kt_version **)&v, err,
-                                sizeof err);
+        rc = kt_version_prepare(path ? path : cur_path, path ? o->version_fd : -1,
+                                (struct kt_version **)&v, err, sizeof err);
         if (!rc)
             rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
     }

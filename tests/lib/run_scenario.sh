@@ -37,6 +37,12 @@ for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[
 done
 mapfile -t expects < <(grep -o 'kitsune-test: expect [a-z_]* [<>=]* [0-9]*' "$src" | cut -d' ' -f3-)
 export KITSUNE_TEST_NEXT=${1:-}
+# "kitsune-test: needs-root": the program does what only root may (chroot); skipped
+# (exit 77, the test's SKIP_RETURN_CODE) for anyone else.
+if grep -q 'kitsune-test: needs-root' "$src" && [ "$(id -u)" != 0 ]; then
+    echo "skipped: $(basename "$src") needs root (it chroots); run the suite as root"
+    exit 77
+fi
 tmp=$(mktemp -d)
 out=$tmp/out
 export KITSUNE_DIR=$tmp/run KITSUNE_QUIET=1
