@@ -159,6 +159,9 @@ int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* check.c: where the old state keeps `value` (a refused wild pointer), as a path
+ * from its variable; 0 when found. */
+int kt_check_find_path(const struct kt_version *v, uintptr_t value, char *path, size_t len);
 /* fptr_check.c: before the pause, function pointers in the migrated variables that
  * have no target in the new version. */
 struct plan_ctx;
@@ -192,6 +195,18 @@ int kt_proc_dir(void); /* /proc opened at start (O_PATH), or -1 */
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
 int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
 void kt_maps_free(struct kt_maps *m);
+/* chunks.c: the chunks in use of glibc's main arena ([heap]) */
+struct kt_chunks {
+    uintptr_t lo, hi;   /* [heap] */
+    uintptr_t known_hi; /* the walk's end: beyond it (not glibc's heap?) nothing is known */
+    uint64_t *starts;   /* a bit per 16 bytes: a chunk in use starts there */
+    size_t nbits;
+};
+int kt_chunks_index(struct kt_chunks *ci); /* -1: out of memory */
+void kt_chunks_free(struct kt_chunks *ci);
+/* The start of the chunk in use holding p, or 0; *end: the end of its user area. */
+uintptr_t kt_chunks_find(const struct kt_chunks *ci, uintptr_t p, uintptr_t *end);
+int kt_chunks_known(const struct kt_chunks *ci, uintptr_t p); /* p is judged */
 /* audit.c: before commit, no word the program keeps may point into the old version's
  * writable data or code (but function starts).  With --check, and whenever
  * KITSUNE_AUDIT=1 (off by default: see docs/reliability.md for its cost).  *ms: its cost. */
@@ -248,9 +263,12 @@ int kt_self_request_pending(void);
  * (maps.c); kt_maps_readable says yes to everything when there is none. */
 int kt_maps_snapshot(void);
 int kt_maps_readable(uintptr_t p, size_t len);
+/* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
+const char *kt_maps_why(uintptr_t p, size_t len);
 void kt_maps_snapshot_free(void);
 struct plan;
 void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
+void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len);
 void kt_self_request_at_point(void);
 void kt_attention_refresh(void);
 

@@ -284,9 +284,10 @@ static void finish_rollback(void)
 {
     const char *reason = rollback_reason;
     rollback_pending = 0;
+    kt_migrate_end(0);
+    kt_migrate_name_wild(kt_rt.old, rollback_reason, sizeof rollback_reason);
     kt_log("update to %s failed: %s; rolling back", kt_rt.next ? kt_rt.next->path : "?",
            reason);
-    kt_migrate_end(0);
     if (kt_rt.old) {
         kt_rt.cur = kt_rt.old;
         kt_rt.old = NULL;
