@@ -1,6 +1,7 @@
 /* A pointer never initialised that happens to hold a heap address: it is in mapped
- * memory, but in no block malloc handed out (here it points into the free top of the
- * heap).  The engines check a heap pointer against malloc's chunks before following
+ * memory, but in no block malloc handed out (here it points at the header malloc keeps
+ * in front of a block, which stays allocated: whatever the update allocates, the
+ * address is no block's).  The engines check a heap pointer against malloc's chunks before following
  * it, so the update is rolled back with the path of the pointer from its root, and
  * the old version goes on.
  * kitsune-test: outcomes=rolled_back
@@ -29,8 +30,8 @@ int main(void)
         a->value = 1;
         a->next = b;
         b->value = 2;
-        /* what malloc left there, made certain: an address inside the heap's free top */
-        uintptr_t garbage = (uintptr_t)sbrk(0) - 0x40;
+        /* what malloc left there, made certain: a heap address inside no block */
+        uintptr_t garbage = (uintptr_t)a - 8;
         memcpy(&b->next, &garbage, sizeof b->next);
         table[2] = a;
         printf("ready\n");
