@@ -12,7 +12,7 @@ _kitsune()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]}
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "run update status --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "run update status clean --help --version" -- "$cur"))
         return
     fi
     case $cmd in

@@ -4,6 +4,7 @@
  *   kitsune run APP.so [ARGS...]
  *   kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so
  *   kitsune status [--json] PID
+ *   kitsune clean
  *   kitsune [COMMAND] --help,  kitsune --version
  *
  * Help goes to stdout (exit 0); a usage error to stderr (exit 2).
@@ -15,8 +16,11 @@
  * DEFAULT_WAIT_MS. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@ static const char usage_run[] = "usage: kitsune run APP.so [ARGS...]\n";
 static const char usage_update[] =
     "usage: kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n";
 static const char usage_status[] = "usage: kitsune status [--json] PID\n";
+static const char usage_clean[] = "usage: kitsune clean\n";
 
 static const char help_run[] =
     "Runs the program version APP.so (built with kitsune_add_program, kitsune.mk or\n"
@@ -47,6 +52,10 @@ static const char help_status[] =
     "Shows the running version file, uptime, update history (time, outcome, pause,\n"
     "reason) and the threads with the update point each last passed.\n"
     "  --json        print it as one JSON object\n";
+static const char help_clean[] =
+    "Removes the control sockets and logs that processes which no longer exist left in\n"
+    "your private directory ($KITSUNE_DIR, else /tmp/kitsune-UID), as a process killed\n"
+    "with SIGKILL does; `kitsune run` does the same silently.\n";
 
 /* A usage error: what was wrong, the usage line, exit 2. */
 static void usage_error(const char *usage, const char *what, const char *arg)
@@ -107,6 +116,72 @@ static int socket_path(int pid, char *out, size_t len)
     return 0;
 }
 
+/* ---- files left behind ---- */
+
+/* The private directory this user's processes use (runtime/log.c decides the same). */
+static void private_dir(char *out, size_t len)
+{
+    const char *env = getenv("KITSUNE_DIR");
+    if (env && *env)
+        snprintf(out, len, "%s", env);
+    else
+        snprintf(out, len, "/tmp/kitsune-%u", (unsigned)getuid());
+}
+
+/* "PID.sock" or "PID.log": the pid, else 0. */
+static int file_pid(const char *name)
+{
+    char *end;
+    long pid = strtol(name, &end, 10);
+    if (end == name || pid <= 0 || pid > INT_MAX ||
+        (strcmp(end, ".sock") != 0 && strcmp(end, ".log") != 0))
+        return 0;
+    return (int)pid;
+}
+
+/* Removes the files of processes that no longer exist (a process that ends removes
+ * its own, except when killed by SIGKILL or ended by _exit); says what went when
+ * `verbose`.  Returns how many were removed. */
+static int remove_stale_files(int verbose)
+{
+    char dir[PATH_MAX];
+    private_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        int pid = file_pid(e->d_name);
+        if (!pid || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (unlink(path) == 0) {
+            n++;
+            if (verbose)
+                printf("removed %s (process %d no longer exists)\n", path, pid);
+        } else if (verbose) {
+            fprintf(stderr, "kitsune: %s: %s\n", path, strerror(errno));
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (is_help(argv[i]))
+            return help(usage_clean, help_clean);
+        usage_error(usage_clean, argv[i][0] == '-' ? "unknown option" : "too many arguments",
+                    argv[i][0] == '-' ? argv[i] : NULL);
+    }
+    if (remove_stale_files(1) == 0)
+        printf("nothing to remove\n");
+    return 0;
+}
+
 /* How long past its --timeout the command waits for the program's reply: the
  * watchdog's grace for a new version that passes no update point (250 ms, see
  * runtime/internal.h) and the time to roll back and answer. */
@@ -120,29 +195,64 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Sends one request line; returns the reply (malloc'd) or NULL with a message.  Gives
+/* Errors of a request go to stderr, except while --tree asks processes whether they
+ * belong to the tree (a process that does not answer is simply not counted in). */
+static int quiet_requests;
+
+__attribute__((format(printf, 1, 2))) static void request_error(const char *fmt, ...)
+{
+    if (quiet_requests)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes the request line, with `pass` (a descriptor, or -1) attached to it. */
+static int send_line(int fd, const char *line, int pass)
+{
+    size_t len = strlen(line);
+    struct iovec iov = {(void *)line, len};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (pass >= 0) {
+        m.msg_control = control.buf;
+        m.msg_controllen = sizeof control.buf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pass, sizeof pass);
+    }
+    return sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Sends one request line (with the descriptor `pass` if not -1); returns the reply (malloc'd) or NULL with a message.  Gives
  * up after wait_ms; closing the connection tells the program nobody waits any more. */
-static char *request(int pid, const char *line, double wait_ms)
+static char *request(int pid, const char *line, int pass, double wait_ms)
 {
     double deadline = now_ms() + wait_ms;
     char path[PATH_MAX];
     if (socket_path(pid, path, sizeof path) < 0) {
-        fprintf(stderr, "kitsune: no process %d\n", pid);
+        request_error("kitsune: no process %d\n", pid);
         return NULL;
     }
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-        fprintf(stderr, "kitsune: process %d is not running under kitsune (%s: %s)\n", pid,
+        request_error("kitsune: process %d is not running under kitsune (%s: %s)\n", pid,
                 path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return NULL;
     }
-    size_t len = strlen(line);
-    if (write(fd, line, len) != (ssize_t)len) {
-        fprintf(stderr, "kitsune: write to %s: %s\n", path, strerror(errno));
+    if (send_line(fd, line, pass) < 0) {
+        request_error("kitsune: write to %s: %s\n", path, strerror(errno));
         close(fd);
         return NULL;
     }
@@ -159,7 +269,7 @@ static char *request(int pid, const char *line, double wait_ms)
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready == 0) {
-            fprintf(stderr, "kitsune: process %d gave no outcome within %.0f ms; a request "
+            request_error("kitsune: process %d gave no outcome within %.0f ms; a request "
                     "it had not started is cancelled (see its log)\n", pid, wait_ms);
             close(fd);
             free(reply);
@@ -173,7 +283,7 @@ static char *request(int pid, const char *line, double wait_ms)
     close(fd);
     reply[n] = 0;
     if (n == 0) {
-        fprintf(stderr, "kitsune: process %d closed the connection without a reply\n", pid);
+        request_error("kitsune: process %d closed the connection without a reply\n", pid);
         free(reply);
         return NULL;
     }
@@ -246,8 +356,14 @@ static int update_one(int pid, const char *abs, int check, int json)
         snprintf(timeout, sizeof timeout, "timeout=%.0f ", timeout_ms);
     snprintf(line, sizeof line, "update %s%s%s%s\n", check ? "check " : "", fault, timeout,
              abs);
-    char *reply = request(pid, line, timeout_ms > 0 ? timeout_ms + REPLY_GRACE_MS
-                                                    : DEFAULT_WAIT_MS);
+    /* The file goes over the socket, opened: the process may not see the path (it may
+     * have chrooted); the path names it in messages.  A file this user cannot read
+     * goes by path (the process may). */
+    int file = open(abs, O_RDONLY | O_CLOEXEC);
+    char *reply = request(pid, line, file, timeout_ms > 0 ? timeout_ms + REPLY_GRACE_MS
+                                                          : DEFAULT_WAIT_MS);
+    if (file >= 0)
+        close(file);
     if (!reply)
         return 1;
     int rc = print_outcome(pid, abs, reply, json);
@@ -255,35 +371,102 @@ static int update_one(int pid, const char *abs, int check, int json)
     return rc;
 }
 
-/* Children of pid that run under kitsune (have a control socket), depth first. */
-static int collect_tree(int pid, int *out, int max, int n)
+/* ---- the processes of a tree (--tree) ---- */
+
+struct proc_stat {
+    char state;              /* R, S, Z, ... */
+    int ppid;
+    unsigned long long start; /* clock ticks after boot */
+};
+
+static int read_proc_stat(int pid, struct proc_stat *st)
 {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold anything */
+    if (!p || sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                            "%*d %*d %*d %llu", &st->state, &st->ppid, &st->start) != 3)
+        return -1;
+    return 0;
+}
+
+static int next_object(const char **p, char *out, size_t len);
+
+/* Whether the status reply of a process names (pid, start) among the processes it was
+ * forked from (runtime/control.c); a start of 0 there is unknown (no /proc). */
+static int forked_from(const char *reply, int pid, unsigned long long start)
+{
+    const char *p = strstr(reply, "\"forked_from\":[");
+    char obj[256];
+    for (p = p ? p + 14 : ""; next_object(&p, obj, sizeof obj);) {
+        double s = json_num(obj, "start");
+        if ((int)json_num(obj, "pid") == pid && (s == 0 || (unsigned long long)s == start))
+            return 1;
+    }
+    return 0;
+}
+
+static int has_socket(int pid)
+{
+    char sock[PATH_MAX];
+    struct stat st;
+    return socket_path(pid, sock, sizeof sock) == 0 && stat(sock, &st) == 0;
+}
+
+static int in_list(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* The kitsune processes forked, directly or not, from pid: each process with a control
+ * socket is asked whether pid is among those it was forked from, which also finds
+ * the children of a parent that has exited (re-parented to init).  A process of the
+ * tree that has ended but not been reaped (a zombie) has nothing left to update: it
+ * is skipped with a message.  Returns how many pids were stored in out. */
+static int collect_tree(int pid, int *out, int max)
+{
+    struct proc_stat root;
+    if (read_proc_stat(pid, &root) < 0)
+        return 0;
+    int n = 0, nz = 0, zombies[256], zombie_parent[256];
     DIR *d = opendir("/proc");
     struct dirent *e;
+    quiet_requests = 1;
     while (d && (e = readdir(d)) && n < max) {
-        int child = atoi(e->d_name);
-        if (child <= 0)
+        int q = atoi(e->d_name);
+        struct proc_stat st;
+        if (q <= 0 || q == pid || q == (int)getpid() || read_proc_stat(q, &st) < 0)
             continue;
-        char path[64], buf[512];
-        snprintf(path, sizeof path, "/proc/%d/stat", child);
-        FILE *f = fopen(path, "r");
-        if (!f)
+        if (st.state == 'Z') {
+            if (nz < (int)(sizeof zombies / sizeof *zombies)) {
+                zombie_parent[nz] = st.ppid;
+                zombies[nz++] = q;
+            }
             continue;
-        size_t got = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[got] = 0;
-        char *rp = strrchr(buf, ')');
-        int ppid = 0;
-        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == pid) {
-            char sock[PATH_MAX];
-            struct stat st;
-            if (socket_path(child, sock, sizeof sock) == 0 && stat(sock, &st) == 0)
-                out[n++] = child;
-            n = collect_tree(child, out, max, n);
         }
+        if (!has_socket(q))
+            continue;
+        char *reply = request(q, "status\n", -1, 5000);
+        if (reply && forked_from(reply, pid, root.start))
+            out[n++] = q;
+        free(reply);
     }
+    quiet_requests = 0;
     if (d)
         closedir(d);
+    for (int i = 0; i < nz; i++)
+        if (zombie_parent[i] == pid || in_list(out, n, zombie_parent[i]))
+            fprintf(stderr, "kitsune: process %d (a child of %d) has ended and was not reaped "
+                    "(a zombie): skipped\n", zombies[i], zombie_parent[i]);
     return n;
 }
 
@@ -318,7 +501,7 @@ static int cmd_update(int argc, char **argv)
     int rc = update_one(pid, abs, check, json);
     if (tree) {
         int kids[1024];
-        int n = collect_tree(pid, kids, 1024, 0);
+        int n = collect_tree(pid, kids, 1024);
         for (int k = 0; k < n; k++)
             rc |= update_one(kids[k], abs, check, json);
     }
@@ -414,7 +597,7 @@ static int cmd_status(int argc, char **argv)
     }
     if (!pid)
         usage_error(usage_status, "missing PID", NULL);
-    char *reply = request(parse_pid(pid), "status\n", DEFAULT_WAIT_MS);
+    char *reply = request(parse_pid(pid), "status\n", -1, DEFAULT_WAIT_MS);
     if (!reply)
         return 1;
     if (json)
@@ -436,6 +619,7 @@ static int cmd_run(int argc, char **argv)
         usage_error(usage_run, "unknown option", argv[i]);
     if (i == argc)
         usage_error(usage_run, "missing APP.so", NULL);
+    remove_stale_files(0);
     return kitsune_run_program(argv[i], argc - i, argv + i);
 }
 
@@ -444,6 +628,7 @@ static int main_help(FILE *f)
     fputs("usage: kitsune run APP.so [ARGS...]\n"
           "       kitsune update [--json] [--check] [--tree] [--timeout MS] PID NEW.so\n"
           "       kitsune status [--json] PID\n"
+          "       kitsune clean\n"
           "       kitsune [COMMAND] --help | --version\n", f);
     if (f == stdout)
         fputs("Runs C programs that can be updated while they run, updates them, shows their "
@@ -462,6 +647,8 @@ int main(int argc, char **argv)
         return cmd_update(argc - 2, argv + 2);
     if (strcmp(cmd, "status") == 0)
         return cmd_status(argc - 2, argv + 2);
+    if (strcmp(cmd, "clean") == 0)
+        return cmd_clean(argc - 2, argv + 2);
     if (is_help(cmd) || strcmp(cmd, "help") == 0)
         return main_help(stdout);
     if (strcmp(cmd, "--version") == 0) {

@@ -14,8 +14,8 @@
  * reason gives the location of each (the variable and offset, or the chunk, its size
  * and how it was reached) and what it points to.
  *
- * Chunks are found by walking glibc's main arena ([heap]: each chunk's size word
- * leads to the next) and, for large blocks, by recognising a mmap'd chunk's header.
+ * Chunks are found by walking glibc's main arena ([heap], chunks.c) and, for large
+ * blocks, by recognising a mmap'd chunk's header.
  * Chunks of other threads' arenas are not followed (a known limit).  Only chunks
  * reached from the roots are scanned: the runtime's own allocations, which do refer
  * to the old version, and freed chunks are not. */
@@ -26,14 +26,6 @@
 #include "internal.h"
 
 #define MAX_VIOLATIONS 4
-
-/* The main arena's chunks, as two bitmaps over [heap] at the allocator's 16-byte
- * granularity: where a chunk in use starts, and which chunks were reached. */
-struct chunk_index {
-    uintptr_t lo, hi;     /* [heap] */
-    uint64_t *starts, *seen;
-    size_t nbits;
-};
 
 /* An origin: a chunk (its start, >= 4096), or a root (its index, < 4096). */
 struct root {
@@ -49,7 +41,8 @@ struct via {
 
 struct audit {
     const struct kt_version *old, *nv;
-    struct chunk_index ci;
+    struct kt_chunks ci;
+    uint64_t *seen;       /* the chunks reached, by the bits of ci */
     struct kt_maps maps;
     struct root roots[16];
     int nroots;
@@ -67,78 +60,15 @@ struct audit {
     int failed; /* out of memory */
 };
 
-/* ---- the main arena's chunks ---- */
-
-static int heap_bounds(struct chunk_index *ci)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[512];
-    if (!f)
-        return -1;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi;
-        if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
-            ci->lo = lo;
-            ci->hi = hi;
-        }
-    }
-    fclose(f);
-    return 0;
-}
-
-static size_t bit_of(const struct chunk_index *ci, uintptr_t p)
-{
-    return (p - ci->lo) >> 4;
-}
-
+/* The main arena's chunks (chunks.c), and which of them were reached. */
 static int test_bit(const uint64_t *map, size_t b)
 {
     return map[b >> 6] >> (b & 63) & 1;
 }
 
-/* Walks the chunks from the start of [heap]: a chunk is in use when the next one's
- * PREV_INUSE bit says so (tcache and fastbin chunks look in use: only reached ones
- * are scanned).  Stops at the top chunk or at anything that does not look like one. */
-KT_NO_ASAN static int index_chunks(struct chunk_index *ci)
+static size_t bit_of(const struct kt_chunks *ci, uintptr_t p)
 {
-    if (heap_bounds(ci) || !ci->lo || (ci->lo & 15))
-        return 0;
-    ci->nbits = (ci->hi - ci->lo) >> 4;
-    size_t words = ci->nbits / 64 + 1;
-    ci->starts = calloc(words, sizeof *ci->starts);
-    ci->seen = calloc(words, sizeof *ci->seen);
-    if (!ci->starts || !ci->seen)
-        return -1;
-    for (uintptr_t c = ci->lo; c + 32 <= ci->hi;) {
-        size_t size = *(const size_t *)(c + 8) & ~(size_t)7;
-        uintptr_t next = c + size;
-        if (size < 32 || (size & 15) || next + 16 > ci->hi)
-            break; /* the top chunk, or not a chunk */
-        if (*(const size_t *)(next + 8) & 1) {
-            size_t b = bit_of(ci, c + 16);
-            ci->starts[b >> 6] |= (uint64_t)1 << (b & 63);
-        }
-        c = next;
-    }
-    return 0;
-}
-
-/* The start of the chunk in use holding p, or 0; *end: the end of its user area (with
- * the next chunk's prev_size word, which the allocator lends it). */
-static uintptr_t chunk_of(const struct chunk_index *ci, uintptr_t p, uintptr_t *end)
-{
-    if (p < ci->lo + 16 || p >= ci->hi || !ci->starts)
-        return 0;
-    size_t b = bit_of(ci, p);
-    size_t w = b >> 6;
-    uint64_t bits = ci->starts[w] & (~(uint64_t)0 >> (63 - (b & 63)));
-    for (int steps = 0; !bits && w > 0 && steps < 4096; steps++)
-        bits = ci->starts[--w];
-    if (!bits)
-        return 0;
-    uintptr_t s = ci->lo + (((w << 6) + 63 - (size_t)__builtin_clzll(bits)) << 4);
-    *end = s - 8 + (*(const size_t *)(s - 8) & ~(size_t)7);
-    return p < *end ? s : 0;
+    return (p - ci->lo) >> 4;
 }
 
 /* ---- what may not be pointed to ---- */
@@ -190,7 +120,7 @@ static void push(struct audit *a, uintptr_t chunk, uintptr_t end, uintptr_t word
                  uintptr_t origin)
 {
     size_t b = bit_of(&a->ci, chunk);
-    if (test_bit(a->ci.seen, b))
+    if (test_bit(a->seen, b))
         return;
     if (a->nwork == a->capwork) {
         size_t cap = a->capwork ? a->capwork * 2 : 4096;
@@ -202,7 +132,7 @@ static void push(struct audit *a, uintptr_t chunk, uintptr_t end, uintptr_t word
         a->work = n;
         a->capwork = cap;
     }
-    a->ci.seen[b >> 6] |= (uint64_t)1 << (b & 63);
+    a->seen[b >> 6] |= (uint64_t)1 << (b & 63);
     note_via(a, chunk, word, origin);
     a->work[a->nwork].chunk = chunk;
     a->work[a->nwork].end = end;
@@ -238,7 +168,7 @@ KT_NO_ASAN static void scan(struct audit *a, uintptr_t lo, uintptr_t hi, uintptr
             continue;
         }
         if (w >= a->ci.lo && w < a->ci.hi) {
-            uintptr_t c = chunk_of(&a->ci, w, &end);
+            uintptr_t c = kt_chunks_find(&a->ci, w, &end);
             if (c)
                 push(a, c, end, p, origin);
             continue;
@@ -304,7 +234,7 @@ static void say_location(struct audit *a, uintptr_t at, uintptr_t origin, char *
         return;
     }
     uintptr_t end = 0;
-    chunk_of(&a->ci, origin, &end);
+    kt_chunks_find(&a->ci, origin, &end);
     size_t n = (size_t)snprintf(out, len, "heap chunk %#lx (%lu bytes) +%lu",
                                 (unsigned long)origin, (unsigned long)(end - origin),
                                 (unsigned long)(at - origin));
@@ -365,7 +295,8 @@ int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *
     double t0 = kt_now_ms();
     struct audit a = {.old = old, .nv = nv};
     int rc = 0;
-    if (kt_maps_load(&a.maps) || index_chunks(&a.ci)) {
+    if (kt_maps_load(&a.maps) || kt_chunks_index(&a.ci) ||
+        !(a.seen = calloc(a.ci.nbits / 64 + 1, sizeof *a.seen))) {
         snprintf(err, errlen, "audit failed: out of memory, or /proc/self/maps unreadable");
         rc = -1;
         goto out;
@@ -387,7 +318,7 @@ int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *
         /* Again, noting how each chunk was reached, to say where the words are. */
         a.via_mask = (1u << 21) - 1;
         a.vias = calloc(a.via_mask + 1, sizeof *a.vias);
-        memset(a.ci.seen, 0, (a.ci.nbits / 64 + 1) * sizeof *a.ci.seen);
+        memset(a.seen, 0, (a.ci.nbits / 64 + 1) * sizeof *a.seen);
         a.nroots = nfixed;
         a.nbad = a.nbad_total = 0;
         scan_all(&a, nfixed);
@@ -400,8 +331,8 @@ int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *
         rc = -1;
     }
 out:
-    free(a.ci.starts);
-    free(a.ci.seen);
+    kt_chunks_free(&a.ci);
+    free(a.seen);
     free(a.vias);
     free(a.work);
     kt_maps_free(&a.maps);

@@ -6,7 +6,11 @@
  *
  * The walk is driven by the new version's type summary alone, independent of the
  * planner, so it also catches a transformation that went wrong.  It is iterative: an
- * explicit stack of objects, each remembering how it was reached. */
+ * explicit stack of objects, each remembering how it was reached.
+ *
+ * The same walk over the old version's state, by the old types, finds where a wild
+ * pointer the engines refused is kept (kt_check_find_path): the refusal then names it
+ * from its root, "table[2]->next->next = 0x...". */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,6 +34,7 @@ struct walk {
     char *err;
     size_t errlen;
     int failed;
+    uintptr_t find; /* kt_check_find_path: the value looked for */
 };
 
 static int seen_add(struct walk *w, uintptr_t a)
@@ -111,11 +116,29 @@ static int in_old_writable_or_code(const struct kt_version *old, uintptr_t p)
     return 0;
 }
 
+/* Found the slot holding the value looked for: its path is the "error". */
+static int found(struct walk *w, int obj, const char *where, uintptr_t p)
+{
+    if (!w->find || p != w->find)
+        return 0;
+    if (!w->failed)
+        path_of(w, obj, where, w->err, w->errlen);
+    w->failed = 1;
+    return 1;
+}
+
 static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t p, int target)
 {
     const struct ktt *k = &w->nv->ktt;
-    if (!p)
+    if (!p || found(w, obj, where, p))
         return;
+    int t = ktt_resolve(k, target);
+    if (w->find) { /* the old state: followed where the engines would */
+        size_t size = k->types[t].size ? k->types[t].size : 1;
+        if (!kt_maps_contains_range(&w->maps, p, size) || kt_maps_why(p, size) ||
+            (p >= w->nv->lo && p < w->nv->hi))
+            return;
+    } else
     if (in_old_writable_or_code(w->old, p)) {
         const struct kt_addr_entry *e = kt_version_lookup_addr(w->old, p);
         char what[300];
@@ -124,11 +147,10 @@ static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t 
         violation(w, obj, where, what);
         return;
     }
-    if (!kt_maps_contains(&w->maps, p)) {
+    if (!w->find && !kt_maps_contains(&w->maps, p)) {
         violation(w, obj, where, "points to unmapped memory");
         return;
     }
-    int t = ktt_resolve(k, target);
     const struct ktt_type *tt = &k->types[t];
     if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/')) {
         char label[300];
@@ -150,6 +172,9 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
     if (tt->kind == KTT_PTR) {
         uintptr_t p;
         memcpy(&p, (const void *)base, sizeof p);
+        if (w->find && ((tt->flags & KTT_OPAQUE) ||
+                        k->types[ktt_resolve(k, tt->target)].kind == KTT_FUNC))
+            return;
         if (tt->flags & KTT_OPAQUE) {
             /* Not followed, but it must not lead back into the old version either. */
             if (p && in_old_writable_or_code(w->old, p))
@@ -182,6 +207,43 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
     where[at] = 0;
 }
 
+static void walk_state(struct walk *w)
+{
+    const struct kt_version *nv = w->nv;
+    char where[1024];
+    for (int i = 0; i < nv->ktt.nvars && !w->failed; i++) {
+        const struct ktt_var *v = &nv->ktt.vars[i];
+        if (v->flags & (KTT_VAR_TLS | KTT_VAR_CONST | KTT_VAR_LOCAL))
+            continue;
+        snprintf(where, sizeof where, "%s", v->key);
+        check_inline(w, -1, nv->base + v->addr, v->type, where, sizeof where, 0);
+    }
+    for (int i = 0; i < w->nobjs && !w->failed; i++) {
+        where[0] = 0;
+        check_inline(w, i, w->objs[i].addr, w->objs[i].type, where, sizeof where, 0);
+    }
+    for (int i = 0; i < w->nobjs; i++)
+        free(w->objs[i].label);
+    free(w->objs);
+    free(w->seen);
+}
+
+int kt_check_find_path(const struct kt_version *v, uintptr_t value, char *path, size_t len)
+{
+    struct walk w = {.old = v, .nv = v, .err = path, .errlen = len, .find = value};
+    path[0] = 0;
+    /* What may be followed (the threads are still parked): mapped, and in the heap an
+     * allocation. */
+    if (kt_maps_load(&w.maps) || kt_maps_snapshot()) {
+        kt_maps_free(&w.maps);
+        return -1;
+    }
+    walk_state(&w);
+    kt_maps_snapshot_free();
+    kt_maps_free(&w.maps);
+    return w.failed && path[0] ? 0 : -1;
+}
+
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen)
 {
@@ -190,22 +252,7 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
         snprintf(err, errlen, "check failed: cannot read /proc/self/maps");
         return -1;
     }
-    char where[1024];
-    for (int i = 0; i < nv->ktt.nvars && !w.failed; i++) {
-        const struct ktt_var *v = &nv->ktt.vars[i];
-        if (v->flags & (KTT_VAR_TLS | KTT_VAR_CONST | KTT_VAR_LOCAL))
-            continue;
-        snprintf(where, sizeof where, "%s", v->key);
-        check_inline(&w, -1, nv->base + v->addr, v->type, where, sizeof where, 0);
-    }
-    for (int i = 0; i < w.nobjs && !w.failed; i++) {
-        where[0] = 0;
-        check_inline(&w, i, w.objs[i].addr, w.objs[i].type, where, sizeof where, 0);
-    }
-    for (int i = 0; i < w.nobjs; i++)
-        free(w.objs[i].label);
-    free(w.objs);
-    free(w.seen);
+    walk_state(&w);
     kt_maps_free(&w.maps);
     if (!w.failed)
         kt_log("check passed: %d object(s) reached from the new version's variables",

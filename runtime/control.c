@@ -7,6 +7,12 @@
  * (kitsune_signal_update), woken through a pipe, which is async-signal-safe.
  *
  * Requests:  "update [check] [fault=STEP] [timeout=MS] PATH\n"   "status\n"
+ * An update request may carry the new version's file, opened by the client, as an
+ * SCM_RIGHTS descriptor: a process that has chrooted cannot open PATH itself, which
+ * then only names the file in messages.
+ * The status reply also names the kitsune processes this one was forked from, which
+ * is how `kitsune update --tree` finds a tree's processes, also those whose parent
+ * has exited (re-parented to init).
  * Every update request is also told to systemd (notify.c) and kept for status
  * (history.c).
  * (fault= is for tests: it is honoured only by builds with KITSUNE_FAULTS.) */
@@ -185,7 +191,64 @@ static void run_update(const char *path, const struct kt_request_opts *o, char *
     format_report(&r, reply, len);
 }
 
-/* The status reply: running version, uptime, update history, threads. */
+/* ---- the processes this one was forked from ---- */
+
+/* Nearest first, each by pid and start time (clock ticks after boot, as in
+ * /proc/PID/stat; 0 if unknown), so that a reused pid is not taken for an ancestor. */
+struct ancestor {
+    int pid;
+    unsigned long long start;
+};
+static struct ancestor ancestors[32];
+static int nancestors;
+static struct ancestor self;
+
+static unsigned long long start_time(void)
+{
+    char buf[1024];
+    FILE *f = kt_proc_fopen("stat");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    if (n == 0)
+        return 0; /* unknown: the pid alone identifies this process */
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 22; field++) /* starttime is field 22 */
+        p = strchr(p + 1, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+static void note_self(void)
+{
+    self.pid = (int)getpid();
+    self.start = start_time();
+}
+
+/* In a forked child: the parent (what `self` still holds) is the nearest ancestor. */
+static void note_forked(void)
+{
+    int keep = nancestors < (int)(sizeof ancestors / sizeof *ancestors) ? nancestors
+                                                                       : nancestors - 1;
+    memmove(ancestors + 1, ancestors, (size_t)keep * sizeof *ancestors);
+    ancestors[0] = self;
+    nancestors = keep + 1;
+    note_self();
+}
+
+static size_t format_ancestors(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, ",\"forked_from\":[");
+    for (int i = 0; i < nancestors && n < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%s{\"pid\":%d,\"start\":%llu}",
+                              i ? "," : "", ancestors[i].pid, ancestors[i].start);
+    if (n < len)
+        n += (size_t)snprintf(out + n, len - n, "]");
+    return n < len ? n : len;
+}
+
+/* The status reply: running version, uptime, update history, threads, and the
+ * processes this one was forked from. */
 static void format_status(char *out, size_t len)
 {
     pthread_mutex_lock(&kt_rt.lock);
@@ -198,7 +261,10 @@ static void format_status(char *out, size_t len)
     n += kt_history_json(out + n, len - n);
     n += (size_t)snprintf(out + n, len - n, ",\"threads\":");
     n += kt_threads_json(out + n, len - n);
-    snprintf(out + n, len - n, "}\n");
+    if (n < len)
+        n += format_ancestors(out + n, len - n);
+    if (n < len)
+        snprintf(out + n, len - n, "}\n");
 }
 
 /* ---- connections ---- */
@@ -224,14 +290,42 @@ static void reply_error(int fd, const char *msg)
     (void)n;
 }
 
-static int read_line(int fd, char *buf, size_t len)
+/* A descriptor passed with the request (SCM_RIGHTS): the first kept in *passed, any
+ * other closed. */
+static void take_passed_fd(struct msghdr *m, int *passed)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        int nfd = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < nfd; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+            if (*passed < 0)
+                *passed = fd;
+            else
+                close(fd);
+        }
+    }
+}
+
+static int read_line(int fd, char *buf, size_t len, int *passed)
 {
     size_t n = 0;
     while (n + 1 < len) {
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, 2000) <= 0)
             return -1;
-        ssize_t got = read(fd, buf + n, 1);
+        union {
+            struct cmsghdr align;
+            char buf[CMSG_SPACE(4 * sizeof(int))];
+        } control;
+        struct iovec iov = {buf + n, 1};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                           .msg_controllen = sizeof control.buf};
+        ssize_t got = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+        if (got > 0)
+            take_passed_fd(&m, passed);
         if (got <= 0)
             return -1;
         if (buf[n] == '\n')
@@ -242,7 +336,8 @@ static int read_line(int fd, char *buf, size_t len)
     return 0;
 }
 
-static void serve(int fd)
+/* One connection; *version_fd: a descriptor passed with the request, or -1. */
+static void serve_request(int fd, int *version_fd)
 {
     char line[4200], reply[65536];
     if (!peer_allowed(fd)) {
@@ -250,7 +345,7 @@ static void serve(int fd)
         reply_error(fd, "permission denied: only the process's user or root may update it");
         return;
     }
-    if (read_line(fd, line, sizeof line) < 0) {
+    if (read_line(fd, line, sizeof line, version_fd) < 0) {
         reply_error(fd, "malformed request");
         return;
     }
@@ -281,7 +376,7 @@ static void serve(int fd)
             reply_error(fd, "the new version's path must be absolute");
             return;
         }
-        struct kt_request_opts o = {check, fault_step, timeout_ms, fd};
+        struct kt_request_opts o = {check, fault_step, timeout_ms, fd, *version_fd};
         run_update(rest, &o, reply, sizeof reply);
     } else {
         reply_error(fd, "unknown request (expected update or status)");
@@ -289,6 +384,14 @@ static void serve(int fd)
     }
     ssize_t w = write(fd, reply, strlen(reply));
     (void)w;
+}
+
+static void serve(int fd)
+{
+    int version_fd = -1;
+    serve_request(fd, &version_fd);
+    if (version_fd >= 0)
+        close(version_fd);
 }
 
 static void serve_self_request(void)
@@ -302,7 +405,7 @@ static void serve_self_request(void)
     next_version[0] = 0;
     pthread_mutex_unlock(&next_lock);
     struct kt_report r;
-    struct kt_request_opts o = {0, NULL, 0, -1};
+    struct kt_request_opts o = {0, NULL, 0, -1, -1};
     do_update(path[0] ? path : NULL, &o, &r);
     char out[8192];
     format_report(&r, out, sizeof out);
@@ -358,14 +461,6 @@ static void *control_main(void *arg)
     return NULL;
 }
 
-static pid_t socket_owner;
-
-static void remove_socket(void)
-{
-    if (sock_path[0] && socket_owner == getpid())
-        unlink(sock_path);
-}
-
 int kt_control_start(void)
 {
     const char *dir = kt_private_dir();
@@ -373,6 +468,8 @@ int kt_control_start(void)
         kt_log("no private directory for the control socket; external updates disabled");
         return -1;
     }
+    if (!self.pid)
+        note_self();
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return -1;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -385,10 +482,7 @@ int kt_control_start(void)
         kt_log("control socket %s: %s", sock_path, strerror(errno));
         return -1;
     }
-    static int registered;
-    if (!registered++)
-        atexit(remove_socket);
-    socket_owner = getpid();
+    kt_private_file_add(sock_path); /* removed when the process ends */
     pthread_t t;
     pthread_attr_t a;
     pthread_attr_init(&a);
@@ -418,6 +512,7 @@ void kt_control_after_fork(void)
     self_at_point = self_serving = 0;
     pthread_mutex_init(&next_lock, NULL);
     kt_history_reset();
+    note_forked();
     kt_control_start();
 }
 

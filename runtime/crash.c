@@ -223,44 +223,18 @@ int kt_crash_in_allocator(const void *ctx)
 
 /* ---- handlers ---- */
 
-static struct sigaction previous[NSIG];
-
-/* Hands a signal the runtime does not take to the handler the program had installed,
- * or to the default action (also for stale.c's SIGSEGV/SIGBUS). */
-void kt_signal_pass_on(const struct sigaction *prev, int sig, siginfo_t *info, void *ctx)
-{
-    if ((prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction) {
-        prev->sa_sigaction(sig, info, ctx);
-        return;
-    }
-    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN && prev->sa_handler) {
-        prev->sa_handler(sig);
-        return;
-    }
-    /* The default action: a fault re-executes the instruction, abort() raises again
-     * once its handler returned; raise() for a signal sent by someone else. */
-    signal(sig, SIG_DFL);
-    if (info && info->si_code <= 0)
-        raise(sig);
-}
-
 static void on_crash(int sig, siginfo_t *info, void *ctx)
 {
     if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
-    kt_signal_pass_on(&previous[sig], sig, info, ctx);
+    kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }
 
 void kt_crash_install(void)
 {
     static const int sigs[] = {SIGABRT, SIGFPE, SIGILL};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_crash;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-        sigaction(sigs[i], &sa, &previous[sigs[i]]);
+        kt_signal_take(sigs[i], on_crash);
     /* The names the program calls (perhaps an interposed allocator's) and glibc's own. */
     static const char *const alloc_names[] = {
         "malloc", "free", "calloc", "realloc", "memalign", "posix_memalign",

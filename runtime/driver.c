@@ -16,8 +16,9 @@ int kitsune_run_program(const char *path, int argc, char **argv)
     kt_threads_signal_setup();
     kt_stale_install();
     kt_crash_install();
+    kt_signal_catch_exits();
     kt_threads_register_main();
-    if (kt_version_prepare(path, &v, err, sizeof err) || kt_version_load(v, err, sizeof err)) {
+    if (kt_version_prepare(path, -1, &v, err, sizeof err) || kt_version_load(v, err, sizeof err)) {
         fprintf(stderr, "kitsune: cannot start %s: %s\n", path, err);
         return 127;
     }

@@ -21,6 +21,10 @@
 void kt_log_open(void);
 void kt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *kt_private_dir(void); /* private per-user directory, created on demand */
+/* The process's files there (log, control socket), removed when it ends: at exit, or
+ * by a signal's default action (async-signal-safe). */
+void kt_private_file_add(const char *path);
+void kt_private_files_remove(void);
 
 /* ---- monotonic time ---- */
 double kt_now_ms(void);
@@ -76,7 +80,9 @@ struct kt_version {
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
 };
 
-int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
+/* fd >= 0: the file, already open (path is then only its name in messages). */
+int kt_version_prepare(const char *path, int fd, struct kt_version **out, char *err,
+                       size_t errlen);
 int kt_version_load(struct kt_version *v, char *err, size_t errlen);
 void kt_version_discard(struct kt_version *v);  /* unload a version never committed */
 void kt_version_retire(struct kt_version *v);   /* release an old version after commit */
@@ -139,6 +145,8 @@ struct kt_request_opts {
     double timeout_ms;  /* --timeout: bounds quiescence and the freeze; 0: defaults */
     int client_fd;      /* the requesting connection (-1: the program itself); a
                            request whose client has gone before the pause is cancelled */
+    int version_fd;     /* the new version's file, opened by the client and passed over
+                           the socket (a chrooted process cannot open it); -1: by path */
 };
 
 /* Asks for an update to `path` (NULL: reload the running file) and waits for the
@@ -151,6 +159,9 @@ int kt_fault_injected(const char *step);
 /* check.c: --check, after the transfer and before commit. */
 int kt_check_state(const struct kt_version *old, const struct kt_version *nv, char *err,
                    size_t errlen);
+/* check.c: where the old state keeps `value` (a refused wild pointer), as a path
+ * from its variable; 0 when found. */
+int kt_check_find_path(const struct kt_version *v, uintptr_t value, char *path, size_t len);
 /* fptr_check.c: before the pause, function pointers in the migrated variables that
  * have no target in the new version. */
 struct plan_ctx;
@@ -178,9 +189,24 @@ struct kt_maps {
     int n;
 };
 int kt_maps_load(struct kt_maps *m);
+/* /proc/self/NAME, also from a chroot without /proc (maps.c) */
+FILE *kt_proc_fopen(const char *name);
+int kt_proc_dir(void); /* /proc opened at start (O_PATH), or -1 */
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
 int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
 void kt_maps_free(struct kt_maps *m);
+/* chunks.c: the chunks in use of glibc's main arena ([heap]) */
+struct kt_chunks {
+    uintptr_t lo, hi;   /* [heap] */
+    uintptr_t known_hi; /* the walk's end: beyond it (not glibc's heap?) nothing is known */
+    uint64_t *starts;   /* a bit per 16 bytes: a chunk in use starts there */
+    size_t nbits;
+};
+int kt_chunks_index(struct kt_chunks *ci); /* -1: out of memory */
+void kt_chunks_free(struct kt_chunks *ci);
+/* The start of the chunk in use holding p, or 0; *end: the end of its user area. */
+uintptr_t kt_chunks_find(const struct kt_chunks *ci, uintptr_t p, uintptr_t *end);
+int kt_chunks_known(const struct kt_chunks *ci, uintptr_t p); /* p is judged */
 /* audit.c: before commit, no word the program keeps may point into the old version's
  * writable data or code (but function starts).  With --check, and whenever
  * KITSUNE_AUDIT=1 (off by default: see docs/reliability.md for its cost).  *ms: its cost. */
@@ -202,7 +228,11 @@ void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const ch
 void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi); /* update.c: mmap'd main stack */
 int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
 int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
-void kt_signal_pass_on(const struct sigaction *prev, int sig, siginfo_t *info, void *ctx);
+/* signals.c: the runtime's handler first, the program's recorded behind it */
+void kt_signal_take(int sig, void (*fn)(int, siginfo_t *, void *));
+void kt_signal_pass_on(int sig, siginfo_t *info, void *ctx); /* to the program's */
+void kt_signal_default(int sig); /* default action, the private files removed first */
+void kt_signal_catch_exits(void); /* SIG_DFL signals that end the process: cleanup */
 /* stale.c */
 void kt_stale_add(const struct kt_version *v);
 void kt_stale_install(void);
@@ -233,9 +263,12 @@ int kt_self_request_pending(void);
  * (maps.c); kt_maps_readable says yes to everything when there is none. */
 int kt_maps_snapshot(void);
 int kt_maps_readable(uintptr_t p, size_t len);
+/* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
+const char *kt_maps_why(uintptr_t p, size_t len);
 void kt_maps_snapshot_free(void);
 struct plan;
 void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
+void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len);
 void kt_self_request_at_point(void);
 void kt_attention_refresh(void);
 

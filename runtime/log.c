@@ -84,6 +84,38 @@ const char *kt_private_dir(void)
     return dir;
 }
 
+/* ---- the process's own files in the private directory ---- */
+
+/* Its log and control socket: a process that ends must not leave them behind.  The
+ * list belongs to one process: a forked child starts its own (its files have its pid). */
+static char own_files[2][300];
+static pid_t own_files_pid;
+
+void kt_private_files_remove(void)
+{
+    if (own_files_pid != getpid())
+        return;
+    for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
+        if (own_files[i][0])
+            unlink(own_files[i]);
+}
+
+void kt_private_file_add(const char *path)
+{
+    static int registered;
+    if (own_files_pid != getpid()) {
+        memset(own_files, 0, sizeof own_files);
+        own_files_pid = getpid();
+    }
+    for (size_t i = 0; i < sizeof own_files / sizeof *own_files; i++)
+        if (!own_files[i][0]) {
+            snprintf(own_files[i], sizeof own_files[i], "%s", path);
+            break;
+        }
+    if (!registered++)
+        atexit(kt_private_files_remove);
+}
+
 void kt_log_open(void)
 {
     pthread_mutex_lock(&log_lock);
@@ -93,8 +125,10 @@ void kt_log_open(void)
             char path[512];
             snprintf(path, sizeof path, "%s/%d.log", dir, (int)getpid());
             int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-            if (fd >= 0)
+            if (fd >= 0) {
                 log_file = fdopen(fd, "a");
+                kt_private_file_add(path);
+            }
         }
     }
     pthread_mutex_unlock(&log_lock);

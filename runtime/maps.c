@@ -7,13 +7,52 @@
  * faults or, worse, walks garbage.  So before a pointer is followed it is checked
  * against the snapshot: the object it points to must lie in readable memory.  The
  * snapshot is taken with every thread parked, so what the old state can point to was
- * mapped then.  Without a snapshot (it could not be read) nothing is refused. */
+ * mapped then.  A pointer into the main heap must also lie inside a block malloc
+ * handed out (chunks.c): a garbage value that happens to fall in the heap is refused
+ * as "not an allocation".  Without a snapshot (it could not be read) nothing is
+ * refused.
+ *
+ * /proc itself is opened when the runtime starts and kept (O_PATH): a process that
+ * chroots into a directory without /proc still reads its own files through it, and
+ * loads new versions from their /proc/PID/fd name (version.c).  KITSUNE_NO_PROC_FD=1
+ * does without (such a process then cannot be updated): the descriptor leads out of
+ * the chroot, which a compromised process could use. */
+#include <fcntl.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+
+static int proc_dir = -1;
+
+__attribute__((constructor)) static void keep_proc(void)
+{
+    const char *no = getenv("KITSUNE_NO_PROC_FD");
+    if (!no || !*no || *no == '0')
+        proc_dir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int kt_proc_dir(void)
+{
+    return proc_dir;
+}
+
+FILE *kt_proc_fopen(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/self/%s", name);
+    FILE *f = fopen(path, "r");
+    if (f || errno != ENOENT || proc_dir < 0)
+        return f;
+    int fd = openat(proc_dir, path + 6, O_RDONLY | O_CLOEXEC);
+    f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f && fd >= 0)
+        close(fd);
+    return f;
+}
 
 void kt_maps_free(struct kt_maps *m)
 {
@@ -22,11 +61,12 @@ void kt_maps_free(struct kt_maps *m)
     m->n = 0;
 }
 
-/* Readable mappings, sorted as the kernel lists them, adjacent ones merged. */
+/* Readable mappings, sorted as the kernel lists them, adjacent ones merged; -1 when
+ * they cannot be read, -2 out of memory. */
 int kt_maps_load(struct kt_maps *m)
 {
     kt_maps_free(m);
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = kt_proc_fopen("maps");
     if (!f)
         return -1;
     char line[512];
@@ -46,7 +86,7 @@ int kt_maps_load(struct kt_maps *m)
             if (!n) {
                 fclose(f);
                 kt_maps_free(m);
-                return -1;
+                return -2;
             }
             m->r = n;
         }
@@ -79,18 +119,41 @@ int kt_maps_contains(const struct kt_maps *m, uintptr_t p)
 }
 
 static struct kt_maps snapshot;
+static struct kt_chunks heap; /* the main arena's chunks in use, at the snapshot */
 
+/* -1 only for out of memory: memory that cannot be judged must not be followed. */
 int kt_maps_snapshot(void)
 {
-    return kt_maps_load(&snapshot);
+    if (kt_chunks_index(&heap) < 0 || kt_maps_load(&snapshot) == -2) {
+        kt_maps_snapshot_free();
+        return -1;
+    }
+    return 0; /* also without /proc/self/maps: nothing is refused then */
 }
 
 void kt_maps_snapshot_free(void)
 {
     kt_maps_free(&snapshot);
+    kt_chunks_free(&heap);
+}
+
+/* A pointer into the heap must lie inside one chunk malloc handed out (chunks.c). */
+static int in_allocation(uintptr_t p, size_t len)
+{
+    uintptr_t end;
+    if (!kt_chunks_known(&heap, p))
+        return 1;
+    return kt_chunks_find(&heap, p, &end) && p + (len ? len : 1) <= end;
 }
 
 int kt_maps_readable(uintptr_t p, size_t len)
 {
-    return !snapshot.n || kt_maps_contains_range(&snapshot, p, len);
+    return !snapshot.n || (kt_maps_contains_range(&snapshot, p, len) && in_allocation(p, len));
+}
+
+const char *kt_maps_why(uintptr_t p, size_t len)
+{
+    if (snapshot.n && !kt_maps_contains_range(&snapshot, p, len))
+        return "not in mapped memory";
+    return in_allocation(p, len) ? NULL : "not an allocation";
 }

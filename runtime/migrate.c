@@ -80,8 +80,17 @@ void kt_transfer_describe(char *buf, size_t len)
 
 /* The reason an update fails on pointer v to an object of plan p that does not lie
  * in readable memory (an uninitialised pointer, most likely). */
+/* The last wild pointer refused, for the rollback to say where it is kept. */
+static uintptr_t wild_value;
+static const char *wild_why;
+
 void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p)
 {
+    const char *why = kt_maps_why(v, p && p->old_size ? p->old_size : 1);
+    if (!why)
+        why = "not in mapped memory";
+    __atomic_store_n(&wild_why, why, __ATOMIC_RELAXED);
+    __atomic_store_n(&wild_value, v, __ATOMIC_RELAXED);
     snprintf(buf, len, "a pointer to %#lx, ", (unsigned long)v);
     if (p && p->old_tag) {
         kt_str_append(buf, len, p->old_kind == KTT_STRUCT  ? "to struct "
@@ -90,12 +99,34 @@ void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p)
         kt_str_append(buf, len, p->old_tag);
         kt_str_append(buf, len, ", ");
     }
-    kt_str_append(buf, len, "is not in mapped memory (never initialised?)");
+    kt_str_append(buf, len, "is ");
+    kt_str_append(buf, len, why);
+    kt_str_append(buf, len, strcmp(why, "not an allocation") == 0
+                                ? " (inside the heap, in no block malloc handed out: "
+                                            "never initialised, or freed?)"
+                                          : " (never initialised?)");
     if (p && p->path) {
         kt_str_append(buf, len, "; objects of its type are first reached as ");
         kt_str_append(buf, len, p->path);
     }
     kt_str_append(buf, len, "; initialise it, or mark it E_OPAQUE");
+}
+
+/* After a rollback caused by a wild pointer, with the old state back as it was and the
+ * threads still parked: the reason is prefixed with where the old state keeps it,
+ * "table[2]->next->next = 0x...: not an allocation; ". */
+void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len)
+{
+    uintptr_t v = wild_value;
+    wild_value = 0;
+    char path[1024];
+    if (!v || !old || kt_check_find_path(old, v, path, sizeof path))
+        return;
+    char *rest = strdup(reason);
+    if (!rest)
+        return;
+    snprintf(reason, len, "%s = %#lx: %s; %s", path, (unsigned long)v, wild_why, rest);
+    free(rest);
 }
 
 /* ---- planning (before the pause) ---- */
@@ -231,7 +262,9 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
         return -1;
     m_old = old;
     m_new = nv;
-    kt_maps_snapshot(); /* every thread is parked: what the state can point to */
+    if (kt_maps_snapshot() < 0) /* every thread is parked: what the state can point to */
+        kt_oom("indexing the heap");
+    wild_value = 0;
     var_done = calloc((size_t)ctx.nvars + 1, 1);
     by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
     n_by_old_key = 0;
@@ -762,7 +795,7 @@ static struct free_list pending_free;
 
 static void find_heap(void)
 {
-    FILE *f = fopen("/proc/self/maps", "r");
+    FILE *f = kt_proc_fopen("maps");
     char line[512];
     heap_lo = heap_hi = 0;
     while (f && fgets(line, sizeof line, f)) {

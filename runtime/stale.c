@@ -43,7 +43,6 @@ struct retired {
 
 static struct retired *retired;
 static int nretired, cap_retired;
-static struct sigaction previous_segv, previous_bus;
 
 /* Function keys are mostly the same from one version to the next (always for a
  * self-update), so each is stored once however many versions are retired. */
@@ -201,7 +200,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         }
         say("call through a stale pointer to retired function ", key ? key : "(unknown)",
             ", which the running version does not have");
-        signal(sig, SIG_DFL);
+        kt_signal_default(sig);
         return;
     }
     if (r) {
@@ -210,21 +209,16 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         kt_crash_describe_retired(msg, sizeof msg, r->number, v ? v->key : NULL,
                                   v ? addr - v->lo : addr - r->base, addr, ctx);
         say(msg, NULL, NULL);
-        signal(sig, SIG_DFL);
+        kt_signal_default(sig);
         return;
     }
     if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
-    kt_signal_pass_on(sig == SIGSEGV ? &previous_segv : &previous_bus, sig, info, ctx);
+    kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }
 
 void kt_stale_install(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &previous_segv);
-    sigaction(SIGBUS, &sa, &previous_bus);
+    kt_signal_take(SIGSEGV, on_fault);
+    kt_signal_take(SIGBUS, on_fault);
 }

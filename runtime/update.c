@@ -284,9 +284,10 @@ static void finish_rollback(void)
 {
     const char *reason = rollback_reason;
     rollback_pending = 0;
+    kt_migrate_end(0);
+    kt_migrate_name_wild(kt_rt.old, rollback_reason, sizeof rollback_reason);
     kt_log("update to %s failed: %s; rolling back", kt_rt.next ? kt_rt.next->path : "?",
            reason);
-    kt_migrate_end(0);
     if (kt_rt.old) {
         kt_rt.cur = kt_rt.old;
         kt_rt.old = NULL;
@@ -728,8 +729,8 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
         rc = snprintf(err, sizeof err, "out of memory while preparing the update");
     } else {
         kt_oom_arm(&oom);
-        rc = kt_version_prepare(path ? path : cur_path, (struct kt_version **)&v, err,
-                                sizeof err);
+        rc = kt_version_prepare(path ? path : cur_path, path ? o->version_fd : -1,
+                                (struct kt_version **)&v, err, sizeof err);
         if (!rc)
             rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
     }

@@ -20,13 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int open_checked(const char *path, char *err, size_t errlen)
+/* Checks the file open at fd (named path in messages); closes it if it fails. */
+static int checked(int fd, const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s: not a regular file", path);
@@ -72,14 +68,35 @@ static int copy_to_memfd(int fd, const char *path, char *err, size_t errlen)
     return mfd;
 }
 
-int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen)
+/* The file of a version: the one the client opened and passed (its path may not exist
+ * in this process's root, after a chroot), or opened here by path. */
+static int open_version(const char *path, int given, char *abs, size_t len, char *err,
+                        size_t errlen)
 {
-    char abs[4096];
+    if (given >= 0) {
+        snprintf(abs, len, "%s", path);
+        int fd = fcntl(given, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return fd < 0 ? -1 : checked(fd, abs, err, errlen);
+    }
     if (!realpath(path, abs)) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int fd = open_checked(abs, err, errlen);
+    int fd = open(abs, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", abs, strerror(errno));
+        return -1;
+    }
+    return checked(fd, abs, err, errlen);
+}
+
+int kt_version_prepare(const char *path, int given_fd, struct kt_version **out, char *err,
+                       size_t errlen)
+{
+    char abs[4096];
+    int fd = open_version(path, given_fd, abs, sizeof abs, err, errlen);
     if (fd < 0)
         return -1;
     int mfd = copy_to_memfd(fd, abs, err, errlen);
@@ -242,11 +259,44 @@ static void close_version(struct kt_version *v)
     v->handle = NULL;
 }
 
+/* dlopen takes a path.  In a chroot without /proc, /proc/PID/fd/N does not resolve;
+ * the /proc opened at start does, as the relative path PID/fd/N from there (the
+ * other threads are parked: nothing else depends on the working directory now).  The
+ * link map is then given the absolute name a debugger outside the chroot finds. */
+static void *dlopen_outside_root(struct kt_version *v)
+{
+    int proc = kt_proc_dir(), here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    char rel[64];
+    snprintf(rel, sizeof rel, "%d/fd/%d", (int)getpid(), v->memfd);
+    void *h = NULL;
+    if (proc >= 0 && here >= 0 && fchdir(proc) == 0) {
+        h = dlopen(rel, RTLD_NOW | RTLD_LOCAL);
+        if (fchdir(here) < 0)
+            kt_log("cannot return to the working directory: %s", strerror(errno));
+    }
+    if (here >= 0)
+        close(here);
+    if (h) {
+        v->handle = h;
+        kt_version_after_fork(v); /* the absolute name, as for a forked child */
+    }
+    return h;
+}
+
 int kt_version_load(struct kt_version *v, char *err, size_t errlen)
 {
     char fdpath[64];
     debug_name(v, fdpath, sizeof fdpath);
-    v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    if (access(fdpath, F_OK) < 0 && errno == ENOENT) {
+        v->handle = dlopen_outside_root(v);
+        if (!v->handle && kt_proc_dir() < 0) {
+            snprintf(err, errlen, "cannot load %s: /proc is not reachable from this "
+                     "process's root (a chroot) and was not kept open at start", v->path);
+            return -1;
+        }
+    } else {
+        v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    }
     if (!v->handle) {
         snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
         return -1;

@@ -47,8 +47,10 @@ common_cleanup() {
 trap common_cleanup EXIT
 
 # start_program COMMAND...: runs COMMAND in the background with stdout in $out and
-# stderr in $err; its PID is $pid, tracked.
+# stderr in $err (emptied first); its PID is $pid, tracked.
 start_program() {
+    : >"$out" # now: the job's own redirection truncates only once it has started
+    : >"$err"
     "$@" >"$out" 2>"$err" &
     pid=$!
     track_pid "$pid"

@@ -30,7 +30,7 @@ expect() {
     done
 }
 
-for c in "$kit" "$kit run" "$kit update" "$kit status" "$kitc" "$xfgen"; do
+for c in "$kit" "$kit run" "$kit update" "$kit status" "$kit clean" "$kitc" "$xfgen"; do
     expect 0 '^usage: ' '' $c --help
 done
 expect 0 '^usage: ' '' "$kit" help

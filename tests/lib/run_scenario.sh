@@ -22,6 +22,8 @@ IFS=, read -r -a args <<<"$(grep -o 'args=[A-Za-z0-9_,]*' <<<"$directives" | cut
 max_quiesce=$(grep -o 'kitsune-test: max-quiesce-ms=[0-9]*' "$src" | cut -d= -f2)
 self_update=$(grep -c 'kitsune-test: self' "$src")
 tree=$(grep -c 'kitsune-test: tree' "$src")
+# "kitsune-test: tree-says=TEXT": what `kitsune update --tree` must say on stderr.
+tree_says=$(grep -o 'kitsune-test: tree-says=.*' "$src" | sed 's/.*tree-says=//; s/ *$//')
 check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
 # "kitsune-test: reason=TEXT": the reason of an update that does not commit contains
 # TEXT (" ... " in TEXT stands for anything between its parts); several such lines:
@@ -34,6 +36,12 @@ for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[
 done
 mapfile -t expects < <(grep -o 'kitsune-test: expect [a-z_]* [<>=]* [0-9]*' "$src" | cut -d' ' -f3-)
 export KITSUNE_TEST_NEXT=${1:-}
+# "kitsune-test: needs-root": the program does what only root may (chroot); skipped
+# (exit 77, the test's SKIP_RETURN_CODE) for anyone else.
+if grep -q 'kitsune-test: needs-root' "$src" && [ "$(id -u)" != 0 ]; then
+    echo "skipped: $(basename "$src") needs root (it chroots); run the suite as root"
+    exit 77
+fi
 . "$(dirname "$0")/common.sh"
 # KITSUNE_TEST_WRAPPER runs the program under a tool (tests/lib/memcheck.sh: valgrind).
 start_program ${KITSUNE_TEST_WRAPPER:-} "$kit" run "$first" "${args[@]}"
@@ -66,8 +74,12 @@ step=0
 for so in "$@"; do
     want=${expected[$step]:-committed}
     if [ "$tree" -gt 0 ]; then
-        reply=$("$kit" update --json --tree "$pid" "$so")
+        reply=$("$kit" update --json --tree "$pid" "$so" 2>"$tmp/tree_err")
+        cat "$tmp/tree_err"
+        track_pid $(grep -o '{"pid":[0-9]*' <<<"$reply" | cut -d: -f2)
         procs=$(grep -c '"outcome"' <<<"$reply")
+        [ -z "$tree_says" ] || grep -qF -- "$tree_says" "$tmp/tree_err" ||
+            die "kitsune update --tree should say '$tree_says'"
         [ "$procs" -ge 2 ] || die "--tree updated only $procs process(es): $reply"
         got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply" | tr ' ' _ | sort -u)
     else
