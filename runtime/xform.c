@@ -44,26 +44,49 @@ struct obj {
     uint8_t nul_terminated; /* E_SZ array: the last element stays all zero */
 };
 
+/* What an object fixed in place held before: one pointer word (len 0), or the `len`
+ * bytes saved at `saved` before a field rule ran on the object itself. */
 struct undo {
-    uintptr_t *slot;
+    char *addr;
     uintptr_t value;
+    const char *saved;
+    size_t len;
+};
+
+/* Saved bytes of objects whose field rules run in place: chunks that never move (a
+ * rule reads the old object from its copy while more copies are made). */
+struct save_chunk {
+    struct save_chunk *prev;
+    size_t used, size;
+    char data[];
+};
+
+/* The address is kept in the slot so that a probe reads one cache line. */
+struct map_slot {
+    uintptr_t old;
+    size_t idx;           /* index+1 into objs; 0: empty */
 };
 
 struct engine {
     struct kt_xf_env env;
     struct obj *objs;
     size_t nobjs, cap_objs;
-    uint32_t *table;      /* open addressing: old address -> index+1 */
+    struct map_slot *table; /* open addressing: old address -> index+1 */
     size_t table_mask;
+    uint64_t *seen;       /* 1 bit per 16 bytes of the main heap: an object may start */
+    uintptr_t seen_lo, seen_hi;
     size_t *work;         /* discovery worklist of object indices */
     size_t nwork, cap_work;
     size_t next_alloc, next_transform;
     struct undo *undo;
     size_t nundo, cap_undo;
+    struct save_chunk *saves;
     uint32_t *sorted;     /* rebuilt objects by address, for interior pointers */
     size_t nsorted;
     int sorted_stale;
     int nesting;          /* some claim may contain another: look for aliases */
+    size_t aliases_done;  /* objects before this one have been checked for aliases */
+    int aliases_again;    /* a claim grew an object: check them all again */
     char err[KT_ERRLEN];
     int failed;
     long transformed, fixed;
@@ -118,19 +141,50 @@ static void table_rehash(size_t size)
     E.table_mask = size - 1;
     for (size_t i = 0; i < E.nobjs; i++) {
         size_t h = hash_addr(E.objs[i].old) & E.table_mask;
-        while (E.table[h])
+        while (E.table[h].idx)
             h = (h + 1) & E.table_mask;
-        E.table[h] = (uint32_t)(i + 1);
+        E.table[h] = (struct map_slot){E.objs[i].old, i + 1};
+    }
+}
+
+/* Most claims are first visits: the bit of the 16 bytes an address lies in answers
+ * them without a probe of the table (a cache miss each, the table being as large as
+ * the number of objects); the bitmap of a heap of N bytes is N / 128 bytes. */
+static void seen_begin(void)
+{
+    uintptr_t lo, hi;
+    kt_migrate_heap_range(&lo, &hi);
+    size_t words = hi > lo ? ((hi - lo) / 16 + 63) / 64 : 0;
+    if (!words || words > ((size_t)1 << 25)) /* none, or over 256 MB of bitmap */
+        return;
+    E.seen = calloc(words, sizeof *E.seen);
+    if (E.seen)
+        E.seen_lo = lo, E.seen_hi = hi;
+}
+
+static int seen_maybe(uintptr_t a)
+{
+    if (!E.seen || a < E.seen_lo || a >= E.seen_hi)
+        return 1;
+    size_t bit = (a - E.seen_lo) >> 4;
+    return (int)(E.seen[bit >> 6] >> (bit & 63) & 1);
+}
+
+static void seen_set(uintptr_t a)
+{
+    if (E.seen && a >= E.seen_lo && a < E.seen_hi) {
+        size_t bit = (a - E.seen_lo) >> 4;
+        E.seen[bit >> 6] |= 1ULL << (bit & 63);
     }
 }
 
 static struct obj *map_find(uintptr_t old)
 {
-    if (!E.table)
+    if (!E.table || !seen_maybe(old))
         return NULL;
-    for (size_t h = hash_addr(old) & E.table_mask; E.table[h]; h = (h + 1) & E.table_mask)
-        if (E.objs[E.table[h] - 1].old == old)
-            return &E.objs[E.table[h] - 1];
+    for (size_t h = hash_addr(old) & E.table_mask; E.table[h].idx; h = (h + 1) & E.table_mask)
+        if (E.table[h].old == old)
+            return &E.objs[E.table[h].idx - 1];
     return NULL;
 }
 
@@ -144,11 +198,13 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
     if (in_place)
         o->nw = (char *)old;
     size_t h = hash_addr(old) & E.table_mask;
-    while (E.table[h])
+    while (E.table[h].idx)
         h = (h + 1) & E.table_mask;
-    E.table[h] = (uint32_t)(E.nobjs + 1);
+    E.table[h] = (struct map_slot){old, E.nobjs + 1};
+    seen_set(old);
     E.nobjs++;
-    E.sorted_stale = 1;
+    if (!in_place)
+        E.sorted_stale = 1; /* the sorted list holds rebuilt objects only */
     E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = E.nobjs - 1;
     return o;
@@ -234,6 +290,7 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->nw = o->in_place ? (char *)p : NULL;
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
+    E.aliases_again = 1;
     E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
@@ -365,10 +422,53 @@ static void find_aliases(void)
     E.sorted_stale = 1;
 }
 
+/* Whether every object found since the last look for aliases is fixed in place: such
+ * an object contains no other (only rebuilt ones do), so each needs only its own
+ * container looked up, not every object sorted again. */
+static int only_in_place_since_aliases(void)
+{
+    if (E.aliases_again)
+        return 0;
+    for (size_t i = E.aliases_done; i < E.nobjs; i++)
+        if (!E.objs[i].in_place)
+            return 0;
+    return 1;
+}
+
+/* find_aliases for objects fixed in place found since the last look: each lies inside
+ * a rebuilt object (an alias of it), or overlaps none. */
+static void find_aliases_of_new(void)
+{
+    for (size_t i = E.aliases_done; i < E.nobjs && !E.failed; i++) {
+        struct obj *o = &E.objs[i];
+        if (o->parent || o->state != OBJ_FOUND)
+            continue;
+        struct obj *c = containing(o->old);
+        if (!c)
+            continue;
+        if (o->old + old_extent(o) <= c->old + old_extent(c))
+            o->parent = (uint32_t)(c - E.objs) + 1;
+        else
+            fail("objects at %#lx and %#lx overlap without one containing the other",
+                 (unsigned long)c->old, (unsigned long)o->old);
+    }
+}
+
+static void look_for_aliases(void)
+{
+    if (only_in_place_since_aliases()) {
+        find_aliases_of_new();
+    } else {
+        find_aliases();
+        E.aliases_again = 0;
+    }
+    E.aliases_done = E.nobjs;
+}
+
 static void allocate(void)
 {
     if (E.nesting && E.next_alloc < E.nobjs)
-        find_aliases();
+        look_for_aliases();
     for (size_t i = E.next_alloc; i < E.nobjs && !E.failed; i++) {
         struct obj *o = &E.objs[i];
         if (o->state != OBJ_FOUND)
@@ -466,7 +566,10 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
         return 0;
     if (in_old_static(p))
         return translate_static(p, op->sub);
-    if (op->sub && op->sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
+    /* Objects that are not rebuilt stay where they are, unless they may lie inside a
+     * rebuilt one. */
+    if (op->sub && op->sub->mode != PLAN_REBUILD && op->sub->ptrs == 0 &&
+        !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
     return translate_heap(p, op->sub, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
                                                            ? PTR_MAY_INTERIOR : 0));
@@ -506,7 +609,7 @@ static void write_slot(char *slot, uintptr_t v, int in_place)
         if (read_ptr(slot) == v)
             return;
         E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
-        E.undo[E.nundo++] = (struct undo){(uintptr_t *)slot, read_ptr(slot)};
+        E.undo[E.nundo++] = (struct undo){.addr = slot, .value = read_ptr(slot)};
         E.fixed++;
     }
     memcpy(slot, &v, sizeof v);
@@ -562,12 +665,68 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
     }
 }
 
+/* A copy of the `len` bytes at obj, kept until the update ends, with an undo entry
+ * that restores them. */
+static const char *save_bytes(char *obj, size_t len)
+{
+    struct save_chunk *c = E.saves;
+    if (!c || c->size - c->used < len) {
+        size_t size = len > (1u << 20) ? len : (1u << 20);
+        c = malloc(sizeof *c + size);
+        if (!c)
+            kt_oom("in the transfer engine");
+        c->prev = E.saves, c->used = 0, c->size = size;
+        E.saves = c;
+    }
+    char *copy = c->data + c->used;
+    c->used += (len + 15) & ~(size_t)15;
+    memcpy(copy, obj, len);
+    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+    E.undo[E.nundo++] = (struct undo){.addr = obj, .saved = copy, .len = len};
+    return copy;
+}
+
+/* The object did not change: its copy and undo entry go, if nothing came after them. */
+static void drop_save(const char *copy, size_t len)
+{
+    struct save_chunk *c = E.saves;
+    size_t step = (len + 15) & ~(size_t)15;
+    if (E.nundo == 0 || E.undo[E.nundo - 1].saved != copy || !c ||
+        c->data + c->used - step != copy)
+        return;
+    E.nundo--;
+    c->used -= step;
+}
+
+static void apply_ops(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
+{
+    for (int i = 0; i < p->nops; i++)
+        apply_op(&p->ops[i], ob, nb, in_place, depth);
+}
+
+/* An object fixed in place whose field rules run on it: they read the old object from
+ * a copy (as they would read it when it is rebuilt) and write the object itself; the
+ * copy undoes it on rollback. */
+static void apply_rules_in_place(const struct plan *p, char *obj, int depth)
+{
+    const char *copy = save_bytes(obj, p->old_size);
+    apply_ops(p, copy, obj, 1, depth);
+    if (memcmp(copy, obj, p->old_size) == 0)
+        drop_save(copy, p->old_size);
+    else
+        E.fixed++;
+}
+
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
 {
     if (E.failed)
         return;
     if (depth > 64) {
         fail("types nested more than 64 levels deep");
+        return;
+    }
+    if (in_place && p->in_place_rules && ob == nb) {
+        apply_rules_in_place(p, nb, depth);
         return;
     }
     if (p->type_rule >= 0) {
@@ -577,8 +736,7 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
         kt_xf_rule_env = outer;
         return;
     }
-    for (int i = 0; i < p->nops; i++)
-        apply_op(&p->ops[i], ob, nb, in_place, depth);
+    apply_ops(p, ob, nb, in_place, depth);
 }
 
 static void transform_objects(void)
@@ -608,6 +766,7 @@ void kt_xf_engine_begin(const struct kt_xf_env *env)
 {
     memset(&E, 0, sizeof E);
     E.env = *env;
+    seen_begin();
 }
 
 void kt_xf_root(const struct plan *p, const char *old_addr)
@@ -718,7 +877,10 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
 {
     if (!committed) {
         for (size_t i = E.nundo; i-- > 0;)
-            *E.undo[i].slot = E.undo[i].value;
+            if (E.undo[i].len)
+                memcpy(E.undo[i].addr, E.undo[i].saved, E.undo[i].len);
+            else
+                memcpy(E.undo[i].addr, &E.undo[i].value, sizeof E.undo[i].value);
     } else if (free_old) {
         for (size_t i = 0; i < E.nobjs; i++)
             if (!E.objs[i].in_place && !E.objs[i].parent && E.objs[i].state == OBJ_DONE)
@@ -726,8 +888,14 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
     }
     free(E.objs);
     free(E.table);
+    free(E.seen);
     free(E.work);
     free(E.undo);
+    while (E.saves) {
+        struct save_chunk *prev = E.saves->prev;
+        free(E.saves);
+        E.saves = prev;
+    }
     free(E.sorted);
     memset(&E, 0, sizeof E);
 }
