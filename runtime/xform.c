@@ -87,6 +87,8 @@ struct engine {
     int nesting;          /* some claim may contain another: look for aliases */
     size_t aliases_done;  /* objects before this one have been checked for aliases */
     int aliases_again;    /* a claim grew an object: check them all again */
+    struct pending { uintptr_t p; struct plan *target; } pend[8];
+    unsigned npend, pend_head;
     char err[KT_ERRLEN];
     int failed;
     long transformed, fixed;
@@ -295,6 +297,39 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
+/* A pointer met while discovering waits in a short queue, so that its map slot and the
+ * object are fetched from memory while the claims before it are made (each would
+ * otherwise wait for a cache miss or two). */
+#define NPEND (sizeof E.pend / sizeof E.pend[0])
+
+static void claim_soon(uintptr_t p, struct plan *target)
+{
+    if (!p || !target || target->mode == PLAN_CLEAN)
+        return;
+    if (E.table)
+        __builtin_prefetch(&E.table[hash_addr(p) & E.table_mask]);
+    __builtin_prefetch((const void *)p); /* never faults */
+    struct pending q = {p, target};
+    if (E.npend < NPEND) {
+        E.pend[(E.pend_head + E.npend++) % NPEND] = q;
+        return;
+    }
+    struct pending first = E.pend[E.pend_head];
+    E.pend[E.pend_head] = q;
+    E.pend_head = (E.pend_head + 1) % NPEND;
+    claim(first.p, first.target, 1, 0);
+}
+
+static void claims_flush(void)
+{
+    while (E.npend) {
+        struct pending q = E.pend[E.pend_head];
+        E.pend_head = (E.pend_head + 1) % NPEND;
+        E.npend--;
+        claim(q.p, q.target, 1, 0);
+    }
+}
+
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
     if (depth > 64) {
@@ -310,7 +345,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
                 !in_old_static(v))
                 claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
-                claim(v, op->sub, 1, 0);
+                claim_soon(v, op->sub);
             break;
         }
         case OP_PTRARRAY:
@@ -333,7 +368,11 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
 
 static void discover(void)
 {
-    while (E.nwork && !E.failed) {
+    while ((E.nwork || E.npend) && !E.failed) {
+        if (!E.nwork) {
+            claims_flush();
+            continue;
+        }
         struct obj o = E.objs[E.work[--E.nwork]];
         kt_transfer_plan = o.plan;
         for (size_t i = 0; i < o.count; i++)
@@ -742,6 +781,8 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
 static void transform_objects(void)
 {
     for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
+        if (i + 8 < E.nobjs)
+            __builtin_prefetch((const void *)E.objs[i + 8].old);
         if (E.objs[i].state != OBJ_READY || E.objs[i].parent)
             continue;
         E.objs[i].state = OBJ_DONE;
@@ -875,6 +916,9 @@ void kt_xf_counts(long *transformed, long *fixed)
 
 void kt_xf_engine_end(int committed, void (*free_old)(void *))
 {
+    if (E.nobjs)
+        kitsune_log("general engine: %zu heap object(s) visited, %ld rebuilt, %ld pointer "
+                    "or object change(s) in place", E.nobjs, E.transformed, E.fixed);
     if (!committed) {
         for (size_t i = E.nundo; i-- > 0;)
             if (E.undo[i].len)
