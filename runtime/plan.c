@@ -1813,6 +1813,47 @@ static void compute_modes(struct plan_ctx *c)
         }
 }
 
+/* Plans whose objects the general engine may visit without an entry in its old->new
+ * map (plan.h, light): fixed in place, never an alias inside a rebuilt object, and -
+ * when their rules run in place, which must happen once - never also met as an
+ * array or inside another object. */
+static void mark_light(struct plan_ctx *c)
+{
+    size_t n = (size_t)c->old->ntypes + 1;
+    uint8_t *as_array = calloc(n, 1), *inline_in = calloc(n, 1);
+    if (!as_array || !inline_in)
+        plan_oom();
+    for (struct plan *p = c->plans; p; p = p->next) {
+        if (p->ptrs == 0 && p->old_type >= 0) {
+            const struct ktt_type *t = &c->old->types[p->old_type];
+            for (int i = 0; i < t->nfields; i++)
+                plan_mark_contained(c->old, t->fields[i].type, inline_in, 0);
+            if (t->kind == KTT_ARRAY)
+                plan_mark_contained(c->old, t->target, inline_in, 0);
+        }
+        for (int i = 0; i < p->nops; i++) {
+            const struct plan_op *op = &p->ops[i];
+            if ((op->kind == OP_PTRARRAY || op->nul_terminated) && op->sub &&
+                op->sub->old_type >= 0)
+                as_array[op->sub->old_type] = 1;
+        }
+    }
+    for (int i = 0; i < c->nrules; i++)
+        if (c->rules[i].kind == RULE_XFORM && c->xform && c->xform[i])
+            as_array[c->xform[i]->old_type] = 1; /* XF_PTRARRAY may claim arrays */
+    plan_widen_by_name(c->old, as_array);
+    plan_widen_by_name(c->old, inline_in);
+    for (struct plan *p = c->plans; p; p = p->next) {
+        int t = p->old_type;
+        p->light = p->mode == PLAN_FIX && p->ptrs == 0 && t >= 0 && !p->nests &&
+                   p->flex_op < 0 &&
+                   p->type_rule < 0 && !c->in_rebuilt[t] &&
+                   (!p->in_place_rules || (!as_array[t] && !inline_in[t]));
+    }
+    free(as_array);
+    free(inline_in);
+}
+
 /* Merges adjacent copies; inside CLEAN targets nothing but copies remain. */
 static void simplify(struct plan *p)
 {
@@ -2177,6 +2218,7 @@ int plan_build_flags(struct plan_ctx *c, const struct ktt *old, const struct ktt
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
+    mark_light(c); /* after simplify: flex_op is known */
     return c->ndiags;
 }
 

@@ -88,6 +88,9 @@ struct plan {
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
     int nests;               /* an inline member or element may itself be claimed */
+    int light;               /* FIX, never an alias nor (with in_place_rules) met twice:
+                                the general engine visits its objects without a map
+                                entry (xform.c) */
     int in_place_rules;      /* field rules of the same layout (PLAN_RULES_IN_PLACE): an
                                 object fixed in place runs them on itself */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer

@@ -75,6 +75,11 @@ struct engine {
     size_t table_mask;
     uint64_t *seen;       /* 1 bit per 16 bytes of the main heap: an object may start */
     uintptr_t seen_lo, seen_hi;
+    uint64_t *light_bits; /* the same for light objects: visited (exact: 16-aligned) */
+    struct light { uintptr_t old; struct plan *plan; } *lights;
+    size_t nlights, cap_lights, next_light;
+    size_t *lwork;        /* light objects to discover */
+    size_t nlwork, cap_lwork;
     size_t *work;         /* discovery worklist of object indices */
     size_t nwork, cap_work;
     size_t next_alloc, next_transform;
@@ -160,8 +165,34 @@ static void seen_begin(void)
     if (!words || words > ((size_t)1 << 25)) /* none, or over 256 MB of bitmap */
         return;
     E.seen = calloc(words, sizeof *E.seen);
-    if (E.seen)
+    E.light_bits = calloc(words, sizeof *E.light_bits);
+    if (E.seen && E.light_bits)
         E.seen_lo = lo, E.seen_hi = hi;
+    else {
+        free(E.seen);
+        free(E.light_bits);
+        E.seen = E.light_bits = NULL;
+    }
+}
+
+/* Objects of light plans (plan.h) are fixed in place and met once as what they are:
+ * a bit says they were visited, a list says what to fix, and the map (its table as
+ * large as all objects, each entry a cache miss) holds none of them.  Returns 0 when
+ * the object must go through the map (not 16-aligned, outside the main heap). */
+static int claim_light(uintptr_t p, struct plan *target)
+{
+    if (!E.light_bits || (p & 15) || p < E.seen_lo || p >= E.seen_hi)
+        return 0;
+    size_t bit = (p - E.seen_lo) >> 4;
+    uint64_t mask = 1ULL << (bit & 63);
+    if (E.light_bits[bit >> 6] & mask)
+        return 1;
+    E.light_bits[bit >> 6] |= mask;
+    E.lights = kt_xf_grow(E.lights, &E.cap_lights, E.nlights + 1, sizeof *E.lights);
+    E.lights[E.nlights] = (struct light){p, target};
+    E.lwork = kt_xf_grow(E.lwork, &E.cap_lwork, E.nlwork + 1, sizeof *E.lwork);
+    E.lwork[E.nlwork++] = E.nlights++;
+    return 1;
 }
 
 static int seen_maybe(uintptr_t a)
@@ -269,6 +300,13 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
         fail("%s", why);
         return;
     }
+    if (target->light && count == 1 && !nul_terminated && claim_light(p, target))
+        return;
+    if (target->light && target->in_place_rules && count > 1) {
+        fail("an array of objects whose field rules run in place (at %#lx), also met one "
+             "by one: the rules would run twice", (unsigned long)p);
+        return;
+    }
     struct obj *o = map_find(p);
     if (o && !claim_covers_more(o, target, count))
         return;
@@ -368,7 +406,13 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
 
 static void discover(void)
 {
-    while ((E.nwork || E.npend) && !E.failed) {
+    while ((E.nwork || E.npend || E.nlwork) && !E.failed) {
+        if (E.nlwork) {
+            struct light l = E.lights[E.lwork[--E.nlwork]];
+            kt_transfer_plan = l.plan;
+            discover_ops(l.plan, (const char *)l.old, 0);
+            continue;
+        }
         if (!E.nwork) {
             claims_flush();
             continue;
@@ -799,6 +843,14 @@ static void transform_objects(void)
         E.transformed += (long)o.count;
     }
     E.next_transform = E.nobjs;
+    for (size_t i = E.next_light; i < E.nlights && !E.failed; i++) {
+        if (i + 8 < E.nlights)
+            __builtin_prefetch((const void *)E.lights[i + 8].old);
+        struct light l = E.lights[i];
+        kt_transfer_plan = l.plan;
+        apply(l.plan, (const char *)l.old, (char *)l.old, 1, 0);
+    }
+    E.next_light = E.nlights;
 }
 
 /* ---- interface ---- */
@@ -842,7 +894,8 @@ int kt_xf_finish_batch(void)
         discover();
         allocate();
         transform_objects();
-        if (E.next_transform == E.nobjs && E.nwork == 0)
+        if (E.next_transform == E.nobjs && E.nwork == 0 && E.next_light == E.nlights &&
+            E.nlwork == 0)
             break;
     }
     return E.failed ? -1 : 0;
@@ -916,9 +969,10 @@ void kt_xf_counts(long *transformed, long *fixed)
 
 void kt_xf_engine_end(int committed, void (*free_old)(void *))
 {
-    if (E.nobjs)
-        kitsune_log("general engine: %zu heap object(s) visited, %ld rebuilt, %ld pointer "
-                    "or object change(s) in place", E.nobjs, E.transformed, E.fixed);
+    if (E.nobjs || E.nlights)
+        kitsune_log("general engine: %zu heap object(s) visited (%zu without a map entry), "
+                    "%ld rebuilt, %ld pointer or object change(s) in place",
+                    E.nobjs + E.nlights, E.nlights, E.transformed, E.fixed);
     if (!committed) {
         for (size_t i = E.nundo; i-- > 0;)
             if (E.undo[i].len)
@@ -933,6 +987,9 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
     free(E.objs);
     free(E.table);
     free(E.seen);
+    free(E.light_bits);
+    free(E.lights);
+    free(E.lwork);
     free(E.work);
     free(E.undo);
     while (E.saves) {

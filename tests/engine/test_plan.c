@@ -556,6 +556,20 @@ static void rules_in_place(void)
     if (d)
         plan_why_visited(&f.ctx, d, why, sizeof why);
     EXPECT(d && strstr(why, "holds struct dtype * (type)") && strstr(why, "static data"));
+    /* visited without a map entry: fixed in place, met only through its start */
+    EXPECT(o && o->light && e && e->light);
+    teardown(&f);
+
+    /* the same objects also reached as an array: their rules would run twice */
+    char arrays[2048];
+    snprintf(arrays, sizeof arrays, "%sT 15 ptr 2 ptrarray=4\nV objs 15 0x300 8\n", k);
+    current = "field rule in place, objects also in an array";
+    load(&f.old, arrays);
+    load(&f.new_, arrays);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 1, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(o && o->mode == PLAN_FIX && !o->light);
     teardown(&f);
 
     /* the rule's field becomes a long: the layout changes */
