@@ -73,8 +73,10 @@ struct engine {
     size_t nobjs, cap_objs;
     struct map_slot *table; /* open addressing: old address -> index+1 */
     size_t table_mask;
-    uint64_t *seen;       /* 1 bit per 16 bytes of the main heap: an object may start */
+    uint32_t *dense;      /* per 16 bytes of the main heap: index+1 of the object that
+                             starts there (16-aligned starts only), else 0 */
     uintptr_t seen_lo, seen_hi;
+    size_t ntable;        /* objects in the table (the others are in dense) */
     uint64_t *light_bits; /* the same for light objects: visited (exact: 16-aligned) */
     struct light { uintptr_t old; struct plan *plan; } *lights;
     size_t nlights, cap_lights, next_light;
@@ -139,6 +141,12 @@ static size_t hash_addr(uintptr_t a)
     return (size_t)a;
 }
 
+/* Whether old address a has its entry in the dense index rather than the table. */
+static int in_dense(uintptr_t a)
+{
+    return E.dense && !(a & 15) && a >= E.seen_lo && a < E.seen_hi;
+}
+
 static void table_rehash(size_t size)
 {
     free(E.table);
@@ -147,6 +155,8 @@ static void table_rehash(size_t size)
         kt_oom("in the transfer engine");
     E.table_mask = size - 1;
     for (size_t i = 0; i < E.nobjs; i++) {
+        if (in_dense(E.objs[i].old))
+            continue;
         size_t h = hash_addr(E.objs[i].old) & E.table_mask;
         while (E.table[h].idx)
             h = (h + 1) & E.table_mask;
@@ -154,24 +164,27 @@ static void table_rehash(size_t size)
     }
 }
 
-/* Most claims are first visits: the bit of the 16 bytes an address lies in answers
- * them without a probe of the table (a cache miss each, the table being as large as
- * the number of objects); the bitmap of a heap of N bytes is N / 128 bytes. */
-static void seen_begin(void)
+/* Objects of the main heap are found by address in a dense index (4 bytes per 16
+ * bytes of heap, pages mapped as touched) instead of a hash table: objects met in
+ * address order (a list, a tree built in order, entries allocated with their values)
+ * are looked up in neighbouring words, not a cache and TLB miss each in a table as
+ * large as all objects.  Unaligned or other addresses go to the table. */
+static void dense_begin(void)
 {
     uintptr_t lo, hi;
     kt_migrate_heap_range(&lo, &hi);
-    size_t words = hi > lo ? ((hi - lo) / 16 + 63) / 64 : 0;
-    if (!words || words > ((size_t)1 << 25)) /* none, or over 256 MB of bitmap */
+    size_t slots = hi > lo ? (hi - lo) / 16 + 1 : 0;
+    if (!slots || slots > ((size_t)1 << 26)) /* none, or a heap over 1 GB */
         return;
-    E.seen = calloc(words, sizeof *E.seen);
-    E.light_bits = calloc(words, sizeof *E.light_bits);
-    if (E.seen && E.light_bits)
+    E.dense = calloc(slots, sizeof *E.dense);
+    E.light_bits = calloc((slots + 63) / 64, sizeof *E.light_bits);
+    if (E.dense && E.light_bits)
         E.seen_lo = lo, E.seen_hi = hi;
     else {
-        free(E.seen);
+        free(E.dense);
         free(E.light_bits);
-        E.seen = E.light_bits = NULL;
+        E.dense = NULL;
+        E.light_bits = NULL;
     }
 }
 
@@ -195,25 +208,13 @@ static int claim_light(uintptr_t p, struct plan *target)
     return 1;
 }
 
-static int seen_maybe(uintptr_t a)
-{
-    if (!E.seen || a < E.seen_lo || a >= E.seen_hi)
-        return 1;
-    size_t bit = (a - E.seen_lo) >> 4;
-    return (int)(E.seen[bit >> 6] >> (bit & 63) & 1);
-}
-
-static void seen_set(uintptr_t a)
-{
-    if (E.seen && a >= E.seen_lo && a < E.seen_hi) {
-        size_t bit = (a - E.seen_lo) >> 4;
-        E.seen[bit >> 6] |= 1ULL << (bit & 63);
-    }
-}
-
 static struct obj *map_find(uintptr_t old)
 {
-    if (!E.table || !seen_maybe(old))
+    if (in_dense(old)) {
+        uint32_t i = E.dense[(old - E.seen_lo) >> 4];
+        return i ? &E.objs[i - 1] : NULL;
+    }
+    if (!E.table)
         return NULL;
     for (size_t h = hash_addr(old) & E.table_mask; E.table[h].idx; h = (h + 1) & E.table_mask)
         if (E.table[h].old == old)
@@ -223,18 +224,23 @@ static struct obj *map_find(uintptr_t old)
 
 static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int in_place)
 {
-    if (!E.table || (E.nobjs + 1) * 2 > E.table_mask + 1)
-        table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 16);
+    int dense = in_dense(old);
+    if (!dense && (!E.table || (E.ntable + 1) * 2 > E.table_mask + 1))
+        table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 12);
     E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
     *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
     if (in_place)
         o->nw = (char *)old;
-    size_t h = hash_addr(old) & E.table_mask;
-    while (E.table[h].idx)
-        h = (h + 1) & E.table_mask;
-    E.table[h] = (struct map_slot){old, E.nobjs + 1};
-    seen_set(old);
+    if (dense) {
+        E.dense[(old - E.seen_lo) >> 4] = (uint32_t)(E.nobjs + 1);
+    } else {
+        size_t h = hash_addr(old) & E.table_mask;
+        while (E.table[h].idx)
+            h = (h + 1) & E.table_mask;
+        E.table[h] = (struct map_slot){old, E.nobjs + 1};
+        E.ntable++;
+    }
     E.nobjs++;
     if (!in_place)
         E.sorted_stale = 1; /* the sorted list holds rebuilt objects only */
@@ -344,7 +350,9 @@ static void claim_soon(uintptr_t p, struct plan *target)
 {
     if (!p || !target || target->mode == PLAN_CLEAN)
         return;
-    if (E.table)
+    if (in_dense(p))
+        __builtin_prefetch(&E.dense[(p - E.seen_lo) >> 4]);
+    else if (E.table)
         __builtin_prefetch(&E.table[hash_addr(p) & E.table_mask]);
     __builtin_prefetch((const void *)p); /* never faults */
     struct pending q = {p, target};
@@ -859,7 +867,7 @@ void kt_xf_engine_begin(const struct kt_xf_env *env)
 {
     memset(&E, 0, sizeof E);
     E.env = *env;
-    seen_begin();
+    dense_begin();
 }
 
 void kt_xf_root(const struct plan *p, const char *old_addr)
@@ -986,7 +994,7 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
     }
     free(E.objs);
     free(E.table);
-    free(E.seen);
+    free(E.dense);
     free(E.light_bits);
     free(E.lights);
     free(E.lwork);
