@@ -3,6 +3,7 @@
  * memory into the new version; type closures are the planner's plans, so generated
  * code and the engine always transform a type the same way. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,10 @@ struct kitsune_closure {
 
 static struct kitsune_closure *all;
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Closures are values: a rule that runs once per object asks for the same ones each
+ * time, so each is made once and found again by its contents (open addressing). */
+static struct kitsune_closure **table;
+static size_t table_mask, nclosures;
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
                                              const char *args, const char *env);
@@ -30,17 +35,72 @@ const struct plan *kt_migrate_binding(const char *env, const char *name, int *op
 
 __thread const char *kt_xf_rule_env;
 
-static struct kitsune_closure *make(enum closure_kind kind)
+static size_t closure_hash(const struct kitsune_closure *c)
 {
-    struct kitsune_closure *c = calloc(1, sizeof *c);
-    if (!c)
-        kitsune_xf_fail("out of memory");
-    c->kind = kind;
+    uint64_t h = (uint64_t)c->kind * 0x9e3779b97f4a7c15ULL;
+    uint64_t parts[5] = {(uintptr_t)c->plan, c->n, c->old_size, c->new_size,
+                         (uintptr_t)c->elem};
+    for (int i = 0; i < 5; i++)
+        h = (h ^ parts[i]) * 0xff51afd7ed558ccdULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static int closure_equal(const struct kitsune_closure *a, const struct kitsune_closure *b)
+{
+    return a->kind == b->kind && a->plan == b->plan && a->n == b->n &&
+           a->old_size == b->old_size && a->new_size == b->new_size && a->elem == b->elem;
+}
+
+static int table_grow(void)
+{
+    size_t size = table ? (table_mask + 1) * 2 : 256;
+    struct kitsune_closure **t = calloc(size, sizeof *t);
+    if (!t)
+        return -1;
+    for (struct kitsune_closure *c = all; c; c = c->next) {
+        size_t h = closure_hash(c) & (size - 1);
+        while (t[h])
+            h = (h + 1) & (size - 1);
+        t[h] = c;
+    }
+    free(table);
+    table = t;
+    table_mask = size - 1;
+    return 0;
+}
+
+/* The closure equal to `key`, made the first time it is asked for. */
+static struct kitsune_closure *intern(const struct kitsune_closure *key)
+{
     pthread_mutex_lock(&closure_lock);
+    if ((!table || (nclosures + 1) * 2 > table_mask + 1) && table_grow()) {
+        pthread_mutex_unlock(&closure_lock);
+        kitsune_xf_fail("out of memory");
+    }
+    size_t h = closure_hash(key) & table_mask;
+    for (; table[h]; h = (h + 1) & table_mask)
+        if (closure_equal(table[h], key)) {
+            pthread_mutex_unlock(&closure_lock);
+            return table[h];
+        }
+    struct kitsune_closure *c = malloc(sizeof *c);
+    if (!c) {
+        pthread_mutex_unlock(&closure_lock);
+        kitsune_xf_fail("out of memory");
+    }
+    *c = *key;
     c->next = all;
     all = c;
+    table[h] = c;
+    nclosures++;
     pthread_mutex_unlock(&closure_lock);
     return c;
+}
+
+static struct kitsune_closure *make(enum closure_kind kind)
+{
+    struct kitsune_closure key = {.kind = kind};
+    return intern(&key);
 }
 
 void kt_closures_free(void)
@@ -51,24 +111,18 @@ void kt_closures_free(void)
         free(all);
         all = n;
     }
+    free(table);
+    table = NULL;
+    table_mask = nclosures = 0;
     pthread_mutex_unlock(&closure_lock);
 }
 
 /* The closure of plan p: one per plan, reused however often a rule runs. */
 static kitsune_closure *plan_closure(const struct plan *p)
 {
-    pthread_mutex_lock(&closure_lock);
-    for (struct kitsune_closure *c = all; c; c = c->next)
-        if (c->kind == C_TYPE && c->plan == p) {
-            pthread_mutex_unlock(&closure_lock);
-            return c;
-        }
-    pthread_mutex_unlock(&closure_lock);
-    struct kitsune_closure *c = make(C_TYPE);
-    c->plan = p;
-    c->old_size = p->old_size;
-    c->new_size = p->new_size;
-    return c;
+    struct kitsune_closure key = {.kind = C_TYPE, .plan = p, .old_size = p->old_size,
+                                  .new_size = p->new_size};
+    return intern(&key);
 }
 
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
@@ -114,27 +168,22 @@ kitsune_closure *kitsune_xf_gen(const char *name)
 
 kitsune_closure *kitsune_xf_raw(size_t size)
 {
-    struct kitsune_closure *c = make(C_RAW);
-    c->old_size = c->new_size = size;
-    return c;
+    struct kitsune_closure key = {.kind = C_RAW, .old_size = size, .new_size = size};
+    return intern(&key);
 }
 
 kitsune_closure *kitsune_xf_ptr(kitsune_closure *target)
 {
-    struct kitsune_closure *c = make(C_PTR);
-    c->elem = target;
-    return c;
+    struct kitsune_closure key = {.kind = C_PTR, .elem = target};
+    return intern(&key);
 }
 
 static kitsune_closure *array_closure(enum closure_kind kind, size_t n, size_t old_size,
                                       size_t new_size, kitsune_closure *elem)
 {
-    struct kitsune_closure *c = make(kind);
-    c->n = n;
-    c->old_size = old_size;
-    c->new_size = new_size;
-    c->elem = elem;
-    return c;
+    struct kitsune_closure key = {.kind = kind, .n = n, .old_size = old_size,
+                                  .new_size = new_size, .elem = elem};
+    return intern(&key);
 }
 
 kitsune_closure *kitsune_xf_array(size_t n, size_t old_size, size_t new_size,

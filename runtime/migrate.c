@@ -190,6 +190,58 @@ static void refuse_other_release(const struct kt_version *old, const struct kt_v
              rebuilt ? "" : against, rebuilt ? "" : " first, or");
 }
 
+/* Whether the general engine will run this update (fast_ok decided). */
+static int general_engine_runs(void)
+{
+    const char *engine = getenv("KITSUNE_ENGINE");
+    if (engine && strcmp(engine, "general") == 0)
+        return 1;
+    return !fast_ok && !(engine && strcmp(engine, "fast") == 0);
+}
+
+/* The general engine runs field rules of unchanged layouts on the objects themselves
+ * (PLAN_RULES_IN_PLACE): such objects are fixed in place, not rebuilt, and what points
+ * to them needs no new address.  Planned again with that option; the plans differ only
+ * in modes, so what was decided (diagnostics, rules used) holds. */
+static int replan_rules_in_place(const struct kt_version *old, const struct kt_version *nv,
+                                 char *err, size_t errlen)
+{
+    plan_free(&ctx);
+    if (plan_build_flags(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n, PLAN_RULES_IN_PLACE) ||
+        kt_fptr_check(&ctx, old, nv, err, errlen)) {
+        if (ctx.ndiags)
+            format_diags(&ctx, err, errlen);
+        plan_free(&ctx);
+        kt_rules_free(&rules);
+        ctx_ready = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* Which types the engine visits and why (the log file), and how many (the log). */
+static void log_visited(const struct kt_version *old)
+{
+    int fixed = 0, rebuilt = 0;
+    char name[200], why[400];
+    for (const struct plan *p = ctx.plans; p; p = p->next) {
+        if (p->mode == PLAN_CLEAN || p->ptrs > 0 || p->old_type < 0)
+            continue;
+        ktt_type_name(&old->ktt, p->old_type, name, sizeof name);
+        if (!name[0] || !old->ktt.types[p->old_type].name)
+            continue; /* arrays and pointer slots: their element types are listed */
+        plan_why_visited(&ctx, p, why, sizeof why);
+        kitsune_log("plan: %s %s%s%s: %s", p->mode == PLAN_REBUILD ? "rebuilt" : "visited",
+                    name, p->env ? " with " : "", p->env ? p->env : "", why);
+        if (p->mode == PLAN_REBUILD)
+            rebuilt++;
+        else
+            fixed++;
+    }
+    kt_log("plan: %d type(s) visited in place, %d rebuilt (why: the log file)", fixed,
+           rebuilt);
+}
+
 int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
                      size_t errlen)
 {
@@ -223,7 +275,7 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
             kt_rules_free(&rules);
         }
     }
-    if (plan_build(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n)) {
+    if (plan_build_flags(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n, 0)) {
         format_diags(&ctx, err, errlen);
         if (stale) {
             size_t used = strlen(err);
@@ -241,6 +293,9 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     }
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
+    if (general_engine_runs() && replan_rules_in_place(old, nv, err, errlen))
+        return -1;
+    log_visited(old);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
         if (!is_constant_old(i))
             kt_log("variable %s is not in the new version: its state is dropped",

@@ -1271,6 +1271,18 @@ static void shift_ops(struct plan *p, int from, size_t obase, size_t nbase)
 /* Plans the members of old struct ot / new struct nt, which lie at obase / nbase in
  * the objects of plan p (top_ot is p's old type; rules name fields from there, with
  * the dotted path prefix + member).  Returns whether the layout stayed the same. */
+/* Whether a field rule may run on the object where it lies (PLAN_RULES_IN_PLACE): its
+ * old field has the new one's offset and size, so the layout stays the same and the
+ * engine runs the rule on the object itself, keeping a copy of the old bytes for the
+ * rule to read and for a rollback. */
+static int rule_fits_in_place(const struct plan_ctx *c, const struct plan_op *op,
+                              const struct ktt_field *nf)
+{
+    if (!(c->flags & PLAN_RULES_IN_PLACE) || op->old_off != op->new_off || op->len == 0)
+        return 0;
+    return op->len == ntype(c, ktt_resolve(c->new_, nf->type))->size;
+}
+
 static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, int top_ot,
                           const char *tname, const char *prefix, size_t obase, size_t nbase,
                           int depth)
@@ -1302,7 +1314,10 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
                 struct plan_op *op = add_op(p, OP_RULE, of ? of_base + of->offset : 0, nf_abs);
                 op->rule = rule;
                 op->len = of ? (uint32_t)otype(c, ktt_resolve(c->old, of->type))->size : 0;
-                same = 0;
+                if (rule_fits_in_place(c, op, nf))
+                    p->in_place_rules = 1;
+                else
+                    same = 0;
                 continue;
             }
         } else if (init >= 0) {
@@ -1799,6 +1814,47 @@ static void compute_modes(struct plan_ctx *c)
         }
 }
 
+/* Plans whose objects the general engine may visit without an entry in its old->new
+ * map (plan.h, light): fixed in place, never an alias inside a rebuilt object, and -
+ * when their rules run in place, which must happen once - never also met as an
+ * array or inside another object. */
+static void mark_light(struct plan_ctx *c)
+{
+    size_t n = (size_t)c->old->ntypes + 1;
+    uint8_t *as_array = calloc(n, 1), *inline_in = calloc(n, 1);
+    if (!as_array || !inline_in)
+        plan_oom();
+    for (struct plan *p = c->plans; p; p = p->next) {
+        if (p->ptrs == 0 && p->old_type >= 0) {
+            const struct ktt_type *t = &c->old->types[p->old_type];
+            for (int i = 0; i < t->nfields; i++)
+                plan_mark_contained(c->old, t->fields[i].type, inline_in, 0);
+            if (t->kind == KTT_ARRAY)
+                plan_mark_contained(c->old, t->target, inline_in, 0);
+        }
+        for (int i = 0; i < p->nops; i++) {
+            const struct plan_op *op = &p->ops[i];
+            if ((op->kind == OP_PTRARRAY || op->nul_terminated) && op->sub &&
+                op->sub->old_type >= 0)
+                as_array[op->sub->old_type] = 1;
+        }
+    }
+    for (int i = 0; i < c->nrules; i++)
+        if (c->rules[i].kind == RULE_XFORM && c->xform && c->xform[i])
+            as_array[c->xform[i]->old_type] = 1; /* XF_PTRARRAY may claim arrays */
+    plan_widen_by_name(c->old, as_array);
+    plan_widen_by_name(c->old, inline_in);
+    for (struct plan *p = c->plans; p; p = p->next) {
+        int t = p->old_type;
+        p->light = p->mode == PLAN_FIX && p->ptrs == 0 && t >= 0 && !p->nests &&
+                   p->flex_op < 0 &&
+                   p->type_rule < 0 && !c->in_rebuilt[t] &&
+                   (!p->in_place_rules || (!as_array[t] && !inline_in[t]));
+    }
+    free(as_array);
+    free(inline_in);
+}
+
 /* Merges adjacent copies; inside CLEAN targets nothing but copies remain. */
 static void simplify(struct plan *p)
 {
@@ -2128,7 +2184,14 @@ struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name,
 int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules)
 {
+    return plan_build_flags(c, old, nv, rules, nrules, 0);
+}
+
+int plan_build_flags(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
+                     const struct plan_rule *rules, int nrules, unsigned flags)
+{
     memset(c, 0, sizeof *c);
+    c->flags = flags;
     c->old = old;
     c->new_ = nv;
     c->rules = rules;
@@ -2156,6 +2219,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
+    mark_light(c); /* after simplify: flex_op is known */
     return c->ndiags;
 }
 
@@ -2350,4 +2414,89 @@ long plan_translate_offset_to(const struct plan *p, size_t off, const struct pla
 long plan_translate_offset(const struct plan *p, size_t off)
 {
     return plan_translate_offset_to(p, off, NULL);
+}
+
+/* ---- why objects are visited (for the update's log) ---- */
+
+/* The member of struct/union plan p at old offset off, or NULL. */
+static const struct ktt_field *field_at(const struct plan_ctx *c, const struct plan *p,
+                                        size_t off)
+{
+    if (p->ptrs > 0 || p->old_type < 0)
+        return NULL;
+    const struct ktt_type *t = otype(c, ktt_resolve(c->old, p->old_type));
+    if (t->kind != KTT_STRUCT && t->kind != KTT_UNION)
+        return NULL;
+    for (int i = 0; i < t->nfields; i++)
+        if (t->fields[i].offset == off && !t->fields[i].bit_size)
+            return &t->fields[i];
+    return NULL;
+}
+
+/* "T *" or "T" for what op holds, and " (member)" when it is a member. */
+static void describe_slot(const struct plan_ctx *c, const struct plan *p,
+                          const struct plan_op *op, char *buf, size_t len)
+{
+    const struct ktt_field *f = field_at(c, p, op->old_off);
+    char tn[200] = "";
+    if (f)
+        ktt_type_name(c->old, f->type, tn, sizeof tn);
+    if ((!f || strstr(tn, "void")) && (op->kind == OP_PTR || op->kind == OP_PTRARRAY) &&
+        op->sub && op->sub->ptrs == 0 && op->sub->old_type >= 0) {
+        /* a generic slot (void * in the summary): the type it is bound to */
+        ktt_type_name(c->old, op->sub->old_type, tn, sizeof tn - 2);
+        strcat(tn, " *");
+    }
+    snprintf(buf, len, "%s%s%s%s", tn[0] ? tn : "a pointer", f && f->name ? " (" : "",
+             f && f->name ? f->name : "", f && f->name ? ")" : "");
+}
+
+void plan_why_visited(const struct plan_ctx *c, const struct plan *p, char *buf, size_t len)
+{
+    char slot[300];
+    if (p->mode == PLAN_REBUILD) {
+        if (p->type_rule >= 0)
+            snprintf(buf, len, "rebuilt by its type rule");
+        else if (p->old_size != p->new_size)
+            snprintf(buf, len, "rebuilt: its size changes from %zu to %zu bytes", p->old_size,
+                     p->new_size);
+        else
+            snprintf(buf, len, "rebuilt: its layout changes");
+        return;
+    }
+    snprintf(buf, len, "nothing to do");
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        if (!op_needs_visit(op))
+            continue;
+        describe_slot(c, p, op, slot, sizeof slot);
+        switch (op->kind) {
+        case OP_FPTR:
+            snprintf(buf, len, "holds a function pointer%s", strchr(slot, '(') ? strchr(slot, '(') - 1 : "");
+            break;
+        case OP_RULE:
+            snprintf(buf, len, "a field rule on %s runs in place", slot);
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY:
+            if (op->ptr_flags & PTR_MAY_STATIC)
+                snprintf(buf, len, "holds %s, which may point into the old version's "
+                         "static data", slot);
+            else if (op->sub && op->sub->mode == PLAN_REBUILD)
+                snprintf(buf, len, "holds %s, to objects that are rebuilt", slot);
+            else if (op->ptr_flags & PTR_MAY_INTERIOR)
+                snprintf(buf, len, "holds %s, which may point into a rebuilt object", slot);
+            else
+                snprintf(buf, len, "holds %s, to objects that are visited", slot);
+            break;
+        case OP_SUB:
+        case OP_ARRAY:
+            snprintf(buf, len, "holds %s inline, which is visited", slot);
+            break;
+        default:
+            snprintf(buf, len, "a value in it is converted: %s", slot);
+            break;
+        }
+        return;
+    }
 }

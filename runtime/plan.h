@@ -88,6 +88,11 @@ struct plan {
     int nops;
     int type_rule;           /* >= 0: a rule replaces the generated transformer */
     int nests;               /* an inline member or element may itself be claimed */
+    int light;               /* FIX, never an alias nor (with in_place_rules) met twice:
+                                the general engine visits its objects without a map
+                                entry (xform.c) */
+    int in_place_rules;      /* field rules of the same layout (PLAN_RULES_IN_PLACE): an
+                                object fixed in place runs them on itself */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer
                                 than old_size/new_size; -1 if none */
     int old_kind;            /* enum ktt_kind of the old type */
@@ -158,6 +163,7 @@ struct plan_ctx {
     int nenvs, cap_envs;
     int built;               /* plan_build finished: no new plans from here on */
     struct plan **xform;     /* per rule: the plan of a RULE_XFORM pair, as planned */
+    unsigned flags;          /* PLAN_* options of plan_build_flags */
     int *fn_renames;         /* rules renaming a function (file.c/f -> g) */
     int nfn_renames;
 };
@@ -166,6 +172,16 @@ struct plan_ctx {
  * diagnostics (0: everything decided). */
 int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules);
+/* Field rules whose field keeps its offset and size leave the layout as it is: the
+ * object is fixed in place (PLAN_FIX) and the rule runs on it, instead of the object
+ * being rebuilt.  Only the general engine (xform.c) can run such plans. */
+#define PLAN_RULES_IN_PLACE 0x1u
+int plan_build_flags(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
+                     const struct plan_rule *rules, int nrules, unsigned flags);
+/* Why objects of plan p (not PLAN_CLEAN) are visited, for the update's log: "rebuilt:
+ * its layout changed", "holds dictType * (type)", ... */
+void plan_why_visited(const struct plan_ctx *ctx, const struct plan *p, char *buf,
+                      size_t len);
 /* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform.  After
  * plan_build only pairs planned then (RULE_XFORM, spelled as in the rule) are found,
  * and exactly the plan made then: xfgen checks with this call what the runtime's

@@ -44,26 +44,58 @@ struct obj {
     uint8_t nul_terminated; /* E_SZ array: the last element stays all zero */
 };
 
+/* What an object fixed in place held before: one pointer word (len 0), or the `len`
+ * bytes saved at `saved` before a field rule ran on the object itself. */
 struct undo {
-    uintptr_t *slot;
+    char *addr;
     uintptr_t value;
+    const char *saved;
+    size_t len;
+};
+
+/* Saved bytes of objects whose field rules run in place: chunks that never move (a
+ * rule reads the old object from its copy while more copies are made). */
+struct save_chunk {
+    struct save_chunk *prev;
+    size_t used, size;
+    char data[];
+};
+
+/* The address is kept in the slot so that a probe reads one cache line. */
+struct map_slot {
+    uintptr_t old;
+    size_t idx;           /* index+1 into objs; 0: empty */
 };
 
 struct engine {
     struct kt_xf_env env;
     struct obj *objs;
     size_t nobjs, cap_objs;
-    uint32_t *table;      /* open addressing: old address -> index+1 */
+    struct map_slot *table; /* open addressing: old address -> index+1 */
     size_t table_mask;
+    uint32_t *dense;      /* per 16 bytes of the main heap: index+1 of the object that
+                             starts there (16-aligned starts only), else 0 */
+    uintptr_t seen_lo, seen_hi;
+    size_t ntable;        /* objects in the table (the others are in dense) */
+    uint64_t *light_bits; /* the same for light objects: visited (exact: 16-aligned) */
+    struct light { uintptr_t old; struct plan *plan; } *lights;
+    size_t nlights, cap_lights, next_light;
+    size_t *lwork;        /* light objects to discover */
+    size_t nlwork, cap_lwork;
     size_t *work;         /* discovery worklist of object indices */
     size_t nwork, cap_work;
     size_t next_alloc, next_transform;
     struct undo *undo;
     size_t nundo, cap_undo;
+    struct save_chunk *saves;
     uint32_t *sorted;     /* rebuilt objects by address, for interior pointers */
     size_t nsorted;
     int sorted_stale;
     int nesting;          /* some claim may contain another: look for aliases */
+    size_t aliases_done;  /* objects before this one have been checked for aliases */
+    int aliases_again;    /* a claim grew an object: check them all again */
+    struct pending { uintptr_t p; struct plan *target; } pend[8];
+    unsigned npend, pend_head;
     char err[KT_ERRLEN];
     int failed;
     long transformed, fixed;
@@ -109,6 +141,12 @@ static size_t hash_addr(uintptr_t a)
     return (size_t)a;
 }
 
+/* Whether old address a has its entry in the dense index rather than the table. */
+static int in_dense(uintptr_t a)
+{
+    return E.dense && !(a & 15) && a >= E.seen_lo && a < E.seen_hi;
+}
+
 static void table_rehash(size_t size)
 {
     free(E.table);
@@ -117,38 +155,95 @@ static void table_rehash(size_t size)
         kt_oom("in the transfer engine");
     E.table_mask = size - 1;
     for (size_t i = 0; i < E.nobjs; i++) {
+        if (in_dense(E.objs[i].old))
+            continue;
         size_t h = hash_addr(E.objs[i].old) & E.table_mask;
-        while (E.table[h])
+        while (E.table[h].idx)
             h = (h + 1) & E.table_mask;
-        E.table[h] = (uint32_t)(i + 1);
+        E.table[h] = (struct map_slot){E.objs[i].old, i + 1};
     }
+}
+
+/* Objects of the main heap are found by address in a dense index (4 bytes per 16
+ * bytes of heap, pages mapped as touched) instead of a hash table: objects met in
+ * address order (a list, a tree built in order, entries allocated with their values)
+ * are looked up in neighbouring words, not a cache and TLB miss each in a table as
+ * large as all objects.  Unaligned or other addresses go to the table. */
+static void dense_begin(void)
+{
+    uintptr_t lo, hi;
+    kt_migrate_heap_range(&lo, &hi);
+    size_t slots = hi > lo ? (hi - lo) / 16 + 1 : 0;
+    if (!slots || slots > ((size_t)1 << 26)) /* none, or a heap over 1 GB */
+        return;
+    E.dense = calloc(slots, sizeof *E.dense);
+    E.light_bits = calloc((slots + 63) / 64, sizeof *E.light_bits);
+    if (E.dense && E.light_bits)
+        E.seen_lo = lo, E.seen_hi = hi;
+    else {
+        free(E.dense);
+        free(E.light_bits);
+        E.dense = NULL;
+        E.light_bits = NULL;
+    }
+}
+
+/* Objects of light plans (plan.h) are fixed in place and met once as what they are:
+ * a bit says they were visited, a list says what to fix, and the map (its table as
+ * large as all objects, each entry a cache miss) holds none of them.  Returns 0 when
+ * the object must go through the map (not 16-aligned, outside the main heap). */
+static int claim_light(uintptr_t p, struct plan *target)
+{
+    if (!E.light_bits || (p & 15) || p < E.seen_lo || p >= E.seen_hi)
+        return 0;
+    size_t bit = (p - E.seen_lo) >> 4;
+    uint64_t mask = 1ULL << (bit & 63);
+    if (E.light_bits[bit >> 6] & mask)
+        return 1;
+    E.light_bits[bit >> 6] |= mask;
+    E.lights = kt_xf_grow(E.lights, &E.cap_lights, E.nlights + 1, sizeof *E.lights);
+    E.lights[E.nlights] = (struct light){p, target};
+    E.lwork = kt_xf_grow(E.lwork, &E.cap_lwork, E.nlwork + 1, sizeof *E.lwork);
+    E.lwork[E.nlwork++] = E.nlights++;
+    return 1;
 }
 
 static struct obj *map_find(uintptr_t old)
 {
+    if (in_dense(old)) {
+        uint32_t i = E.dense[(old - E.seen_lo) >> 4];
+        return i ? &E.objs[i - 1] : NULL;
+    }
     if (!E.table)
         return NULL;
-    for (size_t h = hash_addr(old) & E.table_mask; E.table[h]; h = (h + 1) & E.table_mask)
-        if (E.objs[E.table[h] - 1].old == old)
-            return &E.objs[E.table[h] - 1];
+    for (size_t h = hash_addr(old) & E.table_mask; E.table[h].idx; h = (h + 1) & E.table_mask)
+        if (E.table[h].old == old)
+            return &E.objs[E.table[h].idx - 1];
     return NULL;
 }
 
 static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int in_place)
 {
-    if (!E.table || (E.nobjs + 1) * 2 > E.table_mask + 1)
-        table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 16);
+    int dense = in_dense(old);
+    if (!dense && (!E.table || (E.ntable + 1) * 2 > E.table_mask + 1))
+        table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 12);
     E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
     *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
     if (in_place)
         o->nw = (char *)old;
-    size_t h = hash_addr(old) & E.table_mask;
-    while (E.table[h])
-        h = (h + 1) & E.table_mask;
-    E.table[h] = (uint32_t)(E.nobjs + 1);
+    if (dense) {
+        E.dense[(old - E.seen_lo) >> 4] = (uint32_t)(E.nobjs + 1);
+    } else {
+        size_t h = hash_addr(old) & E.table_mask;
+        while (E.table[h].idx)
+            h = (h + 1) & E.table_mask;
+        E.table[h] = (struct map_slot){old, E.nobjs + 1};
+        E.ntable++;
+    }
     E.nobjs++;
-    E.sorted_stale = 1;
+    if (!in_place)
+        E.sorted_stale = 1; /* the sorted list holds rebuilt objects only */
     E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = E.nobjs - 1;
     return o;
@@ -211,6 +306,13 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
         fail("%s", why);
         return;
     }
+    if (target->light && count == 1 && !nul_terminated && claim_light(p, target))
+        return;
+    if (target->light && target->in_place_rules && count > 1) {
+        fail("an array of objects whose field rules run in place (at %#lx), also met one "
+             "by one: the rules would run twice", (unsigned long)p);
+        return;
+    }
     struct obj *o = map_find(p);
     if (o && !claim_covers_more(o, target, count))
         return;
@@ -234,8 +336,44 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->nw = o->in_place ? (char *)p : NULL;
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
+    E.aliases_again = 1;
     E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = (size_t)(o - E.objs);
+}
+
+/* A pointer met while discovering waits in a short queue, so that its map slot and the
+ * object are fetched from memory while the claims before it are made (each would
+ * otherwise wait for a cache miss or two). */
+#define NPEND (sizeof E.pend / sizeof E.pend[0])
+
+static void claim_soon(uintptr_t p, struct plan *target)
+{
+    if (!p || !target || target->mode == PLAN_CLEAN)
+        return;
+    if (in_dense(p))
+        __builtin_prefetch(&E.dense[(p - E.seen_lo) >> 4]);
+    else if (E.table)
+        __builtin_prefetch(&E.table[hash_addr(p) & E.table_mask]);
+    __builtin_prefetch((const void *)p); /* never faults */
+    struct pending q = {p, target};
+    if (E.npend < NPEND) {
+        E.pend[(E.pend_head + E.npend++) % NPEND] = q;
+        return;
+    }
+    struct pending first = E.pend[E.pend_head];
+    E.pend[E.pend_head] = q;
+    E.pend_head = (E.pend_head + 1) % NPEND;
+    claim(first.p, first.target, 1, 0);
+}
+
+static void claims_flush(void)
+{
+    while (E.npend) {
+        struct pending q = E.pend[E.pend_head];
+        E.pend_head = (E.pend_head + 1) % NPEND;
+        E.npend--;
+        claim(q.p, q.target, 1, 0);
+    }
 }
 
 static void discover_ops(const struct plan *p, const char *ob, int depth)
@@ -253,7 +391,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
                 !in_old_static(v))
                 claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
-                claim(v, op->sub, 1, 0);
+                claim_soon(v, op->sub);
             break;
         }
         case OP_PTRARRAY:
@@ -276,7 +414,17 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
 
 static void discover(void)
 {
-    while (E.nwork && !E.failed) {
+    while ((E.nwork || E.npend || E.nlwork) && !E.failed) {
+        if (E.nlwork) {
+            struct light l = E.lights[E.lwork[--E.nlwork]];
+            kt_transfer_plan = l.plan;
+            discover_ops(l.plan, (const char *)l.old, 0);
+            continue;
+        }
+        if (!E.nwork) {
+            claims_flush();
+            continue;
+        }
         struct obj o = E.objs[E.work[--E.nwork]];
         kt_transfer_plan = o.plan;
         for (size_t i = 0; i < o.count; i++)
@@ -365,10 +513,53 @@ static void find_aliases(void)
     E.sorted_stale = 1;
 }
 
+/* Whether every object found since the last look for aliases is fixed in place: such
+ * an object contains no other (only rebuilt ones do), so each needs only its own
+ * container looked up, not every object sorted again. */
+static int only_in_place_since_aliases(void)
+{
+    if (E.aliases_again)
+        return 0;
+    for (size_t i = E.aliases_done; i < E.nobjs; i++)
+        if (!E.objs[i].in_place)
+            return 0;
+    return 1;
+}
+
+/* find_aliases for objects fixed in place found since the last look: each lies inside
+ * a rebuilt object (an alias of it), or overlaps none. */
+static void find_aliases_of_new(void)
+{
+    for (size_t i = E.aliases_done; i < E.nobjs && !E.failed; i++) {
+        struct obj *o = &E.objs[i];
+        if (o->parent || o->state != OBJ_FOUND)
+            continue;
+        struct obj *c = containing(o->old);
+        if (!c)
+            continue;
+        if (o->old + old_extent(o) <= c->old + old_extent(c))
+            o->parent = (uint32_t)(c - E.objs) + 1;
+        else
+            fail("objects at %#lx and %#lx overlap without one containing the other",
+                 (unsigned long)c->old, (unsigned long)o->old);
+    }
+}
+
+static void look_for_aliases(void)
+{
+    if (only_in_place_since_aliases()) {
+        find_aliases_of_new();
+    } else {
+        find_aliases();
+        E.aliases_again = 0;
+    }
+    E.aliases_done = E.nobjs;
+}
+
 static void allocate(void)
 {
     if (E.nesting && E.next_alloc < E.nobjs)
-        find_aliases();
+        look_for_aliases();
     for (size_t i = E.next_alloc; i < E.nobjs && !E.failed; i++) {
         struct obj *o = &E.objs[i];
         if (o->state != OBJ_FOUND)
@@ -466,7 +657,10 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
         return 0;
     if (in_old_static(p))
         return translate_static(p, op->sub);
-    if (op->sub && op->sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
+    /* Objects that are not rebuilt stay where they are, unless they may lie inside a
+     * rebuilt one. */
+    if (op->sub && op->sub->mode != PLAN_REBUILD && op->sub->ptrs == 0 &&
+        !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
     return translate_heap(p, op->sub, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
                                                            ? PTR_MAY_INTERIOR : 0));
@@ -506,7 +700,7 @@ static void write_slot(char *slot, uintptr_t v, int in_place)
         if (read_ptr(slot) == v)
             return;
         E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
-        E.undo[E.nundo++] = (struct undo){(uintptr_t *)slot, read_ptr(slot)};
+        E.undo[E.nundo++] = (struct undo){.addr = slot, .value = read_ptr(slot)};
         E.fixed++;
     }
     memcpy(slot, &v, sizeof v);
@@ -562,12 +756,68 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
     }
 }
 
+/* A copy of the `len` bytes at obj, kept until the update ends, with an undo entry
+ * that restores them. */
+static const char *save_bytes(char *obj, size_t len)
+{
+    struct save_chunk *c = E.saves;
+    if (!c || c->size - c->used < len) {
+        size_t size = len > (1u << 20) ? len : (1u << 20);
+        c = malloc(sizeof *c + size);
+        if (!c)
+            kt_oom("in the transfer engine");
+        c->prev = E.saves, c->used = 0, c->size = size;
+        E.saves = c;
+    }
+    char *copy = c->data + c->used;
+    c->used += (len + 15) & ~(size_t)15;
+    memcpy(copy, obj, len);
+    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+    E.undo[E.nundo++] = (struct undo){.addr = obj, .saved = copy, .len = len};
+    return copy;
+}
+
+/* The object did not change: its copy and undo entry go, if nothing came after them. */
+static void drop_save(const char *copy, size_t len)
+{
+    struct save_chunk *c = E.saves;
+    size_t step = (len + 15) & ~(size_t)15;
+    if (E.nundo == 0 || E.undo[E.nundo - 1].saved != copy || !c ||
+        c->data + c->used - step != copy)
+        return;
+    E.nundo--;
+    c->used -= step;
+}
+
+static void apply_ops(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
+{
+    for (int i = 0; i < p->nops; i++)
+        apply_op(&p->ops[i], ob, nb, in_place, depth);
+}
+
+/* An object fixed in place whose field rules run on it: they read the old object from
+ * a copy (as they would read it when it is rebuilt) and write the object itself; the
+ * copy undoes it on rollback. */
+static void apply_rules_in_place(const struct plan *p, char *obj, int depth)
+{
+    const char *copy = save_bytes(obj, p->old_size);
+    apply_ops(p, copy, obj, 1, depth);
+    if (memcmp(copy, obj, p->old_size) == 0)
+        drop_save(copy, p->old_size);
+    else
+        E.fixed++;
+}
+
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth)
 {
     if (E.failed)
         return;
     if (depth > 64) {
         fail("types nested more than 64 levels deep");
+        return;
+    }
+    if (in_place && p->in_place_rules && ob == nb) {
+        apply_rules_in_place(p, nb, depth);
         return;
     }
     if (p->type_rule >= 0) {
@@ -577,13 +827,14 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
         kt_xf_rule_env = outer;
         return;
     }
-    for (int i = 0; i < p->nops; i++)
-        apply_op(&p->ops[i], ob, nb, in_place, depth);
+    apply_ops(p, ob, nb, in_place, depth);
 }
 
 static void transform_objects(void)
 {
     for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
+        if (i + 8 < E.nobjs)
+            __builtin_prefetch((const void *)E.objs[i + 8].old);
         if (E.objs[i].state != OBJ_READY || E.objs[i].parent)
             continue;
         E.objs[i].state = OBJ_DONE;
@@ -600,6 +851,14 @@ static void transform_objects(void)
         E.transformed += (long)o.count;
     }
     E.next_transform = E.nobjs;
+    for (size_t i = E.next_light; i < E.nlights && !E.failed; i++) {
+        if (i + 8 < E.nlights)
+            __builtin_prefetch((const void *)E.lights[i + 8].old);
+        struct light l = E.lights[i];
+        kt_transfer_plan = l.plan;
+        apply(l.plan, (const char *)l.old, (char *)l.old, 1, 0);
+    }
+    E.next_light = E.nlights;
 }
 
 /* ---- interface ---- */
@@ -608,6 +867,7 @@ void kt_xf_engine_begin(const struct kt_xf_env *env)
 {
     memset(&E, 0, sizeof E);
     E.env = *env;
+    dense_begin();
 }
 
 void kt_xf_root(const struct plan *p, const char *old_addr)
@@ -642,7 +902,8 @@ int kt_xf_finish_batch(void)
         discover();
         allocate();
         transform_objects();
-        if (E.next_transform == E.nobjs && E.nwork == 0)
+        if (E.next_transform == E.nobjs && E.nwork == 0 && E.next_light == E.nlights &&
+            E.nlwork == 0)
             break;
     }
     return E.failed ? -1 : 0;
@@ -716,9 +977,16 @@ void kt_xf_counts(long *transformed, long *fixed)
 
 void kt_xf_engine_end(int committed, void (*free_old)(void *))
 {
+    if (E.nobjs || E.nlights)
+        kitsune_log("general engine: %zu heap object(s) visited (%zu without a map entry), "
+                    "%ld rebuilt, %ld pointer or object change(s) in place",
+                    E.nobjs + E.nlights, E.nlights, E.transformed, E.fixed);
     if (!committed) {
         for (size_t i = E.nundo; i-- > 0;)
-            *E.undo[i].slot = E.undo[i].value;
+            if (E.undo[i].len)
+                memcpy(E.undo[i].addr, E.undo[i].saved, E.undo[i].len);
+            else
+                memcpy(E.undo[i].addr, &E.undo[i].value, sizeof E.undo[i].value);
     } else if (free_old) {
         for (size_t i = 0; i < E.nobjs; i++)
             if (!E.objs[i].in_place && !E.objs[i].parent && E.objs[i].state == OBJ_DONE)
@@ -726,8 +994,17 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
     }
     free(E.objs);
     free(E.table);
+    free(E.dense);
+    free(E.light_bits);
+    free(E.lights);
+    free(E.lwork);
     free(E.work);
     free(E.undo);
+    while (E.saves) {
+        struct save_chunk *prev = E.saves->prev;
+        free(E.saves);
+        E.saves = prev;
+    }
     free(E.sorted);
     memset(&E, 0, sizeof E);
 }

@@ -511,6 +511,89 @@ static void encoded_vars(void)
     teardown(&f);
 }
 
+/* A field rule that keeps its field's offset and size: planned as usual the object is
+ * rebuilt (what points to it needs new addresses); with PLAN_RULES_IN_PLACE (the general
+ * engine) it is fixed in place and runs the rule on itself, and a pointer to it needs
+ * no new address.  A rule on a field that grows rebuilds the object either way.  Each
+ * visited type says why (the update's log). */
+static void rules_in_place(void)
+{
+    const char *k = "T 1 base 4 signed int\nT 7 void\nT 8 ptr 7 opaque\n"
+                    "T 2 struct 16 obj\nF ptr 0 8\nF type 8 1\nT 3 ptr 2\n"
+                    "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                    "T 9 struct 8 dtype\nF hash 0 11\nT 10 func 1 1 1\nT 11 ptr 10\n"
+                    "T 12 ptr 9\nT 13 struct 16 dict\nF type 0 12\nF head 8 5\n"
+                    "T 14 ptr 13\n"
+                    "V table 14 0x100 8\nV a.c/settype 9 0x200 8\n";
+    struct plan_rule rules[] = {{.kind = RULE_FIELD, .from = "struct obj", .to = "struct obj",
+                                 .from_field = "ptr", .to_field = "ptr", .has_code = 1}};
+    struct fixture f;
+    current = "field rule, rebuilt";
+    load(&f.old, k);
+    load(&f.new_, k);
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, rules, 1);
+    EXPECT(f.ndiags == 0 && rules[0].used);
+    EXPECT(mode_of(&f, "struct obj", NULL) == PLAN_REBUILD);
+    struct plan *e = find(&f, "struct entry", NULL);
+    EXPECT(e && e->ops[0].kind == OP_PTR && (e->ops[0].ptr_flags & PTR_MAY_INTERIOR));
+    teardown(&f);
+
+    current = "field rule, in place";
+    load(&f.old, k);
+    load(&f.new_, k);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 1, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0);
+    struct plan *o = find(&f, "struct obj", NULL);
+    EXPECT(o && o->mode == PLAN_FIX && o->same_layout && o->in_place_rules);
+    e = find(&f, "struct entry", NULL);
+    EXPECT(e && e->mode == PLAN_FIX && e->ops[0].kind == OP_PTR &&
+           !(e->ops[0].ptr_flags & PTR_MAY_INTERIOR));
+    char why[400] = "";
+    if (o)
+        plan_why_visited(&f.ctx, o, why, sizeof why);
+    EXPECT(strstr(why, "field rule on") && strstr(why, "(ptr)"));
+    struct plan *d = find(&f, "struct dict", NULL);
+    if (d)
+        plan_why_visited(&f.ctx, d, why, sizeof why);
+    EXPECT(d && strstr(why, "holds struct dtype * (type)") && strstr(why, "static data"));
+    /* visited without a map entry: fixed in place, met only through its start */
+    EXPECT(o && o->light && e && e->light);
+    teardown(&f);
+
+    /* the same objects also reached as an array: their rules would run twice */
+    char arrays[2048];
+    snprintf(arrays, sizeof arrays, "%sT 15 ptr 2 ptrarray=4\nV objs 15 0x300 8\n", k);
+    current = "field rule in place, objects also in an array";
+    load(&f.old, arrays);
+    load(&f.new_, arrays);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 1, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(o && o->mode == PLAN_FIX && !o->light);
+    teardown(&f);
+
+    /* the rule's field becomes a long: the layout changes */
+    const char *grown = "T 1 base 4 signed int\nT 6 base 8 signed long\nT 7 void\n"
+                        "T 8 ptr 7 opaque\n"
+                        "T 2 struct 16 obj\nF ptr 0 8\nF type 8 6\nT 3 ptr 2\n"
+                        "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                        "V head 5 0x100 8\n";
+    const char *before = "T 1 base 4 signed int\nT 7 void\nT 8 ptr 7 opaque\n"
+                         "T 2 struct 16 obj\nF ptr 0 8\nF type 8 1\nT 3 ptr 2\n"
+                         "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                         "V head 5 0x100 8\n";
+    struct plan_rule on_type[] = {{.kind = RULE_FIELD, .from = "struct obj",
+                                   .to = "struct obj", .from_field = "type",
+                                   .to_field = "type", .has_code = 1}};
+    current = "field rule on a field that grows";
+    load(&f.old, before);
+    load(&f.new_, grown);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, on_type, 1, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct obj", NULL) == PLAN_REBUILD);
+    teardown(&f);
+}
+
 int main(void)
 {
     unchanged_list();
@@ -528,6 +611,7 @@ int main(void)
     xform_with_args();
     constant_vars();
     encoded_vars();
+    rules_in_place();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else
