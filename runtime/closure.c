@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "internal.h"
 #include "kitsune_xf.h"
 #include "plan.h"
@@ -18,10 +19,16 @@ struct kitsune_closure {
     const struct plan *plan;       /* C_TYPE */
     size_t n, old_size, new_size;
     struct kitsune_closure *elem;  /* PTR target, array elements */
+    struct kitsune_closure *ptr;   /* XF_PTR of this closure, made once */
     struct kitsune_closure *next;  /* all closures of this update */
+    struct kitsune_closure *next_type; /* C_TYPE closures only */
 };
 
-static struct kitsune_closure *all;
+/* Rules run once per object: XF_PTR($xform(A, B)) and XF_RAW(n) are made once per
+ * update, not once per call (which grew `all` by an object per call and made the
+ * search for a type closure linear in the objects transformed so far). */
+#define RAW_CACHED 64
+static struct kitsune_closure *all, *types, *raws[RAW_CACHED + 1];
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
@@ -51,6 +58,8 @@ void kt_closures_free(void)
         free(all);
         all = n;
     }
+    types = NULL;
+    memset(raws, 0, sizeof raws);
     pthread_mutex_unlock(&closure_lock);
 }
 
@@ -58,8 +67,8 @@ void kt_closures_free(void)
 static kitsune_closure *plan_closure(const struct plan *p)
 {
     pthread_mutex_lock(&closure_lock);
-    for (struct kitsune_closure *c = all; c; c = c->next)
-        if (c->kind == C_TYPE && c->plan == p) {
+    for (struct kitsune_closure *c = types; c; c = c->next_type)
+        if (c->plan == p) {
             pthread_mutex_unlock(&closure_lock);
             return c;
         }
@@ -68,6 +77,10 @@ static kitsune_closure *plan_closure(const struct plan *p)
     c->plan = p;
     c->old_size = p->old_size;
     c->new_size = p->new_size;
+    pthread_mutex_lock(&closure_lock);
+    c->next_type = types;
+    types = c;
+    pthread_mutex_unlock(&closure_lock);
     return c;
 }
 
@@ -114,15 +127,35 @@ kitsune_closure *kitsune_xf_gen(const char *name)
 
 kitsune_closure *kitsune_xf_raw(size_t size)
 {
-    struct kitsune_closure *c = make(C_RAW);
+    pthread_mutex_lock(&closure_lock);
+    struct kitsune_closure *c = size <= RAW_CACHED ? raws[size] : NULL;
+    pthread_mutex_unlock(&closure_lock);
+    if (c)
+        return c;
+    c = make(C_RAW);
     c->old_size = c->new_size = size;
+    if (size <= RAW_CACHED) {
+        pthread_mutex_lock(&closure_lock);
+        raws[size] = c; /* a racing twin stays in `all`, unused */
+        pthread_mutex_unlock(&closure_lock);
+    }
     return c;
 }
 
 kitsune_closure *kitsune_xf_ptr(kitsune_closure *target)
 {
-    struct kitsune_closure *c = make(C_PTR);
+    pthread_mutex_lock(&closure_lock);
+    struct kitsune_closure *c = target ? target->ptr : NULL;
+    pthread_mutex_unlock(&closure_lock);
+    if (c)
+        return c;
+    c = make(C_PTR);
     c->elem = target;
+    if (target) {
+        pthread_mutex_lock(&closure_lock);
+        target->ptr = c;
+        pthread_mutex_unlock(&closure_lock);
+    }
     return c;
 }
 
@@ -191,6 +224,10 @@ static size_t count_until_zero(const char *p, size_t size)
 static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count,
                            int nul_terminated)
 {
+    if (kt_fast_active() && c->elem && c->elem->kind == C_TYPE) {
+        kt_fast_follow(c->elem->plan, in, out, count, nul_terminated);
+        return;
+    }
     void *old;
     memcpy(&old, in, sizeof old);
     void *nw = old;
@@ -207,7 +244,10 @@ void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
         kitsune_xf_fail("XF_INVOKE of a NULL closure");
     switch (c->kind) {
     case C_TYPE:
-        kt_xf_apply_plan(c->plan, in, out);
+        if (kt_fast_active())
+            kt_fast_apply_plan(c->plan, in, out);
+        else
+            kt_xf_apply_plan(c->plan, in, out);
         break;
     case C_RAW:
         if (in != out)

@@ -150,6 +150,8 @@ struct worker {
     double t_start, t_end, t_idle, t_cpu; /* KITSUNE_ENGINE_STATS */
     long shares, takes;
     char *cur_new;        /* a new object not yet published (freed on rollback) */
+    uintptr_t dst_lo, dst_hi; /* the new object or variable being filled: where a
+                                 rule's $xform may leave a slot to fill later */
     int index;
     volatile sig_atomic_t failed;
     int guarded;          /* a helper inside its sigsetjmp */
@@ -652,11 +654,9 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      char *why, size_t len)
 {
     for (int i = 0; i < nrules; i++)
-        if (rules[i].kind == RULE_XFORM || rules[i].kind == RULE_GEN) {
-            snprintf(why, len, "a rule transforms %s with %s (generated code follows "
-                     "pointers itself)", rules[i].kind == RULE_GEN ? "generic bindings"
-                     : rules[i].from ? rules[i].from : "a type",
-                     rules[i].kind == RULE_GEN ? "$gen" : "$xform");
+        if (rules[i].kind == RULE_GEN) {
+            snprintf(why, len, "a rule transforms generic bindings with $gen (generated "
+                     "code follows pointers the planner does not see)");
             return 0;
         }
     const struct ktt *k = c->old;
@@ -707,6 +707,23 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                     mark_inside(k, s, inside_rebuilt);
             }
         }
+    }
+    /* A $xform pair: its objects may be reached by a pointer a rule follows
+     * (XF_PTR), so they count as reached by pointer (held inline too: general). */
+    for (int i = 0; i < nrules && ok && c->xform; i++) {
+        const struct plan *s = rules[i].kind == RULE_XFORM ? c->xform[i] : NULL;
+        if (rules[i].kind == RULE_XFORM && !s && rules[i].gen_args &&
+            strchr(rules[i].gen_args, '@')) {
+            snprintf(why, len, "$xform(%s, %s) passes a generic parameter on (its plans "
+                     "depend on where it runs)", rules[i].from, rules[i].to);
+            ok = 0;
+        }
+        if (!s || s->mode == PLAN_CLEAN || s->ptrs > 0)
+            continue;
+        single[s->old_type] = 1;
+        mark_inside(k, s, inside);
+        if (s->mode == PLAN_REBUILD)
+            mark_inside(k, s, inside_rebuilt);
     }
     plan_widen_by_name(k, single);
     plan_widen_by_name(k, array);
@@ -1023,11 +1040,12 @@ static inline size_t new_extent(const struct fplan *f, uintptr_t old)
 }
 
 static inline __attribute__((always_inline)) char *
-alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
+alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
 {
     size_t size = new_extent(f, old);
     if (size < 8)
         size = 8;
+    *sizep = size;
     char *nb = f->zero_all ? calloc(1, size) : malloc(size);
     if (!nb) {
         wfail(w, "out of memory rebuilding objects");
@@ -1054,6 +1072,19 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
     return nb;
 }
 
+/* Fills new object nb (size bytes) from old object ob: the destination is recorded
+ * for the rules that run meanwhile (kt_fast_follow). */
+static inline __attribute__((always_inline)) void
+fill_new(struct worker *w, const struct fplan *f, const char *ob, char *nb, size_t size)
+{
+    uintptr_t lo = w->dst_lo, hi = w->dst_hi;
+    w->dst_lo = (uintptr_t)nb;
+    w->dst_hi = (uintptr_t)nb + size;
+    copy_obj(w, f, ob, nb, 0);
+    w->dst_lo = lo;
+    w->dst_hi = hi;
+}
+
 /* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
 static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
 {
@@ -1074,9 +1105,10 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
             return q;
         sched_yield();
     }
-    char *nb = alloc_new(w, f, q);
+    size_t size;
+    char *nb = alloc_new(w, f, q, &size);
     if (nb)
-        copy_obj(w, f, (const char *)q, nb, 0);
+        fill_new(w, f, (const char *)q, nb, size);
     pthread_mutex_lock(&F.side_lock);
     struct side_ent *e = side_find(q, S_FWD);
     e->val = nb ? (uintptr_t)nb : q;
@@ -1111,11 +1143,12 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
         }
         return __atomic_load_n((uintptr_t *)q, __ATOMIC_RELAXED);
     }
-    char *nb = alloc_new(w, f, q);
+    size_t size;
+    char *nb = alloc_new(w, f, q, &size);
     if (!nb)
         return q;
     size_t base = w->n;
-    copy_obj(w, f, (const char *)q, nb, 0);
+    fill_new(w, f, (const char *)q, nb, size);
     /* Popped in the order of the slots: a structure built depth first (a tree, a list)
      * is then read in the order it was allocated in, which the prefetcher follows. */
     for (size_t i = base, j = w->n - 1; i < j && j != (size_t)-1; i++, j--) {
@@ -1493,7 +1526,73 @@ void kt_fast_root(const struct plan *p, const char *old_addr, char *new_addr, si
         wfail(&F.w[0], "no plan for variable at %p", (const void *)old_addr);
         return;
     }
-    copy_obj(&F.w[0], f, old_addr, new_addr, 0);
+    fill_new(&F.w[0], f, old_addr, new_addr, size);
+}
+
+/* Whether [a, a + len) lies in what a rule fills now (or in the new static data): a
+ * slot there can be filled once its target is rebuilt. */
+static int rule_dest_ok(const struct worker *w, uintptr_t a, size_t len)
+{
+    return (a >= w->dst_lo && a + len <= w->dst_hi) ||
+           (in_new_static(a) && in_new_static(a + len - 1));
+}
+
+static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
+
+void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t count,
+                    int nul_terminated)
+{
+    struct worker *w = cur_w ? cur_w : &F.w[0];
+    uintptr_t v = kt_read_ptr(in);
+    struct fplan *s = fplan_of(target);
+    if (!s) {
+        wfail(w, "XF_PTR: the forwarding engine has no plan for %s%s", target->path,
+              general_advice);
+        return;
+    }
+    struct plan_op op = {.kind = count == 1 || nul_terminated ? OP_PTR : OP_PTRARRAY,
+                         .sub = (struct plan *)target,
+                         .count = (long)count,
+                         .nul_terminated = nul_terminated};
+    if (v && s->mode == PLAN_REBUILD && !in_old_static(v)) {
+        if (op.kind != OP_PTR || nul_terminated) {
+            wfail(w, "a rule's XF_PTRARRAY or XF_NTARRAY leads to an array of %s, which are "
+                  "rebuilt%s", target->path, general_advice);
+            return;
+        }
+        if (!rule_dest_ok(w, (uintptr_t)out, sizeof v)) {
+            wfail(w, "a rule's XF_PTR writes to %p, outside the object it fills%s", out,
+                  general_advice);
+            return;
+        }
+    }
+    pointer(w, &op, s, NULL, (uintptr_t *)out, v, 0);
+}
+
+void kt_fast_apply_plan(const struct plan *p, const void *in, void *out)
+{
+    struct worker *w = cur_w ? cur_w : &F.w[0];
+    struct fplan *f = fplan_of(p);
+    if (!f) {
+        wfail(w, "$xform: the forwarding engine has no plan for %s%s", p->path, general_advice);
+        return;
+    }
+    if (in == out) {
+        if (!p->same_layout)
+            wfail(w, "a rule transforms a %s in place, but its layout changed", p->path);
+        else if (p->mode != PLAN_CLEAN && p->type_rule < 0)
+            visit_obj(w, f, out, 0);
+        return;
+    }
+    if (p->mode != PLAN_CLEAN && !rule_dest_ok(w, (uintptr_t)out, p->new_size)) {
+        wfail(w, "a rule's $xform(%s) writes to %p, outside the object it fills%s", p->path,
+              out, general_advice);
+        return;
+    }
+    if (p->same_layout && p->type_rule < 0)
+        memcpy(out, in, p->new_size);
+    if (p->mode != PLAN_CLEAN || !p->same_layout)
+        copy_obj(w, f, in, out, 0);
 }
 
 static int first_failure(void)
