@@ -115,6 +115,7 @@ struct fplan {
     int zero_all;         /* allocate zeroed */
     uint32_t (*zero)[2];  /* else: byte ranges (offset, length) no operation writes */
     int nzero;
+    int container;        /* REBUILD holding data that interior pointers may reach */
 };
 
 enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
@@ -135,6 +136,20 @@ struct first {
     uintptr_t obj, word;
 };
 
+/* A rebuilt object that holds unchanged data some pointer may point into. */
+struct container {
+    uintptr_t old, nw;
+    const struct fplan *f;
+};
+
+/* A pointer slot that may point inside a rebuilt container, resolved after the drain. */
+struct inner {
+    uintptr_t *slot;
+    uintptr_t old;
+    const struct plan *target;
+    int in_place;
+};
+
 struct worker {
     struct item *st;
     size_t n, cap;
@@ -146,6 +161,10 @@ struct worker {
     size_t nundo, cap_undo;
     struct first *firsts;
     size_t nfirsts, cap_firsts;
+    struct container *conts;
+    size_t nconts, cap_conts;
+    struct inner *inners;
+    size_t ninners, cap_inners;
     long transformed, fixed;
     double t_start, t_end, t_idle, t_cpu; /* KITSUNE_ENGINE_STATS */
     long shares, takes;
@@ -175,6 +194,7 @@ static struct {
     int populated;        /* the bitmap over the main heap is mapped */
     int solo;             /* the main thread works alone until there is work to share */
     int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
+    int interior;         /* some rebuilt objects are containers (struct container) */
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
     int nrules;
@@ -200,6 +220,11 @@ static struct {
     int idle, done, helpers;
     int hungry, abort;    /* read without the lock */
     size_t nshared_hint;  /* nshared, for spinning threads (read without the lock) */
+    /* containers of all threads, sorted by old address; inner slots still open */
+    struct container *conts;
+    size_t nconts, cap_conts;
+    struct inner *inners;
+    size_t ninners, cap_inners;
     /* untyped lookups by rules while draining, checked at the end */
     uintptr_t *lookups;
     size_t nlookups, cap_lookups;
@@ -571,6 +596,45 @@ static void compile_plan(struct fplan *f)
     free(cov);
 }
 
+/* Whether op is a pointer to unchanged data that may lie inside a rebuilt object (the
+ * planner's PTR_MAY_INTERIOR on a pointer to a type held inline in a rebuilt one). */
+static int interior_candidate(const struct plan_op *op)
+{
+    return (op->kind == OP_PTR || op->kind == OP_PTRARRAY) && op->sub &&
+           op->sub->mode == PLAN_CLEAN && op->sub->ptrs == 0 &&
+           (op->ptr_flags & PTR_MAY_INTERIOR);
+}
+
+static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set);
+
+/* Rebuilt plans whose objects hold (inline, at any depth) a type that an interior
+ * candidate points to: their objects are recorded as they are rebuilt. */
+static void mark_containers(const struct plan_ctx *c)
+{
+    const struct ktt *k = c->old;
+    uint8_t *targets = calloc((size_t)k->ntypes + 1, 1), *in = calloc((size_t)k->ntypes + 1, 1);
+    if (!targets || !in)
+        kt_oom("in the forwarding engine");
+    int any = 0;
+    for (const struct plan *p = c->plans; p; p = p->next)
+        for (int i = 0; i < p->nops; i++)
+            if (p->mode != PLAN_CLEAN && interior_candidate(&p->ops[i]))
+                any = targets[p->ops[i].sub->old_type] = 1;
+    plan_widen_by_name(k, targets);
+    for (size_t i = 0; any && i < F.nfplans; i++) {
+        struct fplan *f = &F.fplans[i];
+        if (f->mode != PLAN_REBUILD || f->p->ptrs > 0 || f->p->old_type < 0)
+            continue;
+        memset(in, 0, (size_t)k->ntypes + 1);
+        mark_inside(k, f->p, in);
+        for (int t = 0; t < k->ntypes && !f->container; t++)
+            f->container = in[t] && targets[t];
+        F.interior |= f->container;
+    }
+    free(targets);
+    free(in);
+}
+
 static void compile_plans(const struct plan_ctx *c)
 {
     size_t n = 0;
@@ -596,6 +660,7 @@ static void compile_plans(const struct plan_ctx *c)
     }
     for (size_t i = 0; i < F.nfplans; i++)
         compile_plan(&F.fplans[i]);
+    mark_containers(c);
 }
 
 static void free_plans(void)
@@ -729,22 +794,8 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
     plan_widen_by_name(k, array);
     plan_widen_by_name(k, inside);
     plan_widen_by_name(k, inside_rebuilt);
-    /* Pointers to unchanged data that may lie inside a rebuilt heap object. */
-    for (const struct plan *p = c->plans; p && ok; p = p->next) {
-        if (p->mode == PLAN_CLEAN)
-            continue;
-        for (int i = 0; i < p->nops && ok; i++) {
-            const struct plan_op *op = &p->ops[i];
-            if ((op->kind == OP_PTR || op->kind == OP_PTRARRAY) && op->sub &&
-                op->sub->mode == PLAN_CLEAN && op->sub->ptrs == 0 &&
-                (op->ptr_flags & PTR_MAY_INTERIOR) && inside_rebuilt[op->sub->old_type]) {
-                snprintf(why, len, "a pointer to %s in %s may point inside a rebuilt object "
-                         "(an interior pointer)", plan_name(c, op->sub, name2, sizeof name2),
-                         plan_name(c, p, name, sizeof name));
-                ok = 0;
-            }
-        }
-    }
+    /* Pointers to unchanged data that may lie inside a rebuilt heap object are
+     * resolved after the drain (resolve_inners). */
     for (int t = 0; t < k->ntypes && ok; t++) {
         if (!single[t])
             continue;
@@ -878,6 +929,14 @@ static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t cou
 
 /* A data pointer slot: of a new object being filled (in_place 0: it must receive a
  * value) or of an object fixed in place.  ob is the old object holding the op. */
+static void __attribute__((noinline))
+add_inner(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan *target, int in_place)
+{
+    if (w->ninners == w->cap_inners)
+        w->inners = kt_xf_grow(w->inners, &w->cap_inners, w->ninners + 1, sizeof *w->inners);
+    w->inners[w->ninners++] = (struct inner){slot, v, target, in_place};
+}
+
 static inline __attribute__((always_inline)) void
 pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char *ob,
         uintptr_t *slot, uintptr_t v, int in_place)
@@ -886,6 +945,11 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
     if (v) {
         if (in_old_static(v)) {
             nv = static_new(w, v, op->sub);
+        } else if (s && s->mode == PLAN_CLEAN) {
+            /* Unchanged data, unless it lies inside a rebuilt object (known after the
+             * drain: kept as it is until then). */
+            if (F.interior && (op->ptr_flags & PTR_MAY_INTERIOR))
+                add_inner(w, slot, v, op->sub, in_place);
         } else if (s && s->mode != PLAN_CLEAN &&
                    __builtin_expect(!kt_maps_readable(v, s->p->old_size), 0)) {
             char why[KT_ERRLEN];
@@ -1072,6 +1136,14 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
     return nb;
 }
 
+static void __attribute__((noinline))
+add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f)
+{
+    if (w->nconts == w->cap_conts)
+        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
+    w->conts[w->nconts++] = (struct container){old, nw, f};
+}
+
 /* Fills new object nb (size bytes) from old object ob: the destination is recorded
  * for the rules that run meanwhile (kt_fast_follow). */
 static inline __attribute__((always_inline)) void
@@ -1109,6 +1181,8 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
     char *nb = alloc_new(w, f, q, &size);
     if (nb)
         fill_new(w, f, (const char *)q, nb, size);
+    if (nb && f->container)
+        add_container(w, q, (uintptr_t)nb, f);
     pthread_mutex_lock(&F.side_lock);
     struct side_ent *e = side_find(q, S_FWD);
     e->val = nb ? (uintptr_t)nb : q;
@@ -1149,6 +1223,8 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
         return q;
     size_t base = w->n;
     fill_new(w, f, (const char *)q, nb, size);
+    if (f->container)
+        add_container(w, q, (uintptr_t)nb, f);
     /* Popped in the order of the slots: a structure built depth first (a tree, a list)
      * is then read in the order it was allocated in, which the prefetcher follows. */
     for (size_t i = base, j = w->n - 1; i < j && j != (size_t)-1; i++, j--) {
@@ -1467,6 +1543,7 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     F.rules = rules;
     F.nrules = nrules;
     F.track_new = 0;
+    F.interior = 0;
     F.nthreads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
     F.mt = F.nthreads > 1;
     F.ready_bytes = F.mt;
@@ -1606,6 +1683,89 @@ static int first_failure(void)
     return 0;
 }
 
+static int by_old(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct container *)a)->old, y = ((const struct container *)b)->old;
+    return x < y ? -1 : x > y;
+}
+
+static size_t old_extent(const struct fplan *f, uintptr_t old)
+{
+    const struct plan *p = f->p;
+    if (p->flex_op < 0)
+        return p->old_size;
+    const struct plan_op *op = &p->ops[p->flex_op];
+    size_t end = op->old_off + kt_op_count(op, (const char *)old) * op->old_stride;
+    return end > p->old_size ? end : p->old_size;
+}
+
+/* The container holding old address v, or NULL. */
+static const struct container *container_of(uintptr_t v)
+{
+    size_t lo = 0, hi = F.nconts;
+    while (lo < hi) { /* the first container starting after v */
+        size_t mid = lo + (hi - lo) / 2;
+        if (F.conts[mid].old <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const struct container *k = &F.conts[lo - 1];
+    /* (its first word holds the forwarding address: only a flexible array's count,
+     * read from the old object, could be there - new_extent reads it the same way) */
+    return v < k->old + old_extent(k->f, k->old) ? k : NULL;
+}
+
+/* Pointers to unchanged data inside rebuilt objects: now that the containers met so
+ * far are known, each lands on the same bytes of the new object.  The others stay
+ * open (a later batch may rebuild their container) and otherwise keep their value. */
+static int resolve_inners(void)
+{
+    struct worker *m = &F.w[0];
+    for (int i = 0; i < F.nthreads; i++) {
+        struct worker *w = &F.w[i];
+        if (w->nconts) {
+            F.conts = kt_xf_grow(F.conts, &F.cap_conts, F.nconts + w->nconts, sizeof *F.conts);
+            memcpy(F.conts + F.nconts, w->conts, w->nconts * sizeof *w->conts);
+            F.nconts += w->nconts;
+            w->nconts = 0;
+            qsort(F.conts, F.nconts, sizeof *F.conts, by_old);
+        }
+        if (w->ninners) {
+            F.inners = kt_xf_grow(F.inners, &F.cap_inners, F.ninners + w->ninners,
+                                  sizeof *F.inners);
+            memcpy(F.inners + F.ninners, w->inners, w->ninners * sizeof *w->inners);
+            F.ninners += w->ninners;
+            w->ninners = 0;
+        }
+    }
+    size_t open = 0;
+    for (size_t i = 0; i < F.ninners; i++) {
+        struct inner in = F.inners[i];
+        const struct container *k = container_of(in.old);
+        if (!k) {
+            F.inners[open++] = in;
+            continue;
+        }
+        long off = plan_translate_offset_to(k->f->p, in.old - k->old, in.target);
+        if (off < 0) {
+            snprintf(F.err, sizeof F.err, "a pointer to %s points into a rebuilt %s at offset "
+                     "%lu, which the new version does not keep", in.target->path, k->f->p->path,
+                     (unsigned long)(in.old - k->old));
+            return -1;
+        }
+        uintptr_t nv = k->nw + (uintptr_t)off;
+        if (in.in_place)
+            write_in_place(m, in.slot, nv);
+        else
+            memcpy(in.slot, &nv, sizeof nv);
+    }
+    F.ninners = open;
+    return 0;
+}
+
 int kt_fast_drain(void)
 {
     struct worker *m = &F.w[0];
@@ -1657,6 +1817,8 @@ int kt_fast_drain(void)
                    i ? F.w[i].t_end - t0 : 0, F.w[i].t_idle, F.w[i].t_cpu, F.w[i].shares,
                    F.w[i].takes);
     if (first_failure())
+        return -1;
+    if (F.interior && resolve_inners() < 0)
         return -1;
     /* Untyped lookups by rules must not have met an object rebuilt after them. */
     for (size_t i = 0; i < F.nlookups; i++) {
@@ -1851,7 +2013,16 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
         free(F.w[i].st);
         free(F.w[i].undo);
         free(F.w[i].firsts);
+        free(F.w[i].conts);
+        free(F.w[i].inners);
     }
+    free(F.conts);
+    F.conts = NULL;
+    F.nconts = F.cap_conts = 0;
+    free(F.inners);
+    F.inners = NULL;
+    F.ninners = F.cap_inners = 0;
+    F.interior = 0;
     free(F.w);
     F.w = NULL;
     free(F.side);
