@@ -76,7 +76,10 @@
 #define BW 2 /* words per 64 granules, interleaved: mark, ready; then all new words */
 #define READY_BYTES_OFF (REGION_WORDS * (BW + 1) * sizeof(uint64_t))
 /* then one byte per granule: "ready" with several threads, set by a plain store */
-#define REGION_BYTES (READY_BYTES_OFF + REGION_GRANS)
+#define CONT_BYTES_OFF (READY_BYTES_OFF + REGION_GRANS)
+/* then one byte per granule: at the start of a container, its plan (F.contplans) */
+#define REGION_BYTES (CONT_BYTES_OFF + REGION_GRANS)
+#define MAX_CONTPLANS 255
 #define NREGIONS 4096 /* 256 GiB of address space */
 #define MAX_THREADS 64
 #define BATCH 64
@@ -116,6 +119,7 @@ struct fplan {
     uint32_t (*zero)[2];  /* else: byte ranges (offset, length) no operation writes */
     int nzero;
     int container;        /* REBUILD holding data that interior pointers may reach */
+    int cont_id;          /* its index in F.contplans (0: recorded in an array) */
 };
 
 enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
@@ -220,7 +224,11 @@ static struct {
     int idle, done, helpers;
     int hungry, abort;    /* read without the lock */
     size_t nshared_hint;  /* nshared, for spinning threads (read without the lock) */
-    /* containers of all threads, sorted by old address; inner slots still open */
+    /* container plans found through the byte map, and the longest (in granules) */
+    struct fplan *contplans[MAX_CONTPLANS + 1];
+    int ncontplans;
+    size_t cont_grans;
+    /* other containers of all threads, sorted by old address; inner slots still open */
     struct container *conts;
     size_t nconts, cap_conts;
     struct inner *inners;
@@ -630,6 +638,13 @@ static void mark_containers(const struct plan_ctx *c)
         for (int t = 0; t < k->ntypes && !f->container; t++)
             f->container = in[t] && targets[t];
         F.interior |= f->container;
+        if (f->container && f->p->flex_op < 0 && F.ncontplans < MAX_CONTPLANS) {
+            f->cont_id = ++F.ncontplans;
+            F.contplans[f->cont_id] = f;
+            size_t g = (f->p->old_size + 15) >> GRAN_SHIFT;
+            if (g > F.cont_grans)
+                F.cont_grans = g;
+        }
     }
     free(targets);
     free(in);
@@ -929,12 +944,78 @@ static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t cou
 
 /* A data pointer slot: of a new object being filled (in_place 0: it must receive a
  * value) or of an object fixed in place.  ob is the old object holding the op. */
-static void __attribute__((noinline))
-add_inner(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan *target, int in_place)
+/* The container byte of the granule of a (NULL: no bitmap there). */
+static inline uint8_t *cont_byte(struct worker *w, uintptr_t a, int create)
 {
+    size_t g;
+    uint64_t *bits = region_of(w, a, &g, create);
+    return bits ? (uint8_t *)bits + CONT_BYTES_OFF + g : NULL;
+}
+
+/* Records a rebuilt container: in the byte map at its start (aligned, of a plan with a
+ * fixed size), else in the worker's array. */
+static void __attribute__((noinline))
+add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f)
+{
+    uint8_t *b;
+    if (f->cont_id && !(old & 15) && (b = cont_byte(w, old, 1)) != NULL) {
+        __atomic_store_n(b, (uint8_t)f->cont_id, __ATOMIC_RELEASE);
+        return;
+    }
+    if (w->nconts == w->cap_conts)
+        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
+    w->conts[w->nconts++] = (struct container){old, nw, f};
+}
+
+/* The container in the byte map holding old address v: scanned back from v by at most
+ * the longest such container (containers do not overlap). */
+static int container_in_map(struct worker *w, uintptr_t v, struct container *k)
+{
+    uintptr_t a = v & ~(uintptr_t)15;
+    for (size_t g = 0; g < F.cont_grans && a >= 16; g++, a -= 16) {
+        uint8_t *b = cont_byte(w, a, 0), id = b ? __atomic_load_n(b, __ATOMIC_ACQUIRE) : 0;
+        if (!id)
+            continue;
+        const struct fplan *f = F.contplans[id];
+        if (v >= a + f->p->old_size)
+            return 0;
+        /* recorded once rebuilt: the first word is the forwarding address */
+        *k = (struct container){a, __atomic_load_n((const uintptr_t *)a, __ATOMIC_RELAXED), f};
+        return 1;
+    }
+    return 0;
+}
+
+/* The new address of old address v inside container k (0 with the update failed when
+ * the new version drops those bytes). */
+static uintptr_t inner_new(struct worker *w, const struct container *k, uintptr_t v,
+                           const struct plan *target)
+{
+    long off = plan_translate_offset_to(k->f->p, v - k->old, target);
+    if (off < 0) {
+        wfail(w, "a pointer to %s points into a rebuilt %s at offset %lu, which the new "
+              "version does not keep", target->path, k->f->p->path, (unsigned long)(v - k->old));
+        return 0;
+    }
+    return k->nw + (uintptr_t)off;
+}
+
+/* A pointer to unchanged data that may lie inside a rebuilt object: translated now if
+ * its container was rebuilt already, else recorded and resolved after the drain (kept
+ * as it is until then, and for good if no container holds it). */
+static uintptr_t __attribute__((noinline))
+inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan *target,
+              int in_place)
+{
+    struct container k;
+    if (F.ncontplans && container_in_map(w, v, &k)) {
+        uintptr_t nv = inner_new(w, &k, v, target);
+        return nv ? nv : v;
+    }
     if (w->ninners == w->cap_inners)
         w->inners = kt_xf_grow(w->inners, &w->cap_inners, w->ninners + 1, sizeof *w->inners);
     w->inners[w->ninners++] = (struct inner){slot, v, target, in_place};
+    return v;
 }
 
 static inline __attribute__((always_inline)) void
@@ -949,7 +1030,7 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
             /* Unchanged data, unless it lies inside a rebuilt object (known after the
              * drain: kept as it is until then). */
             if (F.interior && (op->ptr_flags & PTR_MAY_INTERIOR))
-                add_inner(w, slot, v, op->sub, in_place);
+                nv = inner_pointer(w, slot, v, op->sub, in_place);
         } else if (s && s->mode != PLAN_CLEAN &&
                    __builtin_expect(!kt_maps_readable(v, s->p->old_size), 0)) {
             char why[KT_ERRLEN];
@@ -1136,14 +1217,6 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
     return nb;
 }
 
-static void __attribute__((noinline))
-add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f)
-{
-    if (w->nconts == w->cap_conts)
-        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
-    w->conts[w->nconts++] = (struct container){old, nw, f};
-}
-
 /* Fills new object nb (size bytes) from old object ob: the destination is recorded
  * for the rules that run meanwhile (kt_fast_follow). */
 static inline __attribute__((always_inline)) void
@@ -1223,8 +1296,6 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
         return q;
     size_t base = w->n;
     fill_new(w, f, (const char *)q, nb, size);
-    if (f->container)
-        add_container(w, q, (uintptr_t)nb, f);
     /* Popped in the order of the slots: a structure built depth first (a tree, a list)
      * is then read in the order it was allocated in, which the prefetcher follows. */
     for (size_t i = base, j = w->n - 1; i < j && j != (size_t)-1; i++, j--) {
@@ -1239,6 +1310,8 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     }
     __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
     set_ready(wd, bit, q);
+    if (f->container)
+        add_container(w, q, (uintptr_t)nb, f);
     w->cur_new = NULL;
     w->transformed++;
     return (uintptr_t)nb;
@@ -1544,6 +1617,8 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     F.nrules = nrules;
     F.track_new = 0;
     F.interior = 0;
+    F.ncontplans = 0;
+    F.cont_grans = 0;
     F.nthreads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
     F.mt = F.nthreads > 1;
     F.ready_bytes = F.mt;
@@ -1699,9 +1774,17 @@ static size_t old_extent(const struct fplan *f, uintptr_t old)
     return end > p->old_size ? end : p->old_size;
 }
 
-/* The container holding old address v, or NULL. */
-static const struct container *container_of(uintptr_t v)
+/* The container in the arrays holding old address v, or NULL; *hint: where the last
+ * one was found (slots are met in about the order their containers were rebuilt). */
+static const struct container *container_of(uintptr_t v, size_t *hint)
 {
+    size_t h = *hint;
+    for (size_t i = h; i < h + 2 && i < F.nconts; i++)
+        if (F.conts[i].old <= v && (i + 1 == F.nconts || F.conts[i + 1].old > v)) {
+            *hint = i;
+            return v < F.conts[i].old + old_extent(F.conts[i].f, F.conts[i].old) ? &F.conts[i]
+                                                                                : NULL;
+        }
     size_t lo = 0, hi = F.nconts;
     while (lo < hi) { /* the first container starting after v */
         size_t mid = lo + (hi - lo) / 2;
@@ -1712,6 +1795,7 @@ static const struct container *container_of(uintptr_t v)
     }
     if (lo == 0)
         return NULL;
+    *hint = lo - 1;
     const struct container *k = &F.conts[lo - 1];
     /* (its first word holds the forwarding address: only a flexible array's count,
      * read from the old object, could be there - new_extent reads it the same way) */
@@ -1724,6 +1808,7 @@ static const struct container *container_of(uintptr_t v)
 static int resolve_inners(void)
 {
     struct worker *m = &F.w[0];
+    int sorted = 1;
     for (int i = 0; i < F.nthreads; i++) {
         struct worker *w = &F.w[i];
         if (w->nconts) {
@@ -1731,7 +1816,7 @@ static int resolve_inners(void)
             memcpy(F.conts + F.nconts, w->conts, w->nconts * sizeof *w->conts);
             F.nconts += w->nconts;
             w->nconts = 0;
-            qsort(F.conts, F.nconts, sizeof *F.conts, by_old);
+            sorted = 0;
         }
         if (w->ninners) {
             F.inners = kt_xf_grow(F.inners, &F.cap_inners, F.ninners + w->ninners,
@@ -1741,22 +1826,32 @@ static int resolve_inners(void)
             w->ninners = 0;
         }
     }
-    size_t open = 0;
+    /* Rebuilt in allocation order, as a list or a tree usually is: already sorted. */
+    for (size_t i = 1; !sorted && i <= F.nconts; i++)
+        if (i == F.nconts)
+            sorted = 1;
+        else if (F.conts[i - 1].old > F.conts[i].old)
+            break;
+    if (!sorted)
+        qsort(F.conts, F.nconts, sizeof *F.conts, by_old);
+    if (getenv("KITSUNE_ENGINE_STATS"))
+        kt_log("engine: %zu container(s) outside the byte map%s, %zu interior pointer(s) "
+               "to resolve", F.nconts, sorted ? "" : " (sorted)", F.ninners);
+    size_t open = 0, hint = 0;
     for (size_t i = 0; i < F.ninners; i++) {
         struct inner in = F.inners[i];
-        const struct container *k = container_of(in.old);
+        struct container found;
+        const struct container *k = F.ncontplans && container_in_map(m, in.old, &found)
+                                        ? &found : container_of(in.old, &hint);
         if (!k) {
             F.inners[open++] = in;
             continue;
         }
-        long off = plan_translate_offset_to(k->f->p, in.old - k->old, in.target);
-        if (off < 0) {
-            snprintf(F.err, sizeof F.err, "a pointer to %s points into a rebuilt %s at offset "
-                     "%lu, which the new version does not keep", in.target->path, k->f->p->path,
-                     (unsigned long)(in.old - k->old));
+        uintptr_t nv = inner_new(m, k, in.old, in.target);
+        if (!nv) {
+            first_failure();
             return -1;
         }
-        uintptr_t nv = k->nw + (uintptr_t)off;
         if (in.in_place)
             write_in_place(m, in.slot, nv);
         else
@@ -2023,6 +2118,8 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
     F.inners = NULL;
     F.ninners = F.cap_inners = 0;
     F.interior = 0;
+    F.ncontplans = 0;
+    F.cont_grans = 0;
     free(F.w);
     F.w = NULL;
     free(F.side);
