@@ -16,6 +16,12 @@
 #   pause_tree_change_1m_t1_ms  pause_tree_change_1m_t2_ms (runs alternating t1/t2)
 #   pause_root_change_1m_ms (= pause_list_root_1m_ms)
 #   rss_before_list_change_1m_mb  peak_rss_list_change_1m_mb
+# Shapes that needed the general engine before issue 12, "change" only (the object type
+# gains a field), 1 thread, at 100K and 1M: interior (pointers into rebuilt nodes),
+# ptrarray (an E_PTRARRAY of pointers to rebuilt objects), hashx (a hash table whose
+# `void *` values a $xform rule transforms), redis (a keyspace of strings, lists and
+# sets behind `void *`, $xform rules): pause_SHAPE_SIZE_ms (pause_redis_100k_ms, ...).
+# SHAPES="list redis" limits the shapes measured (default: all).
 # BENCH_QUICK=1 limits sizes to 10^5 and skips the 10M list and the thread pair.
 set -u
 build=$1
@@ -120,7 +126,9 @@ measure_pair() {
 
 sizes="10000 100000 1000000"
 [ "${BENCH_QUICK:-0}" = 1 ] && sizes="10000 100000"
+wanted() { [ -z "${SHAPES:-}" ] || grep -qw -- "$1" <<<"$SHAPES"; }
 for shape in list tree hash graph; do
+    wanted "$shape" || continue
     for size in $sizes; do
         for kind in change same root; do
             measure "$shape" "$kind" "$size" 1 "pause_${shape}_${kind}_$(label "$size")"
@@ -130,8 +138,15 @@ for shape in list tree hash graph; do
         measure "$shape" change "$size" 2 "pause_${shape}_change_$(label "$size")_t2"
     done
 done
+for shape in interior ptrarray hashx redis; do
+    wanted "$shape" || continue
+    for size in 100000 1000000; do
+        [ "${BENCH_QUICK:-0}" = 1 ] && [ "$size" = 1000000 ] && continue
+        measure "$shape" change "$size" 1 "pause_${shape}_$(label "$size")"
+    done
+done
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
-    measure list change 10000000 1 pause_list_change_10m
-    measure_pair tree change 1000000 pause_tree_change_1m
+    wanted list && measure list change 10000000 1 pause_list_change_10m
+    wanted tree && measure_pair tree change 1000000 pause_tree_change_1m
 fi
 "$here/plot.sh" "$build" >&2 || echo "heap.sh: plotting failed" >&2

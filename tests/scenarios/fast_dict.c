@@ -1,5 +1,6 @@
-/* A redis-like object graph on the forwarding engine: a dict (chained, `dictEntry
- * **table E_PTRARRAY(self.size)`: an array of pointers to rebuilt entries) whose values
+/* A redis-like object graph on the forwarding engine: a dict (chained, two `dictEntry
+ * **table E_PTRARRAY(self.size)` held inline in `struct dictht ht[2]`: arrays of
+ * pointers to rebuilt entries, the second one empty) whose values
  * are `void *` to objects (robj) that gain a field; each robj's `void *ptr` leads, by
  * its type, to a string, a list of robj or a set (a dict of string keys).  Rules reach
  * the values with $xform (as Kitsune's redis port does).  Checked after the update:
@@ -43,10 +44,16 @@ struct dictEntry {
     struct dictEntry *next;
 };
 
-struct dict {
+struct dictht {
     struct dictEntry **table E_PTRARRAY(self.size);
     unsigned long size;
     unsigned long used;
+};
+
+/* As in redis: two tables (the second one used while rehashing; here empty). */
+struct dict {
+    struct dictht ht[2];
+    long rehashidx;
 };
 
 struct dict *db;
@@ -65,8 +72,9 @@ static unsigned long hash(const char *s)
 static struct dict *dict_new(unsigned long size)
 {
     struct dict *d = calloc(1, sizeof *d);
-    d->size = size;
-    d->table = calloc(size, sizeof *d->table);
+    d->rehashidx = -1;
+    d->ht[0].size = size;
+    d->ht[0].table = calloc(size, sizeof *d->ht[0].table);
     return d;
 }
 
@@ -75,15 +83,15 @@ static void dict_add(struct dict *d, const char *key, void *val)
     struct dictEntry *e = malloc(sizeof *e);
     e->key = strdup(key);
     e->val = val;
-    unsigned long b = hash(key) % d->size;
-    e->next = d->table[b];
-    d->table[b] = e;
-    d->used++;
+    unsigned long b = hash(key) % d->ht[0].size;
+    e->next = d->ht[0].table[b];
+    d->ht[0].table[b] = e;
+    d->ht[0].used++;
 }
 
 static struct dictEntry *dict_find(struct dict *d, const char *key)
 {
-    for (struct dictEntry *e = d->table[hash(key) % d->size]; e; e = e->next)
+    for (struct dictEntry *e = d->ht[0].table[hash(key) % d->ht[0].size]; e; e = e->next)
         if (strcmp(e->key, key) == 0)
             return e;
     return NULL;
@@ -137,9 +145,10 @@ static unsigned long long digest_obj(unsigned long long h, const struct robj *o)
 
 static unsigned long long digest_dict(unsigned long long h, const struct dict *d)
 {
-    h = mix(mix(mix(mix(h, (uintptr_t)d), (uintptr_t)d->table), d->size), d->used);
-    for (unsigned long b = 0; b < d->size; b++)
-        for (const struct dictEntry *e = d->table[b]; e; e = e->next)
+    h = mix(mix(mix(h, (uintptr_t)d), (uintptr_t)d->ht[0].table), d->ht[0].size);
+    h = mix(mix(mix(h, d->ht[0].used), (uintptr_t)d->ht[1].table), (unsigned long)d->rehashidx);
+    for (unsigned long b = 0; b < d->ht[0].size; b++)
+        for (const struct dictEntry *e = d->ht[0].table[b]; e; e = e->next)
             h = digest_obj(digest_str(mix(mix(h, (uintptr_t)e), (uintptr_t)e->next), e->key),
                            e->val);
     return h;
@@ -195,7 +204,8 @@ int main(void)
         dict_add(db, "shared", shared_obj);
         dict_add(db, "null", NULL);
     } else {
-        CHECK_INT(db->used, NKEYS + 2);
+        CHECK_INT(db->ht[0].used, NKEYS + 2);
+        CHECK(db->ht[1].table == NULL && db->ht[1].size == 0 && db->rehashidx == -1);
         struct robj *shared = dict_find(db, "shared")->val;
         CHECK(shared == shared_obj);
         CHECK_STR(shared->ptr, "shared");
@@ -235,7 +245,7 @@ int main(void)
                 CHECK_INT(j, i % 5 + 1);
             } else {
                 struct dict *s = o->ptr;
-                CHECK_INT(s->used, i % 4 + 1);
+                CHECK_INT(s->ht[0].used, i % 4 + 1);
                 for (int j = 0; j < i % 4 + 1; j++) {
                     snprintf(val, sizeof val, "m%d", j);
                     CHECK(dict_find(s, val) != NULL);
