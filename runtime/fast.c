@@ -122,7 +122,9 @@ struct fplan {
     int cont_id;          /* its index in F.contplans (0: recorded in an array) */
 };
 
-enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
+/* I_ARRAY: a slot (a) holding an array of rebuilt objects (b); its `wd` holds the
+ * element count << 2, whether it ends at an all-zero element << 1, and in place. */
+enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT, I_ARRAY };
 
 struct item {
     uintptr_t a;          /* SLOT: the slot to fill; VISIT: the object */
@@ -144,6 +146,7 @@ struct first {
 struct container {
     uintptr_t old, nw;
     const struct fplan *f;
+    size_t count;         /* an array of that many objects of f (0: one object) */
 };
 
 /* A pointer slot that may point inside a rebuilt container, resolved after the drain. */
@@ -190,6 +193,7 @@ struct side_ent {
     uintptr_t val;        /* FWD: new address (0 while being rebuilt); FIX: elements */
     uint32_t kind;
     uint32_t ready;
+    size_t count;         /* FWD of an array: its elements + 1 (0: one object) */
 };
 
 static struct {
@@ -245,6 +249,8 @@ static struct {
        .lookup_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct worker *cur_w;
+
+static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
 
 static void wfail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wfail(struct worker *w, const char *fmt, ...)
@@ -742,15 +748,14 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
     const struct ktt *k = c->old;
     size_t n = (size_t)k->ntypes + 1;
     /* single/array: types of objects reached through pointers (heap objects, as one
-     * object or as an array); inside/inside_rebuilt: types held inline in such objects
-     * (in rebuilt ones).  Variables are no concern: pointers into them are translated
-     * by key. */
-    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1),
-            *inside_rebuilt = calloc(n, 1);
-    if (!single || !array || !inside || !inside_rebuilt)
+     * object or as an array); inside: types held inline in such objects.  Variables
+     * are no concern: pointers into them are translated by key; pointers to unchanged
+     * data inside rebuilt objects are resolved by the engine (resolve_inners). */
+    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1);
+    if (!single || !array || !inside)
         kt_oom("in the forwarding engine");
     int ok = 1;
-    char name[200], name2[200];
+    char name[200];
     for (const struct plan *p = c->plans; p && ok; p = p->next) {
         if (p->mode == PLAN_CLEAN)
             continue;
@@ -775,16 +780,9 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                 snprintf(why, len, "a pointer in %s points to a generic pointer slot",
                          plan_name(c, p, name, sizeof name));
                 ok = 0;
-            } else if (arr && s->mode == PLAN_REBUILD) {
-                snprintf(why, len, "a pointer in %s points to an array of %s, which are "
-                         "rebuilt (pointers to its elements need the general engine)",
-                         plan_name(c, p, name, sizeof name), plan_name(c, s, name2, sizeof name2));
-                ok = 0;
             } else {
                 (arr ? array : single)[s->old_type] = 1;
                 mark_inside(k, s, inside);
-                if (s->mode == PLAN_REBUILD)
-                    mark_inside(k, s, inside_rebuilt);
             }
         }
     }
@@ -802,13 +800,10 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
             continue;
         single[s->old_type] = 1;
         mark_inside(k, s, inside);
-        if (s->mode == PLAN_REBUILD)
-            mark_inside(k, s, inside_rebuilt);
     }
     plan_widen_by_name(k, single);
     plan_widen_by_name(k, array);
     plan_widen_by_name(k, inside);
-    plan_widen_by_name(k, inside_rebuilt);
     /* Pointers to unchanged data that may lie inside a rebuilt heap object are
      * resolved after the drain (resolve_inners). */
     for (int t = 0; t < k->ntypes && ok; t++) {
@@ -825,7 +820,6 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
     free(single);
     free(array);
     free(inside);
-    free(inside_rebuilt);
     return ok;
 }
 
@@ -952,8 +946,16 @@ static inline uint8_t *cont_byte(struct worker *w, uintptr_t a, int create)
     return bits ? (uint8_t *)bits + CONT_BYTES_OFF + g : NULL;
 }
 
+static void __attribute__((noinline))
+add_container_n(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f, size_t n)
+{
+    if (w->nconts == w->cap_conts)
+        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
+    w->conts[w->nconts++] = (struct container){old, nw, f, n};
+}
+
 /* Records a rebuilt container: in the byte map at its start (aligned, of a plan with a
- * fixed size), else in the worker's array. */
+ * fixed size), else in the worker's array (so are arrays, add_container_n). */
 static void __attribute__((noinline))
 add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f)
 {
@@ -962,9 +964,7 @@ add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan 
         __atomic_store_n(b, (uint8_t)f->cont_id, __ATOMIC_RELEASE);
         return;
     }
-    if (w->nconts == w->cap_conts)
-        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
-    w->conts[w->nconts++] = (struct container){old, nw, f};
+    add_container_n(w, old, nw, f, 0);
 }
 
 /* The container in the byte map holding old address v: scanned back from v by at most
@@ -980,7 +980,7 @@ static int container_in_map(struct worker *w, uintptr_t v, struct container *k)
         if (v >= a + f->p->old_size)
             return 0;
         /* recorded once rebuilt: the first word is the forwarding address */
-        *k = (struct container){a, __atomic_load_n((const uintptr_t *)a, __ATOMIC_RELAXED), f};
+        *k = (struct container){a, __atomic_load_n((const uintptr_t *)a, __ATOMIC_RELAXED), f, 0};
         return 1;
     }
     return 0;
@@ -991,13 +991,19 @@ static int container_in_map(struct worker *w, uintptr_t v, struct container *k)
 static uintptr_t inner_new(struct worker *w, const struct container *k, uintptr_t v,
                            const struct plan *target)
 {
-    long off = plan_translate_offset_to(k->f->p, v - k->old, target);
+    uintptr_t base = k->old, nbase = k->nw;
+    if (k->count) { /* an array: the element holding v */
+        size_t i = (v - k->old) / k->f->p->old_size;
+        base += i * k->f->p->old_size;
+        nbase += i * k->f->p->new_size;
+    }
+    long off = plan_translate_offset_to(k->f->p, v - base, target);
     if (off < 0) {
         wfail(w, "a pointer to %s points into a rebuilt %s at offset %lu, which the new "
-              "version does not keep", target->path, k->f->p->path, (unsigned long)(v - k->old));
+              "version does not keep", target->path, k->f->p->path, (unsigned long)(v - base));
         return 0;
     }
-    return k->nw + (uintptr_t)off;
+    return nbase + (uintptr_t)off;
 }
 
 /* A pointer to unchanged data that may lie inside a rebuilt object: translated now if
@@ -1047,6 +1053,16 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                     claim_fix(w, s, v, kt_nul_count(v, s->p->old_size), 1);
                 else
                     claim_fix(w, s, v, 1, 0);
+            } else if (op->kind == OP_PTRARRAY || op->nul_terminated) {
+                /* An array of rebuilt objects: rebuilt as one when the slot is popped. */
+                size_t n = op->kind == OP_PTRARRAY ? kt_op_count(op, ob)
+                                                   : kt_nul_count(v, s->p->old_size);
+                if (!in_place)
+                    memcpy(slot, &v, sizeof v);
+                push_wd(w, (uintptr_t)slot, v, s, I_ARRAY,
+                        (uint64_t *)((n << 2) | ((uintptr_t)op->nul_terminated << 1) |
+                                     (uintptr_t)in_place));
+                return;
             } else {
                 /* Rebuilt when the slot is popped (if it was not already). */
                 uint64_t bit, *wd = NULL;
@@ -1317,6 +1333,66 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     return (uintptr_t)nb;
 }
 
+/* The new address of an array of n old objects at q (rebuilt by plan f), rebuilding it
+ * (in the side map, by exact address) if this is the first pointer to it.  Every
+ * pointer to it must give it the same length; a NUL-terminated one keeps its all-zero
+ * last element. */
+static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_t q, size_t n,
+                               int nul_terminated)
+{
+    for (;;) {
+        pthread_mutex_lock(&F.side_lock);
+        struct side_ent *e = side_find(q, S_FWD);
+        if (!e) {
+            side_add(q, S_FWD)->count = n + 1;
+            pthread_mutex_unlock(&F.side_lock);
+            break;
+        }
+        int ready = e->ready;
+        uintptr_t nv = e->val;
+        size_t had = e->count;
+        pthread_mutex_unlock(&F.side_lock);
+        if (had != n + 1) {
+            wfail(w, "the array of %s at %#lx is reached with %zu and with %zu elements%s",
+                  f->p->path, (unsigned long)q, had ? had - 1 : 1, n, general_advice);
+            return q;
+        }
+        if (ready)
+            return nv;
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+            return q;
+        sched_yield();
+    }
+    size_t os = f->p->old_size, ns = f->p->new_size, size = n * ns;
+    char *nb = calloc(1, size ? size : 1);
+    if (!nb)
+        wfail(w, "out of memory rebuilding an array of %zu objects", n);
+    if (nb) {
+        w->cur_new = nb;
+        uintptr_t lo = w->dst_lo, hi = w->dst_hi;
+        w->dst_lo = (uintptr_t)nb;
+        w->dst_hi = (uintptr_t)nb + size;
+        for (size_t i = 0; i < n; i++)
+            copy_obj(w, f, (const char *)q + i * os, nb + i * ns, 0);
+        w->dst_lo = lo;
+        w->dst_hi = hi;
+        if (nul_terminated && n)
+            memset(nb + (n - 1) * ns, 0, ns);
+    }
+    pthread_mutex_lock(&F.side_lock);
+    struct side_ent *e = side_find(q, S_FWD);
+    e->val = nb ? (uintptr_t)nb : q;
+    e->ready = 1;
+    w->cur_new = NULL;
+    pthread_mutex_unlock(&F.side_lock);
+    if (!nb)
+        return q;
+    w->transformed += (long)n;
+    if (f->container)
+        add_container_n(w, q, (uintptr_t)nb, f, n);
+    return (uintptr_t)nb;
+}
+
 static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fplan *f,
                            uintptr_t kind, uint64_t *wd)
 {
@@ -1329,6 +1405,14 @@ static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fp
     case I_SLOT_IN_PLACE:
         write_in_place(w, (uintptr_t *)a, forward(w, f, b, wd));
         break;
+    case I_ARRAY: {
+        uintptr_t x = (uintptr_t)wd, nv = forward_array(w, f, b, x >> 2, (x >> 1) & 1);
+        if (x & 1)
+            write_in_place(w, (uintptr_t *)a, nv);
+        else
+            memcpy((void *)a, &nv, sizeof nv);
+        break;
+    }
     case I_VISIT: {
         /* A long array a chunk at a time, the rest below: the slots it pushes are
          * done first, so the stack stays short (and the rest can be shared). */
@@ -1689,8 +1773,6 @@ static int rule_dest_ok(const struct worker *w, uintptr_t a, size_t len)
            (in_new_static(a) && in_new_static(a + len - 1));
 }
 
-static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
-
 void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t count,
                     int nul_terminated)
 {
@@ -1707,11 +1789,6 @@ void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t
                          .count = (long)count,
                          .nul_terminated = nul_terminated};
     if (v && s->mode == PLAN_REBUILD && !in_old_static(v)) {
-        if (op.kind != OP_PTR || nul_terminated) {
-            wfail(w, "a rule's XF_PTRARRAY or XF_NTARRAY leads to an array of %s, which are "
-                  "rebuilt%s", target->path, general_advice);
-            return;
-        }
         if (!rule_dest_ok(w, (uintptr_t)out, sizeof v)) {
             wfail(w, "a rule's XF_PTR writes to %p, outside the object it fills%s", out,
                   general_advice);
@@ -1774,6 +1851,11 @@ static size_t old_extent(const struct fplan *f, uintptr_t old)
     return end > p->old_size ? end : p->old_size;
 }
 
+static size_t cont_extent(const struct container *k)
+{
+    return k->count ? k->count * k->f->p->old_size : old_extent(k->f, k->old);
+}
+
 /* The container in the arrays holding old address v, or NULL; *hint: where the last
  * one was found (slots are met in about the order their containers were rebuilt). */
 static const struct container *container_of(uintptr_t v, size_t *hint)
@@ -1782,8 +1864,7 @@ static const struct container *container_of(uintptr_t v, size_t *hint)
     for (size_t i = h; i < h + 2 && i < F.nconts; i++)
         if (F.conts[i].old <= v && (i + 1 == F.nconts || F.conts[i + 1].old > v)) {
             *hint = i;
-            return v < F.conts[i].old + old_extent(F.conts[i].f, F.conts[i].old) ? &F.conts[i]
-                                                                                : NULL;
+            return v < F.conts[i].old + cont_extent(&F.conts[i]) ? &F.conts[i] : NULL;
         }
     size_t lo = 0, hi = F.nconts;
     while (lo < hi) { /* the first container starting after v */
@@ -1799,7 +1880,7 @@ static const struct container *container_of(uintptr_t v, size_t *hint)
     const struct container *k = &F.conts[lo - 1];
     /* (its first word holds the forwarding address: only a flexible array's count,
      * read from the old object, could be there - new_extent reads it the same way) */
-    return v < k->old + old_extent(k->f, k->old) ? k : NULL;
+    return v < k->old + cont_extent(k) ? k : NULL;
 }
 
 /* Pointers to unchanged data inside rebuilt objects: now that the containers met so

@@ -5,7 +5,8 @@
  * its type, to a string, a list of robj or a set (a dict of string keys).  Rules reach
  * the values with $xform (as Kitsune's redis port does).  Checked after the update:
  * every key, value, list element and set member, sharing (one robj in two places), a
- * NULL value.  SIGUSR1 prints a digest of the whole graph (tests/lib/run_faults.sh:
+ * NULL value; also an array of rebuilt objects (E_PTRARRAY) and a pointer into a
+ * rebuilt robj (its refcount).  SIGUSR1 prints a digest of the whole graph (tests/lib/run_faults.sh:
  * a failed forwarded update must leave it exactly as it was).
  * kitsune-test: env=KITSUNE_ENGINE=fast
  * kitsune-test: expect objects_transformed >= 200 */
@@ -56,7 +57,17 @@ struct dict {
     long rehashidx;
 };
 
+struct sample {
+    int at;
+#if VERSION >= 2
+    int weight; /* new: set by the rule */
+#endif
+    long value;
+};
+
 struct dict *db;
+struct sample *samples E_PTRARRAY(8);
+int *shared_refcount; /* &shared_obj->refcount */
 /* The types behind the void pointers are among those the variables reach. */
 struct robj *shared_obj;
 struct list *last_list;
@@ -154,6 +165,15 @@ static unsigned long long digest_dict(unsigned long long h, const struct dict *d
     return h;
 }
 
+static unsigned long long digest_all(void)
+{
+    unsigned long long h = digest_dict(0xcbf29ce484222325ULL, db);
+    h = mix(mix(h, (uintptr_t)samples), (uintptr_t)shared_refcount);
+    for (int i = 0; i < 8; i++)
+        h = mix(mix(h, (unsigned)samples[i].at), (unsigned long long)samples[i].value);
+    return h;
+}
+
 static volatile sig_atomic_t want_digest;
 
 static void on_usr1(int sig)
@@ -203,6 +223,10 @@ int main(void)
         }
         dict_add(db, "shared", shared_obj);
         dict_add(db, "null", NULL);
+        shared_refcount = &shared_obj->refcount;
+        samples = malloc(8 * sizeof *samples);
+        for (int i = 0; i < 8; i++)
+            samples[i] = (struct sample){.at = i, .value = 10L * i};
     } else {
         CHECK_INT(db->ht[0].used, NKEYS + 2);
         CHECK(db->ht[1].table == NULL && db->ht[1].size == 0 && db->rehashidx == -1);
@@ -211,6 +235,14 @@ int main(void)
         CHECK_STR(shared->ptr, "shared");
         CHECK_INT(shared->refcount, 3);
         CHECK(dict_find(db, "null") && dict_find(db, "null")->val == NULL);
+        CHECK(shared_refcount == &shared->refcount);
+        for (int i = 0; i < 8; i++) {
+            CHECK_INT(samples[i].at, i);
+            CHECK_INT(samples[i].value, 10L * i);
+#if VERSION >= 2
+            CHECK_INT(samples[i].weight, 3);
+#endif
+        }
         for (int i = 0; i < NKEYS; i++) {
             snprintf(key, sizeof key, "key:%d", i);
             struct dictEntry *e = dict_find(db, key);
@@ -262,7 +294,7 @@ int main(void)
         kitsune_update("loop");
         if (want_digest) {
             want_digest = 0;
-            printf("digest %llx\n", digest_dict(0xcbf29ce484222325ULL, db));
+            printf("digest %llx\n", digest_all());
             fflush(stdout);
         }
         usleep(1000);
