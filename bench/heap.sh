@@ -21,7 +21,9 @@
 # ptrarray (an E_PTRARRAY of pointers to rebuilt objects), hashx (a hash table whose
 # `void *` values a $xform rule transforms), redis (a keyspace of strings, lists and
 # sets behind `void *`, $xform rules): pause_SHAPE_SIZE_ms (pause_redis_100k_ms, ...).
-# SHAPES="list redis" limits the shapes measured (default: all).
+# SHAPES="list redis" limits the shapes measured (default: all).  COMPARE=OTHER_BUILD
+# measures only those shapes, runs alternating between OTHER_BUILD (printed as
+# pause_SHAPE_SIZE_before_ms) and BUILD_DIR, COMPARE_SIZES (default "100000 1000000").
 # BENCH_QUICK=1 limits sizes to 10^5 and skips the 10M list and the thread pair.
 set -u
 build=$1
@@ -32,6 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 results=$here/results
 mkdir -p "$results"
 csv=$results/heap.csv
+[ -n "${COMPARE:-}" ] && csv=/dev/null # comparisons print, they do not replace the reference runs
 echo "shape,kind,size,threads,run,pause_ms,rss_before_mb,rss_peak_mb,request_ms,quiesce_ms,load_ms,migrate_ms,resume_ms,retire_ms" >"$csv"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -47,9 +50,10 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 phase() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 
-# one_run SHAPE KIND SIZE THREADS: prints "pause rss_before_mb rss_peak_mb phases..."
+# one_run SHAPE KIND SIZE THREADS [BUILD]: prints "pause rss_before_mb rss_peak_mb phases..."
 one_run() {
-    local shape=$1 kind=$2 size=$3 threads=$4 target
+    local shape=$1 kind=$2 size=$3 threads=$4 target kit=$kit dir=$dir
+    if [ -n "${5:-}" ]; then kit=$5/bin/kitsune dir=$5/bench/heap; fi
     case $kind in change) target=2 ;; same) target=1 ;; root) target=3 ;; esac
     KITSUNE_THREADS=$threads "$kit" run "$dir/${shape}_v1.so" "$size" >"$tmp/out" 2>"$tmp/err" &
     local pid=$!
@@ -124,9 +128,35 @@ measure_pair() {
     summary "${4}_t2" "$tmp/t2"
 }
 
+wanted() { [ -z "${SHAPES:-}" ] || grep -qw -- "$1" <<<"$SHAPES"; }
+
+# measure_builds SHAPE SIZE NAME: this build and $COMPARE, runs alternating.
+measure_builds() {
+    local p b pk ph
+    : >"$tmp/before"
+    : >"$tmp/after"
+    for r in $(seq 1 "$runs"); do
+        read -r p b pk ph < <(one_run "$1" change "$2" 1 "$COMPARE")
+        echo "$p" >>"$tmp/before"
+        read -r p b pk ph < <(one_run "$1" change "$2" 1)
+        echo "$p" >>"$tmp/after"
+    done
+    summary "${3}_before" "$tmp/before"
+    summary "$3" "$tmp/after"
+}
+
+if [ -n "${COMPARE:-}" ]; then
+    for shape in interior ptrarray hashx redis; do
+        wanted "$shape" || continue
+        for size in ${COMPARE_SIZES:-100000 1000000}; do
+            measure_builds "$shape" "$size" "pause_${shape}_$(label "$size")"
+        done
+    done
+    exit 0
+fi
+
 sizes="10000 100000 1000000"
 [ "${BENCH_QUICK:-0}" = 1 ] && sizes="10000 100000"
-wanted() { [ -z "${SHAPES:-}" ] || grep -qw -- "$1" <<<"$SHAPES"; }
 for shape in list tree hash graph; do
     wanted "$shape" || continue
     for size in $sizes; do

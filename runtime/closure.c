@@ -29,6 +29,13 @@ struct kitsune_closure {
  * search for a type closure linear in the objects transformed so far). */
 #define RAW_CACHED 64
 static struct kitsune_closure *all, *types, *raws[RAW_CACHED + 1];
+/* $xform(T0, T1) by the addresses of its names (string literals of generated code):
+ * the planner's lookup by name compares strings with every rule. */
+#define NAMED_CACHED 64
+static struct {
+    const char *old_type, *new_type;
+    struct kitsune_closure *c;
+} named[NAMED_CACHED];
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
@@ -60,6 +67,7 @@ void kt_closures_free(void)
     }
     types = NULL;
     memset(raws, 0, sizeof raws);
+    memset(named, 0, sizeof named);
     pthread_mutex_unlock(&closure_lock);
 }
 
@@ -86,11 +94,24 @@ static kitsune_closure *plan_closure(const struct plan *p)
 
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
 {
+    size_t h = (((uintptr_t)old_type ^ ((uintptr_t)new_type >> 3)) >> 3) % NAMED_CACHED;
+    pthread_mutex_lock(&closure_lock);
+    struct kitsune_closure *c = named[h].old_type == old_type && named[h].new_type == new_type
+                                    ? named[h].c : NULL;
+    pthread_mutex_unlock(&closure_lock);
+    if (c)
+        return c;
     const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL, NULL);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
                         new_type);
-    return plan_closure(p);
+    c = plan_closure(p);
+    pthread_mutex_lock(&closure_lock);
+    named[h].old_type = old_type;
+    named[h].new_type = new_type;
+    named[h].c = c;
+    pthread_mutex_unlock(&closure_lock);
+    return c;
 }
 
 /* $xform(T0, T1, closures...): xfgen wrote the closures as the generic arguments

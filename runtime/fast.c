@@ -30,8 +30,19 @@
  *                gives half of a long array or the older half of its stack.
  *
  * Objects shorter than a forwarding word, or not 16-byte aligned (never so from
- * malloc), and arrays fixed in place (E_PTRARRAY, E_SZ) go through a small side map
- * keyed by exact address instead of the bitmap.
+ * malloc), and arrays (E_PTRARRAY, E_SZ: rebuilt as one object, or fixed in place) go
+ * through a small side map keyed by exact address instead of the bitmap.
+ *
+ * Interior pointers to unchanged data (a pointer to a member of a rebuilt object, as
+ * the planner's PTR_MAY_INTERIOR says): rebuilt objects whose type holds such data
+ * ("containers") are recorded as they are rebuilt - a byte per granule at their
+ * start naming their plan, or an array for arrays and variable-length ones - and
+ * such a pointer is translated at once if its container is rebuilt already, else
+ * after the drain; one that lies in no container keeps its value.
+ *
+ * Rules that call $xform: XF_PTR($xform(..)) leaves its slot (inside the object being
+ * filled) to be filled like the engine's own pointer slots; XF_INVOKE($xform(..)) on
+ * inline memory applies the plan at once (kt_fast_follow, kt_fast_apply_plan).
  *
  * Rollback: slot writes of objects fixed in place are undone; the first word of every
  * rebuilt object is restored - from the new object when the plan copies bytes [0,8)
@@ -43,9 +54,10 @@
  *
  * What the forwarding engine assumes (checked by type in kt_fast_eligible; otherwise
  * the general engine runs): an object that is rebuilt is pointed to only at its
- * start; a type reached through a pointer is never held inline in another heap object
- * that is transformed; objects fixed in place change no value, so a second visit is
- * harmless; no generated code follows pointers itself ($xform).  Rules run when their
+ * start (an array of them too: no pointer to its elements); a type reached through a
+ * pointer (or named by $xform) is never held inline in another heap object that is
+ * transformed; objects fixed in place change no value, so a second visit is harmless;
+ * no generated code follows generic bindings itself ($gen).  Rules run when their
  * object is rebuilt and must only read their own old object ($in, $base) and what
  * unchanged pointers lead to: a rebuilt object's first word holds the forwarding
  * address until commit.  docs/performance.md has the measurements. */
@@ -429,6 +441,19 @@ static inline int in_new_static(uintptr_t p)
 }
 
 /* ---- side map: objects found by exact address ---- */
+
+/* Only helper threads contend for it: while the main thread works alone, no lock. */
+static inline void side_lock(void)
+{
+    if (F.mt)
+        pthread_mutex_lock(&F.side_lock);
+}
+
+static inline void side_unlock(void)
+{
+    if (F.mt)
+        pthread_mutex_unlock(&F.side_lock);
+}
 
 static struct side_ent *side_find(uintptr_t key, uint32_t kind)
 {
@@ -893,12 +918,12 @@ static void run_rule(int rule, const void *in, void *out, const void *ob, void *
 static inline int forwarded(struct worker *w, uintptr_t v, const struct fplan *f, uintptr_t *nv)
 {
     if (f->side || (v & 15)) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(v, S_FWD);
         int r = e && e->ready;
         if (r)
             *nv = e->val;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         return r;
     }
     uint64_t bit, *wd = words_of(w, v, &bit, 0);
@@ -915,14 +940,14 @@ static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t cou
     if (count == 0)
         return;
     if (array || (v & 15)) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(v, S_FIX);
         int visit = !e || e->val < count;
         if (!e)
             e = side_add(v, S_FIX);
         if (visit)
             e->val = count;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         if (visit)
             push(w, v, count, f, I_VISIT);
         return;
@@ -1250,16 +1275,16 @@ fill_new(struct worker *w, const struct fplan *f, const char *ob, char *nb, size
 static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
 {
     for (;;) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(q, S_FWD);
         if (!e) {
             side_add(q, S_FWD);
-            pthread_mutex_unlock(&F.side_lock);
+            side_unlock();
             break;
         }
         int ready = e->ready;
         uintptr_t nv = e->val;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         if (ready)
             return nv;
         if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
@@ -1272,12 +1297,12 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
         fill_new(w, f, (const char *)q, nb, size);
     if (nb && f->container)
         add_container(w, q, (uintptr_t)nb, f);
-    pthread_mutex_lock(&F.side_lock);
+    side_lock();
     struct side_ent *e = side_find(q, S_FWD);
     e->val = nb ? (uintptr_t)nb : q;
     e->ready = 1;
     w->cur_new = NULL;
-    pthread_mutex_unlock(&F.side_lock);
+    side_unlock();
     if (nb)
         w->transformed++;
     return nb ? (uintptr_t)nb : q;
@@ -1341,17 +1366,17 @@ static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_
                                int nul_terminated)
 {
     for (;;) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(q, S_FWD);
         if (!e) {
             side_add(q, S_FWD)->count = n + 1;
-            pthread_mutex_unlock(&F.side_lock);
+            side_unlock();
             break;
         }
         int ready = e->ready;
         uintptr_t nv = e->val;
         size_t had = e->count;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         if (had != n + 1) {
             wfail(w, "the array of %s at %#lx is reached with %zu and with %zu elements%s",
                   f->p->path, (unsigned long)q, had ? had - 1 : 1, n, general_advice);
@@ -1379,12 +1404,12 @@ static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_
         if (nul_terminated && n)
             memset(nb + (n - 1) * ns, 0, ns);
     }
-    pthread_mutex_lock(&F.side_lock);
+    side_lock();
     struct side_ent *e = side_find(q, S_FWD);
     e->val = nb ? (uintptr_t)nb : q;
     e->ready = 1;
     w->cur_new = NULL;
-    pthread_mutex_unlock(&F.side_lock);
+    side_unlock();
     if (!nb)
         return q;
     w->transformed += (long)n;
