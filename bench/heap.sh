@@ -61,6 +61,11 @@ one_run() {
         grep -q ready "$tmp/out" && break
         sleep 0.01
     done
+    # (under load the control socket may come a moment after "ready")
+    for _ in $(seq 1 1000); do
+        [ -S "$KITSUNE_DIR/$pid.sock" ] && break
+        sleep 0.01
+    done
     local before
     before=$(status_kb "$pid" VmRSS)
     local reply
