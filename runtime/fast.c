@@ -190,6 +190,7 @@ struct worker {
     char *cur_new;        /* a new object not yet published (freed on rollback) */
     uintptr_t dst_lo, dst_hi; /* the new object or variable being filled: where a
                                  rule's $xform may leave a slot to fill later */
+    int sync_depth;       /* inside a rule's $xform that rebuilds at once */
     int index;
     volatile sig_atomic_t failed;
     int guarded;          /* a helper inside its sigsetjmp */
@@ -263,6 +264,11 @@ static struct {
 static __thread struct worker *cur_w;
 
 static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
+
+/* Waiting for an object another rebuild has claimed: only a rule's $xform that
+ * rebuilds at once (kt_fast_follow into memory the engine cannot come back to) can wait
+ * on itself - alone, at once; with helpers, after 2 s - and then the update fails. */
+static int waits_on_itself(struct worker *w, unsigned long *spins, double *since);
 
 static void wfail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wfail(struct worker *w, const char *fmt, ...)
@@ -669,7 +675,8 @@ static void mark_containers(const struct plan_ctx *c)
         for (int t = 0; t < k->ntypes && !f->container; t++)
             f->container = in[t] && targets[t];
         F.interior |= f->container;
-        if (f->container && f->p->flex_op < 0 && F.ncontplans < MAX_CONTPLANS) {
+        /* (objects shorter than a forwarding word have none to read: in the array) */
+        if (f->container && f->p->flex_op < 0 && !f->side && F.ncontplans < MAX_CONTPLANS) {
             f->cont_id = ++F.ncontplans;
             F.contplans[f->cont_id] = f;
             size_t g = (f->p->old_size + 15) >> GRAN_SHIFT;
@@ -1271,9 +1278,26 @@ fill_new(struct worker *w, const struct fplan *f, const char *ob, char *nb, size
     w->dst_hi = hi;
 }
 
+static int waits_on_itself(struct worker *w, unsigned long *spins, double *since)
+{
+    if (!w->sync_depth)
+        return 0;
+    if (F.mt && (++*spins & 4095) != 0)
+        return 0;
+    if (F.mt && *since == 0)
+        *since = kt_now_ms();
+    if (F.mt && kt_now_ms() - *since < 2000)
+        return 0;
+    wfail(w, "a rule's $xform into memory outside the object it fills reached an object "
+          "that is being rebuilt (a cycle through rules)%s", general_advice);
+    return 1;
+}
+
 /* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
 static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
 {
+    unsigned long spins = 0;
+    double since = 0;
     for (;;) {
         side_lock();
         struct side_ent *e = side_find(q, S_FWD);
@@ -1287,7 +1311,7 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
         side_unlock();
         if (ready)
             return nv;
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
             return q;
         sched_yield();
     }
@@ -1324,8 +1348,10 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     /* Objects built in a row lie in a row: fetch what is probably next. */
     __builtin_prefetch((const char *)q + 384);
     if (test_and_set(&wd[B_MARK], bit)) {
+        unsigned long spins = 0;
+        double since = 0;
         while (!is_ready(wd, bit, q)) {
-            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
                 return q;
             __builtin_ia32_pause();
         }
@@ -1365,6 +1391,8 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
 static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_t q, size_t n,
                                int nul_terminated)
 {
+    unsigned long spins = 0;
+    double since = 0;
     for (;;) {
         side_lock();
         struct side_ent *e = side_find(q, S_FWD);
@@ -1384,7 +1412,7 @@ static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_
         }
         if (ready)
             return nv;
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
             return q;
         sched_yield();
     }
@@ -1413,7 +1441,7 @@ static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_
     if (!nb)
         return q;
     w->transformed += (long)n;
-    if (f->container)
+    if (f->container && n)
         add_container_n(w, q, (uintptr_t)nb, f, n);
     return (uintptr_t)nb;
 }
@@ -1813,12 +1841,17 @@ void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t
                          .sub = (struct plan *)target,
                          .count = (long)count,
                          .nul_terminated = nul_terminated};
-    if (v && s->mode == PLAN_REBUILD && !in_old_static(v)) {
-        if (!rule_dest_ok(w, (uintptr_t)out, sizeof v)) {
-            wfail(w, "a rule's XF_PTR writes to %p, outside the object it fills%s", out,
-                  general_advice);
-            return;
-        }
+    if (v && s->mode == PLAN_REBUILD && !in_old_static(v) &&
+        !rule_dest_ok(w, (uintptr_t)out, sizeof v)) {
+        /* A slot the engine cannot come back to (a local copy): rebuilt now. */
+        w->sync_depth++;
+        uintptr_t nv = op.kind == OP_PTR && !nul_terminated
+                           ? forward(w, s, v, NULL)
+                           : forward_array(w, s, v, nul_terminated ? kt_nul_count(v, target->old_size)
+                                                                   : count, nul_terminated);
+        w->sync_depth--;
+        memcpy(out, &nv, sizeof nv);
+        return;
     }
     pointer(w, &op, s, NULL, (uintptr_t *)out, v, 0);
 }
@@ -1838,15 +1871,54 @@ void kt_fast_apply_plan(const struct plan *p, const void *in, void *out)
             visit_obj(w, f, out, 0);
         return;
     }
-    if (p->mode != PLAN_CLEAN && !rule_dest_ok(w, (uintptr_t)out, p->new_size)) {
-        wfail(w, "a rule's $xform(%s) writes to %p, outside the object it fills%s", p->path,
-              out, general_advice);
-        return;
-    }
+    int stable = p->mode == PLAN_CLEAN || rule_dest_ok(w, (uintptr_t)out, p->new_size);
+    size_t base = w->n, inner_base = w->ninners;
     if (p->same_layout && p->type_rule < 0)
         memcpy(out, in, p->new_size);
     if (p->mode != PLAN_CLEAN || !p->same_layout)
         copy_obj(w, f, in, out, 0);
+    if (stable)
+        return;
+    /* Memory the engine cannot come back to (a local copy): its own slots are filled
+     * now; what they lead to is queued as usual. */
+    uintptr_t lo = (uintptr_t)out, hi = lo + p->new_size;
+    size_t keep = base, n = w->n;
+    struct item *mine = malloc((n - base + 1) * sizeof *mine);
+    if (!mine) {
+        wfail(w, "out of memory in a rule's $xform");
+        return;
+    }
+    size_t nmine = 0;
+    for (size_t i = base; i < n; i++) {
+        struct item it = w->st[i];
+        if ((it.fk & 3) != I_VISIT && it.a >= lo && it.a < hi)
+            mine[nmine++] = it;
+        else
+            w->st[keep++] = it;
+    }
+    w->n = keep;
+    w->sync_depth++;
+    for (size_t i = 0; i < nmine && !w->failed; i++)
+        process(w, mine[i].a, mine[i].b, (struct fplan *)(mine[i].fk & ~(uintptr_t)3),
+                mine[i].fk & 3, mine[i].wd);
+    w->sync_depth--;
+    free(mine);
+    /* Interior pointers in it: their containers must be rebuilt already. */
+    size_t kept = inner_base;
+    for (size_t i = inner_base; i < w->ninners; i++) {
+        struct inner in = w->inners[i];
+        struct container k;
+        if ((uintptr_t)in.slot < lo || (uintptr_t)in.slot >= hi) {
+            w->inners[kept++] = in;
+        } else if (F.ncontplans && container_in_map(w, in.old, &k)) {
+            uintptr_t nv = inner_new(w, &k, in.old, in.target);
+            memcpy(in.slot, &nv, sizeof nv);
+        } else {
+            wfail(w, "a rule's $xform(%s) into memory outside the object it fills holds a "
+                  "pointer into an object not rebuilt yet%s", p->path, general_advice);
+        }
+    }
+    w->ninners = kept;
 }
 
 static int first_failure(void)
