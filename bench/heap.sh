@@ -16,6 +16,14 @@
 #   pause_tree_change_1m_t1_ms  pause_tree_change_1m_t2_ms (runs alternating t1/t2)
 #   pause_root_change_1m_ms (= pause_list_root_1m_ms)
 #   rss_before_list_change_1m_mb  peak_rss_list_change_1m_mb
+# Shapes that needed the general engine before issue 12, "change" only (the object type
+# gains a field), 1 thread, at 100K and 1M: interior (pointers into rebuilt nodes),
+# ptrarray (an E_PTRARRAY of pointers to rebuilt objects), hashx (a hash table whose
+# `void *` values a $xform rule transforms), redis (a keyspace of strings, lists and
+# sets behind `void *`, $xform rules): pause_SHAPE_SIZE_ms (pause_redis_100k_ms, ...).
+# SHAPES="list redis" limits the shapes measured (default: all).  COMPARE=OTHER_BUILD
+# measures only those shapes, runs alternating between OTHER_BUILD (printed as
+# pause_SHAPE_SIZE_before_ms) and BUILD_DIR, COMPARE_SIZES (default "100000 1000000").
 # BENCH_QUICK=1 limits sizes to 10^5 and skips the 10M list and the thread pair.
 set -u
 build=$1
@@ -26,6 +34,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 results=$here/results
 mkdir -p "$results"
 csv=$results/heap.csv
+[ -n "${COMPARE:-}" ] && csv=/dev/null # comparisons print, they do not replace the reference runs
 echo "shape,kind,size,threads,run,pause_ms,rss_before_mb,rss_peak_mb,request_ms,quiesce_ms,load_ms,migrate_ms,resume_ms,retire_ms" >"$csv"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,14 +50,20 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 phase() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 
-# one_run SHAPE KIND SIZE THREADS: prints "pause rss_before_mb rss_peak_mb phases..."
+# one_run SHAPE KIND SIZE THREADS [BUILD]: prints "pause rss_before_mb rss_peak_mb phases..."
 one_run() {
-    local shape=$1 kind=$2 size=$3 threads=$4 target
+    local shape=$1 kind=$2 size=$3 threads=$4 target kit=$kit dir=$dir
+    if [ -n "${5:-}" ]; then kit=$5/bin/kitsune dir=$5/bench/heap; fi
     case $kind in change) target=2 ;; same) target=1 ;; root) target=3 ;; esac
     KITSUNE_THREADS=$threads "$kit" run "$dir/${shape}_v1.so" "$size" >"$tmp/out" 2>"$tmp/err" &
     local pid=$!
     for _ in $(seq 1 6000); do
         grep -q ready "$tmp/out" && break
+        sleep 0.01
+    done
+    # (under load the control socket may come a moment after "ready")
+    for _ in $(seq 1 1000); do
+        [ -S "$KITSUNE_DIR/$pid.sock" ] && break
         sleep 0.01
     done
     local before
@@ -118,9 +133,37 @@ measure_pair() {
     summary "${4}_t2" "$tmp/t2"
 }
 
+wanted() { [ -z "${SHAPES:-}" ] || grep -qw -- "$1" <<<"$SHAPES"; }
+
+# measure_builds SHAPE SIZE NAME: this build and $COMPARE, runs alternating.
+measure_builds() {
+    local p b pk ph
+    : >"$tmp/before"
+    : >"$tmp/after"
+    for r in $(seq 1 "$runs"); do
+        read -r p b pk ph < <(one_run "$1" change "$2" 1 "$COMPARE")
+        echo "$p" >>"$tmp/before"
+        read -r p b pk ph < <(one_run "$1" change "$2" 1)
+        echo "$p" >>"$tmp/after"
+    done
+    summary "${3}_before" "$tmp/before"
+    summary "$3" "$tmp/after"
+}
+
+if [ -n "${COMPARE:-}" ]; then
+    for shape in interior ptrarray hashx redis; do
+        wanted "$shape" || continue
+        for size in ${COMPARE_SIZES:-100000 1000000}; do
+            measure_builds "$shape" "$size" "pause_${shape}_$(label "$size")"
+        done
+    done
+    exit 0
+fi
+
 sizes="10000 100000 1000000"
 [ "${BENCH_QUICK:-0}" = 1 ] && sizes="10000 100000"
 for shape in list tree hash graph; do
+    wanted "$shape" || continue
     for size in $sizes; do
         for kind in change same root; do
             measure "$shape" "$kind" "$size" 1 "pause_${shape}_${kind}_$(label "$size")"
@@ -130,8 +173,15 @@ for shape in list tree hash graph; do
         measure "$shape" change "$size" 2 "pause_${shape}_change_$(label "$size")_t2"
     done
 done
+for shape in interior ptrarray hashx redis; do
+    wanted "$shape" || continue
+    for size in 100000 1000000; do
+        [ "${BENCH_QUICK:-0}" = 1 ] && [ "$size" = 1000000 ] && continue
+        measure "$shape" change "$size" 1 "pause_${shape}_$(label "$size")"
+    done
+done
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
-    measure list change 10000000 1 pause_list_change_10m
-    measure_pair tree change 1000000 pause_tree_change_1m
+    wanted list && measure list change 10000000 1 pause_list_change_10m
+    wanted tree && measure_pair tree change 1000000 pause_tree_change_1m
 fi
 "$here/plot.sh" "$build" >&2 || echo "heap.sh: plotting failed" >&2

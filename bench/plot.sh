@@ -2,6 +2,8 @@
 # plot.sh [BUILD_DIR] - draws bench/results/heap.csv (written by bench/heap.sh):
 #   heap_pause.png   pause against heap size, log-log, one panel per shape: the node type
 #                    gains a field on 1 and 2 threads, identical update, root change;
+#   heap_shapes.png  pause against heap size for the shapes of issue 12 (interior,
+#                    ptrarray, hashx, redis: the object type gains a field, 1 thread);
 #   heap_phases.png  where the time of one update goes (request, quiesce, load,
 #                    migrate, resume, retire from `kitsune update --json`): the run with
 #                    the median pause of the 1M list whose node gains a field.
@@ -80,5 +82,29 @@ set ylabel 'ms (log scale)'
 set grid ytics
 unset key
 plot '$tmp/phases' using 2:xtic(1) lc 3, '' using 0:2:(sprintf('%.3f', \$2)) with labels offset 0,1
+EOF
+fi
+
+# The shapes that needed the general engine before issue 12.
+p=""
+color=1
+for shape in interior ptrarray hashx redis; do
+    series "$shape" change 1 >"$tmp/$shape.shape1"
+    [ -s "$tmp/$shape.shape1" ] &&
+        p="$p${p:+, }'$tmp/$shape.shape1' using 1:2 with linespoints lw 2 pt 7 lc $color title '$shape'"
+    color=$((color + 1))
+done
+if [ -n "$p" ]; then
+    gnuplot <<EOF
+set terminal pngcairo size 900,600 font 'sans,11'
+set output '$results/heap_shapes.png'
+set title 'Shapes of real programs, object type gains a field, 1 thread (median of runs; bench/heap.sh)'
+set logscale xy
+set xlabel 'objects (redis: keys)'
+set ylabel 'pause (ms)'
+set format x '10^{%L}'
+set grid
+set key top left
+plot $p
 EOF
 fi

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fast.h"
 #include "internal.h"
 #include "kitsune_xf.h"
 #include "plan.h"
@@ -23,6 +24,13 @@ struct kitsune_closure {
 };
 
 static struct kitsune_closure *all;
+/* $xform(T0, T1) by the addresses of its names (string literals of generated code):
+ * the planner's lookup by name compares strings with every rule. */
+#define NAMED_CACHED 64
+static struct {
+    const char *old_type, *new_type;
+    struct kitsune_closure *c;
+} named[NAMED_CACHED];
 static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Closures are values: a rule that runs once per object asks for the same ones each
  * time, so each is made once and found again by its contents (open addressing). */
@@ -114,6 +122,7 @@ void kt_closures_free(void)
     free(table);
     table = NULL;
     table_mask = nclosures = 0;
+    memset(named, 0, sizeof named);
     pthread_mutex_unlock(&closure_lock);
 }
 
@@ -127,11 +136,24 @@ static kitsune_closure *plan_closure(const struct plan *p)
 
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
 {
+    size_t h = (((uintptr_t)old_type ^ ((uintptr_t)new_type >> 3)) >> 3) % NAMED_CACHED;
+    pthread_mutex_lock(&closure_lock);
+    struct kitsune_closure *c = named[h].old_type == old_type && named[h].new_type == new_type
+                                    ? named[h].c : NULL;
+    pthread_mutex_unlock(&closure_lock);
+    if (c)
+        return c;
     const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL, NULL);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
                         new_type);
-    return plan_closure(p);
+    c = plan_closure(p);
+    pthread_mutex_lock(&closure_lock);
+    named[h].old_type = old_type;
+    named[h].new_type = new_type;
+    named[h].c = c;
+    pthread_mutex_unlock(&closure_lock);
+    return c;
 }
 
 /* $xform(T0, T1, closures...): xfgen wrote the closures as the generic arguments
@@ -240,6 +262,10 @@ static size_t count_until_zero(const char *p, size_t size)
 static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count,
                            int nul_terminated)
 {
+    if (kt_fast_active() && c->elem && c->elem->kind == C_TYPE) {
+        kt_fast_follow(c->elem->plan, in, out, count, nul_terminated);
+        return;
+    }
     void *old;
     memcpy(&old, in, sizeof old);
     void *nw = old;
@@ -256,7 +282,10 @@ void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
         kitsune_xf_fail("XF_INVOKE of a NULL closure");
     switch (c->kind) {
     case C_TYPE:
-        kt_xf_apply_plan(c->plan, in, out);
+        if (kt_fast_active())
+            kt_fast_apply_plan(c->plan, in, out);
+        else
+            kt_xf_apply_plan(c->plan, in, out);
         break;
     case C_RAW:
         if (in != out)

@@ -30,8 +30,19 @@
  *                gives half of a long array or the older half of its stack.
  *
  * Objects shorter than a forwarding word, or not 16-byte aligned (never so from
- * malloc), and arrays fixed in place (E_PTRARRAY, E_SZ) go through a small side map
- * keyed by exact address instead of the bitmap.
+ * malloc), and arrays (E_PTRARRAY, E_SZ: rebuilt as one object, or fixed in place) go
+ * through a small side map keyed by exact address instead of the bitmap.
+ *
+ * Interior pointers to unchanged data (a pointer to a member of a rebuilt object, as
+ * the planner's PTR_MAY_INTERIOR says): rebuilt objects whose type holds such data
+ * ("containers") are recorded as they are rebuilt - a byte per granule at their
+ * start naming their plan, or an array for arrays and variable-length ones - and
+ * such a pointer is translated at once if its container is rebuilt already, else
+ * after the drain; one that lies in no container keeps its value.
+ *
+ * Rules that call $xform: XF_PTR($xform(..)) leaves its slot (inside the object being
+ * filled) to be filled like the engine's own pointer slots; XF_INVOKE($xform(..)) on
+ * inline memory applies the plan at once (kt_fast_follow, kt_fast_apply_plan).
  *
  * Rollback: slot writes of objects fixed in place are undone; the first word of every
  * rebuilt object is restored - from the new object when the plan copies bytes [0,8)
@@ -43,9 +54,10 @@
  *
  * What the forwarding engine assumes (checked by type in kt_fast_eligible; otherwise
  * the general engine runs): an object that is rebuilt is pointed to only at its
- * start; a type reached through a pointer is never held inline in another heap object
- * that is transformed; objects fixed in place change no value, so a second visit is
- * harmless; no generated code follows pointers itself ($xform).  Rules run when their
+ * start (an array of them too: no pointer to its elements); a type reached through a
+ * pointer (or named by $xform) is never held inline in another heap object that is
+ * transformed; objects fixed in place change no value, so a second visit is harmless;
+ * no generated code follows generic bindings itself ($gen).  Rules run when their
  * object is rebuilt and must only read their own old object ($in, $base) and what
  * unchanged pointers lead to: a rebuilt object's first word holds the forwarding
  * address until commit.  docs/performance.md has the measurements. */
@@ -76,7 +88,10 @@
 #define BW 2 /* words per 64 granules, interleaved: mark, ready; then all new words */
 #define READY_BYTES_OFF (REGION_WORDS * (BW + 1) * sizeof(uint64_t))
 /* then one byte per granule: "ready" with several threads, set by a plain store */
-#define REGION_BYTES (READY_BYTES_OFF + REGION_GRANS)
+#define CONT_BYTES_OFF (READY_BYTES_OFF + REGION_GRANS)
+/* then one byte per granule: at the start of a container, its plan (F.contplans) */
+#define REGION_BYTES (CONT_BYTES_OFF + REGION_GRANS)
+#define MAX_CONTPLANS 255
 #define NREGIONS 4096 /* 256 GiB of address space */
 #define MAX_THREADS 64
 #define BATCH 64
@@ -115,9 +130,13 @@ struct fplan {
     int zero_all;         /* allocate zeroed */
     uint32_t (*zero)[2];  /* else: byte ranges (offset, length) no operation writes */
     int nzero;
+    int container;        /* REBUILD holding data that interior pointers may reach */
+    int cont_id;          /* its index in F.contplans (0: recorded in an array) */
 };
 
-enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT };
+/* I_ARRAY: a slot (a) holding an array of rebuilt objects (b); its `wd` holds the
+ * element count << 2, whether it ends at an all-zero element << 1, and in place. */
+enum item_kind { I_SLOT, I_SLOT_IN_PLACE, I_VISIT, I_ARRAY };
 
 struct item {
     uintptr_t a;          /* SLOT: the slot to fill; VISIT: the object */
@@ -135,6 +154,21 @@ struct first {
     uintptr_t obj, word;
 };
 
+/* A rebuilt object that holds unchanged data some pointer may point into. */
+struct container {
+    uintptr_t old, nw;
+    const struct fplan *f;
+    size_t count;         /* an array of that many objects of f (0: one object) */
+};
+
+/* A pointer slot that may point inside a rebuilt container, resolved after the drain. */
+struct inner {
+    uintptr_t *slot;
+    uintptr_t old;
+    const struct plan *target;
+    int in_place;
+};
+
 struct worker {
     struct item *st;
     size_t n, cap;
@@ -146,10 +180,17 @@ struct worker {
     size_t nundo, cap_undo;
     struct first *firsts;
     size_t nfirsts, cap_firsts;
+    struct container *conts;
+    size_t nconts, cap_conts;
+    struct inner *inners;
+    size_t ninners, cap_inners;
     long transformed, fixed;
     double t_start, t_end, t_idle, t_cpu; /* KITSUNE_ENGINE_STATS */
     long shares, takes;
     char *cur_new;        /* a new object not yet published (freed on rollback) */
+    uintptr_t dst_lo, dst_hi; /* the new object or variable being filled: where a
+                                 rule's $xform may leave a slot to fill later */
+    int sync_depth;       /* inside a rule's $xform that rebuilds at once */
     int index;
     volatile sig_atomic_t failed;
     int guarded;          /* a helper inside its sigsetjmp */
@@ -165,6 +206,7 @@ struct side_ent {
     uintptr_t val;        /* FWD: new address (0 while being rebuilt); FIX: elements */
     uint32_t kind;
     uint32_t ready;
+    size_t count;         /* FWD of an array: its elements + 1 (0: one object) */
 };
 
 static struct {
@@ -173,6 +215,7 @@ static struct {
     int populated;        /* the bitmap over the main heap is mapped */
     int solo;             /* the main thread works alone until there is work to share */
     int track_new;        /* keep the NEW bitmap: arrays fixed in place may overlap */
+    int interior;         /* some rebuilt objects are containers (struct container) */
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
     int nrules;
@@ -198,6 +241,15 @@ static struct {
     int idle, done, helpers;
     int hungry, abort;    /* read without the lock */
     size_t nshared_hint;  /* nshared, for spinning threads (read without the lock) */
+    /* container plans found through the byte map, and the longest (in granules) */
+    struct fplan *contplans[MAX_CONTPLANS + 1];
+    int ncontplans;
+    size_t cont_grans;
+    /* other containers of all threads, sorted by old address; inner slots still open */
+    struct container *conts;
+    size_t nconts, cap_conts;
+    struct inner *inners;
+    size_t ninners, cap_inners;
     /* untyped lookups by rules while draining, checked at the end */
     uintptr_t *lookups;
     size_t nlookups, cap_lookups;
@@ -210,6 +262,13 @@ static struct {
        .lookup_lock = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct worker *cur_w;
+
+static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
+
+/* Waiting for an object another rebuild has claimed: only a rule's $xform that
+ * rebuilds at once (kt_fast_follow into memory the engine cannot come back to) can wait
+ * on itself - alone, at once; with helpers, after 2 s - and then the update fails. */
+static int waits_on_itself(struct worker *w, unsigned long *spins, double *since);
 
 static void wfail(struct worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void wfail(struct worker *w, const char *fmt, ...)
@@ -388,6 +447,19 @@ static inline int in_new_static(uintptr_t p)
 }
 
 /* ---- side map: objects found by exact address ---- */
+
+/* Only helper threads contend for it: while the main thread works alone, no lock. */
+static inline void side_lock(void)
+{
+    if (F.mt)
+        pthread_mutex_lock(&F.side_lock);
+}
+
+static inline void side_unlock(void)
+{
+    if (F.mt)
+        pthread_mutex_unlock(&F.side_lock);
+}
 
 static struct side_ent *side_find(uintptr_t key, uint32_t kind)
 {
@@ -569,6 +641,53 @@ static void compile_plan(struct fplan *f)
     free(cov);
 }
 
+/* Whether op is a pointer to unchanged data that may lie inside a rebuilt object (the
+ * planner's PTR_MAY_INTERIOR on a pointer to a type held inline in a rebuilt one). */
+static int interior_candidate(const struct plan_op *op)
+{
+    return (op->kind == OP_PTR || op->kind == OP_PTRARRAY) && op->sub &&
+           op->sub->mode == PLAN_CLEAN && op->sub->ptrs == 0 &&
+           (op->ptr_flags & PTR_MAY_INTERIOR);
+}
+
+static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set);
+
+/* Rebuilt plans whose objects hold (inline, at any depth) a type that an interior
+ * candidate points to: their objects are recorded as they are rebuilt. */
+static void mark_containers(const struct plan_ctx *c)
+{
+    const struct ktt *k = c->old;
+    uint8_t *targets = calloc((size_t)k->ntypes + 1, 1), *in = calloc((size_t)k->ntypes + 1, 1);
+    if (!targets || !in)
+        kt_oom("in the forwarding engine");
+    int any = 0;
+    for (const struct plan *p = c->plans; p; p = p->next)
+        for (int i = 0; i < p->nops; i++)
+            if (p->mode != PLAN_CLEAN && interior_candidate(&p->ops[i]))
+                any = targets[p->ops[i].sub->old_type] = 1;
+    plan_widen_by_name(k, targets);
+    for (size_t i = 0; any && i < F.nfplans; i++) {
+        struct fplan *f = &F.fplans[i];
+        if (f->mode != PLAN_REBUILD || f->p->ptrs > 0 || f->p->old_type < 0)
+            continue;
+        memset(in, 0, (size_t)k->ntypes + 1);
+        mark_inside(k, f->p, in);
+        for (int t = 0; t < k->ntypes && !f->container; t++)
+            f->container = in[t] && targets[t];
+        F.interior |= f->container;
+        /* (objects shorter than a forwarding word have none to read: in the array) */
+        if (f->container && f->p->flex_op < 0 && !f->side && F.ncontplans < MAX_CONTPLANS) {
+            f->cont_id = ++F.ncontplans;
+            F.contplans[f->cont_id] = f;
+            size_t g = (f->p->old_size + 15) >> GRAN_SHIFT;
+            if (g > F.cont_grans)
+                F.cont_grans = g;
+        }
+    }
+    free(targets);
+    free(in);
+}
+
 static void compile_plans(const struct plan_ctx *c)
 {
     size_t n = 0;
@@ -594,6 +713,7 @@ static void compile_plans(const struct plan_ctx *c)
     }
     for (size_t i = 0; i < F.nfplans; i++)
         compile_plan(&F.fplans[i]);
+    mark_containers(c);
 }
 
 static void free_plans(void)
@@ -652,25 +772,22 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      char *why, size_t len)
 {
     for (int i = 0; i < nrules; i++)
-        if (rules[i].kind == RULE_XFORM || rules[i].kind == RULE_GEN) {
-            snprintf(why, len, "a rule transforms %s with %s (generated code follows "
-                     "pointers itself)", rules[i].kind == RULE_GEN ? "generic bindings"
-                     : rules[i].from ? rules[i].from : "a type",
-                     rules[i].kind == RULE_GEN ? "$gen" : "$xform");
+        if (rules[i].kind == RULE_GEN) {
+            snprintf(why, len, "a rule transforms generic bindings with $gen (generated "
+                     "code follows pointers the planner does not see)");
             return 0;
         }
     const struct ktt *k = c->old;
     size_t n = (size_t)k->ntypes + 1;
     /* single/array: types of objects reached through pointers (heap objects, as one
-     * object or as an array); inside/inside_rebuilt: types held inline in such objects
-     * (in rebuilt ones).  Variables are no concern: pointers into them are translated
-     * by key. */
-    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1),
-            *inside_rebuilt = calloc(n, 1);
-    if (!single || !array || !inside || !inside_rebuilt)
+     * object or as an array); inside: types held inline in such objects.  Variables
+     * are no concern: pointers into them are translated by key; pointers to unchanged
+     * data inside rebuilt objects are resolved by the engine (resolve_inners). */
+    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1);
+    if (!single || !array || !inside)
         kt_oom("in the forwarding engine");
     int ok = 1;
-    char name[200], name2[200];
+    char name[200];
     for (const struct plan *p = c->plans; p && ok; p = p->next) {
         if (p->mode == PLAN_CLEAN)
             continue;
@@ -695,39 +812,32 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                 snprintf(why, len, "a pointer in %s points to a generic pointer slot",
                          plan_name(c, p, name, sizeof name));
                 ok = 0;
-            } else if (arr && s->mode == PLAN_REBUILD) {
-                snprintf(why, len, "a pointer in %s points to an array of %s, which are "
-                         "rebuilt (pointers to its elements need the general engine)",
-                         plan_name(c, p, name, sizeof name), plan_name(c, s, name2, sizeof name2));
-                ok = 0;
             } else {
                 (arr ? array : single)[s->old_type] = 1;
                 mark_inside(k, s, inside);
-                if (s->mode == PLAN_REBUILD)
-                    mark_inside(k, s, inside_rebuilt);
             }
         }
+    }
+    /* A $xform pair: its objects may be reached by a pointer a rule follows
+     * (XF_PTR), so they count as reached by pointer (held inline too: general). */
+    for (int i = 0; i < nrules && ok && c->xform; i++) {
+        const struct plan *s = rules[i].kind == RULE_XFORM ? c->xform[i] : NULL;
+        if (rules[i].kind == RULE_XFORM && !s && rules[i].gen_args &&
+            strchr(rules[i].gen_args, '@')) {
+            snprintf(why, len, "$xform(%s, %s) passes a generic parameter on (its plans "
+                     "depend on where it runs)", rules[i].from, rules[i].to);
+            ok = 0;
+        }
+        if (!s || s->mode == PLAN_CLEAN || s->ptrs > 0)
+            continue;
+        single[s->old_type] = 1;
+        mark_inside(k, s, inside);
     }
     plan_widen_by_name(k, single);
     plan_widen_by_name(k, array);
     plan_widen_by_name(k, inside);
-    plan_widen_by_name(k, inside_rebuilt);
-    /* Pointers to unchanged data that may lie inside a rebuilt heap object. */
-    for (const struct plan *p = c->plans; p && ok; p = p->next) {
-        if (p->mode == PLAN_CLEAN)
-            continue;
-        for (int i = 0; i < p->nops && ok; i++) {
-            const struct plan_op *op = &p->ops[i];
-            if ((op->kind == OP_PTR || op->kind == OP_PTRARRAY) && op->sub &&
-                op->sub->mode == PLAN_CLEAN && op->sub->ptrs == 0 &&
-                (op->ptr_flags & PTR_MAY_INTERIOR) && inside_rebuilt[op->sub->old_type]) {
-                snprintf(why, len, "a pointer to %s in %s may point inside a rebuilt object "
-                         "(an interior pointer)", plan_name(c, op->sub, name2, sizeof name2),
-                         plan_name(c, p, name, sizeof name));
-                ok = 0;
-            }
-        }
-    }
+    /* Pointers to unchanged data that may lie inside a rebuilt heap object are
+     * resolved after the drain (resolve_inners). */
     for (int t = 0; t < k->ntypes && ok; t++) {
         if (!single[t])
             continue;
@@ -742,7 +852,6 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
     free(single);
     free(array);
     free(inside);
-    free(inside_rebuilt);
     return ok;
 }
 
@@ -816,12 +925,12 @@ static void run_rule(int rule, const void *in, void *out, const void *ob, void *
 static inline int forwarded(struct worker *w, uintptr_t v, const struct fplan *f, uintptr_t *nv)
 {
     if (f->side || (v & 15)) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(v, S_FWD);
         int r = e && e->ready;
         if (r)
             *nv = e->val;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         return r;
     }
     uint64_t bit, *wd = words_of(w, v, &bit, 0);
@@ -838,14 +947,14 @@ static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t cou
     if (count == 0)
         return;
     if (array || (v & 15)) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(v, S_FIX);
         int visit = !e || e->val < count;
         if (!e)
             e = side_add(v, S_FIX);
         if (visit)
             e->val = count;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         if (visit)
             push(w, v, count, f, I_VISIT);
         return;
@@ -861,6 +970,92 @@ static void claim_fix(struct worker *w, struct fplan *f, uintptr_t v, size_t cou
 
 /* A data pointer slot: of a new object being filled (in_place 0: it must receive a
  * value) or of an object fixed in place.  ob is the old object holding the op. */
+/* The container byte of the granule of a (NULL: no bitmap there). */
+static inline uint8_t *cont_byte(struct worker *w, uintptr_t a, int create)
+{
+    size_t g;
+    uint64_t *bits = region_of(w, a, &g, create);
+    return bits ? (uint8_t *)bits + CONT_BYTES_OFF + g : NULL;
+}
+
+static void __attribute__((noinline))
+add_container_n(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f, size_t n)
+{
+    if (w->nconts == w->cap_conts)
+        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
+    w->conts[w->nconts++] = (struct container){old, nw, f, n};
+}
+
+/* Records a rebuilt container: in the byte map at its start (aligned, of a plan with a
+ * fixed size), else in the worker's array (so are arrays, add_container_n). */
+static void __attribute__((noinline))
+add_container(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f)
+{
+    uint8_t *b;
+    if (f->cont_id && !(old & 15) && (b = cont_byte(w, old, 1)) != NULL) {
+        __atomic_store_n(b, (uint8_t)f->cont_id, __ATOMIC_RELEASE);
+        return;
+    }
+    add_container_n(w, old, nw, f, 0);
+}
+
+/* The container in the byte map holding old address v: scanned back from v by at most
+ * the longest such container (containers do not overlap). */
+static int container_in_map(struct worker *w, uintptr_t v, struct container *k)
+{
+    uintptr_t a = v & ~(uintptr_t)15;
+    for (size_t g = 0; g < F.cont_grans && a >= 16; g++, a -= 16) {
+        uint8_t *b = cont_byte(w, a, 0), id = b ? __atomic_load_n(b, __ATOMIC_ACQUIRE) : 0;
+        if (!id)
+            continue;
+        const struct fplan *f = F.contplans[id];
+        if (v >= a + f->p->old_size)
+            return 0;
+        /* recorded once rebuilt: the first word is the forwarding address */
+        *k = (struct container){a, __atomic_load_n((const uintptr_t *)a, __ATOMIC_RELAXED), f, 0};
+        return 1;
+    }
+    return 0;
+}
+
+/* The new address of old address v inside container k (0 with the update failed when
+ * the new version drops those bytes). */
+static uintptr_t inner_new(struct worker *w, const struct container *k, uintptr_t v,
+                           const struct plan *target)
+{
+    uintptr_t base = k->old, nbase = k->nw;
+    if (k->count) { /* an array: the element holding v */
+        size_t i = (v - k->old) / k->f->p->old_size;
+        base += i * k->f->p->old_size;
+        nbase += i * k->f->p->new_size;
+    }
+    long off = plan_translate_offset_to(k->f->p, v - base, target);
+    if (off < 0) {
+        wfail(w, "a pointer to %s points into a rebuilt %s at offset %lu, which the new "
+              "version does not keep", target->path, k->f->p->path, (unsigned long)(v - base));
+        return 0;
+    }
+    return nbase + (uintptr_t)off;
+}
+
+/* A pointer to unchanged data that may lie inside a rebuilt object: translated now if
+ * its container was rebuilt already, else recorded and resolved after the drain (kept
+ * as it is until then, and for good if no container holds it). */
+static uintptr_t __attribute__((noinline))
+inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan *target,
+              int in_place)
+{
+    struct container k;
+    if (F.ncontplans && container_in_map(w, v, &k)) {
+        uintptr_t nv = inner_new(w, &k, v, target);
+        return nv ? nv : v;
+    }
+    if (w->ninners == w->cap_inners)
+        w->inners = kt_xf_grow(w->inners, &w->cap_inners, w->ninners + 1, sizeof *w->inners);
+    w->inners[w->ninners++] = (struct inner){slot, v, target, in_place};
+    return v;
+}
+
 static inline __attribute__((always_inline)) void
 pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char *ob,
         uintptr_t *slot, uintptr_t v, int in_place)
@@ -869,6 +1064,11 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
     if (v) {
         if (in_old_static(v)) {
             nv = static_new(w, v, op->sub);
+        } else if (s && s->mode == PLAN_CLEAN) {
+            /* Unchanged data, unless it lies inside a rebuilt object (known after the
+             * drain: kept as it is until then). */
+            if (F.interior && (op->ptr_flags & PTR_MAY_INTERIOR))
+                nv = inner_pointer(w, slot, v, op->sub, in_place);
         } else if (s && s->mode != PLAN_CLEAN &&
                    __builtin_expect(!kt_maps_readable(v, s->p->old_size), 0)) {
             char why[KT_ERRLEN];
@@ -885,6 +1085,16 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                     claim_fix(w, s, v, kt_nul_count(v, s->p->old_size), 1);
                 else
                     claim_fix(w, s, v, 1, 0);
+            } else if (op->kind == OP_PTRARRAY || op->nul_terminated) {
+                /* An array of rebuilt objects: rebuilt as one when the slot is popped. */
+                size_t n = op->kind == OP_PTRARRAY ? kt_op_count(op, ob)
+                                                   : kt_nul_count(v, s->p->old_size);
+                if (!in_place)
+                    memcpy(slot, &v, sizeof v);
+                push_wd(w, (uintptr_t)slot, v, s, I_ARRAY,
+                        (uint64_t *)((n << 2) | ((uintptr_t)op->nul_terminated << 1) |
+                                     (uintptr_t)in_place));
+                return;
             } else {
                 /* Rebuilt when the slot is popped (if it was not already). */
                 uint64_t bit, *wd = NULL;
@@ -1023,11 +1233,12 @@ static inline size_t new_extent(const struct fplan *f, uintptr_t old)
 }
 
 static inline __attribute__((always_inline)) char *
-alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
+alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
 {
     size_t size = new_extent(f, old);
     if (size < 8)
         size = 8;
+    *sizep = size;
     char *nb = f->zero_all ? calloc(1, size) : malloc(size);
     if (!nb) {
         wfail(w, "out of memory rebuilding objects");
@@ -1054,35 +1265,68 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old)
     return nb;
 }
 
+/* Fills new object nb (size bytes) from old object ob: the destination is recorded
+ * for the rules that run meanwhile (kt_fast_follow). */
+static inline __attribute__((always_inline)) void
+fill_new(struct worker *w, const struct fplan *f, const char *ob, char *nb, size_t size)
+{
+    uintptr_t lo = w->dst_lo, hi = w->dst_hi;
+    w->dst_lo = (uintptr_t)nb;
+    w->dst_hi = (uintptr_t)nb + size;
+    copy_obj(w, f, ob, nb, 0);
+    w->dst_lo = lo;
+    w->dst_hi = hi;
+}
+
+static int waits_on_itself(struct worker *w, unsigned long *spins, double *since)
+{
+    if (!w->sync_depth)
+        return 0;
+    if (F.mt && (++*spins & 4095) != 0)
+        return 0;
+    if (F.mt && *since == 0)
+        *since = kt_now_ms();
+    if (F.mt && kt_now_ms() - *since < 2000)
+        return 0;
+    wfail(w, "a rule's $xform into memory outside the object it fills reached an object "
+          "that is being rebuilt (a cycle through rules)%s", general_advice);
+    return 1;
+}
+
 /* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
 static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
 {
+    unsigned long spins = 0;
+    double since = 0;
     for (;;) {
-        pthread_mutex_lock(&F.side_lock);
+        side_lock();
         struct side_ent *e = side_find(q, S_FWD);
         if (!e) {
             side_add(q, S_FWD);
-            pthread_mutex_unlock(&F.side_lock);
+            side_unlock();
             break;
         }
         int ready = e->ready;
         uintptr_t nv = e->val;
-        pthread_mutex_unlock(&F.side_lock);
+        side_unlock();
         if (ready)
             return nv;
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
             return q;
         sched_yield();
     }
-    char *nb = alloc_new(w, f, q);
+    size_t size;
+    char *nb = alloc_new(w, f, q, &size);
     if (nb)
-        copy_obj(w, f, (const char *)q, nb, 0);
-    pthread_mutex_lock(&F.side_lock);
+        fill_new(w, f, (const char *)q, nb, size);
+    if (nb && f->container)
+        add_container(w, q, (uintptr_t)nb, f);
+    side_lock();
     struct side_ent *e = side_find(q, S_FWD);
     e->val = nb ? (uintptr_t)nb : q;
     e->ready = 1;
     w->cur_new = NULL;
-    pthread_mutex_unlock(&F.side_lock);
+    side_unlock();
     if (nb)
         w->transformed++;
     return nb ? (uintptr_t)nb : q;
@@ -1104,18 +1348,21 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     /* Objects built in a row lie in a row: fetch what is probably next. */
     __builtin_prefetch((const char *)q + 384);
     if (test_and_set(&wd[B_MARK], bit)) {
+        unsigned long spins = 0;
+        double since = 0;
         while (!is_ready(wd, bit, q)) {
-            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
                 return q;
             __builtin_ia32_pause();
         }
         return __atomic_load_n((uintptr_t *)q, __ATOMIC_RELAXED);
     }
-    char *nb = alloc_new(w, f, q);
+    size_t size;
+    char *nb = alloc_new(w, f, q, &size);
     if (!nb)
         return q;
     size_t base = w->n;
-    copy_obj(w, f, (const char *)q, nb, 0);
+    fill_new(w, f, (const char *)q, nb, size);
     /* Popped in the order of the slots: a structure built depth first (a tree, a list)
      * is then read in the order it was allocated in, which the prefetcher follows. */
     for (size_t i = base, j = w->n - 1; i < j && j != (size_t)-1; i++, j--) {
@@ -1130,8 +1377,72 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     }
     __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
     set_ready(wd, bit, q);
+    if (f->container)
+        add_container(w, q, (uintptr_t)nb, f);
     w->cur_new = NULL;
     w->transformed++;
+    return (uintptr_t)nb;
+}
+
+/* The new address of an array of n old objects at q (rebuilt by plan f), rebuilding it
+ * (in the side map, by exact address) if this is the first pointer to it.  Every
+ * pointer to it must give it the same length; a NUL-terminated one keeps its all-zero
+ * last element. */
+static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_t q, size_t n,
+                               int nul_terminated)
+{
+    unsigned long spins = 0;
+    double since = 0;
+    for (;;) {
+        side_lock();
+        struct side_ent *e = side_find(q, S_FWD);
+        if (!e) {
+            side_add(q, S_FWD)->count = n + 1;
+            side_unlock();
+            break;
+        }
+        int ready = e->ready;
+        uintptr_t nv = e->val;
+        size_t had = e->count;
+        side_unlock();
+        if (had != n + 1) {
+            wfail(w, "the array of %s at %#lx is reached with %zu and with %zu elements%s",
+                  f->p->path, (unsigned long)q, had ? had - 1 : 1, n, general_advice);
+            return q;
+        }
+        if (ready)
+            return nv;
+        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
+            return q;
+        sched_yield();
+    }
+    size_t os = f->p->old_size, ns = f->p->new_size, size = n * ns;
+    char *nb = calloc(1, size ? size : 1);
+    if (!nb)
+        wfail(w, "out of memory rebuilding an array of %zu objects", n);
+    if (nb) {
+        w->cur_new = nb;
+        uintptr_t lo = w->dst_lo, hi = w->dst_hi;
+        w->dst_lo = (uintptr_t)nb;
+        w->dst_hi = (uintptr_t)nb + size;
+        for (size_t i = 0; i < n; i++)
+            copy_obj(w, f, (const char *)q + i * os, nb + i * ns, 0);
+        w->dst_lo = lo;
+        w->dst_hi = hi;
+        if (nul_terminated && n)
+            memset(nb + (n - 1) * ns, 0, ns);
+    }
+    side_lock();
+    struct side_ent *e = side_find(q, S_FWD);
+    e->val = nb ? (uintptr_t)nb : q;
+    e->ready = 1;
+    w->cur_new = NULL;
+    side_unlock();
+    if (!nb)
+        return q;
+    w->transformed += (long)n;
+    if (f->container && n)
+        add_container_n(w, q, (uintptr_t)nb, f, n);
     return (uintptr_t)nb;
 }
 
@@ -1147,6 +1458,14 @@ static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fp
     case I_SLOT_IN_PLACE:
         write_in_place(w, (uintptr_t *)a, forward(w, f, b, wd));
         break;
+    case I_ARRAY: {
+        uintptr_t x = (uintptr_t)wd, nv = forward_array(w, f, b, x >> 2, (x >> 1) & 1);
+        if (x & 1)
+            write_in_place(w, (uintptr_t *)a, nv);
+        else
+            memcpy((void *)a, &nv, sizeof nv);
+        break;
+    }
     case I_VISIT: {
         /* A long array a chunk at a time, the rest below: the slots it pushes are
          * done first, so the stack stays short (and the rest can be shared). */
@@ -1458,6 +1777,9 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     F.rules = rules;
     F.nrules = nrules;
     F.track_new = 0;
+    F.interior = 0;
+    F.ncontplans = 0;
+    F.cont_grans = 0;
     F.nthreads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
     F.mt = F.nthreads > 1;
     F.ready_bytes = F.mt;
@@ -1517,7 +1839,110 @@ void kt_fast_root(const struct plan *p, const char *old_addr, char *new_addr, si
         wfail(&F.w[0], "no plan for variable at %p", (const void *)old_addr);
         return;
     }
-    copy_obj(&F.w[0], f, old_addr, new_addr, 0);
+    fill_new(&F.w[0], f, old_addr, new_addr, size);
+}
+
+/* Whether [a, a + len) lies in what a rule fills now (or in the new static data): a
+ * slot there can be filled once its target is rebuilt. */
+static int rule_dest_ok(const struct worker *w, uintptr_t a, size_t len)
+{
+    return (a >= w->dst_lo && a + len <= w->dst_hi) ||
+           (in_new_static(a) && in_new_static(a + len - 1));
+}
+
+void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t count,
+                    int nul_terminated)
+{
+    struct worker *w = cur_w ? cur_w : &F.w[0];
+    uintptr_t v = kt_read_ptr(in);
+    struct fplan *s = fplan_of(target);
+    if (!s) {
+        wfail(w, "XF_PTR: the forwarding engine has no plan for %s%s", target->path,
+              general_advice);
+        return;
+    }
+    struct plan_op op = {.kind = count == 1 || nul_terminated ? OP_PTR : OP_PTRARRAY,
+                         .sub = (struct plan *)target,
+                         .count = (long)count,
+                         .nul_terminated = nul_terminated};
+    if (v && s->mode == PLAN_REBUILD && !in_old_static(v) &&
+        !rule_dest_ok(w, (uintptr_t)out, sizeof v)) {
+        /* A slot the engine cannot come back to (a local copy): rebuilt now. */
+        w->sync_depth++;
+        uintptr_t nv = op.kind == OP_PTR && !nul_terminated
+                           ? forward(w, s, v, NULL)
+                           : forward_array(w, s, v, nul_terminated ? kt_nul_count(v, target->old_size)
+                                                                   : count, nul_terminated);
+        w->sync_depth--;
+        memcpy(out, &nv, sizeof nv);
+        return;
+    }
+    pointer(w, &op, s, NULL, (uintptr_t *)out, v, 0);
+}
+
+void kt_fast_apply_plan(const struct plan *p, const void *in, void *out)
+{
+    struct worker *w = cur_w ? cur_w : &F.w[0];
+    struct fplan *f = fplan_of(p);
+    if (!f) {
+        wfail(w, "$xform: the forwarding engine has no plan for %s%s", p->path, general_advice);
+        return;
+    }
+    if (in == out) {
+        if (!p->same_layout)
+            wfail(w, "a rule transforms a %s in place, but its layout changed", p->path);
+        else if (p->mode != PLAN_CLEAN && p->type_rule < 0)
+            visit_obj(w, f, out, 0);
+        return;
+    }
+    int stable = p->mode == PLAN_CLEAN || rule_dest_ok(w, (uintptr_t)out, p->new_size);
+    size_t base = w->n, inner_base = w->ninners;
+    if (p->same_layout && p->type_rule < 0)
+        memcpy(out, in, p->new_size);
+    if (p->mode != PLAN_CLEAN || !p->same_layout)
+        copy_obj(w, f, in, out, 0);
+    if (stable)
+        return;
+    /* Memory the engine cannot come back to (a local copy): its own slots are filled
+     * now; what they lead to is queued as usual. */
+    uintptr_t lo = (uintptr_t)out, hi = lo + p->new_size;
+    size_t keep = base, n = w->n;
+    struct item *mine = malloc((n - base + 1) * sizeof *mine);
+    if (!mine) {
+        wfail(w, "out of memory in a rule's $xform");
+        return;
+    }
+    size_t nmine = 0;
+    for (size_t i = base; i < n; i++) {
+        struct item it = w->st[i];
+        if ((it.fk & 3) != I_VISIT && it.a >= lo && it.a < hi)
+            mine[nmine++] = it;
+        else
+            w->st[keep++] = it;
+    }
+    w->n = keep;
+    w->sync_depth++;
+    for (size_t i = 0; i < nmine && !w->failed; i++)
+        process(w, mine[i].a, mine[i].b, (struct fplan *)(mine[i].fk & ~(uintptr_t)3),
+                mine[i].fk & 3, mine[i].wd);
+    w->sync_depth--;
+    free(mine);
+    /* Interior pointers in it: their containers must be rebuilt already. */
+    size_t kept = inner_base;
+    for (size_t i = inner_base; i < w->ninners; i++) {
+        struct inner in = w->inners[i];
+        struct container k;
+        if ((uintptr_t)in.slot < lo || (uintptr_t)in.slot >= hi) {
+            w->inners[kept++] = in;
+        } else if (F.ncontplans && container_in_map(w, in.old, &k)) {
+            uintptr_t nv = inner_new(w, &k, in.old, in.target);
+            memcpy(in.slot, &nv, sizeof nv);
+        } else {
+            wfail(w, "a rule's $xform(%s) into memory outside the object it fills holds a "
+                  "pointer into an object not rebuilt yet%s", p->path, general_advice);
+        }
+    }
+    w->ninners = kept;
 }
 
 static int first_failure(void)
@@ -1528,6 +1953,113 @@ static int first_failure(void)
                 snprintf(F.err, sizeof F.err, "%s", F.w[i].err);
             return 1;
         }
+    return 0;
+}
+
+static int by_old(const void *a, const void *b)
+{
+    uintptr_t x = ((const struct container *)a)->old, y = ((const struct container *)b)->old;
+    return x < y ? -1 : x > y;
+}
+
+static size_t old_extent(const struct fplan *f, uintptr_t old)
+{
+    const struct plan *p = f->p;
+    if (p->flex_op < 0)
+        return p->old_size;
+    const struct plan_op *op = &p->ops[p->flex_op];
+    size_t end = op->old_off + kt_op_count(op, (const char *)old) * op->old_stride;
+    return end > p->old_size ? end : p->old_size;
+}
+
+static size_t cont_extent(const struct container *k)
+{
+    return k->count ? k->count * k->f->p->old_size : old_extent(k->f, k->old);
+}
+
+/* The container in the arrays holding old address v, or NULL; *hint: where the last
+ * one was found (slots are met in about the order their containers were rebuilt). */
+static const struct container *container_of(uintptr_t v, size_t *hint)
+{
+    size_t h = *hint;
+    for (size_t i = h; i < h + 2 && i < F.nconts; i++)
+        if (F.conts[i].old <= v && (i + 1 == F.nconts || F.conts[i + 1].old > v)) {
+            *hint = i;
+            return v < F.conts[i].old + cont_extent(&F.conts[i]) ? &F.conts[i] : NULL;
+        }
+    size_t lo = 0, hi = F.nconts;
+    while (lo < hi) { /* the first container starting after v */
+        size_t mid = lo + (hi - lo) / 2;
+        if (F.conts[mid].old <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    *hint = lo - 1;
+    const struct container *k = &F.conts[lo - 1];
+    /* (its first word holds the forwarding address: only a flexible array's count,
+     * read from the old object, could be there - new_extent reads it the same way) */
+    return v < k->old + cont_extent(k) ? k : NULL;
+}
+
+/* Pointers to unchanged data inside rebuilt objects: now that the containers met so
+ * far are known, each lands on the same bytes of the new object.  The others stay
+ * open (a later batch may rebuild their container) and otherwise keep their value. */
+static int resolve_inners(void)
+{
+    struct worker *m = &F.w[0];
+    int sorted = 1;
+    for (int i = 0; i < F.nthreads; i++) {
+        struct worker *w = &F.w[i];
+        if (w->nconts) {
+            F.conts = kt_xf_grow(F.conts, &F.cap_conts, F.nconts + w->nconts, sizeof *F.conts);
+            memcpy(F.conts + F.nconts, w->conts, w->nconts * sizeof *w->conts);
+            F.nconts += w->nconts;
+            w->nconts = 0;
+            sorted = 0;
+        }
+        if (w->ninners) {
+            F.inners = kt_xf_grow(F.inners, &F.cap_inners, F.ninners + w->ninners,
+                                  sizeof *F.inners);
+            memcpy(F.inners + F.ninners, w->inners, w->ninners * sizeof *w->inners);
+            F.ninners += w->ninners;
+            w->ninners = 0;
+        }
+    }
+    /* Rebuilt in allocation order, as a list or a tree usually is: already sorted. */
+    for (size_t i = 1; !sorted && i <= F.nconts; i++)
+        if (i == F.nconts)
+            sorted = 1;
+        else if (F.conts[i - 1].old > F.conts[i].old)
+            break;
+    if (!sorted)
+        qsort(F.conts, F.nconts, sizeof *F.conts, by_old);
+    if (getenv("KITSUNE_ENGINE_STATS"))
+        kt_log("engine: %zu container(s) outside the byte map%s, %zu interior pointer(s) "
+               "to resolve", F.nconts, sorted ? "" : " (sorted)", F.ninners);
+    size_t open = 0, hint = 0;
+    for (size_t i = 0; i < F.ninners; i++) {
+        struct inner in = F.inners[i];
+        struct container found;
+        const struct container *k = F.ncontplans && container_in_map(m, in.old, &found)
+                                        ? &found : container_of(in.old, &hint);
+        if (!k) {
+            F.inners[open++] = in;
+            continue;
+        }
+        uintptr_t nv = inner_new(m, k, in.old, in.target);
+        if (!nv) {
+            first_failure();
+            return -1;
+        }
+        if (in.in_place)
+            write_in_place(m, in.slot, nv);
+        else
+            memcpy(in.slot, &nv, sizeof nv);
+    }
+    F.ninners = open;
     return 0;
 }
 
@@ -1582,6 +2114,8 @@ int kt_fast_drain(void)
                    i ? F.w[i].t_end - t0 : 0, F.w[i].t_idle, F.w[i].t_cpu, F.w[i].shares,
                    F.w[i].takes);
     if (first_failure())
+        return -1;
+    if (F.interior && resolve_inners() < 0)
         return -1;
     /* Untyped lookups by rules must not have met an object rebuilt after them. */
     for (size_t i = 0; i < F.nlookups; i++) {
@@ -1776,7 +2310,18 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
         free(F.w[i].st);
         free(F.w[i].undo);
         free(F.w[i].firsts);
+        free(F.w[i].conts);
+        free(F.w[i].inners);
     }
+    free(F.conts);
+    F.conts = NULL;
+    F.nconts = F.cap_conts = 0;
+    free(F.inners);
+    F.inners = NULL;
+    F.ninners = F.cap_inners = 0;
+    F.interior = 0;
+    F.ncontplans = 0;
+    F.cont_grans = 0;
     free(F.w);
     F.w = NULL;
     free(F.side);

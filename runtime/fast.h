@@ -42,6 +42,15 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi);
 
 /* For the closures of generated code and for thread arguments at commit. */
 void *kt_fast_lookup_new(const void *old);
+/* XF_PTR($xform(...)) in a rule: the pointer slot `in` holds an old object of plan
+ * `target` (count elements, or up to an all-zero one); `out`, in the object or
+ * variable the rule fills, receives the new address (at once, or when the object is
+ * rebuilt, like the engine's own pointer slots). */
+void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t count,
+                    int nul_terminated);
+/* XF_INVOKE($xform(...)) on memory held inline: fills `out` from `in` by plan p, or
+ * fixes `in` in place when in == out. */
+void kt_fast_apply_plan(const struct plan *p, const void *in, void *out);
 
 /* A transformer failed on this thread: the engine stops and the batch fails. */
 void kt_fast_fail(const char *msg);

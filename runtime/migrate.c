@@ -190,24 +190,13 @@ static void refuse_other_release(const struct kt_version *old, const struct kt_v
              rebuilt ? "" : against, rebuilt ? "" : " first, or");
 }
 
-/* Whether the general engine will run this update (fast_ok decided). */
-static int general_engine_runs(void)
-{
-    const char *engine = getenv("KITSUNE_ENGINE");
-    if (engine && strcmp(engine, "general") == 0)
-        return 1;
-    return !fast_ok && !(engine && strcmp(engine, "fast") == 0);
-}
-
-/* The general engine runs field rules of unchanged layouts on the objects themselves
- * (PLAN_RULES_IN_PLACE): such objects are fixed in place, not rebuilt, and what points
- * to them needs no new address.  Planned again with that option; the plans differ only
+/* Planned again with other flags (PLAN_RULES_IN_PLACE or none): the plans differ only
  * in modes, so what was decided (diagnostics, rules used) holds. */
-static int replan_rules_in_place(const struct kt_version *old, const struct kt_version *nv,
-                                 char *err, size_t errlen)
+static int replan(const struct kt_version *old, const struct kt_version *nv, int flags,
+                  char *err, size_t errlen)
 {
     plan_free(&ctx);
-    if (plan_build_flags(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n, PLAN_RULES_IN_PLACE) ||
+    if (plan_build_flags(&ctx, &old->ktt, &nv->ktt, rules.v, rules.n, flags) ||
         kt_fptr_check(&ctx, old, nv, err, errlen)) {
         if (ctx.ndiags)
             format_diags(&ctx, err, errlen);
@@ -217,6 +206,44 @@ static int replan_rules_in_place(const struct kt_version *old, const struct kt_v
         return -1;
     }
     return 0;
+}
+
+static int rebuilt_types(void)
+{
+    int n = 0;
+    for (const struct plan *p = ctx.plans; p; p = p->next)
+        n += p->mode == PLAN_REBUILD;
+    return n;
+}
+
+/* The general engine runs field rules of unchanged layouts on the objects themselves
+ * (PLAN_RULES_IN_PLACE): such objects are fixed in place, not rebuilt, and what points
+ * to them needs no new address.  The forwarding engine cannot, so where that spares
+ * rebuilding a type (a redis value whose rule only follows its pointer: 200K objects
+ * not allocated again), the general engine is chosen even when the forwarding engine
+ * could run the update.  KITSUNE_ENGINE=fast keeps the forwarding engine's plans. */
+static int choose_rules_in_place(const struct kt_version *old, const struct kt_version *nv,
+                                 char *err, size_t errlen)
+{
+    const char *engine = getenv("KITSUNE_ENGINE");
+    if (engine && strcmp(engine, "fast") == 0)
+        return 0; /* the forwarding engine's plans, or its refusal */
+    int general_forced = engine && strcmp(engine, "general") == 0;
+    if (fast_ok && !general_forced && rules.n == 0)
+        return 0; /* no rule to run in place */
+    int rebuilt = rebuilt_types();
+    if (replan(old, nv, PLAN_RULES_IN_PLACE, err, errlen))
+        return -1;
+    if (!fast_ok || general_forced)
+        return 0;
+    int spared = rebuilt - rebuilt_types();
+    if (spared > 0) {
+        fast_ok = 0;
+        snprintf(fast_why, sizeof fast_why, "field rules run in place on %d type(s) "
+                 "the forwarding engine would rebuild", spared);
+        return 0;
+    }
+    return replan(old, nv, 0, err, errlen);
 }
 
 /* Which types the engine visits and why (the log file), and how many (the log). */
@@ -293,7 +320,7 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     }
     ctx_ready = 1;
     fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
-    if (general_engine_runs() && replan_rules_in_place(old, nv, err, errlen))
+    if (choose_rules_in_place(old, nv, err, errlen))
         return -1;
     log_visited(old);
     for (int i = plan_dropped_var(&ctx, 0); i >= 0; i = plan_dropped_var(&ctx, i + 1))
