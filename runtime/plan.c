@@ -63,9 +63,17 @@ static void type_label(const struct ktt *k, int t, char *buf, size_t len)
 }
 
 /* Declared outside the program's source root (the summary gives an absolute path). */
+static int outside_root(const struct ktt_type *t)
+{
+    return t->decl && t->decl[0] == '/';
+}
+
+/* A library's struct or union, copied as bytes.  A header that describes its type with
+ * generic annotations (kitsune.h's heap lists) has it planned like the program's. */
 static int is_foreign(const struct ktt_type *t)
 {
-    return (t->kind == KTT_STRUCT || t->kind == KTT_UNION) && t->decl && t->decl[0] == '/';
+    return (t->kind == KTT_STRUCT || t->kind == KTT_UNION) && outside_root(t) &&
+           !t->generic && !t->gargs;
 }
 
 static int is_int(const struct ktt_type *t)
@@ -332,6 +340,17 @@ static const char *bind(struct plan_ctx *c, const char *params, const char *args
     return intern(c, env);
 }
 
+/* Every parameter of `params` bound to [opaque]. */
+static const char *bind_opaque(struct plan_ctx *c, const char *params)
+{
+    char ps[16][200], env[2048];
+    int np = split_args(params, ps, 16);
+    size_t w = 0;
+    for (int i = 0; i < np && w < sizeof env; i++)
+        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=[opaque]", i ? ";" : "", ps[i]);
+    return intern(c, env);
+}
+
 /* The generic parameters of a struct, union or typedef: on the entry itself, or on
  * another entry of the same name (a use may not repeat them). */
 static const char *params_of(const struct ktt *k, int t)
@@ -344,6 +363,47 @@ static const char *params_of(const struct ktt *k, int t)
             strcmp(k->types[i].name, ty->name) == 0)
             return k->types[i].generic;
     return NULL;
+}
+
+static int find_arg_type(const struct ktt *k, const char *name);
+
+/* A generic argument as C spells it: "struct_conn*" is "struct conn *", "typedef_T"
+ * is "T". */
+static void arg_spelling(const char *arg, char *buf, size_t len)
+{
+    static const char *const tags[] = {"struct_", "union_", "enum_", "typedef_"};
+    const char *tag = "";
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+        if (strncmp(arg, tags[i], strlen(tags[i])) == 0) {
+            tag = tags[i];
+            arg += strlen(tags[i]);
+        }
+    size_t n = strcspn(arg, "*");
+    snprintf(buf, len, "%.*s%s%.*s%s%s", tag[0] && tag[0] != 't' ? (int)strlen(tag) - 1 : 0,
+             tag, tag[0] && tag[0] != 't' ? " " : "", (int)n, arg, arg[n] ? " " : "", arg + n);
+}
+
+/* Each argument of an E_G use names a type of version k (`old` says which): checked
+ * where the use is, so that the message names it (a heap list's element type). */
+static void check_use_args(struct plan_ctx *c, const struct ktt *k, const char *args,
+                           const char *path, const char *decl)
+{
+    char as[16][200];
+    int na = split_args(args, as, 16);
+    for (int i = 0; i < na && i < 16; i++) {
+        char base[200];
+        snprintf(base, sizeof base, "%s", as[i]);
+        for (size_t n = strlen(base); n > 0 && base[n - 1] == '*'; n--)
+            base[n - 1] = '\0';
+        if (base[0] == '@' || base[0] == '[' || strchr(base, '<') ||
+            find_arg_type(k, base) >= 0)
+            continue;
+        char spelled[200], use[200];
+        arg_spelling(base, spelled, sizeof spelled);
+        arg_spelling(as[i], use, sizeof use);
+        diag(c, path, decl, NULL, "E_G(%s): no type %s in the %s version; name a type the "
+             "program defines", use, spelled, k == c->old ? "old" : "new");
+    }
 }
 
 /* Follows typedefs from t, applying the E_G bindings met on the way.  With
@@ -361,11 +421,17 @@ static int enter(struct plan_ctx *c, const struct ktt *k, int t, const char *env
         } else if ((aggregate || ty->kind == KTT_TYPEDEF) && ty->gargs) {
             const char *params = params_of(k, t);
             int bad = 0;
+            check_use_args(c, k, ty->gargs, path, decl);
             env = params ? bind(c, params, ty->gargs, env, &bad) : NULL;
             if (!params || bad)
                 diag(c, path, decl, NULL, "E_G(%s) does not match the parameters of %s "
                      "(%s)", ty->gargs, ty->name ? ty->name : "<anonymous>",
                      params ? params : "none");
+        } else if (ty->generic && outside_root(ty)) {
+            /* A header's generic type used without E_G (a kitsune_heaplist of elements
+             * it does not name): its slots are copied as they are, as any library
+             * type's, and what they point to is not followed. */
+            env = bind_opaque(c, ty->generic);
         } else if (aggregate) {
             env = NULL; /* a plain struct binds nothing; an unbound generic neither */
         } else if (ty->kind == KTT_BASE || ty->kind == KTT_ENUM || ty->kind == KTT_FUNC ||
@@ -473,6 +539,18 @@ static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *ar
     return r;
 }
 
+/* Whether check_use_args has already said that no type `spelled` exists: the use is
+ * what the programmer fixes, not the generic type's insides (kitsune.h's heap list). */
+static int use_diagnosed(const struct plan_ctx *c, const char *spelled)
+{
+    char what[300];
+    snprintf(what, sizeof what, "): no type %s in the ", spelled);
+    for (int i = 0; i < c->ndiags; i++)
+        if (strncmp(c->diags[i].what, "E_G(", 4) == 0 && strstr(c->diags[i].what, what))
+            return 1;
+    return 0;
+}
+
 /* The type a generic argument names, in both versions. */
 static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
                                const char *decl)
@@ -497,8 +575,11 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
     }
     int ot = find_arg_type(c->old, base), nt = find_arg_type(c->new_, base);
     if (ot < 0 || nt < 0) {
-        diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version", arg,
-             base, ot < 0 ? "old" : "new");
+        char spelled[400];
+        arg_spelling(base, spelled, sizeof spelled);
+        if (!use_diagnosed(c, spelled))
+            diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version",
+                 arg, spelled, ot >= 0 ? "new" : nt >= 0 ? "old" : "old or the new");
         return r;
     }
     struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);

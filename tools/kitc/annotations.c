@@ -183,11 +183,28 @@ static void scan_decl(struct tu_scan *s, CXCursor c, enum ann_target kind)
     s->d[s->nd++] = d;
 }
 
+/* Kitsune's own header, wherever it is installed: its heap lists carry annotations
+ * (E_GENERIC on kitsune_heaplist) that every program using them needs. */
+static int in_kitsune_header(CXSourceLocation loc)
+{
+    CXFile f;
+    clang_getExpansionLocation(loc, &f, NULL, NULL, NULL);
+    if (!f)
+        return 0;
+    CXString s = clang_getFileName(f);
+    const char *name = clang_getCString(s);
+    const char *base = name ? strrchr(name, '/') : NULL;
+    int ours = name && strcmp(base ? base + 1 : name, "kitsune.h") == 0;
+    clang_disposeString(s);
+    return ours;
+}
+
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     struct tu_scan *s = data;
-    if (clang_Location_isInSystemHeader(clang_getCursorLocation(c)))
+    CXSourceLocation loc = clang_getCursorLocation(c);
+    if (clang_Location_isInSystemHeader(loc) && !in_kitsune_header(loc))
         return CXChildVisit_Continue;
     switch (clang_getCursorKind(c)) {
     case CXCursor_MacroExpansion:
