@@ -402,7 +402,8 @@ static void check_use_args(struct plan_ctx *c, const struct ktt *k, const char *
         arg_spelling(base, spelled, sizeof spelled);
         arg_spelling(as[i], use, sizeof use);
         diag(c, path, decl, NULL, "E_G(%s): no type %s in the %s version; name a type the "
-             "program defines", use, spelled, k == c->old ? "old" : "new");
+             "program defines (one that no code uses has no debug info unless built with "
+             "-fno-eliminate-unused-debug-types)", use, spelled, k == c->old ? "old" : "new");
     }
 }
 
@@ -1087,12 +1088,20 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                             new_off, parent_old, path, decl);
             return;
         }
-        if (o->count != n->count) {
+        /* A grown array keeps its old elements and gets zeroed new ones; a shrunk one
+         * would lose elements, which only a rule may decide. */
+        int grown = o->count >= 0 && n->count > o->count;
+        if (o->count != n->count && !grown) {
             char stub[400];
             snprintf(stub, sizeof stub, "%s -> %s: { /* copy the elements you keep */ }", path,
                      path);
-            diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
-                 n->count);
+            if (o->count >= 0 && n->count >= 0)
+                diag(c, path, decl, stub, "array shrinks from %ld to %ld elements: the last "
+                     "%ld would be lost; write a rule that says which to keep", o->count,
+                     n->count, o->count - n->count);
+            else
+                diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
+                     n->count);
             if (o->count < 0 || n->count < 0)
                 return;
             /* Planned anyway over the elements both have: a plan used without its
@@ -1105,6 +1114,11 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
         op->count = o->count < 0 ? 0 : o->count < n->count ? o->count : n->count;
         op->old_stride = (uint32_t)sub->old_size;
         op->new_stride = (uint32_t)sub->new_size;
+        if (grown) {
+            size_t stride = sub->new_size;
+            add_op(p, OP_ZERO, 0, new_off + (size_t)o->count * stride)->len =
+                (uint32_t)((size_t)(n->count - o->count) * stride);
+        }
         return;
     }
     if (((o->kind == KTT_STRUCT || o->kind == KTT_UNION) && o->kind == n->kind) ||
