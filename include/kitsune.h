@@ -198,6 +198,12 @@ void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 
 #define E_G(...)
 #define E_MANUAL_MIGRATE
 #define E_AUTO_MIGRATE
+/* On a struct member: the library named keeps its address (libevent an event's), so
+ * objects holding it must not move: struct event ev E_HELD(libevent); */
+#define E_HELD(...)
+/* On a struct member: objects may be allocated ending where it starts (malloc of
+ * sizeof(T) minus it and what follows); an update carries over what each one has. */
+#define E_OPTIONAL
 #define E_NOTELOCALS
 
 /* ---- Heap lists ------------------------------------------------------------------ */

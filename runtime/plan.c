@@ -2219,6 +2219,80 @@ struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name,
     return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
 }
 
+/* ---- objects a library holds ----
+ * A library that keeps the address of a member (libevent an event's, registered with
+ * event_add) would go on using the old object after an update moved it.  kitsune knows
+ * such a member by its type: one marked E_HELD(lib) where it is used, or libevent's
+ * struct event, which every libevent program embeds by value. */
+
+/* The library holding objects of type t (a struct or union), or NULL. */
+static const char *held_by(const struct ktt_type *t)
+{
+    if (t->held)
+        return t->held;
+    if (t->kind == KTT_STRUCT && t->name && strcmp(t->name, "event") == 0 &&
+        outside_root(t) && strstr(t->decl, "event"))
+        return "libevent";
+    return NULL;
+}
+
+/* A member of t held by value (through nested structs, unions and arrays) that a
+ * library holds: its library, with `where` set to its path (".ev") and `what` to its
+ * type's name. */
+static const char *held_member(const struct ktt *k, int t, char *where, size_t wlen,
+                               char *what, size_t len, int depth)
+{
+    t = ktt_resolve(k, t);
+    const struct ktt_type *ty = &k->types[t];
+    if (depth > MAX_DEPTH)
+        return NULL;
+    if (ty->kind == KTT_ARRAY)
+        return held_member(k, ty->target, where, wlen, what, len, depth + 1);
+    if (ty->kind != KTT_STRUCT && ty->kind != KTT_UNION)
+        return NULL;
+    const char *lib = held_by(ty);
+    if (lib) {
+        type_label(k, t, what, len);
+        return lib;
+    }
+    for (int i = 0; i < ty->nfields; i++) {
+        char inner[300] = "";
+        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, depth + 1);
+        if (lib) {
+            snprintf(where, wlen, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
+                     inner);
+            return lib;
+        }
+    }
+    return NULL;
+}
+
+/* A heap object holding such a member may stay where it is (fixed in place, or left
+ * alone); one this update would rebuild elsewhere is refused before the pause. */
+static void check_held(struct plan_ctx *c)
+{
+    for (struct plan *p = c->plans; p; p = p->next)
+        for (int i = 0; i < p->nops; i++) {
+            const struct plan_op *op = &p->ops[i];
+            const struct plan *s = op->sub;
+            if ((op->kind != OP_PTR && op->kind != OP_PTRARRAY) || !s || s->ptrs > 0 ||
+                s->mode != PLAN_REBUILD)
+                continue;
+            char where[300] = "", what[200], name[200];
+            const char *lib = held_member(c->old, s->old_type, where, sizeof where, what,
+                                          sizeof what, 0);
+            if (!lib)
+                continue;
+            type_label(c->old, s->old_type, name, sizeof name);
+            diag(c, name, ntype(c, s->new_type)->decl, NULL,
+                 "objects of %s hold a %s (%s%s) whose address %s keeps, and this update "
+                 "would move them (%s); keep the layout of %s and write no type rule for "
+                 "it, so that they are converted in place", name, what, name, where, lib,
+                 s->type_rule >= 0 ? "a type rule rebuilds them" : "their layout changes",
+                 name);
+        }
+}
+
 int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules)
 {
@@ -2247,6 +2321,7 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     plan_bindings(c);
     plan_constant_vars(c); /* last: what it plans first has no diagnostics */
     compute_modes(c);
+    check_held(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);

@@ -24,7 +24,7 @@ static const struct {
     {"E_OPAQUE", A_OPAQUE, 0},   {"E_PTR", A_PTR, 0},         {"E_PTRARRAY", A_PTRARRAY, 1},
     {"E_ARRAY", A_ARRAY, 1},     {"E_SZ", A_SZ, 0},           {"E_GENERIC", A_GENERIC, 1},
     {"E_T", A_T, 1},             {"E_G", A_G, 1},             {"E_MANUAL_MIGRATE", A_MANUAL, 0},
-    {"E_AUTO_MIGRATE", A_AUTO, 0},
+    {"E_AUTO_MIGRATE", A_AUTO, 0}, {"E_HELD", A_HELD, 1},       {"E_OPTIONAL", A_OPTIONAL, 0},
 };
 
 /* A declaration or macro use in one file, by expansion offsets [start, end). */
@@ -441,6 +441,16 @@ static int check_arg(const struct use *u, const char *arg)
             return -1;
         }
         return 0;
+    case A_HELD:
+        for (const char *p = arg ? arg : ""; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+                arg = NULL;
+        if (!arg || !*arg) {
+            error_at(u, "%s names the library that keeps the member's address: "
+                     "E_HELD(libevent)", macros[u->macro].name);
+            return -1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -493,6 +503,12 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
     if ((macros[u->macro].kind == A_MANUAL || macros[u->macro].kind == A_AUTO) &&
         d->kind != AT_VAR) {
         error_at(u, "%s applies to variables only", macros[u->macro].name);
+        free(arg);
+        return;
+    }
+    if ((macros[u->macro].kind == A_HELD || macros[u->macro].kind == A_OPTIONAL) &&
+        d->kind != AT_FIELD) {
+        error_at(u, "%s applies to struct members only", macros[u->macro].name);
         free(arg);
         return;
     }
