@@ -659,6 +659,13 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      rules[i].kind == RULE_GEN ? "$gen" : "$xform");
             return 0;
         }
+    for (const struct plan *p = c->plans; p; p = p->next)
+        if (p->short_plan) {
+            /* the general engine picks the plan by each object's allocation size */
+            snprintf(why, len, "objects of %s may be allocated short (E_OPTIONAL)",
+                     p->old_tag ? p->old_tag : "a struct");
+            return 0;
+        }
     const struct ktt *k = c->old;
     size_t n = (size_t)k->ntypes + 1;
     /* single/array: types of objects reached through pointers (heap objects, as one

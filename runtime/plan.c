@@ -2219,6 +2219,131 @@ struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name,
     return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
 }
 
+/* ---- objects allocated shorter than their type (E_OPTIONAL) ----
+ * A struct whose member F is E_OPTIONAL may be allocated ending where F starts (Redis
+ * allocates sizeof(robj) minus its trailing member).  Such an object is transformed
+ * with a second plan covering only that prefix: the engine picks it by the object's
+ * allocation size.  An update that moves data between the prefix and the tail cannot
+ * be carried out on a short object and is refused. */
+
+static size_t op_new_span(const struct plan_op *op)
+{
+    switch (op->kind) {
+    case OP_COPY:
+    case OP_ZERO:
+    case OP_RULE:
+        return op->len;
+    case OP_INT:
+    case OP_FLOAT:
+    case OP_ENUM:
+        return op->new_len;
+    case OP_SUB:
+        return op->sub ? op->sub->new_size : 0;
+    case OP_ARRAY:
+        return (size_t)(op->count < 0 ? 0 : op->count) * op->new_stride;
+    case OP_PTR:
+    case OP_PTRARRAY:
+    case OP_FPTR:
+        return 8;
+    default:
+        return 1;
+    }
+}
+
+static size_t op_old_span(const struct plan_op *op);
+
+/* The member of t at byte offset off, for messages. */
+static const char *field_at(const struct ktt_type *t, size_t off)
+{
+    const char *name = "?";
+    for (int i = 0; i < t->nfields; i++)
+        if (t->fields[i].offset <= off && t->fields[i].name)
+            name = t->fields[i].name;
+    return name;
+}
+
+static void plan_short(struct plan_ctx *c, struct plan *p)
+{
+    const struct ktt_type *o = otype(c, p->old_type), *n = ntype(c, p->new_type);
+    if (p->ptrs > 0 || o->kind != KTT_STRUCT || !o->optional || p->mode == PLAN_CLEAN)
+        return;
+    char name[200];
+    type_label(c->old, p->old_type, name, sizeof name);
+    const struct ktt_field *of = find_field(o, o->optional);
+    const struct ktt_field *nf = n->optional && strcmp(n->optional, o->optional) == 0
+                                     ? find_field(n, n->optional) : NULL;
+    if (!of)
+        return;
+    if (!nf || n->kind != KTT_STRUCT) {
+        diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but in "
+             "the new version %s.%s is not E_OPTIONAL: an object without it cannot become "
+             "one that has it", name, o->optional, name, o->optional);
+        return;
+    }
+    if (p->type_rule >= 0) {
+        diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but a "
+             "type rule with code converts the whole object; write field rules instead",
+             name, o->optional);
+        return;
+    }
+    size_t ocut = of->offset, ncut = nf->offset;
+    struct plan_op *ops = calloc((size_t)p->nops + 1, sizeof *ops);
+    if (!ops)
+        plan_oom();
+    int w = 0;
+    for (int i = 0; i < p->nops; i++) {
+        struct plan_op op = p->ops[i];
+        size_t ospan = op_old_span(&op), nspan = op_new_span(&op);
+        int from_tail = ospan > 0 && op.old_off >= ocut;
+        int to_tail = op.new_off + nspan > ncut;
+        if (from_tail && op.new_off >= ncut)
+            continue; /* tail to tail: a short object has none */
+        if (!from_tail && !ospan && op.new_off >= ncut)
+            continue; /* a new member of the tail (zeroed, INIT) */
+        if (op.kind == OP_COPY && !from_tail && op.old_off + ospan > ocut &&
+            op.new_off + (ocut - op.old_off) <= ncut) {
+            op.len = (uint32_t)(ocut - op.old_off); /* merged copies across the cut */
+            ospan = op.len;
+            to_tail = 0;
+        }
+        if (from_tail || to_tail || op.old_off + ospan > ocut) {
+            char fpath[300];
+            snprintf(fpath, sizeof fpath, "%s.%s", name,
+                     from_tail ? field_at(o, op.old_off) : field_at(n, op.new_off));
+            diag(c, fpath, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), "
+                 "and this update moves %s %s the optional part", name, o->optional, fpath,
+                 from_tail ? "out of" : "into");
+            free(ops);
+            return;
+        }
+        if (op.enum_map) {
+            long long *m = malloc((size_t)op.n_enum * 2 * sizeof *m);
+            if (!m)
+                plan_oom();
+            memcpy(m, op.enum_map, (size_t)op.n_enum * 2 * sizeof *m);
+            op.enum_map = m;
+        }
+        op.path = NULL;
+        ops[w++] = op;
+    }
+    struct plan *s = malloc(sizeof *s);
+    if (!s)
+        plan_oom();
+    *s = *p;
+    s->ops = ops;
+    s->nops = w;
+    s->old_size = ocut;
+    s->new_size = ncut;
+    s->flex_op = -1;
+    s->path = strdup(p->path ? p->path : "");
+    if (!s->path)
+        plan_oom();
+    s->short_plan = NULL;
+    s->next = c->plans;
+    c->plans = s;
+    p->short_plan = s;
+}
+
 /* ---- objects a library holds ----
  * A library that keeps the address of a member (libevent an event's, registered with
  * event_add) would go on using the old object after an update moved it.  kitsune knows
@@ -2325,6 +2450,8 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
+    for (struct plan *p = c->plans; p; p = p->next)
+        plan_short(c, p);
     return c->ndiags;
 }
 

@@ -23,6 +23,7 @@
  * the undo log and leaves the old state exactly as it was. */
 #include "xform.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,10 +202,21 @@ static int claim_covers_more(const struct obj *o, const struct plan *plan, size_
     return !plan_same_old_type(plan, o->plan) && plan_starts_with(plan, o->plan);
 }
 
+/* An object of an E_OPTIONAL type whose allocation ends before the optional member:
+ * its prefix plan.  Such objects are malloc'd blocks of their own (docs/annotations.md,
+ * E_OPTIONAL), so their allocation size is malloc's to tell. */
+static struct plan *allocated_plan(uintptr_t p, struct plan *target, size_t count)
+{
+    if (!target->short_plan || count != 1 || p % 16 || !kt_maps_readable(p - 16, 16))
+        return target;
+    return malloc_usable_size((void *)p) < target->old_size ? target->short_plan : target;
+}
+
 static void claim(uintptr_t p, struct plan *target, size_t count, int nul_terminated)
 {
     if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
         return;
+    target = allocated_plan(p, target, count);
     if (!kt_maps_readable(p, target->old_size * count)) {
         char why[KT_ERRLEN];
         kt_wild_pointer(why, sizeof why, p, target);

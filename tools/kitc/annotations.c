@@ -491,10 +491,17 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
     }
     const unsigned decls = 1u << AT_FIELD | 1u << AT_VAR | 1u << AT_TYPEDEF;
     struct decl *d;
-    if (macros[u->macro].kind == A_GENERIC)
+    if (macros[u->macro].kind == A_GENERIC) {
         d = generic_target(s, u);
-    else if (!(d = smallest(s, u, decls)))
+    } else if (!(d = smallest(s, u, decls))) {
         d = ending_before(s, u, decls);
+    } else if (d->kind != AT_FIELD) {
+        /* After a member's name inside `typedef struct { ... } T;`: the member, not
+         * the typedef around it. */
+        struct decl *f = ending_before(s, u, 1u << AT_FIELD);
+        if (f && f->file == d->file && d->start <= f->start && f->end <= d->end)
+            d = f;
+    }
     if (!d) {
         error_at(u, "%s is not inside a declaration it can qualify", macros[u->macro].name);
         free(arg);
