@@ -2363,16 +2363,18 @@ static const char *held_by(const struct ktt_type *t)
 
 /* A member of t held by value (through nested structs, unions and arrays) that a
  * library holds: its library, with `where` set to its path (".ev") and `what` to its
- * type's name. */
+ * type's name.  `seen` marks the types searched already (a hostile summary may nest a
+ * struct in itself). */
 static const char *held_member(const struct ktt *k, int t, char *where, size_t wlen,
-                               char *what, size_t len, int depth)
+                               char *what, size_t len, uint8_t *seen, int depth)
 {
     t = ktt_resolve(k, t);
-    const struct ktt_type *ty = &k->types[t];
-    if (depth > MAX_DEPTH)
+    if (t < 0 || t >= k->ntypes || seen[t] || depth > MAX_DEPTH)
         return NULL;
+    seen[t] = 1;
+    const struct ktt_type *ty = &k->types[t];
     if (ty->kind == KTT_ARRAY)
-        return held_member(k, ty->target, where, wlen, what, len, depth + 1);
+        return held_member(k, ty->target, where, wlen, what, len, seen, depth + 1);
     if (ty->kind != KTT_STRUCT && ty->kind != KTT_UNION)
         return NULL;
     const char *lib = held_by(ty);
@@ -2382,7 +2384,8 @@ static const char *held_member(const struct ktt *k, int t, char *where, size_t w
     }
     for (int i = 0; i < ty->nfields; i++) {
         char inner[300] = "";
-        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, depth + 1);
+        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, seen,
+                          depth + 1);
         if (lib) {
             snprintf(where, wlen, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
                      inner);
@@ -2396,6 +2399,9 @@ static const char *held_member(const struct ktt *k, int t, char *where, size_t w
  * alone); one this update would rebuild elsewhere is refused before the pause. */
 static void check_held(struct plan_ctx *c)
 {
+    uint8_t *seen = malloc((size_t)c->old->ntypes + 1);
+    if (!seen)
+        plan_oom();
     for (struct plan *p = c->plans; p; p = p->next)
         for (int i = 0; i < p->nops; i++) {
             const struct plan_op *op = &p->ops[i];
@@ -2404,8 +2410,9 @@ static void check_held(struct plan_ctx *c)
                 s->mode != PLAN_REBUILD)
                 continue;
             char where[300] = "", what[200], name[200];
+            memset(seen, 0, (size_t)c->old->ntypes + 1);
             const char *lib = held_member(c->old, s->old_type, where, sizeof where, what,
-                                          sizeof what, 0);
+                                          sizeof what, seen, 0);
             if (!lib)
                 continue;
             type_label(c->old, s->old_type, name, sizeof name);
@@ -2416,6 +2423,7 @@ static void check_held(struct plan_ctx *c)
                  s->type_rule >= 0 ? "a type rule rebuilds them" : "their layout changes",
                  name);
         }
+    free(seen);
 }
 
 int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
