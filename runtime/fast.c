@@ -660,10 +660,12 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
             return 0;
         }
     for (const struct plan *p = c->plans; p; p = p->next)
-        if (p->short_plan) {
-            /* the general engine picks the plan by each object's allocation size */
-            snprintf(why, len, "objects of %s may be allocated short (E_OPTIONAL)",
-                     p->old_tag ? p->old_tag : "a struct");
+        if (p->short_plan || p->rebuild_here) {
+            /* the general engine picks the plan by each object's allocation size, and
+             * rebuilds an object at its own address */
+            snprintf(why, len, p->short_plan ? "objects of %s may be allocated short "
+                     "(E_OPTIONAL)" : "objects of %s are rebuilt where they are (a library "
+                     "holds them)", p->old_tag ? p->old_tag : "a struct");
             return 0;
         }
     const struct ktt *k = c->old;

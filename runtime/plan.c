@@ -2366,7 +2366,7 @@ static const char *held_by(const struct ktt_type *t)
  * type's name.  `seen` marks the types searched already (a hostile summary may nest a
  * struct in itself). */
 static const char *held_member(const struct ktt *k, int t, char *where, size_t wlen,
-                               char *what, size_t len, uint8_t *seen, int depth)
+                               char *what, size_t len, size_t *off, uint8_t *seen, int depth)
 {
     t = ktt_resolve(k, t);
     if (t < 0 || t >= k->ntypes || seen[t] || depth > MAX_DEPTH)
@@ -2374,7 +2374,7 @@ static const char *held_member(const struct ktt *k, int t, char *where, size_t w
     seen[t] = 1;
     const struct ktt_type *ty = &k->types[t];
     if (ty->kind == KTT_ARRAY)
-        return held_member(k, ty->target, where, wlen, what, len, seen, depth + 1);
+        return held_member(k, ty->target, where, wlen, what, len, off, seen, depth + 1);
     if (ty->kind != KTT_STRUCT && ty->kind != KTT_UNION)
         return NULL;
     const char *lib = held_by(ty);
@@ -2384,44 +2384,61 @@ static const char *held_member(const struct ktt *k, int t, char *where, size_t w
     }
     for (int i = 0; i < ty->nfields; i++) {
         char inner[300] = "";
-        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, seen,
+        size_t at = 0;
+        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, &at, seen,
                           depth + 1);
         if (lib) {
             snprintf(where, wlen, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
                      inner);
+            *off = ty->fields[i].offset + at;
             return lib;
         }
     }
     return NULL;
 }
 
-/* A heap object holding such a member may stay where it is (fixed in place, or left
- * alone); one this update would rebuild elsewhere is refused before the pause. */
+/* A heap object holding such a member must stay where it is: it is fixed in place when
+ * its layout stays, rebuilt at its own address when the new layout fits in the old one
+ * with the member where it was; otherwise the update is refused before the pause. */
 static void check_held(struct plan_ctx *c)
 {
-    uint8_t *seen = malloc((size_t)c->old->ntypes + 1);
+    int nt = c->old->ntypes > c->new_->ntypes ? c->old->ntypes : c->new_->ntypes;
+    uint8_t *seen = malloc((size_t)nt + 1);
     if (!seen)
         plan_oom();
     for (struct plan *p = c->plans; p; p = p->next)
         for (int i = 0; i < p->nops; i++) {
             const struct plan_op *op = &p->ops[i];
-            const struct plan *s = op->sub;
+            struct plan *s = op->sub;
             if ((op->kind != OP_PTR && op->kind != OP_PTRARRAY) || !s || s->ptrs > 0 ||
-                s->mode != PLAN_REBUILD)
+                s->mode != PLAN_REBUILD || s->rebuild_here)
                 continue;
-            char where[300] = "", what[200], name[200];
-            memset(seen, 0, (size_t)c->old->ntypes + 1);
+            char where[300] = "", nwhere[300] = "", what[200], nwhat[200], name[200];
+            size_t off = 0, noff = 0;
+            memset(seen, 0, (size_t)nt + 1);
             const char *lib = held_member(c->old, s->old_type, where, sizeof where, what,
-                                          sizeof what, seen, 0);
+                                          sizeof what, &off, seen, 0);
             if (!lib)
                 continue;
+            memset(seen, 0, (size_t)nt + 1);
+            const char *nlib = held_member(c->new_, s->new_type, nwhere, sizeof nwhere, nwhat,
+                                           sizeof nwhat, &noff, seen, 0);
+            if (nlib && strcmp(where, nwhere) == 0 && off == noff &&
+                s->new_size <= s->old_size && s->flex_op < 0 &&
+                !otype(c, s->old_type)->optional) {
+                s->rebuild_here = 1;
+                continue;
+            }
             type_label(c->old, s->old_type, name, sizeof name);
             diag(c, name, ntype(c, s->new_type)->decl, NULL,
                  "objects of %s hold a %s (%s%s) whose address %s keeps, and this update "
-                 "would move them (%s); keep the layout of %s and write no type rule for "
-                 "it, so that they are converted in place", name, what, name, where, lib,
-                 s->type_rule >= 0 ? "a type rule rebuilds them" : "their layout changes",
-                 name);
+                 "would move them: %s; keep %s%s where it is and the new %s no larger, so "
+                 "that they are rebuilt where they are", name, what, name, where, lib,
+                 !nlib || strcmp(where, nwhere) != 0 ? "the new version does not hold it "
+                 "there" : off != noff ? "the member moves within the object"
+                 : s->new_size > s->old_size ? "the new layout is larger"
+                 : "they are allocated short or end in an array of unknown length",
+                 name, where, name);
         }
     free(seen);
 }
@@ -2454,10 +2471,10 @@ int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
     plan_bindings(c);
     plan_constant_vars(c); /* last: what it plans first has no diagnostics */
     compute_modes(c);
-    check_held(c);
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
+    check_held(c);
     for (struct plan *p = c->plans; p; p = p->next)
         plan_short(c, p);
     return c->ndiags;

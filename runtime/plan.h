@@ -90,6 +90,8 @@ struct plan {
     int nests;               /* an inline member or element may itself be claimed */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer
                                 than old_size/new_size; -1 if none */
+    int rebuild_here;        /* rebuilt at its own address: a library holds a member
+                                (check_held); its new layout fits in the old one */
     struct plan *short_plan; /* E_OPTIONAL: the plan of an object allocated ending where
                                 the optional member starts (its prefix only) */
     int old_kind;            /* enum ktt_kind of the old type */

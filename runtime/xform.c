@@ -43,6 +43,7 @@ struct obj {
     uint8_t state;
     uint8_t in_place;
     uint8_t nul_terminated; /* E_SZ array: the last element stays all zero */
+    uint8_t here;         /* rebuilt at its own address (plan->rebuild_here): nw == old */
 };
 
 struct undo {
@@ -141,8 +142,9 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
         table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 16);
     E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
-    *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
-    if (in_place)
+    *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place,
+                      .here = !in_place && plan->rebuild_here && count == 1};
+    if (in_place || o->here)
         o->nw = (char *)old;
     size_t h = hash_addr(old) & E.table_mask;
     while (E.table[h])
@@ -243,7 +245,8 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->plan = target;
     o->count = count;
     o->in_place = target->mode == PLAN_FIX;
-    o->nw = o->in_place ? (char *)p : NULL;
+    o->here = !o->in_place && target->rebuild_here && count == 1;
+    o->nw = o->in_place || o->here ? (char *)p : NULL;
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
     E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
@@ -386,7 +389,7 @@ static void allocate(void)
         if (o->state != OBJ_FOUND)
             continue;
         o->state = OBJ_READY;
-        if (o->in_place || o->parent)
+        if (o->in_place || o->parent || o->here)
             continue;
         size_t size = extent(o->plan, o->count, o->old, 1);
         o->nw = calloc(1, size ? size : 1);
@@ -593,6 +596,26 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
         apply_op(&p->ops[i], ob, nb, in_place, depth);
 }
 
+/* An object rebuilt at its own address (a library keeps it): transformed from a copy
+ * of its old bytes, which go word by word to the undo log for a rollback. */
+static void transform_here(const struct obj *o)
+{
+    size_t os = old_extent(o), ns = extent(o->plan, 1, o->old, 1);
+    size_t words = ((os > ns ? os : ns) + 7) / 8;
+    char *copy = malloc(words * 8);
+    if (!copy) {
+        fail("out of memory rebuilding an object in place");
+        return;
+    }
+    memcpy(copy, (const char *)o->old, words * 8);
+    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + words, sizeof *E.undo);
+    for (size_t w = 0; w < words; w++)
+        E.undo[E.nundo++] = (struct undo){(uintptr_t *)o->old + w, ((uintptr_t *)copy)[w]};
+    apply(o->plan, copy, o->nw, 0, 0);
+    free(copy);
+    E.transformed++;
+}
+
 static void transform_objects(void)
 {
     for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
@@ -603,6 +626,10 @@ static void transform_objects(void)
         struct obj o = E.objs[i];
         size_t os = o.plan->old_size, ns = o.plan->new_size;
         kt_transfer_plan = o.plan;
+        if (o.here) {
+            transform_here(&o);
+            continue;
+        }
         for (size_t k = 0; k < o.count; k++)
             apply(o.plan, (const char *)o.old + k * os, o.nw + k * ns, o.in_place, 0);
         if (o.in_place)
@@ -733,7 +760,8 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
             *E.undo[i].slot = E.undo[i].value;
     } else if (free_old) {
         for (size_t i = 0; i < E.nobjs; i++)
-            if (!E.objs[i].in_place && !E.objs[i].parent && E.objs[i].state == OBJ_DONE)
+            if (!E.objs[i].in_place && !E.objs[i].parent && !E.objs[i].here &&
+                E.objs[i].state == OBJ_DONE)
                 free_old((void *)E.objs[i].old);
     }
     free(E.objs);

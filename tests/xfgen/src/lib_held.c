@@ -1,5 +1,5 @@
-/* A member whose address a library keeps (E_HELD), in heap objects whose layout
- * changes: they would move, so xfgen stops. */
+/* A member whose address a library keeps (E_HELD), in heap objects whose new layout
+ * moves it: the objects cannot be rebuilt where they are, so xfgen stops. */
 #include "kitsune.h"
 
 struct timer {
@@ -9,10 +9,11 @@ struct timer {
 struct job {
 #if VERSION == 1
     int id;
-#else
-    long id;
-#endif
     struct timer t E_HELD(mytimers);
+#else
+    struct timer t E_HELD(mytimers);
+    int id;
+#endif
 };
 
 struct job *current;
