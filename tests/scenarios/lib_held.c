@@ -4,12 +4,15 @@
  * as memcached's port does, and every event must fire for its own conn.
  *   v2 keeps conn's layout: the conns are fixed in place (their handler remapped);
  *   v3 swaps two fields before the event: the conns are rebuilt where they are (the
- *      new layout fits and the event stays at its offset);
+ *      new layout fits and the event stays at its offset); the first try fails after
+ *      the transfer (an injected fault) and is rolled back, which must leave the conns
+ *      as version 2 had them;
  *   v4 removes a field before the event, which would move it: moving the conns would
  *      leave libevent with the old addresses, so the update is refused before the
  *      pause, naming the type and the library.
  * Built by hand (xfgen says the same at build time).
- * kitsune-test: outcomes=committed,committed,refused
+ * kitsune-test: outcomes=committed,rolled_back,committed,refused faults=,migrate,,
+ * kitsune-test: reason=injected fault: migrate
  * kitsune-test: reason=objects of struct conn hold a struct event (struct conn.ev) whose address libevent keeps, and this update would move them: the member moves within the object */
 #include <event2/event.h>
 #include <event2/event_struct.h>
