@@ -210,10 +210,11 @@ void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 
 
 /* Generic in the element type, as in Kitsune: `kitsune_heaplist E_G(conn) conns;`
  * makes an update follow every noted address as a `conn *` (the connections are
- * converted and the nodes lead to the new ones).  Without E_G the addresses are copied
- * as they are and the elements are not followed.  kitc reads these annotations here
- * even when this header is a system one (docs/annotations.md, "Heap lists"); they
- * follow the annotation macros for that reason. */
+ * converted and the nodes lead to the new ones).  Without E_G the elements are not
+ * followed (a node still leads to an element rebuilt because a typed pointer reaches
+ * it).  kitc reads these annotations here even when this header is a system one
+ * (docs/annotations.md, "Heap lists"); they follow the annotation macros for that
+ * reason. */
 struct kitsune_heaplist_node E_GENERIC(@t) {
     void E_T(@t) *addr;
     struct kitsune_heaplist_node E_G(@t) *next;

@@ -340,14 +340,16 @@ static const char *bind(struct plan_ctx *c, const char *params, const char *args
     return intern(c, env);
 }
 
-/* Every parameter of `params` bound to [opaque]. */
-static const char *bind_opaque(struct plan_ctx *c, const char *params)
+/* Every parameter of `params` bound to [untyped]: as [opaque], but a pointer of the
+ * parameter's type still leads to the new object when what it points to was rebuilt
+ * (reached from elsewhere). */
+static const char *bind_untyped(struct plan_ctx *c, const char *params)
 {
     char ps[16][200], env[2048];
     int np = split_args(params, ps, 16);
     size_t w = 0;
     for (int i = 0; i < np && w < sizeof env; i++)
-        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=[opaque]", i ? ";" : "", ps[i]);
+        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=[untyped]", i ? ";" : "", ps[i]);
     return intern(c, env);
 }
 
@@ -430,9 +432,9 @@ static int enter(struct plan_ctx *c, const struct ktt *k, int t, const char *env
                      params ? params : "none");
         } else if (ty->generic && outside_root(ty)) {
             /* A header's generic type used without E_G (a kitsune_heaplist of elements
-             * it does not name): its slots are copied as they are, as any library
-             * type's, and what they point to is not followed. */
-            env = bind_opaque(c, ty->generic);
+             * it does not name): what its slots point to is not followed, but an
+             * object rebuilt because it is reached from elsewhere is found again. */
+            env = bind_untyped(c, ty->generic);
         } else if (aggregate) {
             env = NULL; /* a plain struct binds nothing; an unbound generic neither */
         } else if (ty->kind == KTT_BASE || ty->kind == KTT_ENUM || ty->kind == KTT_FUNC ||
@@ -495,6 +497,7 @@ struct tref {
     const char *env;
     int ptrs;
     int opaque;          /* the argument [opaque]: never followed */
+    int untyped;         /* [untyped] (also opaque): a pointer is translated, not followed */
     int ok;
 };
 
@@ -557,8 +560,9 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
                                const char *decl)
 {
     struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
-    if (strcmp(arg, "[opaque]") == 0) {
+    if (strcmp(arg, "[opaque]") == 0 || strcmp(arg, "[untyped]") == 0) {
         r.opaque = r.ok = 1;
+        r.untyped = arg[1] == 'u';
         return r;
     }
     char base[400], args[400] = "";
@@ -963,7 +967,9 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
     if (o->tparam || n->tparam) {
         /* void E_T(@a) *p: points to whatever @a is bound to. */
         struct tref r = tref_of_param(c, o, n, env, path, decl);
-        if (!r.ok || r.opaque)
+        if (r.untyped)
+            add_op(p, OP_PTR, old_off, new_off)->ptr_flags = PTR_MAY_STATIC;
+        else if (!r.ok || r.opaque)
             add_op(p, OP_COPY, old_off, new_off)->len = 8;
         else
             plan_data_pointer(c, p, o, n, plan_get(c, r, path, decl), old_off, new_off,
