@@ -181,16 +181,52 @@ void kitsune_thread_remove(void);
 void kitsune_thread_add(void *kt_arg, kt_pthread_fn *kt_fn, const char *kt_update_pt,
                         pthread_attr_t *kt_attr);
 
+/* ---- Logging --------------------------------------------------------------------- */
+
+int kitsune_logging_init(const char *kt_appname);
+void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* ---- Annotations (read by kitc from the source; no effect on code or layout) ----- */
+
+#define E_PTR
+#define E_OPAQUE
+#define E_PTRARRAY(...)
+#define E_ARRAY(...)
+#define E_SZ
+#define E_GENERIC(...)
+#define E_T(...)
+#define E_G(...)
+#define E_MANUAL_MIGRATE
+#define E_AUTO_MIGRATE
+/* On a struct member: the library named keeps its address (libevent an event's), so
+ * objects holding it must not move: struct event ev E_HELD(libevent); */
+#define E_HELD(...)
+/* On a struct member: objects may be allocated ending where it starts (malloc of
+ * sizeof(T) minus it and what follows); an update carries over what each one has. */
+#define E_OPTIONAL
+/* After a function's parameter list: its locals are in the summary, found in the main
+ * thread's frames at an update (docs/annotations.md). */
+#define E_NOTELOCALS
+
 /* ---- Heap lists ------------------------------------------------------------------ */
 
-typedef struct kitsune_heaplist_node {
-    void *addr;
-    struct kitsune_heaplist_node *next;
-} kitsune_heaplist_node;
+/* Generic in the element type, as in Kitsune: `kitsune_heaplist E_G(conn) conns;`
+ * makes an update follow every noted address as a `conn *` (the connections are
+ * converted and the nodes lead to the new ones).  Without E_G the elements are not
+ * followed (a node still leads to an element rebuilt because a typed pointer reaches
+ * it).  kitc reads these annotations here even when this header is a system one
+ * (docs/annotations.md, "Heap lists"); they follow the annotation macros for that
+ * reason. */
+struct kitsune_heaplist_node E_GENERIC(@t) {
+    void E_T(@t) *addr;
+    struct kitsune_heaplist_node E_G(@t) *next;
+};
+typedef struct kitsune_heaplist_node kitsune_heaplist_node;
 typedef kitsune_heaplist_node kitsune_heaplist_iterator;
-typedef struct kitsune_heaplist {
-    kitsune_heaplist_node *head;
-} kitsune_heaplist;
+struct kitsune_heaplist E_GENERIC(@t) {
+    struct kitsune_heaplist_node E_G(@t) *head;
+};
+typedef struct kitsune_heaplist E_G(@t) kitsune_heaplist E_GENERIC(@t);
 
 void kitsune_heaplist_init(kitsune_heaplist *kt_list);
 /* 0, or -1 when out of memory (the object is not noted). */
@@ -210,27 +246,6 @@ void kitsune_heaplist_free(kitsune_heaplist *kt_list);
 #define HEAPLIST_FOR_EACH(list, cur, type, tmp)                                          \
     for ((tmp) = kitsune_heaplist_begin(list); (tmp) && ((cur) = (type)(tmp)->addr, 1);  \
          (tmp) = kitsune_heaplist_next(tmp))
-
-/* ---- Logging --------------------------------------------------------------------- */
-
-int kitsune_logging_init(const char *kt_appname);
-void kitsune_log(const char *kt_fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
-
-/* ---- Annotations (read by kitc from the source; no effect on code or layout) ----- */
-
-#define E_PTR
-#define E_OPAQUE
-#define E_PTRARRAY(...)
-#define E_ARRAY(...)
-#define E_SZ
-#define E_GENERIC(...)
-#define E_T(...)
-#define E_G(...)
-#define E_MANUAL_MIGRATE
-#define E_AUTO_MIGRATE
-/* After a function's parameter list: its locals are in the summary, found in the main
- * thread's frames at an update (docs/annotations.md). */
-#define E_NOTELOCALS
 
 #ifdef __cplusplus
 }

@@ -777,6 +777,15 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                      "code follows pointers the planner does not see)");
             return 0;
         }
+    for (const struct plan *p = c->plans; p; p = p->next)
+        if (p->short_plan || p->rebuild_here) {
+            /* the general engine picks the plan by each object's allocation size, and
+             * rebuilds an object at its own address */
+            snprintf(why, len, p->short_plan ? "objects of %s may be allocated short "
+                     "(E_OPTIONAL)" : "objects of %s are rebuilt where they are (a library "
+                     "holds them)", p->old_tag ? p->old_tag : "a struct");
+            return 0;
+        }
     const struct ktt *k = c->old;
     size_t n = (size_t)k->ntypes + 1;
     /* single/array: types of objects reached through pointers (heap objects, as one

@@ -265,6 +265,8 @@ int kt_maps_snapshot(void);
 int kt_maps_readable(uintptr_t p, size_t len);
 /* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
 const char *kt_maps_why(uintptr_t p, size_t len);
+/* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
+size_t kt_maps_block_size(uintptr_t p);
 void kt_maps_snapshot_free(void);
 struct plan;
 void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);

@@ -150,6 +150,10 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             set_str(&t->inferred, a + 9);
         } else if (t && strncmp(a, "candidates=", 11) == 0) {
             set_str(&t->candidates, a + 11);
+        } else if (t && strncmp(a, "held=", 5) == 0) {
+            set_str(&t->held, a + 5);
+        } else if (t && strncmp(a, "optional=", 9) == 0) {
+            set_str(&t->optional, a + 9);
         } else if (v && strcmp(a, "const") == 0) {
             v->flags |= KTT_VAR_CONST;
         } else if (v && strcmp(a, "manual") == 0) {
@@ -607,6 +611,8 @@ void ktt_free(struct ktt *k)
         free(t->gargs);
         free(t->inferred);
         free(t->candidates);
+        free(t->held);
+        free(t->optional);
         free(t->decl);
     }
     for (int i = 0; i < k->nvars; i++) {

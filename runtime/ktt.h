@@ -77,6 +77,10 @@ struct ktt_type {
                             the program), "FILE:LINE,..." of the evidence */
     char *candidates;    /* PTR to void: the several types kitc saw it hold,
                             "struct_a,struct_b" (it stays void *) */
+    char *held;          /* STRUCT/UNION: the library that keeps the address of a
+                            member of this type (E_HELD(lib)) */
+    char *optional;      /* STRUCT: objects may end where this member starts
+                            (E_OPTIONAL) */
     char *decl;
 };
 

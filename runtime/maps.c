@@ -19,6 +19,7 @@
  * the chroot, which a compromised process could use. */
 #include <fcntl.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,18 @@ static int in_allocation(uintptr_t p, size_t len)
 int kt_maps_readable(uintptr_t p, size_t len)
 {
     return !snapshot.n || (kt_maps_contains_range(&snapshot, p, len) && in_allocation(p, len));
+}
+
+/* From the heap index where it knows p; else from malloc's own header, read only when
+ * the 16 bytes before p are mapped (a block of another arena, no index). */
+size_t kt_maps_block_size(uintptr_t p)
+{
+    uintptr_t end;
+    if (kt_chunks_known(&heap, p))
+        return kt_chunks_find(&heap, p, &end) == p ? end - p : 0;
+    if (p % 16 || (snapshot.n && !kt_maps_contains_range(&snapshot, p - 16, 16)))
+        return 0;
+    return malloc_usable_size((void *)p);
 }
 
 const char *kt_maps_why(uintptr_t p, size_t len)

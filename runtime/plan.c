@@ -63,9 +63,17 @@ static void type_label(const struct ktt *k, int t, char *buf, size_t len)
 }
 
 /* Declared outside the program's source root (the summary gives an absolute path). */
+static int outside_root(const struct ktt_type *t)
+{
+    return t->decl && t->decl[0] == '/';
+}
+
+/* A library's struct or union, copied as bytes.  A header that describes its type with
+ * generic annotations (kitsune.h's heap lists) has it planned like the program's. */
 static int is_foreign(const struct ktt_type *t)
 {
-    return (t->kind == KTT_STRUCT || t->kind == KTT_UNION) && t->decl && t->decl[0] == '/';
+    return (t->kind == KTT_STRUCT || t->kind == KTT_UNION) && outside_root(t) &&
+           !t->generic && !t->gargs;
 }
 
 static int is_int(const struct ktt_type *t)
@@ -332,6 +340,19 @@ static const char *bind(struct plan_ctx *c, const char *params, const char *args
     return intern(c, env);
 }
 
+/* Every parameter of `params` bound to [untyped]: as [opaque], but a pointer of the
+ * parameter's type still leads to the new object when what it points to was rebuilt
+ * (reached from elsewhere). */
+static const char *bind_untyped(struct plan_ctx *c, const char *params)
+{
+    char ps[16][200], env[2048];
+    int np = split_args(params, ps, 16);
+    size_t w = 0;
+    for (int i = 0; i < np && w < sizeof env; i++)
+        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=[untyped]", i ? ";" : "", ps[i]);
+    return intern(c, env);
+}
+
 /* The generic parameters of a struct, union or typedef: on the entry itself, or on
  * another entry of the same name (a use may not repeat them). */
 static const char *params_of(const struct ktt *k, int t)
@@ -344,6 +365,48 @@ static const char *params_of(const struct ktt *k, int t)
             strcmp(k->types[i].name, ty->name) == 0)
             return k->types[i].generic;
     return NULL;
+}
+
+static int find_arg_type(const struct ktt *k, const char *name);
+
+/* A generic argument as C spells it: "struct_conn*" is "struct conn *", "typedef_T"
+ * is "T". */
+static void arg_spelling(const char *arg, char *buf, size_t len)
+{
+    static const char *const tags[] = {"struct_", "union_", "enum_", "typedef_"};
+    const char *tag = "";
+    for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
+        if (strncmp(arg, tags[i], strlen(tags[i])) == 0) {
+            tag = tags[i];
+            arg += strlen(tags[i]);
+        }
+    size_t n = strcspn(arg, "*");
+    snprintf(buf, len, "%.*s%s%.*s%s%s", tag[0] && tag[0] != 't' ? (int)strlen(tag) - 1 : 0,
+             tag, tag[0] && tag[0] != 't' ? " " : "", (int)n, arg, arg[n] ? " " : "", arg + n);
+}
+
+/* Each argument of an E_G use names a type of version k (`old` says which): checked
+ * where the use is, so that the message names it (a heap list's element type). */
+static void check_use_args(struct plan_ctx *c, const struct ktt *k, const char *args,
+                           const char *path, const char *decl)
+{
+    char as[16][200];
+    int na = split_args(args, as, 16);
+    for (int i = 0; i < na && i < 16; i++) {
+        char base[200];
+        snprintf(base, sizeof base, "%s", as[i]);
+        for (size_t n = strlen(base); n > 0 && base[n - 1] == '*'; n--)
+            base[n - 1] = '\0';
+        if (base[0] == '@' || base[0] == '[' || strchr(base, '<') ||
+            find_arg_type(k, base) >= 0)
+            continue;
+        char spelled[200], use[200];
+        arg_spelling(base, spelled, sizeof spelled);
+        arg_spelling(as[i], use, sizeof use);
+        diag(c, path, decl, NULL, "E_G(%s): no type %s in the %s version; name a type the "
+             "program defines (one that no code uses has no debug info unless built with "
+             "-fno-eliminate-unused-debug-types)", use, spelled, k == c->old ? "old" : "new");
+    }
 }
 
 /* Follows typedefs from t, applying the E_G bindings met on the way.  With
@@ -361,11 +424,17 @@ static int enter(struct plan_ctx *c, const struct ktt *k, int t, const char *env
         } else if ((aggregate || ty->kind == KTT_TYPEDEF) && ty->gargs) {
             const char *params = params_of(k, t);
             int bad = 0;
+            check_use_args(c, k, ty->gargs, path, decl);
             env = params ? bind(c, params, ty->gargs, env, &bad) : NULL;
             if (!params || bad)
                 diag(c, path, decl, NULL, "E_G(%s) does not match the parameters of %s "
                      "(%s)", ty->gargs, ty->name ? ty->name : "<anonymous>",
                      params ? params : "none");
+        } else if (ty->generic && outside_root(ty)) {
+            /* A header's generic type used without E_G (a kitsune_heaplist of elements
+             * it does not name): what its slots point to is not followed, but an
+             * object rebuilt because it is reached from elsewhere is found again. */
+            env = bind_untyped(c, ty->generic);
         } else if (aggregate) {
             env = NULL; /* a plain struct binds nothing; an unbound generic neither */
         } else if (ty->kind == KTT_BASE || ty->kind == KTT_ENUM || ty->kind == KTT_FUNC ||
@@ -428,6 +497,7 @@ struct tref {
     const char *env;
     int ptrs;
     int opaque;          /* the argument [opaque]: never followed */
+    int untyped;         /* [untyped] (also opaque): a pointer is translated, not followed */
     int ok;
 };
 
@@ -473,13 +543,26 @@ static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *ar
     return r;
 }
 
+/* Whether check_use_args has already said that no type `spelled` exists: the use is
+ * what the programmer fixes, not the generic type's insides (kitsune.h's heap list). */
+static int use_diagnosed(const struct plan_ctx *c, const char *spelled)
+{
+    char what[300];
+    snprintf(what, sizeof what, "): no type %s in the ", spelled);
+    for (int i = 0; i < c->ndiags; i++)
+        if (strncmp(c->diags[i].what, "E_G(", 4) == 0 && strstr(c->diags[i].what, what))
+            return 1;
+    return 0;
+}
+
 /* The type a generic argument names, in both versions. */
 static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *path,
                                const char *decl)
 {
     struct tref r = {.ot = -1, .nt = -1, .named_nt = -1};
-    if (strcmp(arg, "[opaque]") == 0) {
+    if (strcmp(arg, "[opaque]") == 0 || strcmp(arg, "[untyped]") == 0) {
         r.opaque = r.ok = 1;
+        r.untyped = arg[1] == 'u';
         return r;
     }
     char base[400], args[400] = "";
@@ -497,8 +580,11 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
     }
     int ot = find_arg_type(c->old, base), nt = find_arg_type(c->new_, base);
     if (ot < 0 || nt < 0) {
-        diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version", arg,
-             base, ot < 0 ? "old" : "new");
+        char spelled[400];
+        arg_spelling(base, spelled, sizeof spelled);
+        if (!use_diagnosed(c, spelled))
+            diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version",
+                 arg, spelled, ot >= 0 ? "new" : nt >= 0 ? "old" : "old or the new");
         return r;
     }
     struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);
@@ -881,7 +967,9 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
     if (o->tparam || n->tparam) {
         /* void E_T(@a) *p: points to whatever @a is bound to. */
         struct tref r = tref_of_param(c, o, n, env, path, decl);
-        if (!r.ok || r.opaque)
+        if (r.untyped)
+            add_op(p, OP_PTR, old_off, new_off)->ptr_flags = PTR_MAY_STATIC;
+        else if (!r.ok || r.opaque)
             add_op(p, OP_COPY, old_off, new_off)->len = 8;
         else
             plan_data_pointer(c, p, o, n, plan_get(c, r, path, decl), old_off, new_off,
@@ -1006,12 +1094,20 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
                             new_off, parent_old, path, decl);
             return;
         }
-        if (o->count != n->count) {
+        /* A grown array keeps its old elements and gets zeroed new ones; a shrunk one
+         * would lose elements, which only a rule may decide. */
+        int grown = o->count >= 0 && n->count > o->count;
+        if (o->count != n->count && !grown) {
             char stub[400];
             snprintf(stub, sizeof stub, "%s -> %s: { /* copy the elements you keep */ }", path,
                      path);
-            diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
-                 n->count);
+            if (o->count >= 0 && n->count >= 0)
+                diag(c, path, decl, stub, "array shrinks from %ld to %ld elements: the last "
+                     "%ld would be lost; write a rule that says which to keep", o->count,
+                     n->count, o->count - n->count);
+            else
+                diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
+                     n->count);
             if (o->count < 0 || n->count < 0)
                 return;
             /* Planned anyway over the elements both have: a plan used without its
@@ -1024,6 +1120,11 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
         op->count = o->count < 0 ? 0 : o->count < n->count ? o->count : n->count;
         op->old_stride = (uint32_t)sub->old_size;
         op->new_stride = (uint32_t)sub->new_size;
+        if (grown) {
+            size_t stride = sub->new_size;
+            add_op(p, OP_ZERO, 0, new_off + (size_t)o->count * stride)->len =
+                (uint32_t)((size_t)(n->count - o->count) * stride);
+        }
         return;
     }
     if (((o->kind == KTT_STRUCT || o->kind == KTT_UNION) && o->kind == n->kind) ||
@@ -2181,6 +2282,230 @@ struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name,
     return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
 }
 
+/* ---- objects allocated shorter than their type (E_OPTIONAL) ----
+ * A struct whose member F is E_OPTIONAL may be allocated ending where F starts (Redis
+ * allocates sizeof(robj) minus its trailing member).  Such an object is transformed
+ * with a second plan covering only that prefix: the engine picks it by the object's
+ * allocation size.  An update that moves data between the prefix and the tail cannot
+ * be carried out on a short object and is refused. */
+
+static size_t op_new_span(const struct plan_op *op)
+{
+    switch (op->kind) {
+    case OP_COPY:
+    case OP_ZERO:
+    case OP_RULE:
+        return op->len;
+    case OP_INT:
+    case OP_FLOAT:
+    case OP_ENUM:
+        return op->new_len;
+    case OP_SUB:
+        return op->sub ? op->sub->new_size : 0;
+    case OP_ARRAY:
+        return (size_t)(op->count < 0 ? 0 : op->count) * op->new_stride;
+    case OP_PTR:
+    case OP_PTRARRAY:
+    case OP_FPTR:
+        return 8;
+    default:
+        return 1;
+    }
+}
+
+static size_t op_old_span(const struct plan_op *op);
+
+/* The member of t at byte offset off, for messages. */
+static const char *member_name_at(const struct ktt_type *t, size_t off)
+{
+    const char *name = "?";
+    for (int i = 0; i < t->nfields; i++)
+        if (t->fields[i].offset <= off && t->fields[i].name)
+            name = t->fields[i].name;
+    return name;
+}
+
+static void plan_short(struct plan_ctx *c, struct plan *p)
+{
+    const struct ktt_type *o = otype(c, p->old_type), *n = ntype(c, p->new_type);
+    if (p->ptrs > 0 || o->kind != KTT_STRUCT || !o->optional || p->mode == PLAN_CLEAN)
+        return;
+    char name[200];
+    type_label(c->old, p->old_type, name, sizeof name);
+    const struct ktt_field *of = find_field(o, o->optional);
+    const struct ktt_field *nf = n->optional && strcmp(n->optional, o->optional) == 0
+                                     ? find_field(n, n->optional) : NULL;
+    if (!of)
+        return;
+    if (!nf || n->kind != KTT_STRUCT) {
+        diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but in "
+             "the new version %s.%s is not E_OPTIONAL: an object without it cannot become "
+             "one that has it", name, o->optional, name, o->optional);
+        return;
+    }
+    if (p->type_rule >= 0) {
+        diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but a "
+             "type rule with code converts the whole object; write field rules instead",
+             name, o->optional);
+        return;
+    }
+    size_t ocut = of->offset, ncut = nf->offset;
+    struct plan_op *ops = calloc((size_t)p->nops + 1, sizeof *ops);
+    if (!ops)
+        plan_oom();
+    int w = 0;
+    for (int i = 0; i < p->nops; i++) {
+        struct plan_op op = p->ops[i];
+        size_t ospan = op_old_span(&op), nspan = op_new_span(&op);
+        int from_tail = ospan > 0 && op.old_off >= ocut;
+        int to_tail = op.new_off + nspan > ncut;
+        if (from_tail && op.new_off >= ncut)
+            continue; /* tail to tail: a short object has none */
+        if (!from_tail && !ospan && op.new_off >= ncut)
+            continue; /* a new member of the tail (zeroed, INIT) */
+        if (op.kind == OP_COPY && !from_tail && op.old_off + ospan > ocut &&
+            op.new_off + (ocut - op.old_off) <= ncut) {
+            op.len = (uint32_t)(ocut - op.old_off); /* merged copies across the cut */
+            ospan = op.len;
+            to_tail = 0;
+        }
+        if (from_tail || to_tail || op.old_off + ospan > ocut) {
+            char fpath[300];
+            snprintf(fpath, sizeof fpath, "%s.%s", name,
+                     from_tail ? member_name_at(o, op.old_off) : member_name_at(n, op.new_off));
+            diag(c, fpath, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), "
+                 "and this update moves %s %s the optional part", name, o->optional, fpath,
+                 from_tail ? "out of" : "into");
+            free(ops);
+            return;
+        }
+        if (op.enum_map) {
+            long long *m = malloc((size_t)op.n_enum * 2 * sizeof *m);
+            if (!m)
+                plan_oom();
+            memcpy(m, op.enum_map, (size_t)op.n_enum * 2 * sizeof *m);
+            op.enum_map = m;
+        }
+        op.path = NULL;
+        ops[w++] = op;
+    }
+    struct plan *s = malloc(sizeof *s);
+    if (!s)
+        plan_oom();
+    *s = *p;
+    s->ops = ops;
+    s->nops = w;
+    s->old_size = ocut;
+    s->new_size = ncut;
+    s->flex_op = -1;
+    s->path = strdup(p->path ? p->path : "");
+    if (!s->path)
+        plan_oom();
+    s->short_plan = NULL;
+    s->next = c->plans;
+    c->plans = s;
+    p->short_plan = s;
+}
+
+/* ---- objects a library holds ----
+ * A library that keeps the address of a member (libevent an event's, registered with
+ * event_add) would go on using the old object after an update moved it.  kitsune knows
+ * such a member by its type: one marked E_HELD(lib) where it is used, or libevent's
+ * struct event, which every libevent program embeds by value. */
+
+/* The library holding objects of type t (a struct or union), or NULL. */
+static const char *held_by(const struct ktt_type *t)
+{
+    if (t->held)
+        return t->held;
+    if (t->kind == KTT_STRUCT && t->name && strcmp(t->name, "event") == 0 &&
+        outside_root(t) && strstr(t->decl, "event"))
+        return "libevent";
+    return NULL;
+}
+
+/* A member of t held by value (through nested structs, unions and arrays) that a
+ * library holds: its library, with `where` set to its path (".ev") and `what` to its
+ * type's name.  `seen` marks the types searched already (a hostile summary may nest a
+ * struct in itself). */
+static const char *held_member(const struct ktt *k, int t, char *where, size_t wlen,
+                               char *what, size_t len, size_t *off, uint8_t *seen, int depth)
+{
+    t = ktt_resolve(k, t);
+    if (t < 0 || t >= k->ntypes || seen[t] || depth > MAX_DEPTH)
+        return NULL;
+    seen[t] = 1;
+    const struct ktt_type *ty = &k->types[t];
+    if (ty->kind == KTT_ARRAY)
+        return held_member(k, ty->target, where, wlen, what, len, off, seen, depth + 1);
+    if (ty->kind != KTT_STRUCT && ty->kind != KTT_UNION)
+        return NULL;
+    const char *lib = held_by(ty);
+    if (lib) {
+        type_label(k, t, what, len);
+        return lib;
+    }
+    for (int i = 0; i < ty->nfields; i++) {
+        char inner[300] = "";
+        size_t at = 0;
+        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, &at, seen,
+                          depth + 1);
+        if (lib) {
+            snprintf(where, wlen, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
+                     inner);
+            *off = ty->fields[i].offset + at;
+            return lib;
+        }
+    }
+    return NULL;
+}
+
+/* A heap object holding such a member must stay where it is: it is fixed in place when
+ * its layout stays, rebuilt at its own address when the new layout fits in the old one
+ * with the member where it was; otherwise the update is refused before the pause. */
+static void check_held(struct plan_ctx *c)
+{
+    int nt = c->old->ntypes > c->new_->ntypes ? c->old->ntypes : c->new_->ntypes;
+    uint8_t *seen = malloc((size_t)nt + 1);
+    if (!seen)
+        plan_oom();
+    for (struct plan *p = c->plans; p; p = p->next)
+        for (int i = 0; i < p->nops; i++) {
+            const struct plan_op *op = &p->ops[i];
+            struct plan *s = op->sub;
+            if ((op->kind != OP_PTR && op->kind != OP_PTRARRAY) || !s || s->ptrs > 0 ||
+                s->mode != PLAN_REBUILD || s->rebuild_here)
+                continue;
+            char where[300] = "", nwhere[300] = "", what[200], nwhat[200], name[200];
+            size_t off = 0, noff = 0;
+            memset(seen, 0, (size_t)nt + 1);
+            const char *lib = held_member(c->old, s->old_type, where, sizeof where, what,
+                                          sizeof what, &off, seen, 0);
+            if (!lib)
+                continue;
+            memset(seen, 0, (size_t)nt + 1);
+            const char *nlib = held_member(c->new_, s->new_type, nwhere, sizeof nwhere, nwhat,
+                                           sizeof nwhat, &noff, seen, 0);
+            if (nlib && strcmp(where, nwhere) == 0 && off == noff &&
+                s->new_size <= s->old_size && s->flex_op < 0 &&
+                !otype(c, s->old_type)->optional) {
+                s->rebuild_here = 1;
+                continue;
+            }
+            type_label(c->old, s->old_type, name, sizeof name);
+            diag(c, name, ntype(c, s->new_type)->decl, NULL,
+                 "objects of %s hold a %s (%s%s) whose address %s keeps, and this update "
+                 "would move them: %s; keep %s%s where it is and the new %s no larger, so "
+                 "that they are rebuilt where they are", name, what, name, where, lib,
+                 !nlib || strcmp(where, nwhere) != 0 ? "the new version does not hold it "
+                 "there" : off != noff ? "the member moves within the object"
+                 : s->new_size > s->old_size ? "the new layout is larger"
+                 : "they are allocated short or end in an array of unknown length",
+                 name, where, name);
+        }
+    free(seen);
+}
+
 int plan_build(struct plan_ctx *c, const struct ktt *old, const struct ktt *nv,
                const struct plan_rule *rules, int nrules)
 {
@@ -2219,7 +2544,10 @@ int plan_build_flags(struct plan_ctx *c, const struct ktt *old, const struct ktt
     c->built = 1;
     for (struct plan *p = c->plans; p; p = p->next)
         simplify(p);
+    check_held(c);
     mark_light(c); /* after simplify: flex_op is known */
+    for (struct plan *p = c->plans; p; p = p->next)
+        plan_short(c, p); /* last: a short plan is a copy of its plan */
     return c->ndiags;
 }
 

@@ -95,6 +95,10 @@ struct plan {
                                 object fixed in place runs them on itself */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer
                                 than old_size/new_size; -1 if none */
+    int rebuild_here;        /* rebuilt at its own address: a library holds a member
+                                (check_held); its new layout fits in the old one */
+    struct plan *short_plan; /* E_OPTIONAL: the plan of an object allocated ending where
+                                the optional member starts (its prefix only) */
     int old_kind;            /* enum ktt_kind of the old type */
     const char *old_tag;     /* its name (in the old summary), NULL if anonymous */
     struct plan *next;       /* all plans of a context */

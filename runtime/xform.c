@@ -23,6 +23,7 @@
  * the undo log and leaves the old state exactly as it was. */
 #include "xform.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct obj {
     uint8_t state;
     uint8_t in_place;
     uint8_t nul_terminated; /* E_SZ array: the last element stays all zero */
+    uint8_t here;         /* rebuilt at its own address (plan->rebuild_here): nw == old */
 };
 
 /* What an object fixed in place held before: one pointer word (len 0), or the `len`
@@ -229,8 +231,9 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
         table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 12);
     E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
-    *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place};
-    if (in_place)
+    *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place,
+                      .here = !in_place && plan->rebuild_here && count == 1};
+    if (in_place || o->here)
         o->nw = (char *)old;
     if (dense) {
         E.dense[(old - E.seen_lo) >> 4] = (uint32_t)(E.nobjs + 1);
@@ -296,10 +299,22 @@ static int claim_covers_more(const struct obj *o, const struct plan *plan, size_
     return !plan_same_old_type(plan, o->plan) && plan_starts_with(plan, o->plan);
 }
 
+/* An object of an E_OPTIONAL type whose allocation ends before the optional member:
+ * its prefix plan.  Such objects are malloc'd blocks of their own (docs/annotations.md,
+ * E_OPTIONAL), so their allocation size is malloc's to tell. */
+static struct plan *allocated_plan(uintptr_t p, struct plan *target, size_t count)
+{
+    if (!target->short_plan || count != 1)
+        return target;
+    size_t size = kt_maps_block_size(p);
+    return size && size < target->old_size ? target->short_plan : target;
+}
+
 static void claim(uintptr_t p, struct plan *target, size_t count, int nul_terminated)
 {
     if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
         return;
+    target = allocated_plan(p, target, count);
     if (!kt_maps_readable(p, target->old_size * count)) {
         char why[KT_ERRLEN];
         kt_wild_pointer(why, sizeof why, p, target);
@@ -333,7 +348,8 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->plan = target;
     o->count = count;
     o->in_place = target->mode == PLAN_FIX;
-    o->nw = o->in_place ? (char *)p : NULL;
+    o->here = !o->in_place && target->rebuild_here && count == 1;
+    o->nw = o->in_place || o->here ? (char *)p : NULL;
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
     E.aliases_again = 1;
@@ -565,7 +581,7 @@ static void allocate(void)
         if (o->state != OBJ_FOUND)
             continue;
         o->state = OBJ_READY;
-        if (o->in_place || o->parent)
+        if (o->in_place || o->parent || o->here)
             continue;
         size_t size = extent(o->plan, o->count, o->old, 1);
         o->nw = calloc(1, size ? size : 1);
@@ -830,6 +846,27 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
     apply_ops(p, ob, nb, in_place, depth);
 }
 
+/* An object rebuilt at its own address (a library keeps it): transformed from a copy
+ * of its old bytes, which go word by word to the undo log for a rollback. */
+static void transform_here(const struct obj *o)
+{
+    size_t os = old_extent(o), ns = extent(o->plan, 1, o->old, 1);
+    size_t words = ((os > ns ? os : ns) + 7) / 8;
+    char *copy = malloc(words * 8);
+    if (!copy) {
+        fail("out of memory rebuilding an object in place");
+        return;
+    }
+    memcpy(copy, (const char *)o->old, words * 8);
+    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + words, sizeof *E.undo);
+    for (size_t w = 0; w < words; w++)
+        E.undo[E.nundo++] = (struct undo){.addr = (char *)o->old + 8 * w,
+                                          .value = ((uintptr_t *)copy)[w]};
+    apply(o->plan, copy, o->nw, 0, 0);
+    free(copy);
+    E.transformed++;
+}
+
 static void transform_objects(void)
 {
     for (size_t i = E.next_transform; i < E.nobjs && !E.failed; i++) {
@@ -842,6 +879,10 @@ static void transform_objects(void)
         struct obj o = E.objs[i];
         size_t os = o.plan->old_size, ns = o.plan->new_size;
         kt_transfer_plan = o.plan;
+        if (o.here) {
+            transform_here(&o);
+            continue;
+        }
         for (size_t k = 0; k < o.count; k++)
             apply(o.plan, (const char *)o.old + k * os, o.nw + k * ns, o.in_place, 0);
         if (o.in_place)
@@ -989,7 +1030,8 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
                 memcpy(E.undo[i].addr, &E.undo[i].value, sizeof E.undo[i].value);
     } else if (free_old) {
         for (size_t i = 0; i < E.nobjs; i++)
-            if (!E.objs[i].in_place && !E.objs[i].parent && E.objs[i].state == OBJ_DONE)
+            if (!E.objs[i].in_place && !E.objs[i].parent && !E.objs[i].here &&
+                E.objs[i].state == OBJ_DONE)
                 free_old((void *)E.objs[i].old);
     }
     free(E.objs);

@@ -6,6 +6,7 @@
 #                          a missing source, no debug info, not ELF
 #   run.sh embed CC        --embed/--extract roundtrip; no segment or symbol moves
 #   run.sh compdb CC       -p with compile_commands.json, and --root
+#   run.sh heaplist CC OPT kitsune.h from -isystem: its heap lists stay generic
 #   run.sh buildtree CC OPT -p with a database of a build directory apart from the
 #                          sources: -include, relative -I/-iquote/-isystem/-idirafter,
 #                          "arguments", shell-quoted "command", a relative "directory";
@@ -160,6 +161,21 @@ case_compdb() {
     grep -Fxq "root $dir" app.ktt || fail "root is not the sources' directory: $(grep ^root app.ktt)"
     "$KITC" -p build --root "$SRC" -o app2.ktt app.so || fail "kitc --root failed"
     grep -q '^V compdb/app.c/hits ' app2.ktt || fail "--root not used for keys"
+}
+
+# kitsune.h from a system directory: its heap lists keep their generic annotations, so a
+# list declared E_G(struct conn) reaches the planner with its element type.
+case_heaplist() {
+    dir=$(cd "$SRC/heaplist" && pwd -P)
+    mkdir -p build
+    printf '[{"directory": "%s", "arguments": ["%s", "-isystem", "%s", "-c", "app.c"], "file": "app.c"}]\n' \
+        "$dir" "$CC" "$INC" >build/compile_commands.json
+    (cd "$dir" && "$CC" -fPIC -shared -g -"$OPT" -isystem "$INC" app.c -o "$WORK/app.so") || { fail "build"; return; }
+    "$KITC" -p build -o app.ktt app.so 2>err.txt || { fail "kitc -p failed"; cat err.txt >&2; return; }
+    grep -q '^T [0-9]* typedef [0-9]* kitsune_heaplist generic=@t gargs=struct_conn @' app.ktt ||
+        fail "no E_G(struct conn) instance of kitsune_heaplist: $(grep kitsune_heaplist app.ktt)"
+    grep -q '^T [0-9]* struct 16 kitsune_heaplist_node generic=@t @' app.ktt ||
+        fail "kitsune_heaplist_node is not generic: $(grep kitsune_heaplist_node app.ktt)"
 }
 
 # compile_commands.json for src/app.c compiled in build/ (DIR) with the flags given as

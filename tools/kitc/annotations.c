@@ -24,7 +24,8 @@ static const struct {
     {"E_OPAQUE", A_OPAQUE, 0},   {"E_PTR", A_PTR, 0},         {"E_PTRARRAY", A_PTRARRAY, 1},
     {"E_ARRAY", A_ARRAY, 1},     {"E_SZ", A_SZ, 0},           {"E_GENERIC", A_GENERIC, 1},
     {"E_T", A_T, 1},             {"E_G", A_G, 1},             {"E_MANUAL_MIGRATE", A_MANUAL, 0},
-    {"E_AUTO_MIGRATE", A_AUTO, 0}, {"E_NOTELOCALS", A_NOTELOCALS, 0},
+    {"E_AUTO_MIGRATE", A_AUTO, 0}, {"E_NOTELOCALS", A_NOTELOCALS, 0}, {"E_HELD", A_HELD, 1},
+    {"E_OPTIONAL", A_OPTIONAL, 0},
 };
 
 /* A declaration or macro use in one file, by expansion offsets [start, end). */
@@ -183,11 +184,28 @@ static void scan_decl(struct tu_scan *s, CXCursor c, enum ann_target kind)
     s->d[s->nd++] = d;
 }
 
+/* Kitsune's own header, wherever it is installed: its heap lists carry annotations
+ * (E_GENERIC on kitsune_heaplist) that every program using them needs. */
+static int in_kitsune_header(CXSourceLocation loc)
+{
+    CXFile f;
+    clang_getExpansionLocation(loc, &f, NULL, NULL, NULL);
+    if (!f)
+        return 0;
+    CXString s = clang_getFileName(f);
+    const char *name = clang_getCString(s);
+    const char *base = name ? strrchr(name, '/') : NULL;
+    int ours = name && strcmp(base ? base + 1 : name, "kitsune.h") == 0;
+    clang_disposeString(s);
+    return ours;
+}
+
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
     struct tu_scan *s = data;
-    if (clang_Location_isInSystemHeader(clang_getCursorLocation(c)))
+    CXSourceLocation loc = clang_getCursorLocation(c);
+    if (clang_Location_isInSystemHeader(loc) && !in_kitsune_header(loc))
         return CXChildVisit_Continue;
     switch (clang_getCursorKind(c)) {
     case CXCursor_MacroExpansion:
@@ -428,6 +446,16 @@ static int check_arg(const struct use *u, const char *arg)
             return -1;
         }
         return 0;
+    case A_HELD:
+        for (const char *p = arg ? arg : ""; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+                arg = NULL;
+        if (!arg || !*arg) {
+            error_at(u, "%s names the library that keeps the member's address: "
+                     "E_HELD(libevent)", macros[u->macro].name);
+            return -1;
+        }
+        return 0;
     default:
         return 0;
     }
@@ -477,10 +505,17 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
             free(arg);
             return;
         }
-    } else if (macros[u->macro].kind == A_GENERIC)
+    } else if (macros[u->macro].kind == A_GENERIC) {
         d = generic_target(s, u);
-    else if (!(d = smallest(s, u, decls)))
+    } else if (!(d = smallest(s, u, decls))) {
         d = ending_before(s, u, decls);
+    } else if (d->kind != AT_FIELD) {
+        /* After a member's name inside `typedef struct { ... } T;`: the member, not
+         * the typedef around it. */
+        struct decl *f = ending_before(s, u, 1u << AT_FIELD);
+        if (f && f->file == d->file && d->start <= f->start && f->end <= d->end)
+            d = f;
+    }
     if (!d) {
         error_at(u, "%s is not inside a declaration it can qualify", macros[u->macro].name);
         free(arg);
@@ -489,6 +524,12 @@ static void resolve_use(struct tu_scan *s, const struct use *u)
     if ((macros[u->macro].kind == A_MANUAL || macros[u->macro].kind == A_AUTO) &&
         d->kind != AT_VAR) {
         error_at(u, "%s applies to variables only", macros[u->macro].name);
+        free(arg);
+        return;
+    }
+    if ((macros[u->macro].kind == A_HELD || macros[u->macro].kind == A_OPTIONAL) &&
+        d->kind != AT_FIELD) {
+        error_at(u, "%s applies to struct members only", macros[u->macro].name);
         free(arg);
         return;
     }

@@ -96,6 +96,8 @@ static char *token_of(const struct annot *a)
         return xasprintf("tparam=%s", a->arg);
     case A_G:
         return xasprintf("gargs=%s", a->arg);
+    case A_HELD:
+        return xasprintf("held=%s", a->arg);
     default:
         return NULL;
     }
@@ -248,6 +250,27 @@ static int apply_gargs(struct attach *at, const struct annot *a, struct chain *c
     return r;
 }
 
+/* E_HELD(lib): the member is a struct or union (through typedefs, or an array of
+ * them) whose address the library keeps; the token goes on that struct or union. */
+static int apply_held(struct attach *at, const struct annot *a, struct chain *c,
+                      const char *tok)
+{
+    int node[MAX_CHAIN], k = 0;
+    for (int i = 0; i < c->n; i++)
+        node[i] = c->node[i];
+    k = c->n - 1;
+    if (c->nptr > 0)
+        return fail(at, a, "E_HELD qualifies a member held by value, not a pointer");
+    while (k < MAX_CHAIN - 1 && at->m->t[node[k]].kind == K_TYPEDEF) {
+        node[k + 1] = at->m->t[node[k]].target;
+        k++;
+    }
+    enum kind kind = at->m->t[node[k]].kind;
+    if (kind != K_STRUCT && kind != K_UNION)
+        return fail(at, a, "E_HELD qualifies a member whose type is a struct or union");
+    return annotate_at(at, a, node, k, tok);
+}
+
 /* Applies a type-level annotation to declared type t; the new type or -1. */
 static int apply(struct attach *at, const struct annot *a, int t)
 {
@@ -271,6 +294,9 @@ static int apply(struct attach *at, const struct annot *a, int t)
     case A_G:
         r = apply_gargs(at, a, &c, tok);
         break;
+    case A_HELD:
+        r = apply_held(at, a, &c, tok);
+        break;
     default:
         r = fail(at, a, "annotation cannot qualify this declaration");
         break;
@@ -285,7 +311,7 @@ static void apply_all(struct attach *at, long first, int *type)
     for (long i = first; i; i = at->next[i - 1]) {
         const struct annot *a = &at->l->a[i - 1];
         if (a->kind == A_GENERIC || a->kind == A_MANUAL || a->kind == A_AUTO ||
-            a->kind == A_NOTELOCALS)
+            a->kind == A_NOTELOCALS || a->kind == A_OPTIONAL)
             continue;
         int r = apply(at, a, *type);
         if (r >= 0)
@@ -331,6 +357,17 @@ static void attach_members(struct attach *at, int id)
         int type = mb->type;
         apply_all(at, first, &type);
         m->t[id].mem[j].type = type;
+        for (long i = first; i; i = at->next[i - 1])
+            if (at->l->a[i - 1].kind == A_OPTIONAL) {
+                /* E_OPTIONAL: objects may be allocated ending where this member
+                 * starts; recorded on the struct (optional=FIELD). */
+                char *tok = xasprintf("optional=%s", m->t[id].mem[j].name);
+                if (has_conflict(&m->t[id], tok))
+                    fail(at, &at->l->a[i - 1], "E_OPTIONAL on two members of one struct");
+                else
+                    type_add_annot(&m->t[id], tok);
+                free(tok);
+            }
     }
 }
 

@@ -139,7 +139,7 @@ void emit_ktt(const struct model *m, FILE *out);
 /* annotations.c: one annotation macro use found in the source. */
 enum ann_kind {
     A_OPAQUE, A_PTR, A_PTRARRAY, A_ARRAY, A_SZ, A_GENERIC, A_T, A_G, A_MANUAL, A_AUTO,
-    A_NOTELOCALS
+    A_NOTELOCALS, A_HELD, A_OPTIONAL
 };
 
 /* What an annotation is attached to: a field, variable or typedef declaration (by
