@@ -20,6 +20,9 @@
 #                          (assignment, cast, sizeof allocation, initialiser) with its
 #                          evidence; two candidates warn and stay void *; an annotation
 #                          wins; --explain prints the evidence
+#   run.sh infercb CC OPT  a void * passed to a function, with a callback or to a
+#                          thread's start routine gets what that function's void *
+#                          parameter is converted to; the evidence names both places
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
 set -u
@@ -315,6 +318,21 @@ case_infer() {
         { fail "--explain without evidence"; cat explain.txt >&2; }
     "$KITC" --explain g_state -o again.ktt infer.so >explain.txt 2>/dev/null && cmp -s infer.ktt again.ktt ||
         fail "--explain with -o changed the summary"
+}
+
+case_infercb() {
+    build infer_cb.so -"$OPT" -g "$SRC/infer_cb.c"
+    "$KITC" -o infer_cb.ktt infer_cb.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KTTCHECK" infer_cb.ktt "$EXPECTED/infer_cb.txt" || fail "rendering differs"
+    "$KITC" --explain server.state infer_cb.so >explain.txt 2>/dev/null || fail "--explain failed"
+    printf '%s\n' "server.state (infer_cb.c:20): void * inferred as struct conn *, from:" \
+        "  infer_cb.c:51: passed with callback on_event (infer_cb.c:59: cast to struct conn *)" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain server.state"; diff want.txt explain.txt >&2; }
+    "$KITC" --explain g_job infer_cb.so >explain.txt 2>/dev/null
+    printf '%s\n' "g_job (infer_cb.c:26): void * inferred as struct job *, from:" \
+        "  infer_cb.c:53: passed with callback worker (infer_cb.c:36: initialises struct job *)" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain g_job"; diff want.txt explain.txt >&2; }
 }
 
 "case_$case_name"

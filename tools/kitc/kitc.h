@@ -133,7 +133,8 @@ enum ann_kind {
 
 /* What an annotation is attached to: a field, variable or typedef declaration (by
  * name and position), or a struct/union/typedef definition (E_GENERIC). */
-enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION };
+enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION,
+                  AT_PARAM /* infer.c only: a function's void * parameter */ };
 
 struct annot {
     enum ann_kind kind;
@@ -149,7 +150,7 @@ struct annot {
 
 /* infer.c: one piece of evidence of what a `void *` field or variable points to. */
 struct evidence {
-    enum ann_target target;  /* AT_FIELD or AT_VAR */
+    enum ann_target target;  /* AT_FIELD, AT_VAR, or AT_PARAM (decl_name "fn#i") */
     char *decl_name;
     const char *decl_file;   /* canonical absolute path of the declaration */
     int decl_line;
@@ -162,6 +163,12 @@ struct evidence {
     const char *how;         /* "assigned from", "cast to", ... */
     const char *file;        /* where the evidence is (canonical) */
     int line;
+    char *via;               /* a link, not a type: the value is passed to parameter
+                                "fn#i" (directly, or with callback fn); the parameter's
+                                evidence becomes the declaration's at apply time */
+    const char *via_file;    /* derived evidence: where the parameter's evidence is, */
+    int via_line;
+    const char *via_how;     /* and how the value reached the parameter ("passed to") */
 };
 
 struct evidence_list {
