@@ -150,6 +150,8 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             set_str(&t->inferred, a + 9);
         } else if (t && strncmp(a, "candidates=", 11) == 0) {
             set_str(&t->candidates, a + 11);
+        } else if (t && strncmp(a, "holds=", 6) == 0) {
+            set_str(&t->holds, a + 6);
         } else if (v && strcmp(a, "const") == 0) {
             v->flags |= KTT_VAR_CONST;
         } else if (v && strcmp(a, "manual") == 0) {
@@ -599,6 +601,7 @@ void ktt_free(struct ktt *k)
         free(t->gargs);
         free(t->inferred);
         free(t->candidates);
+        free(t->holds);
         free(t->decl);
     }
     for (int i = 0; i < k->nvars; i++) {

@@ -74,6 +74,8 @@ struct ktt_type {
                             the program), "FILE:LINE,..." of the evidence */
     char *candidates;    /* PTR to void: the several types kitc saw it hold,
                             "struct_a,struct_b" (it stays void *) */
+    char *holds;         /* PTR to void, E_OPAQUE: the types kitc saw it hold, same
+                            spelling; never followed, their layout must not change */
     char *decl;
 };
 

@@ -869,12 +869,80 @@ static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, co
          "(kitc found no evidence of its type in the source)");
 }
 
+static int same_shape(struct plan_ctx *c, int ot, int nt, int depth);
+
+/* The struct or union an E_OPAQUE pointer leads to through its pointer levels (item **
+ * -> item), or -1: a library's type, a base type, void. */
+static int opaque_target(const struct ktt *k, int t, int *levels)
+{
+    for (int depth = 0; depth < 8; depth++) {
+        const struct ktt_type *ty = &k->types[t = ktt_resolve(k, t)];
+        *levels = depth;
+        if (ty->kind == KTT_PTR)
+            t = ty->target;
+        else
+            return (ty->kind == KTT_STRUCT || ty->kind == KTT_UNION) && !is_foreign(ty)
+                       ? t
+                       : -1;
+    }
+    return -1;
+}
+
+/* Never following an E_OPAQUE pointer is right only while the objects behind it keep
+ * their layout: the new code would read an old object with the new layout.  The type it
+ * leads to (struct item * E_OPAQUE), or for a void * the types kitc saw it hold
+ * (holds=), must keep its shape; otherwise the update is refused, naming the type, and
+ * a rule for the field decides (`$out = (void *)$in;` if the objects are not read with the new
+ * layout, $xform to rebuild them). */
+static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
+                                const struct ktt_type *n, const char *path, const char *decl)
+{
+    char one[200], oname[200];
+    for (int i = 0;; i++) {
+        int ot, nt, levels = 0, nlevels;
+        if (o->holds || n->holds) {
+            if (!candidate_name(o->holds ? o->holds : n->holds, i, one, sizeof one))
+                return;
+            char arg[200];
+            snprintf(arg, sizeof arg, "%s", one);
+            for (char *q = arg; *q; q++)
+                if (*q == ' ')
+                    *q = '_';
+            ot = find_arg_type(c->old, arg);
+            nt = find_arg_type(c->new_, arg);
+            ot = ot < 0 ? -1 : opaque_target(c->old, ot, &levels);
+            nt = nt < 0 ? -1 : opaque_target(c->new_, nt, &nlevels);
+        } else {
+            if (i > 0)
+                return;
+            ot = opaque_target(c->old, o->target, &levels);
+            nt = opaque_target(c->new_, n->target, &nlevels);
+        }
+        if (ot < 0 || nt < 0 || same_shape(c, ot, nt, 0))
+            continue;
+        type_label(c->old, ot, oname, sizeof oname);
+        char stub[900];
+        if (levels == 0)
+            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or rebuild them: "
+                     "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); */ }", path, path,
+                     oname, oname);
+        else
+            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or describe the "
+                     "pointers with E_PTRARRAY instead of E_OPAQUE */ }", path, path);
+        diag(c, path, decl, stub, "E_OPAQUE pointer to %s, whose layout changed (%zu to %zu "
+             "bytes): the objects behind it are not transformed and the new code would read "
+             "them with the new layout; write a rule for the field", oname,
+             otype(c, ot)->size, ntype(c, nt)->size);
+    }
+}
+
 /* A pointer slot: function pointer, opaque, generic, pointer array, string or object. */
 static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
                          const struct ktt_type *n, size_t old_off, size_t new_off,
                          int parent_old, const char *env, const char *path, const char *decl)
 {
     if ((o->flags & KTT_OPAQUE) || (n->flags & KTT_OPAQUE)) {
+        opaque_layout_check(c, o, n, path, decl);
         add_op(p, OP_COPY, old_off, new_off)->len = 8;
         return;
     }

@@ -11,7 +11,9 @@
  * that type (a ptr entry with the token `inferred=FILE:LINE,...`, the evidence), so the
  * planner treats them exactly as if the program had declared `T *`.  Declarations with
  * several candidate types keep `void *` and are reported with all their evidence;
- * an annotation (E_OPAQUE, E_T, E_PTR ...) always wins over the evidence. */
+ * an annotation (E_OPAQUE, E_T, E_PTR ...) always wins over the evidence.  An
+ * E_OPAQUE void * with evidence keeps it as `holds=T,...`: never followed, but the
+ * planner refuses an update that changes the layout of what it holds. */
 #include "kitc.h"
 
 #include <clang-c/Index.h>
@@ -664,10 +666,11 @@ static char *inferred_token(const struct infer *in, const struct subject *sj)
 
 /* "candidates=struct_num,struct_text": the types a conflicting void * was seen with,
  * so that xfgen can name them in its diagnostic. */
-static char *candidates_token(const struct infer *in, const struct subject *sj)
+static char *candidates_token(const struct infer *in, const struct subject *sj,
+                              const char *word)
 {
     sbuf b = {0};
-    sb_puts(&b, "candidates=");
+    sb_puts(&b, word);
     size_t listed = 0;
     for (size_t c = 0; c < sj->ncand; c++) {
         for (size_t i = 0; i < sj->nev; i++) {
@@ -788,6 +791,15 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
     enum verdict v = V_NONE;
     if (sj && annotated) {
         v = V_ANNOTATED;
+        if (t->kind == K_PTR && t->annot && strstr(t->annot, "opaque") &&
+            m->t[t->target].kind == K_VOID) {
+            /* never followed, but what it holds is known: the planner checks that
+             * those types keep their layout (plan.c, opaque_holds_check) */
+            result = type_clone(m, type);
+            char *tok = candidates_token(in, sj, "holds=");
+            type_add_annot(&m->t[result], tok);
+            free(tok);
+        }
     } else if (sj && sj->ncand > 1) {
         v = V_CONFLICT;
         if (first) {
@@ -797,7 +809,7 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
             print_evidence(in, sj, stderr, "  ");
         }
         result = type_clone(m, type);
-        char *tok = candidates_token(in, sj);
+        char *tok = candidates_token(in, sj, "candidates=");
         type_add_annot(&m->t[result], tok);
         free(tok);
     } else if (sj) {
