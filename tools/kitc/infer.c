@@ -6,6 +6,9 @@
  *   - converted to a typed pointer at use:  (StringVector *)sc->data,
  *                                           StringVector *sv = sc->data;  sv = sc->data;
  *   - given an allocation of a struct:      sc->data = malloc(sizeof(StringVector));
+ *   - passed to a function, or with a callback, whose void * parameter is converted;
+ * evidence of char types only (char *, unsigned char *, sds) makes it a char *: a
+ * byte buffer, which holds nothing the planner could follow.
  * After the annotations are attached, infer_apply() turns the declarations whose
  * evidence names one struct or union, and that carry no annotation, into pointers to
  * that type (a ptr entry with the token `inferred=FILE:LINE,...`, the evidence), so the
@@ -153,6 +156,8 @@ static int candidate_of_target(CXType target, struct evidence *e)
         return 0;
     e->type_name = spelling_of_type(target);
     e->target_name = spelling_of_type(target);
+    e->bytes = ct.kind == CXType_Char_S || ct.kind == CXType_Char_U ||
+               ct.kind == CXType_SChar || ct.kind == CXType_UChar;
     if (ct.kind != CXType_Record)
         return 1;
     CXCursor decl = clang_getTypeDeclaration(ct);
@@ -498,6 +503,8 @@ static char *subject_key(enum ann_target kind, const char *file, int line, const
 
 static char *candidate_id(const struct evidence *e)
 {
+    if (e->bytes) /* char *, unsigned char *, sds: one candidate, bytes */
+        return xstrdup("bytes");
     if (e->record)
         return xasprintf("%d|%s|%s|%d", e->record, e->tag ? e->tag : "-",
                          e->type_file ? e->type_file : "?", e->type_line);
@@ -600,6 +607,16 @@ static const char *canon_of(struct infer *in, const char *file)
     v = smap_get(&in->pool.map, p, strlen(p), -1);
     pmap_put(&in->canon, file, v);
     return p;
+}
+
+/* The model's `char`, what a byte buffer's void * becomes; -1 if it has none. */
+static int model_char(const struct model *m)
+{
+    for (size_t i = 0; i < m->nt; i++)
+        if (m->t[i].kind == K_BASE && !m->t[i].clone && m->t[i].name &&
+            strcmp(m->t[i].name, "char") == 0)
+            return (int)i;
+    return -1;
 }
 
 /* A complete struct or union of the model that is the candidate of e; -1 if none. */
@@ -748,7 +765,8 @@ static void explain(struct infer *in, const char *label, enum verdict v, const s
                label);
         break;
     case V_INFERRED:
-        printf("%s: void * inferred as %s *, from:\n", label, type);
+        printf("%s: void * inferred as %s *, from:\n", label,
+               in->ev.e[sj->ev[0]].bytes ? "char" : type);
         break;
     case V_CONFLICT:
         printf("%s: void * with %zu candidate types, left void * (annotate it or write "
@@ -813,7 +831,8 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
         type_add_annot(&m->t[result], tok);
         free(tok);
     } else if (sj) {
-        int target = e0->record ? model_type_of(in, e0) : -1;
+        /* a byte buffer holds no pointer the planner could follow: a char * */
+        int target = e0->record ? model_type_of(in, e0) : e0->bytes ? model_char(m) : -1;
         if (target < 0) {
             v = V_UNUSABLE;
         } else {

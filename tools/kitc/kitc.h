@@ -157,6 +157,7 @@ struct evidence {
     char *type_name;         /* the evidence's type as written, e.g. "StringVector *" */
     char *target_name;       /* the candidate it points to, e.g. "StringVector" */
     int record;              /* the target is a struct (1), a union (2), or neither (0) */
+    int bytes;               /* the target is a char type: a byte buffer */
     char *tag;               /* its tag, NULL when anonymous */
     const char *type_file;   /* canonical path and line of its definition */
     int type_line;

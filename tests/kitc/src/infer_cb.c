@@ -64,3 +64,20 @@ int handle(void *x)
     struct blob *b = x;
     return b->b[0];
 }
+
+/* A byte buffer: evidence of char types only makes it a char *; with a struct beside
+ * them it stays void * with both candidates. */
+struct io {
+    void *buf;          /* a char * and an unsigned char *: char * */
+    void *mixed;        /* a char * and a struct conn *: two candidates */
+};
+
+struct io g_io;
+
+void fill(char *text, unsigned char *raw, struct conn *c)
+{
+    g_io.buf = text;
+    g_io.buf = raw;
+    g_io.mixed = text;
+    g_io.mixed = c;
+}
