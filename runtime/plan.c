@@ -936,6 +936,80 @@ static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
     }
 }
 
+size_t plan_usable_size(size_t n)
+{
+    size_t chunk = (n + 8 + 15) & ~(size_t)15;
+    return (chunk < 32 ? 32 : chunk) - 8;
+}
+
+/* A void * kitc saw holding several structs: when their allocations differ in usable
+ * size, each object's type is decided at the update by the size of its allocation
+ * (1: the op is added).  0: a candidate is not a struct or union of both versions (the
+ * caller reports the void *); -1: reported here, two of them have the same size. */
+static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                        const struct ktt_type *n, size_t old_off, size_t new_off,
+                        const char *path, const char *decl)
+{
+    enum { MAX_ALTS = 16 };
+    int ots[MAX_ALTS], nts[MAX_ALTS], k = 0;
+    const char *list = o->candidates;
+    if (!list || !n->candidates || strcmp(list, n->candidates) != 0)
+        return 0;
+    for (const char *w = list; w && *w; w = strchr(w, ',') ? strchr(w, ',') + 1 : NULL) {
+        char name[200];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(w, ","), w);
+        if (k == MAX_ALTS)
+            return 0;
+        int ot = find_arg_type(c->old, name), nt = find_arg_type(c->new_, name);
+        if (ot < 0 || nt < 0)
+            return 0;
+        ot = ktt_resolve(c->old, ot);
+        nt = ktt_resolve(c->new_, nt);
+        if ((otype(c, ot)->kind != KTT_STRUCT && otype(c, ot)->kind != KTT_UNION) ||
+            otype(c, ot)->kind != ntype(c, nt)->kind || is_foreign(otype(c, ot)))
+            return 0;
+        ots[k] = ot;
+        nts[k++] = nt;
+    }
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k; j++)
+            if (plan_usable_size(otype(c, ots[i])->size) ==
+                plan_usable_size(otype(c, ots[j])->size)) {
+                char a[200], b[200];
+                type_label(c->old, ots[i], a, sizeof a);
+                type_label(c->old, ots[j], b, sizeof b);
+                char stub[900], all[500] = "", one[200];
+                for (int m = 0; candidate_name(list, m, one, sizeof one); m++)
+                    snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s",
+                             m ? ", " : "", one);
+                snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
+                         "followed) or write a rule: %s -> %s: { /* by a tag of $base: */ "
+                         "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, a,
+                         a);
+                diag(c, path, decl, stub, "void * holds several types in the source (%s), "
+                     "and %s and %s are allocated with the same usable size (%zu bytes), so "
+                     "which one an object is cannot be told at the update; annotate it or "
+                     "write a rule", all, a, b, plan_usable_size(otype(c, ots[i])->size));
+                return -1;
+            }
+    struct plan **alts = calloc((size_t)k, sizeof *alts);
+    size_t *sizes = calloc((size_t)k, sizeof *sizes);
+    char *where = strdup(path);
+    if (!alts || !sizes || !where)
+        plan_oom();
+    for (int i = 0; i < k; i++) {
+        alts[i] = plan_get(c, tref_of(c, ots[i], nts[i], NULL, path, decl), path, decl);
+        sizes[i] = plan_usable_size(otype(c, ots[i])->size);
+    }
+    struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
+    op->ptr_flags = PTR_MAY_STATIC | PTR_MAY_INTERIOR;
+    op->alts = alts;
+    op->alt_sizes = sizes;
+    op->nalts = k;
+    op->path = where;
+    return 1;
+}
+
 /* A pointer slot: function pointer, opaque, generic, pointer array, string or object. */
 static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
                          const struct ktt_type *n, size_t old_off, size_t new_off,
@@ -965,11 +1039,14 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
         return;
     }
     if ((ot->kind == KTT_VOID && !ot->tparam) || (nt->kind == KTT_VOID && !nt->tparam)) {
+        int by_size = 0;
         if (ot->kind != nt->kind)
             diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                  "write a rule");
-        else
+        else if ((by_size = plan_by_size(c, p, o, n, old_off, new_off, path, decl)) == 0)
             void_pointer_diag(c, o->candidates ? o : n, path, decl);
+        if (by_size > 0)
+            return;
         struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
         op->ptr_flags = PTR_MAY_STATIC;
         return;
@@ -2310,6 +2387,8 @@ void plan_free(struct plan_ctx *c)
         for (int i = 0; i < p->nops; i++) {
             free(p->ops[i].enum_map);
             free(p->ops[i].path);
+            free(p->ops[i].alts);
+            free(p->ops[i].alt_sizes);
         }
         free(p->ops);
         free(p->path);

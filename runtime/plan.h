@@ -69,7 +69,16 @@ struct plan_op {
     int flex;                /* ARRAY of unknown length (T items[]): FLEX_* */
     char *path;              /* FLEX_UNKNOWN: the member, for a late diagnostic */
     int rule;                /* RULE: index into the rule table */
+    struct plan **alts;      /* PTR to void holding several types (candidates=): each
+                                one's plan, chosen per object by the usable size of its
+                                allocation (runtime/bysize.c); sub is NULL */
+    size_t *alt_sizes;       /* the usable size of an allocation of each (glibc) */
+    int nalts;
 };
+
+/* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
+ * word): what tells the candidate types of a void * apart at the update. */
+size_t plan_usable_size(size_t n);
 
 struct plan {
     int old_type, new_type;  /* indices into the old and new summaries */

@@ -238,6 +238,24 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
+/* The plan of what pointer op leads to at heap address v: op->sub, or for a void *
+ * holding several types the one its allocation's size picks (bysize.c). */
+static struct plan *target_of(const struct plan_op *op, uintptr_t v)
+{
+    if (!op->nalts || !v || in_old_static(v))
+        return op->sub;
+    int changed = 0;
+    for (int i = 0; i < op->nalts; i++)
+        changed |= op->alts[i]->mode != PLAN_CLEAN;
+    if (!changed)
+        return NULL; /* kept as it is, whichever it is */
+    char why[KT_ERRLEN];
+    const struct plan *t = kt_plan_by_size(op, v, why, sizeof why);
+    if (!t)
+        fail("%s", why);
+    return (struct plan *)t;
+}
+
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
     if (depth > 64) {
@@ -253,7 +271,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
                 !in_old_static(v))
                 claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
-                claim(v, op->sub, 1, 0);
+                claim(v, target_of(op, v), 1, 0);
             break;
         }
         case OP_PTRARRAY:
@@ -466,10 +484,11 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
         return 0;
     if (in_old_static(p))
         return translate_static(p, op->sub);
-    if (op->sub && op->sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
+    const struct plan *sub = target_of(op, p);
+    if (sub && sub->mode == PLAN_CLEAN && !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
-    return translate_heap(p, op->sub, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
-                                                           ? PTR_MAY_INTERIOR : 0));
+    return translate_heap(p, sub, op->ptr_flags | (sub && sub->mode == PLAN_REBUILD
+                                                       ? PTR_MAY_INTERIOR : 0));
 }
 
 uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen)

@@ -300,7 +300,7 @@ case_infer() {
     build infer.so -"$OPT" -g "$SRC/infer.c"
     "$KITC" -o infer.ktt infer.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
     "$KTTCHECK" infer.ktt "$EXPECTED/infer.txt" || fail "rendering differs"
-    printf '%s\n' "kitc: warning: ctx.mixed (infer.c:28): void * with 2 candidate types; it stays void * (annotate it, e.g. E_OPAQUE, or write a rule):" \
+    printf '%s\n' "kitc: warning: ctx.mixed (infer.c:28): void * with 2 candidate types; the update tells its objects apart by allocation size if it can (else annotate it, e.g. E_OPAQUE, or write a rule):" \
         "  infer.c:44: assigned from struct conn *" "  infer.c:52: initialises struct other *" >want.txt
     cmp -s want.txt err.txt || { fail "conflict not reported with its evidence"; diff want.txt err.txt >&2; }
     "$KITC" --explain ctx.daq_vars infer.so >explain.txt 2>/dev/null || fail "--explain failed"
@@ -324,7 +324,7 @@ case_infer() {
 case_infercb() {
     build infer_cb.so -"$OPT" -g "$SRC/infer_cb.c"
     "$KITC" -o infer_cb.ktt infer_cb.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
-    grep -Fxq "kitc: warning: io.mixed (infer_cb.c:72): void * with 2 candidate types; it stays void * (annotate it, e.g. E_OPAQUE, or write a rule):" err.txt ||
+    grep -Fxq "kitc: warning: io.mixed (infer_cb.c:72): void * with 2 candidate types; the update tells its objects apart by allocation size if it can (else annotate it, e.g. E_OPAQUE, or write a rule):" err.txt ||
         { fail "io.mixed not reported"; cat err.txt >&2; }
     "$KTTCHECK" infer_cb.ktt "$EXPECTED/infer_cb.txt" || fail "rendering differs"
     "$KITC" --explain server.state infer_cb.so >explain.txt 2>/dev/null || fail "--explain failed"

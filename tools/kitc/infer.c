@@ -821,9 +821,9 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
     } else if (sj && sj->ncand > 1) {
         v = V_CONFLICT;
         if (first) {
-            fprintf(stderr, "kitc: warning: %s: void * with %zu candidate types; it stays "
-                    "void * (annotate it, e.g. E_OPAQUE, or write a rule):\n", label,
-                    sj->ncand);
+            fprintf(stderr, "kitc: warning: %s: void * with %zu candidate types; the "
+                    "update tells its objects apart by allocation size if it can (else "
+                    "annotate it, e.g. E_OPAQUE, or write a rule):\n", label, sj->ncand);
             print_evidence(in, sj, stderr, "  ");
         }
         result = type_clone(m, type);
