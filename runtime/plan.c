@@ -1191,6 +1191,65 @@ static const struct ktt_field *find_field(const struct ktt_type *t, const char *
     return NULL;
 }
 
+size_t plan_path_seg(const char *path)
+{
+    if (path[0] == '<') {
+        const char *end = strchr(path, '>');
+        if (end)
+            return (size_t)(end - path) + 1;
+    }
+    return strcspn(path, ".");
+}
+
+void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len)
+{
+    const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+    snprintf(buf, len, "<%s at %s>", t->kind == KTT_UNION ? "union" : "struct",
+             t->decl ? t->decl : "?");
+}
+
+int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
+                    size_t len)
+{
+    const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+    if (f->name || (t->kind != KTT_STRUCT && t->kind != KTT_UNION) || len < 2 ||
+        seg[0] != '<' || seg[len - 1] != '>')
+        return 0;
+    char name[300];
+    plan_anon_name(k, f, name, sizeof name);
+    size_t i = 0; /* the rule table writes its spaces as ':' (rules.c) */
+    while (i < len && name[i] && (name[i] == seg[i] || (name[i] == ' ' && seg[i] == ':')))
+        i++;
+    if (i == len && !name[i])
+        return 1;
+    /* <m1,m2,...>: every member by name, in order */
+    const char *p = seg + 1, *end = seg + len - 1;
+    for (int i = 0; i < t->nfields; i++) {
+        const char *m = t->fields[i].name;
+        size_t n = m ? strlen(m) : 0;
+        if (!m || (size_t)(end - p) < n || strncmp(p, m, n) != 0)
+            return 0;
+        p += n;
+        if (i + 1 < t->nfields && (p >= end || *p++ != ','))
+            return 0;
+    }
+    return p == end;
+}
+
+/* The member of t that path segment seg (len bytes) names: by name, or an anonymous
+ * member by plan_anon_named. */
+static const struct ktt_field *find_field_seg(const struct ktt *k, const struct ktt_type *t,
+                                              const char *seg, size_t len)
+{
+    for (int i = 0; i < t->nfields; i++) {
+        const struct ktt_field *f = &t->fields[i];
+        if (f->name ? strlen(f->name) == len && strncmp(f->name, seg, len) == 0
+                    : plan_anon_named(k, f, seg, len))
+            return f;
+    }
+    return NULL;
+}
+
 static int nth_anonymous(const struct ktt_type *t, const struct ktt_field *f)
 {
     int n = 0;
@@ -1275,8 +1334,7 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
     char name[256];
     *parent_off = 0;
     for (int depth = 0; path && *path && depth < MAX_DEPTH; depth++) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        size_t n = plan_path_seg(path);
         if (f) {
             *parent_off += f->offset;
             t = f->type;
@@ -1285,15 +1343,32 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
         if (n >= sizeof name || (otype(c, t)->kind != KTT_STRUCT &&
                                  otype(c, t)->kind != KTT_UNION))
             return NULL;
-        memcpy(name, path, n);
-        name[n] = 0;
-        f = find_field(otype(c, t), name);
+        f = find_field_seg(c->old, otype(c, t), path, n);
         if (!f)
             return NULL;
         *parent = t;
-        path = dot ? dot + 1 : NULL;
+        path = path[n] == '.' ? path + n + 1 : NULL;
     }
     return f;
+}
+
+/* The rule of `kind` for anonymous member nf of type tname at path prefix, named by
+ * either form of plan_anon_named; -1 if none. */
+static int find_anon_rule(struct plan_ctx *c, enum rule_kind kind, const char *tname,
+                          const char *prefix, const struct ktt_field *nf)
+{
+    size_t pl = strlen(prefix);
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != kind || !r->to || !r->to_field || strcmp(r->to, tname) != 0 ||
+            strncmp(r->to_field, prefix, pl) != 0)
+            continue;
+        const char *seg = r->to_field + pl;
+        size_t n = strlen(seg);
+        if (plan_path_seg(seg) == n && plan_anon_named(c->new_, nf, seg, n))
+            return i;
+    }
+    return -1;
 }
 
 /* Whether some field rule names a member below `fpath` of type `tname` ("a" for
@@ -1429,13 +1504,17 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
         scope.oname = tname;
     for (int i = 0; i < n->nfields; i++) {
         const struct ktt_field *nf = &n->fields[i];
-        char path[600], fpath[400];
-        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : "<anonymous>");
+        char path[600], fpath[400], anon[300] = "<anonymous>";
+        const struct ktt_type *nft0 = ntype(c, ktt_resolve(c->new_, nf->type));
+        if (!nf->name && (nft0->kind == KTT_STRUCT || nft0->kind == KTT_UNION))
+            plan_anon_name(c->new_, nf, anon, sizeof anon);
+        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : anon);
         snprintf(path, sizeof path, "%s.%s", tname, fpath);
         const struct ktt_field *of = NULL;
         int of_parent = ot;
         size_t of_base = obase, nf_abs = nbase + nf->offset;
-        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath) : -1;
+        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath)
+                            : find_anon_rule(c, RULE_FIELD, tname, prefix, nf);
         int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
         if (rule >= 0) {
             use_rule(c, rule);

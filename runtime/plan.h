@@ -80,6 +80,16 @@ struct plan_op {
  * word): what tells the candidate types of a void * apart at the update. */
 size_t plan_usable_size(size_t n);
 
+/* Rules name an anonymous struct or union member `<union at FILE:LINE>` (where its type
+ * is declared) or `<m1,m2,...>` (its members' names, in order).  plan_path_seg: the
+ * length of the first segment of a dotted field path (a `<...>` segment is whole);
+ * plan_anon_named: whether anonymous member f of a type of k is what segment seg (len
+ * bytes) names; plan_anon_name: the first form, for diagnostics. */
+size_t plan_path_seg(const char *path);
+int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
+                    size_t len);
+void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len);
+
 struct plan {
     int old_type, new_type;  /* indices into the old and new summaries */
     size_t old_size, new_size;
