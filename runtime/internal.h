@@ -271,6 +271,11 @@ void kt_maps_snapshot_free(void);
 struct plan;
 void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
 void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len);
+/* bysize.c: the candidate plan of a void * op with alts for the heap object at p, by its
+ * allocation's usable size; NULL with the reason in why when none fits. */
+struct plan_op;
+const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,
+                                   size_t len);
 void kt_self_request_at_point(void);
 void kt_attention_refresh(void);
 

@@ -154,6 +154,8 @@ static int parse_tail(struct parser *p, char **w, int n, int i, struct ktt_type 
             set_str(&t->held, a + 5);
         } else if (t && strncmp(a, "optional=", 9) == 0) {
             set_str(&t->optional, a + 9);
+        } else if (t && strncmp(a, "holds=", 6) == 0) {
+            set_str(&t->holds, a + 6);
         } else if (v && strcmp(a, "const") == 0) {
             v->flags |= KTT_VAR_CONST;
         } else if (v && strcmp(a, "manual") == 0) {
@@ -613,6 +615,7 @@ void ktt_free(struct ktt *k)
         free(t->candidates);
         free(t->held);
         free(t->optional);
+        free(t->holds);
         free(t->decl);
     }
     for (int i = 0; i < k->nvars; i++) {

@@ -81,6 +81,8 @@ struct ktt_type {
                             member of this type (E_HELD(lib)) */
     char *optional;      /* STRUCT: objects may end where this member starts
                             (E_OPTIONAL) */
+    char *holds;         /* PTR to void, E_OPAQUE: the types kitc saw it hold, same
+                            spelling; never followed, their layout must not change */
     char *decl;
 };
 

@@ -19,7 +19,6 @@
  * the chroot, which a compromised process could use. */
 #include <fcntl.h>
 #include <errno.h>
-#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,16 +151,31 @@ int kt_maps_readable(uintptr_t p, size_t len)
     return !snapshot.n || (kt_maps_contains_range(&snapshot, p, len) && in_allocation(p, len));
 }
 
-/* From the heap index where it knows p; else from malloc's own header, read only when
- * the 16 bytes before p are mapped (a block of another arena, no index). */
-size_t kt_maps_block_size(uintptr_t p)
+static int mapped(uintptr_t p, size_t len)
+{
+    return !snapshot.n || kt_maps_contains_range(&snapshot, p, len);
+}
+
+/* From the heap index where it knows p; else (a block of another arena, or mmapped, or
+ * no index) from malloc's chunk header, read only where mapped, and for a block in use
+ * the next chunk's flag saying so (tcache and fast bins keep that bit too: a freed
+ * block can pass; a pointer to it was dangling anyway). */
+KT_NO_ASAN size_t kt_maps_block_size(uintptr_t p)
 {
     uintptr_t end;
     if (kt_chunks_known(&heap, p))
         return kt_chunks_find(&heap, p, &end) == p ? end - p : 0;
-    if (p % 16 || (snapshot.n && !kt_maps_contains_range(&snapshot, p - 16, 16)))
+    if (p & 15 || !mapped(p - 16, 16))
         return 0;
-    return malloc_usable_size((void *)p);
+    size_t word = *(const size_t *)(p - 8), size = word & ~(size_t)7;
+    if (size < 32 || size & 15)
+        return 0;
+    if (word & 2) /* IS_MMAPPED */
+        return mapped(p - 16, size) ? size - 16 : 0;
+    uintptr_t next = p - 16 + size;
+    if (!mapped(next, 16) || !(*(const size_t *)(next + 8) & 1)) /* PREV_INUSE */
+        return 0;
+    return size - 8;
 }
 
 const char *kt_maps_why(uintptr_t p, size_t len)

@@ -955,12 +955,154 @@ static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, co
          "(kitc found no evidence of its type in the source)");
 }
 
+static int same_shape(struct plan_ctx *c, int ot, int nt, int depth);
+
+/* The struct or union an E_OPAQUE pointer leads to through its pointer levels (item **
+ * -> item), or -1: a library's type, a base type, void. */
+static int opaque_target(const struct ktt *k, int t, int *levels)
+{
+    for (int depth = 0; depth < 8; depth++) {
+        const struct ktt_type *ty = &k->types[t = ktt_resolve(k, t)];
+        *levels = depth;
+        if (ty->kind == KTT_PTR)
+            t = ty->target;
+        else
+            return (ty->kind == KTT_STRUCT || ty->kind == KTT_UNION) && !is_foreign(ty)
+                       ? t
+                       : -1;
+    }
+    return -1;
+}
+
+/* Never following an E_OPAQUE pointer is right only while the objects behind it keep
+ * their layout: the new code would read an old object with the new layout.  The type it
+ * leads to (struct item * E_OPAQUE), or for a void * the types kitc saw it hold
+ * (holds=), must keep its shape; otherwise the update is refused, naming the type, and
+ * a rule for the field decides (`$out = (void *)$in;` if the objects are not read with the new
+ * layout, $xform to rebuild them). */
+static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
+                                const struct ktt_type *n, const char *path, const char *decl)
+{
+    char one[200], oname[200];
+    for (int i = 0;; i++) {
+        int ot, nt, levels = 0, nlevels;
+        if (o->holds || n->holds) {
+            if (!candidate_name(o->holds ? o->holds : n->holds, i, one, sizeof one))
+                return;
+            char arg[200];
+            snprintf(arg, sizeof arg, "%s", one);
+            for (char *q = arg; *q; q++)
+                if (*q == ' ')
+                    *q = '_';
+            ot = find_arg_type(c->old, arg);
+            nt = find_arg_type(c->new_, arg);
+            ot = ot < 0 ? -1 : opaque_target(c->old, ot, &levels);
+            nt = nt < 0 ? -1 : opaque_target(c->new_, nt, &nlevels);
+        } else {
+            if (i > 0)
+                return;
+            ot = opaque_target(c->old, o->target, &levels);
+            nt = opaque_target(c->new_, n->target, &nlevels);
+        }
+        if (ot < 0 || nt < 0 || same_shape(c, ot, nt, 0))
+            continue;
+        type_label(c->old, ot, oname, sizeof oname);
+        char stub[900];
+        if (levels == 0)
+            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or rebuild them: "
+                     "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); */ }", path, path,
+                     oname, oname);
+        else
+            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or describe the "
+                     "pointers with E_PTRARRAY instead of E_OPAQUE */ }", path, path);
+        diag(c, path, decl, stub, "E_OPAQUE pointer to %s, whose layout changed (%zu to %zu "
+             "bytes): the objects behind it are not transformed and the new code would read "
+             "them with the new layout; write a rule for the field", oname,
+             otype(c, ot)->size, ntype(c, nt)->size);
+    }
+}
+
+size_t plan_usable_size(size_t n)
+{
+    size_t chunk = (n + 8 + 15) & ~(size_t)15;
+    return (chunk < 32 ? 32 : chunk) - 8;
+}
+
+/* A void * kitc saw holding several structs: when their allocations differ in usable
+ * size, each object's type is decided at the update by the size of its allocation
+ * (1: the op is added).  0: a candidate is not a struct or union of both versions (the
+ * caller reports the void *); -1: reported here, two of them have the same size. */
+static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                        const struct ktt_type *n, size_t old_off, size_t new_off,
+                        const char *path, const char *decl)
+{
+    enum { MAX_ALTS = 16 };
+    int ots[MAX_ALTS], nts[MAX_ALTS], k = 0;
+    const char *list = o->candidates;
+    if (!list || !n->candidates || strcmp(list, n->candidates) != 0)
+        return 0;
+    for (const char *w = list; w && *w; w = strchr(w, ',') ? strchr(w, ',') + 1 : NULL) {
+        char name[200];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(w, ","), w);
+        if (k == MAX_ALTS)
+            return 0;
+        int ot = find_arg_type(c->old, name), nt = find_arg_type(c->new_, name);
+        if (ot < 0 || nt < 0)
+            return 0;
+        ot = ktt_resolve(c->old, ot);
+        nt = ktt_resolve(c->new_, nt);
+        if ((otype(c, ot)->kind != KTT_STRUCT && otype(c, ot)->kind != KTT_UNION) ||
+            otype(c, ot)->kind != ntype(c, nt)->kind || is_foreign(otype(c, ot)))
+            return 0;
+        ots[k] = ot;
+        nts[k++] = nt;
+    }
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k; j++)
+            if (plan_usable_size(otype(c, ots[i])->size) ==
+                plan_usable_size(otype(c, ots[j])->size)) {
+                char a[200], b[200];
+                type_label(c->old, ots[i], a, sizeof a);
+                type_label(c->old, ots[j], b, sizeof b);
+                char stub[900], all[500] = "", one[200];
+                for (int m = 0; candidate_name(list, m, one, sizeof one); m++)
+                    snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s",
+                             m ? ", " : "", one);
+                snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
+                         "followed) or write a rule: %s -> %s: { /* by a tag of $base: */ "
+                         "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, a,
+                         a);
+                diag(c, path, decl, stub, "void * holds several types in the source (%s), "
+                     "and %s and %s are allocated with the same usable size (%zu bytes), so "
+                     "which one an object is cannot be told at the update; annotate it or "
+                     "write a rule", all, a, b, plan_usable_size(otype(c, ots[i])->size));
+                return -1;
+            }
+    struct plan **alts = calloc((size_t)k, sizeof *alts);
+    size_t *sizes = calloc((size_t)k, sizeof *sizes);
+    char *where = strdup(path);
+    if (!alts || !sizes || !where)
+        plan_oom();
+    for (int i = 0; i < k; i++) {
+        alts[i] = plan_get(c, tref_of(c, ots[i], nts[i], NULL, path, decl), path, decl);
+        sizes[i] = plan_usable_size(otype(c, ots[i])->size);
+    }
+    struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
+    op->ptr_flags = PTR_MAY_STATIC | PTR_MAY_INTERIOR;
+    op->alts = alts;
+    op->alt_sizes = sizes;
+    op->nalts = k;
+    op->path = where;
+    return 1;
+}
+
 /* A pointer slot: function pointer, opaque, generic, pointer array, string or object. */
 static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
                          const struct ktt_type *n, size_t old_off, size_t new_off,
                          int parent_old, const char *env, const char *path, const char *decl)
 {
     if ((o->flags & KTT_OPAQUE) || (n->flags & KTT_OPAQUE)) {
+        opaque_layout_check(c, o, n, path, decl);
         add_op(p, OP_COPY, old_off, new_off)->len = 8;
         return;
     }
@@ -985,11 +1127,14 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
         return;
     }
     if ((ot->kind == KTT_VOID && !ot->tparam) || (nt->kind == KTT_VOID && !nt->tparam)) {
+        int by_size = 0;
         if (ot->kind != nt->kind)
             diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                  "write a rule");
-        else
+        else if ((by_size = plan_by_size(c, p, o, n, old_off, new_off, path, decl)) == 0)
             void_pointer_diag(c, o->candidates ? o : n, path, decl);
+        if (by_size > 0)
+            return;
         struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
         op->ptr_flags = PTR_MAY_STATIC;
         return;
@@ -1147,6 +1292,65 @@ static const struct ktt_field *find_field(const struct ktt_type *t, const char *
     return NULL;
 }
 
+size_t plan_path_seg(const char *path)
+{
+    if (path[0] == '<') {
+        const char *end = strchr(path, '>');
+        if (end)
+            return (size_t)(end - path) + 1;
+    }
+    return strcspn(path, ".");
+}
+
+void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len)
+{
+    const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+    snprintf(buf, len, "<%s at %s>", t->kind == KTT_UNION ? "union" : "struct",
+             t->decl ? t->decl : "?");
+}
+
+int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
+                    size_t len)
+{
+    const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
+    if (f->name || (t->kind != KTT_STRUCT && t->kind != KTT_UNION) || len < 2 ||
+        seg[0] != '<' || seg[len - 1] != '>')
+        return 0;
+    char name[300];
+    plan_anon_name(k, f, name, sizeof name);
+    size_t i = 0; /* the rule table writes its spaces as ':' (rules.c) */
+    while (i < len && name[i] && (name[i] == seg[i] || (name[i] == ' ' && seg[i] == ':')))
+        i++;
+    if (i == len && !name[i])
+        return 1;
+    /* <m1,m2,...>: every member by name, in order */
+    const char *p = seg + 1, *end = seg + len - 1;
+    for (int i = 0; i < t->nfields; i++) {
+        const char *m = t->fields[i].name;
+        size_t n = m ? strlen(m) : 0;
+        if (!m || (size_t)(end - p) < n || strncmp(p, m, n) != 0)
+            return 0;
+        p += n;
+        if (i + 1 < t->nfields && (p >= end || *p++ != ','))
+            return 0;
+    }
+    return p == end;
+}
+
+/* The member of t that path segment seg (len bytes) names: by name, or an anonymous
+ * member by plan_anon_named. */
+static const struct ktt_field *find_field_seg(const struct ktt *k, const struct ktt_type *t,
+                                              const char *seg, size_t len)
+{
+    for (int i = 0; i < t->nfields; i++) {
+        const struct ktt_field *f = &t->fields[i];
+        if (f->name ? strlen(f->name) == len && strncmp(f->name, seg, len) == 0
+                    : plan_anon_named(k, f, seg, len))
+            return f;
+    }
+    return NULL;
+}
+
 static int nth_anonymous(const struct ktt_type *t, const struct ktt_field *f)
 {
     int n = 0;
@@ -1231,8 +1435,7 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
     char name[256];
     *parent_off = 0;
     for (int depth = 0; path && *path && depth < MAX_DEPTH; depth++) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        size_t n = plan_path_seg(path);
         if (f) {
             *parent_off += f->offset;
             t = f->type;
@@ -1241,15 +1444,32 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
         if (n >= sizeof name || (otype(c, t)->kind != KTT_STRUCT &&
                                  otype(c, t)->kind != KTT_UNION))
             return NULL;
-        memcpy(name, path, n);
-        name[n] = 0;
-        f = find_field(otype(c, t), name);
+        f = find_field_seg(c->old, otype(c, t), path, n);
         if (!f)
             return NULL;
         *parent = t;
-        path = dot ? dot + 1 : NULL;
+        path = path[n] == '.' ? path + n + 1 : NULL;
     }
     return f;
+}
+
+/* The rule of `kind` for anonymous member nf of type tname at path prefix, named by
+ * either form of plan_anon_named; -1 if none. */
+static int find_anon_rule(struct plan_ctx *c, enum rule_kind kind, const char *tname,
+                          const char *prefix, const struct ktt_field *nf)
+{
+    size_t pl = strlen(prefix);
+    for (int i = 0; i < c->nrules; i++) {
+        const struct plan_rule *r = &c->rules[i];
+        if (r->kind != kind || !r->to || !r->to_field || strcmp(r->to, tname) != 0 ||
+            strncmp(r->to_field, prefix, pl) != 0)
+            continue;
+        const char *seg = r->to_field + pl;
+        size_t n = strlen(seg);
+        if (plan_path_seg(seg) == n && plan_anon_named(c->new_, nf, seg, n))
+            return i;
+    }
+    return -1;
 }
 
 /* Whether some field rule names a member below `fpath` of type `tname` ("a" for
@@ -1397,13 +1617,17 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
         scope.oname = tname;
     for (int i = 0; i < n->nfields; i++) {
         const struct ktt_field *nf = &n->fields[i];
-        char path[600], fpath[400];
-        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : "<anonymous>");
+        char path[600], fpath[400], anon[300] = "<anonymous>";
+        const struct ktt_type *nft0 = ntype(c, ktt_resolve(c->new_, nf->type));
+        if (!nf->name && (nft0->kind == KTT_STRUCT || nft0->kind == KTT_UNION))
+            plan_anon_name(c->new_, nf, anon, sizeof anon);
+        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : anon);
         snprintf(path, sizeof path, "%s.%s", tname, fpath);
         const struct ktt_field *of = NULL;
         int of_parent = ot;
         size_t of_base = obase, nf_abs = nbase + nf->offset;
-        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath) : -1;
+        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath)
+                            : find_anon_rule(c, RULE_FIELD, tname, prefix, nf);
         int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
         if (rule >= 0) {
             use_rule(c, rule);
@@ -2635,6 +2859,8 @@ void plan_free(struct plan_ctx *c)
         for (int i = 0; i < p->nops; i++) {
             free(p->ops[i].enum_map);
             free(p->ops[i].path);
+            free(p->ops[i].alts);
+            free(p->ops[i].alt_sizes);
         }
         free(p->ops);
         free(p->path);

@@ -69,7 +69,26 @@ struct plan_op {
     int flex;                /* ARRAY of unknown length (T items[]): FLEX_* */
     char *path;              /* FLEX_UNKNOWN: the member, for a late diagnostic */
     int rule;                /* RULE: index into the rule table */
+    struct plan **alts;      /* PTR to void holding several types (candidates=): each
+                                one's plan, chosen per object by the usable size of its
+                                allocation (runtime/bysize.c); sub is NULL */
+    size_t *alt_sizes;       /* the usable size of an allocation of each (glibc) */
+    int nalts;
 };
+
+/* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
+ * word): what tells the candidate types of a void * apart at the update. */
+size_t plan_usable_size(size_t n);
+
+/* Rules name an anonymous struct or union member `<union at FILE:LINE>` (where its type
+ * is declared) or `<m1,m2,...>` (its members' names, in order).  plan_path_seg: the
+ * length of the first segment of a dotted field path (a `<...>` segment is whole);
+ * plan_anon_named: whether anonymous member f of a type of k is what segment seg (len
+ * bytes) names; plan_anon_name: the first form, for diagnostics. */
+size_t plan_path_seg(const char *path);
+int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
+                    size_t len);
+void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len);
 
 struct plan {
     int old_type, new_type;  /* indices into the old and new summaries */

@@ -392,6 +392,24 @@ static void claims_flush(void)
     }
 }
 
+/* The plan of what pointer op leads to at heap address v: op->sub, or for a void *
+ * holding several types the one its allocation's size picks (bysize.c). */
+static struct plan *target_of(const struct plan_op *op, uintptr_t v)
+{
+    if (!op->nalts || !v || in_old_static(v))
+        return op->sub;
+    int changed = 0;
+    for (int i = 0; i < op->nalts; i++)
+        changed |= op->alts[i]->mode != PLAN_CLEAN;
+    if (!changed)
+        return NULL; /* kept as it is, whichever it is */
+    char why[KT_ERRLEN];
+    const struct plan *t = kt_plan_by_size(op, v, why, sizeof why);
+    if (!t)
+        fail("%s", why);
+    return (struct plan *)t;
+}
+
 static void discover_ops(const struct plan *p, const char *ob, int depth)
 {
     if (depth > 64) {
@@ -407,7 +425,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
                 !in_old_static(v))
                 claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
-                claim_soon(v, op->sub);
+                claim_soon(v, target_of(op, v));
             break;
         }
         case OP_PTRARRAY:
@@ -675,11 +693,11 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
         return translate_static(p, op->sub);
     /* Objects that are not rebuilt stay where they are, unless they may lie inside a
      * rebuilt one. */
-    if (op->sub && op->sub->mode != PLAN_REBUILD && op->sub->ptrs == 0 &&
-        !(op->ptr_flags & PTR_MAY_INTERIOR))
+    const struct plan *sub = target_of(op, p);
+    if (sub && sub->mode != PLAN_REBUILD && sub->ptrs == 0 && !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
-    return translate_heap(p, op->sub, op->ptr_flags | (op->sub && op->sub->mode == PLAN_REBUILD
-                                                           ? PTR_MAY_INTERIOR : 0));
+    return translate_heap(p, sub, op->ptr_flags | (sub && sub->mode == PLAN_REBUILD
+                                                       ? PTR_MAY_INTERIOR : 0));
 }
 
 uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen)

@@ -1,6 +1,7 @@
 /* E_OPAQUE: pointers the engine must not follow are copied as they are.  A custom blob
  * (length-prefixed bytes that are no C type), a struct pointer whose type changes but
- * which the program manages itself, and an opaque void pointer into static data. */
+ * which the program manages itself (its layout change is accepted by a rule, opaque.v2.xf),
+ * and an opaque void pointer into static data. */
 #include <stdint.h>
 
 #include "scenario.h"

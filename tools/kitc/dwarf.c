@@ -1160,6 +1160,29 @@ static int has_debug_info(Elf *elf)
     return 0;
 }
 
+/* The DWARF string sections, as libdw uses them (after it has decompressed them), end
+ * with a NUL: libdw hands out names as pointers into them without looking for the
+ * end, and a truncated section made kitc read past it (found by fuzz_kitc). */
+static const char *unterminated_strings(Elf *elf)
+{
+    size_t shstrndx;
+    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+        return NULL;
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    while ((scn = elf_nextscn(elf, scn))) {
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+            continue;
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (!name || (strcmp(name, ".debug_str") != 0 && strcmp(name, ".debug_line_str") != 0))
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        if (d && d->d_size > 0 && ((const char *)d->d_buf)[d->d_size - 1] != '\0')
+            return name;
+    }
+    return NULL;
+}
+
 /* Opens path as an ELF file; -1 after printing an error. */
 static int open_elf(const char *path, int *fd, Elf **elf)
 {
@@ -1204,6 +1227,15 @@ int dwarf_read(struct model *m, const char *path)
     c.dw = dwarf_begin_elf(c.elf, DWARF_C_READ, NULL);
     if (!c.dw) {
         fprintf(stderr, "kitc: %s: cannot read DWARF: %s\n", path, dwarf_errmsg(-1));
+        elf_end(c.elf);
+        close(fd);
+        return -1;
+    }
+    const char *bad = unterminated_strings(c.elf);
+    if (bad) {
+        fprintf(stderr, "kitc: %s: malformed DWARF: section %s does not end its last string\n",
+                path, bad);
+        dwarf_end(c.dw);
         elf_end(c.elf);
         close(fd);
         return -1;

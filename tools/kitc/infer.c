@@ -6,12 +6,17 @@
  *   - converted to a typed pointer at use:  (StringVector *)sc->data,
  *                                           StringVector *sv = sc->data;  sv = sc->data;
  *   - given an allocation of a struct:      sc->data = malloc(sizeof(StringVector));
+ *   - passed to a function, or with a callback, whose void * parameter is converted;
+ * evidence of char types only (char *, unsigned char *, sds) makes it a char *: a
+ * byte buffer, which holds nothing the planner could follow.
  * After the annotations are attached, infer_apply() turns the declarations whose
  * evidence names one struct or union, and that carry no annotation, into pointers to
  * that type (a ptr entry with the token `inferred=FILE:LINE,...`, the evidence), so the
  * planner treats them exactly as if the program had declared `T *`.  Declarations with
  * several candidate types keep `void *` and are reported with all their evidence;
- * an annotation (E_OPAQUE, E_T, E_PTR ...) always wins over the evidence. */
+ * an annotation (E_OPAQUE, E_T, E_PTR ...) always wins over the evidence.  An
+ * E_OPAQUE void * with evidence keeps it as `holds=T,...`: never followed, but the
+ * planner refuses an update that changes the layout of what it holds. */
 #include "kitc.h"
 
 #include <clang-c/Index.h>
@@ -117,8 +122,8 @@ static CXCursor strip(CXCursor c)
     return c;
 }
 
-/* The declaration an expression names when it is a `void *` field or variable
- * declared so directly (not through a typedef): sc->data, g_cookie. */
+/* The declaration an expression names when it is a `void *` field, variable or
+ * parameter declared so directly (not through a typedef): sc->data, g_cookie, arg. */
 static int void_decl(CXCursor e, CXCursor *decl)
 {
     enum CXCursorKind k = clang_getCursorKind(e);
@@ -126,7 +131,7 @@ static int void_decl(CXCursor e, CXCursor *decl)
         return 0;
     CXCursor d = clang_getCursorReferenced(e);
     enum CXCursorKind dk = clang_getCursorKind(d);
-    if (dk != CXCursor_FieldDecl && dk != CXCursor_VarDecl)
+    if (dk != CXCursor_FieldDecl && dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl)
         return 0;
     if (!is_void_pointer(clang_getCursorType(d)))
         return 0;
@@ -151,6 +156,8 @@ static int candidate_of_target(CXType target, struct evidence *e)
         return 0;
     e->type_name = spelling_of_type(target);
     e->target_name = spelling_of_type(target);
+    e->bytes = ct.kind == CXType_Char_S || ct.kind == CXType_Char_U ||
+               ct.kind == CXType_SChar || ct.kind == CXType_UChar;
     if (ct.kind != CXType_Record)
         return 1;
     CXCursor decl = clang_getTypeDeclaration(ct);
@@ -167,13 +174,39 @@ static int candidate_of_target(CXType target, struct evidence *e)
     return 1;
 }
 
+/* "fn#i" of parameter i of function fn, the key of a parameter's evidence: a call
+ * names the function, maybe declared elsewhere, never its parameter declarations. */
+static char *param_key(CXCursor fn, int i)
+{
+    CXString s = clang_getCursorSpelling(fn);
+    char *k = xasprintf("%s#%d", clang_getCString(s), i);
+    clang_disposeString(s);
+    return k;
+}
+
+static char *param_key_of(CXCursor parm)
+{
+    CXCursor fn = clang_getCursorSemanticParent(parm);
+    int n = clang_Cursor_getNumArguments(fn);
+    for (int i = 0; i < n; i++)
+        if (clang_equalCursors(clang_Cursor_getArgument(fn, (unsigned)i), parm))
+            return param_key(fn, i);
+    return NULL;
+}
+
 static void record(CXCursor decl, CXCursor at, struct evidence *e, const char *how)
 {
-    e->target = clang_getCursorKind(decl) == CXCursor_FieldDecl ? AT_FIELD : AT_VAR;
-    CXString s = clang_getCursorSpelling(decl);
-    e->decl_name = xstrdup(clang_getCString(s));
-    clang_disposeString(s);
-    e->decl_file = where(decl, &e->decl_line);
+    enum CXCursorKind k = clang_getCursorKind(decl);
+    e->target = k == CXCursor_FieldDecl ? AT_FIELD : k == CXCursor_ParmDecl ? AT_PARAM : AT_VAR;
+    if (e->target == AT_PARAM) {
+        e->decl_name = param_key_of(decl);
+        e->decl_file = e->decl_name ? "" : NULL;
+    } else {
+        CXString s = clang_getCursorSpelling(decl);
+        e->decl_name = xstrdup(clang_getCString(s));
+        clang_disposeString(s);
+        e->decl_file = where(decl, &e->decl_line);
+    }
     e->file = where(at, &e->line);
     e->how = how;
     if (!e->decl_file || !e->file) {
@@ -181,6 +214,7 @@ static void record(CXCursor decl, CXCursor at, struct evidence *e, const char *h
         free(e->type_name);
         free(e->tag);
         free(e->target_name);
+        free(e->via);
         return;
     }
     struct evidence_list *l = S->out;
@@ -341,6 +375,67 @@ static void scan_var_init(CXCursor c)
         converted(decl, clang_getCursorType(c), c, "initialises");
 }
 
+/* A function named as a value (a callback): fn or &fn. */
+static int function_ref(CXCursor e, CXCursor *fn)
+{
+    e = strip(e);
+    if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {
+        struct kids k = kids_of(e);
+        if (k.n != 1)
+            return 0;
+        e = strip(k.c[0]);
+    }
+    if (clang_getCursorKind(e) != CXCursor_DeclRefExpr)
+        return 0;
+    *fn = clang_getCursorReferenced(e);
+    return clang_getCursorKind(*fn) == CXCursor_FunctionDecl;
+}
+
+/* The only void * parameter of fn, or -1 (none, or several: which one gets the value
+ * is not known). */
+static int sole_void_param(CXCursor fn)
+{
+    int n = clang_Cursor_getNumArguments(fn), found = -1;
+    for (int i = 0; i < n; i++)
+        if (is_void_pointer(clang_getCursorType(clang_Cursor_getArgument(fn, (unsigned)i)))) {
+            if (found >= 0)
+                return -1;
+            found = i;
+        }
+    return found;
+}
+
+static void link_to_param(CXCursor decl, CXCursor at, char *key, const char *how)
+{
+    struct evidence e = {.via = key};
+    record(decl, at, &e, how);
+}
+
+/* A void * passed to a function: f(sc->data) links it to f's parameter; with a
+ * function beside it, register_cb(on_event, sc->data), to the callback's void *
+ * parameter. What those parameters are converted to is the value's evidence. */
+static void scan_call(CXCursor c)
+{
+    int n = clang_Cursor_getNumArguments(c);
+    for (int i = 0; i < n; i++) {
+        CXCursor decl;
+        if (!void_decl(strip(clang_Cursor_getArgument(c, (unsigned)i)), &decl) ||
+            clang_getCursorKind(decl) == CXCursor_ParmDecl)
+            continue;
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(callee) == CXCursor_FunctionDecl &&
+            !clang_Location_isInSystemHeader(clang_getCursorLocation(callee)))
+            link_to_param(decl, c, param_key(callee, i), "passed to");
+        for (int j = 0; j < n; j++) {
+            CXCursor fn;
+            int k;
+            if (j != i && function_ref(clang_Cursor_getArgument(c, (unsigned)j), &fn) &&
+                (k = sole_void_param(fn)) >= 0)
+                link_to_param(decl, c, param_key(fn, k), "passed with callback");
+        }
+    }
+}
+
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -356,6 +451,9 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
         break;
     case CXCursor_VarDecl:
         scan_var_init(c);
+        break;
+    case CXCursor_CallExpr:
+        scan_call(c);
         break;
     default:
         break;
@@ -385,6 +483,8 @@ struct subject {
 struct infer {
     struct model *m;
     const struct annot_list *l;
+    struct evidence_list ev; /* the evidence of fields and variables: the scan's, and
+                                what their links to parameters bring (shallow copies) */
     smap subjects;    /* decl key -> index + 1 into subj */
     struct subject *subj;
     size_t nsubj, capsubj;
@@ -403,15 +503,63 @@ static char *subject_key(enum ann_target kind, const char *file, int line, const
 
 static char *candidate_id(const struct evidence *e)
 {
+    if (e->bytes) /* char *, unsigned char *, sds: one candidate, bytes */
+        return xstrdup("bytes");
     if (e->record)
         return xasprintf("%d|%s|%s|%d", e->record, e->tag ? e->tag : "-",
                          e->type_file ? e->type_file : "?", e->type_line);
     return xasprintf("0|%s", e->type_name);
 }
 
-static void index_evidence(struct infer *in)
+static void add_evidence(struct infer *in, const struct evidence *e)
+{
+    grow(&in->ev.e, &in->ev.cap, in->ev.n + 1, sizeof *in->ev.e);
+    in->ev.e[in->ev.n++] = *e;
+}
+
+/* A value passed to a parameter (or with a callback) gets, at the place it is passed,
+ * the evidence of that parameter: what the function converts it to. */
+static void resolve_links(struct infer *in)
 {
     const struct evidence_list *l = &in->l->ev;
+    smap params = {0}; /* "fn#i" -> 1 + index of its first evidence */
+    for (size_t i = l->n; i-- > 0;)
+        if (l->e[i].target == AT_PARAM && !l->e[i].via)
+            smap_put(&params, l->e[i].decl_name, strlen(l->e[i].decl_name), (long)i + 1);
+    for (size_t i = 0; i < l->n; i++) {
+        const struct evidence *e = &l->e[i];
+        if (e->target == AT_PARAM)
+            continue;
+        if (!e->via) {
+            add_evidence(in, e);
+            continue;
+        }
+        long first = smap_get(&params, e->via, strlen(e->via), 0);
+        for (size_t j = first ? (size_t)first - 1 : l->n; j < l->n; j++) {
+            const struct evidence *p = &l->e[j];
+            if (p->target != AT_PARAM || p->via || strcmp(p->decl_name, e->via) != 0)
+                continue;
+            struct evidence d = *p;
+            d.target = e->target;
+            d.decl_name = e->decl_name;
+            d.decl_file = e->decl_file;
+            d.decl_line = e->decl_line;
+            d.file = e->file;
+            d.line = e->line;
+            d.via = e->via;
+            d.via_how = e->how;
+            d.via_file = p->file;
+            d.via_line = p->line;
+            add_evidence(in, &d);
+        }
+    }
+    smap_free(&params);
+}
+
+static void index_evidence(struct infer *in)
+{
+    resolve_links(in);
+    const struct evidence_list *l = &in->ev;
     for (size_t i = 0; i < l->n; i++) {
         const struct evidence *e = &l->e[i];
         char *k = subject_key(e->target, e->decl_file, e->decl_line, e->decl_name);
@@ -461,6 +609,16 @@ static const char *canon_of(struct infer *in, const char *file)
     return p;
 }
 
+/* The model's `char`, what a byte buffer's void * becomes; -1 if it has none. */
+static int model_char(const struct model *m)
+{
+    for (size_t i = 0; i < m->nt; i++)
+        if (m->t[i].kind == K_BASE && !m->t[i].clone && m->t[i].name &&
+            strcmp(m->t[i].name, "char") == 0)
+            return (int)i;
+    return -1;
+}
+
 /* A complete struct or union of the model that is the candidate of e; -1 if none. */
 static int model_type_of(struct infer *in, const struct evidence *e)
 {
@@ -478,12 +636,24 @@ static int model_type_of(struct infer *in, const struct evidence *e)
     return -1;
 }
 
-static char *evidence_pos(const struct model *m, const struct evidence *e)
+static char *position(const struct model *m, const char *file, int line)
 {
-    char *rel = model_relfile(m, e->file);
-    char *s = xasprintf("%s:%d", rel, e->line);
+    char *rel = model_relfile(m, file);
+    char *s = xasprintf("%s:%d", rel, line);
     free(rel);
     return s;
+}
+
+static char *evidence_pos(const struct model *m, const struct evidence *e)
+{
+    return position(m, e->file, e->line);
+}
+
+/* Where a linked parameter's evidence is, after the place the value is passed; NULL
+ * for direct evidence. */
+static char *via_pos(const struct model *m, const struct evidence *e)
+{
+    return e->via_how ? position(m, e->via_file, e->via_line) : NULL;
 }
 
 /* "inferred=a.c:3,b.c:9": where the evidence is, each position once. */
@@ -493,12 +663,13 @@ static char *inferred_token(const struct infer *in, const struct subject *sj)
     sb_puts(&b, "inferred=");
     size_t listed = 0;
     char *seen[MAX_LISTED];
-    for (size_t i = 0; i < sj->nev && listed < MAX_LISTED; i++) {
-        char *p = evidence_pos(in->m, &in->l->ev.e[sj->ev[i]]);
+    for (size_t i = 0; i < 2 * sj->nev && listed < MAX_LISTED; i++) {
+        const struct evidence *e = &in->ev.e[sj->ev[i / 2]];
+        char *p = i % 2 ? via_pos(in->m, e) : evidence_pos(in->m, e);
         size_t j = 0;
-        while (j < listed && strcmp(seen[j], p) != 0)
+        while (p && j < listed && strcmp(seen[j], p) != 0)
             j++;
-        if (j < listed) {
+        if (!p || j < listed) {
             free(p);
             continue;
         }
@@ -512,14 +683,15 @@ static char *inferred_token(const struct infer *in, const struct subject *sj)
 
 /* "candidates=struct_num,struct_text": the types a conflicting void * was seen with,
  * so that xfgen can name them in its diagnostic. */
-static char *candidates_token(const struct infer *in, const struct subject *sj)
+static char *candidates_token(const struct infer *in, const struct subject *sj,
+                              const char *word)
 {
     sbuf b = {0};
-    sb_puts(&b, "candidates=");
+    sb_puts(&b, word);
     size_t listed = 0;
     for (size_t c = 0; c < sj->ncand; c++) {
         for (size_t i = 0; i < sj->nev; i++) {
-            const struct evidence *e = &in->l->ev.e[sj->ev[i]];
+            const struct evidence *e = &in->ev.e[sj->ev[i]];
             char *id = candidate_id(e);
             int match = strcmp(id, sj->cand[c]) == 0;
             free(id);
@@ -539,10 +711,15 @@ static void print_evidence(const struct infer *in, const struct subject *sj, FIL
                            const char *indent)
 {
     for (size_t i = 0; i < sj->nev; i++) {
-        const struct evidence *e = &in->l->ev.e[sj->ev[i]];
-        char *p = evidence_pos(in->m, e);
-        fprintf(out, "%s%s: %s %s\n", indent, p, e->how, e->type_name);
+        const struct evidence *e = &in->ev.e[sj->ev[i]];
+        char *p = evidence_pos(in->m, e), *v = via_pos(in->m, e);
+        if (v)
+            fprintf(out, "%s%s: %s %.*s (%s: %s %s)\n", indent, p, e->via_how,
+                    (int)strcspn(e->via, "#"), e->via, v, e->how, e->type_name);
+        else
+            fprintf(out, "%s%s: %s %s\n", indent, p, e->how, e->type_name);
         free(p);
+        free(v);
     }
 }
 
@@ -588,7 +765,8 @@ static void explain(struct infer *in, const char *label, enum verdict v, const s
                label);
         break;
     case V_INFERRED:
-        printf("%s: void * inferred as %s *, from:\n", label, type);
+        printf("%s: void * inferred as %s *, from:\n", label,
+               in->ev.e[sj->ev[0]].bytes ? "char" : type);
         break;
     case V_CONFLICT:
         printf("%s: void * with %zu candidate types, left void * (annotate it or write "
@@ -627,24 +805,34 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
     char *label = want_explain || (s && first) ? decl_label(m, owner, name, pos) : NULL;
     int result = type;
     const struct subject *sj = s ? &in->subj[s - 1] : NULL;
-    const struct evidence *e0 = sj ? &in->l->ev.e[sj->ev[0]] : NULL;
+    const struct evidence *e0 = sj ? &in->ev.e[sj->ev[0]] : NULL;
     enum verdict v = V_NONE;
     if (sj && annotated) {
         v = V_ANNOTATED;
+        if (t->kind == K_PTR && t->annot && strstr(t->annot, "opaque") &&
+            m->t[t->target].kind == K_VOID) {
+            /* never followed, but what it holds is known: the planner checks that
+             * those types keep their layout (plan.c, opaque_holds_check) */
+            result = type_clone(m, type);
+            char *tok = candidates_token(in, sj, "holds=");
+            type_add_annot(&m->t[result], tok);
+            free(tok);
+        }
     } else if (sj && sj->ncand > 1) {
         v = V_CONFLICT;
         if (first) {
-            fprintf(stderr, "kitc: warning: %s: void * with %zu candidate types; it stays "
-                    "void * (annotate it, e.g. E_OPAQUE, or write a rule):\n", label,
-                    sj->ncand);
+            fprintf(stderr, "kitc: warning: %s: void * with %zu candidate types; the "
+                    "update tells its objects apart by allocation size if it can (else "
+                    "annotate it, e.g. E_OPAQUE, or write a rule):\n", label, sj->ncand);
             print_evidence(in, sj, stderr, "  ");
         }
         result = type_clone(m, type);
-        char *tok = candidates_token(in, sj);
+        char *tok = candidates_token(in, sj, "candidates=");
         type_add_annot(&m->t[result], tok);
         free(tok);
     } else if (sj) {
-        int target = e0->record ? model_type_of(in, e0) : -1;
+        /* a byte buffer holds no pointer the planner could follow: a char * */
+        int target = e0->record ? model_type_of(in, e0) : e0->bytes ? model_char(m) : -1;
         if (target < 0) {
             v = V_UNUSABLE;
         } else {
@@ -712,6 +900,7 @@ int infer_apply(struct model *m, const struct annot_list *l, const char *explain
         free(in.subj[i].ev);
     }
     free(in.subj);
+    free(in.ev.e);
     smap_free(&in.subjects);
     smap_free(&in.annotated);
     smap_free(&in.reported);

@@ -145,7 +145,8 @@ enum ann_kind {
 /* What an annotation is attached to: a field, variable or typedef declaration (by
  * name and position), a struct/union/typedef definition (E_GENERIC), or a function
  * definition (E_NOTELOCALS). */
-enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION, AT_FUNC };
+enum ann_target { AT_FIELD, AT_VAR, AT_TYPEDEF, AT_STRUCT, AT_UNION, AT_FUNC,
+                  AT_PARAM /* infer.c only: a function's void * parameter */ };
 
 struct annot {
     enum ann_kind kind;
@@ -161,19 +162,26 @@ struct annot {
 
 /* infer.c: one piece of evidence of what a `void *` field or variable points to. */
 struct evidence {
-    enum ann_target target;  /* AT_FIELD or AT_VAR */
+    enum ann_target target;  /* AT_FIELD, AT_VAR, or AT_PARAM (decl_name "fn#i") */
     char *decl_name;
     const char *decl_file;   /* canonical absolute path of the declaration */
     int decl_line;
     char *type_name;         /* the evidence's type as written, e.g. "StringVector *" */
     char *target_name;       /* the candidate it points to, e.g. "StringVector" */
     int record;              /* the target is a struct (1), a union (2), or neither (0) */
+    int bytes;               /* the target is a char type: a byte buffer */
     char *tag;               /* its tag, NULL when anonymous */
     const char *type_file;   /* canonical path and line of its definition */
     int type_line;
     const char *how;         /* "assigned from", "cast to", ... */
     const char *file;        /* where the evidence is (canonical) */
     int line;
+    char *via;               /* a link, not a type: the value is passed to parameter
+                                "fn#i" (directly, or with callback fn); the parameter's
+                                evidence becomes the declaration's at apply time */
+    const char *via_file;    /* derived evidence: where the parameter's evidence is, */
+    int via_line;
+    const char *via_how;     /* and how the value reached the parameter ("passed to") */
 };
 
 struct evidence_list {

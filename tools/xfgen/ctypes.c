@@ -810,7 +810,8 @@ static const struct ktt_field *find_member(const struct ktt *k, int t, const cha
         return NULL;
     for (int i = 0; i < x->nfields; i++) {
         const struct ktt_field *f = &x->fields[i];
-        if (f->name && strlen(f->name) == n && strncmp(f->name, name, n) == 0) {
+        if (f->name ? strlen(f->name) == n && strncmp(f->name, name, n) == 0
+                    : plan_anon_named(k, f, name, n)) {
             *off += f->offset;
             return f;
         }
@@ -833,12 +834,11 @@ const struct ktt_field *ct_field_path(const struct ktt *k, int t, const char *pa
 {
     const struct ktt_field *f = NULL;
     while (path && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        size_t n = plan_path_seg(path); /* `<union at f.c:3>` is one segment */
         f = find_member(k, f ? f->type : t, path, n, off, 0);
         if (!f)
             return NULL;
-        path = dot ? dot + 1 : NULL;
+        path = path[n] == '.' ? path + n + 1 : NULL;
     }
     return f;
 }

@@ -302,6 +302,19 @@ static int is_word_start(int c)
     return is_ident_char(c) || c == '.';
 }
 
+/* After a '.', `<union at f.c:12>` or `<a,b>` (an anonymous member, named where its
+ * type is declared or by its members) is part of the word, spaces and all, up to the
+ * '>' on the same line: its length, or 0. */
+static size_t anon_segment(const struct cursor *c)
+{
+    if (peek(c, 0) != '<' || c->pos == 0 || c->text[c->pos - 1] != '.')
+        return 0;
+    for (size_t i = 1; peek(c, i) >= 0 && peek(c, i) != '\n'; i++)
+        if (peek(c, i) == '>')
+            return i + 1;
+    return 0;
+}
+
 /* Whether the byte `ahead` of the cursor continues a word. '/' does not when it
  * starts a comment, '-' does not when it starts '->'. */
 static int continues_word(const struct cursor *c, size_t ahead)
@@ -342,8 +355,15 @@ static int next_token(struct parser *p)
     } else if (is_word_start(ch)) {
         t->kind = TK_WORD;
         advance(c);
-        while (continues_word(c, 0))
-            advance(c);
+        for (;;) {
+            size_t n = anon_segment(c);
+            if (n)
+                advance_n(c, n);
+            else if (continues_word(c, 0))
+                advance(c);
+            else
+                break;
+        }
     } else {
         switch (ch) {
         case ',': t->kind = TK_COMMA; break;
@@ -503,7 +523,10 @@ static int read_fields(struct parser *p, const struct word *w, size_t i,
             return fail_in_word(p, w, i, "'.' or end of path after '%.*s'", (int)i, w->s);
         i++;
         size_t len = ident_at(w, i);
-        if (len == 0)
+        if (len == 0 && i < w->n && w->s[i] == '<') /* an anonymous member: <...> */
+            for (len = 1; i + len < w->n && w->s[i + len - 1] != '>'; len++)
+                ;
+        if (len == 0 || (w->s[i] == '<' && w->s[i + len - 1] != '>'))
             return fail_in_word(p, w, i, "field name after '.'");
         if (grow((void **)&path->fields, &cap, path->nfields + 1, sizeof(char *)) < 0)
             return oom(p);

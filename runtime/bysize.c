@@ -1,0 +1,37 @@
+/* bysize.c - which of several types a void * object is, told by the size of its
+ * allocation.
+ *
+ * A void * that the source shows holding a struct num in some objects and a struct
+ * text in others (kitc's candidates=) is planned with one plan per candidate when their
+ * allocations differ in usable size (plan.c, plan_by_size).  At the update each object
+ * it points to is looked at: the pointer must be the start of a chunk of glibc's heap in
+ * use, and the chunk's usable size picks the candidate.  Anything else - a pointer into
+ * an object, a size none of them has - fails the update with the field and the sizes:
+ * transforming it as a guess would commit wrong state. */
+#include <stdio.h>
+
+#include "internal.h"
+#include "plan.h"
+
+const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,
+                                   size_t len)
+{
+    size_t usable = kt_maps_block_size(p); /* 0: not the start of one */
+    for (int i = 0; usable && i < op->nalts; i++)
+        if (op->alt_sizes[i] == usable)
+            return op->alts[i];
+    int n = snprintf(why, len, "%s: void * holding several types, and the object at %#lx ",
+                     op->path ? op->path : "a void *", (unsigned long)p);
+    if (!usable)
+        n += snprintf(why + n, len > (size_t)n ? len - n : 0,
+                      "is not the start of a heap allocation");
+    else
+        n += snprintf(why + n, len > (size_t)n ? len - n : 0, "has %zu usable bytes", usable);
+    n += snprintf(why + n, len > (size_t)n ? len - n : 0, ": which type it is cannot be "
+                  "told (candidates with");
+    for (int i = 0; i < op->nalts && (size_t)n < len; i++)
+        n += snprintf(why + n, len - n, " %zu", op->alt_sizes[i]);
+    if ((size_t)n < len)
+        snprintf(why + n, len - n, " bytes); annotate it or write a rule");
+    return NULL;
+}
