@@ -6,6 +6,8 @@
 #       [ROOT dir]                     # source root for variable keys (default: the
 #                                      # current source dir)
 #       [OUTPUT_NAME name]             # file name without .so (default: TARGET)
+#       [OUTPUT_DIRECTORY dir]         # where the .so goes (default: the current binary
+#                                      # dir); e.g. v2 for v2/app.so and its v2/plugins
 #       [LIBS lib ...]                 # extra libraries to link
 #       [DEFINES NAME=VALUE ...]       # compile definitions
 #       [INCLUDES dir ...]             # include directories
@@ -52,7 +54,7 @@ function(kitsune_add_program target)
   else()
     set(tool_deps ${kitc} ${xfgen})
   endif()
-  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;FROM;XF;SELF_XF"
+  cmake_parse_arguments(KP "ALLOW_UNDEFINED" "ROOT;OUTPUT_NAME;OUTPUT_DIRECTORY;FROM;XF;SELF_XF"
                         "SOURCES;LIBS;DEFINES;INCLUDES;MODULES" ${ARGN})
   # xfgen --module NAME OLD.ktt NEW.ktt for each pair (docs/plugins.md §4).
   set(mod_args "")
@@ -87,6 +89,10 @@ function(kitsune_add_program target)
   if(NOT KP_OUTPUT_NAME)
     set(KP_OUTPUT_NAME ${target})
   endif()
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/kitsune) # the build's intermediate files
+  if(KP_OUTPUT_DIRECTORY)
+    set(work ${KP_OUTPUT_DIRECTORY}/kitsune)
+  endif()
   set(objects ${target}_objects)
   add_library(${objects} OBJECT ${KP_SOURCES})
   set_target_properties(${objects} PROPERTIES POSITION_INDEPENDENT_CODE ON)
@@ -104,9 +110,9 @@ function(kitsune_add_program target)
     add_library(${stage1} SHARED $<TARGET_OBJECTS:${objects}>)
     target_link_libraries(${stage1} PRIVATE kitsune::kitsune ${KP_LIBS})
     set_target_properties(${stage1} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME}.types
-                          LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/kitsune)
-    set(xf_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.xf.c)
-    set(self_c ${CMAKE_CURRENT_BINARY_DIR}/kitsune/${KP_OUTPUT_NAME}.self.xf.c)
+                          LIBRARY_OUTPUT_DIRECTORY ${work})
+    set(xf_c ${work}/${KP_OUTPUT_NAME}.xf.c)
+    set(self_c ${work}/${KP_OUTPUT_NAME}.self.xf.c)
     set(rules "")
     if(KP_XF)
       get_filename_component(rules ${KP_XF} ABSOLUTE)
@@ -149,6 +155,9 @@ function(kitsune_add_program target)
     target_link_options(${target} PRIVATE -Wl,--no-undefined)
   endif()
   set_target_properties(${target} PROPERTIES PREFIX "" OUTPUT_NAME ${KP_OUTPUT_NAME})
+  if(KP_OUTPUT_DIRECTORY)
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${KP_OUTPUT_DIRECTORY})
+  endif()
   if(TARGET kitc)
     add_dependencies(${target} kitc)
   endif()

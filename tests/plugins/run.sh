@@ -10,24 +10,32 @@
 #      directory scan (RTLD_LAZY) are version 2's, their statics kept, the callbacks
 #      registered with the main program lead to the new code, the table they were
 #      handed is the new main program's, the added module is initialised and the
-#      removed one's handle finds nothing.
+#      removed one's handle finds nothing; the old modules (and after the rollback
+#      the new ones) are no longer mapped.
 # The program checks its own state on request ("report N PASS|FAIL ...").
 # Environment: TOP, BUILD, KITC, XFGEN, KITSUNE_CLI, WORK; KITSUNE_TEST_SLOW.
+# run.sh --prebuilt DIR: the same on versions built by CMake (kitsune_add_module and
+# kitsune_add_program's MODULES, tests/CMakeLists.txt) in DIR/v1, DIR/v2, ...
 set -u
 cc=$1 opt=${2:-O2}
-command -v make >/dev/null 2>&1 || { echo "make not installed: skipped"; exit 77; }
-command -v "$cc" >/dev/null 2>&1 || { echo "$cc not installed: skipped"; exit 77; }
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-if ! make -s -f "$TOP/tests/plugins/Makefile" TOP="$TOP" BUILD="$BUILD" CC="$cc" OPT="-$opt" \
-        KITC="$KITC" XFGEN="$XFGEN" >make.txt 2>&1; then
-    echo "FAILED: building the plugins test with $cc -$opt"
-    cat make.txt
-    exit 1
+rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
+if [ "$cc" = --prebuilt ]; then
+    vdir=$opt cc="CMake's compiler" opt=O2
+else
+    command -v make >/dev/null 2>&1 || { echo "make not installed: skipped"; exit 77; }
+    command -v "$cc" >/dev/null 2>&1 || { echo "$cc not installed: skipped"; exit 77; }
+    vdir=$WORK
+    if ! (cd "$WORK" && make -s -f "$TOP/tests/plugins/Makefile" TOP="$TOP" BUILD="$BUILD" \
+              CC="$cc" OPT="-$opt" KITC="$KITC" XFGEN="$XFGEN" >make.txt 2>&1); then
+        echo "FAILED: building the plugins test with $cc -$opt"
+        cat "$WORK/make.txt"
+        exit 1
+    fi
 fi
 out=$WORK/out err=$WORK/err trigger=$WORK/report-now
 export KITSUNE_DIR=$WORK/sock
 mkdir -p -m 700 "$KITSUNE_DIR"
-"$KITSUNE_CLI" run "$WORK/v1/app.so" "$trigger" >"$out" 2>"$err" &
+"$KITSUNE_CLI" run "$vdir/v1/app.so" "$trigger" >"$out" 2>"$err" &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' EXIT
 
@@ -68,17 +76,32 @@ update() {
     got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply")
     [ "$got" = "$2" ] || die "update to $1: expected $2, got: $reply"
     case $reply in *"$3"*) ;; *) die "update to $1: the reason should contain '$3': $reply" ;; esac
-    echo "update to ${1#"$WORK"/}: $got"
+    echo "update to ${1#"$vdir"/}: $got"
+}
+
+# loaded NAME COUNT: the process maps COUNT copies of module NAME (each is loaded from a
+# private memfd "kitsune:NAME.so"; a retired or discarded one is no longer mapped).
+loaded() {
+    n=$(grep "memfd:kitsune:$1.so" "/proc/$pid/maps" | awk '{print $5}' | sort -u | wc -l)
+    [ "$n" -eq "$2" ] || die "module $1: $n copies mapped, expected $2: $(grep kitsune: "/proc/$pid/maps")"
 }
 
 wait_for '^ready$' 1
 check 1
-update "$WORK/v2norule/app.so" refused 'delta@delta.c/count'
+loaded alpha 1
+update "$vdir/v2norule/app.so" refused 'delta@delta.c/count'
 check 1
-update "$WORK/v2fail/app.so" "rolled back" 'beta refuses its state'
+update "$vdir/v2fail/app.so" "rolled back" 'beta refuses its state'
 check 1
-update "$WORK/v2/app.so" committed ''
+loaded alpha 1
+loaded beta 1
+loaded gamma 0
+update "$vdir/v2/app.so" committed ''
 check 2
+loaded alpha 1
+loaded beta 1
+loaded gamma 1
+loaded delta 0
 sleep 0.1
 check 2
 kill -0 "$pid" 2>/dev/null || die "the program died"
