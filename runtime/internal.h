@@ -110,6 +110,8 @@ void *kt_version_func_addr(const struct kt_version *v, const char *key);
 const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v,
                                                    uintptr_t addr);
 int kt_version_is_text(const struct kt_version *v, uintptr_t addr);
+/* Whether addr lies in a segment of v's objects (not only in their span). */
+int kt_version_contains(const struct kt_version *v, uintptr_t addr);
 /* Modules: prepared like a version (1: the file has no summary, not a module), loaded
  * with the flags in m->dl_flags; compose rebuilds v->ktt (and, once loaded, the
  * addresses, segments and address index) from its own summary and its modules'. */

@@ -575,6 +575,14 @@ const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v, u
     return NULL;
 }
 
+int kt_version_contains(const struct kt_version *v, uintptr_t addr)
+{
+    for (int i = 0; i < v->nseg; i++)
+        if (addr >= v->seg[i].lo && addr < v->seg[i].hi)
+            return 1;
+    return 0;
+}
+
 int kt_version_is_text(const struct kt_version *v, uintptr_t addr)
 {
     for (int i = 0; i < v->nseg; i++)

@@ -11,7 +11,8 @@
 #      registered with the main program lead to the new code, the table they were
 #      handed is the new main program's, the added module is initialised and the
 #      removed one's handle finds nothing; the old modules (and after the rollback
-#      the new ones) are no longer mapped.
+#      the new ones) are no longer mapped;
+#   4. to v2 again (a self-update): every module is reloaded, its state kept.
 # The program checks its own state on request ("report N PASS|FAIL ...").
 # Environment: TOP, BUILD, KITC, XFGEN, KITSUNE_CLI, WORK; KITSUNE_TEST_SLOW.
 # run.sh --prebuilt DIR: the same on versions built by CMake (kitsune_add_module and
@@ -104,6 +105,12 @@ loaded gamma 1
 loaded delta 0
 sleep 0.1
 check 2
+# To itself: every module, the one the new program opened (gamma) too, is replaced by
+# a fresh copy of its file.
+update "$vdir/v2/app.so" committed ''
+check 2
+loaded alpha 1
+loaded gamma 1
 kill -0 "$pid" 2>/dev/null || die "the program died"
 grep -q 'access to the retired' "$err" && die "an access to retired data"
 echo "plugins test passed with $cc -$opt"
