@@ -29,7 +29,8 @@
 struct kt_handle {
     struct kt_version *mod, *next;
     int used;
-    int fresh; /* opened by a new version not yet committed: goes with its rollback */
+    int fresh;  /* opened by a new version not yet committed: goes with its rollback */
+    int closed; /* closed by a new version not yet committed: goes with its commit */
 };
 
 static struct kt_handle handles[KT_MAX_MODULES];
@@ -291,12 +292,18 @@ int dlclose(void *h)
         return real_dlclose(h);
     pthread_mutex_lock(&lock);
     struct kt_version *m = module_now(k);
-    if (!m) { /* a module its version removed */
-        k->used = 0;
-    } else if (m->refs > 1 || updating()) {
-        /* During an update the module stays: the transfer may still be writing it. */
-        if (m->refs > 1)
+    if (updating()) {
+        /* Nothing changes before the commit: the old version may come back (rollback)
+         * and the transfer may still be writing the new module.  A removed module's
+         * handle is let go at the commit. */
+        if (!m)
+            k->closed = 1;
+        else if (m->refs > 1)
             m->refs--;
+    } else if (!m) { /* a module its version removed */
+        *k = (struct kt_handle){0};
+    } else if (m->refs > 1) {
+        m->refs--;
     } else {
         struct kt_version *v = m->owner;
         remove_module(m);
@@ -368,6 +375,8 @@ int kt_plugins_prepare(struct kt_version *cur, struct kt_version *nv, char *err,
 {
     int rc = 0;
     pthread_mutex_lock(&lock);
+    for (int i = 0; i < KT_MAX_MODULES; i++)
+        handles[i].closed = 0; /* by an attempt that did not commit */
     if (cur->untracked) {
         snprintf(err, errlen, "the program opened %s, which kitsune could not take as a "
                  "module (docs/plugins.md §7)", cur->untracked);
@@ -411,8 +420,11 @@ void kt_plugins_commit(struct kt_version *old)
     pthread_mutex_lock(&lock);
     for (int i = 0; i < old->nmods; i++) {
         struct kt_handle *h = &handles[old->mods[i]->slot];
-        if (h->mod == old->mods[i] && !h->next)
+        if (h->mod == old->mods[i] && !h->next) {
             h->mod = NULL; /* removed: the handle leads nowhere */
+            if (h->closed)
+                *h = (struct kt_handle){0};
+        }
     }
     for (int i = 0; i < KT_MAX_MODULES; i++)
         if (handles[i].used && handles[i].next) {
