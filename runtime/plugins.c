@@ -379,7 +379,7 @@ int kt_plugins_prepare(struct kt_version *cur, struct kt_version *nv, char *err,
         handles[i].closed = 0; /* by an attempt that did not commit */
     if (cur->untracked) {
         snprintf(err, errlen, "the program opened %s, which kitsune could not take as a "
-                 "module (docs/plugins.md §7)", cur->untracked);
+                 "module (docs/plugins.md §8)", cur->untracked);
         rc = -1;
     }
     if (!rc && cur->composed_gen != cur->mods_gen)
