@@ -190,6 +190,14 @@ static void compose_now(struct kt_version *v)
         untracked(v, "(modules)", err);
 }
 
+/* Whether path lies in the directory of the version's main object, or below. */
+static int beside_version(const struct kt_version *v, const char *path)
+{
+    const char *slash = strrchr(v->path, '/');
+    size_t n = slash ? (size_t)(slash - v->path) : 0;
+    return slash && strncmp(path, v->path, n) == 0 && path[n] == '/';
+}
+
 static int open_module(struct kt_version *v, const char *abs, int flags, void **out)
 {
     struct kt_version *m = find_module(v, abs, NULL);
@@ -202,8 +210,12 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
         return 0;
     char err[KT_ERRLEN];
     int rc = kt_module_prepare(abs, &m, err, sizeof err);
-    if (rc > 0)
-        return 0; /* no summary: an ordinary library */
+    if (rc > 0) { /* no summary: an ordinary library, unless it is the program's own */
+        if (beside_version(v, abs))
+            untracked(v, abs, "beside the version but without a type summary: build it "
+                      "with kitsune_add_module or kitc --embed");
+        return 0;
+    }
     if (rc < 0) {
         untracked(v, abs, err);
         return 0;

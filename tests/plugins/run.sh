@@ -14,7 +14,8 @@
 #      handed is the new main program's, the added module is initialised and the
 #      removed one's handle finds nothing; the old modules (and after the rollback
 #      the new ones) are no longer mapped;
-#   5. to v2 again (a self-update): every module is reloaded, its state kept.
+#   5. to v2 again (a self-update): every module is reloaded, its state kept;
+#   6. (Make builds) a module without a summary: refused.
 # The program checks its own state on request ("report N PASS|FAIL ...").
 # Environment: TOP, BUILD, KITC, XFGEN, KITSUNE_CLI, WORK; KITSUNE_TEST_SLOW.
 # run.sh --prebuilt DIR: the same on versions built by CMake (kitsune_add_module and
@@ -122,4 +123,15 @@ loaded alpha 1
 loaded gamma 1
 kill -0 "$pid" 2>/dev/null || die "the program died"
 grep -q 'access to the retired' "$err" && die "an access to retired data"
+kill "$pid"
+wait "$pid" 2>/dev/null
+# 6. A module in the version's directory without a summary (zeta, built by a plain
+#    cc -shared): kitsune cannot update it, so every update is refused.
+if [ -e "$vdir/v2plain/app.so" ]; then
+    : >"$out"
+    "$KITSUNE_CLI" run "$vdir/v2plain/app.so" "$trigger" >"$out" 2>"$err" &
+    pid=$!
+    wait_for '^ready$' 1
+    update "$vdir/v2plain/app.so" refused 'zeta.so (beside the version but without a type summary'
+fi
 echo "plugins test passed with $cc -$opt"
