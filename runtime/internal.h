@@ -93,6 +93,8 @@ struct kt_version {
     char *untracked;          /* a module that could not be taken: updates are refused */
     /* As a module: */
     char mod_name[64];        /* NAME of its keys */
+    char *opened_as;          /* the path the program first opened it by (a successor
+                                 keeps its predecessor's): opening it again finds it */
     int dl_flags;             /* as the program opened it */
     int slot;                 /* its handle (plugins.c), -1 for none */
     int refs;                 /* dlopen count */

@@ -148,10 +148,13 @@ static int in_code_of(const struct kt_version *v, uintptr_t pc)
 static struct kt_version *find_module(const struct kt_version *v, const char *path,
                                       const char *name)
 {
-    for (int i = 0; i < v->nmods; i++)
-        if ((path && strcmp(v->mods[i]->path, path) == 0) ||
-            (name && strcmp(v->mods[i]->mod_name, name) == 0))
+    for (int i = 0; i < v->nmods; i++) {
+        const struct kt_version *m = v->mods[i];
+        if ((path && (strcmp(m->path, path) == 0 ||
+                      (m->opened_as && strcmp(m->opened_as, path) == 0))) ||
+            (name && strcmp(m->mod_name, name) == 0))
             return v->mods[i];
+    }
     return NULL;
 }
 
@@ -235,6 +238,7 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
     m->dl_flags = flags;
     m->owner = v;
     m->refs = 1;
+    m->opened_as = strdup(abs);
     if (kt_module_load(m, err, sizeof err)) {
         kt_version_discard(m);
         return 0; /* the loader fails again for the program, with its dlerror() */
@@ -376,6 +380,7 @@ static int prepare_successor(struct kt_version *m, struct kt_version *cur,
         return -1;
     }
     s->pred = m;
+    s->opened_as = m->opened_as ? strdup(m->opened_as) : NULL;
     s->slot = m->slot;
     s->dl_flags = m->dl_flags;
     s->refs = m->refs;

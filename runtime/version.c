@@ -428,6 +428,7 @@ void kt_version_discard(struct kt_version *v)
     if (v->composed)
         ktt_free(&v->own);
     free(v->untracked);
+    free(v->opened_as);
     if (v->handle)
         close_version(v);
     if (v->memfd >= 0)
