@@ -1,8 +1,10 @@
 /* plugins.c - the modules a program dlopens itself (docs/plugins.md).
  *
  * libkitsune defines dlopen, dlsym, dlclose and dlinfo, so every call in the process
- * comes here first.  A dlopen by the running version's code (or its modules') of a
- * path with a '/' naming a file with a type summary opens a *module*: it is loaded
+ * comes here first.  A dlopen of a path with a '/' naming a file with a type summary
+ * (only kitsune's builds embed one) opens a *module* of the running version, whoever
+ * calls (the program, a plugin loader library such as libltdl, a sanitizer's
+ * interceptor in front of this one): it is loaded
  * from a private copy like a version, remembered in the version's list (in order,
  * with its flags), and the program gets a handle that names the module, not the
  * object, so it stays valid when an update replaces the module.  Every other call
@@ -68,8 +70,7 @@ __asm__(".pushsection .text\n"
         "    push %rdi\n"
         "    push %rsi\n"
         "    sub $24, %rsp\n"
-        "    mov 40(%rsp), %rdx\n" /* the caller's return address */
-        "    lea 8(%rsp), %rcx\n"
+        "    lea 8(%rsp), %rdx\n"
         "    call kt_plugins_dlopen_hook@PLT\n"
         "    mov 8(%rsp), %rcx\n"
         "    add $24, %rsp\n"
@@ -125,24 +126,6 @@ static struct kt_version *module_now(const struct kt_handle *h)
     if (h->mod && updating() && h->mod->owner == kt_rt.old)
         return NULL;
     return h->mod;
-}
-
-static int in_segments(const struct kt_version *v, int n, uintptr_t pc)
-{
-    for (int i = 0; i < n; i++)
-        if ((v->seg[i].prot & PROT_EXEC) && pc >= v->seg[i].lo && pc < v->seg[i].hi)
-            return 1;
-    return 0;
-}
-
-static int in_code_of(const struct kt_version *v, uintptr_t pc)
-{
-    if (in_segments(v, v->nseg_own, pc))
-        return 1;
-    for (int i = 0; i < v->nmods; i++)
-        if (v->mods[i]->handle && in_segments(v->mods[i], v->mods[i]->nseg, pc))
-            return 1;
-    return 0;
 }
 
 static struct kt_version *find_module(const struct kt_version *v, const char *path,
@@ -258,11 +241,11 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
 }
 
 __attribute__((visibility("hidden"))) int kt_plugins_dlopen_hook(const char *path, int flags,
-                                                                 const void *caller, void **out)
+                                                                 void **out)
 {
     resolve_real();
     struct kt_version *v = kt_rt.cur;
-    if (!path || !strchr(path, '/') || !v || !in_code_of(v, (uintptr_t)caller))
+    if (!path || !strchr(path, '/') || !v)
         return 0;
     char abs[PATH_MAX];
     if (!realpath(path, abs))
