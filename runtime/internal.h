@@ -35,6 +35,8 @@ void kt_str_append_dec(char *buf, size_t len, long v);        /* decimal */
  * file has no such section, -1 on other errors. */
 int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err,
                    size_t errlen);
+/* Whether the ELF file at path has a section of that name (1), cheaply. */
+int kt_elf_has_section(const char *path, const char *name);
 /* Checks that every undefined, non-weak dynamic symbol resolves in the process once
  * the file's DT_NEEDED libraries are loaded. */
 int kt_elf_check_symbols(int fd, char *err, size_t errlen);

@@ -194,15 +194,17 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
     }
     if (flags & RTLD_NOLOAD)
         return 0;
-    char err[KT_ERRLEN];
-    int rc = kt_module_prepare(abs, &m, err, sizeof err);
-    if (rc > 0) { /* no summary: an ordinary library, unless it is the program's own */
-        if (beside_version(v, abs))
+    if (!kt_elf_has_section(abs, ".kitsune_ktt")) {
+        /* An ordinary library, unless it is the program's own (or not an ELF file:
+         * the loader says so). */
+        if (beside_version(v, abs) && kt_elf_has_section(abs, ".dynsym"))
             untracked(v, abs, "beside the version but without a type summary: build it "
                       "with kitsune_add_module or kitc --embed");
         return 0;
     }
-    if (rc < 0) {
+    char err[KT_ERRLEN];
+    int rc = kt_module_prepare(abs, &m, err, sizeof err);
+    if (rc) {
         untracked(v, abs, err);
         return 0;
     }
