@@ -224,6 +224,10 @@ static void report(void)
         bad = 1;
     if (!bad && call_int("gamma", "gamma_inited") != 1042)
         bad = snprintf(why, sizeof why, "gamma_inited %d", call_int("gamma", "gamma_inited"));
+    for (int i = 0; !bad && i < 500 && !call_int("gamma", "gamma_thread_here"); i++)
+        usleep(2000); /* a thread just restarted passes its loop soon */
+    if (!bad && !call_int("gamma", "gamma_thread_here"))
+        bad = snprintf(why, sizeof why, "gamma's thread does not run in this gamma");
     if (!bad && find_mod("delta"))
         bad = snprintf(why, sizeof why, "delta still listed");
 #endif

@@ -128,7 +128,7 @@ wait "$pid" 2>/dev/null
 # 6. A module in the version's directory without a summary (zeta, built by a plain
 #    cc -shared): kitsune cannot update it, so every update is refused.
 if [ -e "$vdir/v2plain/app.so" ]; then
-    : >"$out"
+    out=$WORK/out-plain err=$WORK/err-plain
     "$KITSUNE_CLI" run "$vdir/v2plain/app.so" "$trigger" >"$out" 2>"$err" &
     pid=$!
     wait_for '^ready$' 1
