@@ -198,6 +198,8 @@ static void format_status(char *out, size_t len)
     n += kt_history_json(out + n, len - n);
     n += (size_t)snprintf(out + n, len - n, ",\"threads\":");
     n += kt_threads_json(out + n, len - n);
+    n += (size_t)snprintf(out + n, len - n, ",\"modules\":");
+    n += kt_plugins_json(out + n, len - n);
     snprintf(out + n, len - n, "}\n");
 }
 

@@ -137,6 +137,8 @@ void kt_plugins_loaded(struct kt_version *m);   /* its handle leads to it from n
 void kt_plugins_commit(struct kt_version *old); /* handles lead to the new modules */
 void kt_plugins_settle(struct kt_version *nv); /* after the transfer: its own opens */
 void kt_plugins_forget(struct kt_version *m);   /* m is being discarded */
+/* [{"name":"N","path":"P"},...]: the running version's modules, for `kitsune status` */
+size_t kt_plugins_json(char *out, size_t len);
 
 /* ---- update.c: the update lifecycle ---- */
 enum kt_outcome { KT_COMMITTED, KT_REFUSED, KT_ROLLED_BACK };

@@ -461,6 +461,23 @@ void kt_plugins_forget(struct kt_version *m)
     pthread_mutex_unlock(&lock);
 }
 
+size_t kt_plugins_json(char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "[");
+    pthread_mutex_lock(&lock);
+    const struct kt_version *v = kt_rt.cur;
+    for (int i = 0; v && i < v->nmods && n + 1 < len; i++) {
+        n += (size_t)snprintf(out + n, len - n, "%s{\"name\":", i ? "," : "");
+        n += n < len ? kt_json_str(out + n, len - n, v->mods[i]->mod_name) : 0;
+        n += n < len ? (size_t)snprintf(out + n, len - n, ",\"path\":") : 0;
+        n += n < len ? kt_json_str(out + n, len - n, v->mods[i]->path) : 0;
+        n += n < len ? (size_t)snprintf(out + n, len - n, "}") : 0;
+    }
+    pthread_mutex_unlock(&lock);
+    n += n < len ? (size_t)snprintf(out + n, len - n, "]") : 0;
+    return n < len ? n : len - 1;
+}
+
 const char *kitsune_version_path(void)
 {
     return kt_rt.cur ? kt_rt.cur->path : NULL;

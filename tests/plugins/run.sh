@@ -113,6 +113,11 @@ loaded alpha 1
 loaded beta 1
 loaded gamma 1
 loaded delta 0
+status=$("$KITSUNE_CLI" status "$pid")
+for m in alpha beta gamma; do
+    grep -q "^    $m  *$vdir/v2/plugins/$m.so$" <<<"$status" || die "kitsune status: no module $m: $status"
+done
+grep -q "^    delta " <<<"$status" && die "kitsune status lists the removed module: $status"
 sleep 0.1
 check 2
 # To itself: every module, the one the new program opened (gamma) too, is replaced by
