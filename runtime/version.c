@@ -121,6 +121,7 @@ static int prepare_object(const char *path, int module, struct kt_version **out,
     char e2[KT_ERRLEN];
     char *text = NULL;
     size_t len = 0;
+    int rc = -1; /* 1: a module's file without a summary */
     struct kt_version *v = calloc(1, sizeof *v);
     if (!v) {
         snprintf(err, errlen, "out of memory");
@@ -130,7 +131,6 @@ static int prepare_object(const char *path, int module, struct kt_version **out,
     v->memfd = mfd;
     v->slot = -1;
     v->path = strdup(abs);
-    int rc = -1;
     int found = kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2);
     if (found) {
         snprintf(err, errlen, "%s: %s", abs, e2);
