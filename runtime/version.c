@@ -131,6 +131,10 @@ static int prepare_object(const char *path, int module, struct kt_version **out,
     v->memfd = mfd;
     v->slot = -1;
     v->path = strdup(abs);
+    if (!v->path) {
+        snprintf(err, errlen, "out of memory");
+        goto bad;
+    }
     int found = kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2);
     if (found) {
         snprintf(err, errlen, "%s: %s", abs, e2);
