@@ -50,7 +50,8 @@ static const char help_update[] =
     "  --timeout MS  bound quiescence and the freeze by MS milliseconds\n";
 static const char help_status[] =
     "Shows the running version file, uptime, update history (time, outcome, pause,\n"
-    "reason) and the threads with the update point each last passed.\n"
+    "reason), the threads with the update point each last passed and the modules it\n"
+    "dlopened itself (docs/plugins.md).\n"
     "  --json        print it as one JSON object\n";
 static const char help_clean[] =
     "Removes the control sockets and logs that processes which no longer exist left in\n"
@@ -576,6 +577,15 @@ static void print_status(const char *reply)
         json_string(obj, "point", point, sizeof point);
         printf("    %-8.0f %-5s last update point: %s\n", json_num(obj, "tid"),
                strstr(obj, "\"main\":true") ? "main" : "", point[0] ? point : "(none yet)");
+    }
+    const char *m = strstr(reply, "\"modules\":[");
+    if (m && m[11] != ']') /* modules it dlopened itself (docs/plugins.md) */
+        printf("  modules:\n");
+    for (const char *p = m ? m + 10 : ""; next_object(&p, obj, sizeof obj);) {
+        char name[64];
+        json_string(obj, "name", name, sizeof name);
+        json_string(obj, "path", path, sizeof path);
+        printf("    %-12s %s\n", name, path);
     }
 }
 

@@ -264,6 +264,10 @@ static void format_status(char *out, size_t len)
     if (n < len)
         n += format_ancestors(out + n, len - n);
     if (n < len)
+        n += (size_t)snprintf(out + n, len - n, ",\"modules\":");
+    if (n < len)
+        n += kt_plugins_json(out + n, len - n);
+    if (n < len)
         snprintf(out + n, len - n, "}\n");
 }
 

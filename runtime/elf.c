@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,10 +119,11 @@ int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err
         return -1;
     const Elf64_Shdr *s = find_section(&f, name);
     int rc = -1;
-    if (!s)
+    if (!s) {
         snprintf(err, errlen, "no %s section: not a kitsune program (build it with "
                  "kitsune_add_program or run 'kitc --embed')", name);
-    else if (s->sh_type == SHT_NOBITS || !in_bounds(&f, s->sh_offset, s->sh_size))
+        rc = 1;
+    } else if (s->sh_type == SHT_NOBITS || !in_bounds(&f, s->sh_offset, s->sh_size))
         snprintf(err, errlen, "section %s is truncated", name);
     else if (!(*data = malloc(s->sh_size + 1)))
         snprintf(err, errlen, "out of memory");
@@ -133,6 +135,52 @@ int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err
     }
     free(f.data);
     return rc;
+}
+
+/* Reads len bytes at off, all or nothing. */
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Only the headers and the section names are read: every dlopen of a file by path
+ * asks this (plugins.c), most of them of libraries that are no module. */
+int kt_elf_has_section(const char *path, const char *name)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    Elf64_Ehdr eh;
+    Elf64_Shdr names;
+    char *tab = NULL;
+    int found = 0;
+    if (read_at(fd, &eh, sizeof eh, 0) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+        eh.e_shstrndx >= eh.e_shnum ||
+        read_at(fd, &names, sizeof names,
+                eh.e_shoff + (uint64_t)eh.e_shstrndx * sizeof(Elf64_Shdr)) ||
+        names.sh_size == 0 || names.sh_size > (1u << 24) || !(tab = malloc(names.sh_size)) ||
+        read_at(fd, tab, names.sh_size, names.sh_offset))
+        goto done;
+    size_t want = strlen(name) + 1;
+    for (int i = 0; i < eh.e_shnum && !found; i++) {
+        Elf64_Shdr sh;
+        if (read_at(fd, &sh, sizeof sh, eh.e_shoff + (uint64_t)i * sizeof sh))
+            break;
+        found = sh.sh_name < names.sh_size && names.sh_size - sh.sh_name >= want &&
+                memcmp(tab + sh.sh_name, name, want) == 0;
+    }
+done:
+    free(tab);
+    close(fd);
+    return found;
 }
 
 /* Loads the DT_NEEDED libraries so that their symbols can be checked; they would be

@@ -132,6 +132,7 @@ int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errle
                 cap = cap ? cap * 2 : 16;
                 struct plan_rule *v = realloc(r->v, (size_t)cap * sizeof *v);
                 if (!v) {
+                    snprintf(err, errlen, "out of memory reading the rule table");
                     rc = -1;
                     break;
                 }
