@@ -1,0 +1,29 @@
+#!/bin/bash
+# offline_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR
+#
+# Each release of the inspector reads the generator's capture as a file (no update):
+# its alerts must be exactly those the generator expects of that release
+# (tools/check_alerts.py), and every packet must be processed.  A configuration with
+# an error is refused with its file and line.
+set -u
+kit=$1 build=$2 src=$3
+tmp=$(mktemp -d /tmp/inspector-offline.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+sed "s|@TMP@|$tmp|g" "$src/test.conf.in" >"$tmp/inspector.conf"
+cp "$src/rules/inspector.rules" "$tmp/"
+for v in 1 2 3 4; do
+    rm -f "$tmp/alerts.log" "$tmp/stats"
+    KITSUNE_QUIET=1 timeout 60 "$kit" run "$build/inspector-v$v.so" "$tmp/inspector.conf" \
+        -r "$build/mixed.pcap" >/dev/null 2>"$tmp/err" || fail "release $v: $(cat "$tmp/err")"
+    echo "release $v: $(python3 "$src/tools/check_alerts.py" "$tmp/alerts.log" \
+        "$build/mixed.expect" --stats "$tmp/stats" | tr '\n' ' ')"
+    python3 "$src/tools/check_alerts.py" "$tmp/alerts.log" "$build/mixed.expect" \
+        --stats "$tmp/stats" >/dev/null || fail "release $v's alerts"
+done
+# a bad rule: refused, naming the file and line
+printf 'alert tcp any any -> any 80 (msg:"x"; content:"a"; sid:1; bogus:2;)\n' >>"$tmp/inspector.rules"
+KITSUNE_QUIET=1 timeout 60 "$kit" run "$build/inspector-v1.so" "$tmp/inspector.conf" \
+    -r "$build/mixed.pcap" >/dev/null 2>"$tmp/err" && fail "a bad rule was accepted"
+grep -q "inspector.rules:7: unknown option 'bogus'" "$tmp/err" || fail "bad rule: $(cat "$tmp/err")"
+echo PASS
