@@ -1,5 +1,6 @@
 #!/bin/bash
-# live_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR [steady|topspeed]
+# live_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR [steady|topspeed|baseline]
+#              [builtin|plug]
 #
 # The inspector's live update test.  A network namespace of its own holds a veth pair;
 # tcpreplay replays the generator's capture into one end while the inspector (release
@@ -16,8 +17,10 @@
 # checked: the same flows are sent again on each loop); baseline is topspeed without
 # updates, to compare the drops with.  Every process is stopped by its PID and
 # the namespace is deleted on exit.  Prints one line per update with its pause.
+# builtin runs the releases whose preprocessors are compiled in (vN/), plug those
+# that dlopen() them (pvN/, plugins/pp_*.so beside each release).
 set -u
-kit=$1 build=$2 src=$3 mode=${4:-steady}
+kit=$1 build=$2 src=$3 mode=${4:-steady} variant=${5:-builtin}
 slow=${KITSUNE_TEST_SLOW:-1}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
@@ -36,6 +39,10 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+# the file of release $1
+release() {
+    if [ "$variant" = plug ]; then echo "$build/pv$1/inspector-plug-v$1.so"; else echo "$build/v$1/inspector-v$1.so"; fi
+}
 fail() {
     echo "FAIL: $*"
     echo "--- inspector stderr"; tail -20 "$tmp/insp.err"
@@ -70,7 +77,7 @@ sed "s|@TMP@|$tmp|g" "$src/test.conf.in" >"$tmp/inspector.conf"
 cp "$src/rules/inspector.rules" "$tmp/"
 
 # ---- release 1 ----
-KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$build/inspector-v1.so" "$tmp/inspector.conf" -i sniff0 \
+KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$(release 1)" "$tmp/inspector.conf" -i sniff0 \
     >"$tmp/insp.out" 2>"$tmp/insp.err" &
 insp=$!
 for _ in $(seq $((100 * slow))); do
@@ -91,7 +98,7 @@ updates="2 3 4"
 for v in $updates; do
     sleep "$gap"
     kill -0 "$replay" 2>/dev/null || fail "the replay ended before the update to release $v"
-    reply=$(timeout 60 "$kit" update --json --timeout 2000 "$insp" "$build/inspector-v$v.so")
+    reply=$(timeout 60 "$kit" update --json --timeout 2000 "$insp" "$(release $v)")
     rc=$?
     [ $rc -eq 0 ] && [ "$(json outcome "$reply")" = committed ] ||
         fail "update to release $v: exit $rc, $reply"

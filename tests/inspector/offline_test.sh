@@ -1,20 +1,25 @@
 #!/bin/bash
-# offline_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR
+# offline_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR [builtin|plug]
 #
 # Each release of the inspector reads the generator's capture as a file (no update):
 # its alerts must be exactly those the generator expects of that release
 # (tools/check_alerts.py), and every packet must be processed.  A configuration with
-# an error is refused with its file and line.
+# an error is refused with its file and line.  builtin: the releases with the
+# preprocessors compiled in; plug: those that dlopen() them.
 set -u
-kit=$1 build=$2 src=$3
+kit=$1 build=$2 src=$3 variant=${4:-builtin}
 tmp=$(mktemp -d /tmp/inspector-offline.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+# the file of release $1
+release() {
+    if [ "$variant" = plug ]; then echo "$build/pv$1/inspector-plug-v$1.so"; else echo "$build/v$1/inspector-v$1.so"; fi
+}
 fail() { echo "FAIL: $*"; exit 1; }
 sed "s|@TMP@|$tmp|g" "$src/test.conf.in" >"$tmp/inspector.conf"
 cp "$src/rules/inspector.rules" "$tmp/"
 for v in 1 2 3 4; do
     rm -f "$tmp/alerts.log" "$tmp/stats"
-    KITSUNE_QUIET=1 timeout 60 "$kit" run "$build/inspector-v$v.so" "$tmp/inspector.conf" \
+    KITSUNE_QUIET=1 timeout 60 "$kit" run "$(release $v)" "$tmp/inspector.conf" \
         -r "$build/mixed.pcap" >/dev/null 2>"$tmp/err" || fail "release $v: $(cat "$tmp/err")"
     echo "release $v: $(python3 "$src/tools/check_alerts.py" "$tmp/alerts.log" \
         "$build/mixed.expect" --stats "$tmp/stats" | tr '\n' ' ')"
@@ -23,7 +28,7 @@ for v in 1 2 3 4; do
 done
 # a bad rule: refused, naming the file and line
 printf 'alert tcp any any -> any 80 (msg:"x"; content:"a"; sid:1; bogus:2;)\n' >>"$tmp/inspector.rules"
-KITSUNE_QUIET=1 timeout 60 "$kit" run "$build/inspector-v1.so" "$tmp/inspector.conf" \
+KITSUNE_QUIET=1 timeout 60 "$kit" run "$(release 1)" "$tmp/inspector.conf" \
     -r "$build/mixed.pcap" >/dev/null 2>"$tmp/err" && fail "a bad rule was accepted"
 grep -q "inspector.rules:7: unknown option 'bogus'" "$tmp/err" || fail "bad rule: $(cat "$tmp/err")"
 echo PASS

@@ -225,6 +225,11 @@ static int startup(int argc, char **argv)
             break;
     if (f)
         fclose(f);
+    if (!probe.plugin_dir[0]) { /* the plugins/ directory beside the first release */
+        const char *slash = strrchr(argv[0], '/');
+        snprintf(probe.plugin_dir, sizeof probe.plugin_dir, "%.*s/plugins",
+                 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
+    }
     if (plugins_load(probe.plugin_dir, err, sizeof err) < 0 ||
         !(conf = config_load(argv[1], err, sizeof err))) {
         fprintf(stderr, "inspector: %s\n", err);

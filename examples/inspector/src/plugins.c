@@ -71,7 +71,7 @@ int plugins_load(const char *dir, char *err, size_t errlen)
 {
     for (size_t i = 0; i < sizeof module_names / sizeof module_names[0]; i++) {
         char path[512];
-        snprintf(path, sizeof path, "%s/pp_%s.so", dir[0] ? dir : ".", module_names[i]);
+        snprintf(path, sizeof path, "%s/pp_%s.so", dir, module_names[i]);
         void *h = dlopen(path, RTLD_NOW);
         if (!h) {
             snprintf(err, errlen, "%s", dlerror());
