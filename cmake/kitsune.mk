@@ -61,6 +61,9 @@ KITSUNE_ROOT ?= $(CURDIR)
 # Extra flags for kitc's source parser (annotations): -I and -D as for the compiler.
 KITSUNE_KITC_FLAGS ?= $(filter -I% -D% -U%,$(CFLAGS) $(CPPFLAGS))
 
+# --self sees each module's new summary on both sides: "--module N O W" -> "--module N W W".
+kitsune-self-modules = $(if $(1),--module $(word 2,$(1)) $(word 4,$(1)) $(word 4,$(1)) $(call kitsune-self-modules,$(wordlist 5,$(words $(1)),$(1))))
+
 # $(call kitsune-summary,OUT.ktt,LIB.so[,KITC-FLAGS]): the type summary of an object.
 kitsune-summary = $(KITC) -o $(1) --root $(KITSUNE_ROOT) $(KITSUNE_KITC_FLAGS) $(3) $(2)
 
@@ -72,15 +75,25 @@ $(call kitsune-summary,$@.ktt,$@,$(1))
 $(KITC) --embed $@.ktt $@
 endef
 
+# Recipe of a module the program dlopens itself (docs/plugins.md): link, summarise,
+# embed, as a first version; it is not linked against the main program.
+# $(call kitsune-module[,KITC-FLAGS])
+define kitsune-module
+$(CC) -shared -o $@ $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
+$(call kitsune-summary,$@.ktt,$@,$(1))
+$(KITC) --embed $@.ktt $@
+endef
+
 # Recipe of a version that updates from $(1) (its .so; $(1).ktt is its summary) with
 # the rules in $(2) (may be empty).  Leaves $@.types.so, $@.types.ktt, $@.xf.c and
-# $@.self.xf.c.
-# $(call kitsune-update,PREV.so,RULES.xf[,KITC-FLAGS])
+# $@.self.xf.c.  $(4): the program's modules for xfgen, so that rules may name their
+# keys: "--module NAME OLD.so.ktt NEW.so.ktt ..." (- for a module one side lacks).
+# $(call kitsune-update,PREV.so,RULES.xf[,KITC-FLAGS[,MODULES]])
 define kitsune-update
 $(CC) -shared -o $@.types.so $(filter %.o,$^) $(LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)
 $(call kitsune-summary,$@.types.ktt,$@.types.so,$(3))
-$(XFGEN) $(1).ktt $@.types.ktt $(2) -o $@.xf.c
-$(XFGEN) --self $@.types.ktt $(2) -o $@.self.xf.c
+$(XFGEN) $(1).ktt $@.types.ktt $(2) -o $@.xf.c $(4)
+$(XFGEN) --self $@.types.ktt $(2) -o $@.self.xf.c $(call kitsune-self-modules,$(4))
 $(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) $(KITSUNE_XF_CFLAGS) -c $@.xf.c -o $@.xf.o
 $(CC) $(KITSUNE_CFLAGS) $(KITSUNE_INCLUDE) $(CFLAGS) $(KITSUNE_XF_CFLAGS) -c $@.self.xf.c -o $@.self.xf.o
 $(CC) -shared -o $@ $(filter %.o,$^) $@.xf.o $@.self.xf.o $(LDFLAGS) $(KITSUNE_LDFLAGS) $(KITSUNE_LIB) $(LDLIBS)

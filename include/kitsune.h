@@ -68,6 +68,9 @@ void kitsune_clear_request(void);
 
 /* Number of the running version: 0 for the first one, incremented by each commit. */
 unsigned kitsune_version_number(void);
+/* Absolute path of the running version's file (its modules are found beside it:
+ * docs/plugins.md). */
+const char *kitsune_version_path(void);
 
 /* ---- Data migration -------------------------------------------------------------- */
 

@@ -118,10 +118,11 @@ int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err
         return -1;
     const Elf64_Shdr *s = find_section(&f, name);
     int rc = -1;
-    if (!s)
+    if (!s) {
         snprintf(err, errlen, "no %s section: not a kitsune program (build it with "
                  "kitsune_add_program or run 'kitc --embed')", name);
-    else if (s->sh_type == SHT_NOBITS || !in_bounds(&f, s->sh_offset, s->sh_size))
+        rc = 1;
+    } else if (s->sh_type == SHT_NOBITS || !in_bounds(&f, s->sh_offset, s->sh_size))
         snprintf(err, errlen, "section %s is truncated", name);
     else if (!(*data = malloc(s->sh_size + 1)))
         snprintf(err, errlen, "out of memory");

@@ -31,7 +31,8 @@ void kt_str_append_hex(char *buf, size_t len, uintptr_t v);   /* "0x..." */
 void kt_str_append_dec(char *buf, size_t len, long v);        /* decimal */
 
 /* ---- elf.c: reading a version's file before it is loaded ---- */
-/* Copies section `name` of the ELF file open at fd; *data is malloc'd. */
+/* Copies section `name` of the ELF file open at fd; *data is malloc'd.  1 when the
+ * file has no such section, -1 on other errors. */
 int kt_elf_section(int fd, const char *name, char **data, size_t *len, char *err,
                    size_t errlen);
 /* Checks that every undefined, non-weak dynamic symbol resolves in the process once
@@ -56,6 +57,10 @@ struct kt_addr_entry {
     int func;             /* index into ktt.funcs, or -1 */
 };
 
+/* Segments of a version: its main object's (at most 8), then its modules'. */
+#define KT_MAX_SEG 64
+#define KT_MAX_MODULES 128
+
 struct kt_version {
     unsigned number;
     char *path;           /* absolute path it was loaded from */
@@ -64,8 +69,9 @@ struct kt_version {
     uintptr_t base;       /* load bias (l_addr) */
     struct ktt ktt;
     int (*main)(int, char **);
-    struct kt_segment seg[8];
+    struct kt_segment seg[KT_MAX_SEG];
     int nseg;
+    int nseg_own;         /* the first nseg_own are the main object's own */
     struct kt_addr_entry *by_addr; /* vars and funcs sorted by address */
     int nby_addr;
     uintptr_t lo, hi;     /* span of all segments */
@@ -74,6 +80,24 @@ struct kt_version {
     char *xf_self_text;   /* the same for updating from itself (.kitsune_xf_self) */
     char debug_name[48];  /* l_name in a forked child: /proc/PID/fd/N of its own pid */
     char *loader_name;    /* the loader's l_name it stands in for, put back to close */
+    /* Modules the program dlopens itself (plugins.c, docs/plugins.md).  Once there are
+     * any, ktt is composed: the object's own summary (own) and then each module's,
+     * whose keys are "NAME@KEY" and addresses relative to this object's base. */
+    struct kt_version **mods; /* in the order they were opened */
+    int nmods, cap_mods;
+    struct ktt own;
+    int composed;
+    unsigned mods_gen;        /* bumped when mods changes */
+    unsigned composed_gen;    /* mods_gen that ktt was composed for */
+    unsigned checked_gen;     /* a next version: the running one's mods_gen at the check */
+    char *untracked;          /* a module that could not be taken: updates are refused */
+    /* As a module: */
+    char mod_name[64];        /* NAME of its keys */
+    int dl_flags;             /* as the program opened it */
+    int slot;                 /* its handle (plugins.c), -1 for none */
+    int refs;                 /* dlopen count */
+    struct kt_version *owner; /* the version it belongs to */
+    struct kt_version *pred;  /* a successor: the module of the old version it replaces */
 };
 
 int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
@@ -86,6 +110,27 @@ void *kt_version_func_addr(const struct kt_version *v, const char *key);
 const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v,
                                                    uintptr_t addr);
 int kt_version_is_text(const struct kt_version *v, uintptr_t addr);
+/* Modules: prepared like a version (1: the file has no summary, not a module), loaded
+ * with the flags in m->dl_flags; compose rebuilds v->ktt (and, once loaded, the
+ * addresses, segments and address index) from its own summary and its modules'. */
+int kt_module_prepare(const char *path, struct kt_version **out, char *err, size_t errlen);
+int kt_module_load(struct kt_version *m, char *err, size_t errlen);
+int kt_version_compose(struct kt_version *v, char *err, size_t errlen);
+
+/* ---- plugins.c: the program's dlopen of its own modules (docs/plugins.md) ---- */
+/* Before the pause: the running version's modules composed, their successors prepared
+ * into nv (in order) and composed into its summary. */
+int kt_plugins_prepare(struct kt_version *cur, struct kt_version *nv, char *err,
+                       size_t errlen);
+/* Held by the request from kt_plugins_prepare to the end of its check: no module is
+ * opened or closed meanwhile. */
+void kt_plugins_hold(int on);
+/* At the pause: whether the program opened or closed a module since the check. */
+int kt_plugins_changed(const struct kt_version *cur, const struct kt_version *nv);
+void kt_plugins_loaded(struct kt_version *m);   /* its handle leads to it from now on */
+void kt_plugins_commit(struct kt_version *old); /* handles lead to the new modules */
+void kt_plugins_settle(struct kt_version *nv); /* after the transfer: its own opens */
+void kt_plugins_forget(struct kt_version *m);   /* m is being discarded */
 
 /* ---- update.c: the update lifecycle ---- */
 enum kt_outcome { KT_COMMITTED, KT_REFUSED, KT_ROLLED_BACK };

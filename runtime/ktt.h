@@ -115,6 +115,16 @@ void ktt_free(struct ktt *k);
 const struct ktt_var *ktt_find_var(const struct ktt *k, const char *key);
 const struct ktt_func *ktt_find_func(const struct ktt *k, const char *key);
 
+/* ktt_compose.c: several objects' summaries as one (docs/plugins.md).  Appends a copy
+ * of src's types, variables and functions to dst, keys prefixed "PREFIX@" (NULL: as
+ * they are); the keys must be sorted again (ktt_sort_keys) before lookups.  -1 when out
+ * of memory (dst is then freeable, incomplete). */
+int ktt_append(struct ktt *dst, const struct ktt *src, const char *prefix);
+void ktt_sort_keys(struct ktt *k);
+int ktt_duplicate_key(const struct ktt *k); /* after ktt_sort_keys */
+/* A module's name in keys: its file name without directory and ".so". */
+void ktt_module_name(const char *path, char *out, size_t len);
+
 /* Identifies a summary's exact text: generated transformers record the fingerprint of
  * the old version they were made for, and the runtime checks it. */
 uint64_t ktt_fingerprint(const char *text, size_t len);

@@ -32,7 +32,7 @@ struct retired_var {
 struct retired {
     unsigned number;
     uintptr_t lo, hi;               /* whole span of the object */
-    struct kt_segment seg[8];
+    struct kt_segment seg[KT_MAX_SEG];
     int nseg;
     struct retired_func *funcs;     /* sorted by address */
     int nfuncs;

@@ -440,11 +440,13 @@ static void commit(void)
     /* The commit holds one count itself until the old version is retired. */
     int restarted = kt_threads_count_restarted();
     keep_tables(old);
+    kt_plugins_commit(old); /* before any thread runs the new code freely */
     __atomic_store_n(&threads_updating, restarted + 1, __ATOMIC_RELAXED);
     kt_threads_restart(old, nv);
     if (r)
         kt_migrate_counts(&r->vars_migrated, &r->objects_transformed, &r->pointers_fixed);
     kt_migrate_end(1);
+    kt_plugins_settle(nv);
     double t2 = kt_now_ms();
     if (r) {
         r->t_resume = t2 - t;
@@ -530,7 +532,10 @@ static void start_update(const char *point)
     kt_log("update requested: leaving version %u at update point '%s'", kt_rt.cur->number,
            point);
     if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err) ||
-        (fault_at("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce"))) {
+        (fault_at("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce")) ||
+        (kt_plugins_changed(kt_rt.cur, kt_rt.next) &&
+         snprintf(err, sizeof err, "the program opened or closed a module while the update "
+                  "was checked: ask again"))) {
         release_parked();
         struct kt_version *v = kt_rt.next;
         kt_rt.next = NULL;
@@ -710,6 +715,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     jmp_buf oom;
     int rc;
     arm_alloc_fault(o->fault);
+    kt_plugins_hold(1);
     if (setjmp(oom)) { /* kt_oom: out of memory while preparing */
         rc = snprintf(err, sizeof err, "out of memory while preparing the update");
     } else {
@@ -717,9 +723,12 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
         rc = kt_version_prepare(path ? path : cur_path, (struct kt_version **)&v, err,
                                 sizeof err);
         if (!rc)
+            rc = kt_plugins_prepare(kt_rt.cur, v, err, sizeof err);
+        if (!rc)
             rc = kt_migrate_check(kt_rt.cur, v, err, sizeof err);
     }
     kt_oom_arm(NULL);
+    kt_plugins_hold(0);
     if (!rc && client_gone(o->client_fd)) /* e.g. the process was stopped meanwhile */
         rc = snprintf(err, sizeof err, "%s", CANCELLED);
     if (rc) {

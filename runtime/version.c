@@ -72,7 +72,39 @@ static int copy_to_memfd(int fd, const char *path, char *err, size_t errlen)
     return mfd;
 }
 
+/* Gives every key of a module's summary its module's name: "NAME@KEY".  The order
+ * by key is kept (one prefix for all). */
+static int prefix_keys(struct ktt *k, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < k->nvars + k->nfuncs; i++) {
+        char **key = i < k->nvars ? &k->vars[i].key : &k->funcs[i - k->nvars].key;
+        char *p = malloc(n + strlen(*key) + 2);
+        if (!p)
+            return -1;
+        sprintf(p, "%s@%s", name, *key);
+        free(*key);
+        *key = p;
+    }
+    return 0;
+}
+
+static int prepare_object(const char *path, int module, struct kt_version **out, char *err,
+                          size_t errlen);
+static int relocate_composed(struct kt_version *v);
+
 int kt_version_prepare(const char *path, struct kt_version **out, char *err, size_t errlen)
+{
+    return prepare_object(path, 0, out, err, errlen);
+}
+
+int kt_module_prepare(const char *path, struct kt_version **out, char *err, size_t errlen)
+{
+    return prepare_object(path, 1, out, err, errlen);
+}
+
+static int prepare_object(const char *path, int module, struct kt_version **out, char *err,
+                          size_t errlen)
 {
     char abs[4096];
     if (!realpath(path, abs)) {
@@ -96,14 +128,26 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         return -1;
     }
     v->memfd = mfd;
+    v->slot = -1;
     v->path = strdup(abs);
-    if (kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2)) {
+    int rc = -1;
+    int found = kt_elf_section(mfd, ".kitsune_ktt", &text, &len, e2, sizeof e2);
+    if (found) {
         snprintf(err, errlen, "%s: %s", abs, e2);
+        if (module && found > 0)
+            rc = 1; /* an ordinary library */
         goto bad;
     }
     if (ktt_parse(abs, text, len, &v->ktt, e2, sizeof e2)) {
         snprintf(err, errlen, "embedded type summary: %s", e2);
         goto bad;
+    }
+    if (module) {
+        ktt_module_name(abs, v->mod_name, sizeof v->mod_name);
+        if (prefix_keys(&v->ktt, v->mod_name)) {
+            snprintf(err, errlen, "out of memory");
+            goto bad;
+        }
     }
     if (kt_elf_mark_readonly(mfd, &v->ktt, e2, sizeof e2)) {
         snprintf(err, errlen, "%s: %s", abs, e2);
@@ -120,6 +164,10 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
         v->xf_self_text = text;
         text = NULL;
     }
+    if (module) { /* its undefined symbols are checked by the loader (RTLD_NOW or not) */
+        *out = v;
+        return 0;
+    }
     if (!ktt_find_func(&v->ktt, "main")) {
         snprintf(err, errlen, "%s: defines no main function", abs);
         goto bad;
@@ -133,7 +181,7 @@ int kt_version_prepare(const char *path, struct kt_version **out, char *err, siz
 bad:
     free(text);
     kt_version_discard(v);
-    return -1;
+    return rc;
 }
 
 static int cmp_addr(const void *a, const void *b)
@@ -181,6 +229,7 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *data)
     struct kt_version *v = s->v;
     v->lo = UINTPTR_MAX;
     v->hi = 0;
+    v->nseg = 0;
     for (int i = 0; i < info->dlpi_phnum && v->nseg < 8; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD)
@@ -194,6 +243,7 @@ static int find_segments(struct dl_phdr_info *info, size_t size, void *data)
         if (hi > v->hi)
             v->hi = hi;
     }
+    v->nseg_own = v->nseg;
     s->found = 1;
     return 1;
 }
@@ -238,11 +288,12 @@ static void close_version(struct kt_version *v)
     v->handle = NULL;
 }
 
-int kt_version_load(struct kt_version *v, char *err, size_t errlen)
+/* Loads the object of v (a version or a module) from its private copy. */
+static int load_object(struct kt_version *v, int flags, char *err, size_t errlen)
 {
     char fdpath[64];
     debug_name(v, fdpath, sizeof fdpath);
-    v->handle = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    v->handle = dlopen(fdpath, flags);
     if (!v->handle) {
         snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
         return -1;
@@ -259,9 +310,107 @@ int kt_version_load(struct kt_version *v, char *err, size_t errlen)
         snprintf(err, errlen, "cannot find the loaded segments of %s", v->path);
         return -1;
     }
+    return 0;
+}
+
+int kt_module_load(struct kt_version *m, char *err, size_t errlen)
+{
+    return load_object(m, m->dl_flags, err, errlen);
+}
+
+int kt_version_load(struct kt_version *v, char *err, size_t errlen)
+{
+    if (load_object(v, RTLD_NOW | RTLD_LOCAL, err, errlen))
+        return -1;
+    /* The successors of the running version's modules, in the order those were opened
+     * (their constructors run in that order), before the new main migrates them. */
+    for (int i = 0; i < v->nmods; i++) {
+        if (kt_module_load(v->mods[i], err, errlen))
+            return -1;
+        kt_plugins_loaded(v->mods[i]);
+    }
+    /* In place: the plan made at the check refers to this summary's entries. */
+    if (v->nmods && relocate_composed(v)) {
+        snprintf(err, errlen, "out of memory indexing the modules");
+        return -1;
+    }
     v->main = (int (*)(int, char **))kt_version_func_addr(v, "main");
     /* A failed attempt leaves no gap: numbers count committed versions. */
     v->number = kt_rt.cur ? kt_rt.cur->number + 1 : 0;
+    return 0;
+}
+
+/* The module whose keys carry the prefix of `key` ("NAME@..."), or NULL. */
+static const struct kt_version *module_of_key(const struct kt_version *v, const char *key)
+{
+    const char *at = strchr(key, '@');
+    if (!at)
+        return NULL;
+    for (int i = 0; i < v->nmods; i++)
+        if (strlen(v->mods[i]->mod_name) == (size_t)(at - key) &&
+            strncmp(v->mods[i]->mod_name, key, (size_t)(at - key)) == 0)
+            return v->mods[i];
+    return NULL;
+}
+
+/* Once loaded: module entries get addresses relative to v's base (wrapping: base + addr
+ * is the absolute address), and v's segments and address index cover the modules. */
+static int relocate_composed(struct kt_version *v)
+{
+    for (int i = 0; i < v->ktt.nvars; i++) {
+        const struct kt_version *m = module_of_key(v, v->ktt.vars[i].key);
+        const struct ktt_var *mv = m ? ktt_find_var(&m->ktt, v->ktt.vars[i].key) : NULL;
+        if (mv)
+            v->ktt.vars[i].addr = m->base + mv->addr - v->base;
+    }
+    for (int i = 0; i < v->ktt.nfuncs; i++) {
+        const struct kt_version *m = module_of_key(v, v->ktt.funcs[i].key);
+        const struct ktt_func *mf = m ? ktt_find_func(&m->ktt, v->ktt.funcs[i].key) : NULL;
+        if (mf)
+            v->ktt.funcs[i].addr = m->base + mf->addr - v->base;
+    }
+    v->nseg = v->nseg_own;
+    for (int i = 0; i < v->nmods; i++) {
+        const struct kt_version *m = v->mods[i];
+        for (int j = 0; m->handle && j < m->nseg && v->nseg < KT_MAX_SEG; j++) {
+            v->seg[v->nseg++] = m->seg[j];
+            if (m->seg[j].lo < v->lo)
+                v->lo = m->seg[j].lo;
+            if (m->seg[j].hi > v->hi)
+                v->hi = m->seg[j].hi;
+        }
+    }
+    free(v->by_addr);
+    v->by_addr = NULL;
+    return build_addr_index(v);
+}
+
+int kt_version_compose(struct kt_version *v, char *err, size_t errlen)
+{
+    struct ktt k;
+    memset(&k, 0, sizeof k);
+    const struct ktt *own = v->composed ? &v->own : &v->ktt;
+    int bad = ktt_append(&k, own, NULL);
+    for (int i = 0; !bad && i < v->nmods; i++)
+        bad = ktt_append(&k, &v->mods[i]->ktt, NULL);
+    if (bad) {
+        ktt_free(&k);
+        snprintf(err, errlen, "out of memory composing the modules' summaries");
+        return -1;
+    }
+    ktt_sort_keys(&k);
+    if (!v->composed) {
+        v->own = v->ktt;
+        v->composed = 1;
+    } else {
+        ktt_free(&v->ktt);
+    }
+    v->ktt = k;
+    v->composed_gen = v->mods_gen;
+    if (v->handle && relocate_composed(v)) {
+        snprintf(err, errlen, "out of memory indexing the modules");
+        return -1;
+    }
     return 0;
 }
 
@@ -269,6 +418,16 @@ void kt_version_discard(struct kt_version *v)
 {
     if (!v)
         return;
+    for (int i = 0; i < v->nmods; i++) {
+        kt_plugins_forget(v->mods[i]);
+        kt_version_discard(v->mods[i]);
+    }
+    free(v->mods);
+    v->mods = NULL;
+    v->nmods = 0;
+    if (v->composed)
+        ktt_free(&v->own);
+    free(v->untracked);
     if (v->handle)
         close_version(v);
     if (v->memfd >= 0)
@@ -338,6 +497,9 @@ static int plan_pieces(uintptr_t lo, uintptr_t hi, int prot, uintptr_t ro_lo, ui
 
 void kt_version_retire(struct kt_version *v)
 {
+    for (int i = 0; i < v->nmods; i++)
+        if (v->mods[i]->handle)
+            kt_version_retire(v->mods[i]);
     struct saved_segment saved[24];
     int n = 0;
     uintptr_t ro_lo = 0, ro_hi = UINTPTR_MAX; /* without section headers: keep all R pages */
@@ -346,7 +508,7 @@ void kt_version_retire(struct kt_version *v)
         ro_lo = page_down(v->base + addr);
         ro_hi = page_up(v->base + addr + size);
     }
-    for (int i = 0; i < v->nseg && n <= 20; i++) {
+    for (int i = 0; i < v->nseg_own && n <= 20; i++) {
         const struct kt_segment *s = &v->seg[i];
         n += plan_pieces(page_down(s->lo), page_up(s->hi), s->prot, ro_lo, ro_hi, &saved[n]);
     }

@@ -3,7 +3,11 @@
  *
  *   xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]
  *   xfgen --self V.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]
+ *   ... [--module NAME OLD.ktt NEW.ktt]...
  *
+ * --module adds a module the program dlopens itself (docs/plugins.md): its summaries
+ * in the old and the new version (`-` for the version that lacks it) are composed
+ * into OLD's and NEW's, its keys named NAME@KEY, as the runtime composes them.
  * --self writes the rules for updating version V from itself (a v -> v update), which
  * are linked into V beside those from its predecessor: of RULES.xf only the rules the
  * planner cannot do without for V -> V are kept (a union's member in use, what a
@@ -32,15 +36,20 @@
 
 #include "xfgen.h"
 
+#define MAX_MODULES 64
+
 struct args {
     const char *old_path, *new_path, *rules_path, *out_path, *stubs_path;
     int self;
+    const char *mod[MAX_MODULES][3]; /* NAME, OLD.ktt, NEW.ktt ("-": none) */
+    int nmod;
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: xfgen OLD.ktt NEW.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
           "       xfgen --self V.ktt [RULES.xf] -o OUT.c [--stubs FILE.xf]\n"
+          "       ... [--module NAME OLD.ktt NEW.ktt]... (a dlopened module; - for none)\n"
           "       xfgen --help | --version\n"
           "Compares two type summaries (kitc), applies the rules and writes the state\n"
           "transformers of the update as C, or says which rules are needed.\n",
@@ -59,6 +68,16 @@ static int parse_args(int argc, char **argv, struct args *a)
             return 1;
         if (!strcmp(s, "--self")) {
             a->self = 1;
+            continue;
+        }
+        if (!strcmp(s, "--module")) {
+            if (i + 3 >= argc || a->nmod == MAX_MODULES) {
+                fprintf(stderr, "xfgen: --module needs NAME OLD.ktt NEW.ktt\n");
+                return -1;
+            }
+            for (int j = 0; j < 3; j++)
+                a->mod[a->nmod][j] = argv[++i];
+            a->nmod++;
             continue;
         }
         if (!strcmp(s, "-o") || !strcmp(s, "--stubs")) {
@@ -127,6 +146,25 @@ static int load_ktt(const char *path, struct ktt *k, char **text, size_t *len, s
         return -1;
     }
     return 0;
+}
+
+/* --module: a module's summary composed into the version's, keys NAME@KEY. */
+static int add_module(const char *name, const char *path, struct ktt *into, struct msgs *m)
+{
+    if (!strcmp(path, "-"))
+        return 0;
+    struct ktt k;
+    char *text;
+    size_t len;
+    memset(&k, 0, sizeof k);
+    int rc = load_ktt(path, &k, &text, &len, m);
+    free(text);
+    if (!rc && ktt_append(into, &k, name)) {
+        msg(m, "%s: out of memory", path);
+        rc = -1;
+    }
+    ktt_free(&k);
+    return rc;
 }
 
 static int write_file(const char *path, const struct sbuf *b, struct msgs *m)
@@ -293,6 +331,14 @@ static int run_inputs(struct run *r)
     int rc = 0;
     rc |= load_ktt(r->a.old_path, &r->old, &r->old_text, &r->old_len, &r->m);
     rc |= load_ktt(r->a.new_path, &r->nv, &r->new_text, &r->new_len, &r->m);
+    for (int i = 0; !rc && i < r->a.nmod; i++) {
+        rc |= add_module(r->a.mod[i][0], r->a.mod[i][1], &r->old, &r->m);
+        rc |= add_module(r->a.mod[i][0], r->a.mod[i][2], &r->nv, &r->m);
+    }
+    if (r->a.nmod) {
+        ktt_sort_keys(&r->old);
+        ktt_sort_keys(&r->nv);
+    }
     if (r->a.rules_path) {
         char err[1024];
         if (xf_parse_file(r->a.rules_path, &r->xf, err, sizeof err)) {
