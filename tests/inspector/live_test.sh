@@ -64,6 +64,7 @@ release() {
 
 start_inspector() {
     rm -f "$tmp/alerts.log" "$tmp/stats"
+    : >"$tmp/insp.out" # here: the redirection below happens in the child, maybe late
     KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$(release 1)" "$tmp/inspector.conf" -i sniff0 \
         >"$tmp/insp.out" 2>"$tmp/insp.err" &
     insp=$!
