@@ -9,7 +9,7 @@
 #ifndef INSPECTOR_H
 #define INSPECTOR_H
 
-#include <kitsune.h>
+#include <kitsune.h> /* DSU */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stddef.h>

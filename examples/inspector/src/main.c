@@ -24,7 +24,7 @@
 
 struct config *conf;
 struct counters counters;
-static pcap_t * E_OPAQUE capture;
+static pcap_t * E_OPAQUE capture; /* DSU: libpcap's */
 static int offline;
 static int announce; /* mark the next packet with this version */
 static pthread_mutex_t conf_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -247,7 +247,7 @@ static int startup(int argc, char **argv)
         return -1;
     }
     pthread_t t;
-    if (kitsune_pthread_create(&t, NULL, reload_thread, NULL) != 0) {
+    if (kitsune_pthread_create(&t, NULL, reload_thread, NULL) != 0) { /* DSU */
         fprintf(stderr, "inspector: cannot start the reload thread\n");
         return -1;
     }
@@ -283,12 +283,12 @@ static void capture_loop(void)
 int main(int argc, char **argv)
 {
     kitsune_do_automigrate(); /* DSU: the flow table, configuration, counters */
-    if (!kitsune_is_updating()) {
+    if (!kitsune_is_updating()) { /* DSU: start-up runs once */
         if (startup(argc, argv) < 0)
             return 1;
     }
-    install_signals(); /* this version's handler */
-    announce = 1;
+    install_signals(); /* DSU: this release's handler, also after an update */
+    announce = 1;      /* the tests' marker of the first packet of this release */
     capture_loop();
     return 0;
 }
