@@ -84,7 +84,8 @@ start_replay() {
     replay=$!
 }
 
-# update_to V: updates the inspector to release V; the pause is in $pause
+# update_to V: updates the inspector to release V; the pause is in $pause, its
+# phases in $phases
 update_to() {
     local reply rc
     reply=$(timeout 60 "$kit" update --json --timeout 2000 "$insp" "$(release "$1")")
@@ -92,6 +93,7 @@ update_to() {
     [ $rc -eq 0 ] && [ "$(json outcome "$reply")" = committed ] ||
         fail "update to release $1: exit $rc, $reply"
     pause=$(json pause_ms "$reply")
+    phases=$(sed -n 's/.*"phases_ms":{\([^}]*\)}.*/\1/p' <<<"$reply" | tr -d '"')
 }
 
 wait_replay() {
@@ -170,7 +172,7 @@ for v in $updates; do
     sleep "$gap"
     kill -0 "$replay" 2>/dev/null || fail "the replay ended before the update to release $v"
     update_to $v
-    echo "update to release $v committed, pause $pause ms"
+    echo "update to release $v committed, pause $pause ms ($phases)"
     # the reload thread, restarted in release 3, reads the configuration again: the
     # new SIP configuration gets max_dialogs_per_session from release 3's parser
     [ "$mode" = steady ] && [ $v = 3 ] && sleep 0.5 && kill -HUP "$insp"

@@ -49,6 +49,7 @@ int decode_packet(const uint8_t *frame, uint32_t caplen, struct packet *p);
 struct stream_buf {
     uint32_t next_seq; /* the next byte expected */
     int have_seq;
+    int fin; /* this direction has ended */
     uint32_t len;
     uint8_t *data; /* STREAM_BUF_MAX bytes, the latest ones */
 };

@@ -208,6 +208,25 @@ static pcap_t *open_capture(const char *iface, const char *file, char *err)
     return pc;
 }
 
+/* The preprocessors must be known before the configuration names them: their
+ * directory is the configuration's plugin_dir, read first on its own, or plugins/
+ * beside the first release (argv[0] under kitsune run). */
+static void plugin_dir_of(const char *config_path, const char *argv0, char *dir, size_t size)
+{
+    char line[512], value[256];
+    FILE *f = fopen(config_path, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "config plugin_dir: %255s", value) == 1) {
+            snprintf(dir, size, "%s", value);
+            fclose(f);
+            return;
+        }
+    if (f)
+        fclose(f);
+    const char *slash = strrchr(argv0, '/');
+    snprintf(dir, size, "%.*s/plugins", slash ? (int)(slash - argv0) : 1, slash ? argv0 : ".");
+}
+
 static int startup(int argc, char **argv)
 {
     char err[512];
@@ -215,22 +234,9 @@ static int startup(int argc, char **argv)
         fprintf(stderr, "usage: inspector CONFIG [-i INTERFACE | -r CAPTURE]\n");
         return -1;
     }
-    /* the preprocessors must be known before the configuration names them; their
-     * directory is the configuration's plugin_dir, read first on its own */
-    struct config probe = {0};
-    FILE *f = fopen(argv[1], "r");
-    char line[512];
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "config plugin_dir: %255s", probe.plugin_dir) == 1)
-            break;
-    if (f)
-        fclose(f);
-    if (!probe.plugin_dir[0]) { /* the plugins/ directory beside the first release */
-        const char *slash = strrchr(argv[0], '/');
-        snprintf(probe.plugin_dir, sizeof probe.plugin_dir, "%.*s/plugins",
-                 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
-    }
-    if (plugins_load(probe.plugin_dir, err, sizeof err) < 0 ||
+    char plugin_dir[256];
+    plugin_dir_of(argv[1], argv[0], plugin_dir, sizeof plugin_dir);
+    if (plugins_load(plugin_dir, err, sizeof err) < 0 ||
         !(conf = config_load(argv[1], err, sizeof err))) {
         fprintf(stderr, "inspector: %s\n", err);
         return -1;

@@ -1,7 +1,9 @@
 /* stream.c - the TCP stream preprocessor: a flow table keyed by the connection's
  * addresses and ports, and per direction a reassembly buffer holding the latest
  * in-order bytes (STREAM_BUF_MAX), which the protocol preprocessors and the rules read.
- * Out-of-order segments are not queued: a gap resynchronises on the next segment. */
+ * Out-of-order segments are not queued: a gap resynchronises on the next segment.
+ * A flow ends with a reset or a FIN each way; a flow that never ends stays until the
+ * table is full (no idle timeout), after which new flows are counted in flows_full. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +138,8 @@ void stream_close_if_done(struct packet *p)
     if (!f)
         return;
     if (p->tcp_flags & TH_FIN)
-        f->dir[p->dir].have_seq = 2; /* FIN seen this way */
-    if (!(p->tcp_flags & TH_RST) && !(f->dir[0].have_seq == 2 && f->dir[1].have_seq == 2))
+        f->dir[p->dir].fin = 1;
+    if (!(p->tcp_flags & TH_RST) && !(f->dir[0].fin && f->dir[1].fin))
         return;
     unsigned h = flow_hash(f->caddr, f->cport, f->saddr, f->sport);
     for (struct flow **pp = &flows.buckets[h]; *pp; pp = &(*pp)->next)
