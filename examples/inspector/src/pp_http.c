@@ -217,16 +217,16 @@ static void http_on_stream(struct packet *p, const uint8_t *data, size_t len, vo
     }
     struct http_session *s = f->pp_state;
     struct http_dir *d = &s->d[p->dir];
-    for (size_t i = 0; i < len; i++) {
-        if (d->state == H_BODY || d->state == H_CHUNK_DATA) {
+    for (size_t i = 0; i < len;) {
+        if ((d->state == H_BODY || d->state == H_CHUNK_DATA) && d->remaining) {
             size_t take = len - i < d->remaining ? len - i : (size_t)d->remaining;
             d->remaining -= take;
-            i += take - 1;
+            i += take;
             if (!d->remaining)
                 d->state = d->state == H_BODY ? H_START : H_CHUNK_END;
             continue;
         }
-        char ch = (char)data[i];
+        char ch = (char)data[i++];
         if (ch == '\n') {
             if (d->line_len && d->line[d->line_len - 1] == '\r')
                 d->line_len--;
