@@ -44,6 +44,7 @@ for cond in plugins_traffic builtin_traffic plugins_idle builtin_idle; do
         cell[$from$cond]=${m:--}
         [ -n "$m" ] && echo "inspector_update_ms_v${from}_v${to}_${cond}=$m"
     done
+    [ $rc -eq 77 ] && { echo "inspector.sh: $(cat "$tmp/$cond")" >&2; exit 0; }
     [ $rc -eq 0 ] || echo "inspector.sh: $cond: $(grep -m1 FAIL "$tmp/$cond")" >&2
 done
 

@@ -40,6 +40,13 @@ KITSUNE_QUIET=1 timeout 60 "$kit" run "$(release 4)" "$tmp/syslog.conf" -r "$bui
     >/dev/null 2>"$tmp/err" && fail "an unknown syslog facility was accepted"
 grep -q "syslog.conf:10: alert_syslog: unknown facility 'LOG_NOWHERE'" "$tmp/err" ||
     fail "bad facility: $(cat "$tmp/err")"
+# plugins: a plugin directory that does not exist is a clear error
+if [ "$variant" = plug ]; then
+    { echo "config plugin_dir: $tmp/none"; cat "$tmp/inspector.conf"; } >"$tmp/noplug.conf"
+    KITSUNE_QUIET=1 timeout 60 "$kit" run "$(release 1)" "$tmp/noplug.conf" \
+        -r "$build/mixed.pcap" >/dev/null 2>"$tmp/err" && fail "a missing plugin directory was accepted"
+    grep -q "plugin directory $tmp/none: cannot read it" "$tmp/err" || fail "no plugins: $(cat "$tmp/err")"
+fi
 # a bad rule: refused, naming the file and line
 printf 'alert tcp any any -> any 80 (msg:"x"; content:"a"; sid:1; bogus:2;)\n' >>"$tmp/inspector.rules"
 KITSUNE_QUIET=1 timeout 60 "$kit" run "$(release 1)" "$tmp/inspector.conf" \
