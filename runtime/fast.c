@@ -377,14 +377,17 @@ static inline int is_new(struct worker *w, uintptr_t a)
     return wd && (__atomic_load_n(wd, __ATOMIC_RELAXED) & bit);
 }
 
+/* A version with modules spans other mappings (libraries, heap) between its objects. */
 static inline int in_old_static(uintptr_t p)
 {
-    return p - F.old_lo < F.old_len;
+    return p - F.old_lo < F.old_len &&
+           (!F.env.old->nmods || kt_version_contains(F.env.old, p));
 }
 
 static inline int in_new_static(uintptr_t p)
 {
-    return p - F.new_lo < F.new_len;
+    return p - F.new_lo < F.new_len &&
+           (!F.env.new_->nmods || kt_version_contains(F.env.new_, p));
 }
 
 /* ---- side map: objects found by exact address ---- */

@@ -93,6 +93,8 @@ struct kt_version {
     char *untracked;          /* a module that could not be taken: updates are refused */
     /* As a module: */
     char mod_name[64];        /* NAME of its keys */
+    char *opened_as;          /* the path the program first opened it by (a successor
+                                 keeps its predecessor's): opening it again finds it */
     int dl_flags;             /* as the program opened it */
     int slot;                 /* its handle (plugins.c), -1 for none */
     int refs;                 /* dlopen count */
@@ -110,6 +112,8 @@ void *kt_version_func_addr(const struct kt_version *v, const char *key);
 const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v,
                                                    uintptr_t addr);
 int kt_version_is_text(const struct kt_version *v, uintptr_t addr);
+/* Whether addr lies in a segment of v's objects (not only in their span). */
+int kt_version_contains(const struct kt_version *v, uintptr_t addr);
 /* Modules: prepared like a version (1: the file has no summary, not a module), loaded
  * with the flags in m->dl_flags; compose rebuilds v->ktt (and, once loaded, the
  * addresses, segments and address index) from its own summary and its modules'. */

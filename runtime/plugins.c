@@ -1,8 +1,10 @@
 /* plugins.c - the modules a program dlopens itself (docs/plugins.md).
  *
  * libkitsune defines dlopen, dlsym, dlclose and dlinfo, so every call in the process
- * comes here first.  A dlopen by the running version's code (or its modules') of a
- * path with a '/' naming a file with a type summary opens a *module*: it is loaded
+ * comes here first.  A dlopen of a path with a '/' naming a file with a type summary
+ * (only kitsune's builds embed one) opens a *module* of the running version, whoever
+ * calls (the program, a plugin loader library such as libltdl, a sanitizer's
+ * interceptor in front of this one): it is loaded
  * from a private copy like a version, remembered in the version's list (in order,
  * with its flags), and the program gets a handle that names the module, not the
  * object, so it stays valid when an update replaces the module.  Every other call
@@ -29,7 +31,8 @@
 struct kt_handle {
     struct kt_version *mod, *next;
     int used;
-    int fresh; /* opened by a new version not yet committed: goes with its rollback */
+    int fresh;  /* opened by a new version not yet committed: goes with its rollback */
+    int closed; /* closed by a new version not yet committed: goes with its commit */
 };
 
 static struct kt_handle handles[KT_MAX_MODULES];
@@ -67,8 +70,7 @@ __asm__(".pushsection .text\n"
         "    push %rdi\n"
         "    push %rsi\n"
         "    sub $24, %rsp\n"
-        "    mov 40(%rsp), %rdx\n" /* the caller's return address */
-        "    lea 8(%rsp), %rcx\n"
+        "    lea 8(%rsp), %rdx\n"
         "    call kt_plugins_dlopen_hook@PLT\n"
         "    mov 8(%rsp), %rcx\n"
         "    add $24, %rsp\n"
@@ -126,31 +128,16 @@ static struct kt_version *module_now(const struct kt_handle *h)
     return h->mod;
 }
 
-static int in_segments(const struct kt_version *v, int n, uintptr_t pc)
-{
-    for (int i = 0; i < n; i++)
-        if ((v->seg[i].prot & PROT_EXEC) && pc >= v->seg[i].lo && pc < v->seg[i].hi)
-            return 1;
-    return 0;
-}
-
-static int in_code_of(const struct kt_version *v, uintptr_t pc)
-{
-    if (in_segments(v, v->nseg_own, pc))
-        return 1;
-    for (int i = 0; i < v->nmods; i++)
-        if (v->mods[i]->handle && in_segments(v->mods[i], v->mods[i]->nseg, pc))
-            return 1;
-    return 0;
-}
-
 static struct kt_version *find_module(const struct kt_version *v, const char *path,
                                       const char *name)
 {
-    for (int i = 0; i < v->nmods; i++)
-        if ((path && strcmp(v->mods[i]->path, path) == 0) ||
-            (name && strcmp(v->mods[i]->mod_name, name) == 0))
+    for (int i = 0; i < v->nmods; i++) {
+        const struct kt_version *m = v->mods[i];
+        if ((path && (strcmp(m->path, path) == 0 ||
+                      (m->opened_as && strcmp(m->opened_as, path) == 0))) ||
+            (name && strcmp(m->mod_name, name) == 0))
             return v->mods[i];
+    }
     return NULL;
 }
 
@@ -189,6 +176,14 @@ static void compose_now(struct kt_version *v)
         untracked(v, "(modules)", err);
 }
 
+/* Whether path lies in the directory of the version's main object, or below. */
+static int beside_version(const struct kt_version *v, const char *path)
+{
+    const char *slash = strrchr(v->path, '/');
+    size_t n = slash ? (size_t)(slash - v->path) : 0;
+    return slash && strncmp(path, v->path, n) == 0 && path[n] == '/';
+}
+
 static int open_module(struct kt_version *v, const char *abs, int flags, void **out)
 {
     struct kt_version *m = find_module(v, abs, NULL);
@@ -201,8 +196,12 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
         return 0;
     char err[KT_ERRLEN];
     int rc = kt_module_prepare(abs, &m, err, sizeof err);
-    if (rc > 0)
-        return 0; /* no summary: an ordinary library */
+    if (rc > 0) { /* no summary: an ordinary library, unless it is the program's own */
+        if (beside_version(v, abs))
+            untracked(v, abs, "beside the version but without a type summary: build it "
+                      "with kitsune_add_module or kitc --embed");
+        return 0;
+    }
     if (rc < 0) {
         untracked(v, abs, err);
         return 0;
@@ -222,6 +221,7 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
     m->dl_flags = flags;
     m->owner = v;
     m->refs = 1;
+    m->opened_as = strdup(abs);
     if (kt_module_load(m, err, sizeof err)) {
         kt_version_discard(m);
         return 0; /* the loader fails again for the program, with its dlerror() */
@@ -241,11 +241,11 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
 }
 
 __attribute__((visibility("hidden"))) int kt_plugins_dlopen_hook(const char *path, int flags,
-                                                                 const void *caller, void **out)
+                                                                 void **out)
 {
     resolve_real();
     struct kt_version *v = kt_rt.cur;
-    if (!path || !strchr(path, '/') || !v || !in_code_of(v, (uintptr_t)caller))
+    if (!path || !strchr(path, '/') || !v)
         return 0;
     char abs[PATH_MAX];
     if (!realpath(path, abs))
@@ -291,12 +291,18 @@ int dlclose(void *h)
         return real_dlclose(h);
     pthread_mutex_lock(&lock);
     struct kt_version *m = module_now(k);
-    if (!m) { /* a module its version removed */
-        k->used = 0;
-    } else if (m->refs > 1 || updating()) {
-        /* During an update the module stays: the transfer may still be writing it. */
-        if (m->refs > 1)
+    if (updating()) {
+        /* Nothing changes before the commit: the old version may come back (rollback)
+         * and the transfer may still be writing the new module.  A removed module's
+         * handle is let go at the commit. */
+        if (!m)
+            k->closed = 1;
+        else if (m->refs > 1)
             m->refs--;
+    } else if (!m) { /* a module its version removed */
+        *k = (struct kt_handle){0};
+    } else if (m->refs > 1) {
+        m->refs--;
     } else {
         struct kt_version *v = m->owner;
         remove_module(m);
@@ -357,6 +363,7 @@ static int prepare_successor(struct kt_version *m, struct kt_version *cur,
         return -1;
     }
     s->pred = m;
+    s->opened_as = m->opened_as ? strdup(m->opened_as) : NULL;
     s->slot = m->slot;
     s->dl_flags = m->dl_flags;
     s->refs = m->refs;
@@ -368,9 +375,11 @@ int kt_plugins_prepare(struct kt_version *cur, struct kt_version *nv, char *err,
 {
     int rc = 0;
     pthread_mutex_lock(&lock);
+    for (int i = 0; i < KT_MAX_MODULES; i++)
+        handles[i].closed = 0; /* by an attempt that did not commit */
     if (cur->untracked) {
         snprintf(err, errlen, "the program opened %s, which kitsune could not take as a "
-                 "module (docs/plugins.md §7)", cur->untracked);
+                 "module (docs/plugins.md §8)", cur->untracked);
         rc = -1;
     }
     if (!rc && cur->composed_gen != cur->mods_gen)
@@ -411,8 +420,11 @@ void kt_plugins_commit(struct kt_version *old)
     pthread_mutex_lock(&lock);
     for (int i = 0; i < old->nmods; i++) {
         struct kt_handle *h = &handles[old->mods[i]->slot];
-        if (h->mod == old->mods[i] && !h->next)
+        if (h->mod == old->mods[i] && !h->next) {
             h->mod = NULL; /* removed: the handle leads nowhere */
+            if (h->closed)
+                *h = (struct kt_handle){0};
+        }
     }
     for (int i = 0; i < KT_MAX_MODULES; i++)
         if (handles[i].used && handles[i].next) {

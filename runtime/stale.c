@@ -130,11 +130,22 @@ void kt_stale_add(const struct kt_version *v)
     __atomic_store_n(&nretired, nretired + 1, __ATOMIC_RELEASE);
 }
 
+/* A version with modules spans other mappings between its objects; its segments'
+ * pages are what was retired. */
+static int in_segment(const struct retired *r, uintptr_t addr)
+{
+    for (int i = 0; i < r->nseg; i++)
+        if (addr >= (r->seg[i].lo & ~(uintptr_t)4095) &&
+            addr < ((r->seg[i].hi + 4095) & ~(uintptr_t)4095))
+            return 1;
+    return 0;
+}
+
 static const struct retired *find_retired(uintptr_t addr)
 {
     int n = __atomic_load_n(&nretired, __ATOMIC_ACQUIRE);
     for (int i = n - 1; i >= 0; i--)
-        if (addr >= retired[i].lo && addr < retired[i].hi)
+        if (addr >= retired[i].lo && addr < retired[i].hi && in_segment(&retired[i], addr))
             return &retired[i];
     return NULL;
 }

@@ -428,6 +428,7 @@ void kt_version_discard(struct kt_version *v)
     if (v->composed)
         ktt_free(&v->own);
     free(v->untracked);
+    free(v->opened_as);
     if (v->handle)
         close_version(v);
     if (v->memfd >= 0)
@@ -573,6 +574,14 @@ const struct kt_addr_entry *kt_version_lookup_addr(const struct kt_version *v, u
     if (best >= 0 && addr < v->by_addr[best].hi)
         return &v->by_addr[best];
     return NULL;
+}
+
+int kt_version_contains(const struct kt_version *v, uintptr_t addr)
+{
+    for (int i = 0; i < v->nseg; i++)
+        if (addr >= v->seg[i].lo && addr < v->seg[i].hi)
+            return 1;
+    return 0;
 }
 
 int kt_version_is_text(const struct kt_version *v, uintptr_t addr)

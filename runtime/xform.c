@@ -164,7 +164,7 @@ static uintptr_t read_ptr(const char *p)
 static int in_old_static(uintptr_t p)
 {
     const struct kt_version *o = E.env.old;
-    return p >= o->lo && p < o->hi;
+    return p >= o->lo && p < o->hi && (!o->nmods || kt_version_contains(o, p));
 }
 
 static size_t op_count(const struct plan_op *op, const char *old_base)

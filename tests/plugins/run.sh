@@ -6,12 +6,16 @@
 #      without a rule), the program goes on in version 1;
 #   2. to v2fail: a module's migration fails, the update rolls back completely: the
 #      handles, callbacks and state are version 1's, as before;
-#   3. to v2: committed; modules opened by absolute path (RTLD_NOW) and by a
+#   3. to v2 with a fault injected at the commit: rolled back after the new program
+#      opened and closed modules in update mode; all of it undone;
+#   4. to v2: committed; modules opened by absolute path (RTLD_NOW) and by a
 #      directory scan (RTLD_LAZY) are version 2's, their statics kept, the callbacks
 #      registered with the main program lead to the new code, the table they were
 #      handed is the new main program's, the added module is initialised and the
 #      removed one's handle finds nothing; the old modules (and after the rollback
-#      the new ones) are no longer mapped.
+#      the new ones) are no longer mapped;
+#   5. to v2 again (a self-update): every module is reloaded, its state kept;
+#   6. (Make builds) a module without a summary: refused.
 # The program checks its own state on request ("report N PASS|FAIL ...").
 # Environment: TOP, BUILD, KITC, XFGEN, KITSUNE_CLI, WORK; KITSUNE_TEST_SLOW.
 # run.sh --prebuilt DIR: the same on versions built by CMake (kitsune_add_module and
@@ -70,9 +74,10 @@ check() {
     grep -q '^FAIL' "$out" && die "the program reported a failure"
 }
 
-# update SO OUTCOME REASON: kitsune update gives OUTCOME, and a reason containing REASON.
+# update SO OUTCOME REASON [OPTION...]: kitsune update gives OUTCOME, and a reason
+# containing REASON.
 update() {
-    reply=$("$KITSUNE_CLI" update --json "$pid" "$1")
+    reply=$("$KITSUNE_CLI" update --json "${@:4}" "$pid" "$1")
     got=$(sed -n 's/.*"outcome":"\([a-z ]*\)".*/\1/p' <<<"$reply")
     [ "$got" = "$2" ] || die "update to $1: expected $2, got: $reply"
     case $reply in *"$3"*) ;; *) die "update to $1: the reason should contain '$3': $reply" ;; esac
@@ -96,6 +101,12 @@ check 1
 loaded alpha 1
 loaded beta 1
 loaded gamma 0
+# Rolled back at the commit, after the new program opened gamma and closed delta's
+# handle: gamma goes, delta's handle leads to delta again.
+update "$vdir/v2/app.so" "rolled back" 'injected fault: commit' --fault commit
+check 1
+loaded gamma 0
+loaded delta 1
 update "$vdir/v2/app.so" committed ''
 check 2
 loaded alpha 1
@@ -104,6 +115,23 @@ loaded gamma 1
 loaded delta 0
 sleep 0.1
 check 2
+# To itself: every module, the one the new program opened (gamma) too, is replaced by
+# a fresh copy of its file.
+update "$vdir/v2/app.so" committed ''
+check 2
+loaded alpha 1
+loaded gamma 1
 kill -0 "$pid" 2>/dev/null || die "the program died"
 grep -q 'access to the retired' "$err" && die "an access to retired data"
+kill "$pid"
+wait "$pid" 2>/dev/null
+# 6. A module in the version's directory without a summary (zeta, built by a plain
+#    cc -shared): kitsune cannot update it, so every update is refused.
+if [ -e "$vdir/v2plain/app.so" ]; then
+    : >"$out"
+    "$KITSUNE_CLI" run "$vdir/v2plain/app.so" "$trigger" >"$out" 2>"$err" &
+    pid=$!
+    wait_for '^ready$' 1
+    update "$vdir/v2plain/app.so" refused 'zeta.so (beside the version but without a type summary'
+fi
 echo "plugins test passed with $cc -$opt"
