@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential cmake pkg-config clang libclang-dev libclang-rt-dev libdw-dev libelf-dev \
       libevent-dev redis-tools binutils hyperfine gnuplot-nox valgrind \
-      man-db groff-base bsdextrautils curl autoconf automake"
+      man-db groff-base bsdextrautils curl autoconf automake \
+      libpcap-dev libpcre2-dev tcpreplay iproute2 python3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \

@@ -1,0 +1,203 @@
+#!/bin/bash
+# live_test.sh KITSUNE INSPECTOR_BUILD_DIR INSPECTOR_SOURCE_DIR [MODE] [builtin|plug]
+#
+# The inspector's live update test.  A network namespace of its own holds a veth pair;
+# tcpreplay replays the generator's capture into one end while the inspector (release
+# 1, under `kitsune run`) captures the other, and the inspector is updated 1 -> 2 ->
+# 3 -> 4 during the replay (steady: then 4 -> 4, an update to the running release).
+# MODE:
+#   steady    (the default, `make test`) 200 packets/s; then the capture reports no
+#             drop, packets processed = packets sent, every update is straddled by a
+#             flow whose signature is split across it and that flow is detected, and
+#             the alerts are exactly those of the release active when each packet was
+#             processed (tools/check_alerts.py against the generator's expectations);
+#             a SIGHUP after the update to release 3 reloads the configuration;
+#   topspeed  (`make bench`) a larger capture looped for 4 s with --topspeed: every packet
+#             sent is processed or counted as dropped, and the drops are reported (the
+#             alerts are not checked: the same flows are sent again on each loop);
+#   baseline  topspeed without updates, to compare the drops with;
+#   trials-traffic, trials-idle  (`make bench`) INSPECTOR_TRIALS runs (default 11) of
+#             the three updates, with a steady replay at 1000 packets/s or none,
+#             printing `pause FROM TO MS` for each update.
+# builtin runs the releases whose preprocessors are compiled in (vN/), plug those that
+# dlopen() them (pvN/, plugins/pp_*.so beside each release).  Every process is stopped
+# by its PID and the namespace is deleted on exit.
+set -u
+kit=$1 build=$2 src=$3 mode=${4:-steady} variant=${5:-builtin}
+slow=${KITSUNE_TEST_SLOW:-1}
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
+command -v tcpreplay >/dev/null || skip "no tcpreplay (scripts/install-deps.sh)"
+command -v ip >/dev/null || skip "no ip (iproute2)"
+command -v nsenter >/dev/null || skip "no nsenter (util-linux)"
+
+tmp=$(mktemp -d /tmp/inspector-live.XXXXXX)
+ns=kt-insp-$$
+insp="" replay=""
+cleanup() {
+    [ -n "$replay" ] && kill "$replay" 2>/dev/null
+    [ -n "$insp" ] && kill -KILL "$insp" 2>/dev/null
+    [ -n "$replay" ] && wait "$replay" 2>/dev/null
+    [ -n "$insp" ] && wait "$insp" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*"
+    echo "--- inspector stderr"; tail -20 "$tmp/insp.err"
+    echo "--- tcpreplay"; tail -5 "$tmp/replay.out" 2>/dev/null
+    exit 1
+}
+json() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$2"; }
+nsx() { ip netns exec "$ns" "$@"; }
+# in the namespace without a fork (ip netns exec and a shell function fork), so that
+# $! is the PID of the command itself
+nse=(nsenter --net=/run/netns/"$ns" --)
+# the file of release $1
+release() {
+    if [ "$variant" = plug ]; then
+        echo "$build/pv$1/inspector-plug-v$1.so"
+    else
+        echo "$build/v$1/inspector-v$1.so"
+    fi
+}
+
+start_inspector() {
+    rm -f "$tmp/alerts.log" "$tmp/stats"
+    : >"$tmp/insp.out" # here: the redirection below happens in the child, maybe late
+    KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$(release 1)" "$tmp/inspector.conf" -i sniff0 \
+        >"$tmp/insp.out" 2>"$tmp/insp.err" &
+    insp=$!
+    for _ in $(seq $((100 * slow))); do
+        grep -q capturing "$tmp/insp.out" && break
+        kill -0 "$insp" 2>/dev/null || fail "the inspector did not start"
+        sleep 0.05
+    done
+    grep -q capturing "$tmp/insp.out" || fail "the inspector did not start capturing"
+    local pid
+    pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$tmp/insp.out")
+    [ "$pid" = "$insp" ] || fail "the inspector runs as pid $pid, started $insp"
+}
+
+start_replay() {
+    "${nse[@]}" tcpreplay -i replay0 "$@" "$tmp/cap.pcap" >"$tmp/replay.out" 2>&1 &
+    replay=$!
+}
+
+# update_to V: updates the inspector to release V; the pause is in $pause, its
+# phases in $phases
+update_to() {
+    local reply rc
+    reply=$(timeout 60 "$kit" update --json --timeout 2000 "$insp" "$(release "$1")")
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(json outcome "$reply")" = committed ] ||
+        fail "update to release $1: exit $rc, $reply"
+    pause=$(json pause_ms "$reply")
+    phases=$(sed -n 's/.*"phases_ms":{\([^}]*\)}.*/\1/p' <<<"$reply" | tr -d '"')
+}
+
+wait_replay() {
+    for _ in $(seq $((600 * slow))); do kill -0 "$replay" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$replay" 2>/dev/null && fail "tcpreplay did not finish"
+    wait "$replay" || fail "tcpreplay failed: $(tail -3 "$tmp/replay.out")"
+    replay=""
+    sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$tmp/replay.out")
+}
+
+stop_replay() {
+    kill "$replay" 2>/dev/null
+    wait "$replay" 2>/dev/null
+    replay=""
+}
+
+stop_inspector() {
+    kill -TERM "$insp"
+    for _ in $(seq $((100 * slow))); do kill -0 "$insp" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$insp" 2>/dev/null && fail "the inspector did not stop on SIGTERM"
+    wait "$insp"
+    insp=""
+    [ -s "$tmp/stats" ] || fail "no stats file"
+}
+st() { sed -n "s/^$1=//p" "$tmp/stats"; }
+
+# ---- the namespace, a veth pair inside it, no IPv6 chatter ----
+ip netns add "$ns" || skip "ip netns add failed"
+nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+nsx ip link add replay0 type veth peer name sniff0 || fail "cannot create a veth pair"
+nsx ip link set replay0 up && nsx ip link set sniff0 up && nsx ip link set lo up ||
+    fail "cannot bring the veth pair up"
+sed "s|@TMP@|$tmp|g" "$src/test.conf.in" >"$tmp/inspector.conf"
+cp "$src/rules/inspector.rules" "$tmp/"
+case $mode in
+topspeed | baseline)
+    python3 "$src/tools/trafgen.py" --scale 8 -o "$tmp/cap.pcap" --expect "$tmp/cap.expect" ||
+        fail "trafgen" ;;
+*)
+    cp "$build/mixed.pcap" "$tmp/cap.pcap" && cp "$build/mixed.expect" "$tmp/cap.expect" ||
+        fail "no capture: build inspector_captures" ;;
+esac
+
+# ---- the update-time trials ----
+if [ "$mode" = trials-traffic ] || [ "$mode" = trials-idle ]; then
+    for trial in $(seq "${INSPECTOR_TRIALS:-11}"); do
+        start_inspector
+        [ "$mode" = trials-traffic ] && start_replay --pps=1000 --loop=0
+        sleep 0.3
+        for v in 2 3 4; do
+            update_to $v
+            echo "pause $((v - 1)) $v $pause"
+            sleep 0.1
+        done
+        [ -n "$replay" ] && stop_replay
+        stop_inspector
+        [ "$(st version)" = 4 ] || fail "trial $trial ended in release $(st version)"
+        [ "$(st pcap_drop)" = 0 ] || echo "trial $trial: $(st pcap_drop) packets dropped"
+    done
+    exit 0
+fi
+
+# ---- one replay, with updates during it ----
+if [ "$mode" = steady ]; then
+    replay_args=(--pps=200)
+    gap=2.0 # the capture lasts 10 s at 200 packets/s
+else
+    replay_args=(--topspeed --loop=0 --duration=4) # looped, for 4 s
+    gap=0.4
+fi
+start_inspector
+start_replay "${replay_args[@]}"
+updates="2 3 4"
+[ "$mode" = steady ] && updates="2 3 4 4" # and release 4 to itself (its self rules)
+[ "$mode" = baseline ] && updates=""
+for v in $updates; do
+    sleep "$gap"
+    kill -0 "$replay" 2>/dev/null || fail "the replay ended before the update to release $v"
+    update_to $v
+    echo "update to release $v committed, pause $pause ms ($phases)"
+    # the reload thread, restarted in release 3, reads the configuration again: the
+    # new SIP configuration gets max_dialogs_per_session from release 3's parser
+    [ "$mode" = steady ] && [ $v = 3 ] && sleep 0.5 && kill -HUP "$insp"
+done
+wait_replay
+sleep 0.3
+stop_inspector
+echo "sent $sent packets; processed $(st packets), kernel drops $(st pcap_drop)," \
+     "interface drops $(st pcap_ifdrop), alerts $(st alerts), release $(st version)"
+echo "inspector_${mode}_drops=$(st pcap_drop)"
+want_version=4
+[ "$mode" = baseline ] && want_version=1
+[ "$(st version)" = $want_version ] || fail "the inspector ended in release $(st version)"
+if [ "$mode" != steady ]; then
+    # At full speed the inspector may be slower than tcpreplay on a loaded machine:
+    # the drops are reported, and every packet sent is processed or counted dropped.
+    [ $(($(st packets) + $(st pcap_drop))) = "$sent" ] ||
+        fail "processed $(st packets) + dropped $(st pcap_drop) packets, tcpreplay sent $sent"
+else
+    [ "$(st packets)" = "$sent" ] || fail "processed $(st packets) packets, tcpreplay sent $sent"
+    [ "$(st reloads)" = 1 ] || fail "$(st reloads) configuration reloads, expected 1"
+    [ "$(st pcap_drop)" = 0 ] && [ "$(st pcap_ifdrop)" = 0 ] || fail "the capture dropped packets"
+    python3 "$src/tools/check_alerts.py" "$tmp/alerts.log" "$tmp/cap.expect" --updates 4 \
+        --stats "$tmp/stats" || fail "the alerts do not match the releases"
+fi
+echo "PASS"
