@@ -481,9 +481,14 @@ static struct side_ent *side_add(uintptr_t key, uint32_t kind)
         size_t cap = F.side ? (F.side_mask + 1) * 2 : 1024;
         struct side_ent *old = F.side;
         size_t old_cap = F.side ? F.side_mask + 1 : 0;
-        F.side = calloc(cap, sizeof *F.side);
-        if (!F.side)
+        struct side_ent *bigger = calloc(cap, sizeof *bigger);
+        if (!bigger) {
+            /* Called with side_lock held; out of memory jumps out of the engine, and a
+             * lock held across that jump deadlocks the rollback (see reserve_shared). */
+            side_unlock();
             kt_oom("in the forwarding engine");
+        }
+        F.side = bigger;
         F.side_mask = cap - 1;
         for (size_t i = 0; i < old_cap; i++)
             if (old[i].key) {
