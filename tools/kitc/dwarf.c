@@ -1143,21 +1143,33 @@ static void walk_units(struct dctx *c)
 
 /* ---- entry points --------------------------------------------------------------- */
 
-static int has_debug_info(Elf *elf)
+/* The next section after `from` (NULL: the first) whose name is one of `names`, with
+ * contents in the file; its name in *name. */
+static Elf_Scn *next_section_named(Elf *elf, Elf_Scn *from, const char *const *names,
+                                   const char **name)
 {
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-        return 0;
-    Elf_Scn *scn = NULL;
+        return NULL;
     GElf_Shdr sh;
-    while ((scn = elf_nextscn(elf, scn))) {
+    for (Elf_Scn *scn = elf_nextscn(elf, from); scn; scn = elf_nextscn(elf, scn)) {
         if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
             continue;
-        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-        if (name && (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
-            return 1;
+        const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
+        for (int i = 0; n && names[i]; i++)
+            if (strcmp(n, names[i]) == 0) {
+                *name = n;
+                return scn;
+            }
     }
-    return 0;
+    return NULL;
+}
+
+static int has_debug_info(Elf *elf)
+{
+    static const char *const names[] = {".debug_info", ".zdebug_info", NULL};
+    const char *name;
+    return next_section_named(elf, NULL, names, &name) != NULL;
 }
 
 /* The DWARF string sections, as libdw uses them (after it has decompressed them), end
@@ -1165,17 +1177,10 @@ static int has_debug_info(Elf *elf)
  * end, and a truncated section made kitc read past it (found by fuzz_kitc). */
 static const char *unterminated_strings(Elf *elf)
 {
-    size_t shstrndx;
-    if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-        return NULL;
-    Elf_Scn *scn = NULL;
-    GElf_Shdr sh;
-    while ((scn = elf_nextscn(elf, scn))) {
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-            continue;
-        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-        if (!name || (strcmp(name, ".debug_str") != 0 && strcmp(name, ".debug_line_str") != 0))
-            continue;
+    static const char *const names[] = {".debug_str", ".debug_line_str", NULL};
+    const char *name;
+    for (Elf_Scn *scn = next_section_named(elf, NULL, names, &name); scn;
+         scn = next_section_named(elf, scn, names, &name)) {
         Elf_Data *d = elf_getdata(scn, NULL);
         if (d && d->d_size > 0 && ((const char *)d->d_buf)[d->d_size - 1] != '\0')
             return name;
