@@ -221,6 +221,9 @@ struct plan_ctx;
 int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
                   const struct kt_version *nv, char *err, size_t errlen);
 /* migrate.c: the key an old function has in the version just committed (renames). */
+/* The committed update's function renames kept for kt_migrate_successor (also done
+ * by kt_migrate_end(1)). */
+void kt_migrate_keep_renames(void);
 const char *kt_migrate_successor(const char *old_key);
 /* oom.c: a failed allocation in the update path: rolls back (main thread, before
  * commit), refuses (control thread, after kt_oom_arm), or else aborts. */

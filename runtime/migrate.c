@@ -939,7 +939,7 @@ void kt_migrate_counts(long *vars, long *objects, long *fixed)
 static char **renamed;
 static int nrenamed;
 
-static void keep_renames(void)
+void kt_migrate_keep_renames(void)
 {
     for (int i = 0; i < 2 * nrenamed; i++)
         free(renamed[i]);
@@ -1005,7 +1005,7 @@ void kt_migrate_end(int committed)
     free(by_old_key);
     by_old_key = NULL;
     if (ctx_ready && committed)
-        keep_renames();
+        kt_migrate_keep_renames();
     if (ctx_ready)
         plan_free(&ctx);
     kt_rules_free(&rules);

@@ -443,6 +443,14 @@ static void commit(void)
     keep_tables(old);
     kt_plugins_commit(old); /* before any thread runs the new code freely */
     __atomic_store_n(&threads_updating, restarted + 1, __ATOMIC_RELAXED);
+    /* Retired before any parked thread runs again: retiring replaces the old .rodata
+     * with a copy (the loader unmaps it), and a restarted thread reading an old string
+     * literal meanwhile read zeros (general_thread_wrap_t1, once). */
+    double t_ret = kt_now_ms();
+    kt_migrate_keep_renames(); /* for kt_stale_add: a stale call finds a renamed function */
+    kt_stale_add(old);
+    kt_version_retire(old);
+    t_ret = kt_now_ms() - t_ret;
     kt_threads_restart(old, nv);
     if (r)
         kt_migrate_counts(&r->vars_migrated, &r->objects_transformed, &r->pointers_fixed);
@@ -453,8 +461,6 @@ static void commit(void)
         r->t_resume = t2 - t;
         r->pause_ms = t2 - t_switch + r->t_quiesce;
     }
-    kt_stale_add(old);
-    kt_version_retire(old);
     kt_rt.old = NULL;
     thread_done_updating(); /* the commit's count: the tables go with the last one */
     kt_locals_drop_old();
@@ -467,7 +473,7 @@ static void commit(void)
     cur_stack = new_stack;
     new_stack = NULL;
     if (r) {
-        r->t_retire = kt_now_ms() - t2;
+        r->t_retire = kt_now_ms() - t2 + t_ret;
         r->to_version = nv->number;
     }
     kt_log("committed: version %u is running (pause %.2f ms)", nv->number,
