@@ -242,8 +242,8 @@ void kitsune_xf_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    kt_update_fail("transformer: %s", msg);
-    abort(); /* outside an update there is nothing to roll back to */
+    kt_update_fail("transformer: %s", msg); /* returns outside an update */
+    kt_stop_thread("kitsune_xf_fail outside an update, with nothing to roll back", msg);
 }
 
 static size_t count_until_zero(const char *p, size_t size)

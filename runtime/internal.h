@@ -226,9 +226,12 @@ int kt_fptr_check(const struct plan_ctx *ctx, const struct kt_version *old,
 void kt_migrate_keep_renames(void);
 const char *kt_migrate_successor(const char *old_key);
 /* oom.c: a failed allocation in the update path: rolls back (main thread, before
- * commit), refuses (control thread, after kt_oom_arm), or else aborts. */
+ * commit), refuses (control thread, after kt_oom_arm), or stops a helper. */
 #include <setjmp.h>
 __attribute__((noreturn)) void kt_oom(const char *what);
+/* What cannot go on without killing the program: logs why, then this thread waits
+ * forever (signals still reach the process); never abort(). */
+__attribute__((noreturn)) void kt_stop_thread(const char *what, const char *detail);
 void kt_oom_arm(jmp_buf *env); /* NULL: disarm */
 char *kt_strdup(const char *s); /* never NULL: kt_oom */
 /* update.c: rolls back with `reason` if the main thread is in an update; else returns */

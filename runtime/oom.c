@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fast.h"
 #include "internal.h"
@@ -35,9 +36,16 @@ void kt_oom(const char *what)
         longjmp(*env, 1);
     }
     kt_fast_helper_oom(what);
-    /* Not reached by the callers above; no state can be trusted past this point. */
-    kt_log("out of memory outside an update: %s (a kitsune bug)", what);
-    abort();
+    /* Not reached by the callers above (a kitsune bug if it is): this thread cannot go
+     * on, the program must. */
+    kt_stop_thread("out of memory outside an update", what);
+}
+
+void kt_stop_thread(const char *what, const char *detail)
+{
+    kt_log("%s: %s; this thread stops here, the rest of the program goes on", what, detail);
+    for (;;)
+        pause();
 }
 
 /* strdup for the update path: never NULL (out of memory is kt_oom's). */
@@ -49,14 +57,8 @@ char *kt_strdup(const char *s)
     return d;
 }
 
-/* The planner is shared with xfgen, which has no update to roll back: it calls this
- * through its hook. */
-static void plan_oom(void)
+/* The planner is shared with xfgen, which has no update to roll back (plan.h). */
+void plan_out_of_memory(void)
 {
     kt_oom("while planning the transfer");
-}
-
-__attribute__((constructor)) static void set_plan_hook(void)
-{
-    plan_out_of_memory_hook = plan_oom;
 }

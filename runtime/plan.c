@@ -11,15 +11,9 @@
 
 #define MAX_DEPTH 64
 
-/* Out of memory: the runtime's hook rolls back or refuses the update (oom.c) and does
- * not return; xfgen, a one-shot tool that sets none, aborts. */
-void (*plan_out_of_memory_hook)(void);
-
-static void plan_oom(void)
+static __attribute__((noreturn)) void plan_oom(void)
 {
-    if (plan_out_of_memory_hook)
-        plan_out_of_memory_hook();
-    abort();
+    plan_out_of_memory(); /* the linking program's: plan.h */
 }
 
 static const struct ktt_type *otype(const struct plan_ctx *c, int t) { return &c->old->types[t]; }

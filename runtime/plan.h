@@ -259,7 +259,9 @@ int plan_var_migrates(const struct ktt_var *v);
  * once loaded): the new version's own, never copied. */
 int plan_var_constant(const struct ktt_var *v);
 
-/* Called when an allocation fails inside the planner (does not return); NULL: abort. */
-extern void (*plan_out_of_memory_hook)(void);
+/* An allocation failed inside the planner.  Each program that links the planner says
+ * what that means: libkitsune refuses or rolls back the update (oom.c), xfgen and the
+ * planner's tests exit with a message.  It does not return. */
+__attribute__((noreturn)) void plan_out_of_memory(void);
 
 #endif

@@ -277,7 +277,8 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     kt_crash_stack(NULL, 0);
     FIBER_LEAVE(asan_old_bottom, asan_old_size);
     setcontext(&old_ctx);
-    abort(); /* setcontext does not return */
+    /* setcontext returns only for a context getcontext did not make. */
+    kt_stop_thread("cannot return to the old version (setcontext)", reason);
 }
 
 static void finish_rollback(void)

@@ -474,6 +474,13 @@ static void run_free(struct run *r)
     sb_free(&r->m.text);
 }
 
+/* The planner ran out of memory (plan.h): a one-shot tool stops with a message. */
+void plan_out_of_memory(void)
+{
+    fputs("xfgen: out of memory\n", stderr);
+    exit(1);
+}
+
 int main(int argc, char **argv)
 {
     struct run r;
