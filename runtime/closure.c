@@ -242,7 +242,10 @@ void kitsune_xf_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    kt_update_fail("transformer: %s", msg); /* returns outside an update */
+    kt_update_fail("transformer: %s", msg); /* returns outside an update, and on helpers */
+    char why[KT_ERRLEN + 16];
+    snprintf(why, sizeof why, "transformer: %s", msg);
+    kt_fast_helper_fail(why); /* a forwarding helper stops; the main thread rolls back */
     kt_stop_thread("kitsune_xf_fail outside an update, with nothing to roll back", msg);
 }
 

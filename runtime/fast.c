@@ -1310,28 +1310,49 @@ static int waits_on_itself(struct worker *w, unsigned long *spins, double *since
     return 1;
 }
 
-/* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
-static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
+/* Claims the side-map entry that forwards q.  1: this thread made it and rebuilds q.
+ * 0: another thread did, and *to is its result once ready - or q when the update is
+ * abandoned meanwhile, or (count > 0: an array of count - 1 objects) when the entry
+ * was made for another length, which fails the update. */
+static int side_claim(struct worker *w, const struct fplan *f, uintptr_t q, size_t count,
+                      uintptr_t *to)
 {
     unsigned long spins = 0;
     double since = 0;
+    *to = q;
     for (;;) {
         side_lock();
         struct side_ent *e = side_find(q, S_FWD);
         if (!e) {
-            side_add(q, S_FWD);
+            side_add(q, S_FWD)->count = count;
             side_unlock();
-            break;
+            return 1;
         }
         int ready = e->ready;
         uintptr_t nv = e->val;
+        size_t had = e->count;
         side_unlock();
-        if (ready)
-            return nv;
+        if (count && had != count) {
+            wfail(w, "the array of %s at %#lx is reached with %zu and with %zu elements%s",
+                  f->p->path, (unsigned long)q, had ? had - 1 : 1, count - 1, general_advice);
+            return 0;
+        }
+        if (ready) {
+            *to = nv;
+            return 0;
+        }
         if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
-            return q;
+            return 0;
         sched_yield();
     }
+}
+
+/* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
+static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
+{
+    uintptr_t to;
+    if (!side_claim(w, f, q, 0, &to))
+        return to;
     size_t size;
     char *nb = alloc_new(w, f, q, &size);
     if (nb)
@@ -1408,31 +1429,9 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
 static uintptr_t forward_array(struct worker *w, const struct fplan *f, uintptr_t q, size_t n,
                                int nul_terminated)
 {
-    unsigned long spins = 0;
-    double since = 0;
-    for (;;) {
-        side_lock();
-        struct side_ent *e = side_find(q, S_FWD);
-        if (!e) {
-            side_add(q, S_FWD)->count = n + 1;
-            side_unlock();
-            break;
-        }
-        int ready = e->ready;
-        uintptr_t nv = e->val;
-        size_t had = e->count;
-        side_unlock();
-        if (had != n + 1) {
-            wfail(w, "the array of %s at %#lx is reached with %zu and with %zu elements%s",
-                  f->p->path, (unsigned long)q, had ? had - 1 : 1, n, general_advice);
-            return q;
-        }
-        if (ready)
-            return nv;
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
-            return q;
-        sched_yield();
-    }
+    uintptr_t to;
+    if (!side_claim(w, f, q, n + 1, &to))
+        return to;
     size_t os = f->p->old_size, ns = f->p->new_size, size = n * ns;
     char *nb = calloc(1, size ? size : 1);
     if (!nb)
@@ -1825,13 +1824,13 @@ void kt_fast_fail(const char *msg)
     wfail(cur_w ? cur_w : &F.w[0], "%s", msg);
 }
 
-void kt_fast_helper_oom(const char *what)
+void kt_fast_helper_fail(const char *why)
 {
     struct worker *w = cur_w;
     if (!w || w->index == 0 || !w->guarded)
         return;
     w->guarded = 0;
-    wfail(w, "out of memory %s on a helper thread", what);
+    wfail(w, "%s on a helper thread", why);
     __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
     siglongjmp(w->jmp, 1);
 }

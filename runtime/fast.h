@@ -55,9 +55,9 @@ void kt_fast_apply_plan(const struct plan *p, const void *in, void *out);
 /* A transformer failed on this thread: the engine stops and the batch fails. */
 void kt_fast_fail(const char *msg);
 
-/* Out of memory on a helper thread: it stops as after a fault and the main thread rolls
- * the update back; returns on any other thread. */
-void kt_fast_helper_oom(const char *what);
+/* A failure on a helper thread (out of memory, kitsune_xf_fail): it stops as after a
+ * fault and the main thread rolls the update back; returns on any other thread. */
+void kt_fast_helper_fail(const char *why);
 
 /* The number of threads KITSUNE_THREADS asks for (default: online CPUs). */
 int kt_fast_threads(void);

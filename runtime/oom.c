@@ -35,7 +35,9 @@ void kt_oom(const char *what)
         kt_log("out of memory: %s; the request is refused", what);
         longjmp(*env, 1);
     }
-    kt_fast_helper_oom(what);
+    char why[KT_ERRLEN];
+    snprintf(why, sizeof why, "out of memory %s", what);
+    kt_fast_helper_fail(why);
     /* Not reached by the callers above (a kitsune bug if it is): this thread cannot go
      * on, the program must. */
     kt_stop_thread("out of memory outside an update", what);
