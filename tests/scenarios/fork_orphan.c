@@ -7,6 +7,7 @@
  * kitsune-test: tree-says=has ended and was not reaped (a zombie): skipped
  */
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "scenario.h"
@@ -38,15 +39,30 @@ int main(void)
         loop(role == 0 ? "parent" : "worker");
     }
     parent_pid = (int)getpid();
+    int fds[2];
+    if (pipe(fds) < 0)
+        return 1;
     pid_t session = fork();
     if (session == 0) {
-        if (fork() == 0) {
+        pid_t worker = fork();
+        if (worker == 0) {
             role = 1;
             loop("worker");
         }
+        if (write(fds[1], &worker, sizeof worker) != sizeof worker)
+            _exit(1);
         exit(0); /* the middle process: the worker is now init's */
     }
     waitpid(session, NULL, 0);
+    /* Ready once the worker can be asked for: its control socket exists (the harness
+     * sets KITSUNE_DIR); waited for, up to 10 s. */
+    pid_t worker = 0;
+    if (read(fds[0], &worker, sizeof worker) != sizeof worker)
+        return 1;
+    char sock[512];
+    snprintf(sock, sizeof sock, "%s/%d.sock", getenv("KITSUNE_DIR"), (int)worker);
+    for (int ms = 0; access(sock, F_OK) != 0 && ms < 10000; ms++)
+        usleep(1000);
     if (fork() == 0)
         _exit(0); /* never reaped: a zombie as long as the parent runs */
     printf("ready\n");
