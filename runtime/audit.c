@@ -23,7 +23,15 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "migrate.h"
+#include "maps.h"
+#include "chunks.h"
+#include "audit.h"
+#include "threads.h"
 
 #define MAX_VIOLATIONS 4
 

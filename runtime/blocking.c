@@ -29,7 +29,9 @@
  *    call, since such a thread can be reached no other way.
  *
  * The runtime's own waits call libc directly through kt_libc (blocking.h). */
-#include "internal.h"
+#include "kitsune.h"
+#include "update.h"
+#include "threads.h"
 #include "blocking.h"
 
 #include <dlfcn.h>

@@ -10,7 +10,8 @@
  * transforming it as a guess would commit wrong state. */
 #include <stdio.h>
 
-#include "internal.h"
+#include "maps.h"
+#include "bysize.h"
 #include "plan.h"
 
 const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "internal.h"
+#include "log.h"
+#include "version.h"
+#include "check.h"
+#include "maps.h"
 
 struct reached {
     uintptr_t addr;

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "common.h"
+#include "maps.h"
+#include "chunks.h"
 
 static int heap_bounds(struct kt_chunks *ci)
 {

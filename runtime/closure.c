@@ -7,8 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kitsune.h"
 #include "fast.h"
-#include "internal.h"
+#include "common.h"
+#include "update.h"
+#include "migrate.h"
+#include "oom.h"
+#include "closure.h"
 #include "kitsune_xf.h"
 #include "plan.h"
 #include "xform.h"
@@ -37,9 +42,6 @@ static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kitsune_closure **table;
 static size_t table_mask, nclosures;
 
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
-                                             const char *args, const char *env);
-const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque);
 
 __thread const char *kt_xf_rule_env;
 

@@ -30,7 +30,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "log.h"
+#include "plugins.h"
+#include "update.h"
+#include "maps.h"
+#include "threads.h"
+#include "control.h"
+#include "version.h"
+#include "history.h"
+#include "notify.h"
 #include "blocking.h"
 
 static int listen_fd = -1;
@@ -40,6 +50,7 @@ static char sock_path[108];
 /* A request the program made (kitsune_signal_update): asked and not yet taken; seen
  * at an update point; being served by the control thread. */
 static volatile sig_atomic_t self_requested;
+static void kt_control_wake(void); /* async-signal-safe nudge (kitsune_signal_update) */
 static _Atomic int self_at_point;
 static _Atomic int self_serving;
 static char next_version[4096];
@@ -108,7 +119,7 @@ void kt_self_request_at_point(void)
     }
 }
 
-void kt_control_wake(void)
+static void kt_control_wake(void)
 {
     if (wake_pipe[1] >= 0) {
         char c = 1;

@@ -18,7 +18,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "update.h"
+#include "threads.h"
+#include "crash.h"
+#include "signals.h"
 
 /* Messages are formatted with log.c's kt_str_append* (no snprintf in a handler). */
 

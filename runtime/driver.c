@@ -3,10 +3,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kitsune.h"
 #include "driver.h"
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "update.h"
+#include "threads.h"
+#include "crash.h"
+#include "signals.h"
+#include "stale.h"
+#include "control.h"
+#include "history.h"
+#include "notify.h"
 
-void kt_update_setup_fork(void);
 
 int kitsune_run_program(const char *path, int argc, char **argv)
 {

@@ -5,7 +5,8 @@
  * Written against <elf.h> rather than libelf so that the library loaded into every
  * updatable program depends on nothing beyond libc; only ELF64 little-endian shared
  * objects are accepted and every offset is bounds-checked (the file is untrusted). */
-#include "internal.h"
+#include "kitsune.h"
+#include "elffile.h"
 
 #include <dlfcn.h>
 #include <elf.h>

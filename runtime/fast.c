@@ -61,6 +61,7 @@
  * object is rebuilt and must only read their own old object ($in, $base) and what
  * unchanged pointers lead to: a rebuilt object's first word holds the forwarding
  * address until commit.  docs/performance.md has the measurements. */
+#include "kitsune.h"
 #include "fast.h"
 #include "blocking.h"
 
@@ -76,7 +77,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "update.h"
+#include "migrate.h"
+#include "oom.h"
+#include "maps.h"
 #include "kitsune_xf.h"
 
 /* ---- state ---- */

@@ -9,9 +9,11 @@
  * pausing anything.  Only the variables' own bytes are read (aligned pointer-sized
  * words of mapped static data): pointers are not followed while the program runs, so
  * function pointers in heap objects are still checked during the transfer. */
+#include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "version.h"
+#include "fptr_check.h"
 #include "plan.h"
 
 struct fptr_check {

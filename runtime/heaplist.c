@@ -2,7 +2,9 @@
  * after an update (e.g. every live connection, to re-register library callbacks). */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "kitsune.h"
+#include "log.h"
+#include "update.h"
 
 void kitsune_heaplist_init(kitsune_heaplist *list)
 {

@@ -2,8 +2,12 @@
  * and the outcome of its last HISTORY_MAX update requests (time, outcome, pause,
  * versions, reason).  Written and read by the control thread, which serves both
  * updates and status requests, so it needs no lock. */
-#include "internal.h"
+#include "common.h"
+#include "update.h"
+#include "control.h"
+#include "history.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>

@@ -10,7 +10,10 @@
  * its address (the frame stays intact until the commit), or a copy of the register
  * that holds it.  A local the plan needs that the compiler kept nowhere at that point
  * (optimised out) refuses the update, naming it: its value would otherwise be lost. */
-#include "internal.h"
+#include "log.h"
+#include "version.h"
+#include "migrate.h"
+#include "locals.h"
 #include "kitsune.h"
 
 #include <stdio.h>

@@ -1,7 +1,8 @@
 /* log.c - the update timeline of this process: to stderr with a "kitsune[PID]:" prefix
  * and to a per-process log file (mode 0600) in the private directory.  Also owns that
  * directory: $KITSUNE_DIR, else /tmp/kitsune-UID, created 0700 and checked to be ours. */
-#include "internal.h"
+#include "kitsune.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "maps.h"
+#include "chunks.h"
 
 static int proc_dir = -1;
 

@@ -13,8 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kitsune.h"
 #include "fast.h"
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "update.h"
+#include "check.h"
+#include "fptr_check.h"
+#include "migrate.h"
+#include "oom.h"
+#include "maps.h"
+#include "threads.h"
+#include "closure.h"
 #include "plan.h"
 #include "rules.h"
 #include "xform.h"
@@ -25,6 +36,7 @@ void kt_closures_free(void);
 static struct plan_ctx ctx;
 static int ctx_ready;
 static struct kt_rules rules;
+static void *kt_locals_find_old(const char *func, const char *name, size_t *size);
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
 static const struct plan_var **by_old_key; /* plan and constant vars by old key */
@@ -1149,7 +1161,7 @@ void kt_stackvars_save_thread(void)
     memset(&cur_notes, 0, sizeof cur_notes);
 }
 
-void *kt_locals_find_old(const char *func, const char *name, size_t *size)
+static void *kt_locals_find_old(const char *func, const char *name, size_t *size)
 {
     for (int i = old_notes.n - 1; i >= 0; i--) {
         const struct note *n = &old_notes.v[i];

@@ -5,8 +5,13 @@
  * listens (before the program's main runs), RELOADING=1 (with MONOTONIC_USEC) when an update request
  * starts, READY=1 with STATUS=<outcome> when it has committed, rolled back or been
  * refused.  Without NOTIFY_SOCKET nothing is sent.  Failures are logged, never fatal. */
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "update.h"
+#include "control.h"
+#include "notify.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -16,7 +16,10 @@
 #include <unistd.h>
 
 #include "fast.h"
-#include "internal.h"
+#include "common.h"
+#include "log.h"
+#include "update.h"
+#include "oom.h"
 #include "plan.h"
 
 static __thread jmp_buf *refuse_to;

@@ -16,7 +16,14 @@
  * (§3 of the doc) and prepares it into the next version, whose summary is composed of
  * its own and its modules'; version.c loads them after the new main object; commit
  * points the handles at them; the old ones retire with the old version. */
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "log.h"
+#include "elffile.h"
+#include "version.h"
+#include "plugins.h"
+#include "update.h"
+#include "control.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -22,7 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "kitsune.h"
+#include "oom.h"
 #include "rules.h"
 
 static char *type_name(const char *w)

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
+#include "threads.h"
+#include "signals.h"
 #include "blocking.h"
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);

@@ -17,7 +17,12 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "version.h"
+#include "update.h"
+#include "migrate.h"
+#include "crash.h"
+#include "signals.h"
+#include "stale.h"
 
 struct retired_func {
     uintptr_t addr;

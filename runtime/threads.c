@@ -9,7 +9,13 @@
  * update point; after a commit it jumps back to its start wrapper and runs the new
  * version's start function (same key) with its argument migrated: by the type that
  * KITSUNE_THREAD_ARG declares for the start function, else only its address translated. */
-#include "internal.h"
+#include "kitsune.h"
+#include "log.h"
+#include "version.h"
+#include "update.h"
+#include "migrate.h"
+#include "threads.h"
+#include "control.h"
 #include "blocking.h"
 #include "resume.h"
 

@@ -8,10 +8,25 @@
  * and resumes the parked context, so the old update point simply returns.  At the
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "log.h"
+#include "version.h"
+#include "plugins.h"
+#include "update.h"
+#include "check.h"
+#include "migrate.h"
+#include "oom.h"
+#include "audit.h"
+#include "threads.h"
+#include "crash.h"
+#include "stale.h"
+#include "control.h"
+#include "locals.h"
 #include "blocking.h"
 #include "resume.h"
 
+#include <ucontext.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -73,21 +88,6 @@ static ucontext_t old_ctx, new_ctx;
 static void *cur_stack, *new_stack, *stack_to_free; /* mmap'd main-thread stacks */
 static size_t stack_size;
 static struct sigaction saved_signals[NSIG];
-
-/* Defined in threads.c. */
-void kt_thread_park(const char *point);
-int kt_thread_updating(void);
-const char *kt_thread_updating_from(void);
-void kt_thread_finish_update(const char *point);
-void kt_thread_note_point(const char *point);
-int kt_thread_registered(void);
-int kt_threads_check_restart(const struct kt_version *old, const struct kt_version *nv,
-                             char *err, size_t errlen);
-void kt_threads_restart(const struct kt_version *old, const struct kt_version *nv);
-void kt_threads_migrate_args(const struct kt_version *old);
-int kt_threads_count_restarted(void);
-int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, char *err,
-                     size_t errlen);
 
 /* The limits of the request in progress (set by kt_update_request): how long the
  * threads may take to reach update points, and how long the program may stay frozen
@@ -678,7 +678,7 @@ static void refuse(struct kt_report *r, const char *reason)
     kt_log("update refused: %s", reason);
 }
 
-double kt_update_timeout_ms(void)
+static double kt_update_timeout_ms(void)
 {
     return req_freeze_ms > 0 ? req_freeze_ms
                              : env_ms("KITSUNE_UPDATE_TIMEOUT_MS", KT_UPDATE_TIMEOUT_MS);
@@ -866,9 +866,6 @@ unsigned kitsune_version_number(void)
     return kt_rt.cur ? kt_rt.cur->number : 0;
 }
 
-void kt_threads_after_fork(void);
-void kt_control_after_fork(void);
-void kt_log_after_fork(void);
 
 /* A forked child is a kitsune process of its own, running the same version. */
 static void after_fork_child(void)

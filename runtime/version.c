@@ -6,7 +6,14 @@
  * only the copy is ever mapped, so the file cannot change between the checks and the
  * load.  The copy also gives every load its own inode, so updating to the very file
  * that is running (a v->v update) loads a second, distinct object. */
-#include "internal.h"
+#include "kitsune.h"
+#include "common.h"
+#include "log.h"
+#include "elffile.h"
+#include "version.h"
+#include "plugins.h"
+#include "update.h"
+#include "maps.h"
 #include "rules.h"
 
 #include <dlfcn.h>

@@ -21,6 +21,7 @@
  * The old state is only read, except pointer slots of objects fixed in place, whose
  * previous values go to an undo log; so a rollback frees the new allocations, replays
  * the undo log and leaves the old state exactly as it was. */
+#include "kitsune.h"
 #include "xform.h"
 
 #include <malloc.h>
@@ -30,7 +31,13 @@
 #include <string.h>
 
 #include "fast.h"
-#include "internal.h"
+#include "common.h"
+#include "version.h"
+#include "update.h"
+#include "migrate.h"
+#include "oom.h"
+#include "maps.h"
+#include "bysize.h"
 
 enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
 

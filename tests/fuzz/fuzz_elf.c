@@ -7,7 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "elffile.h"
+#include "ktt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

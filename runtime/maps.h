@@ -1,0 +1,35 @@
+/* maps.h - the process's mappings: readable ranges, the snapshot the engines consult,
+ * /proc (maps.c). */
+#ifndef KITSUNE_MAPS_H
+#define KITSUNE_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The process's readable mappings, sorted (--check, the audit) */
+struct kt_map_range {
+    uintptr_t lo, hi;
+};
+struct kt_maps {
+    struct kt_map_range *r;
+    int n;
+};
+int kt_maps_load(struct kt_maps *m);
+/* /proc/self/NAME, also from a chroot without /proc (maps.c) */
+FILE *kt_proc_fopen(const char *name);
+int kt_proc_dir(void); /* /proc opened at start (O_PATH), or -1 */
+int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
+int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
+void kt_maps_free(struct kt_maps *m);
+/* The readable memory as a snapshot taken when a transfer starts, for the engines
+ * (maps.c); kt_maps_readable says yes to everything when there is none. */
+int kt_maps_snapshot(void);
+int kt_maps_readable(uintptr_t p, size_t len);
+/* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
+const char *kt_maps_why(uintptr_t p, size_t len);
+/* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
+size_t kt_maps_block_size(uintptr_t p);
+void kt_maps_snapshot_free(void);
+
+#endif

@@ -1,0 +1,16 @@
+/* oom.h - out of memory in the update path, and what cannot go on (oom.c). */
+#ifndef KITSUNE_OOM_H
+#define KITSUNE_OOM_H
+
+#include <setjmp.h>
+
+void kt_oom_arm(jmp_buf *env); /* NULL: disarm */
+char *kt_strdup(const char *s); /* never NULL: kt_oom */
+/* A failed allocation in the update path: rolls back (main thread, before commit),
+ * refuses (control thread, after kt_oom_arm), or stops a helper. */
+__attribute__((noreturn)) void kt_oom(const char *what);
+/* What cannot go on without killing the program: logs why, then this thread waits
+ * forever (signals still reach the process); never abort(). */
+__attribute__((noreturn)) void kt_stop_thread(const char *what, const char *detail);
+
+#endif
