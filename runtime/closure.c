@@ -8,15 +8,14 @@
 #include <string.h>
 
 #include "kitsune.h"
-#include "fast.h"
 #include "common.h"
 #include "update.h"
-#include "migrate.h"
 #include "oom.h"
 #include "closure.h"
 #include "kitsune_xf.h"
 #include "plan.h"
-#include "xform.h"
+#include "engine.h"
+#include "translate.h"
 
 enum closure_kind { C_TYPE, C_RAW, C_PTR, C_ARRAY, C_PTRARRAY, C_NTARRAY, C_NTSTR, C_FPTR };
 
@@ -43,7 +42,14 @@ static struct kitsune_closure **table;
 static size_t table_mask, nclosures;
 
 
-__thread const char *kt_xf_rule_env;
+/* The plans of the update in progress: closures are made only while one transfers. */
+static struct plan_ctx *update_ctx(void)
+{
+    struct plan_ctx *c = kt_translate_env()->ctx;
+    if (!c)
+        kitsune_xf_fail("a closure asked for outside an update");
+    return c;
+}
 
 static size_t closure_hash(const struct kitsune_closure *c)
 {
@@ -145,7 +151,7 @@ kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
     pthread_mutex_unlock(&closure_lock);
     if (c)
         return c;
-    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, NULL, NULL);
+    const struct plan *p = plan_for_names_args(update_ctx(), old_type, new_type, NULL, NULL);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s): no such types, or they need rules", old_type,
                         new_type);
@@ -167,8 +173,8 @@ kitsune_closure *kitsune_xf_type_args(const char *old_type, const char *new_type
     if (strchr(args, '@') && !kt_xf_rule_env)
         kitsune_xf_fail("$xform(%s, %s, <%s>) outside the rule of a generic type", old_type,
                         new_type, args);
-    const struct plan *p = kt_migrate_plan_for_names(old_type, new_type, args,
-                                                     kt_xf_rule_env);
+    const struct plan *p = plan_for_names_args(update_ctx(), old_type, new_type, args,
+                                               kt_xf_rule_env);
     if (!p)
         kitsune_xf_fail("$xform(%s, %s, <%s>): not planned for this update", old_type,
                         new_type, args);
@@ -182,7 +188,7 @@ kitsune_closure *kitsune_xf_gen(const char *name)
     if (!kt_xf_rule_env)
         kitsune_xf_fail("$gen(%s) outside the rule of a generic type", name);
     int opaque;
-    const struct plan *p = kt_migrate_binding(kt_xf_rule_env, name, &opaque);
+    const struct plan *p = plan_binding(update_ctx(), kt_xf_rule_env, name, &opaque);
     if (opaque)
         return kitsune_xf_raw(sizeof(void *));
     if (!p)
@@ -247,7 +253,7 @@ void kitsune_xf_fail(const char *fmt, ...)
     kt_update_fail("transformer: %s", msg); /* returns outside an update, and on helpers */
     char why[KT_ERRLEN + 16];
     snprintf(why, sizeof why, "transformer: %s", msg);
-    kt_fast_helper_fail(why); /* a forwarding helper stops; the main thread rolls back */
+    kt_engine_helper_fail(why); /* a forwarding helper stops; the main thread rolls back */
     kt_stop_thread("kitsune_xf_fail outside an update, with nothing to roll back", msg);
 }
 
@@ -264,20 +270,16 @@ static size_t count_until_zero(const char *p, size_t size)
 }
 
 /* A pointer slot: the object it points to is found (and rebuilt once) by the engine. */
-static void invoke_pointer(kitsune_closure *c, const void *in, void *out, size_t count,
-                           int nul_terminated)
+static void invoke_pointer(const struct kt_engine *e, kitsune_closure *c, const void *in,
+                           void *out, size_t count, int nul_terminated)
 {
-    if (kt_fast_active() && c->elem && c->elem->kind == C_TYPE) {
-        kt_fast_follow(c->elem->plan, in, out, count, nul_terminated);
+    if (c->elem && c->elem->kind == C_TYPE) {
+        e->follow(c->elem->plan, in, out, count, nul_terminated);
         return;
     }
     void *old;
     memcpy(&old, in, sizeof old);
-    void *nw = old;
-    if (old && c->elem && c->elem->kind == C_TYPE)
-        nw = kt_xf_follow(c->elem->plan, old, count, nul_terminated);
-    else if (old)
-        nw = kt_xf_lookup_new(old);
+    void *nw = old ? e->lookup_new(old) : old;
     memcpy(out, &nw, sizeof nw);
 }
 
@@ -285,27 +287,27 @@ void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
 {
     if (!c)
         kitsune_xf_fail("XF_INVOKE of a NULL closure");
+    const struct kt_engine *e = kt_engine_running();
+    if (!e)
+        kitsune_xf_fail("XF_INVOKE outside an update");
     switch (c->kind) {
     case C_TYPE:
-        if (kt_fast_active())
-            kt_fast_apply_plan(c->plan, in, out);
-        else
-            kt_xf_apply_plan(c->plan, in, out);
+        e->apply_plan(c->plan, in, out);
         break;
     case C_RAW:
         if (in != out)
             memmove(out, in, c->old_size);
         break;
     case C_PTR:
-        invoke_pointer(c, in, out, 1, 0);
+        invoke_pointer(e, c, in, out, 1, 0);
         break;
     case C_PTRARRAY:
-        invoke_pointer(c, in, out, c->n, 0);
+        invoke_pointer(e, c, in, out, c->n, 0);
         break;
     case C_NTARRAY: {
         const char *old;
         memcpy(&old, in, sizeof old);
-        invoke_pointer(c, in, out, old ? count_until_zero(old, c->old_size) : 0, 1);
+        invoke_pointer(e, c, in, out, old ? count_until_zero(old, c->old_size) : 0, 1);
         break;
     }
     case C_ARRAY:
@@ -320,7 +322,7 @@ void kitsune_xf_invoke(kitsune_closure *c, const void *in, void *out)
     case C_FPTR: {
         void *f;
         memcpy(&f, in, sizeof f);
-        f = kt_xf_translate_fptr(f);
+        f = e->translate_fptr(f);
         memcpy(out, &f, sizeof f);
         break;
     }

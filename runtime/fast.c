@@ -42,7 +42,7 @@
  *
  * Rules that call $xform: XF_PTR($xform(..)) leaves its slot (inside the object being
  * filled) to be filled like the engine's own pointer slots; XF_INVOKE($xform(..)) on
- * inline memory applies the plan at once (kt_fast_follow, kt_fast_apply_plan).
+ * inline memory applies the plan at once (fast_follow, fast_apply_plan).
  *
  * Rollback: slot writes of objects fixed in place are undone; the first word of every
  * rebuilt object is restored - from the new object when the plan copies bytes [0,8)
@@ -81,7 +81,10 @@
 #include "log.h"
 #include "version.h"
 #include "update.h"
-#include "migrate.h"
+#include "engine.h"
+#include "scalars.h"
+#include "transfer.h"
+#include "translate.h"
 #include "oom.h"
 #include "maps.h"
 #include "kitsune_xf.h"
@@ -226,7 +229,7 @@ static struct {
     kitsune_rule_fn const *rule_fns;
     const struct plan_rule *rules;
     int nrules;
-    struct kt_xf_env env;
+    struct kt_engine_env env;
     uintptr_t old_lo, old_len, new_lo, new_len; /* the versions' spans */
     struct worker *w;
     struct region *regions;
@@ -273,7 +276,7 @@ static __thread struct worker *cur_w;
 static const char *const general_advice = "; run this update with KITSUNE_ENGINE=general";
 
 /* Waiting for an object another rebuild has claimed: only a rule's $xform that
- * rebuilds at once (kt_fast_follow into memory the engine cannot come back to) can wait
+ * rebuilds at once (fast_follow into memory the engine cannot come back to) can wait
  * on itself - alone, at once; with helpers, after 2 s - and then the update fails. */
 static int waits_on_itself(struct worker *w, unsigned long *spins, double *since);
 
@@ -883,7 +886,7 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
 
 static void __attribute__((noinline)) grow_stack(struct worker *w)
 {
-    w->st = kt_xf_grow(w->st, &w->cap, w->n + 1, sizeof *w->st);
+    w->st = kt_grow(w->st, &w->cap, w->n + 1, sizeof *w->st);
 }
 
 /* Field by field: an item built on the stack and copied costs a store-forwarding
@@ -912,7 +915,7 @@ static void write_in_place(struct worker *w, uintptr_t *slot, uintptr_t v)
     if (cur == v)
         return;
     if (w->nundo == w->cap_undo)
-        w->undo = kt_xf_grow(w->undo, &w->cap_undo, w->nundo + 1, sizeof *w->undo);
+        w->undo = kt_grow(w->undo, &w->cap_undo, w->nundo + 1, sizeof *w->undo);
     w->undo[w->nundo++] = (struct undo){slot, cur};
     __atomic_store_n(slot, v, __ATOMIC_RELAXED);
     w->fixed++;
@@ -922,7 +925,7 @@ static uintptr_t static_new(struct worker *w, uintptr_t v, const struct plan *ta
 {
     char err[KT_ERRLEN];
     err[0] = '\0';
-    uintptr_t r = kt_xf_static_new(v, target, err, sizeof err);
+    uintptr_t r = kt_translate_static(v, target, err, sizeof err);
     if (err[0])
         wfail(w, "%s", err);
     return r;
@@ -934,15 +937,20 @@ static uintptr_t fptr_new(struct worker *w, uintptr_t v)
         return v;
     char err[KT_ERRLEN];
     err[0] = '\0';
-    uintptr_t r = kt_xf_fptr_new(v, err, sizeof err);
+    uintptr_t r = kt_translate_fptr(v, err, sizeof err);
     if (err[0])
         wfail(w, "%s", err);
     return r;
 }
 
+static void fast_fail(const char *msg);
+
+/* A rule the plan compiled without its code: the new version has none. */
 static void run_rule(int rule, const void *in, void *out, const void *ob, void *nb)
 {
-    kt_xf_run_rule(rule, in, out, ob, nb);
+    char msg[100];
+    if (kt_translate_rule(rule, in, out, ob, nb, msg, sizeof msg))
+        fast_fail(msg);
 }
 
 /* Whether a (rebuilt) object was forwarded; *nv its new address. */
@@ -1006,7 +1014,7 @@ static void __attribute__((noinline))
 add_container_n(struct worker *w, uintptr_t old, uintptr_t nw, const struct fplan *f, size_t n)
 {
     if (w->nconts == w->cap_conts)
-        w->conts = kt_xf_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
+        w->conts = kt_grow(w->conts, &w->cap_conts, w->nconts + 1, sizeof *w->conts);
     w->conts[w->nconts++] = (struct container){old, nw, f, n};
 }
 
@@ -1075,7 +1083,7 @@ inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan 
         return nv ? nv : v;
     }
     if (w->ninners == w->cap_inners)
-        w->inners = kt_xf_grow(w->inners, &w->cap_inners, w->ninners + 1, sizeof *w->inners);
+        w->inners = kt_grow(w->inners, &w->cap_inners, w->ninners + 1, sizeof *w->inners);
     w->inners[w->ninners++] = (struct inner){slot, v, target, in_place};
     return v;
 }
@@ -1290,7 +1298,7 @@ alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
 }
 
 /* Fills new object nb (size bytes) from old object ob: the destination is recorded
- * for the rules that run meanwhile (kt_fast_follow). */
+ * for the rules that run meanwhile (fast_follow). */
 static inline __attribute__((always_inline)) void
 fill_new(struct worker *w, const struct fplan *f, const char *ob, char *nb, size_t size)
 {
@@ -1417,7 +1425,7 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
     }
     if (!f->recover) {
         if (w->nfirsts == w->cap_firsts)
-            w->firsts = kt_xf_grow(w->firsts, &w->cap_firsts, w->nfirsts + 1, sizeof *w->firsts);
+            w->firsts = kt_grow(w->firsts, &w->cap_firsts, w->nfirsts + 1, sizeof *w->firsts);
         w->firsts[w->nfirsts++] = (struct first){q, *(const uintptr_t *)q};
     }
     __atomic_store_n((uintptr_t *)q, (uintptr_t)nb, __ATOMIC_RELAXED);
@@ -1512,7 +1520,7 @@ static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fp
 static int take(struct worker *w)
 {
     /* Room for a batch first: nothing is allocated under F.lock (see reserve_shared). */
-    w->st = kt_xf_grow(w->st, &w->cap, w->n + BATCH, sizeof *w->st);
+    w->st = kt_grow(w->st, &w->cap, w->n + BATCH, sizeof *w->st);
     pthread_mutex_lock(&F.lock);
     for (;;) {
         if (F.done || __atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
@@ -1787,10 +1795,12 @@ int kt_fast_threads(void)
     return (int)n;
 }
 
-int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
-                  kitsune_rule_fn const *rule_fns, const struct plan_rule *rules, int nrules,
-                  int threads)
+static int fast_begin(const struct kt_engine_env *env)
 {
+    const struct plan_ctx *c = env->ctx;
+    kitsune_rule_fn const *rule_fns = env->rule_fns;
+    const struct plan_rule *rules = env->rules;
+    int nrules = env->nrules, threads = env->threads;
     F.env = *env;
     F.old_lo = env->old->lo;
     F.old_len = env->old->hi - env->old->lo;
@@ -1826,12 +1836,12 @@ int kt_fast_begin(const struct kt_xf_env *env, const struct plan_ctx *c,
     return 0;
 }
 
-void kt_fast_fail(const char *msg)
+static void fast_fail(const char *msg)
 {
     wfail(cur_w ? cur_w : &F.w[0], "%s", msg);
 }
 
-void kt_fast_helper_fail(const char *why)
+static void fast_helper_fail(const char *why)
 {
     struct worker *w = cur_w;
     if (!w || w->index == 0 || !w->guarded)
@@ -1842,12 +1852,7 @@ void kt_fast_helper_fail(const char *why)
     siglongjmp(w->jmp, 1);
 }
 
-int kt_fast_active(void)
-{
-    return F.active;
-}
-
-void kt_fast_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
+static void fast_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
 {
     if (!p) {
         memcpy(new_addr, old_addr, size);
@@ -1873,7 +1878,7 @@ static int rule_dest_ok(const struct worker *w, uintptr_t a, size_t len)
            (in_new_static(a) && in_new_static(a + len - 1));
 }
 
-void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t count,
+static void fast_follow(const struct plan *target, const void *in, void *out, size_t count,
                     int nul_terminated)
 {
     struct worker *w = cur_w ? cur_w : &F.w[0];
@@ -1903,7 +1908,7 @@ void kt_fast_follow(const struct plan *target, const void *in, void *out, size_t
     pointer(w, &op, s, NULL, (uintptr_t *)out, v, 0);
 }
 
-void kt_fast_apply_plan(const struct plan *p, const void *in, void *out)
+static void fast_apply_plan(const struct plan *p, const void *in, void *out)
 {
     struct worker *w = cur_w ? cur_w : &F.w[0];
     struct fplan *f = fplan_of(p);
@@ -2037,14 +2042,14 @@ static int resolve_inners(void)
     for (int i = 0; i < F.nthreads; i++) {
         struct worker *w = &F.w[i];
         if (w->nconts) {
-            F.conts = kt_xf_grow(F.conts, &F.cap_conts, F.nconts + w->nconts, sizeof *F.conts);
+            F.conts = kt_grow(F.conts, &F.cap_conts, F.nconts + w->nconts, sizeof *F.conts);
             memcpy(F.conts + F.nconts, w->conts, w->nconts * sizeof *w->conts);
             F.nconts += w->nconts;
             w->nconts = 0;
             sorted = 0;
         }
         if (w->ninners) {
-            F.inners = kt_xf_grow(F.inners, &F.cap_inners, F.ninners + w->ninners,
+            F.inners = kt_grow(F.inners, &F.cap_inners, F.ninners + w->ninners,
                                   sizeof *F.inners);
             memcpy(F.inners + F.ninners, w->inners, w->ninners * sizeof *w->inners);
             F.ninners += w->ninners;
@@ -2086,7 +2091,7 @@ static int resolve_inners(void)
     return 0;
 }
 
-int kt_fast_drain(void)
+static int fast_drain(void)
 {
     struct worker *m = &F.w[0];
     double t0 = kt_now_ms();
@@ -2094,7 +2099,7 @@ int kt_fast_drain(void)
     if (m->n > 0 && !F.populated) {
         /* Only now that there is work: an update that rebuilds nothing costs nothing. */
         uintptr_t lo, hi;
-        kt_migrate_heap_range(&lo, &hi);
+        kt_maps_heap_range(&lo, &hi);
         if (lo < hi)
             populate(lo, hi);
         F.populated = 1;
@@ -2156,14 +2161,14 @@ int kt_fast_drain(void)
     return 0;
 }
 
-const char *kt_fast_error(void)
+static const char *fast_error(void)
 {
     if (!F.err[0])
         first_failure();
     return F.err[0] ? F.err : NULL;
 }
 
-void kt_fast_counts(long *transformed, long *fixed)
+static void fast_counts(long *transformed, long *fixed)
 {
     *transformed = *fixed = 0;
     for (int i = 0; F.w && i < F.nthreads; i++) {
@@ -2172,7 +2177,7 @@ void kt_fast_counts(long *transformed, long *fixed)
     }
 }
 
-void *kt_fast_lookup_new(const void *old)
+static void *fast_lookup_new(const void *old)
 {
     uintptr_t p = (uintptr_t)old;
     if (!p)
@@ -2186,7 +2191,7 @@ void *kt_fast_lookup_new(const void *old)
         return (void *)nv;
     if (F.draining) {
         pthread_mutex_lock(&F.lookup_lock);
-        F.lookups = kt_xf_grow(F.lookups, &F.cap_lookups, F.nlookups + 1, sizeof *F.lookups);
+        F.lookups = kt_grow(F.lookups, &F.cap_lookups, F.nlookups + 1, sizeof *F.lookups);
         F.lookups[F.nlookups++] = p;
         pthread_mutex_unlock(&F.lookup_lock);
     }
@@ -2285,8 +2290,11 @@ static void rollback(void)
     free(F.regions);
 }
 
-void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
+static void fast_end(int committed)
 {
+    uintptr_t heap_lo = 0, heap_hi = 0;
+    if (committed)
+        kt_maps_heap_range(&heap_lo, &heap_hi);
     if (!F.active)
         return;
     if (F.helpers) {
@@ -2362,3 +2370,27 @@ void kt_fast_end(int committed, uintptr_t heap_lo, uintptr_t heap_hi)
     F.draining = 0;
     cur_w = NULL;
 }
+
+/* Function pointers in what generated code transforms ($xform closures, XF_FPTR). */
+static void *fast_translate_fptr(const void *old)
+{
+    return (void *)fptr_new(cur_w ? cur_w : &F.w[0], (uintptr_t)old);
+}
+
+const struct kt_engine kt_engine_forwarding = {
+    .name = "forwarding",
+    .begin = fast_begin,
+    .find = NULL, /* what the roots lead to is rebuilt as it is met */
+    .settle = NULL,
+    .root = fast_root,
+    .drain = fast_drain,
+    .error = fast_error,
+    .follow = fast_follow,
+    .apply_plan = fast_apply_plan,
+    .lookup_new = fast_lookup_new,
+    .translate_fptr = fast_translate_fptr,
+    .fail = fast_fail,
+    .helper_fail = fast_helper_fail,
+    .counts = fast_counts,
+    .end = fast_end,
+};

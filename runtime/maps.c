@@ -187,3 +187,21 @@ const char *kt_maps_why(uintptr_t p, size_t len)
         return "not in mapped memory";
     return in_allocation(p, len) ? NULL : "not an allocation";
 }
+
+void kt_maps_heap_range(uintptr_t *lo, uintptr_t *hi)
+{
+    FILE *f = kt_proc_fopen("maps");
+    char line[512];
+    *lo = *hi = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strstr(line, "[heap]")) {
+            unsigned long l, h;
+            if (sscanf(line, "%lx-%lx", &l, &h) == 2) {
+                *lo = l;
+                *hi = h;
+            }
+        }
+    }
+    if (f)
+        fclose(f);
+}

@@ -31,5 +31,7 @@ const char *kt_maps_why(uintptr_t p, size_t len);
 /* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
 size_t kt_maps_block_size(uintptr_t p);
 void kt_maps_snapshot_free(void);
+/* The main malloc heap ([heap] in the maps, read now: it grows); 0, 0 when none. */
+void kt_maps_heap_range(uintptr_t *lo, uintptr_t *hi);
 
 #endif

@@ -14,7 +14,10 @@
 #include <string.h>
 
 #include "kitsune.h"
+#include "engine.h"
 #include "fast.h"
+#include "transfer.h"
+#include "translate.h"
 #include "common.h"
 #include "log.h"
 #include "version.h"
@@ -28,7 +31,6 @@
 #include "closure.h"
 #include "plan.h"
 #include "rules.h"
-#include "xform.h"
 #include "kitsune_xf.h"
 
 void kt_closures_free(void);
@@ -39,98 +41,21 @@ static struct kt_rules rules;
 static void *kt_locals_find_old(const char *func, const char *name, size_t *size);
 static const struct kt_version *m_old, *m_new;
 static uint8_t *var_done;          /* per plan var: migrated already */
-static const struct plan_var **by_old_key; /* plan and constant vars by old key */
-static int n_by_old_key;
-static void **allocs;              /* new objects, freed on rollback */
-static size_t nallocs, cap_allocs;
 static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
 static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
 static char fast_why[256];             /* else why not */
-static int use_fast;                   /* this update runs on the forwarding engine */
+static const struct kt_engine *engine; /* the engine of this update (engine.h) */
 static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
-static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
-static void find_heap(void);
-
-/* ---- what the transfer is working on (for the report of a fault) ---- */
-
-const char *volatile kt_transfer_var;
-const struct plan *volatile kt_transfer_plan;
-
-static void transfer_at(const char *var)
-{
-    kt_transfer_var = var;
-    kt_transfer_plan = NULL;
-}
-
-void kt_transfer_describe(char *buf, size_t len)
-{
-    const char *var = kt_transfer_var;
-    const struct plan *p = kt_transfer_plan;
-    if (!var && !p)
-        return;
-    kt_str_append(buf, len, " (");
-    if (var) {
-        kt_str_append(buf, len, "variable ");
-        kt_str_append(buf, len, var);
-    }
-    if (p) {
-        static const char *const kinds[] = {[KTT_STRUCT] = "struct ", [KTT_UNION] = "union ",
-                                            [KTT_ENUM] = "enum "};
-        kt_str_append(buf, len, var ? "; an object of " : "an object of ");
-        if (p->old_kind >= 0 && p->old_kind <= KTT_ENUM && p->old_tag)
-            kt_str_append(buf, len, kinds[p->old_kind]);
-        kt_str_append(buf, len, p->old_tag ? p->old_tag : "an unnamed type");
-        if (p->path) {
-            kt_str_append(buf, len, ", first reached as ");
-            kt_str_append(buf, len, p->path);
-        }
-    }
-    kt_str_append(buf, len, ")");
-}
-
-/* The reason an update fails on pointer v to an object of plan p that does not lie
- * in readable memory (an uninitialised pointer, most likely). */
-/* The last wild pointer refused, for the rollback to say where it is kept. */
-static uintptr_t wild_value;
-static const char *wild_why;
-
-void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p)
-{
-    const char *why = kt_maps_why(v, p && p->old_size ? p->old_size : 1);
-    if (!why)
-        why = "not in mapped memory";
-    __atomic_store_n(&wild_why, why, __ATOMIC_RELAXED);
-    __atomic_store_n(&wild_value, v, __ATOMIC_RELAXED);
-    snprintf(buf, len, "a pointer to %#lx, ", (unsigned long)v);
-    if (p && p->old_tag) {
-        kt_str_append(buf, len, p->old_kind == KTT_STRUCT  ? "to struct "
-                                : p->old_kind == KTT_UNION ? "to union "
-                                                           : "to ");
-        kt_str_append(buf, len, p->old_tag);
-        kt_str_append(buf, len, ", ");
-    }
-    kt_str_append(buf, len, "is ");
-    kt_str_append(buf, len, why);
-    kt_str_append(buf, len, strcmp(why, "not an allocation") == 0
-                                ? " (inside the heap, in no block malloc handed out: "
-                                            "never initialised, or freed?)"
-                                          : " (never initialised?)");
-    if (p && p->path) {
-        kt_str_append(buf, len, "; objects of its type are first reached as ");
-        kt_str_append(buf, len, p->path);
-    }
-    kt_str_append(buf, len, "; initialise it, or mark it E_OPAQUE");
-}
 
 /* After a rollback caused by a wild pointer, with the old state back as it was and the
  * threads still parked: the reason is prefixed with where the old state keeps it,
  * "table[2]->next->next = 0x...: not an allocation; ". */
 void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len)
 {
-    uintptr_t v = wild_value;
-    wild_value = 0;
+    const char *wild_why;
+    uintptr_t v = kt_transfer_take_wild(&wild_why);
     char path[1024];
     if (!v || !old || kt_check_find_path(old, v, path, sizeof path))
         return;
@@ -343,11 +268,32 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
     return 0;
 }
 
-static int cmp_old_key(const void *a, const void *b)
+/* The engine for this update, chosen once (docs/design.md §6): the forwarding engine
+ * when the plans allow it and KITSUNE_ENGINE does not say otherwise, else the general
+ * one (also when the forwarding engine cannot start). */
+static const struct kt_engine *choose_engine(struct kt_engine_env *env)
 {
-    const struct plan_var *x = *(const struct plan_var *const *)a;
-    const struct plan_var *y = *(const struct plan_var *const *)b;
-    return strcmp(m_old->ktt.vars[x->old_var].key, m_old->ktt.vars[y->old_var].key);
+    fast_refusal[0] = '\0';
+    const char *want = getenv("KITSUNE_ENGINE");
+    if (want && strcmp(want, "general") == 0) {
+        kt_log("engine: general (KITSUNE_ENGINE=general)");
+    } else if (!fast_ok && want && strcmp(want, "fast") == 0) {
+        /* Tests ask for the forwarding engine to see that it runs, or why not: the
+         * first batch fails (a failure here would come before the locals are flipped). */
+        snprintf(fast_refusal, sizeof fast_refusal, "KITSUNE_ENGINE=fast, but this update "
+                 "needs the general engine: %s", fast_why);
+    } else if (!fast_ok) {
+        kt_log("engine: general, not the forwarding engine: %s", fast_why);
+    } else {
+        env->threads = kt_fast_threads();
+        if (kt_engine_forwarding.begin(env) == 0) {
+            kt_log("engine: forwarding, %d thread(s)", env->threads);
+            return &kt_engine_forwarding;
+        }
+    }
+    env->threads = 1;
+    kt_engine_general.begin(env);
+    return &kt_engine_general;
 }
 
 int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, size_t errlen)
@@ -358,121 +304,27 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
     m_new = nv;
     if (kt_maps_snapshot() < 0) /* every thread is parked: what the state can point to */
         kt_oom("indexing the heap");
-    wild_value = 0;
+    const char *ignored;
+    kt_transfer_take_wild(&ignored);
     var_done = calloc((size_t)ctx.nvars + 1, 1);
-    by_old_key = calloc((size_t)(ctx.nvars + ctx.nconstants) + 1, sizeof *by_old_key);
-    n_by_old_key = 0;
-    for (int i = 0; i < ctx.nvars; i++)
-        if (ctx.vars[i].old_var >= 0)
-            by_old_key[n_by_old_key++] = &ctx.vars[i];
-    for (int i = 0; i < ctx.nconstants; i++)
-        by_old_key[n_by_old_key++] = &ctx.constants[i];
-    qsort(by_old_key, (size_t)n_by_old_key, sizeof *by_old_key, cmp_old_key);
     vars_migrated = 0;
-    transfer_at(NULL);
-    rule_table = kt_version_var_addr(nv, "kitsune_xf_rules");
-    struct kt_xf_env env = {old, nv};
-    if (rules_self)
-        rule_table = kt_version_var_addr(nv, "kitsune_xf_rules_self");
-    kt_xf_engine_begin(&env);
-    use_fast = 0;
-    fast_refusal[0] = '\0';
-    const char *engine = getenv("KITSUNE_ENGINE");
-    if (engine && strcmp(engine, "general") == 0) {
-        kt_log("engine: general (KITSUNE_ENGINE=general)");
-    } else if (!fast_ok && engine && strcmp(engine, "fast") == 0) {
-        /* Tests ask for the forwarding engine to see that it runs, or why not: the
-         * first batch fails (a failure here would come before the locals are flipped). */
-        snprintf(fast_refusal, sizeof fast_refusal, "KITSUNE_ENGINE=fast, but this update "
-                 "needs the general engine: %s", fast_why);
-    } else if (!fast_ok) {
-        kt_log("engine: general, not the forwarding engine: %s", fast_why);
-    } else {
-        int threads = kt_fast_threads();
-        use_fast = kt_fast_begin(&env, &ctx, rule_table, rules.v, rules.n, threads) == 0;
-        if (use_fast)
-            kt_log("engine: forwarding, %d thread(s)", threads);
-    }
+    kt_transfer_at(NULL);
+    rule_table = kt_version_var_addr(nv, rules_self ? "kitsune_xf_rules_self"
+                                                    : "kitsune_xf_rules");
+    struct kt_engine_env env = {.old = old, .new_ = nv, .ctx = &ctx, .rules = rules.v,
+                                .nrules = rules.n, .rule_fns = rule_table, .threads = 1};
+    kt_translate_begin(&env);
+    engine = choose_engine(&env);
+    kt_engine_set_running(engine);
     return 0;
 }
 
-/* ---- hooks for the engine ---- */
-
-void kt_xf_track_alloc(void *p)
+/* A variable filled by its own rule (VAR or INIT_VAR). */
+static void run_var_rule(int rule, const void *in, void *out)
 {
-    if (nallocs == cap_allocs) {
-        cap_allocs = cap_allocs ? cap_allocs * 2 : 1024;
-        void **n = realloc(allocs, cap_allocs * sizeof *n);
-        if (!n)
-            kt_oom("in the transfer");
-        allocs = n;
-    }
-    allocs[nallocs++] = p;
-}
-
-void *kt_xf_new_func(const char *old_key)
-{
-    return kt_version_func_addr(m_new, plan_func_target(&ctx, old_key));
-}
-
-static const struct plan_var *var_by_old_key(const char *key)
-{
-    int lo = 0, hi = n_by_old_key - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        const struct plan_var *pv = by_old_key[mid];
-        int c = strcmp(m_old->ktt.vars[pv->old_var].key, key);
-        if (c == 0)
-            return pv;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return NULL;
-}
-
-char *kt_xf_new_var(const char *old_key, struct plan **plan)
-{
-    const struct plan_var *pv = var_by_old_key(old_key);
-    if (!pv)
-        return NULL;
-    *plan = pv->plan;
-    return (char *)(m_new->base + m_new->ktt.vars[pv->new_var].addr);
-}
-
-void kt_xf_run_failed(const char *msg)
-{
-    if (use_fast)
-        kt_fast_fail(msg);
-    else
-        kt_update_fail("%s", msg);
-}
-
-void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, void *new_base)
-{
-    kitsune_rule_fn *table = rule_table;
-    if (rule < 0 || rule >= rules.n || !table || !table[rule]) {
-        char msg[100];
-        snprintf(msg, sizeof msg, "rule %d has no generated code in the new version", rule);
-        kt_xf_run_failed(msg);
-        return;
-    }
-    enum rule_kind k = rules.v[rule].kind;
-    if (k == RULE_INIT_VAR || k == RULE_INIT_FIELD)
-        in = NULL;
-    table[rule](in, out, old_base, new_base);
-}
-
-const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque)
-{
-    return plan_binding(&ctx, env, name, opaque);
-}
-
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
-                                             const char *args, const char *env)
-{
-    return plan_for_names_args(&ctx, old_type, new_type, args, env);
+    char msg[100];
+    if (kt_translate_rule(rule, in, out, NULL, NULL, msg, sizeof msg))
+        engine->fail(msg);
 }
 
 /* ---- migrating variables ---- */
@@ -540,14 +392,11 @@ static void fill_vars(const int *idx, int n)
     for (int i = 0; i < n; i++) {
         const struct plan_var *pv = &ctx.vars[idx[i]];
         size_t size = m_new->ktt.vars[pv->new_var].size;
-        transfer_at(m_new->ktt.vars[pv->new_var].key);
+        kt_transfer_at(m_new->ktt.vars[pv->new_var].key);
         if (pv->rule >= 0)
-            kt_xf_run_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv),
-                           NULL, NULL);
-        else if (use_fast)
-            kt_fast_root(pv->plan, old_addr(pv), new_addr(pv), size);
+            run_var_rule(pv->rule, pv->old_var >= 0 ? old_addr(pv) : NULL, new_addr(pv));
         else
-            kt_xf_apply_root(pv->plan, old_addr(pv), new_addr(pv), size);
+            engine->root(pv->plan, old_addr(pv), new_addr(pv), size);
         var_done[idx[i]] = 1;
         vars_migrated++;
     }
@@ -557,33 +406,29 @@ static const char *engine_error(void)
 {
     if (fast_refusal[0])
         return fast_refusal;
-    return use_fast ? kt_fast_error() : kt_xf_error();
+    return engine->error();
 }
 
-/* Migrates the plan variables in `idx` as one batch. */
+/* Migrates the plan variables in `idx` as one batch: what they lead to is found first
+ * (by an engine that needs to), the variables are filled, what they lead to drained. */
 static int run_batch(const int *idx, int n)
 {
     if (fast_refusal[0])
         return -1;
-    if (use_fast) {
-        /* What the variables lead to is transformed while the work stack drains. */
-        fill_vars(idx, n);
-        transfer_at(NULL);
-        return kt_fast_drain();
+    if (engine->find) {
+        for (int i = 0; i < n; i++) {
+            const struct plan_var *pv = &ctx.vars[idx[i]];
+            kt_transfer_at(m_new->ktt.vars[pv->new_var].key);
+            if (pv->old_var >= 0 && pv->rule < 0)
+                engine->find(pv->plan, old_addr(pv));
+        }
+        kt_transfer_at(NULL);
     }
-    /* The general engine first finds every object the batch reaches. */
-    for (int i = 0; i < n; i++) {
-        const struct plan_var *pv = &ctx.vars[idx[i]];
-        transfer_at(m_new->ktt.vars[pv->new_var].key);
-        if (pv->old_var >= 0 && pv->rule < 0)
-            kt_xf_root(pv->plan, old_addr(pv));
-    }
-    transfer_at(NULL);
-    if (kt_xf_settle())
+    if (engine->settle && engine->settle())
         return -1;
     fill_vars(idx, n);
-    transfer_at(NULL);
-    return kt_xf_finish_batch();
+    kt_transfer_at(NULL);
+    return engine->drain();
 }
 
 /* A batch, timed for the watchdog (the engines' time is not the new version's). */
@@ -592,7 +437,7 @@ static int migrate_batch(const int *idx, int n)
     kt_update_engine_timing(1);
     int rc = run_batch(idx, n);
     kt_update_engine_timing(0);
-    transfer_at(NULL); /* a fault from here on is not the transfer's */
+    kt_transfer_at(NULL); /* a fault from here on is not the transfer's */
     return rc;
 }
 
@@ -682,20 +527,15 @@ int kt_migrate_thread_args(const char *const *start_keys, void *const *args, voi
         kt_update_engine_timing(1);
         if (fast_refusal[0]) {
             rc = -1;
-        } else if (use_fast) {
-            for (int j = 0; j < m; j++)
-                kt_fast_root(plans[j], (const char *)&args[idx[j]], (char *)&new_args[idx[j]],
-                             sizeof(void *));
-            rc = kt_fast_drain();
         } else {
-            for (int j = 0; j < m; j++)
-                kt_xf_root(plans[j], (const char *)&args[idx[j]]);
-            rc = kt_xf_settle();
+            for (int j = 0; engine->find && j < m; j++)
+                engine->find(plans[j], (const char *)&args[idx[j]]);
+            rc = engine->settle ? engine->settle() : 0;
             for (int j = 0; j < m && !rc; j++)
-                kt_xf_apply_root(plans[j], (const char *)&args[idx[j]],
-                                 (char *)&new_args[idx[j]], sizeof(void *));
+                engine->root(plans[j], (const char *)&args[idx[j]], (char *)&new_args[idx[j]],
+                             sizeof(void *));
             if (!rc)
-                rc = kt_xf_finish_batch();
+                rc = engine->drain();
         }
         kt_update_engine_timing(0);
     }
@@ -880,70 +720,12 @@ int kitsune_migrate_var(const char *name, const char *func, const char *file, vo
 
 /* ---- after the update ---- */
 
-struct free_list {
-    void **ptrs;
-    size_t n;
-};
-
-static struct free_list pending_free;
-
-static void find_heap(void)
-{
-    FILE *f = kt_proc_fopen("maps");
-    char line[512];
-    heap_lo = heap_hi = 0;
-    while (f && fgets(line, sizeof line, f)) {
-        if (strstr(line, "[heap]")) {
-            unsigned long lo, hi;
-            if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
-                heap_lo = lo;
-                heap_hi = hi;
-            }
-        }
-    }
-    if (f)
-        fclose(f);
-}
-
-void kt_migrate_heap_range(uintptr_t *lo, uintptr_t *hi)
-{
-    find_heap();
-    *lo = heap_lo;
-    *hi = heap_hi;
-}
-
-/* Only blocks of the main malloc heap are freed; an object elsewhere (a custom
- * allocator's arena, another thread's stack) is left alone rather than risk it. */
-static void queue_free(void *p)
-{
-    if ((uintptr_t)p < heap_lo || (uintptr_t)p >= heap_hi)
-        return;
-    if (pending_free.n % 4096 == 0) {
-        void **n = realloc(pending_free.ptrs, (pending_free.n + 4096) * sizeof *n);
-        if (!n)
-            return;
-        pending_free.ptrs = n;
-    }
-    pending_free.ptrs[pending_free.n++] = p;
-}
-
-static void *free_in_background(void *arg)
-{
-    struct free_list *l = arg;
-    for (size_t i = 0; i < l->n; i++)
-        free(l->ptrs[i]);
-    free(l->ptrs);
-    free(l);
-    return NULL;
-}
-
 void kt_migrate_counts(long *vars, long *objects, long *fixed)
 {
     *vars = vars_migrated;
-    if (use_fast)
-        kt_fast_counts(objects, fixed);
-    else
-        kt_xf_counts(objects, fixed);
+    *objects = *fixed = 0;
+    if (engine)
+        engine->counts(objects, fixed);
 }
 
 /* The function renames of the last committed update (old key, new key), kept for
@@ -978,44 +760,14 @@ const char *kt_migrate_successor(const char *old_key)
 void kt_migrate_end(int committed)
 {
     kt_maps_snapshot_free();
-    if (use_fast) {
-        /* The forwarding engine frees what it replaced itself (in the background). */
-        if (committed)
-            find_heap();
-        kt_fast_end(committed, heap_lo, heap_hi);
-        kt_xf_engine_end(committed, NULL);
-        use_fast = 0;
-    } else if (committed) {
-        find_heap();
-        kt_xf_engine_end(1, queue_free);
-        /* Freeing old objects need not block the program: a thread does it. */
-        if (pending_free.n) {
-            struct free_list *l = malloc(sizeof *l);
-            pthread_t t;
-            pthread_attr_t a;
-            pthread_attr_init(&a);
-            pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-            if (l) {
-                *l = pending_free;
-                if (pthread_create(&t, &a, free_in_background, l) != 0)
-                    free_in_background(l);
-            }
-            pthread_attr_destroy(&a);
-        }
-        memset(&pending_free, 0, sizeof pending_free);
-    } else {
-        kt_xf_engine_end(0, NULL);
-        for (size_t i = 0; i < nallocs; i++)
-            free(allocs[i]);
-    }
+    if (engine)
+        engine->end(committed);
+    engine = NULL;
+    kt_engine_set_running(NULL);
+    kt_translate_end();
     rule_table = NULL;
-    free(allocs);
-    allocs = NULL;
-    nallocs = cap_allocs = 0;
     free(var_done);
     var_done = NULL;
-    free(by_old_key);
-    by_old_key = NULL;
     if (ctx_ready && committed)
         kt_migrate_keep_renames();
     if (ctx_ready)
@@ -1299,5 +1051,5 @@ const char *kitsune_lookup_addr_new(const void *addr)
 
 void *kt_migrate_translate(void *old)
 {
-    return use_fast ? kt_fast_lookup_new(old) : kt_xf_lookup_new(old);
+    return engine ? engine->lookup_new(old) : old;
 }

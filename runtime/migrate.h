@@ -14,14 +14,11 @@ struct kt_report;
  * by kt_migrate_end(1)). */
 void kt_migrate_keep_renames(void);
 const char *kt_migrate_successor(const char *old_key);
+/* The new address of an old object or static, by the running engine (threads' start
+ * arguments, the audit); old itself when no update runs. */
 void *kt_migrate_translate(void *old);
-void kt_wild_pointer(char *buf, size_t len, uintptr_t v, const struct plan *p);
+/* After a rollback on a wild pointer: the reason says where the old state keeps it. */
 void kt_migrate_name_wild(const struct kt_version *old, char *reason, size_t len);
-extern const char *volatile kt_transfer_var;         /* key of the variable migrated */
-extern const struct plan *volatile kt_transfer_plan; /* plan of the object transformed */
-/* Appends " (variable KEY; an object of struct T, first reached as PATH)" to buf, as
- * far as known; async-signal-safe. */
-void kt_transfer_describe(char *buf, size_t len);
 int kt_migrate_begin(struct kt_version *old, struct kt_version *new_, char *err,
                      size_t errlen);
 void kt_migrate_end(int committed);
@@ -45,11 +42,5 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
  * typed[i]: whether args[i] had one. */
 int kt_migrate_thread_args(const char *const *start_keys, void *const *args, void **new_args,
                            int *typed, int n);
-/* For the closures: the plan bound to @name in env, and the plan of $xform(T0, T1,
- * args) in env. */
-struct plan;
-const struct plan *kt_migrate_binding(const char *env, const char *name, int *opaque);
-const struct plan *kt_migrate_plan_for_names(const char *old_type, const char *new_type,
-                                             const char *args, const char *env);
 
 #endif

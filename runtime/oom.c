@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fast.h"
+#include "engine.h"
 #include "common.h"
 #include "log.h"
 #include "update.h"
@@ -40,7 +40,7 @@ void kt_oom(const char *what)
     }
     char why[KT_ERRLEN];
     snprintf(why, sizeof why, "out of memory %s", what);
-    kt_fast_helper_fail(why);
+    kt_engine_helper_fail(why);
     /* Not reached by the callers above (a kitsune bug if it is): this thread cannot go
      * on, the program must. */
     kt_stop_thread("out of memory outside an update", what);
@@ -60,6 +60,20 @@ char *kt_strdup(const char *s)
     if (!d)
         kt_oom("copying a string");
     return d;
+}
+
+void *kt_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(arr, ncap * elem);
+    if (!n)
+        kt_oom("in the transfer engine");
+    *cap = ncap;
+    return n;
 }
 
 /* The planner is shared with xfgen, which has no update to roll back (plan.h). */

@@ -16,6 +16,7 @@
 #include "update.h"
 #include "check.h"
 #include "migrate.h"
+#include "transfer.h"
 #include "oom.h"
 #include "audit.h"
 #include "threads.h"

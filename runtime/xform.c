@@ -1,5 +1,5 @@
-/* xform.c - the transformation engine: carries old state into the new version by
- * following the plans of plan.c over the live heap.
+/* xform.c - the general engine (kt_engine_general, engine.h): carries old state into the
+ * new version by following the plans of plan.c over the live heap, with an old->new map.
  *
  * Work proceeds in batches (one per kitsune_do_automigrate or MIGRATE_* call), each in
  * three iterative passes, so no recursion depth depends on the heap:
@@ -21,22 +21,25 @@
  * The old state is only read, except pointer slots of objects fixed in place, whose
  * previous values go to an undo log; so a rollback frees the new allocations, replays
  * the undo log and leaves the old state exactly as it was. */
-#include "kitsune.h"
-#include "xform.h"
+#include "engine.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fast.h"
+#include "kitsune.h"
 #include "common.h"
 #include "version.h"
 #include "update.h"
 #include "migrate.h"
 #include "oom.h"
 #include "maps.h"
+#include "scalars.h"
+#include "transfer.h"
+#include "translate.h"
 #include "bysize.h"
 
 enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
@@ -77,7 +80,9 @@ struct map_slot {
 };
 
 struct engine {
-    struct kt_xf_env env;
+    struct kt_engine_env env;
+    void **allocs;        /* new objects, freed on rollback */
+    size_t nallocs, cap_allocs;
     struct obj *objs;
     size_t nobjs, cap_objs;
     struct map_slot *table; /* open addressing: old address -> index+1 */
@@ -111,22 +116,6 @@ struct engine {
 };
 
 static struct engine E;
-
-/* ---- growable arrays ---- */
-
-void *kt_xf_grow(void *arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return arr;
-    size_t ncap = *cap ? *cap * 2 : 1024;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(arr, ncap * elem);
-    if (!n)
-        kt_oom("in the transfer engine");
-    *cap = ncap;
-    return n;
-}
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
@@ -181,7 +170,7 @@ static void table_rehash(size_t size)
 static void dense_begin(void)
 {
     uintptr_t lo, hi;
-    kt_migrate_heap_range(&lo, &hi);
+    kt_maps_heap_range(&lo, &hi);
     size_t slots = hi > lo ? (hi - lo) / 16 + 1 : 0;
     if (!slots || slots > ((size_t)1 << 26)) /* none, or a heap over 1 GB */
         return;
@@ -210,9 +199,9 @@ static int claim_light(uintptr_t p, struct plan *target)
     if (E.light_bits[bit >> 6] & mask)
         return 1;
     E.light_bits[bit >> 6] |= mask;
-    E.lights = kt_xf_grow(E.lights, &E.cap_lights, E.nlights + 1, sizeof *E.lights);
+    E.lights = kt_grow(E.lights, &E.cap_lights, E.nlights + 1, sizeof *E.lights);
     E.lights[E.nlights] = (struct light){p, target};
-    E.lwork = kt_xf_grow(E.lwork, &E.cap_lwork, E.nlwork + 1, sizeof *E.lwork);
+    E.lwork = kt_grow(E.lwork, &E.cap_lwork, E.nlwork + 1, sizeof *E.lwork);
     E.lwork[E.nlwork++] = E.nlights++;
     return 1;
 }
@@ -236,7 +225,7 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
     int dense = in_dense(old);
     if (!dense && (!E.table || (E.ntable + 1) * 2 > E.table_mask + 1))
         table_rehash(E.table ? (E.table_mask + 1) * 2 : 1u << 12);
-    E.objs = kt_xf_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
+    E.objs = kt_grow(E.objs, &E.cap_objs, E.nobjs + 1, sizeof *E.objs);
     struct obj *o = &E.objs[E.nobjs];
     *o = (struct obj){.old = old, .plan = plan, .count = count, .in_place = (uint8_t)in_place,
                       .here = !in_place && plan->rebuild_here && count == 1};
@@ -254,7 +243,7 @@ static struct obj *map_add(uintptr_t old, struct plan *plan, size_t count, int i
     E.nobjs++;
     if (!in_place)
         E.sorted_stale = 1; /* the sorted list holds rebuilt objects only */
-    E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work = kt_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = E.nobjs - 1;
     return o;
 }
@@ -360,7 +349,7 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->nul_terminated = (uint8_t)nul_terminated;
     E.sorted_stale = 1;
     E.aliases_again = 1;
-    E.work = kt_xf_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
+    E.work = kt_grow(E.work, &E.cap_work, E.nwork + 1, sizeof *E.work);
     E.work[E.nwork++] = (size_t)(o - E.objs);
 }
 
@@ -614,52 +603,18 @@ static void allocate(void)
             fail("out of memory rebuilding %zu objects", o->count);
             return;
         }
-        kt_xf_track_alloc(o->nw);
+        E.allocs = kt_grow(E.allocs, &E.cap_allocs, E.nallocs + 1, sizeof *E.allocs);
+        E.allocs[E.nallocs++] = o->nw;
     }
     E.next_alloc = E.nobjs;
 }
 
 /* ---- pointer translation ---- */
 
-uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, size_t errlen)
-{
-    const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
-    if (!e)
-        return p; /* literals and other read-only data stay mapped */
-    if (e->func >= 0) {
-        void *f = kt_xf_new_func(e->key);
-        if (!f)
-            snprintf(err, errlen, "pointer to function %s, which the new version does not "
-                     "have", e->key);
-        return f ? (uintptr_t)f + (p - e->lo) : p;
-    }
-    struct plan *vp;
-    char *nv = kt_xf_new_var(e->key, &vp);
-    if (!nv) {
-        const struct ktt_var *ov = &E.env.old->ktt.vars[e->var];
-        if ((ov->flags & KTT_VAR_READONLY) && !(ov->flags & KTT_VAR_RELRO))
-            return p; /* the old .rodata stays readable (kt_version_retire) */
-        if (ov->flags & KTT_VAR_READONLY)
-            snprintf(err, errlen, "pointer into read-only variable %s, which the new version "
-                     "does not have (the old copy is unmapped when the old version retires)",
-                     e->key);
-        else
-            snprintf(err, errlen, "pointer into variable %s, which is not carried over to "
-                     "the new version", e->key);
-        return p;
-    }
-    long off = vp ? plan_translate_offset_to(vp, p - e->lo, target) : (long)(p - e->lo);
-    if (off < 0) {
-        snprintf(err, errlen, "pointer into a dropped part of variable %s", e->key);
-        return p;
-    }
-    return (uintptr_t)nv + (uintptr_t)off;
-}
-
 static uintptr_t translate_static(uintptr_t p, const struct plan *target)
 {
     char err[KT_ERRLEN] = "";
-    uintptr_t r = kt_xf_static_new(p, target, err, sizeof err);
+    uintptr_t r = kt_translate_static(p, target, err, sizeof err);
     if (err[0])
         fail("%s", err);
     return r;
@@ -707,27 +662,10 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
                                                        ? PTR_MAY_INTERIOR : 0));
 }
 
-uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen)
-{
-    if (!p || !in_old_static(p))
-        return p; /* NULL, or code of another library */
-    const struct kt_addr_entry *e = kt_version_lookup_addr(E.env.old, p);
-    if (!e || e->func < 0 || e->lo != p) {
-        snprintf(err, errlen, "function pointer %#lx into the old version is not the start "
-                 "of a function", (unsigned long)p);
-        return p;
-    }
-    void *f = kt_xf_new_func(e->key);
-    if (!f)
-        snprintf(err, errlen, "function pointer to %s, which the new version does not have",
-                 e->key);
-    return f ? (uintptr_t)f : p;
-}
-
 static uintptr_t translate_fptr(uintptr_t p)
 {
     char err[KT_ERRLEN] = "";
-    uintptr_t r = kt_xf_fptr_new(p, err, sizeof err);
+    uintptr_t r = kt_translate_fptr(p, err, sizeof err);
     if (err[0])
         fail("%s", err);
     return r;
@@ -735,12 +673,20 @@ static uintptr_t translate_fptr(uintptr_t p)
 
 /* ---- transform ---- */
 
+/* A generated rule; one without code rolls the update back. */
+static void run_rule(int rule, const void *in, void *out, const void *ob, void *nb)
+{
+    char msg[100];
+    if (kt_translate_rule(rule, in, out, ob, nb, msg, sizeof msg))
+        kt_update_fail("%s", msg);
+}
+
 static void write_slot(char *slot, uintptr_t v, int in_place)
 {
     if (in_place) {
         if (read_ptr(slot) == v)
             return;
-        E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+        E.undo = kt_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
         E.undo[E.nundo++] = (struct undo){.addr = slot, .value = read_ptr(slot)};
         E.fixed++;
     }
@@ -792,7 +738,7 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
         write_slot(nb + op->new_off, translate_fptr(read_ptr(ob + op->old_off)), in_place);
         break;
     case OP_RULE:
-        kt_xf_run_rule(op->rule, ob + op->old_off, nb + op->new_off, ob, nb);
+        run_rule(op->rule, ob + op->old_off, nb + op->new_off, ob, nb);
         break;
     }
 }
@@ -813,7 +759,7 @@ static const char *save_bytes(char *obj, size_t len)
     char *copy = c->data + c->used;
     c->used += (len + 15) & ~(size_t)15;
     memcpy(copy, obj, len);
-    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
+    E.undo = kt_grow(E.undo, &E.cap_undo, E.nundo + 1, sizeof *E.undo);
     E.undo[E.nundo++] = (struct undo){.addr = obj, .saved = copy, .len = len};
     return copy;
 }
@@ -864,7 +810,7 @@ static void apply(const struct plan *p, const char *ob, char *nb, int in_place, 
     if (p->type_rule >= 0) {
         const char *outer = kt_xf_rule_env;
         kt_xf_rule_env = p->env;
-        kt_xf_run_rule(p->type_rule, ob, nb, ob, nb);
+        run_rule(p->type_rule, ob, nb, ob, nb);
         kt_xf_rule_env = outer;
         return;
     }
@@ -883,7 +829,7 @@ static void transform_here(const struct obj *o)
         return;
     }
     memcpy(copy, (const char *)o->old, words * 8);
-    E.undo = kt_xf_grow(E.undo, &E.cap_undo, E.nundo + words, sizeof *E.undo);
+    E.undo = kt_grow(E.undo, &E.cap_undo, E.nundo + words, sizeof *E.undo);
     for (size_t w = 0; w < words; w++)
         E.undo[E.nundo++] = (struct undo){.addr = (char *)o->old + 8 * w,
                                           .value = ((uintptr_t *)copy)[w]};
@@ -929,28 +875,29 @@ static void transform_objects(void)
 
 /* ---- interface ---- */
 
-void kt_xf_engine_begin(const struct kt_xf_env *env)
+static int general_begin(const struct kt_engine_env *env)
 {
     memset(&E, 0, sizeof E);
     E.env = *env;
     dense_begin();
+    return 0;
 }
 
-void kt_xf_root(const struct plan *p, const char *old_addr)
+static void general_find(const struct plan *p, const char *old_addr)
 {
     if (p && p->mode != PLAN_CLEAN)
         discover_ops(p, old_addr, 0);
     discover();
 }
 
-int kt_xf_settle(void)
+static int general_settle(void)
 {
     discover();
     allocate();
     return E.failed ? -1 : 0;
 }
 
-void kt_xf_apply_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
+static void general_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size)
 {
     if (!p) {
         memcpy(new_addr, old_addr, size);
@@ -962,7 +909,7 @@ void kt_xf_apply_root(const struct plan *p, const char *old_addr, char *new_addr
         apply(p, old_addr, new_addr, 0, 0);
 }
 
-int kt_xf_finish_batch(void)
+static int general_drain(void)
 {
     for (int round = 0; round < 1000 && !E.failed; round++) {
         discover();
@@ -976,46 +923,45 @@ int kt_xf_finish_batch(void)
 }
 
 /* Claims an object on behalf of generated code ($xform closures via XF_PTR). */
-void *kt_xf_follow(const struct plan *target, const void *old, size_t count,
-                   int nul_terminated)
+static void *follow(const struct plan *target, const void *old, size_t count,
+                    int nul_terminated)
 {
     if (!old)
         return NULL;
-    if (kt_fast_active()) {
-        kt_xf_run_failed("XF_PTR of a typed object is not supported by the forwarding engine");
-        return (void *)old;
-    }
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, target);
     claim((uintptr_t)old, (struct plan *)target, count, nul_terminated);
-    kt_xf_settle();
+    general_settle();
     return (void *)translate_heap((uintptr_t)old, target, PTR_MAY_INTERIOR);
 }
 
-void *kt_xf_translate_fptr(const void *old)
+static void general_follow(const struct plan *target, const void *in, void *out,
+                           size_t count, int nul_terminated)
+{
+    void *old;
+    memcpy(&old, in, sizeof old);
+    void *nw = follow(target, old, count, nul_terminated);
+    memcpy(out, &nw, sizeof nw);
+}
+
+static void *general_translate_fptr(const void *old)
 {
     return (void *)translate_fptr((uintptr_t)old);
 }
 
 /* Also an address inside a rebuilt object (an element, a member) or an alias. */
-void *kt_xf_lookup_new(const void *old)
+static void *general_lookup_new(const void *old)
 {
     if (!old)
         return NULL;
-    if (kt_fast_active())
-        return kt_fast_lookup_new(old);
     if (in_old_static((uintptr_t)old))
         return (void *)translate_static((uintptr_t)old, NULL);
     return (void *)translate_heap((uintptr_t)old, NULL, PTR_MAY_INTERIOR);
 }
 
-void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)
+static void general_apply_plan(const struct plan *p, const void *in, void *out)
 {
     int in_place = in == out;
-    if (kt_fast_active()) {
-        kt_xf_run_failed("$xform is not supported by the forwarding engine");
-        return;
-    }
     if (in_place && !p->same_layout) {
         fail("a rule transforms a %s in place, but its layout changed", "type");
         return;
@@ -1023,25 +969,86 @@ void kt_xf_apply_plan(const struct plan *p, const void *in, void *out)
     if (!in_place && p->mode != PLAN_CLEAN && p->type_rule < 0) {
         /* What it leads to is found and given new addresses first, as for a root. */
         discover_ops(p, in, 0);
-        kt_xf_settle();
+        general_settle();
     }
     if (!in_place && p->same_layout && p->type_rule < 0)
         memcpy(out, in, p->new_size);
     apply(p, in, out, in_place, 0);
 }
 
-const char *kt_xf_error(void)
+static const char *general_error(void)
 {
     return E.failed ? E.err : NULL;
 }
 
-void kt_xf_counts(long *transformed, long *fixed)
+static void general_counts(long *transformed, long *fixed)
 {
     *transformed = E.transformed;
     *fixed = E.fixed;
 }
 
-void kt_xf_engine_end(int committed, void (*free_old)(void *))
+/* A transformer failed: the update rolls back. */
+static void general_fail(const char *msg)
+{
+    kt_update_fail("%s", msg);
+}
+
+/* After a commit the old objects that were rebuilt are freed - only blocks of the main
+ * malloc heap: an object elsewhere (a custom allocator's arena, another thread's
+ * stack) is left alone rather than risk it - by a thread, so that freeing them need
+ * not block the program. */
+struct free_list {
+    void **ptrs;
+    size_t n;
+};
+
+static void *free_in_background(void *arg)
+{
+    struct free_list *l = arg;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->ptrs[i]);
+    free(l->ptrs);
+    free(l);
+    return NULL;
+}
+
+static void free_old_objects(void)
+{
+    uintptr_t heap_lo, heap_hi;
+    kt_maps_heap_range(&heap_lo, &heap_hi);
+    struct free_list pending = {NULL, 0};
+    for (size_t i = 0; i < E.nobjs; i++) {
+        const struct obj *o = &E.objs[i];
+        if (o->in_place || o->parent || o->here || o->state != OBJ_DONE)
+            continue;
+        if (o->old < heap_lo || o->old >= heap_hi)
+            continue;
+        if (pending.n % 4096 == 0) {
+            void **n = realloc(pending.ptrs, (pending.n + 4096) * sizeof *n);
+            if (!n)
+                break;
+            pending.ptrs = n;
+        }
+        pending.ptrs[pending.n++] = (void *)o->old;
+    }
+    if (!pending.n)
+        return;
+    struct free_list *l = malloc(sizeof *l);
+    pthread_t t;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    if (l) {
+        *l = pending;
+        if (pthread_create(&t, &a, free_in_background, l) != 0)
+            free_in_background(l);
+    } else {
+        free(pending.ptrs);
+    }
+    pthread_attr_destroy(&a);
+}
+
+static void general_end(int committed)
 {
     if (E.nobjs || E.nlights)
         kitsune_log("general engine: %zu heap object(s) visited (%zu without a map entry), "
@@ -1053,12 +1060,12 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
                 memcpy(E.undo[i].addr, E.undo[i].saved, E.undo[i].len);
             else
                 memcpy(E.undo[i].addr, &E.undo[i].value, sizeof E.undo[i].value);
-    } else if (free_old) {
-        for (size_t i = 0; i < E.nobjs; i++)
-            if (!E.objs[i].in_place && !E.objs[i].parent && !E.objs[i].here &&
-                E.objs[i].state == OBJ_DONE)
-                free_old((void *)E.objs[i].old);
+        for (size_t i = 0; i < E.nallocs; i++)
+            free(E.allocs[i]);
+    } else {
+        free_old_objects();
     }
+    free(E.allocs);
     free(E.objs);
     free(E.table);
     free(E.dense);
@@ -1075,3 +1082,22 @@ void kt_xf_engine_end(int committed, void (*free_old)(void *))
     free(E.sorted);
     memset(&E, 0, sizeof E);
 }
+
+const struct kt_engine kt_engine_general = {
+    .name = "general",
+    .begin = general_begin,
+    .find = general_find,
+    .settle = general_settle,
+    .root = general_root,
+    .drain = general_drain,
+    .error = general_error,
+    .follow = general_follow,
+    .apply_plan = general_apply_plan,
+    .lookup_new = general_lookup_new,
+    .translate_fptr = general_translate_fptr,
+    .fail = general_fail,
+    .helper_fail = NULL,
+    .counts = general_counts,
+    .end = general_end,
+};
+

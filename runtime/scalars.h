@@ -1,65 +1,14 @@
-/* xform.h - interface of the transformation engine (xform.c) to the migration code
- * (migrate.c), which owns the versions, the plans and the rules. */
-#ifndef KITSUNE_XFORM_H
-#define KITSUNE_XFORM_H
+/* scalars.h - reading and writing the scalars of old and new objects, of any width,
+ * for both engines (xform.c, fast.c): integers, floats, pointers, counts of arrays,
+ * bitfields, enums mapped by name.  Inline: they run once per field. */
+#ifndef KITSUNE_SCALARS_H
+#define KITSUNE_SCALARS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "plan.h"
-
-struct kt_version;
-
-struct kt_xf_env {
-    const struct kt_version *old, *new_;
-};
-
-void kt_xf_engine_begin(const struct kt_xf_env *env);
-/* Finds the heap objects reachable from a root variable (old address). */
-void kt_xf_root(const struct plan *p, const char *old_addr);
-/* Allocates what has been found so far. */
-int kt_xf_settle(void);
-/* Fills a new variable from the old one. */
-void kt_xf_apply_root(const struct plan *p, const char *old_addr, char *new_addr, size_t size);
-/* Transforms every object found so far (and what they lead to). */
-int kt_xf_finish_batch(void);
-void kt_xf_engine_end(int committed, void (*free_old)(void *));
-const char *kt_xf_error(void);
-void kt_xf_counts(long *transformed, long *fixed);
-
-/* For generated code and the runtime: the new address of an old object or static. */
-/* nul_terminated: an E_SZ array (count includes the all-zero last element). */
-void *kt_xf_follow(const struct plan *target, const void *old, size_t count,
-                   int nul_terminated);
-void *kt_xf_translate_fptr(const void *old);
-void *kt_xf_lookup_new(const void *old);
-/* Transforms one object by a plan (in == out: in place). */
-void kt_xf_apply_plan(const struct plan *p, const void *in, void *out);
-
-/* Translations shared with the forwarding engine (fast.c): the new address of a pointer
- * into the old version's static data (by key; `target` picks a struct or its first
- * member) and of a function pointer.  On failure they return p and write a message to
- * err (thread-safe: they only read the versions). */
-/* Grows a malloc'd array to hold `need` elements (capacity doubles); aborts without
- * memory. */
-void *kt_xf_grow(void *arr, size_t *cap, size_t need, size_t elem);
-uintptr_t kt_xf_static_new(uintptr_t p, const struct plan *target, char *err, size_t errlen);
-uintptr_t kt_xf_fptr_new(uintptr_t p, char *err, size_t errlen);
-
-/* The generic bindings of the type whose rule is running ($gen), or NULL. */
-extern __thread const char *kt_xf_rule_env;
-
-/* Provided by migrate.c. */
-void kt_xf_track_alloc(void *p);
-void *kt_xf_new_func(const char *old_key);
-char *kt_xf_new_var(const char *old_key, struct plan **plan);
-void kt_xf_run_rule(int rule, const void *in, void *out, const void *old_base, void *new_base);
-/* A transformer failed: the update is rolled back (on a helper thread of the forwarding
- * engine: once the helpers have stopped). */
-void kt_xf_run_failed(const char *msg);
-
-/* ---- reading and writing scalars of any width (xform.c and fast.c) ---- */
 
 static inline long long kt_read_int(const void *p, unsigned size, int is_signed)
 {
