@@ -31,7 +31,6 @@
 #include "maps.h"
 #include "chunks.h"
 #include "audit.h"
-#include "threads.h"
 
 #define MAX_VIOLATIONS 4
 
@@ -297,8 +296,8 @@ int kt_audit_default(void)
     return KT_AUDIT_DEFAULT;
 }
 
-int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *ms, char *err,
-             size_t errlen)
+int kt_audit(const struct kt_version *old, const struct kt_version *nv, void *const *args,
+             int nargs, double *ms, char *err, size_t errlen)
 {
     double t0 = kt_now_ms();
     struct audit a = {.old = old, .nv = nv};
@@ -312,9 +311,9 @@ int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *
     for (int i = 0; i < nv->nseg && a.nroots < 8; i++)
         if (nv->seg[i].prot & PROT_WRITE)
             a.roots[a.nroots++] = (struct root){nv->seg[i].lo, nv->seg[i].hi, "data"};
-    void *args[64];
-    int nargs = kt_threads_args(args, 64);
     static void *arg_words[64];
+    if (nargs > 64)
+        nargs = 64;
     for (int i = 0; i < nargs; i++)
         arg_words[i] = kt_migrate_translate(args[i]);
     if (nargs > 0)

@@ -12,7 +12,9 @@ struct kt_version;
  * KITSUNE_AUDIT=1 (off by default: see docs/reliability.md for its cost).  *ms: its cost. */
 #define KT_AUDIT_DEFAULT 0
 int kt_audit_default(void);
-int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *ms, char *err,
+/* args: the start arguments of the threads (kt_threads_args), at most 64. */
+int kt_audit(const struct kt_version *old, const struct kt_version *nv, void *const *args,
+             int nargs, double *ms, char *err,
              size_t errlen);
 
 #endif

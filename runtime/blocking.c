@@ -28,11 +28,12 @@
  *    `sigprocmask`) do they also wait on the runtime's wakeup fd and park inside the
  *    call, since such a thread can be reached no other way.
  *
- * The runtime's own waits call libc directly through kt_libc (blocking.h). */
+ * The runtime's own waits call libc directly through kt_libc (libc.h). */
 #include "kitsune.h"
 #include "update.h"
 #include "threads.h"
 #include "blocking.h"
+#include "libc.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -46,52 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
-struct kt_libc kt_libc;
-
 /* Whether the calling thread blocks the wake signal: -1 until known. */
 static __thread int wake_blocked = -1;
-
-static void *next_symbol(const char *name)
-{
-    void *f = dlsym(RTLD_NEXT, name);
-    if (!f) {
-        /* Without libc's function the process cannot go on; this runs before main. */
-        static const char msg[] = "kitsune: cannot find libc's blocking calls\n";
-        ssize_t n = write(2, msg, sizeof msg - 1);
-        (void)n;
-        _exit(127);
-    }
-    return f;
-}
-
-/* Runs before any program version is loaded: only libc and libm, which call their own
- * functions directly, are initialised before libkitsune. */
-__attribute__((constructor)) static void resolve_libc(void)
-{
-    kt_libc.sleep = next_symbol("sleep");
-    kt_libc.usleep = next_symbol("usleep");
-    kt_libc.nanosleep = next_symbol("nanosleep");
-    kt_libc.clock_nanosleep = next_symbol("clock_nanosleep");
-    kt_libc.poll = next_symbol("poll");
-    kt_libc.ppoll = next_symbol("ppoll");
-    kt_libc.select = next_symbol("select");
-    kt_libc.epoll_wait = next_symbol("epoll_wait");
-    kt_libc.read = next_symbol("read");
-    kt_libc.pthread_cond_wait = next_symbol("pthread_cond_wait");
-    kt_libc.pthread_cond_timedwait = next_symbol("pthread_cond_timedwait");
-    kt_libc.pthread_sigmask = next_symbol("pthread_sigmask");
-    kt_libc.sigprocmask = next_symbol("sigprocmask");
-}
-
-void kt_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex, int ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long ns = ts.tv_nsec + (long long)ms * 1000000;
-    ts.tv_sec += (time_t)(ns / 1000000000);
-    ts.tv_nsec = (long)(ns % 1000000000);
-    kt_libc.pthread_cond_timedwait(cond, mutex, &ts);
-}
 
 /* ---- whether the wake signal is blocked ---- */
 

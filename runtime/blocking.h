@@ -1,5 +1,5 @@
-/* blocking.h - libc's own blocking calls, for the runtime's waits (blocking.c takes
- * their names for the program's calls; see there why). */
+/* blocking.h - libc's blocking calls taken over for kitsune threads (blocking.c);
+ * the runtime's own waits use libc's (libc.h). */
 #ifndef KITSUNE_BLOCKING_H
 #define KITSUNE_BLOCKING_H
 
@@ -10,28 +10,6 @@
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
-
-struct kt_libc {
-    unsigned int (*sleep)(unsigned int);
-    int (*usleep)(useconds_t);
-    int (*nanosleep)(const struct timespec *, struct timespec *);
-    int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
-    int (*poll)(struct pollfd *, nfds_t, int);
-    int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
-    int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-    int (*epoll_wait)(int, struct epoll_event *, int, int);
-    ssize_t (*read)(int, void *, size_t);
-    int (*pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
-    int (*pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
-                                  const struct timespec *);
-    int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
-    int (*sigprocmask)(int, const sigset_t *, sigset_t *);
-};
-extern struct kt_libc kt_libc;
-
-/* Waits on `cond` (with `mutex` held) for at most `ms` milliseconds, with libc's own
- * wait: the runtime's polling loops. */
-void kt_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex, int ms);
 
 /* Called on a kitsune thread when it starts: learns whether it blocks the wake signal. */
 void kt_blocking_thread_start(void);

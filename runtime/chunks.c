@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "proc.h"
 #include "maps.h"
 #include "chunks.h"
 

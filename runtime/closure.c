@@ -9,7 +9,7 @@
 
 #include "kitsune.h"
 #include "common.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "oom.h"
 #include "closure.h"
 #include "kitsune_xf.h"

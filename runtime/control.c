@@ -32,6 +32,9 @@
 
 #include "kitsune.h"
 #include "common.h"
+#include "libc.h"
+#include "json.h"
+#include "proc.h"
 #include "log.h"
 #include "plugins.h"
 #include "update.h"
@@ -143,31 +146,6 @@ void kitsune_clear_request(void)
 }
 
 /* ---- JSON reply ---- */
-
-size_t kt_json_str(char *out, size_t len, const char *s)
-{
-    size_t n = 0;
-    if (n < len)
-        out[n++] = '"';
-    for (; *s && n + 7 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            n += (size_t)snprintf(out + n, len - n, "\\%c", c);
-        else if (c < 0x20)
-            n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
-        else
-            out[n++] = (char)c;
-    }
-    if (n < len)
-        out[n++] = '"';
-    out[n < len ? n : len - 1] = 0;
-    return n;
-}
-
-const char *kt_outcome_name(enum kt_outcome o)
-{
-    return o == KT_COMMITTED ? "committed" : o == KT_REFUSED ? "refused" : "rolled back";
-}
 
 static void format_report(const struct kt_report *r, char *out, size_t len)
 {
@@ -329,7 +307,7 @@ static int read_line(int fd, char *buf, size_t len, int *passed)
     size_t n = 0;
     while (n + 1 < len) {
         struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 2000) <= 0)
+        if (kt_libc.poll(&p, 1, 2000) <= 0)
             return -1;
         union {
             struct cmsghdr align;
@@ -451,7 +429,7 @@ static void *control_main(void *arg)
         } else {
             self_deadline = 0;
         }
-        int n = poll(p, 2, wait_ms);
+        int n = kt_libc.poll(p, 2, wait_ms);
         if (n == 0)
             continue;
         if (n < 0) {
@@ -462,7 +440,7 @@ static void *control_main(void *arg)
         }
         if (p[1].revents & POLLIN) {
             char buf[64];
-            while (read(wake_pipe[0], buf, sizeof buf) > 0)
+            while (kt_libc.read(wake_pipe[0], buf, sizeof buf) > 0)
                 ;
         }
         if (p[0].revents & POLLIN) {
@@ -505,9 +483,9 @@ int kt_control_start(void)
     /* The control thread must never be interrupted by the wake signal. */
     sigset_t all, old;
     sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    kt_libc.pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(&t, &a, control_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    kt_libc.pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);
     return rc == 0 ? 0 : -1;
 }

@@ -7,8 +7,6 @@
 #include "update.h"
 
 int kt_control_start(void);
-size_t kt_json_str(char *out, size_t len, const char *s); /* a JSON string literal */
-const char *kt_outcome_name(enum kt_outcome o);
 /* A request made by the program: pending (asked or being served), and the update
  * point that takes it (control.c); the attention flag recomputed (update.c). */
 int kt_self_request_pending(void);

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "libc.h"
 #include "log.h"
 #include "version.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "threads.h"
 #include "crash.h"
+#include "transfer.h"
 #include "signals.h"
 
 /* Messages are formatted with log.c's kt_str_append* (no snprintf in a handler). */
@@ -195,7 +197,7 @@ static int nalloc_fn;
 
 static void note_alloc_fn(const char *name)
 {
-    void *p = dlsym(RTLD_DEFAULT, name);
+    void *p = kt_libc_dlsym(RTLD_DEFAULT, name);
     Dl_info info;
     const ElfW(Sym) *sym = NULL;
     if (!p || nalloc_fn == (int)(sizeof alloc_fn / sizeof *alloc_fn) ||
@@ -227,11 +229,30 @@ int kt_crash_in_allocator(const void *ctx)
     return scan_stack((const void *)uc->uc_mcontext.gregs[REG_RSP], is_alloc_code, NULL);
 }
 
+/* A crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) on the main thread between loading
+ * the new version and the commit: the update is rolled back from the signal handler,
+ * the reason naming the signal, the address, the code (crash.c) and, during the
+ * transfer, the variable or object being transformed.  Returns 0 for any other crash.
+ * Async-signal-safe: nothing is allocated, the fault may have come from malloc. */
+int kt_crash_update_fault(int sig, const siginfo_t *info, const void *ctx)
+{
+    static char msg[KT_ERRLEN];
+    if (!kt_rt.transferring || !kt_thread_is_main())
+        return 0;
+    int in_transfer = kt_transfer_var || kt_transfer_plan;
+    kt_crash_describe(msg, sizeof msg, sig, info, ctx,
+                      in_transfer ? "while transferring the state"
+                      : kt_rt.updating ? "before the commit"
+                                  : "while loading the new version");
+    kt_transfer_describe(msg, sizeof msg);
+    kt_update_rollback(msg);
+}
+
 /* ---- handlers ---- */
 
 static void on_crash(int sig, siginfo_t *info, void *ctx)
 {
-    if (kt_update_fault(sig, info, ctx))
+    if (kt_crash_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }
@@ -263,7 +284,7 @@ void exit(int status)
         kt_update_fail("the new version called exit(%d) before reaching update point '%s'",
                        status, kt_rt.old_point);
     if (!real_exit)
-        real_exit = (void (*)(int))dlsym(RTLD_NEXT, "exit");
+        real_exit = (void (*)(int))kt_libc_dlsym(RTLD_NEXT, "exit");
     if (real_exit)
         real_exit(status);
     _exit(status); /* not reached: libc's exit does not return */

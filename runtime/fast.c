@@ -63,7 +63,7 @@
  * address until commit.  docs/performance.md has the measurements. */
 #include "kitsune.h"
 #include "fast.h"
-#include "blocking.h"
+#include "libc.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -80,7 +80,7 @@
 #include "common.h"
 #include "log.h"
 #include "version.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "engine.h"
 #include "scalars.h"
 #include "transfer.h"
@@ -1771,7 +1771,7 @@ static void start_helpers(void)
     sigdelset(&all, SIGABRT);
     sigdelset(&all, SIGFPE);
     sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    kt_libc.pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_mutex_lock(&F.lock);
     for (int i = 1; i < F.nthreads; i++) {
         if (pthread_create(&F.w[i].tid, NULL, helper_main, &F.w[i]) != 0)
@@ -1779,7 +1779,7 @@ static void start_helpers(void)
         F.helpers++;
     }
     pthread_mutex_unlock(&F.lock);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    kt_libc.pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- interface ---- */

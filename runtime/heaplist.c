@@ -4,7 +4,7 @@
 
 #include "kitsune.h"
 #include "log.h"
-#include "update.h"
+#include "lifecycle.h"
 
 void kitsune_heaplist_init(kitsune_heaplist *list)
 {

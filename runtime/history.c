@@ -3,7 +3,8 @@
  * versions, reason).  Written and read by the control thread, which serves both
  * updates and status requests, so it needs no lock. */
 #include "common.h"
-#include "update.h"
+#include "json.h"
+#include "report.h"
 #include "control.h"
 #include "history.h"
 

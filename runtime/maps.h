@@ -16,9 +16,6 @@ struct kt_maps {
     int n;
 };
 int kt_maps_load(struct kt_maps *m);
-/* /proc/self/NAME, also from a chroot without /proc (maps.c) */
-FILE *kt_proc_fopen(const char *name);
-int kt_proc_dir(void); /* /proc opened at start (O_PATH), or -1 */
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
 int kt_maps_contains_range(const struct kt_maps *m, uintptr_t p, size_t len);
 void kt_maps_free(struct kt_maps *m);

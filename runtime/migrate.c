@@ -21,7 +21,7 @@
 #include "common.h"
 #include "log.h"
 #include "version.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "check.h"
 #include "fptr_check.h"
 #include "migrate.h"

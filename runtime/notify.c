@@ -6,8 +6,9 @@
  * starts, READY=1 with STATUS=<outcome> when it has committed, rolled back or been
  * refused.  Without NOTIFY_SOCKET nothing is sent.  Failures are logged, never fatal. */
 #include "common.h"
+#include "json.h"
 #include "log.h"
-#include "update.h"
+#include "report.h"
 #include "control.h"
 #include "notify.h"
 

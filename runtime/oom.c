@@ -18,7 +18,7 @@
 #include "engine.h"
 #include "common.h"
 #include "log.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "oom.h"
 #include "plan.h"
 
@@ -44,13 +44,6 @@ void kt_oom(const char *what)
     /* Not reached by the callers above (a kitsune bug if it is): this thread cannot go
      * on, the program must. */
     kt_stop_thread("out of memory outside an update", what);
-}
-
-void kt_stop_thread(const char *what, const char *detail)
-{
-    kt_log("%s: %s; this thread stops here, the rest of the program goes on", what, detail);
-    for (;;)
-        pause();
 }
 
 /* strdup for the update path: never NULL (out of memory is kt_oom's). */

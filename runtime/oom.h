@@ -10,9 +10,6 @@ char *kt_strdup(const char *s); /* never NULL: kt_oom */
 /* A failed allocation in the update path: rolls back (main thread, before commit),
  * refuses (control thread, after kt_oom_arm), or stops a helper. */
 __attribute__((noreturn)) void kt_oom(const char *what);
-/* What cannot go on without killing the program: logs why, then this thread waits
- * forever (signals still reach the process); never abort(). */
-__attribute__((noreturn)) void kt_stop_thread(const char *what, const char *detail);
 /* Grows a malloc'd array to hold `need` elements of `elem` bytes (capacity doubles,
  * from 1024); never NULL: kt_oom. */
 void *kt_grow(void *arr, size_t *cap, size_t need, size_t elem);

@@ -18,11 +18,12 @@
  * points the handles at them; the old ones retire with the old version. */
 #include "kitsune.h"
 #include "common.h"
+#include "json.h"
 #include "log.h"
 #include "elffile.h"
 #include "version.h"
 #include "plugins.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "control.h"
 
 #include <dlfcn.h>

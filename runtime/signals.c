@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "threads.h"
+#include "libc.h"
+#include "lifecycle.h"
 #include "signals.h"
-#include "blocking.h"
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 static sigaction_fn real_sigaction;
@@ -41,7 +41,7 @@ static const int exit_signals[] = {SIGHUP,  SIGINT,  SIGQUIT,   SIGTERM, SIGPIPE
 static int libc_sigaction(int sig, const struct sigaction *sa, struct sigaction *old)
 {
     if (!real_sigaction)
-        real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+        real_sigaction = (sigaction_fn)kt_libc_dlsym(RTLD_NEXT, "sigaction");
     if (!real_sigaction) {
         errno = ENOSYS;
         return -1;
@@ -51,7 +51,7 @@ static int libc_sigaction(int sig, const struct sigaction *sa, struct sigaction 
 
 __attribute__((constructor)) static void resolve_sigaction(void)
 {
-    real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+    real_sigaction = (sigaction_fn)kt_libc_dlsym(RTLD_NEXT, "sigaction");
 }
 
 /* The kernel's disposition for a taken signal: the runtime's handler, on the

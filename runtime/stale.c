@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "version.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "migrate.h"
 #include "crash.h"
 #include "signals.h"
@@ -228,7 +228,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         kt_signal_default(sig);
         return;
     }
-    if (kt_update_fault(sig, info, ctx))
+    if (kt_crash_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }

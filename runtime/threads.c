@@ -11,6 +11,8 @@
  * KITSUNE_THREAD_ARG declares for the start function, else only its address translated. */
 #include "kitsune.h"
 #include "log.h"
+#include "libc.h"
+#include "json.h"
 #include "version.h"
 #include "update.h"
 #include "migrate.h"
@@ -57,8 +59,6 @@ static struct kt_thread *threads;
 static struct kt_thread *iter;
 static __thread struct kt_thread *self;
 static __thread char updating_from[128]; /* restarted thread: point it left from */
-static __thread int thread_updating;
-static int wake_signal;
 
 static void wake_handler(int sig, siginfo_t *info, void *ctx)
 {
@@ -69,26 +69,22 @@ static void wake_handler(int sig, siginfo_t *info, void *ctx)
     errno = saved;
 }
 
-int kt_threads_wake_signal(void)
-{
-    return wake_signal;
-}
 
 void kt_threads_signal_main(void)
 {
-    pthread_kill(kt_rt.main_thread, wake_signal);
+    pthread_kill(kt_rt.main_thread, kt_rt.wake_signal);
 }
 
 void kt_threads_signal_setup(void)
 {
     const char *env = getenv("KITSUNE_SIGNAL");
-    wake_signal = env ? atoi(env) : SIGRTMIN + 3;
+    kt_rt.wake_signal = env ? atoi(env) : SIGRTMIN + 3;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = wake_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: blocking calls return EINTR */
-    sigaction(wake_signal, &sa, NULL);
+    sigaction(kt_rt.wake_signal, &sa, NULL);
 }
 
 static struct kt_thread *new_record(void)
@@ -129,14 +125,11 @@ void kt_threads_register_main(void)
     t->tid = pthread_self();
     t->is_main = 1;
     self = t;
+    kt_lifecycle_mark_main();
     note_identity(t);
     kt_blocking_thread_start();
 }
 
-int kt_thread_is_main(void)
-{
-    return self && self->is_main;
-}
 
 /* ---- the start wrapper ---- */
 
@@ -151,12 +144,12 @@ static void *thread_main(void *p)
     kt_blocking_thread_start();
     if (t->start_updating) {
         t->start_updating = 0;
-        thread_updating = 1;
+        kt_lifecycle_set_thread_updating(1);
         snprintf(updating_from, sizeof updating_from, "%s", t->point);
     }
     /* A restart after a commit comes back here with the new start function. */
     if (setjmp(t->restart_env)) {
-        thread_updating = 1;
+        kt_lifecycle_set_thread_updating(1);
         snprintf(updating_from, sizeof updating_from, "%s", t->point);
         if (!t->start) { /* kitsune_thread_remove()d during the update */
             remove_record(t);
@@ -164,7 +157,7 @@ static void *thread_main(void *p)
         }
     }
     void *ret = t->start(t->arg);
-    if (thread_updating) /* it never reached the point it left from */
+    if (kt_thread_updating()) /* it never reached the point it left from */
         kt_thread_exit_updating();
     remove_record(t);
     return ret;
@@ -242,7 +235,7 @@ void kt_threads_kick(void)
             t->kick_cb(t->kick_arg);
         if (t->wait_cond)
             pthread_cond_broadcast(t->wait_cond);
-        pthread_kill(t->tid, wake_signal);
+        pthread_kill(t->tid, kt_rt.wake_signal);
     }
     pthread_mutex_unlock(&tlock);
 }
@@ -267,7 +260,7 @@ void kt_thread_park(const char *point)
         kt_stackvars_save_thread();
         longjmp(t->restart_env, 1);
     }
-    kt_resume_restore(&rs, wake_signal); /* released: back to the old version */
+    kt_resume_restore(&rs, kt_rt.wake_signal); /* released: back to the old version */
 }
 
 void kt_threads_release(void)
@@ -398,10 +391,6 @@ void kt_threads_restart(const struct kt_version *old, const struct kt_version *n
 
 /* ---- per-thread update state ---- */
 
-int kt_thread_updating(void)
-{
-    return thread_updating;
-}
 
 const char *kt_thread_updating_from(void)
 {
@@ -412,8 +401,8 @@ const char *kt_thread_updating_from(void)
  * a blocking call before passing a named one): its update is finished. */
 void kt_thread_finish_update(const char *point)
 {
-    if (thread_updating && (!updating_from[0] || strcmp(point, updating_from) == 0))
-        thread_updating = 0;
+    if (kt_thread_updating() && (!updating_from[0] || strcmp(point, updating_from) == 0))
+        kt_lifecycle_set_thread_updating(0);
 }
 
 __thread const char *kitsune_point_passed;
@@ -569,6 +558,7 @@ void kt_threads_after_fork(void)
     me->next = NULL;
     me->tid = pthread_self();
     me->is_main = 1;
+    kt_lifecycle_mark_main();
     me->state = RUNNING;
     threads = me;
     self = me;

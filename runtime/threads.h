@@ -14,14 +14,11 @@ size_t kt_threads_json(char *out, size_t len);
 int kt_threads_quiesce(double timeout_ms, char *err, size_t errlen);
 void kt_threads_release(void);                      /* after a refusal or rollback */
 void kt_threads_kick(void);                         /* wake blocked threads */
-int kt_thread_is_main(void);
 void kt_threads_signal_setup(void);
-int kt_threads_wake_signal(void);
 const char *kt_thread_last_point(void);
 void kt_threads_register_main(void);
 /* The park/restart protocol with update.c (its header says how it goes). */
 void kt_thread_park(const char *point);
-int kt_thread_updating(void);
 const char *kt_thread_updating_from(void);
 void kt_thread_finish_update(const char *point);
 void kt_thread_note_point(const char *point);

@@ -10,6 +10,7 @@
  * version is retired and the old stack released. */
 #include "kitsune.h"
 #include "common.h"
+#include "libc.h"
 #include "log.h"
 #include "version.h"
 #include "plugins.h"
@@ -68,9 +69,6 @@ static size_t asan_old_size;
 
 enum req_state { REQ_NONE, REQ_PREPARING, REQ_PENDING, REQ_ACTIVE, REQ_DONE };
 
-int kitsune_attention;
-struct kt_runtime kt_rt = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                           .cond = PTHREAD_COND_INITIALIZER};
 
 /* Shared between the control thread, the main thread and signal handlers: atomics. */
 static _Atomic enum req_state req_state;
@@ -78,16 +76,12 @@ static struct kt_report *req_report;
 static int req_check;
 static _Atomic int quiescing;
 static _Atomic int parking_open;   /* other threads park at update points */
-static int updating;             /* main thread: new version running, not committed */
-static _Atomic int transferring;   /* from loading the new version to commit */
 static _Atomic int deadline_passed; /* the watchdog asks for a rollback */
-static char fault[32];           /* fault injection for tests (KITSUNE_FAULTS builds) */
 static int threads_updating;     /* restarted threads not yet at their point */
 static double t_switch, t_main;  /* phase start times */
 
 static ucontext_t old_ctx, new_ctx;
-static void *cur_stack, *new_stack, *stack_to_free; /* mmap'd main-thread stacks */
-static size_t stack_size;
+static void *new_stack, *stack_to_free; /* mmap'd main-thread stacks */
 static struct sigaction saved_signals[NSIG];
 
 /* The limits of the request in progress (set by kt_update_request): how long the
@@ -95,29 +89,6 @@ static struct sigaction saved_signals[NSIG];
  * while the new version runs up to its update point. */
 static double req_quiesce_ms, req_freeze_ms;
 
-/* Time the engines spend transferring the state (set by the main thread, read by the
- * control thread's watchdog).  Without --timeout it does not count against the freeze
- * limit, which is for the new version's own code: a large heap legitimately takes
- * longer to transfer than a stuck initialisation should be allowed, and the engines
- * make progress all the while.  It is bounded by KT_MIGRATE_TIMEOUT_MS all the same. */
-static _Atomic double engine_since, engine_ms;
-
-void kt_update_engine_timing(int running)
-{
-    double now = kt_now_ms();
-    if (running) {
-        engine_since = now;
-    } else if (engine_since > 0) {
-        engine_ms = engine_ms + (now - engine_since);
-        engine_since = 0;
-    }
-}
-
-static double engine_elapsed_ms(void)
-{
-    double since = engine_since, t = engine_ms + (since > 0 ? kt_now_ms() - since : 0);
-    return t < KT_MIGRATE_TIMEOUT_MS ? t : KT_MIGRATE_TIMEOUT_MS;
-}
 
 static double env_ms(const char *name, double dflt)
 {
@@ -203,19 +174,12 @@ static void *stack_alloc(size_t size)
     return p;
 }
 
-/* The stack the main thread runs on once it has updated (0, 0 before: the process's
- * own stack, whose bounds are not known here).  Async-signal-safe. */
-void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi)
-{
-    *lo = (uintptr_t)cur_stack;
-    *hi = cur_stack ? (uintptr_t)cur_stack + stack_size : 0;
-}
 
 static void free_pending_stack(void)
 {
     if (stack_to_free) {
-        STACK_RELEASED(stack_to_free, stack_size);
-        munmap(stack_to_free, stack_size);
+        STACK_RELEASED(stack_to_free, kt_rt.stack_size);
+        munmap(stack_to_free, kt_rt.stack_size);
         stack_to_free = NULL;
     }
 }
@@ -235,19 +199,6 @@ static void restore_signals(void)
             sigaction(s, &saved_signals[s], NULL);
 }
 
-/* ---- fault injection (tests) ---- */
-
-/* True when the current request asked to fail at `step`.  Tests use this to check
- * that every step can fail without harm; builds without KITSUNE_FAULTS ignore it. */
-static int fault_at(const char *step)
-{
-#ifdef KITSUNE_FAULTS
-    return fault[0] && strcmp(fault, step) == 0;
-#else
-    (void)step;
-    return 0;
-#endif
-}
 
 /* Lets parked threads go back to the old version; none may park again for this
  * request. */
@@ -274,7 +225,7 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     memmove(rollback_reason, reason, n);
     rollback_reason[n] = 0;
     rollback_pending = 1;
-    transferring = 0; /* a fault from here on is not this update's */
+    kt_rt.transferring = 0; /* a fault from here on is not this update's */
     kt_crash_stack(NULL, 0);
     FIBER_LEAVE(asan_old_bottom, asan_old_size);
     setcontext(&old_ctx);
@@ -296,8 +247,8 @@ static void finish_rollback(void)
     }
     struct kt_version *failed = kt_rt.next;
     kt_rt.next = NULL;
-    updating = 0;
-    transferring = 0;
+    kt_rt.updating = 0;
+    kt_rt.transferring = 0;
     deadline_passed = 0;
     kt_locals_unflip(); /* the new version's notes go; the old ones come back */
     restore_signals();
@@ -311,50 +262,7 @@ static void finish_rollback(void)
     kt_log("rolled back; version %u continues", kt_rt.cur->number);
 }
 
-void kt_update_fail(const char *fmt, ...)
-{
-    char msg[KT_ERRLEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (updating && kt_thread_is_main())
-        rollback(msg);
-    kt_log("error outside an update: %s", msg);
-}
 
-void kt_update_abandon(const char *reason)
-{
-    if (transferring && kt_thread_is_main()) {
-        char msg[KT_ERRLEN];
-        snprintf(msg, sizeof msg, "out of memory: %s", reason);
-        rollback(msg);
-    }
-}
-
-int kt_updating(void)
-{
-    return updating;
-}
-
-/* A crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) on the main thread between loading
- * the new version and the commit: the update is rolled back from the signal handler,
- * the reason naming the signal, the address, the code (crash.c) and, during the
- * transfer, the variable or object being transformed.  Returns 0 for any other crash.
- * Async-signal-safe: nothing is allocated, the fault may have come from malloc. */
-int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
-{
-    static char msg[KT_ERRLEN];
-    if (!transferring || !kt_thread_is_main())
-        return 0;
-    int in_transfer = kt_transfer_var || kt_transfer_plan;
-    kt_crash_describe(msg, sizeof msg, sig, info, ctx,
-                      in_transfer ? "while transferring the state"
-                      : updating  ? "before the commit"
-                                  : "while loading the new version");
-    kt_transfer_describe(msg, sizeof msg);
-    rollback(msg);
-}
 
 /* The reason is prepared by the control thread when it fires the watchdog: the
  * handler that may roll back formats nothing. */
@@ -371,7 +279,7 @@ static __attribute__((noreturn)) void timeout_rollback(void)
  * may then have been interrupted anywhere, even inside malloc). */
 void kt_update_timeout_check(const void *ctx)
 {
-    if (deadline_passed == 2 && transferring && kt_thread_is_main()) {
+    if (deadline_passed == 2 && kt_rt.transferring && kt_thread_is_main()) {
         /* Interrupted inside malloc or free, which may hold the allocator's lock: the
          * watchdog signals again shortly, by when the new version has left it. */
         if (kt_crash_in_allocator(ctx))
@@ -380,10 +288,6 @@ void kt_update_timeout_check(const void *ctx)
     }
 }
 
-int kt_fault_injected(const char *step)
-{
-    return fault_at(step);
-}
 
 /* Each restarted thread is updating until it reaches the point it left from, and may
  * look up the old version's keys and addresses meanwhile: the retired version (its
@@ -422,21 +326,24 @@ static void commit(void)
     if (kt_threads_check_restart(old, nv, err, sizeof err))
         rollback(err);
     kt_threads_migrate_args(old); /* rolls back on failure */
-    if (fault_at("commit"))
+    if (kt_fault_injected("commit"))
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
         rollback(err);
-    if ((req_check || kt_audit_default()) &&
-        kt_audit(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
-        rollback(err);
+    if (req_check || kt_audit_default()) {
+        void *args[64];
+        int nargs = kt_threads_args(args, 64);
+        if (kt_audit(old, nv, args, nargs, r ? &r->t_audit : &(double){0}, err, sizeof err))
+            rollback(err);
+    }
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
         hook();
     /* Point of no return.  Threads restarted from here on run the new version and
      * must not park again for this update. */
     parking_open = 0;
-    updating = 0;
-    transferring = 0;
+    kt_rt.updating = 0;
+    kt_rt.transferring = 0;
     kt_crash_stack(NULL, 0);
     kt_rt.has_updated = 1;
     kt_rt.next = NULL;
@@ -468,11 +375,11 @@ static void commit(void)
     kt_locals_drop_old();
     /* The parked old context is abandoned; release its stack (not the process's
      * original stack, which also holds argv and the environment). */
-    if (cur_stack) {
-        STACK_RELEASED(cur_stack, stack_size);
-        munmap(cur_stack, stack_size);
+    if (kt_rt.cur_stack) {
+        STACK_RELEASED(kt_rt.cur_stack, kt_rt.stack_size);
+        munmap(kt_rt.cur_stack, kt_rt.stack_size);
     }
-    cur_stack = new_stack;
+    kt_rt.cur_stack = new_stack;
     new_stack = NULL;
     if (r) {
         r->t_retire = kt_now_ms() - t2 + t_ret;
@@ -492,13 +399,13 @@ static void run_new_version(void)
     char err[KT_ERRLEN];
     double t = kt_now_ms();
     save_signals();
-    kt_crash_stack(new_stack, stack_size);
-    transferring = 1;
+    kt_crash_stack(new_stack, kt_rt.stack_size);
+    kt_rt.transferring = 1;
     if (kt_version_load(nv, err, sizeof err))
         rollback(err);
-    if (fault_at("load"))
+    if (kt_fault_injected("load"))
         rollback("injected fault: load");
-    if (fault_at("crash"))
+    if (kt_fault_injected("crash"))
         raise(SIGSEGV);
     if (r) {
         r->t_load = kt_now_ms() - t;
@@ -509,15 +416,15 @@ static void run_new_version(void)
     kt_rt.old = kt_rt.cur;
     kt_rt.cur = nv;
     kt_locals_flip();
-    updating = 1;
+    kt_rt.updating = 1;
     t_main = kt_now_ms();
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_prestart_xform");
     if (hook)
         hook();
-    if (fault_at("prestart"))
+    if (kt_fault_injected("prestart"))
         rollback("injected fault: prestart");
     int rc = nv->main(kt_rt.argc, kt_rt.argv);
-    if (updating) {
+    if (kt_rt.updating) {
         snprintf(err, sizeof err, "the new main returned %d before reaching update point '%s'",
                  rc, kt_rt.old_point);
         rollback(err);
@@ -527,6 +434,7 @@ static void run_new_version(void)
 
 static void start_update(const char *point)
 {
+    kt_lifecycle_set_rollback(rollback); /* the failure path ends here (lifecycle.h) */
     pthread_mutex_lock(&kt_rt.lock);
     if (req_state != REQ_PENDING) {
         pthread_mutex_unlock(&kt_rt.lock);
@@ -541,7 +449,7 @@ static void start_update(const char *point)
     kt_log("update requested: leaving version %u at update point '%s'", kt_rt.cur->number,
            point);
     if (kt_threads_quiesce(quiesce_timeout_ms(), err, sizeof err) ||
-        (fault_at("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce")) ||
+        (kt_fault_injected("quiesce") && snprintf(err, sizeof err, "injected fault: quiesce")) ||
         (kt_plugins_changed(kt_rt.cur, kt_rt.next) &&
          snprintf(err, sizeof err, "the program opened or closed a module while the update "
                   "was checked: ask again"))) {
@@ -576,9 +484,9 @@ static void start_update(const char *point)
         finish_request(KT_REFUSED, err);
         return;
     }
-    if (!stack_size)
-        stack_size = main_stack_size();
-    new_stack = stack_alloc(stack_size);
+    if (!kt_rt.stack_size)
+        kt_rt.stack_size = main_stack_size();
+    new_stack = stack_alloc(kt_rt.stack_size);
     if (!new_stack) {
         kt_locals_uncapture();
         release_parked();
@@ -590,10 +498,10 @@ static void start_update(const char *point)
     }
     getcontext(&new_ctx);
     new_ctx.uc_stack.ss_sp = new_stack;
-    new_ctx.uc_stack.ss_size = stack_size;
+    new_ctx.uc_stack.ss_size = kt_rt.stack_size;
     new_ctx.uc_link = NULL;
     makecontext(&new_ctx, run_new_version, 0);
-    FIBER_START(new_stack, stack_size);
+    FIBER_START(new_stack, kt_rt.stack_size);
     swapcontext(&old_ctx, &new_ctx);
     FIBER_ARRIVED_BACK();
     /* Only a rollback comes back here: the old version goes on. */
@@ -606,7 +514,7 @@ void kitsune_update_point(const char *point)
 {
     if (!kt_thread_registered())
         return;
-    if (req_state == REQ_NONE && !updating && kt_self_request_pending())
+    if (req_state == REQ_NONE && !kt_rt.updating && kt_self_request_pending())
         take_self_request();
     if (!kt_thread_is_main()) {
         if (kt_thread_updating()) {
@@ -620,13 +528,13 @@ void kitsune_update_point(const char *point)
         return;
     }
     kt_thread_note_point(point);
-    if (updating) {
+    if (kt_rt.updating) {
         if (deadline_passed)
             timeout_rollback();
         /* The old main left from this point, or from inside a blocking call (an
          * unnamed point: the first update point of the new version ends it). */
         int same = !kt_rt.old_point[0] || strcmp(point, kt_rt.old_point) == 0;
-        if (same && !fault_at("timeout"))
+        if (same && !kt_fault_injected("timeout"))
             commit();
         return; /* intermediate points of the new version do nothing */
     }
@@ -644,7 +552,7 @@ void kitsune_update_point(const char *point)
 void kt_wait_point(pthread_mutex_t *mutex)
 {
     const char *p = kt_thread_last_point();
-    if (!p || (kt_thread_is_main() && updating))
+    if (!p || (kt_thread_is_main() && kt_rt.updating))
         return;
     char point[128];
     snprintf(point, sizeof point, "%s", p);
@@ -660,7 +568,7 @@ void kt_wait_point(pthread_mutex_t *mutex)
 int kt_update_can_park(void)
 {
     if (kt_thread_is_main())
-        return !updating && req_state == REQ_PENDING;
+        return !kt_rt.updating && req_state == REQ_PENDING;
     return parking_open;
 }
 
@@ -692,7 +600,7 @@ static int client_gone(int fd)
     if (fd < 0)
         return 0;
     struct pollfd p = {fd, POLLRDHUP, 0};
-    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+    return kt_libc.poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 /* `--fault alloc=N`: the Nth allocation from here on fails (tests/lib/failalloc.c, a
@@ -769,8 +677,8 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     req_report = r;
     req_check = o->check;
     req_quiesce_ms = req_freeze_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
-    engine_since = engine_ms = 0;
-    snprintf(fault, sizeof fault, "%s", o->fault ? o->fault : "");
+    kt_update_engine_reset();
+    snprintf(kt_rt.fault, sizeof kt_rt.fault, "%s", o->fault ? o->fault : "");
     req_state = REQ_PENDING;
     quiescing = 1;
     parking_open = 1;
@@ -784,10 +692,10 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     double active_deadline = 0, last_signal = 0;
     pthread_mutex_lock(&kt_rt.lock);
     while (req_state != REQ_DONE) {
-        if (req_state == REQ_ACTIVE && transferring && !active_deadline)
+        if (req_state == REQ_ACTIVE && kt_rt.transferring && !active_deadline)
             active_deadline = kt_now_ms() + kt_update_timeout_ms();
-        double engines = o->timeout_ms > 0 ? 0 : engine_elapsed_ms();
-        if (active_deadline && transferring && kt_now_ms() > active_deadline + engines &&
+        double engines = o->timeout_ms > 0 ? 0 : kt_update_engine_ms();
+        if (active_deadline && kt_rt.transferring && kt_now_ms() > active_deadline + engines &&
             deadline_passed < 2) {
             /* The watchdog: first the next update point rolls back; a second later the
              * wake signal's handler does. */
@@ -798,7 +706,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             deadline_passed++;
             active_deadline += KT_WATCHDOG_GRACE_MS;
             kt_threads_signal_main();
-        } else if (deadline_passed == 2 && transferring && kt_now_ms() > last_signal + 5) {
+        } else if (deadline_passed == 2 && kt_rt.transferring && kt_now_ms() > last_signal + 5) {
             /* The last resort was refused (the new version was inside malloc): again. */
             last_signal = kt_now_ms();
             kt_threads_signal_main();
@@ -833,7 +741,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     req_state = REQ_NONE;
     req_report = NULL;
     req_quiesce_ms = req_freeze_ms = 0;
-    fault[0] = 0;
+    kt_rt.fault[0] = 0;
     arm_alloc_fault(NULL);
     deadline_passed = 0;
     set_attention();
@@ -843,17 +751,10 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
 
 /* ---- public queries ---- */
 
-int kitsune_is_updating(void)
-{
-    if (kt_thread_is_main())
-        return updating;
-    return kt_thread_updating();
-}
-
 int kitsune_is_updating_from(const char *point)
 {
     if (kt_thread_is_main())
-        return updating && strcmp(kt_rt.old_point, point) == 0;
+        return kt_rt.updating && strcmp(kt_rt.old_point, point) == 0;
     return kt_thread_updating() && strcmp(kt_thread_updating_from(), point) == 0;
 }
 

@@ -7,35 +7,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include "common.h"
+#include "lifecycle.h"
+#include "report.h"
 
 struct kt_version;
 
-enum kt_outcome { KT_COMMITTED, KT_REFUSED, KT_ROLLED_BACK };
-struct kt_report {
-    enum kt_outcome outcome;
-    char reason[KT_ERRLEN];
-    unsigned from_version, to_version;
-    double t_request, t_quiesce, t_load, t_migrate, t_resume, t_retire; /* ms */
-    double t_audit;       /* ms, part of t_resume */
-    double pause_ms;
-    long vars_migrated, objects_transformed, pointers_fixed;
-};
-struct kt_runtime {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct kt_version *cur;     /* running version */
-    struct kt_version *next;    /* prepared or being loaded */
-    struct kt_version *old;     /* while updating: the version being replaced */
-    struct kt_version *left;    /* after a commit, until every restarted thread has
-                                   passed its first update point: the retired version,
-                                   whose key and address tables those threads may use */
-    int argc;
-    char **argv;
-    pthread_t main_thread;
-    int has_updated;
-    char old_point[128];        /* update point the old main left from */
-};
-extern struct kt_runtime kt_rt;
 /* Default limits (ms), overridden by KITSUNE_QUIESCE_TIMEOUT_MS and
  * KITSUNE_UPDATE_TIMEOUT_MS, and per request by `kitsune update --timeout`.  Threads
  * that have parked are frozen while the others are awaited, and the whole program is
@@ -48,9 +24,6 @@ extern struct kt_runtime kt_rt;
 /* How long a request made by the program waits for an update point to take it before
  * the control thread takes it anyway (the program may be blocked). */
 #define KT_SELF_REQUEST_GRACE_MS 200
-#define KT_MIGRATE_TIMEOUT_MS 60000
-/* The engines' transfer starts (1) and ends (0): see update.c. */
-void kt_update_engine_timing(int running);
 struct kt_request_opts {
     int check;          /* --check */
     const char *fault;  /* --fault STEP (tests), or NULL */
@@ -65,17 +38,9 @@ struct kt_request_opts {
 void kt_update_request(const char *path, const struct kt_request_opts *opts,
                        struct kt_report *report);
 void kt_update_timeout_check(const void *ctx); /* ctx: the handler's ucontext */
-int kt_fault_injected(const char *step);
-/* Rolls back with `reason` if the main thread is in an update; else returns */
-void kt_update_abandon(const char *reason);
 /* Fault injection (KITSUNE_FAULTS): `--fault alloc=N` fails the Nth allocation made
  * while the request is handled (tests/lib/failalloc.c counts them). */
 extern long kt_fault_alloc_at, kt_fault_alloc_count;
-void kt_update_current_stack(uintptr_t *lo, uintptr_t *hi); /* update.c: mmap'd main stack */
-int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
-int kt_updating(void);
-/* Aborts the update in progress (before commit) with a reason. */
-void kt_update_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kt_attention_refresh(void);
 /* Parking inside a blocking call (threads.c, blocking.c). */
 void kt_wait_point(pthread_mutex_t *mutex);

@@ -8,11 +8,12 @@
  * that is running (a v->v update) loads a second, distinct object. */
 #include "kitsune.h"
 #include "common.h"
+#include "proc.h"
 #include "log.h"
 #include "elffile.h"
 #include "version.h"
 #include "plugins.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "maps.h"
 #include "rules.h"
 

@@ -33,7 +33,7 @@
 #include "kitsune.h"
 #include "common.h"
 #include "version.h"
-#include "update.h"
+#include "lifecycle.h"
 #include "migrate.h"
 #include "oom.h"
 #include "maps.h"
