@@ -30,9 +30,8 @@
  *
  * The runtime's own waits call libc directly through kt_libc (libc.h). */
 #include "kitsune.h"
-#include "update.h"
-#include "threads.h"
 #include "blocking.h"
+#include "lifecycle.h"
 #include "libc.h"
 
 #include <dlfcn.h>
@@ -90,10 +89,38 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 
 /* ---- parking inside a call ---- */
 
+/* How to park, from the park/restart protocol (NULL until the main thread registers:
+ * no thread takes part in updates before). */
+static const struct kt_park_ops *park;
+
+void kt_blocking_set_park(const struct kt_park_ops *ops)
+{
+    __atomic_store_n(&park, ops, __ATOMIC_RELEASE);
+}
+
+static const struct kt_park_ops *park_ops(void)
+{
+    return __atomic_load_n(&park, __ATOMIC_ACQUIRE);
+}
+
 /* A registered thread can park inside its calls. */
 static int joins_updates(void)
 {
-    return kt_thread_last_point() != NULL;
+    const struct kt_park_ops *p = park_ops();
+    return p && p->last_point() != NULL;
+}
+
+/* The wakeup fd (kitsune_wakeup_fd), for a thread that joins updates. */
+static int wakeup_fd(void)
+{
+    const struct kt_park_ops *p = park_ops();
+    return p ? p->wakeup_fd() : -1;
+}
+
+static int can_park(void)
+{
+    const struct kt_park_ops *p = park_ops();
+    return p && p->can_park();
 }
 
 static int attention(void)
@@ -109,17 +136,17 @@ static int attention(void)
 
 static int watch_wakeup(void)
 {
-    return !attention() || kt_update_can_park();
+    return !attention() || can_park();
 }
 
 /* Parks at the thread's last update point if an update wants it; returns 1 if the
  * thread was parked (and came back: the update was refused or rolled back). */
 static int park_here(void)
 {
-    if (!attention() || !kt_update_can_park())
+    if (!attention() || !can_park())
         return 0;
     int saved = errno;
-    kt_wait_point(NULL);
+    park_ops()->wait_point(NULL);
     errno = saved;
     return 1;
 }
@@ -177,7 +204,7 @@ static int wakeable_sleep(clockid_t clk, int64_t until_ns, int64_t *left_ns)
             return 0;
         int n;
         if (watch_wakeup()) {
-            struct pollfd p = {kitsune_wakeup_fd(), POLLIN, 0};
+            struct pollfd p = {wakeup_fd(), POLLIN, 0};
             struct timespec t = ns_ts(left);
             n = kt_libc.ppoll(&p, 1, &t, NULL);
         } else {
@@ -246,7 +273,7 @@ int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
     if (!joins_updates())
         return kt_libc.pthread_cond_wait(cond, mutex);
-    return ktthreads_pthread_cond_timedwait(cond, mutex, NULL);
+    return park_ops()->cond_timedwait(cond, mutex, NULL);
 }
 
 int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
@@ -254,7 +281,7 @@ int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
 {
     if (!joins_updates())
         return kt_libc.pthread_cond_timedwait(cond, mutex, abstime);
-    return ktthreads_pthread_cond_timedwait(cond, mutex, abstime);
+    return park_ops()->cond_timedwait(cond, mutex, abstime);
 }
 
 /* ---- waits on descriptors, in a thread that blocks the wake signal ---- */
@@ -273,7 +300,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
         return kt_libc.poll(fds, n, timeout);
     struct pollfd all[SMALL_POLL + 1];
     memcpy(all, fds, n * sizeof *fds);
-    all[n] = (struct pollfd){kitsune_wakeup_fd(), POLLIN, 0};
+    all[n] = (struct pollfd){wakeup_fd(), POLLIN, 0};
     int64_t until = clock_ns(CLOCK_MONOTONIC) + (int64_t)timeout * 1000000;
     for (;;) {
         int watch = watch_wakeup();
@@ -296,7 +323,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 {
     if (timeout == 0 || !needs_wakeup_fd())
         return kt_libc.epoll_wait(epfd, events, max, timeout);
-    struct pollfd p[2] = {{epfd, POLLIN, 0}, {kitsune_wakeup_fd(), POLLIN, 0}};
+    struct pollfd p[2] = {{epfd, POLLIN, 0}, {wakeup_fd(), POLLIN, 0}};
     int64_t until = clock_ns(CLOCK_MONOTONIC) + (int64_t)timeout * 1000000;
     for (;;) {
         int watch = watch_wakeup();
@@ -317,7 +344,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout)
 
 int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
-    int wfd = kitsune_wakeup_fd();
+    int wfd = wakeup_fd();
     if ((tv && tv->tv_sec == 0 && tv->tv_usec == 0) || !needs_wakeup_fd() ||
         wfd >= FD_SETSIZE || nfds > FD_SETSIZE)
         return kt_libc.select(nfds, r, w, e, tv);

@@ -7,6 +7,7 @@
  * objects are accepted and every offset is bounds-checked (the file is untrusted). */
 #include "kitsune.h"
 #include "elffile.h"
+#include "libc.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -199,7 +200,7 @@ static int load_needed(const struct elf_file *f, const Elf64_Shdr *dyn,
         const char *lib = str_at(f, dynstr, d[i].d_un.d_val);
         if (!lib)
             return snprintf(err, errlen, "corrupt DT_NEEDED entry"), -1;
-        if (!dlopen(lib, RTLD_NOW | RTLD_LOCAL)) {
+        if (!kt_libc_dlopen(lib, RTLD_NOW | RTLD_LOCAL)) {
             snprintf(err, errlen, "needed library %s cannot be loaded: %s", lib, dlerror());
             return -1;
         }
@@ -210,15 +211,15 @@ static int load_needed(const struct elf_file *f, const Elf64_Shdr *dyn,
 static int symbol_resolves(const struct elf_file *f, const Elf64_Shdr *dyn,
                            const Elf64_Shdr *dynstr, const char *name)
 {
-    if (dlsym(RTLD_DEFAULT, name))
+    if (kt_libc_dlsym(RTLD_DEFAULT, name))
         return 1;
     const Elf64_Dyn *d = (const Elf64_Dyn *)(f->data + dyn->sh_offset);
     size_t n = dyn->sh_size / sizeof *d;
     for (size_t i = 0; i < n && d[i].d_tag != DT_NULL; i++) {
         if (d[i].d_tag != DT_NEEDED)
             continue;
-        void *h = dlopen(str_at(f, dynstr, d[i].d_un.d_val), RTLD_NOW | RTLD_NOLOAD);
-        if (h && dlsym(h, name))
+        void *h = kt_libc_dlopen(str_at(f, dynstr, d[i].d_un.d_val), RTLD_NOW | RTLD_NOLOAD);
+        if (h && kt_libc_dlsym(h, name))
             return 1;
     }
     return 0;

@@ -9,18 +9,47 @@
 
 struct kt_libc kt_libc;
 
-/* libc's dlsym itself: libkitsune's dlsym is plugins.c's (dlvsym is not taken over). */
-static void *(*real_dlsym)(void *, const char *);
+/* libc's dynamic loader calls themselves: libkitsune's dlopen, dlsym, dlclose and
+ * dlinfo are plugins.c's (dlvsym is not taken over).  The caller-sensitive ones
+ * (dlopen, dlsym with RTLD_NEXT) see this file's caller as libkitsune, as the callers
+ * they replace in libkitsune did. */
+static void *dl_fn(const char *name)
+{
+    /* Their own versions on glibc >= 2.34, and the one before (libdl). */
+    void *f = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
+    return f ? f : dlvsym(RTLD_NEXT, name, "GLIBC_2.2.5");
+}
 
 void *kt_libc_dlsym(void *handle, const char *name)
 {
-    if (!real_dlsym) {
-        /* dlsym's own versions on glibc >= 2.34, and the one before (libdl). */
-        void *f = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
-        real_dlsym = (void *(*)(void *, const char *))(f ? f : dlvsym(RTLD_NEXT, "dlsym",
-                                                                          "GLIBC_2.2.5"));
-    }
-    return real_dlsym ? real_dlsym(handle, name) : NULL;
+    static void *(*real)(void *, const char *);
+    if (!real)
+        real = (void *(*)(void *, const char *))dl_fn("dlsym");
+    return real ? real(handle, name) : NULL;
+}
+
+void *kt_libc_dlopen(const char *path, int flags)
+{
+    static void *(*real)(const char *, int);
+    if (!real)
+        real = (void *(*)(const char *, int))dl_fn("dlopen");
+    return real ? real(path, flags) : NULL;
+}
+
+int kt_libc_dlclose(void *handle)
+{
+    static int (*real)(void *);
+    if (!real)
+        real = (int (*)(void *))dl_fn("dlclose");
+    return real ? real(handle) : -1;
+}
+
+int kt_libc_dlinfo(void *handle, int request, void *arg)
+{
+    static int (*real)(void *, int, void *);
+    if (!real)
+        real = (int (*)(void *, int, void *))dl_fn("dlinfo");
+    return real ? real(handle, request, arg) : -1;
 }
 
 static void *next_symbol(const char *name)

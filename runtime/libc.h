@@ -33,7 +33,11 @@ extern struct kt_libc kt_libc;
  * wait: the runtime's polling loops. */
 void kt_cond_wait_ms(pthread_cond_t *cond, pthread_mutex_t *mutex, int ms);
 
-/* libc's dlsym (RTLD_NEXT: the definition after libkitsune's). */
+/* libc's dlsym (RTLD_NEXT: the definition after libkitsune's), dlopen, dlclose and
+ * dlinfo: the runtime's own loading, of versions and of what they need. */
 void *kt_libc_dlsym(void *handle, const char *name);
+void *kt_libc_dlopen(const char *path, int flags);
+int kt_libc_dlclose(void *handle);
+int kt_libc_dlinfo(void *handle, int request, void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "log.h"
 
 int kitsune_attention;
+__thread const char *kitsune_point_passed; /* kitsune.h: the last update point passed */
 struct kt_runtime kt_rt = {.lock = PTHREAD_MUTEX_INITIALIZER,
                            .cond = PTHREAD_COND_INITIALIZER};
 

@@ -425,6 +425,13 @@ void kt_plugins_loaded(struct kt_version *m)
         handles[m->slot].next = m;
 }
 
+static const struct kt_module_hooks module_hooks = {kt_plugins_loaded, kt_plugins_forget};
+
+__attribute__((constructor)) static void tell_loader(void)
+{
+    kt_version_set_module_hooks(&module_hooks);
+}
+
 void kt_plugins_commit(struct kt_version *old)
 {
     pthread_mutex_lock(&lock);

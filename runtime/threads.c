@@ -119,8 +119,18 @@ static void note_identity(struct kt_thread *t)
     t->passed = &kitsune_point_passed;
 }
 
+/* How blocking.c parks a kitsune thread inside a blocking call. */
+static const struct kt_park_ops park_ops = {
+    .last_point = kt_thread_last_point,
+    .can_park = kt_update_can_park,
+    .wait_point = kt_wait_point,
+    .cond_timedwait = ktthreads_pthread_cond_timedwait,
+    .wakeup_fd = kitsune_wakeup_fd,
+};
+
 void kt_threads_register_main(void)
 {
+    kt_blocking_set_park(&park_ops);
     struct kt_thread *t = new_record();
     t->tid = pthread_self();
     t->is_main = 1;
@@ -405,7 +415,6 @@ void kt_thread_finish_update(const char *point)
         kt_lifecycle_set_thread_updating(0);
 }
 
-__thread const char *kitsune_point_passed;
 
 /* The update point a parking thread is at: the last one it passed (the fast path
  * records it), else the last one the runtime saw; "" when it passed none. */

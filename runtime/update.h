@@ -1,5 +1,38 @@
 /* update.h - the lifecycle of one update (update.c): the request, the pause, commit
- * and rollback, the runtime's global state and the update's one failure path. */
+ * and rollback.  The state every part reads and the failure path are lifecycle.h's.
+ *
+ * The park/restart protocol.  update.c, threads.c and control.c are the one cycle
+ * of the runtime's files (scripts/runtime-deps.py, a ctest test, allows no other):
+ * each waits on the others at the steps of an update, so none can be built without
+ * the others.
+ *
+ *   control.c -> update.c   a request from the control socket, or one the program
+ *                           made, is handed over and waited for (kt_update_request);
+ *                           a program's request changes the attention flag
+ *                           (kt_attention_refresh)
+ *   update.c -> control.c   while a request is pending the wakeup fd is readable
+ *                           (kt_wakeup_set); an update point takes the program's own
+ *                           request (kt_self_request_pending, _at_point); a forked
+ *                           child gets a socket of its own (kt_control_after_fork)
+ *   update.c -> threads.c   quiesce: every kitsune thread is kicked and parks at an
+ *                           update point (kt_threads_kick, kt_threads_quiesce,
+ *                           kt_thread_park); after a refusal or rollback the parked
+ *                           threads are released to the old code (kt_threads_release);
+ *                           at commit their start functions are checked, their
+ *                           arguments migrated and they restart in the new code
+ *                           (kt_threads_check_restart, kt_threads_migrate_args,
+ *                           kt_threads_restart); a restarted thread is updating until
+ *                           it reaches the point it left from (kt_thread_finish_update)
+ *   threads.c -> update.c   a thread parks inside a blocking call or a condition wait
+ *                           through update.c (kt_update_can_park, kt_wait_point: the
+ *                           operations it gives blocking.c, which lies under the
+ *                           protocol), the watchdog's signal is checked on the main
+ *                           thread (kt_update_timeout_check), a thread that exits
+ *                           while restarted threads are counted is uncounted
+ *                           (kt_thread_exit_updating)
+ *   threads.c -> control.c  the wakeup fd for threads that block the wake signal
+ *                           (kitsune_wakeup_fd, through blocking.c)
+ *   control.c -> threads.c  `kitsune status` lists the threads (kt_threads_json) */
 #ifndef KITSUNE_UPDATE_H
 #define KITSUNE_UPDATE_H
 

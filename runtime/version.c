@@ -12,7 +12,7 @@
 #include "log.h"
 #include "elffile.h"
 #include "version.h"
-#include "plugins.h"
+#include "libc.h"
 #include "lifecycle.h"
 #include "maps.h"
 #include "rules.h"
@@ -27,6 +27,14 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* What plugins.c is told of a version's modules (kt_version_set_module_hooks). */
+static const struct kt_module_hooks *module_hooks;
+
+void kt_version_set_module_hooks(const struct kt_module_hooks *h)
+{
+    module_hooks = h;
+}
 
 /* Checks the file open at fd (named path in messages); closes it if it fails. */
 static int checked(int fd, const char *path, char *err, size_t errlen)
@@ -289,7 +297,7 @@ static void debug_name(const struct kt_version *v, char *buf, size_t len)
 static struct link_map *link_map_of(const struct kt_version *v)
 {
     struct link_map *lm;
-    return v && v->handle && dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) == 0 ? lm : NULL;
+    return v && v->handle && kt_libc_dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) == 0 ? lm : NULL;
 }
 
 /* A forked child inherits the link map naming its parent's descriptor, which goes away
@@ -313,7 +321,7 @@ static void close_version(struct kt_version *v)
     if (lm)
         lm->l_name = v->loader_name;
     v->loader_name = NULL;
-    dlclose(v->handle);
+    kt_libc_dlclose(v->handle);
     v->handle = NULL;
 }
 
@@ -328,7 +336,7 @@ static void *dlopen_outside_root(struct kt_version *v, int flags)
     snprintf(rel, sizeof rel, "%d/fd/%d", (int)getpid(), v->memfd);
     void *h = NULL;
     if (proc >= 0 && here >= 0 && fchdir(proc) == 0) {
-        h = dlopen(rel, flags);
+        h = kt_libc_dlopen(rel, flags);
         if (fchdir(here) < 0)
             kt_log("cannot return to the working directory: %s", strerror(errno));
     }
@@ -354,14 +362,14 @@ static int load_object(struct kt_version *v, int flags, char *err, size_t errlen
             return -1;
         }
     } else {
-        v->handle = dlopen(fdpath, flags);
+        v->handle = kt_libc_dlopen(fdpath, flags);
     }
     if (!v->handle) {
         snprintf(err, errlen, "dlopen %s: %s", v->path, dlerror());
         return -1;
     }
     struct link_map *lm;
-    if (dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) < 0) {
+    if (kt_libc_dlinfo(v->handle, RTLD_DI_LINKMAP, &lm) < 0) {
         snprintf(err, errlen, "dlinfo: %s", dlerror());
         return -1;
     }
@@ -389,7 +397,8 @@ int kt_version_load(struct kt_version *v, char *err, size_t errlen)
     for (int i = 0; i < v->nmods; i++) {
         if (kt_module_load(v->mods[i], err, errlen))
             return -1;
-        kt_plugins_loaded(v->mods[i]);
+        if (module_hooks)
+            module_hooks->loaded(v->mods[i]);
     }
     /* In place: the plan made at the check refers to this summary's entries. */
     if (v->nmods && relocate_composed(v)) {
@@ -481,7 +490,8 @@ void kt_version_discard(struct kt_version *v)
     if (!v)
         return;
     for (int i = 0; i < v->nmods; i++) {
-        kt_plugins_forget(v->mods[i]);
+        if (module_hooks)
+            module_hooks->forget(v->mods[i]);
         kt_version_discard(v->mods[i]);
     }
     free(v->mods);

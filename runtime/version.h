@@ -81,4 +81,13 @@ int kt_module_prepare(const char *path, struct kt_version **out, char *err, size
 int kt_module_load(struct kt_version *m, char *err, size_t errlen);
 int kt_version_compose(struct kt_version *v, char *err, size_t errlen);
 
+/* Told of a version's modules: one loaded (its handle leads to it from now on), one
+ * being discarded.  plugins.c, which owns the handles, gives them when the runtime
+ * is loaded: the loader knows no more of the plugins. */
+struct kt_module_hooks {
+    void (*loaded)(struct kt_version *m);
+    void (*forget)(struct kt_version *m);
+};
+void kt_version_set_module_hooks(const struct kt_module_hooks *h);
+
 #endif
