@@ -120,6 +120,16 @@ stop_inspector() {
     [ -s "$tmp/stats" ] || fail "no stats file"
 }
 st() { sed -n "s/^$1=//p" "$tmp/stats"; }
+# usage: the inspector's CPU time so far in ms ($cpu_ms, user + system, every thread),
+# and the context switches of its threads alive now ($ctxsw: at full speed, mostly the
+# capture thread's wakeups by the kernel)
+usage() {
+    local f
+    read -ra f <"/proc/$insp/stat"
+    cpu_ms=$(((f[13] + f[14]) * 1000 / $(getconf CLK_TCK)))
+    ctxsw=$(cat /proc/"$insp"/task/*/status 2>/dev/null |
+        awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }')
+}
 
 # ---- the namespace, a veth pair inside it, no IPv6 chatter ----
 ip netns add "$ns" || skip "ip netns add failed"
@@ -181,10 +191,16 @@ for v in $updates; do
 done
 wait_replay
 sleep 0.3
+usage
 stop_inspector
 echo "sent $sent packets; processed $(st packets), kernel drops $(st pcap_drop)," \
-     "interface drops $(st pcap_ifdrop), alerts $(st alerts), release $(st version)"
+     "interface drops $(st pcap_ifdrop), alerts $(st alerts), release $(st version);" \
+     "inspector CPU $cpu_ms ms, $ctxsw context switches"
 echo "inspector_${mode}_drops=$(st pcap_drop)"
+echo "inspector_${mode}_ifdrops=$(st pcap_ifdrop)"
+[ "$(st packets)" -gt 0 ] &&
+    echo "inspector_${mode}_cpu_ns_per_packet=$((cpu_ms * 1000000 / $(st packets)))"
+echo "inspector_${mode}_context_switches=$ctxsw"
 want_version=4
 [ "$mode" = baseline ] && want_version=1
 [ "$(st version)" = $want_version ] || fail "the inspector ended in release $(st version)"
