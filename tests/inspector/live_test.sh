@@ -178,7 +178,8 @@ if [ "$mode" = steady ]; then
     replay_args=(--pps=200)
     gap=2.0 # the capture lasts 10 s at 200 packets/s
 elif [ "$mode" = bounded ]; then
-    replay_args=(--topspeed --loop=20 --loopdelay-ms=100) # lasts 1.9 s and more
+    # lasts 1.9 s and more (KITSUNE_TEST_SLOW times), for the three updates 0.2 s apart
+    replay_args=(--topspeed --loop=20 --loopdelay-ms=$((100 * slow)))
     gap=0.2
 else
     replay_args=(--topspeed --loop=0 --duration=4) # looped, for 4 s
