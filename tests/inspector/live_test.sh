@@ -208,7 +208,8 @@ if [ "$mode" = steady ] || [ "$mode" = bounded ]; then
     for _ in $(seq $((100 * slow))); do
         kill -USR1 "$insp"
         sleep 0.05
-        seen=$(($(st packets) + $(st pcap_drop))) 2>/dev/null || seen=0 # half written
+        got_p=$(st packets 2>/dev/null) got_d=$(st pcap_drop 2>/dev/null) # absent, half written
+        seen=$((${got_p:-0} + ${got_d:-0}))
         [ "$seen" = "$sent" ] && break
     done
     [ "$seen" = "$sent" ] || fail "5 s after the replay the inspector had processed or" \
