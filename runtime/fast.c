@@ -948,9 +948,11 @@ static void fast_fail(const char *msg);
 /* A rule the plan compiled without its code: the new version has none. */
 static void run_rule(int rule, const void *in, void *out, const void *ob, void *nb)
 {
-    char msg[100];
-    if (kt_translate_rule(rule, in, out, ob, nb, msg, sizeof msg))
+    if (kt_translate_rule(rule, in, out, ob, nb)) {
+        char msg[100];
+        kt_translate_rule_missing(rule, msg, sizeof msg);
         fast_fail(msg);
+    }
 }
 
 /* Whether a (rebuilt) object was forwarded; *nv its new address. */

@@ -322,9 +322,11 @@ int kt_migrate_begin(struct kt_version *old, struct kt_version *nv, char *err, s
 /* A variable filled by its own rule (VAR or INIT_VAR). */
 static void run_var_rule(int rule, const void *in, void *out)
 {
-    char msg[100];
-    if (kt_translate_rule(rule, in, out, NULL, NULL, msg, sizeof msg))
+    if (kt_translate_rule(rule, in, out, NULL, NULL)) {
+        char msg[100];
+        kt_translate_rule_missing(rule, msg, sizeof msg);
         engine->fail(msg);
+    }
 }
 
 /* ---- migrating variables ---- */

@@ -144,16 +144,19 @@ uintptr_t kt_translate_fptr(uintptr_t p, char *err, size_t errlen)
 }
 
 int kt_translate_rule(int rule, const void *in, void *out, const void *old_base,
-                      void *new_base, char *err, size_t errlen)
+                      void *new_base)
 {
     kitsune_rule_fn const *table = env.rule_fns;
-    if (rule < 0 || rule >= env.nrules || !table || !table[rule]) {
-        snprintf(err, errlen, "rule %d has no generated code in the new version", rule);
+    if (rule < 0 || rule >= env.nrules || !table || !table[rule])
         return -1;
-    }
     enum rule_kind k = env.rules[rule].kind;
     if (k == RULE_INIT_VAR || k == RULE_INIT_FIELD)
         in = NULL;
     table[rule](in, out, old_base, new_base);
     return 0;
+}
+
+void kt_translate_rule_missing(int rule, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "rule %d has no generated code in the new version", rule);
 }

@@ -48,10 +48,12 @@ uintptr_t kt_translate_fptr(uintptr_t p, char *err, size_t errlen);
 /* Whether p lies in the old version's objects (their segments, not only their span). */
 int kt_translate_in_old(uintptr_t p);
 
-/* Runs generated rule `rule` (in is NULL for INIT rules); -1 with a message in err when
- * the new version has no code for it. */
+/* Runs generated rule `rule` (in is NULL for INIT rules); -1 when the new version has
+ * no code for it, which kt_translate_rule_missing says (once per object: kept apart
+ * from the call, off its path). */
 int kt_translate_rule(int rule, const void *in, void *out, const void *old_base,
-                      void *new_base, char *err, size_t errlen);
+                      void *new_base);
+void kt_translate_rule_missing(int rule, char *err, size_t errlen);
 
 /* The generic bindings of the type whose rule is running ($gen), or NULL: set by the
  * general engine around a type rule, read by the closures. */

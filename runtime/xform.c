@@ -603,7 +603,8 @@ static void allocate(void)
             fail("out of memory rebuilding %zu objects", o->count);
             return;
         }
-        E.allocs = kt_grow(E.allocs, &E.cap_allocs, E.nallocs + 1, sizeof *E.allocs);
+        if (E.nallocs == E.cap_allocs)
+            E.allocs = kt_grow(E.allocs, &E.cap_allocs, E.nallocs + 1, sizeof *E.allocs);
         E.allocs[E.nallocs++] = o->nw;
     }
     E.next_alloc = E.nobjs;
@@ -673,12 +674,18 @@ static uintptr_t translate_fptr(uintptr_t p)
 
 /* ---- transform ---- */
 
+static void __attribute__((noinline, cold)) rule_missing(int rule)
+{
+    char msg[100];
+    kt_translate_rule_missing(rule, msg, sizeof msg);
+    kt_update_fail("%s", msg);
+}
+
 /* A generated rule; one without code rolls the update back. */
 static void run_rule(int rule, const void *in, void *out, const void *ob, void *nb)
 {
-    char msg[100];
-    if (kt_translate_rule(rule, in, out, ob, nb, msg, sizeof msg))
-        kt_update_fail("%s", msg);
+    if (kt_translate_rule(rule, in, out, ob, nb))
+        rule_missing(rule);
 }
 
 static void write_slot(char *slot, uintptr_t v, int in_place)
