@@ -16,7 +16,7 @@
  * kitsune_xf_rules_self and the section .kitsune_xf_self, so both sets link into one
  * version.
  * The runtime calls rule i of the table with the addresses of the old and new value
- * (runtime/migrate.c, kt_xf_run_rule); which types those are is decided here from the
+ * (runtime/translate.c, kt_translate_rule); which types those are is decided here from the
  * planner's plans, so generated code and runtime agree on every byte.
  */
 #include <stdlib.h>
