@@ -185,7 +185,7 @@ static int cmd_clean(int argc, char **argv)
 
 /* How long past its --timeout the command waits for the program's reply: the
  * watchdog's grace for a new version that passes no update point (250 ms, see
- * runtime/internal.h) and the time to roll back and answer. */
+ * runtime/update.h) and the time to roll back and answer. */
 #define REPLY_GRACE_MS 750
 #define DEFAULT_WAIT_MS 60000
 

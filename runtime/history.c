@@ -5,7 +5,6 @@
 #include "common.h"
 #include "json.h"
 #include "report.h"
-#include "control.h"
 #include "history.h"
 
 #include <stdio.h>

@@ -9,7 +9,6 @@
 #include "json.h"
 #include "log.h"
 #include "report.h"
-#include "control.h"
 #include "notify.h"
 
 #include <stdio.h>

@@ -24,7 +24,6 @@
 #include "version.h"
 #include "plugins.h"
 #include "lifecycle.h"
-#include "control.h"
 
 #include <dlfcn.h>
 #include <errno.h>

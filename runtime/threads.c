@@ -17,7 +17,6 @@
 #include "update.h"
 #include "migrate.h"
 #include "threads.h"
-#include "control.h"
 #include "blocking.h"
 #include "resume.h"
 
