@@ -250,16 +250,16 @@ static int choose_rules_in_place(const struct kt_version *old, const struct kt_v
 static void log_visited(const struct kt_version *old)
 {
     int fixed = 0, rebuilt = 0;
-    char name[200], why[400];
     for (const struct plan *p = ctx.plans; p; p = p->next) {
-        if (p->mode == PLAN_CLEAN || p->ptrs > 0 || p->old_type < 0)
-            continue;
-        ktt_type_name(&old->ktt, p->old_type, name, sizeof name);
-        if (!name[0] || !old->ktt.types[p->old_type].name)
+        if (p->mode == PLAN_CLEAN || p->ptrs > 0 || p->old_type < 0 ||
+            !old->ktt.types[p->old_type].name)
             continue; /* arrays and pointer slots: their element types are listed */
-        plan_why_visited(&ctx, p, why, sizeof why);
+        char *name = ktt_type_name_alloc(&old->ktt, p->old_type);
+        char *why = plan_why_visited(&ctx, p);
         kitsune_log("plan: %s %s%s%s: %s", p->mode == PLAN_REBUILD ? "rebuilt" : "visited",
                     name, p->env ? " with " : "", p->env ? p->env : "", why);
+        free(name);
+        free(why);
         if (p->mode == PLAN_REBUILD)
             rebuilt++;
         else

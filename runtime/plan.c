@@ -2,6 +2,7 @@
  * variable and every type reachable from it, how old objects become new ones
  * (see plan.h).  It never touches program memory. */
 #include "plan.h"
+#include "pstr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,24 +37,23 @@ static void diag(struct plan_ctx *c, const char *path, const char *decl, const c
         c->diags = d;
         c->cap_diags = cap;
     }
-    char what[512];
+    struct pstr what = {0};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    pstr_vprintf(&what, fmt, ap);
     va_end(ap);
     struct plan_diag *d = &c->diags[c->ndiags++];
-    d->path = strdup(path);
-    d->decl = decl ? strdup(decl) : NULL;
-    d->what = strdup(what);
-    d->stub = stub ? strdup(stub) : NULL;
-    if (!d->path || !d->what || (decl && !d->decl) || (stub && !d->stub))
-        plan_oom();
+    d->path = pstr_dup(path);
+    d->decl = decl ? pstr_dup(decl) : NULL;
+    d->what = pstr_take(&what);
+    d->stub = stub ? pstr_dup(stub) : NULL;
 }
 
-/* "struct node", "union u", "enum e", a typedef name, or NULL when anonymous. */
-static void type_label(const struct ktt *k, int t, char *buf, size_t len)
+/* "struct node", "union u", "enum e", a typedef name ("struct <anonymous>" when
+ * anonymous), in a new allocation. */
+static char *type_label(const struct ktt *k, int t)
 {
-    ktt_type_name(k, t, buf, len);
+    return ktt_type_name_alloc(k, t);
 }
 
 /* Declared outside the program's source root (the summary gives an absolute path). */
@@ -77,14 +77,14 @@ static int is_int(const struct ktt_type *t)
 
 /* ---- rules ---- */
 
-static const char *type_rule_name(const struct ktt *k, int t, char *buf, size_t len)
+/* The name rules give type t ("struct T", a typedef name) in a new allocation, or NULL
+ * when rules cannot name it. */
+static char *type_rule_name(const struct ktt *k, int t)
 {
     const struct ktt_type *ty = &k->types[t];
     if (ty->kind == KTT_TYPEDEF || ((ty->kind == KTT_STRUCT || ty->kind == KTT_UNION ||
-                                     ty->kind == KTT_ENUM) && ty->name)) {
-        type_label(k, t, buf, len);
-        return buf;
-    }
+                                     ty->kind == KTT_ENUM) && ty->name))
+        return type_label(k, t);
     return NULL;
 }
 
@@ -207,16 +207,17 @@ static void plan_dropped_vars(struct plan_ctx *c)
         if (ktt_find_var(c->new_, ov->key) || find_drop_rule(c, ov->key, NULL) >= 0)
             continue;
         const struct ktt_var *nv = renamed_var(c, ov, suggested);
-        char stub[600];
+        char *stub;
         if (nv) {
-            snprintf(stub, sizeof stub, "%s -> %s", ov->key, nv->key);
+            stub = pstr_fmt("%s -> %s", ov->key, nv->key);
             diag(c, ov->key, ov->decl, stub, "not in the new version, and %s of the same "
                  "type is new: renamed? (if not, %s -> (dropped))", nv->key, ov->key);
         } else {
-            snprintf(stub, sizeof stub, "%s -> (dropped)", ov->key);
+            stub = pstr_fmt("%s -> (dropped)", ov->key);
             diag(c, ov->key, ov->decl, stub, "not in the new version: its state would be "
                  "lost; say so with a rule, or rename it (%s -> NEW_NAME)", ov->key);
         }
+        free(stub);
     }
     free(suggested);
 }
@@ -249,67 +250,85 @@ static const char *intern(struct plan_ctx *c, const char *s)
     return c->envs[c->nenvs++];
 }
 
-/* Splits a comma-separated list at top level (not inside <...>); returns the count. */
-static int split_args(const char *s, char out[][200], int max)
+/* A list of strings, each its own allocation. */
+struct strs {
+    char **v;
+    int n;
+};
+
+static void strs_free(struct strs *l)
 {
-    int n = 0, depth = 0;
-    size_t len = 0;
+    for (int i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+/* Splits a comma-separated list at top level (not inside <...>). */
+static struct strs split_args(const char *s)
+{
+    struct strs l = {0};
+    int depth = 0, cap = 0;
+    const char *start = s;
     for (const char *p = s;; p++) {
         if (*p == '\0' || (*p == ',' && depth == 0)) {
-            if (n < max) {
-                out[n][len < 199 ? len : 199] = '\0';
-                n++;
+            if (l.n == cap) {
+                cap = cap ? cap * 2 : 4;
+                char **v = realloc(l.v, (size_t)cap * sizeof *v);
+                if (!v)
+                    plan_oom();
+                l.v = v;
             }
-            len = 0;
+            l.v[l.n++] = pstr_ndup(start, (size_t)(p - start));
             if (*p == '\0')
-                return n;
+                return l;
+            start = p + 1;
             continue;
         }
         if (*p == '<')
             depth++;
         else if (*p == '>')
             depth--;
-        if (n < max && len < 199)
-            out[n][len] = *p;
-        len++;
     }
 }
 
-/* The argument bound to parameter `param` ("@a") in env, copied into buf; NULL if none. */
-static const char *env_get(const char *env, const char *param, char *buf, size_t len)
+/* The argument bound to parameter `param` ("@a") in env, in a new allocation; NULL if
+ * none. */
+static char *env_get(const char *env, const char *param)
 {
     size_t pl = strlen(param);
     for (const char *p = env; p && *p;) {
         const char *end = strchr(p, ';');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n > pl && strncmp(p, param, pl) == 0 && p[pl] == '=') {
-            snprintf(buf, len, "%.*s", (int)(n - pl - 1), p + pl + 1);
-            return buf;
-        }
+        if (n > pl && strncmp(p, param, pl) == 0 && p[pl] == '=')
+            return pstr_ndup(p + pl + 1, n - pl - 1);
         p = end ? end + 1 : NULL;
     }
     return NULL;
 }
 
-/* Replaces every @param in `arg` by its binding in env (unbound ones stay). */
-static void substitute(const char *arg, const char *env, char *out, size_t len)
+/* arg with every @param replaced by its binding in env (unbound ones stay), in a new
+ * allocation. */
+static char *substitute(const char *arg, const char *env)
 {
-    size_t w = 0;
-    for (const char *p = arg; *p && w + 1 < len;) {
+    struct pstr out = {0};
+    pstr_puts(&out, "");
+    for (const char *p = arg; *p;) {
         if (*p != '@') {
-            out[w++] = *p++;
+            pstr_put(&out, p++, 1);
             continue;
         }
-        char name[100], val[400];
         size_t n = 1;
-        while (p[n] && p[n] != ',' && p[n] != '<' && p[n] != '>' && p[n] != '*' && n < 99)
+        while (p[n] && p[n] != ',' && p[n] != '<' && p[n] != '>' && p[n] != '*')
             n++;
-        snprintf(name, sizeof name, "%.*s", (int)n, p);
-        const char *v = env_get(env, name, val, sizeof val);
-        w += (size_t)snprintf(out + w, len - w, "%s", v ? v : name);
+        char *name = pstr_ndup(p, n), *v = env_get(env, name);
+        pstr_puts(&out, v ? v : name);
+        free(name);
+        free(v);
         p += n;
     }
-    out[w < len ? w : len - 1] = '\0';
+    return pstr_take(&out);
 }
 
 /* The environment inside a generic type with parameters `params` ("@a,@b") used with
@@ -318,20 +337,24 @@ static void substitute(const char *arg, const char *env, char *out, size_t len)
 static const char *bind(struct plan_ctx *c, const char *params, const char *args,
                         const char *outer, int *bad)
 {
-    char ps[16][200], as[16][200];
-    int np = split_args(params, ps, 16), na = split_args(args, as, 16);
-    if (np != na) {
+    struct strs ps = split_args(params), as = split_args(args);
+    const char *env = NULL;
+    if (ps.n != as.n) {
         *bad = 1;
-        return NULL;
+    } else {
+        struct pstr e = {0};
+        pstr_puts(&e, "");
+        for (int i = 0; i < ps.n; i++) {
+            char *val = substitute(as.v[i], outer);
+            pstr_printf(&e, "%s%s=%s", i ? ";" : "", ps.v[i], val);
+            free(val);
+        }
+        env = intern(c, pstr_str(&e));
+        pstr_free(&e);
     }
-    char env[2048];
-    size_t w = 0;
-    for (int i = 0; i < np && w < sizeof env; i++) {
-        char val[400];
-        substitute(as[i], outer, val, sizeof val);
-        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=%s", i ? ";" : "", ps[i], val);
-    }
-    return intern(c, env);
+    strs_free(&ps);
+    strs_free(&as);
+    return env;
 }
 
 /* Every parameter of `params` bound to [untyped]: as [opaque], but a pointer of the
@@ -339,12 +362,15 @@ static const char *bind(struct plan_ctx *c, const char *params, const char *args
  * (reached from elsewhere). */
 static const char *bind_untyped(struct plan_ctx *c, const char *params)
 {
-    char ps[16][200], env[2048];
-    int np = split_args(params, ps, 16);
-    size_t w = 0;
-    for (int i = 0; i < np && w < sizeof env; i++)
-        w += (size_t)snprintf(env + w, sizeof env - w, "%s%s=[untyped]", i ? ";" : "", ps[i]);
-    return intern(c, env);
+    struct strs ps = split_args(params);
+    struct pstr e = {0};
+    pstr_puts(&e, "");
+    for (int i = 0; i < ps.n; i++)
+        pstr_printf(&e, "%s%s=[untyped]", i ? ";" : "", ps.v[i]);
+    const char *env = intern(c, pstr_str(&e));
+    pstr_free(&e);
+    strs_free(&ps);
+    return env;
 }
 
 /* The generic parameters of a struct, union or typedef: on the entry itself, or on
@@ -364,8 +390,8 @@ static const char *params_of(const struct ktt *k, int t)
 static int find_arg_type(const struct ktt *k, const char *name);
 
 /* A generic argument as C spells it: "struct_conn*" is "struct conn *", "typedef_T"
- * is "T". */
-static void arg_spelling(const char *arg, char *buf, size_t len)
+ * is "T"; in a new allocation. */
+static char *arg_spelling(const char *arg)
 {
     static const char *const tags[] = {"struct_", "union_", "enum_", "typedef_"};
     const char *tag = "";
@@ -375,8 +401,24 @@ static void arg_spelling(const char *arg, char *buf, size_t len)
             arg += strlen(tags[i]);
         }
     size_t n = strcspn(arg, "*");
-    snprintf(buf, len, "%.*s%s%.*s%s%s", tag[0] && tag[0] != 't' ? (int)strlen(tag) - 1 : 0,
-             tag, tag[0] && tag[0] != 't' ? " " : "", (int)n, arg, arg[n] ? " " : "", arg + n);
+    return pstr_fmt("%.*s%s%.*s%s%s", tag[0] && tag[0] != 't' ? (int)strlen(tag) - 1 : 0,
+                    tag, tag[0] && tag[0] != 't' ? " " : "", (int)n, arg, arg[n] ? " " : "",
+                    arg + n);
+}
+
+/* A generic argument without its pointer levels ("struct_conn**" -> "struct_conn"), in a
+ * new allocation; *levels (if not NULL) counts them. */
+static char *arg_base(const char *arg, int *levels)
+{
+    size_t n = strlen(arg);
+    int ptrs = 0;
+    while (n > 0 && arg[n - 1] == '*') {
+        n--;
+        ptrs++;
+    }
+    if (levels)
+        *levels = ptrs;
+    return pstr_ndup(arg, n);
 }
 
 /* Each argument of an E_G use names a type of version k (`old` says which): checked
@@ -384,23 +426,22 @@ static void arg_spelling(const char *arg, char *buf, size_t len)
 static void check_use_args(struct plan_ctx *c, const struct ktt *k, const char *args,
                            const char *path, const char *decl)
 {
-    char as[16][200];
-    int na = split_args(args, as, 16);
-    for (int i = 0; i < na && i < 16; i++) {
-        char base[200];
-        snprintf(base, sizeof base, "%s", as[i]);
-        for (size_t n = strlen(base); n > 0 && base[n - 1] == '*'; n--)
-            base[n - 1] = '\0';
-        if (base[0] == '@' || base[0] == '[' || strchr(base, '<') ||
-            find_arg_type(k, base) >= 0)
-            continue;
-        char spelled[200], use[200];
-        arg_spelling(base, spelled, sizeof spelled);
-        arg_spelling(as[i], use, sizeof use);
-        diag(c, path, decl, NULL, "E_G(%s): no type %s in the %s version; name a type the "
-             "program defines (one that no code uses has no debug info unless built with "
-             "-fno-eliminate-unused-debug-types)", use, spelled, k == c->old ? "old" : "new");
+    struct strs as = split_args(args);
+    for (int i = 0; i < as.n; i++) {
+        char *base = arg_base(as.v[i], NULL);
+        if (!(base[0] == '@' || base[0] == '[' || strchr(base, '<') ||
+              find_arg_type(k, base) >= 0)) {
+            char *spelled = arg_spelling(base), *use = arg_spelling(as.v[i]);
+            diag(c, path, decl, NULL, "E_G(%s): no type %s in the %s version; name a type "
+                 "the program defines (one that no code uses has no debug info unless built "
+                 "with -fno-eliminate-unused-debug-types)", use, spelled,
+                 k == c->old ? "old" : "new");
+            free(spelled);
+            free(use);
+        }
+        free(base);
     }
+    strs_free(&as);
 }
 
 /* Follows typedefs from t, applying the E_G bindings met on the way.  With
@@ -541,12 +582,12 @@ static struct tref tref_bound(struct plan_ctx *c, int ot, int nt, const char *ar
  * what the programmer fixes, not the generic type's insides (kitsune.h's heap list). */
 static int use_diagnosed(const struct plan_ctx *c, const char *spelled)
 {
-    char what[300];
-    snprintf(what, sizeof what, "): no type %s in the ", spelled);
-    for (int i = 0; i < c->ndiags; i++)
-        if (strncmp(c->diags[i].what, "E_G(", 4) == 0 && strstr(c->diags[i].what, what))
-            return 1;
-    return 0;
+    char *what = pstr_fmt("): no type %s in the ", spelled);
+    int found = 0;
+    for (int i = 0; i < c->ndiags && !found; i++)
+        found = strncmp(c->diags[i].what, "E_G(", 4) == 0 && strstr(c->diags[i].what, what);
+    free(what);
+    return found;
 }
 
 /* The type a generic argument names, in both versions. */
@@ -559,30 +600,28 @@ static struct tref tref_of_arg(struct plan_ctx *c, const char *arg, const char *
         r.untyped = arg[1] == 'u';
         return r;
     }
-    char base[400], args[400] = "";
-    snprintf(base, sizeof base, "%s", arg);
+    char *base = arg_base(arg, &r.ptrs);
     size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '*') {
-        base[--n] = '\0';
-        r.ptrs++;
-    }
+    const char *args = "";
     char *lt = strchr(base, '<');
     if (lt && n > 0 && base[n - 1] == '>') {
         base[n - 1] = '\0';
-        snprintf(args, sizeof args, "%s", lt + 1);
         *lt = '\0';
+        args = lt + 1; /* the rest of base */
     }
     int ot = find_arg_type(c->old, base), nt = find_arg_type(c->new_, base);
     if (ot < 0 || nt < 0) {
-        char spelled[400];
-        arg_spelling(base, spelled, sizeof spelled);
+        char *spelled = arg_spelling(base);
         if (!use_diagnosed(c, spelled))
             diag(c, path, decl, NULL, "generic argument %s: no type %s in the %s version",
                  arg, spelled, ot >= 0 ? "new" : nt >= 0 ? "old" : "old or the new");
+        free(spelled);
+        free(base);
         return r;
     }
     struct tref b = tref_bound(c, ot, nt, args, arg, base, path, decl);
     b.ptrs = r.ptrs;
+    free(base);
     return b;
 }
 
@@ -597,16 +636,18 @@ static struct tref tref_of_param(struct plan_ctx *c, const struct ktt_type *o,
              o->tparam ? o->tparam : "none", n->tparam ? n->tparam : "none");
         return r;
     }
-    char arg[400];
-    if (!env_get(env, n->tparam, arg, sizeof arg)) {
-        char stub[600];
-        snprintf(stub, sizeof stub, "bind %s where the generic type is used: "
-                 "struct T E_G(struct S, ...) *field", n->tparam);
+    char *arg = env_get(env, n->tparam);
+    if (!arg) {
+        char *stub = pstr_fmt("bind %s where the generic type is used: "
+                              "struct T E_G(struct S, ...) *field", n->tparam);
         diag(c, path, decl, stub, "E_T(%s) has no binding here (no E_G on the use)",
              n->tparam);
+        free(stub);
         return r;
     }
-    return tref_of_arg(c, arg, path, decl);
+    r = tref_of_arg(c, arg, path, decl);
+    free(arg);
+    return r;
 }
 
 /* ---- plan objects ---- */
@@ -905,20 +946,33 @@ static void plan_data_pointer(struct plan_ctx *c, struct plan *p, const struct k
     op->nul_terminated = (o->flags & KTT_SZ) != 0;
 }
 
-/* "struct_a,struct_b" of a candidates= token as C spelling: "struct a" (n-th one). */
-static int candidate_name(const char *list, int n, char *buf, size_t size)
+/* "struct_a,struct_b" of a candidates= token as C spelling: "struct a" (n-th one), in
+ * a new allocation; NULL past the last. */
+static char *candidate_name(const char *list, int n)
 {
     for (; n > 0 && list; n--)
         list = (list = strchr(list, ',')) ? list + 1 : NULL;
     if (!list || !*list)
-        return 0;
-    size_t len = strcspn(list, ",");
-    snprintf(buf, size, "%.*s", (int)len, list);
+        return NULL;
+    char *name = pstr_ndup(list, strcspn(list, ","));
     static const char *const keywords[] = {"struct_", "union_", "enum_"};
     for (int k = 0; k < 3; k++)
-        if (strncmp(buf, keywords[k], strlen(keywords[k])) == 0)
-            buf[strlen(keywords[k]) - 1] = ' ';
-    return 1;
+        if (strncmp(name, keywords[k], strlen(keywords[k])) == 0)
+            name[strlen(keywords[k]) - 1] = ' ';
+    return name;
+}
+
+/* The candidates of a candidates= or holds= token as C spells them, ", " between. */
+static char *candidate_list(const char *list)
+{
+    struct pstr all = {0};
+    pstr_puts(&all, "");
+    char *one;
+    for (int i = 0; (one = candidate_name(list, i)) != NULL; i++) {
+        pstr_printf(&all, "%s%s", i ? ", " : "", one);
+        free(one);
+    }
+    return pstr_take(&all);
 }
 
 /* An unannotated void * kitc could not type: with the candidate types it saw in the
@@ -926,27 +980,26 @@ static int candidate_name(const char *list, int n, char *buf, size_t size)
 static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, const char *path,
                               const char *decl)
 {
-    char first[200], stub[900], what[700];
-    if (ptr->candidates && candidate_name(ptr->candidates, 0, first, sizeof first)) {
-        char list[500] = "";
-        char one[200];
-        for (int i = 0; candidate_name(ptr->candidates, i, one, sizeof one); i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-                     one);
-        snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
-                 "write a rule: %s -> %s: { /* the object's type: %s */ "
-                 "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list, first,
-                 first);
-        snprintf(what, sizeof what, "void * holds several types in the source (%s; kitc "
-                 "--explain shows where); annotate it or write a rule", list);
-        diag(c, path, decl, stub, "%s", what);
+    char *first = ptr->candidates ? candidate_name(ptr->candidates, 0) : NULL, *stub;
+    if (first) {
+        char *list = candidate_list(ptr->candidates);
+        stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or write a rule: "
+                        "%s -> %s: { /* the object's type: %s */ "
+                        "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list,
+                        first, first);
+        diag(c, path, decl, stub, "void * holds several types in the source (%s; kitc "
+             "--explain shows where); annotate it or write a rule", list);
+        free(list);
+        free(first);
+        free(stub);
         return;
     }
-    snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
-             "write a rule: %s -> %s: { XF_INVOKE(XF_PTR($xform(struct T, struct T)), "
-             "&$in, &$out); }", path, path);
+    stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or write a rule: "
+                    "%s -> %s: { XF_INVOKE(XF_PTR($xform(struct T, struct T)), &$in, &$out); }",
+                    path, path);
     diag(c, path, decl, stub, "void * cannot be followed without an annotation or a rule "
          "(kitc found no evidence of its type in the source)");
+    free(stub);
 }
 
 static int same_shape(struct plan_ctx *c, int ot, int nt, int depth);
@@ -977,19 +1030,18 @@ static int opaque_target(const struct ktt *k, int t, int *levels)
 static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
                                 const struct ktt_type *n, const char *path, const char *decl)
 {
-    char one[200], oname[200];
     for (int i = 0;; i++) {
         int ot, nt, levels = 0, nlevels;
         if (o->holds || n->holds) {
-            if (!candidate_name(o->holds ? o->holds : n->holds, i, one, sizeof one))
+            char *arg = candidate_name(o->holds ? o->holds : n->holds, i);
+            if (!arg)
                 return;
-            char arg[200];
-            snprintf(arg, sizeof arg, "%s", one);
             for (char *q = arg; *q; q++)
                 if (*q == ' ')
                     *q = '_';
             ot = find_arg_type(c->old, arg);
             nt = find_arg_type(c->new_, arg);
+            free(arg);
             ot = ot < 0 ? -1 : opaque_target(c->old, ot, &levels);
             nt = nt < 0 ? -1 : opaque_target(c->new_, nt, &nlevels);
         } else {
@@ -1000,19 +1052,20 @@ static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
         }
         if (ot < 0 || nt < 0 || same_shape(c, ot, nt, 0))
             continue;
-        type_label(c->old, ot, oname, sizeof oname);
-        char stub[900];
+        char *oname = type_label(c->old, ot), *stub;
         if (levels == 0)
-            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or rebuild them: "
-                     "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); */ }", path, path,
-                     oname, oname);
+            stub = pstr_fmt("%s -> %s: { $out = (void *)$in; /* or rebuild them: "
+                            "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); */ }", path,
+                            path, oname, oname);
         else
-            snprintf(stub, sizeof stub, "%s -> %s: { $out = (void *)$in; /* or describe the "
-                     "pointers with E_PTRARRAY instead of E_OPAQUE */ }", path, path);
+            stub = pstr_fmt("%s -> %s: { $out = (void *)$in; /* or describe the pointers "
+                            "with E_PTRARRAY instead of E_OPAQUE */ }", path, path);
         diag(c, path, decl, stub, "E_OPAQUE pointer to %s, whose layout changed (%zu to %zu "
              "bytes): the objects behind it are not transformed and the new code would read "
              "them with the new layout; write a rule for the field", oname,
              otype(c, ot)->size, ntype(c, nt)->size);
+        free(oname);
+        free(stub);
     }
 }
 
@@ -1036,11 +1089,11 @@ static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_typ
     if (!list || !n->candidates || strcmp(list, n->candidates) != 0)
         return 0;
     for (const char *w = list; w && *w; w = strchr(w, ',') ? strchr(w, ',') + 1 : NULL) {
-        char name[200];
-        snprintf(name, sizeof name, "%.*s", (int)strcspn(w, ","), w);
         if (k == MAX_ALTS)
             return 0;
+        char *name = pstr_ndup(w, strcspn(w, ","));
         int ot = find_arg_type(c->old, name), nt = find_arg_type(c->new_, name);
+        free(name);
         if (ot < 0 || nt < 0)
             return 0;
         ot = ktt_resolve(c->old, ot);
@@ -1055,21 +1108,20 @@ static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_typ
         for (int j = i + 1; j < k; j++)
             if (plan_usable_size(otype(c, ots[i])->size) ==
                 plan_usable_size(otype(c, ots[j])->size)) {
-                char a[200], b[200];
-                type_label(c->old, ots[i], a, sizeof a);
-                type_label(c->old, ots[j], b, sizeof b);
-                char stub[900], all[500] = "", one[200];
-                for (int m = 0; candidate_name(list, m, one, sizeof one); m++)
-                    snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s",
-                             m ? ", " : "", one);
-                snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
-                         "followed) or write a rule: %s -> %s: { /* by a tag of $base: */ "
-                         "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, a,
-                         a);
+                char *a = type_label(c->old, ots[i]), *b = type_label(c->old, ots[j]);
+                char *all = candidate_list(list);
+                char *stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or "
+                                      "write a rule: %s -> %s: { /* by a tag of $base: */ "
+                                      "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }",
+                                      path, path, a, a);
                 diag(c, path, decl, stub, "void * holds several types in the source (%s), "
                      "and %s and %s are allocated with the same usable size (%zu bytes), so "
                      "which one an object is cannot be told at the update; annotate it or "
                      "write a rule", all, a, b, plan_usable_size(otype(c, ots[i])->size));
+                free(a);
+                free(b);
+                free(all);
+                free(stub);
                 return -1;
             }
     struct plan **alts = calloc((size_t)k, sizeof *alts);
@@ -1183,9 +1235,6 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
 {
     int orr = ktt_resolve(c->old, ot), nr = ktt_resolve(c->new_, nt);
     const struct ktt_type *o = otype(c, orr), *n = ntype(c, nr);
-    char oname[200], nname[200];
-    type_label(c->old, ot, oname, sizeof oname);
-    type_label(c->new_, nt, nname, sizeof nname);
     if (depth > MAX_DEPTH) {
         diag(c, path, decl, NULL, "types nested too deeply");
         return;
@@ -1211,13 +1260,16 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
             op->len = (uint32_t)o->size;
             op->new_len = (uint32_t)n->size;
         } else {
-            char stub[400];
-            snprintf(stub, sizeof stub, "%s -> %s: { $out = ($newtype(%s))$in; }", path, path,
-                     nname);
+            char *oname = type_label(c->old, ot), *nname = type_label(c->new_, nt);
+            char *stub = pstr_fmt("%s -> %s: { $out = ($newtype(%s))$in; }", path, path,
+                                  nname);
             const char *why = is_int(o) && is_int(n)
                                   ? (n->size < o->size ? "narrowed" : "changed signedness")
                                   : "changed representation";
             diag(c, path, decl, stub, "%s from %s to %s", why, oname, nname);
+            free(oname);
+            free(nname);
+            free(stub);
             add_op(p, OP_ZERO, old_off, new_off)->len = (uint32_t)n->size;
         }
         return;
@@ -1237,9 +1289,7 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
          * would lose elements, which only a rule may decide. */
         int grown = o->count >= 0 && n->count > o->count;
         if (o->count != n->count && !grown) {
-            char stub[400];
-            snprintf(stub, sizeof stub, "%s -> %s: { /* copy the elements you keep */ }", path,
-                     path);
+            char *stub = pstr_fmt("%s -> %s: { /* copy the elements you keep */ }", path, path);
             if (o->count >= 0 && n->count >= 0)
                 diag(c, path, decl, stub, "array shrinks from %ld to %ld elements: the last "
                      "%ld would be lost; write a rule that says which to keep", o->count,
@@ -1247,6 +1297,7 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
             else
                 diag(c, path, decl, stub, "array length changed from %ld to %ld", o->count,
                      n->count);
+            free(stub);
             if (o->count < 0 || n->count < 0)
                 return;
             /* Planned anyway over the elements both have: a plan used without its
@@ -1273,9 +1324,12 @@ static void plan_slot(struct plan_ctx *c, struct plan *p, int ot, int nt, size_t
         op->sub = plan_inline(c, r, path, decl, depth);
         return;
     }
-    char stub[400];
-    snprintf(stub, sizeof stub, "%s -> %s: { /* build $out from $in */ }", path, path);
+    char *oname = type_label(c->old, ot), *nname = type_label(c->new_, nt);
+    char *stub = pstr_fmt("%s -> %s: { /* build $out from $in */ }", path, path);
     diag(c, path, decl, stub, "type changed from %s to %s", oname, nname);
+    free(oname);
+    free(nname);
+    free(stub);
 }
 
 static const struct ktt_field *find_field(const struct ktt_type *t, const char *name)
@@ -1296,11 +1350,11 @@ size_t plan_path_seg(const char *path)
     return strcspn(path, ".");
 }
 
-void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len)
+char *plan_anon_name(const struct ktt *k, const struct ktt_field *f)
 {
     const struct ktt_type *t = &k->types[ktt_resolve(k, f->type)];
-    snprintf(buf, len, "<%s at %s>", t->kind == KTT_UNION ? "union" : "struct",
-             t->decl ? t->decl : "?");
+    return pstr_fmt("<%s at %s>", t->kind == KTT_UNION ? "union" : "struct",
+                    t->decl ? t->decl : "?");
 }
 
 int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
@@ -1310,12 +1364,13 @@ int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *
     if (f->name || (t->kind != KTT_STRUCT && t->kind != KTT_UNION) || len < 2 ||
         seg[0] != '<' || seg[len - 1] != '>')
         return 0;
-    char name[300];
-    plan_anon_name(k, f, name, sizeof name);
+    char *name = plan_anon_name(k, f);
     size_t i = 0; /* the rule table writes its spaces as ':' (rules.c) */
     while (i < len && name[i] && (name[i] == seg[i] || (name[i] == ' ' && seg[i] == ':')))
         i++;
-    if (i == len && !name[i])
+    int whole = i == len && !name[i];
+    free(name);
+    if (whole)
         return 1;
     /* <m1,m2,...>: every member by name, in order */
     const char *p = seg + 1, *end = seg + len - 1;
@@ -1402,14 +1457,14 @@ static int plan_bitfield(struct plan_ctx *c, struct plan *p, const struct ktt_fi
     if (is_int(oft) && is_int(nft) && oft->enc != nft->enc &&
         !(oft->enc == KTT_UNSIGNED && nbits > obits) && oft->enc != KTT_BOOL &&
         nft->enc != KTT_BOOL) {
-        char stub[600];
-        snprintf(stub, sizeof stub, "%s -> %s: { $out = $in; }", path, path);
+        char *stub = pstr_fmt("%s -> %s: { $out = $in; }", path, path);
         diag(c, path, nf->decl, stub, "changed signedness");
+        free(stub);
     }
     if (nbits < obits) {
-        char stub[600];
-        snprintf(stub, sizeof stub, "%s -> %s: { $out = $in; }", path, path);
+        char *stub = pstr_fmt("%s -> %s: { $out = $in; }", path, path);
         diag(c, path, nf->decl, stub, "narrowed from %d to %d bits", obits, nbits);
+        free(stub);
     }
     struct plan_op *op = add_op(p, OP_BITS, (size_t)(opos / 8), (size_t)(npos / 8));
     op->old_bit = (uint16_t)(opos % 8);
@@ -1426,7 +1481,6 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
                                              int *parent, size_t *parent_off)
 {
     const struct ktt_field *f = NULL;
-    char name[256];
     *parent_off = 0;
     for (int depth = 0; path && *path && depth < MAX_DEPTH; depth++) {
         size_t n = plan_path_seg(path);
@@ -1435,8 +1489,7 @@ static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const ch
             t = f->type;
         }
         t = ktt_resolve(c->old, t);
-        if (n >= sizeof name || (otype(c, t)->kind != KTT_STRUCT &&
-                                 otype(c, t)->kind != KTT_UNION))
+        if (otype(c, t)->kind != KTT_STRUCT && otype(c, t)->kind != KTT_UNION)
             return NULL;
         f = find_field_seg(c->old, otype(c, t), path, n);
         if (!f)
@@ -1505,11 +1558,12 @@ struct field_scope {
 static int field_gone(const struct plan_ctx *c, const struct field_scope *s,
                       const struct ktt_field *of)
 {
-    char fpath[400];
     if (!of->name || find_field(s->n, of->name))
         return 0;
-    snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
-    return !field_taken_by_rule(c, s->tname, fpath);
+    char *fpath = pstr_fmt("%s%s", s->prefix, of->name);
+    int gone = !field_taken_by_rule(c, s->tname, fpath);
+    free(fpath);
+    return gone;
 }
 
 /* A gone old member of the same type as new member nf that no drop rule names: nf is
@@ -1520,12 +1574,13 @@ static const struct ktt_field *renamed_field(struct plan_ctx *c, const struct fi
     const struct ktt_field *best = NULL;
     for (int i = 0; i < s->o->nfields; i++) {
         const struct ktt_field *of = &s->o->fields[i];
-        char fpath[400];
         if (!field_gone(c, s, of) || !of->bit_size != !nf->bit_size ||
             !same_named_type(c, of->type, nf->type, 0))
             continue;
-        snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
-        if (find_drop_rule(c, s->oname, fpath) >= 0)
+        char *fpath = pstr_fmt("%s%s", s->prefix, of->name);
+        int dropped = find_drop_rule(c, s->oname, fpath) >= 0;
+        free(fpath);
+        if (dropped)
             continue;
         if (!best || (of->offset == nf->offset && best->offset != nf->offset))
             best = of;
@@ -1539,35 +1594,39 @@ static void plan_gone_fields(struct plan_ctx *c, const struct field_scope *s)
 {
     for (int i = 0; i < s->o->nfields; i++) {
         const struct ktt_field *of = &s->o->fields[i];
-        char fpath[400], opath[600];
         if (!field_gone(c, s, of))
             continue;
-        snprintf(fpath, sizeof fpath, "%s%s", s->prefix, of->name);
-        if (find_drop_rule(c, s->oname, fpath) >= 0)
+        char *fpath = pstr_fmt("%s%s", s->prefix, of->name);
+        if (find_drop_rule(c, s->oname, fpath) >= 0) {
+            free(fpath);
             continue; /* said so: also fine where nothing like it appears */
+        }
         for (int j = 0; j < s->n->nfields; j++) {
             const struct ktt_field *nf = &s->n->fields[j];
-            char nfpath[400];
             if (!nf->name || find_field(s->o, nf->name) || !!of->bit_size != !!nf->bit_size ||
                 !same_named_type(c, of->type, nf->type, 0))
                 continue;
-            snprintf(nfpath, sizeof nfpath, "%s%s", s->prefix, nf->name);
+            char *nfpath = pstr_fmt("%s%s", s->prefix, nf->name);
             int init = -1;
             for (int r = 0; r < c->nrules && init < 0; r++)
                 if (c->rules[r].kind == RULE_INIT_FIELD && c->rules[r].to &&
                     c->rules[r].to_field && strcmp(c->rules[r].to, s->tname) == 0 &&
                     strcmp(c->rules[r].to_field, nfpath) == 0)
                     init = r;
-            if (init < 0)
-                continue;
-            char stub[700];
-            snprintf(opath, sizeof opath, "%s.%s", s->oname, fpath);
-            snprintf(stub, sizeof stub, "%s -> (dropped)", opath);
-            diag(c, opath, of->decl, stub, "field removed while %s.%s of the same type is new "
-                 "(INIT): its values would be lost; if it was renamed, %s -> %s.%s instead of "
-                 "the INIT", s->tname, nfpath, opath, s->tname, nfpath);
-            break;
+            if (init >= 0) {
+                char *opath = pstr_fmt("%s.%s", s->oname, fpath);
+                char *stub = pstr_fmt("%s -> (dropped)", opath);
+                diag(c, opath, of->decl, stub, "field removed while %s.%s of the same type is "
+                     "new (INIT): its values would be lost; if it was renamed, %s -> %s.%s "
+                     "instead of the INIT", s->tname, nfpath, opath, s->tname, nfpath);
+                free(opath);
+                free(stub);
+            }
+            free(nfpath);
+            if (init >= 0)
+                break;
         }
+        free(fpath);
     }
 }
 
@@ -1583,9 +1642,6 @@ static void shift_ops(struct plan *p, int from, size_t obase, size_t nbase)
     }
 }
 
-/* Plans the members of old struct ot / new struct nt, which lie at obase / nbase in
- * the objects of plan p (top_ot is p's old type; rules name fields from there, with
- * the dotted path prefix + member).  Returns whether the layout stayed the same. */
 /* Whether a field rule may run on the object where it lies (PLAN_RULES_IN_PLACE): its
  * old field has the new one's offset and size, so the layout stays the same and the
  * engine runs the rule on the object itself, keeping a copy of the old bytes for the
@@ -1600,103 +1656,133 @@ static int rule_fits_in_place(const struct plan_ctx *c, const struct plan_op *op
 
 static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, int top_ot,
                           const char *tname, const char *prefix, size_t obase, size_t nbase,
+                          int depth);
+
+/* A new member nf and where it is: path "struct T.a.b", fpath "a.b" (as rules name it). */
+struct field_at {
+    const struct ktt_field *nf;
+    const char *path, *fpath;
+};
+
+/* A new member without an old one to take its value from: a likely rename, or an INIT
+ * rule to write. */
+static void new_field_diag(struct plan_ctx *c, const struct field_scope *s,
+                           const struct field_at *m)
+{
+    const struct ktt_field *was = m->nf->name ? renamed_field(c, s, m->nf) : NULL;
+    char *stub;
+    if (was) {
+        char *opath = pstr_fmt("%s.%s%s", s->oname, s->prefix, was->name);
+        stub = pstr_fmt("%s -> %s", opath, m->path);
+        diag(c, m->path, m->nf->decl, stub, "new field, and %s of the same type is gone: "
+             "renamed? (if not, INIT %s and %s -> (dropped))", opath, m->path, opath);
+        free(opath);
+    } else {
+        stub = pstr_fmt("INIT %s: { %s }", m->path, is_scalar_type(c->new_, m->nf->type)
+                                                        ? "$out = 0;"
+                                                        : "memset(&$out, 0, sizeof $out);");
+        diag(c, m->path, m->nf->decl, stub, "new field needs an INIT rule");
+    }
+    free(stub);
+}
+
+/* Plans new member m of struct nt (old struct ot, at obase / nbase in the objects of p;
+ * see plan_fields_at).  Returns whether the member keeps its place and representation. */
+static int plan_field(struct plan_ctx *c, struct plan *p, const struct field_scope *s,
+                      int ot, int top_ot, const struct field_at *m, size_t obase,
+                      size_t nbase, int depth)
+{
+    const struct ktt_field *nf = m->nf, *of = NULL;
+    const char *tname = s->tname, *path = m->path, *fpath = m->fpath;
+    int of_parent = ot;
+    size_t of_base = obase, nf_abs = nbase + nf->offset;
+    int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath)
+                        : find_anon_rule(c, RULE_FIELD, tname, s->prefix, nf);
+    int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
+    if (rule >= 0) {
+        use_rule(c, rule);
+        of = find_old_path(c, top_ot, c->rules[rule].from_field, &of_parent, &of_base);
+        if (!of)
+            diag(c, path, nf->decl, NULL, "rule names old field %s, which %s does not "
+                 "have", c->rules[rule].from_field, tname);
+        if (c->rules[rule].has_code) {
+            struct plan_op *op = add_op(p, OP_RULE, of ? of_base + of->offset : 0, nf_abs);
+            op->rule = rule;
+            op->len = of ? (uint32_t)otype(c, ktt_resolve(c->old, of->type))->size : 0;
+            if (!rule_fits_in_place(c, op, nf))
+                return 0;
+            p->in_place_rules = 1;
+            return 1;
+        }
+    } else if (init >= 0) {
+        use_rule(c, init);
+        struct plan_op *op = add_op(p, OP_RULE, 0, nf_abs);
+        op->rule = init;
+        return 0;
+    } else {
+        of = nf->name ? find_field(s->o, nf->name)
+                      : find_anonymous(s->o, nth_anonymous(s->n, nf));
+    }
+    if (!of) {
+        new_field_diag(c, s, m);
+        return 0;
+    }
+    int same = of->offset == nf->offset && of_base == obase;
+    int oft = ktt_resolve(c->old, of->type), nft = ktt_resolve(c->new_, nf->type);
+    if (nf->name && rule < 0 && has_nested_rules(c, tname, fpath) &&
+        otype(c, oft)->kind == KTT_STRUCT && ntype(c, nft)->kind == KTT_STRUCT) {
+        char *sub = pstr_fmt("%s.", fpath);
+        plan_fields_at(c, p, oft, nft, top_ot, tname, sub, of_base + of->offset, nf_abs,
+                       depth + 1);
+        free(sub);
+        return 0;
+    }
+    int before = p->nops;
+    if (of->bit_size || nf->bit_size) {
+        if (plan_bitfield(c, p, of, nf, path))
+            same = 0;
+        shift_ops(p, before, of_base, nbase);
+        return same;
+    }
+    plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, p->env, path,
+              nf->decl, depth);
+    shift_ops(p, before, of_base, nbase);
+    for (int j = before; j < p->nops; j++) {
+        const struct plan_op *op = &p->ops[j];
+        if (op->kind == OP_INT || op->kind == OP_FLOAT || op->kind == OP_ZERO)
+            same = 0;
+        if ((op->kind == OP_SUB || op->kind == OP_ARRAY) && op->sub && !op->sub->same_layout)
+            same = 0;
+    }
+    return same;
+}
+
+/* Plans the members of old struct ot / new struct nt, which lie at obase / nbase in
+ * the objects of plan p (top_ot is p's old type; rules name fields from there, with
+ * the dotted path prefix + member).  Returns whether the layout stayed the same. */
+static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, int top_ot,
+                          const char *tname, const char *prefix, size_t obase, size_t nbase,
                           int depth)
 {
     const struct ktt_type *o = otype(c, ot), *n = ntype(c, nt);
     int same = o->size == n->size && o->nfields == n->nfields;
-    char oname[200];
-    struct field_scope scope = {o, n, type_rule_name(c->old, top_ot, oname, sizeof oname),
-                                tname, prefix};
-    if (!scope.oname)
-        scope.oname = tname;
+    char *oname = type_rule_name(c->old, top_ot);
+    struct field_scope scope = {o, n, oname ? oname : tname, tname, prefix};
     for (int i = 0; i < n->nfields; i++) {
         const struct ktt_field *nf = &n->fields[i];
-        char path[600], fpath[400], anon[300] = "<anonymous>";
         const struct ktt_type *nft0 = ntype(c, ktt_resolve(c->new_, nf->type));
-        if (!nf->name && (nft0->kind == KTT_STRUCT || nft0->kind == KTT_UNION))
-            plan_anon_name(c->new_, nf, anon, sizeof anon);
-        snprintf(fpath, sizeof fpath, "%s%s", prefix, nf->name ? nf->name : anon);
-        snprintf(path, sizeof path, "%s.%s", tname, fpath);
-        const struct ktt_field *of = NULL;
-        int of_parent = ot;
-        size_t of_base = obase, nf_abs = nbase + nf->offset;
-        int rule = nf->name ? find_rule(c, RULE_FIELD, tname, fpath)
-                            : find_anon_rule(c, RULE_FIELD, tname, prefix, nf);
-        int init = nf->name ? find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
-        if (rule >= 0) {
-            use_rule(c, rule);
-            of = find_old_path(c, top_ot, c->rules[rule].from_field, &of_parent, &of_base);
-            if (!of)
-                diag(c, path, nf->decl, NULL, "rule names old field %s, which %s does not "
-                     "have", c->rules[rule].from_field, tname);
-            if (c->rules[rule].has_code) {
-                struct plan_op *op = add_op(p, OP_RULE, of ? of_base + of->offset : 0, nf_abs);
-                op->rule = rule;
-                op->len = of ? (uint32_t)otype(c, ktt_resolve(c->old, of->type))->size : 0;
-                if (rule_fits_in_place(c, op, nf))
-                    p->in_place_rules = 1;
-                else
-                    same = 0;
-                continue;
-            }
-        } else if (init >= 0) {
-            use_rule(c, init);
-            struct plan_op *op = add_op(p, OP_RULE, 0, nf_abs);
-            op->rule = init;
+        char *anon = !nf->name && (nft0->kind == KTT_STRUCT || nft0->kind == KTT_UNION)
+                         ? plan_anon_name(c->new_, nf)
+                         : NULL;
+        char *fpath = pstr_fmt("%s%s", prefix, nf->name ? nf->name
+                                               : anon ? anon : "<anonymous>");
+        char *path = pstr_fmt("%s.%s", tname, fpath);
+        struct field_at m = {nf, path, fpath};
+        if (!plan_field(c, p, &scope, ot, top_ot, &m, obase, nbase, depth))
             same = 0;
-            continue;
-        } else {
-            of = nf->name ? find_field(o, nf->name)
-                          : find_anonymous(o, nth_anonymous(n, nf));
-        }
-        if (!of) {
-            char stub[1300];
-            const struct ktt_field *was = nf->name ? renamed_field(c, &scope, nf) : NULL;
-            int scalar = is_scalar_type(c->new_, nf->type);
-            if (was) {
-                char opath[600];
-                snprintf(opath, sizeof opath, "%s.%s%s", scope.oname, prefix, was->name);
-                snprintf(stub, sizeof stub, "%s -> %s", opath, path);
-                diag(c, path, nf->decl, stub, "new field, and %s of the same type is gone: "
-                     "renamed? (if not, INIT %s and %s -> (dropped))", opath, path, opath);
-            } else {
-                snprintf(stub, sizeof stub, "INIT %s: { %s }", path,
-                         scalar ? "$out = 0;" : "memset(&$out, 0, sizeof $out);");
-                diag(c, path, nf->decl, stub, "new field needs an INIT rule");
-            }
-            same = 0;
-            continue;
-        }
-        if (of->offset != nf->offset || of_base != obase)
-            same = 0;
-        int oft = ktt_resolve(c->old, of->type), nft = ktt_resolve(c->new_, nf->type);
-        if (nf->name && rule < 0 && has_nested_rules(c, tname, fpath) &&
-            otype(c, oft)->kind == KTT_STRUCT && ntype(c, nft)->kind == KTT_STRUCT) {
-            char sub[400];
-            snprintf(sub, sizeof sub, "%s.", fpath);
-            plan_fields_at(c, p, oft, nft, top_ot, tname, sub, of_base + of->offset, nf_abs,
-                           depth + 1);
-            same = 0;
-            continue;
-        }
-        int before = p->nops;
-        if (of->bit_size || nf->bit_size) {
-            if (plan_bitfield(c, p, of, nf, path))
-                same = 0;
-            shift_ops(p, before, of_base, nbase);
-            continue;
-        }
-        plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, p->env, path,
-                  nf->decl, depth);
-        shift_ops(p, before, of_base, nbase);
-        for (int j = before; j < p->nops; j++) {
-            const struct plan_op *op = &p->ops[j];
-            if (op->kind == OP_INT || op->kind == OP_FLOAT || op->kind == OP_ZERO)
-                same = 0;
-            if ((op->kind == OP_SUB || op->kind == OP_ARRAY) && op->sub &&
-                !op->sub->same_layout)
-                same = 0;
-        }
+        free(anon);
+        free(fpath);
+        free(path);
     }
     plan_gone_fields(c, &scope);
     /* A dropped field makes the old bytes meaningless in the new layout. */
@@ -1705,6 +1791,7 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
         if (of->name && !find_field(n, of->name))
             same = 0;
     }
+    free(oname);
     return same;
 }
 
@@ -1844,10 +1931,10 @@ static void plan_enum(struct plan_ctx *c, struct plan *p, const struct ktt_type 
             if (strcmp(n->enums[j].name, e->name) == 0)
                 m = &n->enums[j];
         if (!m) {
-            char stub[400];
-            snprintf(stub, sizeof stub, "%s -> %s: { $out = /* value for %s */ 0; }", path,
-                     path, e->name);
+            char *stub = pstr_fmt("%s -> %s: { $out = /* value for %s */ 0; }", path, path,
+                                  e->name);
             diag(c, path, decl, stub, "enumerator %s was removed", e->name);
+            free(stub);
             identical = 0;
             continue;
         }
@@ -1877,60 +1964,109 @@ static void plan_enum(struct plan_ctx *c, struct plan *p, const struct ktt_type 
     p->same_layout = 0;
 }
 
-/* The type rule for p's new type, by the name it was reached by or its own; -1 none. */
-static int type_rule_for(struct plan_ctx *c, const struct plan *p, char *name, size_t len)
+/* The type rule for p's new type, by the name it was reached by or its own; -1 none.
+ * *name: the name the rule has or would have (NULL when rules cannot name the type), in
+ * a new allocation. */
+static int type_rule_for(struct plan_ctx *c, const struct plan *p, char **name)
 {
     int rule = -1;
-    const char *rname = NULL;
-    if (p->named_new >= 0)
-        rname = type_rule_name(c->new_, p->named_new, name, len);
+    char *rname = p->named_new >= 0 ? type_rule_name(c->new_, p->named_new) : NULL;
     if (rname)
         rule = find_rule(c, RULE_TYPE, rname, NULL);
     if (rule < 0) {
-        char buf[200];
-        const char *own = type_rule_name(c->new_, p->new_type, buf, sizeof buf);
+        char *own = type_rule_name(c->new_, p->new_type);
         int r2 = own ? find_rule(c, RULE_TYPE, own, NULL) : -1;
-        if (r2 >= 0 || !rname) {
+        if ((r2 >= 0 || !rname) && own) {
             rule = r2;
-            if (own)
-                snprintf(name, len, "%s", own);
-            else if (!rname)
-                name[0] = '\0';
+            free(rname);
+            rname = own;
+        } else {
+            if (r2 >= 0 || !rname)
+                rule = r2;
+            free(own);
         }
     }
+    *name = rname;
     return rule;
 }
 
+/* A union's plan: copied as bytes when every member keeps its shape; nname is what
+ * rules call it. */
+static void build_union_plan(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
+                             const struct ktt_type *n, const char *nname)
+{
+    p->same_layout = same_union_layout(c, o, n);
+    add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
+    char *stub = NULL;
+    if (!p->same_layout) {
+        stub = pstr_fmt("%s -> %s: { /* copy the member in use */ }", nname, nname);
+        diag(c, nname, n->decl, stub, "union changed; say how to convert it");
+    } else if (fptr_union(c->old, o) == 1 && fptr_union(c->new_, n) == 1) {
+        /* Its value is a function of the old version (remapped to the new one of
+         * the same key), or a value of the opaque members, copied as it is. */
+        add_op(p, OP_FPTR, 0, 0);
+    } else if (fptr_union(c->old, o) == 2) {
+        stub = pstr_fmt("annotate the union's data pointers E_OPAQUE, or write a rule: "
+                        "%s -> %s: { XF_INVOKE(/* closure for the member in use */, &$in, "
+                        "&$out); }", nname, nname);
+        diag(c, nname, n->decl, stub, "union of a function pointer and data pointers "
+             "that are not E_OPAQUE; with them E_OPAQUE it is remapped as a function "
+             "pointer when it holds one");
+    } else if (union_holds_pointers(c, p->old_type, 0)) {
+        stub = pstr_fmt("%s -> %s: { XF_INVOKE(/* closure for the member in use */, &$in, "
+                        "&$out); }", nname, nname);
+        diag(c, nname, n->decl, stub, "union holds pointers; write a rule saying which "
+             "member is in use, or annotate them E_OPAQUE");
+    }
+    free(stub);
+}
+
+static void build_kind_plan(struct plan_ctx *c, struct plan *p, const char *rname,
+                            int depth);
+
 static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
 {
-    char oname[200], nname[200], rname[200];
+    const struct ktt_type *o = otype(c, p->old_type), *n = ntype(c, p->new_type);
+    const char *path = p->path, *decl = p->decl;
+    char *rname;
+    int type_rule = type_rule_for(c, p, &rname);
+    if (depth > MAX_DEPTH) {
+        diag(c, path, decl, NULL, "types nested too deeply");
+        free(rname);
+        return;
+    }
+    use_rule(c, type_rule);
+    if (type_rule >= 0 && c->rules[type_rule].has_code) {
+        /* The programmer's code replaces the generated transformer. */
+        p->type_rule = type_rule;
+        p->same_layout = 0;
+    } else {
+        int named = (o->kind == KTT_STRUCT || o->kind == KTT_UNION || o->kind == KTT_ENUM) &&
+                    o->name && n->name;
+        if (named && o->kind == n->kind && strcmp(o->name, n->name) != 0 && type_rule < 0) {
+            char *oname = type_label(c->old, p->old_type);
+            char *nname = type_label(c->new_, p->new_type);
+            char *stub = pstr_fmt("%s -> %s", oname, nname);
+            diag(c, path, n->decl, stub, "type renamed from %s to %s without a rule", oname,
+                 nname);
+            free(oname);
+            free(nname);
+            free(stub);
+        }
+        build_kind_plan(c, p, rname, depth);
+    }
+    free(rname);
+}
+
+/* The operations of plan p by the kind of its types; rname is the name rules give the
+ * new type (NULL: none). */
+static void build_kind_plan(struct plan_ctx *c, struct plan *p, const char *rname,
+                            int depth)
+{
     int orr = p->old_type, nr = p->new_type;
     const struct ktt_type *o = otype(c, orr), *n = ntype(c, nr);
     const char *path = p->path, *decl = p->decl;
-    int type_rule = type_rule_for(c, p, rname, sizeof rname);
-    type_label(c->old, orr, oname, sizeof oname);
-    type_label(c->new_, nr, nname, sizeof nname);
-    if (depth > MAX_DEPTH) {
-        diag(c, path, decl, NULL, "types nested too deeply");
-        return;
-    }
-    if (type_rule >= 0) {
-        use_rule(c, type_rule);
-        if (c->rules[type_rule].has_code) {
-            /* The programmer's code replaces the generated transformer. */
-            p->type_rule = type_rule;
-            p->same_layout = 0;
-            return;
-        }
-    }
-    int named = (o->kind == KTT_STRUCT || o->kind == KTT_UNION || o->kind == KTT_ENUM) &&
-                o->name && n->name;
-    if (named && o->kind == n->kind && strcmp(o->name, n->name) != 0 && type_rule < 0) {
-        char stub[600];
-        snprintf(stub, sizeof stub, "%s -> %s", oname, nname);
-        diag(c, path, n->decl, stub, "type renamed from %s to %s without a rule", oname,
-             nname);
-    }
+    char *nname = type_label(c->new_, nr);
     if (is_foreign(o) || is_foreign(n)) {
         /* A library's type (declared outside the source root, e.g. pthread_mutex_t or
          * FILE): the library owns what it points to, so it is copied, never followed. */
@@ -1940,38 +2076,11 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
                  nname, o->size, n->size);
         add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
     } else if (o->kind == KTT_STRUCT && n->kind == KTT_STRUCT) {
-        plan_struct_fields(c, p, orr, nr, n->name || !rname[0] ? nname : rname, depth);
+        plan_struct_fields(c, p, orr, nr, n->name || !rname ? nname : rname, depth);
     } else if (o->kind == KTT_UNION && n->kind == KTT_UNION) {
         /* An anonymous union is named by the field it was reached by: a rule for that
          * field (struct T.u -> struct T.u) is the one to write. */
-        if (!n->name && path[0])
-            snprintf(nname, sizeof nname, "%s", path);
-        p->same_layout = same_union_layout(c, o, n);
-        add_op(p, OP_COPY, 0, 0)->len = (uint32_t)(o->size < n->size ? o->size : n->size);
-        if (!p->same_layout) {
-            char stub[600];
-            snprintf(stub, sizeof stub, "%s -> %s: { /* copy the member in use */ }", nname,
-                     nname);
-            diag(c, nname, n->decl, stub, "union changed; say how to convert it");
-        } else if (fptr_union(c->old, o) == 1 && fptr_union(c->new_, n) == 1) {
-            /* Its value is a function of the old version (remapped to the new one of
-             * the same key), or a value of the opaque members, copied as it is. */
-            add_op(p, OP_FPTR, 0, 0);
-        } else if (fptr_union(c->old, o) == 2) {
-            char stub[600];
-            snprintf(stub, sizeof stub, "annotate the union's data pointers E_OPAQUE, or write "
-                     "a rule: %s -> %s: { XF_INVOKE(/* closure for the member in use */, "
-                     "&$in, &$out); }", nname, nname);
-            diag(c, nname, n->decl, stub, "union of a function pointer and data pointers "
-                 "that are not E_OPAQUE; with them E_OPAQUE it is remapped as a function "
-                 "pointer when it holds one");
-        } else if (union_holds_pointers(c, orr, 0)) {
-            char stub[600];
-            snprintf(stub, sizeof stub, "%s -> %s: { XF_INVOKE(/* closure for the member in "
-                     "use */, &$in, &$out); }", nname, nname);
-            diag(c, nname, n->decl, stub, "union holds pointers; write a rule saying which "
-                 "member is in use, or annotate them E_OPAQUE");
-        }
+        build_union_plan(c, p, o, n, !n->name && path[0] ? path : nname);
     } else if (o->kind == KTT_ENUM && n->kind == KTT_ENUM) {
         plan_enum(c, p, o, n, path, decl);
     } else if ((o->kind == KTT_VOID && !o->tparam) && (n->kind == KTT_VOID && !n->tparam)) {
@@ -1990,6 +2099,7 @@ static void build_type_plan(struct plan_ctx *c, struct plan *p, int depth)
                 p->same_layout = 0;
         }
     }
+    free(nname);
 }
 
 /* A plan for `ptrs` levels of pointer above a type: one pointer slot. */
@@ -2123,13 +2233,11 @@ static void compute_modes(struct plan_ctx *c)
                 op->sub->mode != PLAN_CLEAN)
                 p->nests = 1;
             if (op->flex == FLEX_UNKNOWN &&
-                (p->mode == PLAN_REBUILD || (op->sub && op->sub->mode != PLAN_CLEAN))) {
-                char stub[600];
-                snprintf(stub, sizeof stub, "annotate the member with its length: "
-                         "T items[] E_ARRAY(self.count_field)");
-                diag(c, op->path, p->decl, stub, "an array of unknown length in an object "
-                     "that is %s", p->mode == PLAN_REBUILD ? "rebuilt" : "fixed in place");
-            }
+                (p->mode == PLAN_REBUILD || (op->sub && op->sub->mode != PLAN_CLEAN)))
+                diag(c, op->path, p->decl, "annotate the member with its length: "
+                     "T items[] E_ARRAY(self.count_field)", "an array of unknown length in "
+                     "an object that is %s", p->mode == PLAN_REBUILD ? "rebuilt"
+                                                                     : "fixed in place");
         }
 }
 
@@ -2404,21 +2512,20 @@ const char *plan_func_target(const struct plan_ctx *c, const char *old_key)
     return old_key;
 }
 
-/* Copies the argument bound to @name in env ("@a=struct_conn;@b=int") into arg. */
-static int binding_arg(const char *env, const char *name, char *arg, size_t len)
+/* The argument bound to @name in env ("@a=struct_conn;@b=int"), in a new allocation;
+ * NULL when there is none. */
+static char *binding_arg(const char *env, const char *name)
 {
     size_t nlen = strlen(name);
     for (const char *e = env; e && *e;) {
         const char *end = strchr(e, ';');
         size_t elen = end ? (size_t)(end - e) : strlen(e);
         if (e[0] == '@' && elen > nlen + 1 && strncmp(e + 1, name, nlen) == 0 &&
-            e[nlen + 1] == '=') {
-            snprintf(arg, len, "%.*s", (int)(elen - nlen - 2), e + nlen + 2);
-            return 1;
-        }
+            e[nlen + 1] == '=')
+            return pstr_ndup(e + nlen + 2, elen - nlen - 2);
         e = end ? end + 1 : NULL;
     }
-    return 0;
+    return NULL;
 }
 
 /* Whether a $xform passes a parameter of the type rule in_rule on ($gen: "@t"): it is
@@ -2470,12 +2577,12 @@ static void plan_bindings(struct plan_ctx *c)
             const char *end = strchr(e, ';');
             if (!eq || (end && eq > end))
                 break;
-            char arg[400];
             size_t alen = end ? (size_t)(end - eq - 1) : strlen(eq + 1);
-            snprintf(arg, sizeof arg, "%.*s", (int)alen, eq + 1);
+            char *arg = pstr_ndup(eq + 1, alen);
             struct tref r = tref_of_arg(c, arg, p->path, p->decl);
             if (r.ok && !r.opaque)
                 plan_get(c, r, p->path, p->decl);
+            free(arg);
             e = end ? end + 1 : NULL;
         }
     }
@@ -2486,11 +2593,12 @@ static void plan_bindings(struct plan_ctx *c)
 
 struct plan *plan_binding(struct plan_ctx *c, const char *env, const char *name, int *opaque)
 {
-    char arg[400];
     *opaque = 0;
-    if (!binding_arg(env, name, arg, sizeof arg))
+    char *arg = binding_arg(env, name);
+    if (!arg)
         return NULL;
     struct tref r = tref_of_arg(c, arg, name, NULL);
+    free(arg);
     if (!r.ok)
         return NULL;
     if (r.opaque) {
@@ -2543,31 +2651,58 @@ static const char *member_name_at(const struct ktt_type *t, size_t off)
     return name;
 }
 
+/* The operations of p that a short object takes (a copy of each), or NULL when the
+ * update moves data across the cut (reported). */
+static struct plan_op *short_ops(struct plan_ctx *c, struct plan *p, const char *name,
+                                 size_t ocut, size_t ncut, int *nops);
+
 static void plan_short(struct plan_ctx *c, struct plan *p)
 {
     const struct ktt_type *o = otype(c, p->old_type), *n = ntype(c, p->new_type);
     if (p->ptrs > 0 || o->kind != KTT_STRUCT || !o->optional || p->mode == PLAN_CLEAN)
         return;
-    char name[200];
-    type_label(c->old, p->old_type, name, sizeof name);
     const struct ktt_field *of = find_field(o, o->optional);
     const struct ktt_field *nf = n->optional && strcmp(n->optional, o->optional) == 0
                                      ? find_field(n, n->optional) : NULL;
     if (!of)
         return;
+    char *name = type_label(c->old, p->old_type);
+    int w = 0;
+    struct plan_op *ops = NULL;
     if (!nf || n->kind != KTT_STRUCT) {
         diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but in "
              "the new version %s.%s is not E_OPTIONAL: an object without it cannot become "
              "one that has it", name, o->optional, name, o->optional);
-        return;
-    }
-    if (p->type_rule >= 0) {
+    } else if (p->type_rule >= 0) {
         diag(c, name, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), but a "
              "type rule with code converts the whole object; write field rules instead",
              name, o->optional);
-        return;
+    } else {
+        ops = short_ops(c, p, name, of->offset, nf->offset, &w);
     }
-    size_t ocut = of->offset, ncut = nf->offset;
+    free(name);
+    if (!ops)
+        return;
+    struct plan *s = malloc(sizeof *s);
+    if (!s)
+        plan_oom();
+    *s = *p;
+    s->ops = ops;
+    s->nops = w;
+    s->old_size = of->offset;
+    s->new_size = nf->offset;
+    s->flex_op = -1;
+    s->path = pstr_dup(p->path ? p->path : "");
+    s->short_plan = NULL;
+    s->next = c->plans;
+    c->plans = s;
+    p->short_plan = s;
+}
+
+static struct plan_op *short_ops(struct plan_ctx *c, struct plan *p, const char *name,
+                                 size_t ocut, size_t ncut, int *nops)
+{
+    const struct ktt_type *o = otype(c, p->old_type), *n = ntype(c, p->new_type);
     struct plan_op *ops = calloc((size_t)p->nops + 1, sizeof *ops);
     if (!ops)
         plan_oom();
@@ -2588,14 +2723,14 @@ static void plan_short(struct plan_ctx *c, struct plan *p)
             to_tail = 0;
         }
         if (from_tail || to_tail || op.old_off + ospan > ocut) {
-            char fpath[300];
-            snprintf(fpath, sizeof fpath, "%s.%s", name,
-                     from_tail ? member_name_at(o, op.old_off) : member_name_at(n, op.new_off));
+            char *fpath = pstr_fmt("%s.%s", name, from_tail ? member_name_at(o, op.old_off)
+                                                            : member_name_at(n, op.new_off));
             diag(c, fpath, n->decl, NULL, "objects of %s may end before %s (E_OPTIONAL), "
                  "and this update moves %s %s the optional part", name, o->optional, fpath,
                  from_tail ? "out of" : "into");
+            free(fpath);
             free(ops);
-            return;
+            return NULL;
         }
         if (op.enum_map) {
             long long *m = malloc((size_t)op.n_enum * 2 * sizeof *m);
@@ -2607,22 +2742,8 @@ static void plan_short(struct plan_ctx *c, struct plan *p)
         op.path = NULL;
         ops[w++] = op;
     }
-    struct plan *s = malloc(sizeof *s);
-    if (!s)
-        plan_oom();
-    *s = *p;
-    s->ops = ops;
-    s->nops = w;
-    s->old_size = ocut;
-    s->new_size = ncut;
-    s->flex_op = -1;
-    s->path = strdup(p->path ? p->path : "");
-    if (!s->path)
-        plan_oom();
-    s->short_plan = NULL;
-    s->next = c->plans;
-    c->plans = s;
-    p->short_plan = s;
+    *nops = w;
+    return ops;
 }
 
 /* ---- objects a library holds ----
@@ -2642,12 +2763,20 @@ static const char *held_by(const struct ktt_type *t)
     return NULL;
 }
 
-/* A member of t held by value (through nested structs, unions and arrays) that a
- * library holds: its library, with `where` set to its path (".ev") and `what` to its
- * type's name.  `seen` marks the types searched already (a hostile summary may nest a
- * struct in itself). */
-static const char *held_member(const struct ktt *k, int t, char *where, size_t wlen,
-                               char *what, size_t len, size_t *off, uint8_t *seen, int depth)
+/* A member held by a library: where it lies in the object (".ev", ".a.ev"), its
+ * offset and the name of its type. */
+struct held {
+    struct pstr where;
+    char *what;
+    size_t off;
+};
+
+/* The member of t held by value (through nested structs, unions and arrays) that a
+ * library holds: its library, with *h describing it (h->where is built from the
+ * innermost member out, so each level puts its own name in front).  `seen` marks the
+ * types searched already (a hostile summary may nest a struct in itself). */
+static const char *held_member(const struct ktt *k, int t, struct held *h, uint8_t *seen,
+                               int depth)
 {
     t = ktt_resolve(k, t);
     if (t < 0 || t >= k->ntypes || seen[t] || depth > MAX_DEPTH)
@@ -2655,27 +2784,51 @@ static const char *held_member(const struct ktt *k, int t, char *where, size_t w
     seen[t] = 1;
     const struct ktt_type *ty = &k->types[t];
     if (ty->kind == KTT_ARRAY)
-        return held_member(k, ty->target, where, wlen, what, len, off, seen, depth + 1);
+        return held_member(k, ty->target, h, seen, depth + 1);
     if (ty->kind != KTT_STRUCT && ty->kind != KTT_UNION)
         return NULL;
     const char *lib = held_by(ty);
     if (lib) {
-        type_label(k, t, what, len);
+        h->what = type_label(k, t);
         return lib;
     }
     for (int i = 0; i < ty->nfields; i++) {
-        char inner[300] = "";
-        size_t at = 0;
-        lib = held_member(k, ty->fields[i].type, inner, sizeof inner, what, len, &at, seen,
-                          depth + 1);
+        lib = held_member(k, ty->fields[i].type, h, seen, depth + 1);
         if (lib) {
-            snprintf(where, wlen, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
-                     inner);
-            *off = ty->fields[i].offset + at;
+            char *inner = pstr_take(&h->where);
+            pstr_printf(&h->where, ".%s%s", ty->fields[i].name ? ty->fields[i].name : "-",
+                        inner);
+            free(inner);
+            h->off += ty->fields[i].offset;
             return lib;
         }
     }
     return NULL;
+}
+
+static void held_free(struct held *h)
+{
+    pstr_free(&h->where);
+    free(h->what);
+}
+
+/* Why an object holding member h (a library's) cannot be rebuilt where it is, when the
+ * new version holds nh (or nothing: nlib NULL). */
+static void held_diag(struct plan_ctx *c, const struct plan *s, const char *lib,
+                      const struct held *h, const char *nlib, const struct held *nh)
+{
+    const char *where = pstr_str(&h->where), *nwhere = pstr_str(&nh->where);
+    char *name = type_label(c->old, s->old_type);
+    diag(c, name, ntype(c, s->new_type)->decl, NULL,
+         "objects of %s hold a %s (%s%s) whose address %s keeps, and this update "
+         "would move them: %s; keep %s%s where it is and the new %s no larger, so "
+         "that they are rebuilt where they are", name, h->what, name, where, lib,
+         !nlib || strcmp(where, nwhere) != 0 ? "the new version does not hold it "
+         "there" : h->off != nh->off ? "the member moves within the object"
+         : s->new_size > s->old_size ? "the new layout is larger"
+         : "they are allocated short or end in an array of unknown length",
+         name, where, name);
+    free(name);
 }
 
 /* A heap object holding such a member must stay where it is: it is fixed in place when
@@ -2694,32 +2847,21 @@ static void check_held(struct plan_ctx *c)
             if ((op->kind != OP_PTR && op->kind != OP_PTRARRAY) || !s || s->ptrs > 0 ||
                 s->mode != PLAN_REBUILD || s->rebuild_here)
                 continue;
-            char where[300] = "", nwhere[300] = "", what[200], nwhat[200], name[200];
-            size_t off = 0, noff = 0;
+            struct held h = {0}, nh = {0};
             memset(seen, 0, (size_t)nt + 1);
-            const char *lib = held_member(c->old, s->old_type, where, sizeof where, what,
-                                          sizeof what, &off, seen, 0);
+            const char *lib = held_member(c->old, s->old_type, &h, seen, 0);
             if (!lib)
                 continue;
             memset(seen, 0, (size_t)nt + 1);
-            const char *nlib = held_member(c->new_, s->new_type, nwhere, sizeof nwhere, nwhat,
-                                           sizeof nwhat, &noff, seen, 0);
-            if (nlib && strcmp(where, nwhere) == 0 && off == noff &&
-                s->new_size <= s->old_size && s->flex_op < 0 &&
-                !otype(c, s->old_type)->optional) {
+            const char *nlib = held_member(c->new_, s->new_type, &nh, seen, 0);
+            if (nlib && strcmp(pstr_str(&h.where), pstr_str(&nh.where)) == 0 &&
+                h.off == nh.off && s->new_size <= s->old_size && s->flex_op < 0 &&
+                !otype(c, s->old_type)->optional)
                 s->rebuild_here = 1;
-                continue;
-            }
-            type_label(c->old, s->old_type, name, sizeof name);
-            diag(c, name, ntype(c, s->new_type)->decl, NULL,
-                 "objects of %s hold a %s (%s%s) whose address %s keeps, and this update "
-                 "would move them: %s; keep %s%s where it is and the new %s no larger, so "
-                 "that they are rebuilt where they are", name, what, name, where, lib,
-                 !nlib || strcmp(where, nwhere) != 0 ? "the new version does not hold it "
-                 "there" : off != noff ? "the member moves within the object"
-                 : s->new_size > s->old_size ? "the new layout is larger"
-                 : "they are allocated short or end in an array of unknown length",
-                 name, where, name);
+            else
+                held_diag(c, s, lib, &h, nlib, &nh);
+            held_free(&h);
+            held_free(&nh);
         }
     free(seen);
 }
@@ -2771,13 +2913,14 @@ int plan_build_flags(struct plan_ctx *c, const struct ktt *old, const struct ktt
 
 static int find_named_type(const struct ktt *k, const char *name)
 {
-    char buf[200];
     for (int i = 0; i < k->ntypes; i++) {
         const struct ktt_type *t = &k->types[i];
         if (!t->name || t->kind == KTT_BASE)
             continue;
-        ktt_type_name(k, i, buf, sizeof buf);
-        if (strcmp(buf, name) == 0)
+        char *spelled = type_label(k, i);
+        int same = strcmp(spelled, name) == 0;
+        free(spelled);
+        if (same)
             return i;
     }
     return -1;
@@ -2822,10 +2965,10 @@ struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
         }
         return NULL;
     }
-    char bound[800], what[1200];
-    substitute(args, env, bound, sizeof bound);
-    snprintf(what, sizeof what, "$xform(%s, %s, ...) = %s<%s>", old_name, new_name,
-             new_name, bound);
+    char *bound = substitute(args, env);
+    char *what = pstr_fmt("$xform(%s, %s, ...) = %s<%s>", old_name, new_name, new_name,
+                          bound);
+    struct plan *p = NULL;
     int ot = find_named_type(c->old, old_name), nt = find_named_type(c->new_, new_name);
     if (ot < 0 || nt < 0 || strchr(bound, '@')) {
         if (!c->built && strchr(bound, '@'))
@@ -2834,15 +2977,17 @@ struct plan *plan_for_names_args(struct plan_ctx *c, const char *old_name,
         else if (!c->built)
             diag(c, new_name, NULL, NULL, "no type %s in the %s version",
                  ot < 0 ? old_name : new_name, ot < 0 ? "old" : "new");
-        return NULL;
+    } else {
+        struct tref r = tref_bound(c, ot, nt, bound, what, new_name, new_name, NULL);
+        if (r.ok && c->built) {
+            p = find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
+        } else if (r.ok) {
+            p = plan_inline(c, r, new_name, NULL, 0);
+            drain(c);
+        }
     }
-    struct tref r = tref_bound(c, ot, nt, bound, what, new_name, new_name, NULL);
-    if (!r.ok)
-        return NULL;
-    if (c->built)
-        return find_plan_env(c, r.ot, r.nt, r.env, r.ptrs);
-    struct plan *p = plan_inline(c, r, new_name, NULL, 0);
-    drain(c);
+    free(bound);
+    free(what);
     return p;
 }
 
@@ -2981,70 +3126,71 @@ static const struct ktt_field *field_at(const struct plan_ctx *c, const struct p
     return NULL;
 }
 
-/* "T *" or "T" for what op holds, and " (member)" when it is a member. */
-static void describe_slot(const struct plan_ctx *c, const struct plan *p,
-                          const struct plan_op *op, char *buf, size_t len)
+/* "T *" or "T" for what op holds, and " (member)" when it is a member; in a new
+ * allocation. */
+static char *describe_slot(const struct plan_ctx *c, const struct plan *p,
+                           const struct plan_op *op)
 {
     const struct ktt_field *f = field_at(c, p, op->old_off);
-    char tn[200] = "";
-    if (f)
-        ktt_type_name(c->old, f->type, tn, sizeof tn);
+    char *tn = f ? ktt_type_name_alloc(c->old, f->type) : NULL;
     if ((!f || strstr(tn, "void")) && (op->kind == OP_PTR || op->kind == OP_PTRARRAY) &&
         op->sub && op->sub->ptrs == 0 && op->sub->old_type >= 0) {
         /* a generic slot (void * in the summary): the type it is bound to */
-        ktt_type_name(c->old, op->sub->old_type, tn, sizeof tn - 2);
-        strcat(tn, " *");
+        char *bound = ktt_type_name_alloc(c->old, op->sub->old_type);
+        free(tn);
+        tn = pstr_fmt("%s *", bound);
+        free(bound);
     }
-    snprintf(buf, len, "%s%s%s%s", tn[0] ? tn : "a pointer", f && f->name ? " (" : "",
-             f && f->name ? f->name : "", f && f->name ? ")" : "");
+    char *slot = pstr_fmt("%s%s%s%s", tn && tn[0] ? tn : "a pointer", f && f->name ? " (" : "",
+                          f && f->name ? f->name : "", f && f->name ? ")" : "");
+    free(tn);
+    return slot;
 }
 
-void plan_why_visited(const struct plan_ctx *c, const struct plan *p, char *buf, size_t len)
+/* Why op makes the objects of its plan visited. */
+static char *why_op(const char *slot, const struct plan_op *op)
 {
-    char slot[300];
+    switch (op->kind) {
+    case OP_FPTR:
+        return pstr_fmt("holds a function pointer%s",
+                        strchr(slot, '(') ? strchr(slot, '(') - 1 : "");
+    case OP_RULE:
+        return pstr_fmt("a field rule on %s runs in place", slot);
+    case OP_PTR:
+    case OP_PTRARRAY:
+        if (op->ptr_flags & PTR_MAY_STATIC)
+            return pstr_fmt("holds %s, which may point into the old version's static data",
+                            slot);
+        if (op->sub && op->sub->mode == PLAN_REBUILD)
+            return pstr_fmt("holds %s, to objects that are rebuilt", slot);
+        if (op->ptr_flags & PTR_MAY_INTERIOR)
+            return pstr_fmt("holds %s, which may point into a rebuilt object", slot);
+        return pstr_fmt("holds %s, to objects that are visited", slot);
+    case OP_SUB:
+    case OP_ARRAY:
+        return pstr_fmt("holds %s inline, which is visited", slot);
+    default:
+        return pstr_fmt("a value in it is converted: %s", slot);
+    }
+}
+
+char *plan_why_visited(const struct plan_ctx *c, const struct plan *p)
+{
     if (p->mode == PLAN_REBUILD) {
         if (p->type_rule >= 0)
-            snprintf(buf, len, "rebuilt by its type rule");
-        else if (p->old_size != p->new_size)
-            snprintf(buf, len, "rebuilt: its size changes from %zu to %zu bytes", p->old_size,
-                     p->new_size);
-        else
-            snprintf(buf, len, "rebuilt: its layout changes");
-        return;
+            return pstr_dup("rebuilt by its type rule");
+        if (p->old_size != p->new_size)
+            return pstr_fmt("rebuilt: its size changes from %zu to %zu bytes", p->old_size,
+                            p->new_size);
+        return pstr_dup("rebuilt: its layout changes");
     }
-    snprintf(buf, len, "nothing to do");
     for (int i = 0; i < p->nops; i++) {
         const struct plan_op *op = &p->ops[i];
         if (!op_needs_visit(op))
             continue;
-        describe_slot(c, p, op, slot, sizeof slot);
-        switch (op->kind) {
-        case OP_FPTR:
-            snprintf(buf, len, "holds a function pointer%s", strchr(slot, '(') ? strchr(slot, '(') - 1 : "");
-            break;
-        case OP_RULE:
-            snprintf(buf, len, "a field rule on %s runs in place", slot);
-            break;
-        case OP_PTR:
-        case OP_PTRARRAY:
-            if (op->ptr_flags & PTR_MAY_STATIC)
-                snprintf(buf, len, "holds %s, which may point into the old version's "
-                         "static data", slot);
-            else if (op->sub && op->sub->mode == PLAN_REBUILD)
-                snprintf(buf, len, "holds %s, to objects that are rebuilt", slot);
-            else if (op->ptr_flags & PTR_MAY_INTERIOR)
-                snprintf(buf, len, "holds %s, which may point into a rebuilt object", slot);
-            else
-                snprintf(buf, len, "holds %s, to objects that are visited", slot);
-            break;
-        case OP_SUB:
-        case OP_ARRAY:
-            snprintf(buf, len, "holds %s inline, which is visited", slot);
-            break;
-        default:
-            snprintf(buf, len, "a value in it is converted: %s", slot);
-            break;
-        }
-        return;
+        char *slot = describe_slot(c, p, op), *why = why_op(slot, op);
+        free(slot);
+        return why;
     }
+    return pstr_dup("nothing to do");
 }
