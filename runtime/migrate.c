@@ -16,6 +16,7 @@
 #include "fast.h"
 #include "internal.h"
 #include "plan.h"
+#include "pstr.h"
 #include "rules.h"
 #include "xform.h"
 #include "kitsune_xf.h"
@@ -35,7 +36,13 @@ static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
 static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
-static char fast_why[256];             /* else why not */
+static char *fast_why;                 /* else why not (an allocation) */
+
+static void set_fast_why(char *why)
+{
+    free(fast_why);
+    fast_why = why;
+}
 static int use_fast;                   /* this update runs on the forwarding engine */
 static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
 static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
@@ -239,8 +246,8 @@ static int choose_rules_in_place(const struct kt_version *old, const struct kt_v
     int spared = rebuilt - rebuilt_types();
     if (spared > 0) {
         fast_ok = 0;
-        snprintf(fast_why, sizeof fast_why, "field rules run in place on %d type(s) "
-                 "the forwarding engine would rebuild", spared);
+        set_fast_why(pstr_fmt("field rules run in place on %d type(s) the forwarding "
+                              "engine would rebuild", spared));
         return 0;
     }
     return replan(old, nv, 0, err, errlen);
@@ -319,7 +326,9 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         return -1;
     }
     ctx_ready = 1;
-    fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
+    char *why;
+    fast_ok = plan_fast_eligible(&ctx, rules.v, rules.n, &why);
+    set_fast_why(why);
     if (choose_rules_in_place(old, nv, err, errlen))
         return -1;
     log_visited(old);

@@ -257,6 +257,17 @@ int plan_var_migrates(const struct ktt_var *v);
  * once loaded): the new version's own, never copied. */
 int plan_var_constant(const struct ktt_var *v);
 
+/* Marks the types held inline (fields, elements, at any depth) in objects of plan p. */
+void plan_mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set);
+
+/* Whether every plan of the update can be carried out by the forwarding engine
+ * (runtime/fast.c): objects to rebuild are reached only through pointers to their
+ * start, objects fixed in place can be visited twice harmlessly, and no generated code
+ * follows pointers itself (plan_eligible.c).  If not, *why is the first reason (a new
+ * allocation); else NULL. */
+int plan_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, int nrules,
+                       char **why);
+
 /* An allocation failed inside the planner.  Each program that links the planner says
  * what that means: libkitsune refuses or rolls back the update (oom.c), xfgen and the
  * planner's tests exit with a message.  It does not return. */

@@ -750,6 +750,136 @@ static void nested_generics(void)
     free(arg);
 }
 
+/* ---- whether the forwarding engine may run the update (plan_eligible.c) ---- */
+
+/* Plans old -> nv with rules and flags; the engine's verdict must be `reason` (a part
+ * of the refusal), or eligible when reason is NULL. */
+static void check_eligible(const char *name, const char *old, const char *nv,
+                           struct plan_rule *rules, int nrules, unsigned flags,
+                           const char *reason)
+{
+    struct fixture f;
+    current = name;
+    load(&f.old, old);
+    load(&f.new_, nv);
+    plan_build_flags(&f.ctx, &f.old, &f.new_, rules, nrules, flags);
+    char *why = (char *)"unset";
+    int ok = plan_fast_eligible(&f.ctx, rules, nrules, &why);
+    if (reason) {
+        EXPECT(!ok && why && strstr(why, reason));
+        if (why && !strstr(why, reason))
+            fprintf(stderr, "  refused: %s\n", why);
+    } else {
+        EXPECT(ok && !why);
+        if (why)
+            fprintf(stderr, "  refused: %s\n", why);
+    }
+    if (why && strcmp(why, "unset") != 0)
+        free(why);
+    teardown(&f);
+}
+
+static void fast_eligibility(void)
+{
+    const char *node2 = "T 1 base 8 signed long\n"
+                        "T 2 struct 16 node\nF v 0 1\nF next 8 3\n"
+                        "T 3 ptr 2\n"
+                        "V head 3 0x100 8\n";
+    check_eligible("eligible: a list rebuilt through pointers to its nodes", NODE_V1, node2,
+                   NULL, 0, 0, NULL);
+    check_eligible("eligible: nothing changes", NODE_V1, NODE_V1, NULL, 0, 0, NULL);
+
+    struct plan_rule gen[] = {{.kind = RULE_GEN}};
+    check_eligible("refused: $gen", NODE_V1, node2, gen, 1, 0, "with $gen");
+
+    const char *opt = "T 1 base %d signed int\n"
+                      "T 2 struct 16 node optional=next\nF v 0 1\nF next 8 3\n"
+                      "T 3 ptr 2\nV head 3 0x100 8\n";
+    char *o1 = fmt(opt, 4), *o2 = fmt(opt, 8);
+    check_eligible("refused: allocated short", o1, o2, NULL, 0, 0,
+                   "objects of node may be allocated short (E_OPTIONAL)");
+    free(o1);
+    free(o2);
+
+    const char *held = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                       "T 4 struct 8 timer held=mytimers\nF x 0 1\n"
+                       "T 2 struct 16 job\nF t 0 4\nF n 8 %d\nT 3 ptr 2\nV j 3 0x100 8\n";
+    char *h1 = fmt(held, 1), *h2 = fmt(held, 6);
+    check_eligible("refused: rebuilt where they are", h1, h2, NULL, 0, 0,
+                   "objects of job are rebuilt where they are (a library holds them)");
+    free(h1);
+    free(h2);
+
+    const char *in_place = "T 1 base 4 signed int\nT 7 void\nT 8 ptr 7 opaque\n"
+                           "T 2 struct 16 obj\nF ptr 0 8\nF type 8 1\nT 3 ptr 2\n"
+                           "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                           "V table 5 0x100 8\n";
+    struct plan_rule field[] = {{.kind = RULE_FIELD, .from = "struct obj", .to = "struct obj",
+                                 .from_field = "ptr", .to_field = "ptr", .has_code = 1}};
+    check_eligible("refused: a value converted in place", in_place, in_place, field, 1,
+                   PLAN_RULES_IN_PLACE,
+                   "struct obj is fixed in place but a value in it is converted");
+
+    const char *by_size = "T 1 base 4 signed int\nT 7 void\n"
+                          "T 5 ptr 7 candidates=struct_a,struct_b\n"
+                          "T 8 struct 8 a\nF x 0 1\nT 9 struct 32 b\nF y 0 1\n"
+                          "T 2 struct 16 box\nF data 0 5\nF n 8 1\nT 3 ptr 2\n"
+                          "V b 3 0x100 8\n";
+    check_eligible("refused: an untyped pointer", by_size, by_size, NULL, 0, 0,
+                   "an untyped pointer in struct box");
+
+    const char *slot = "T 1 base 4 signed int\n"
+                       "T 3 struct 16 list generic=@a gargs=struct_conn*\nF data 0 4\n"
+                       "F next 8 6\nT 4 ptr 7 tparam=@a\nT 7 void\n"
+                       "T 5 struct 16 list generic=@a gargs=@a\nF data 0 4\nF next 8 6\n"
+                       "T 6 ptr 5\nT 8 ptr 3\nV conns 8 0x100 8\n"
+                       "T 2 struct 4 conn\nF fd 0 1\n";
+    check_eligible("refused: a pointer to a generic pointer slot", slot, slot, NULL, 0, 0,
+                   "a pointer in struct list points to a generic pointer slot");
+
+    struct plan_rule passes[] = {
+        {.kind = RULE_TYPE, .from = "struct other", .to = "struct other", .has_code = 1},
+        {.kind = RULE_XFORM, .from = "struct node", .to = "struct node", .gen_args = "@a",
+         .in_rule = 0}};
+    check_eligible("refused: $xform passes a parameter on", NODE_V1, node2, passes, 2, 0,
+                   "$xform(struct node, struct node) passes a generic parameter on");
+
+    const char *nest = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                       "T 2 struct %d inner\nF v 0 %d\nT 3 ptr 2\n"
+                       "T 4 struct %d outer\nF in 0 2\nF k %d 1\nT 5 ptr 4\n"
+                       "V a 3 0x100 8\nV b 5 0x108 8\n";
+    char *n1 = fmt(nest, 4, 1, 8, 4), *n2 = fmt(nest, 8, 6, 16, 8);
+    check_eligible("refused: reached by pointer and held inline", n1, n2, NULL, 0, 0,
+                   "objects of type struct inner are reached by pointer and also held "
+                   "inside other heap objects that are transformed");
+    free(n1);
+    free(n2);
+
+    const char *arr = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                      "T 2 struct %d inner\nF v 0 %d\nT 3 ptr 2\nT 4 ptr 2 ptrarray=4\n"
+                      "V a 3 0x100 8\nV b 4 0x108 8\n";
+    char *a1 = fmt(arr, 4, 1), *a2 = fmt(arr, 8, 6);
+    check_eligible("refused: reached by pointer and as array elements", a1, a2, NULL, 0, 0,
+                   "objects of type struct inner are reached by pointer and also as "
+                   "elements of arrays");
+    free(a1);
+    free(a2);
+
+    /* the reason names a type of 500 characters whole */
+    char *tn = long_name('t', 500);
+    char *l1 = fmt("T 1 base 4 signed int\nT 2 struct 4 %s\nF v 0 1\nT 3 ptr 2\n"
+                   "T 4 ptr 2 ptrarray=4\nV a 3 0x100 8\nV b 4 0x108 8\n", tn);
+    char *l2 = fmt("T 1 base 8 signed long\nT 2 struct 8 %s\nF v 0 1\nT 3 ptr 2\n"
+                   "T 4 ptr 2 ptrarray=4\nV a 3 0x100 8\nV b 4 0x108 8\n", tn);
+    char *reason = fmt("objects of type struct %s are reached by pointer", tn);
+    check_eligible("refused: a 500-character name in the reason", l1, l2, NULL, 0, 0,
+                   reason);
+    free(reason);
+    free(l1);
+    free(l2);
+    free(tn);
+}
+
 /* The planner ran out of memory (plan.h): the test stops with a message. */
 void plan_out_of_memory(void)
 {
@@ -777,6 +907,7 @@ int main(void)
     rules_in_place();
     long_names();
     nested_generics();
+    fast_eligibility();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else
