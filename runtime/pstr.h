@@ -11,6 +11,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* Hidden: libkitsune lives inside the updated program, whose symbols these must not
+ * meet. */
+#pragma GCC visibility push(hidden)
+
 struct pstr {
     char *s;    /* NUL-terminated once anything was added; NULL before */
     size_t len, cap;
@@ -30,5 +34,7 @@ void pstr_free(struct pstr *b);
 char *pstr_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pstr_dup(const char *s);
 char *pstr_ndup(const char *s, size_t n);
+
+#pragma GCC visibility pop
 
 #endif
