@@ -78,12 +78,13 @@ static void teardown(struct fixture *f)
  * `env` (NULL: none, "*": any). */
 static struct plan *find(struct fixture *f, const char *name, const char *env)
 {
-    char buf[4096];
     for (struct plan *p = f->ctx.plans; p; p = p->next) {
         if (p->ptrs)
             continue;
-        ktt_type_name(&f->old, p->old_type, buf, sizeof buf);
-        if (strcmp(buf, name) != 0)
+        char *spelled = ktt_type_name_alloc(&f->old, p->old_type);
+        int same = strcmp(spelled, name) == 0;
+        free(spelled);
+        if (!same)
             continue;
         if (env && strcmp(env, "*") != 0 && (!p->env || strcmp(p->env, env) != 0))
             continue;
@@ -630,10 +631,10 @@ static char *long_name(char first, size_t n)
 static int count_plans(struct fixture *f, const char *name)
 {
     int n = 0;
-    char buf[4096];
     for (struct plan *p = f->ctx.plans; p; p = p->next) {
-        ktt_type_name(&f->old, p->old_type, buf, sizeof buf);
-        n += !p->ptrs && strcmp(buf, name) == 0;
+        char *spelled = ktt_type_name_alloc(&f->old, p->old_type);
+        n += !p->ptrs && strcmp(spelled, name) == 0;
+        free(spelled);
     }
     return n;
 }
