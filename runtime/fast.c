@@ -52,7 +52,7 @@
  * thread ends that helper (a signal handler set for the transfer) and the main thread
  * rolls back.
  *
- * What the forwarding engine assumes (checked by type in plan_fast_eligible, plan_eligible.c; otherwise
+ * What the forwarding engine assumes (checked by type in plan_fast_eligible; otherwise
  * the general engine runs): an object that is rebuilt is pointed to only at its
  * start (an array of them too: no pointer to its elements); a type reached through a
  * pointer (or named by $xform) is never held inline in another heap object that is

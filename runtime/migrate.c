@@ -37,16 +37,16 @@ static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
 static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
 static char *fast_why;                 /* else why not (an allocation) */
+static int use_fast;                   /* this update runs on the forwarding engine */
+static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
+static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
+static void find_heap(void);
 
 static void set_fast_why(char *why)
 {
     free(fast_why);
     fast_why = why;
 }
-static int use_fast;                   /* this update runs on the forwarding engine */
-static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
-static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
-static void find_heap(void);
 
 /* ---- what the transfer is working on (for the report of a fault) ---- */
 
