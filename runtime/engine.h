@@ -17,7 +17,7 @@
  *   general     (xform.c) finds every reachable object first and keeps an old->new
  *               map: interior pointers, sharing, cycles, rules, closures, $gen;
  *   forwarding  (fast.c) forwarding words beside the old objects and a bitmap over the
- *               heap, no map, several threads; when kt_fast_eligible accepts the plans.
+ *               heap, no map, several threads; when plan_fast_eligible accepts the plans.
  *
  * The engines know neither each other nor migrate.c: what both need of the update (the
  * versions, the plans, the rules, pointers into static data, function pointers) is in
