@@ -6,6 +6,7 @@
  * The new version can also fail on its own before reaching its update point, in the
  * way named in the file $FAULTS_KIND_FILE (empty: it does not fail). */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -76,6 +77,28 @@ static void build(void)
     }
 }
 
+/* A heap corrupted by the new version, as glibc 2.36 finds it.  held: a block too large
+ * for the tcache and the fast bins (4000 bytes), a guard block after it, the size
+ * field of the chunk after the first overwritten (8, "in use before it"), then the
+ * first freed: _int_free reports "free(): invalid next size (normal)" and aborts with
+ * the arena's lock taken.  Otherwise a pointer into the middle of a block is freed:
+ * "free(): invalid pointer", before any lock is taken. */
+__attribute__((noinline)) void faults_corrupt_heap(int held)
+{
+    char *volatile p = malloc(4000);
+    char *volatile guard = malloc(64);
+    memset(p, 0, 4000);
+    if (held) {
+        size_t *next_size = (size_t *)(p + malloc_usable_size(p));
+        *next_size = 9;
+        free(p);
+    } else {
+        char *volatile inside = p + 8; /* volatile: gcc would see the bad free */
+        free(inside);
+    }
+    free(guard);
+}
+
 /* Named in the rollback's reason: the code that crashed.  Without UBSan's checks in
  * the sanitizer build: the division by zero and the bad loads are the point. */
 __attribute__((noinline, no_sanitize("undefined"))) int faults_fail_now(const char *kind)
@@ -114,6 +137,14 @@ __attribute__((noinline, no_sanitize("undefined"))) int faults_fail_now(const ch
             p[0] = 1;
             free(p);
         }
+    if (strcmp(kind, "heap_lock") == 0) { /* glibc aborts inside free, its lock held */
+        faults_corrupt_heap(1);
+        return -1;
+    }
+    if (strcmp(kind, "heap_free") == 0) { /* glibc aborts inside free before locking */
+        faults_corrupt_heap(0);
+        return -1;
+    }
     return 0;
 }
 
