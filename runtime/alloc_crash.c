@@ -86,15 +86,17 @@ int kt_alloc_crash_settle(const struct kt_alloc_story *s)
         probe = PROBE_IDLE;
         return 1;
     }
-    char why[200] = "";
+    char why[300] = "";
     if (probe == PROBE_FAULTED) {
         kt_str_append(why, sizeof why, "Reading the allocator's lists faulted (mallinfo2() on "
-                      "the control thread): the heap's bookkeeping is corrupt.");
+                      "the control thread): the heap's bookkeeping is corrupt, no allocation "
+                      "can be trusted.");
     } else {
         kt_str_append(why, sizeof why, "No thread could take every arena's lock within ");
         kt_str_append_dec(why, sizeof why, KT_ALLOC_PROBE_MS);
         kt_str_append(why, sizeof why, " ms (mallinfo2() on the control thread did not "
-                      "return): the crashed code still holds the allocator's lock.");
+                      "return): the crashed code still holds the allocator's lock, and this "
+                      "process can no longer allocate memory.");
     }
     kt_alloc_crash_fatal(s, why);
 }
@@ -183,8 +185,7 @@ void kt_alloc_crash_fatal(const struct kt_alloc_story *s, const char *why)
     kt_str_append(msg, sizeof msg, s->reason);
     kt_str_append(msg, sizeof msg, ". ");
     kt_str_append(msg, sizeof msg, why);
-    kt_str_append(msg, sizeof msg, " This process can no longer allocate memory, so it "
-                  "cannot go on in version ");
+    kt_str_append(msg, sizeof msg, " So it cannot go on in version ");
     kt_str_append_dec(msg, sizeof msg, (long)s->from);
     kt_str_append(msg, sizeof msg, ": it ends now with exit status ");
     kt_str_append_dec(msg, sizeof msg, KT_EXIT_ALLOCATOR_LOST);

@@ -270,6 +270,7 @@ static void release_parked(void)
 static char rollback_reason[KT_ERRLEN];
 static int rollback_pending;
 static volatile sig_atomic_t cleanup_guarded; /* a crash now ends the process (below) */
+static struct kt_alloc_story cleanup_story;  /* what its report says */
 static int req_client_fd = -1;                /* who asked for the update in progress */
 
 static __attribute__((noreturn)) void rollback(const char *reason)
@@ -306,6 +307,7 @@ static struct kt_alloc_story alloc_story(void)
 static void finish_rollback(int leak)
 {
     const char *reason = rollback_reason;
+    cleanup_story = alloc_story();
     cleanup_guarded = leak;
     rollback_pending = 0;
     kt_migrate_end(0);
@@ -377,11 +379,13 @@ int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
     static char msg[KT_ERRLEN];
     kt_alloc_probe_faulted(); /* the control thread's probe of the allocator: parks */
     if (cleanup_guarded && kt_thread_is_main()) {
-        kt_crash_describe(msg, sizeof msg, sig, info, ctx, "in the rollback's cleanup");
-        struct kt_alloc_story s = alloc_story();
-        s.reason = msg;
-        kt_alloc_crash_fatal(&s, "The allocator's locks were free, but the rollback's "
-                             "cleanup crashed as well: the heap is corrupt.");
+        msg[0] = 0;
+        kt_str_append(msg, sizeof msg, "The allocator's locks were free, but the "
+                      "rollback's cleanup crashed as well: ");
+        size_t n = strlen(msg);
+        kt_crash_describe(msg + n, sizeof msg - n, sig, info, ctx, NULL);
+        kt_str_append(msg, sizeof msg, ". The heap is corrupt and the rollback cannot finish.");
+        kt_alloc_crash_fatal(&cleanup_story, msg);
     }
     if (!transferring || !kt_thread_is_main())
         return 0;

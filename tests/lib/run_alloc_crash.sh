@@ -1,5 +1,5 @@
 #!/bin/bash
-# run_alloc_crash.sh KITSUNE own|xf V1.so V2.so
+# run_alloc_crash.sh KITSUNE own|bins|xf|cleanup V1.so V2.so
 #
 # A new version that crashes inside glibc's allocator (docs/reliability.md §1).
 #   own: tests/scenarios/faults.c; its new version first corrupts the heap so that
@@ -7,8 +7,12 @@
 #        allocator still works, the update must roll back with the state digest
 #        identical and the log saying what was leaked.  Then so that free aborts with
 #        the lock held (heap_lock).
+#   bins: faults.c again; a fast bin's list is made garbage first, then free aborts
+#        before locking (heap_bins): the probe that walks the arenas' lists faults.
 #   xf:  tests/scenarios/malloc_crash.c; a transformer does the latter during the
 #        transfer.
+#   cleanup: malloc_crash.c with MALLOC_CRASH=cleanup (general engine): the allocator
+#        is usable but the rollback's free of a transformed object aborts.
 # A crash with the lock held leaves a lock nobody will release: the process must end
 # within a bounded time with exit status 70, its log and stderr holding the report
 # (what crashed, where, that the allocator's lock is held, that the process ends), and
@@ -25,6 +29,7 @@ export KITSUNE_UPDATE_TIMEOUT_MS=2000
 export FAULTS_KIND_FILE=$tmp/kind
 : >"$FAULTS_KIND_FILE"
 fault=${TRAP:+--fault crash_path_alloc}
+[ "$mode" = cleanup ] && export MALLOC_CRASH=cleanup
 start_program env ${TRAP:+LD_PRELOAD=$TRAP} "$kit" run "$v1"
 log=$KITSUNE_DIR/$pid.log
 failure_hook=show_log
@@ -53,7 +58,8 @@ rolls_back() {
     echo "$1: rolled back, state identical, frozen $frozen ms ($reason)"
 }
 
-# ends: the next update crashes holding the allocator's lock; the process must end.
+# ends WHY: the next update leaves the allocator unusable; the process must end, the
+# report saying WHY (grep -E).
 ends() {
     local t0 t1 rc status
     t0=$(now_ms)
@@ -71,7 +77,7 @@ ends() {
     grep -q 'on the crash path' "$err" && die "the crash path allocated (failalloc trapped)"
     [ "$status" = 70 ] || die "exit status $status, expected 70"
     for f in "$log" "$err"; do
-        grep -q "FATAL: .*inside the allocator.*SIGABRT.*lock.*exit status 70" "$f" ||
+        grep -Eq "FATAL: .*inside the allocator.*SIGABRT.*$1.*exit status 70" "$f" ||
             die "no report in $(basename "$f")"
     done
     frozen=$(sed -n 's/.*"pause_ms":\([0-9.]*\).*/\1/p' <<<"$reply")
@@ -91,10 +97,17 @@ own)
     grep -q 'may have been inside the allocator.*still usable.*not unloaded' "$log" ||
         die "the log does not say what the rollback leaked"
     echo heap_lock >"$FAULTS_KIND_FILE"
-    ends
+    ends "could take every arena's lock within 1000 ms"
+    ;;
+bins)
+    echo heap_bins >"$FAULTS_KIND_FILE"
+    ends "Reading the allocator's lists faulted"
+    ;;
+cleanup)
+    ends "cleanup crashed as well: abort\(\) \(SIGABRT\).*heap is corrupt"
     ;;
 xf)
-    ends
+    ends "could take every arena's lock within 1000 ms"
     grep -q 'while transferring the state (an object of struct item' "$log" ||
         die "the report does not say what was being transferred"
     ;;

@@ -4,7 +4,14 @@
  * block, so glibc aborts inside free with its arena's lock held (the rule's code is in
  * malloc_crash.v2.xf).  The process cannot allocate again: the update must end it
  * with the report, not hang.  Version 1 prints "ready"; a version 2 that got through
- * would print PASS. */
+ * would print PASS.
+ * With MALLOC_CRASH=cleanup the rule does nothing, and version 2's main instead
+ * overwrites the size field of the first transformed item (a block the rollback will
+ * free) and then frees a pointer into a block of its own: glibc aborts before taking
+ * any lock, the allocator is found usable, and the rollback's own free of that item
+ * aborts in turn - which must end the process with the report too. */
+#include <stdint.h>
+
 #include "scenario.h"
 
 struct item {
@@ -28,6 +35,13 @@ int main(void)
             items = it;
         }
     } else {
+        const char *kind = getenv("MALLOC_CRASH");
+        if (kind && strcmp(kind, "cleanup") == 0) {
+            ((size_t *)items)[-1] = 0; /* the chunk's size field */
+            char *volatile p = malloc(4000), *volatile inside = p + 8;
+            memset(p, 0, 16);
+            free(inside);
+        }
         long k = 1;
         for (struct item *it = items; it; it = it->next, k++)
             CHECK_INT(it->id, k);
