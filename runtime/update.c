@@ -266,7 +266,10 @@ static void release_parked(void)
 /* A rollback has two halves.  The first may run in a signal handler (a crash, the
  * watchdog's last resort), perhaps one that interrupted malloc: it only copies the
  * reason and switches back to the parked old context, allocating and freeing nothing.
- * The second, finish_rollback, runs there, in the old version's ordinary context. */
+ * The second, finish_rollback, runs there, in the old version's ordinary context -
+ * once the allocator is known to work, when the crash may have been inside it
+ * (alloc_crash.c: a lock the abandoned frames hold would block the cleanup for ever,
+ * and then the process ends with a report instead). */
 static char rollback_reason[KT_ERRLEN];
 static int rollback_pending;
 static volatile sig_atomic_t cleanup_guarded; /* a crash now ends the process (below) */
