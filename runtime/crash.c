@@ -25,7 +25,6 @@
 #include "lifecycle.h"
 #include "threads.h"
 #include "crash.h"
-#include "transfer.h"
 #include "signals.h"
 
 /* Messages are formatted with log.c's kt_str_append* (no snprintf in a handler). */
@@ -100,6 +99,11 @@ static int is_version_code(uintptr_t word, void *arg)
     /* A return address: the call is just before it (maybe at the very end of a
      * function, for a call that does not return). */
     if (!v)
+        return 0;
+    /* A function's own address is a pointer to it left on the stack (the handler
+     * passed to signal(), say), not a return address. */
+    const struct kt_addr_entry *e = kt_version_lookup_addr(v, word);
+    if (e && e->func >= 0 && e->lo == word)
         return 0;
     c->v = v;
     c->pc = word - 1;
@@ -229,30 +233,11 @@ int kt_crash_in_allocator(const void *ctx)
     return scan_stack((const void *)uc->uc_mcontext.gregs[REG_RSP], is_alloc_code, NULL);
 }
 
-/* A crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT) on the main thread between loading
- * the new version and the commit: the update is rolled back from the signal handler,
- * the reason naming the signal, the address, the code (crash.c) and, during the
- * transfer, the variable or object being transformed.  Returns 0 for any other crash.
- * Async-signal-safe: nothing is allocated, the fault may have come from malloc. */
-int kt_crash_update_fault(int sig, const siginfo_t *info, const void *ctx)
-{
-    static char msg[KT_ERRLEN];
-    if (!kt_rt.transferring || !kt_thread_is_main())
-        return 0;
-    int in_transfer = kt_transfer_var || kt_transfer_plan;
-    kt_crash_describe(msg, sizeof msg, sig, info, ctx,
-                      in_transfer ? "while transferring the state"
-                      : kt_rt.updating ? "before the commit"
-                                  : "while loading the new version");
-    kt_transfer_describe(msg, sizeof msg);
-    kt_update_rollback(msg);
-}
-
 /* ---- handlers ---- */
 
 static void on_crash(int sig, siginfo_t *info, void *ctx)
 {
-    if (kt_crash_update_fault(sig, info, ctx))
+    if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }

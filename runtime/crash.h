@@ -16,9 +16,5 @@ void kt_crash_describe(char *buf, size_t len, int sig, const siginfo_t *info,
 void kt_crash_describe_retired(char *buf, size_t len, unsigned version, const char *key,
                                uintptr_t off, uintptr_t addr, const void *ctx);
 int kt_crash_in_allocator(const void *ctx); /* ctx: the handler's ucontext */
-/* A crash (or a stale access) on the main thread between loading the new version and
- * the commit rolls the update back, the reason naming the fault; 0 for any other.
- * Async-signal-safe. */
-int kt_crash_update_fault(int sig, const siginfo_t *info, const void *ctx);
 
 #endif

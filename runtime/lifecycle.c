@@ -19,6 +19,7 @@ struct kt_runtime kt_rt = {.lock = PTHREAD_MUTEX_INITIALIZER,
 static __thread int is_main;
 static __thread int thread_updating; /* a restarted thread not yet at its point */
 static void (*rollback_fn)(const char *reason);
+static int (*fault_fn)(int sig, const siginfo_t *info, const void *ctx);
 
 int kt_thread_is_main(void)
 {
@@ -45,6 +46,17 @@ void kt_stop_thread(const char *what, const char *detail)
     kt_log("%s: %s; this thread stops here, the rest of the program goes on", what, detail);
     for (;;)
         pause();
+}
+
+void kt_lifecycle_set_fault(int (*fault)(int sig, const siginfo_t *info, const void *ctx))
+{
+    __atomic_store_n(&fault_fn, fault, __ATOMIC_RELEASE);
+}
+
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
+{
+    int (*f)(int, const siginfo_t *, const void *) = __atomic_load_n(&fault_fn, __ATOMIC_ACQUIRE);
+    return f ? f(sig, info, ctx) : 0;
 }
 
 void kt_update_rollback(const char *reason)

@@ -12,6 +12,7 @@
 #define KITSUNE_LIFECYCLE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,12 @@ int kt_updating(void);
 
 /* Rolls the update in progress back (update.c's rollback: does not return). */
 void kt_lifecycle_set_rollback(void (*rollback)(const char *reason));
+/* A crash (or a stale access) on the main thread between loading the new version and
+ * the commit, or during the rollback's cleanup: update.c's handler (handed over with
+ * kt_lifecycle_set_fault before an update) rolls back or ends the process with a
+ * report; 0 for any other.  Async-signal-safe.  crash.c and stale.c call it. */
+void kt_lifecycle_set_fault(int (*fault)(int sig, const siginfo_t *info, const void *ctx));
+int kt_update_fault(int sig, const siginfo_t *info, const void *ctx);
 /* Rolls the update back now, from anywhere on the main thread (a signal handler too). */
 __attribute__((noreturn)) void kt_update_rollback(const char *reason);
 /* Aborts the update in progress (before commit) with a reason: on the main thread

@@ -228,7 +228,7 @@ static void on_fault(int sig, siginfo_t *info, void *ctx)
         kt_signal_default(sig);
         return;
     }
-    if (kt_crash_update_fault(sig, info, ctx))
+    if (kt_update_fault(sig, info, ctx))
         return; /* not reached: the update was rolled back */
     kt_signal_pass_on(sig, info, ctx); /* the program's handler (signals.c) */
 }
