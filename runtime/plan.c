@@ -2,6 +2,7 @@
  * variable and every type reachable from it, how old objects become new ones
  * (see plan.h).  It never touches program memory. */
 #include "plan.h"
+#include "plan_dispatch.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -692,6 +693,7 @@ static struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path
     p->env = r.env;
     p->ptrs = r.ptrs;
     p->type_rule = -1;
+    p->tag_op = -1;
     p->named_new = r.named_nt;
     p->old_kind = r.ptrs ? KTT_PTR : (int)o->kind;
     p->old_tag = r.ptrs ? NULL : o->name;
@@ -2058,6 +2060,8 @@ static int op_needs_visit(const struct plan_op *op)
     case OP_PTRARRAY:
         /* E_SZ alone is no reason: a string in static data is flagged as such. */
         return op->ptr_flags || (op->sub && op->sub->mode != PLAN_CLEAN);
+    case OP_RULE: /* code that only dispatches to clean plans changes nothing */
+        return plan_dispatch_changes(op);
     default:
         return 1;
     }
@@ -2103,6 +2107,7 @@ static void compute_modes(struct plan_ctx *c)
         }
     plan_widen_by_name(c->old, c->in_rebuilt);
     set_pointer_flags(c);
+    plan_dispatch_resolve(c);
     for (int changed = 1; changed;) {
         changed = 0;
         for (struct plan *p = c->plans; p; p = p->next) {
@@ -2180,6 +2185,15 @@ static void simplify(struct plan *p)
     int w = 0;
     for (int i = 0; i < p->nops; i++) {
         struct plan_op op = p->ops[i];
+        if (op.kind == OP_RULE && op.dispatched && !op_needs_visit(&op)) {
+            plan_dispatch_release(&op); /* a rule that changes nothing: a copy */
+            uint32_t off = op.old_off, len = op.len;
+            memset(&op, 0, sizeof op);
+            op.kind = OP_COPY;
+            op.old_off = op.new_off = off;
+            op.len = len;
+            op.rule = -1;
+        }
         if ((op.kind == OP_PTR || op.kind == OP_SUB || op.kind == OP_ARRAY) &&
             !op_needs_visit(&op)) {
             size_t len = op.kind == OP_PTR ? 8
@@ -2207,9 +2221,20 @@ static void simplify(struct plan *p)
     }
     p->nops = w;
     p->flex_op = -1;
-    for (int i = 0; i < p->nops; i++)
+    int rules_left = 0, visits = 0, tag_op = -1;
+    for (int i = 0; i < p->nops; i++) {
         if (p->ops[i].flex == FLEX_COUNTED)
             p->flex_op = i;
+        rules_left |= p->ops[i].kind == OP_RULE;
+        if (op_needs_visit(&p->ops[i])) {
+            visits++;
+            if (plan_dispatch_finish(&p->ops[i]))
+                tag_op = i;
+        }
+    }
+    if (!rules_left)
+        p->in_place_rules = 0; /* its rules were pruned: nothing runs on the object */
+    p->tag_op = visits == 1 && p->mode == PLAN_FIX ? tag_op : -1;
 }
 
 int plan_var_migrates(const struct ktt_var *v)
@@ -2605,6 +2630,7 @@ static void plan_short(struct plan_ctx *c, struct plan *p)
             op.enum_map = m;
         }
         op.path = NULL;
+        op.dispatched = NULL; /* the plan's own: a short object runs the rule as code */
         ops[w++] = op;
     }
     struct plan *s = malloc(sizeof *s);
@@ -2616,6 +2642,7 @@ static void plan_short(struct plan_ctx *c, struct plan *p)
     s->old_size = ocut;
     s->new_size = ncut;
     s->flex_op = -1;
+    s->tag_op = -1;
     s->path = strdup(p->path ? p->path : "");
     if (!s->path)
         plan_oom();
@@ -2855,6 +2882,7 @@ void plan_free(struct plan_ctx *c)
             free(p->ops[i].path);
             free(p->ops[i].alts);
             free(p->ops[i].alt_sizes);
+            plan_dispatch_release(&p->ops[i]);
         }
         free(p->ops);
         free(p->path);
@@ -3023,7 +3051,10 @@ void plan_why_visited(const struct plan_ctx *c, const struct plan *p, char *buf,
             snprintf(buf, len, "holds a function pointer%s", strchr(slot, '(') ? strchr(slot, '(') - 1 : "");
             break;
         case OP_RULE:
-            snprintf(buf, len, "a field rule on %s runs in place", slot);
+            if (op->dispatched)
+                plan_dispatch_why(c, op, slot, buf, len);
+            else
+                snprintf(buf, len, "a field rule on %s runs in place", slot);
             break;
         case OP_PTR:
         case OP_PTRARRAY:

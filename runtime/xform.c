@@ -83,6 +83,7 @@ struct engine {
     struct light { uintptr_t old; struct plan *plan; } *lights;
     size_t nlights, cap_lights, next_light;
     size_t *lwork;        /* light objects to discover */
+    size_t tag_only;      /* objects read only for the tag of a dispatching rule */
     size_t nlwork, cap_lwork;
     size_t *work;         /* discovery worklist of object indices */
     size_t nwork, cap_work;
@@ -321,8 +322,14 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
         fail("%s", why);
         return;
     }
-    if (target->light && count == 1 && !nul_terminated && claim_light(p, target))
-        return;
+    if (target->light && count == 1 && !nul_terminated) {
+        if (target->tag_op >= 0 && plan_dispatch_skips(target, (const void *)p)) {
+            E.tag_only++; /* its rule's branch for this object changes nothing */
+            return;
+        }
+        if (claim_light(p, target))
+            return;
+    }
     if (target->light && target->in_place_rules && count > 1) {
         fail("an array of objects whose field rules run in place (at %#lx), also met one "
              "by one: the rules would run twice", (unsigned long)p);
@@ -1036,10 +1043,10 @@ void kt_xf_counts(long *transformed, long *fixed)
 
 void kt_xf_engine_end(int committed, void (*free_old)(void *))
 {
-    if (E.nobjs || E.nlights)
-        kitsune_log("general engine: %zu heap object(s) visited (%zu without a map entry), "
-                    "%ld rebuilt, %ld pointer or object change(s) in place",
-                    E.nobjs + E.nlights, E.nlights, E.transformed, E.fixed);
+    kitsune_log("general engine: %zu heap object(s) visited (%zu without a map entry), "
+                "%ld rebuilt, %ld pointer or object change(s) in place; %zu read only "
+                "for the tag their rule dispatches on",
+                E.nobjs + E.nlights, E.nlights, E.transformed, E.fixed, E.tag_only);
     if (!committed) {
         for (size_t i = E.nundo; i-- > 0;)
             if (E.undo[i].len)
