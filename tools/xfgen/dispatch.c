@@ -17,8 +17,8 @@
  *   if (COND) S [else S]        COND: $base.F == K, $base.F != K, K == $base.F,
  *                               K != $base.F, $base.F, !$base.F
  *   switch ($base.F) { case K: ... default: ... }
- * with one member F throughout and K an integer literal, a #define of one in the
- * preamble or an enumerator of the old version.  Anything else (a call, a string, a
+ * with one member F throughout and K an integer literal or a #define of one in the
+ * preamble.  Anything else (a call, a string, a
  * second write) and the rule stays code.  The branches are then found by running the
  * code for every constant it names, 0, and one value it does not name.
  */
@@ -42,7 +42,6 @@ struct reader {
     const struct ruleset *rs;
     const struct block *blk;
     const struct xf_file *xf;
-    const struct ktt *old;
     struct tok *t;
     int nt, pos;
     char field[200]; /* the member compared, "" before the first */
@@ -179,21 +178,6 @@ static int define_value(const char *text, const char *name, size_t len, long lon
     return -1;
 }
 
-static int enumerator_value(const struct ktt *k, const char *name, size_t len, long long *v)
-{
-    for (int i = 0; i < k->ntypes; i++) {
-        const struct ktt_type *t = &k->types[i];
-        if (t->kind != KTT_ENUM)
-            continue;
-        for (int j = 0; j < t->nenums; j++)
-            if (strlen(t->enums[j].name) == len && strncmp(t->enums[j].name, name, len) == 0) {
-                *v = t->enums[j].value;
-                return 0;
-            }
-    }
-    return -1;
-}
-
 static int constant(struct reader *r, long long *v)
 {
     int neg = is_punct(peek(r, 0), "-");
@@ -201,10 +185,8 @@ static int constant(struct reader *r, long long *v)
     const struct tok *t = peek(r, 0);
     if (t->kind == T_NUM)
         *v = t->num;
-    else if (t->kind != T_ID ||
-             (define_value(r->xf->preamble, t->s, t->len, v) &&
-              enumerator_value(r->old, t->s, t->len, v)))
-        return -1;
+    else if (t->kind != T_ID || define_value(r->xf->preamble, t->s, t->len, v))
+        return -1; /* an enumerator's value is the code's, which may not be the summary's */
     r->pos++;
     if (neg)
         *v = -*v;
@@ -567,14 +549,14 @@ static struct plan_dispatch *describe(struct reader *r)
     return d;
 }
 
-void dispatch_find(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old)
+void dispatch_find(struct ruleset *rs, const struct xf_file *xf)
 {
     for (int i = 0; i < rs->n; i++) {
         struct plan_rule *p = &rs->v[i];
         const struct block *blk = rs->origin[i].block;
         if (p->kind != RULE_FIELD || !p->has_code || !blk || !blk->code)
             continue;
-        struct reader r = {.rs = rs, .blk = blk, .xf = xf, .old = old};
+        struct reader r = {.rs = rs, .blk = blk, .xf = xf};
         p->dispatch = describe(&r);
         free(r.t);
     }

@@ -630,7 +630,7 @@ int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt
     free(scanned);
     add_read_by_code(rs, xf, old, nv);
     if (rc == 0)
-        dispatch_find(rs, xf, old);
+        dispatch_find(rs, xf);
     return rc;
 }
 

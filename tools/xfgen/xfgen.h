@@ -105,7 +105,7 @@ void ruleset_free(struct ruleset *rs);
 
 /* Describes every field rule whose code only dispatches (plan_rule.dispatch), for the
  * planner to prune; other rules are left as code. */
-void dispatch_find(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old);
+void dispatch_find(struct ruleset *rs, const struct xf_file *xf);
 
 /* Writes the label for messages, like the parser prints it. */
 void format_label(const struct xf_label *l, char *buf, size_t n);
