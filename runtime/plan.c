@@ -2138,6 +2138,32 @@ static void compute_modes(struct plan_ctx *c)
         }
 }
 
+/* A light plan whose ops can be applied when the object is first read (plan.h,
+ * one_pass): every pointer it translates keeps its value or leads to static data or
+ * code, never to an object rebuilt later. */
+static int one_pass(const struct plan *p)
+{
+    if (!p->light || p->in_place_rules || p->type_rule >= 0)
+        return 0;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        switch (op->kind) {
+        case OP_COPY:
+        case OP_FPTR:
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY:
+            if (op->nalts || (op->ptr_flags & PTR_MAY_INTERIOR) ||
+                (op->sub && (op->sub->mode == PLAN_REBUILD || op->sub->ptrs > 0)))
+                return 0;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Plans whose objects the general engine may visit without an entry in its old->new
  * map (plan.h, light): fixed in place, never an alias inside a rebuilt object, and -
  * when their rules run in place, which must happen once - never also met as an
@@ -2174,6 +2200,7 @@ static void mark_light(struct plan_ctx *c)
                    p->flex_op < 0 &&
                    p->type_rule < 0 && !c->in_rebuilt[t] &&
                    (!p->in_place_rules || (!as_array[t] && !inline_in[t]));
+        p->one_pass = one_pass(p);
     }
     free(as_array);
     free(inline_in);

@@ -113,6 +113,9 @@ struct plan {
     int light;               /* FIX, never an alias nor (with in_place_rules) met twice:
                                 the general engine visits its objects without a map
                                 entry (xform.c) */
+    int one_pass;            /* light, and fixing it needs no new address of another
+                                object (no pointer to a rebuilt one, no rule): the
+                                general engine fixes it as soon as it reads it */
     int in_place_rules;      /* field rules of the same layout (PLAN_RULES_IN_PLACE): an
                                 object fixed in place runs them on itself */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer

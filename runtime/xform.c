@@ -453,13 +453,20 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
     }
 }
 
+static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth);
+
 static void discover(void)
 {
     while ((E.nwork || E.npend || E.nlwork) && !E.failed) {
         if (E.nlwork) {
-            struct light l = E.lights[E.lwork[--E.nlwork]];
+            size_t i = E.lwork[--E.nlwork];
+            struct light l = E.lights[i];
             kt_transfer_plan = l.plan;
             discover_ops(l.plan, (const char *)l.old, 0);
+            if (l.plan->one_pass) { /* fixed now, while its lines are in the cache */
+                apply(l.plan, (const char *)l.old, (char *)l.old, 1, 0);
+                E.lights[i].plan = NULL;
+            }
             continue;
         }
         if (!E.nwork) {
@@ -921,6 +928,8 @@ static void transform_objects(void)
         if (i + 8 < E.nlights)
             __builtin_prefetch((const void *)E.lights[i + 8].old);
         struct light l = E.lights[i];
+        if (!l.plan)
+            continue; /* fixed when it was read (plan.h, one_pass) */
         kt_transfer_plan = l.plan;
         apply(l.plan, (const char *)l.old, (char *)l.old, 1, 0);
     }
