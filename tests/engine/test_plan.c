@@ -645,6 +645,8 @@ static void dispatching_rules(void)
     load(&f.new_, base);
     f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, 0);
     EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_REBUILD);
+    struct plan *re = find(&f, "struct entry", NULL); /* points to rebuilt objects */
+    EXPECT(re && re->mode == PLAN_FIX && !re->one_pass);
     teardown(&f);
 
     current = "dispatching rule, one branch holds a function pointer";
@@ -657,6 +659,10 @@ static void dispatching_rules(void)
     EXPECT(o && o->mode == PLAN_FIX && o->light && o->in_place_rules && o->tag_op >= 0);
     EXPECT(mode_of(&f, "struct entry", NULL) == PLAN_FIX);
     EXPECT(mode_of(&f, "struct flist", NULL) == PLAN_FIX);
+    /* fixed when first read (one pass): entries and lists need no new address of
+     * another object; the objects run their rule */
+    struct plan *e = find(&f, "struct entry", NULL), *fl = find(&f, "struct flist", NULL);
+    EXPECT(e && e->one_pass && fl && fl->one_pass && o && !o->one_pass);
     if (o && o->tag_op >= 0) {
         struct { void *ptr; int type, pad; } obj = {NULL, 0, 0};
         EXPECT(plan_dispatch_skips(o, &obj));  /* 0: copy */
