@@ -316,20 +316,21 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     if (!p || !target || target->mode == PLAN_CLEAN || count == 0 || in_old_static(p))
         return;
     target = allocated_plan(p, target, count);
+    /* An object its rule's tag leaves alone is neither followed nor changed: that it is
+     * mapped is enough (the heap-chunk lookup of every string robj was 8 % of redis). */
+    if (target->light && target->tag_op >= 0 && count == 1 && !nul_terminated &&
+        kt_maps_mapped(p, target->old_size) && plan_dispatch_skips(target, (const void *)p)) {
+        E.tag_only++;
+        return;
+    }
     if (!kt_maps_readable(p, target->old_size * count)) {
         char why[KT_ERRLEN];
         kt_wild_pointer(why, sizeof why, p, target);
         fail("%s", why);
         return;
     }
-    if (target->light && count == 1 && !nul_terminated) {
-        if (target->tag_op >= 0 && plan_dispatch_skips(target, (const void *)p)) {
-            E.tag_only++; /* its rule's branch for this object changes nothing */
-            return;
-        }
-        if (claim_light(p, target))
-            return;
-    }
+    if (target->light && count == 1 && !nul_terminated && claim_light(p, target))
+        return;
     if (target->light && target->in_place_rules && count > 1) {
         fail("an array of objects whose field rules run in place (at %#lx), also met one "
              "by one: the rules would run twice", (unsigned long)p);
