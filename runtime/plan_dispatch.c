@@ -31,6 +31,9 @@ struct plan_dispatched {
     uint8_t *fixed;       /* per branch: the target's pointer itself may need fixing (it
                              may point into static data or into a rebuilt object) */
     uint8_t *clean;       /* per branch, once modes are final: changes nothing */
+    int keep_changes;     /* "keep" is not the old bytes for some objects of the type:
+                             those in variables and inside rebuilt objects get new
+                             storage, where the rule writing nothing leaves it as is */
     int tag_known;        /* the member is an integer of 1, 2, 4 or 8 bytes */
     uint32_t tag_off;
     uint8_t tag_size, tag_signed;
@@ -127,6 +130,7 @@ static struct plan_dispatched *resolve(struct plan_ctx *c, const struct plan *p,
         x->fixed[b] = !t || t->ptrs > 0 || t->old_type < 0 || c->may_static[t->old_type] ||
                       c->in_rebuilt[t->old_type];
     }
+    x->keep_changes = c->may_static[p->old_type] || c->in_rebuilt[p->old_type];
     x->tag_known = d->field &&
                    find_tag(c->old, p->old_type, d->field, &x->tag_off, &x->tag_size,
                             &x->tag_signed);
@@ -155,8 +159,10 @@ void plan_dispatch_resolve(struct plan_ctx *c)
 static int branch_changes(const struct plan_dispatched *x, int b)
 {
     int a = action_of(x->d, b);
-    if (a == DISPATCH_COPY || a == DISPATCH_KEEP)
+    if (a == DISPATCH_COPY || (a == DISPATCH_KEEP && !x->keep_changes))
         return 0;
+    if (a == DISPATCH_KEEP)
+        return 1;
     return x->fixed[b] || !x->target[b] || x->target[b]->mode != PLAN_CLEAN;
 }
 
@@ -220,6 +226,18 @@ int plan_dispatch_skips(const struct plan *p, const void *ob)
     return x->clean[x->d->n];
 }
 
+static const char *branch_effect(const struct plan_dispatched *x, int b)
+{
+    const struct plan *t = x->target[b];
+    if (action_of(x->d, b) == DISPATCH_KEEP)
+        return "visited";
+    if (!t)
+        return "unknown";
+    if (t->mode == PLAN_REBUILD)
+        return "rebuilt";
+    return t->mode == PLAN_FIX ? "visited" : "pointer fixed";
+}
+
 /* "type is 1 (struct list: visited)": the branches that change something. */
 void plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const char *slot,
                        char *buf, size_t len)
@@ -235,11 +253,12 @@ void plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const
             continue;
         char tn[200] = "no plan";
         const struct plan *t = x->target[b];
-        if (t && t->old_type >= 0)
+        if (action_of(x->d, b) == DISPATCH_KEEP)
+            snprintf(tn, sizeof tn, "writes nothing, and objects in variables or rebuilt "
+                     "ones get new storage");
+        else if (t && t->old_type >= 0)
             ktt_type_name(c->old, t->old_type, tn, sizeof tn);
-        const char *what = !t ? "unknown" : t->mode == PLAN_REBUILD ? "rebuilt"
-                           : t->mode == PLAN_FIX                   ? "visited"
-                                                                   : "pointer fixed";
+        const char *what = branch_effect(x, b);
         if (b < x->d->n && x->d->field)
             at += (size_t)snprintf(buf + at, len - at, "%s when it is %lld (%s: %s)",
                                    any ? "," : "", x->d->value[b], tn, what);

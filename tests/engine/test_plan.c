@@ -695,6 +695,16 @@ static void dispatching_rules(void)
     EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_FIX);
     teardown(&f);
 
+    /* an object in a variable gets new storage: a branch writing nothing is no copy */
+    current = "dispatching rule on a type held in a variable";
+    char held[2048];
+    snprintf(held, sizeof held, "%sV a.c/one 2 0x400 16\n", base);
+    load(&f.old, held);
+    load(&f.new_, held);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_FIX);
+    teardown(&f);
+
     current = "dispatch table text";
     char text[200];
     struct plan_dispatch *back = NULL;
