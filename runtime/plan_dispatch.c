@@ -110,6 +110,21 @@ static int find_tag(const struct ktt *k, int t, const char *path, uint32_t *off,
     return 1;
 }
 
+/* Whether every value the table names is one the member can hold: then comparing the
+ * member as read with each is what C's comparison does (no conversion of a negative
+ * constant to a large unsigned one). */
+static int values_fit(const struct plan_dispatch *d, uint8_t size, uint8_t is_signed)
+{
+    for (int i = 0; i < d->n; i++) {
+        long long v = d->value[i];
+        if (is_signed ? (size < 8 && (v < -(1LL << (8 * size - 1)) ||
+                                      v >= (1LL << (8 * size - 1))))
+                      : (v < 0 || (size < 8 && v >= (1LL << (8 * size)))))
+            return 0;
+    }
+    return 1;
+}
+
 static struct plan_dispatched *resolve(struct plan_ctx *c, const struct plan *p,
                                        const struct plan_dispatch *d)
 {
@@ -133,7 +148,8 @@ static struct plan_dispatched *resolve(struct plan_ctx *c, const struct plan *p,
     x->keep_changes = c->may_static[p->old_type] || c->in_rebuilt[p->old_type];
     x->tag_known = d->field &&
                    find_tag(c->old, p->old_type, d->field, &x->tag_off, &x->tag_size,
-                            &x->tag_signed);
+                            &x->tag_signed) &&
+                   values_fit(d, x->tag_size, x->tag_signed);
     return x;
 }
 

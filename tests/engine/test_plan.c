@@ -685,6 +685,30 @@ static void dispatching_rules(void)
     EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op < 0);
     teardown(&f);
 
+    /* -1 against an int is a value it holds; against an unsigned member C would convert
+     * it: the engine does not read the member then */
+    current = "dispatching rule, a constant the member cannot hold";
+    long long minus[] = {-1, 1};
+    struct plan_dispatch negative = {.field = "type", .n = 2, .value = minus,
+                                     .action = to_flist, .other = DISPATCH_KEEP};
+    rules[0].dispatch = &negative;
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op >= 0);
+    teardown(&f);
+    char unsig[2048];
+    const char *ty = strstr(base, "F type 8 1\n");
+    snprintf(unsig, sizeof unsig, "T 18 base 4 unsigned unsigned_int\n%.*sF type 8 18\n%s",
+             (int)(ty - base), base, ty + strlen("F type 8 1\n"));
+    load(&f.old, unsig);
+    load(&f.new_, unsig);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op < 0);
+    teardown(&f);
+
     current = "dispatching rule to a type met in static data";
     char statics[2048];
     snprintf(statics, sizeof statics, "%sV a.c/empty 15 0x300 16\n", base);
