@@ -2153,8 +2153,9 @@ static int one_pass(const struct plan *p)
             break;
         case OP_PTR:
         case OP_PTRARRAY:
-            if (op->nalts || (op->ptr_flags & PTR_MAY_INTERIOR) ||
-                (op->sub && (op->sub->mode == PLAN_REBUILD || op->sub->ptrs > 0)))
+            /* an untyped pointer (no sub) may lead to a rebuilt object: the map says */
+            if (op->nalts || (op->ptr_flags & PTR_MAY_INTERIOR) || !op->sub ||
+                op->sub->mode == PLAN_REBUILD || op->sub->ptrs > 0)
                 return 0;
             break;
         default:
