@@ -19,6 +19,7 @@
  * stays, so nothing that points to it depends on the rule. */
 #include "plan.h"
 #include "plan_dispatch.h"
+#include "pstr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,35 +255,34 @@ static const char *branch_effect(const struct plan_dispatched *x, int b)
     return t->mode == PLAN_FIX ? "visited" : "pointer fixed";
 }
 
-/* "type is 1 (struct list: visited)": the branches that change something. */
-void plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const char *slot,
-                       char *buf, size_t len)
+/* "... only when it is 1 (struct list: visited)": the branches that change something. */
+char *plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const char *slot)
 {
     const struct plan_dispatched *x = op->dispatched;
-    size_t at = (size_t)snprintf(buf, len, "a field rule on %s dispatches%s%s%s: it changes "
-                                 "something only", slot, x->d->field ? " on " : "",
-                                 x->d->field ? x->d->field : "",
-                                 x->tag_known ? "" : " (not read by the engine)");
+    struct pstr b = {0};
+    pstr_printf(&b, "a field rule on %s dispatches%s%s%s: it changes something only", slot,
+                x->d->field ? " on " : "", x->d->field ? x->d->field : "",
+                x->tag_known ? "" : " (not read by the engine)");
     int any = 0;
-    for (int b = 0; b < x->nbranch && at < len; b++) {
-        if (!branch_changes(x, b))
+    for (int i = 0; i < x->nbranch; i++) {
+        if (!branch_changes(x, i))
             continue;
-        char tn[200] = "no plan";
-        const struct plan *t = x->target[b];
-        if (action_of(x->d, b) == DISPATCH_KEEP)
-            snprintf(tn, sizeof tn, "writes nothing, and objects in variables or rebuilt "
-                     "ones get new storage");
-        else if (t && t->old_type >= 0)
-            ktt_type_name(c->old, t->old_type, tn, sizeof tn);
-        const char *what = branch_effect(x, b);
-        if (b < x->d->n && x->d->field)
-            at += (size_t)snprintf(buf + at, len - at, "%s when it is %lld (%s: %s)",
-                                   any ? "," : "", x->d->value[b], tn, what);
+        const struct plan *t = x->target[i];
+        char *tn = action_of(x->d, i) == DISPATCH_KEEP
+                       ? pstr_dup("writes nothing, and objects in variables or rebuilt ones "
+                                  "get new storage")
+                   : t && t->old_type >= 0 ? ktt_type_name_alloc(c->old, t->old_type)
+                                           : pstr_dup("no plan");
+        if (i < x->d->n && x->d->field)
+            pstr_printf(&b, "%s when it is %lld (%s: %s)", any ? "," : "", x->d->value[i],
+                        tn, branch_effect(x, i));
         else
-            at += (size_t)snprintf(buf + at, len - at, "%s %s (%s: %s)", any ? "," : "",
-                                   x->d->field ? "for other values" : "through", tn, what);
+            pstr_printf(&b, "%s %s (%s: %s)", any ? "," : "",
+                        x->d->field ? "for other values" : "through", tn, branch_effect(x, i));
+        free(tn);
         any = 1;
     }
+    return pstr_take(&b);
 }
 
 /* ---- the rule table's form: D RULE FIELD|- OTHER V=A,V=A,...|- ---- */

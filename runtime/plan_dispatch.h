@@ -8,6 +8,9 @@
 
 #include "plan.h"
 
+/* Hidden, like the rest of the planner's internals (plan_internal.h). */
+#pragma GCC visibility push(hidden)
+
 /* Attaches to every in-place OP_RULE of a dispatching rule what its branches lead to.
  * Needs c->xform, c->may_static and c->in_rebuilt (compute_modes, before modes). */
 void plan_dispatch_resolve(struct plan_ctx *c);
@@ -17,9 +20,8 @@ int plan_dispatch_changes(const struct plan_op *op);
 /* Once modes are final: records which branches are clean; returns whether the engine
  * can read the member that picks the branch. */
 int plan_dispatch_finish(struct plan_op *op);
-/* For plan_why_visited: the branches that change something. */
-void plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const char *slot,
-                       char *buf, size_t len);
+/* For plan_why_visited: the branches that change something (a new allocation). */
+char *plan_dispatch_why(const struct plan_ctx *c, const struct plan_op *op, const char *slot);
 void plan_dispatch_release(struct plan_op *op);
 
 /* The rule table's line `D RULE FIELD OTHER BRANCHES` (runtime/rules.c): FIELD or "-",
@@ -29,5 +31,7 @@ void plan_dispatch_release(struct plan_op *op);
 struct plan_dispatch *plan_dispatch_parse(const char *field, const char *other,
                                           const char *branches);
 int plan_dispatch_format(const struct plan_dispatch *d, char *buf, size_t len);
+
+#pragma GCC visibility pop
 
 #endif
