@@ -132,6 +132,11 @@ static int mapped(uintptr_t p, size_t len)
     return !snapshot.n || kt_maps_contains_range(&snapshot, p, len);
 }
 
+int kt_maps_mapped(uintptr_t p, size_t len)
+{
+    return mapped(p, len);
+}
+
 /* From the heap index where it knows p; else (a block of another arena, or mmapped, or
  * no index) from malloc's chunk header, read only where mapped, and for a block in use
  * the next chunk's flag saying so (tcache and fast bins keep that bit too: a freed

@@ -23,6 +23,9 @@ void kt_maps_free(struct kt_maps *m);
  * (maps.c); kt_maps_readable says yes to everything when there is none. */
 int kt_maps_snapshot(void);
 int kt_maps_readable(uintptr_t p, size_t len);
+/* Only whether [p, p+len) is mapped: enough to read a byte that decides to leave an
+ * object alone (a dispatching rule's tag), not to follow or change it. */
+int kt_maps_mapped(uintptr_t p, size_t len);
 /* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
 const char *kt_maps_why(uintptr_t p, size_t len);
 /* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */

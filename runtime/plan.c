@@ -4,6 +4,7 @@
  * $xform, keeps the diagnostics, and frees everything.  The passes themselves are in
  * the files plan_internal.h lists.  The planner never touches program memory. */
 #include "plan_internal.h"
+#include "plan_dispatch.h"
 
 #include <stdarg.h>
 
@@ -312,6 +313,7 @@ void plan_free(struct plan_ctx *c)
             free(p->ops[i].path);
             free(p->ops[i].alts);
             free(p->ops[i].alt_sizes);
+            plan_dispatch_release(&p->ops[i]);
         }
         free(p->ops);
         free(p->path);

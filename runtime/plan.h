@@ -49,6 +49,7 @@ enum op_kind {
 #define PTR_MAY_INTERIOR 0x2u /* may point into a rebuilt object */
 
 struct plan;
+struct plan_dispatch;
 
 struct plan_op {
     enum op_kind kind;
@@ -74,6 +75,8 @@ struct plan_op {
                                 allocation (runtime/bysize.c); sub is NULL */
     size_t *alt_sizes;       /* the usable size of an allocation of each (glibc) */
     int nalts;
+    struct plan_dispatched *dispatched; /* RULE whose code only dispatches (plan_dispatch.c),
+                                           running in place; NULL otherwise */
 };
 
 /* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
@@ -110,12 +113,19 @@ struct plan {
     int light;               /* FIX, never an alias nor (with in_place_rules) met twice:
                                 the general engine visits its objects without a map
                                 entry (xform.c) */
+    int one_pass;            /* light, and fixing it needs no new address of another
+                                object (no pointer to a rebuilt one, no rule): the
+                                general engine fixes it as soon as it reads it */
     int in_place_rules;      /* field rules of the same layout (PLAN_RULES_IN_PLACE): an
                                 object fixed in place runs them on itself */
     int flex_op;             /* index of a FLEX_COUNTED array op: the object is longer
                                 than old_size/new_size; -1 if none */
     int rebuild_here;        /* rebuilt at its own address: a library holds a member
                                 (check_held); its new layout fits in the old one */
+    int tag_op;              /* >= 0: the only op that needs a visit is this dispatching
+                                rule, whose branch the object's tag picks: an object
+                                whose branch changes nothing is not visited
+                                (plan_dispatch_skips); -1 otherwise */
     struct plan *short_plan; /* E_OPTIONAL: the plan of an object allocated ending where
                                 the optional member starts (its prefix only) */
     int old_kind;            /* enum ktt_kind of the old type */
@@ -155,7 +165,32 @@ struct plan_rule {
     int in_rule;             /* XFORM whose gen_args pass parameters on ($gen: "@t"):
                                 the type rule whose bindings they take (ignored when
                                 gen_args has no '@') */
+    const struct plan_dispatch *dispatch; /* FIELD with code: what xfgen found the code
+                                to do (it only dispatches), or NULL */
 };
+
+/* A field rule whose code only dispatches (xfgen's dispatch.c finds it): every path
+ * through it copies the field ($out = $in), invokes the closure of a $xform on it
+ * (XF_INVOKE(XF_PTR($xform(A, B, ...)), &$in, &$out)) or leaves it as it is, chosen
+ * by comparing one integer member of the old object ($base.FIELD) with constants.
+ * Such a rule changes nothing when every branch it can take leads to a clean plan:
+ * the planner prunes it; and an object whose tag picks such a branch needs no visit. */
+#define DISPATCH_COPY (-1) /* $out = $in */
+#define DISPATCH_KEEP (-2) /* nothing written: the field keeps its old bytes in place */
+struct plan_dispatch {
+    char *field;          /* $base's member compared (dotted path), NULL: not known, every
+                             branch may be taken */
+    int n;                /* branches for single values */
+    long long *value;     /* value of branch i */
+    int *action;          /* branch i: an index of a RULE_XFORM rule, or DISPATCH_* */
+    int other;            /* for every other value (with field NULL: one more branch) */
+};
+void plan_dispatch_free(struct plan_dispatch *d);
+
+/* Whether the dispatching rule op of a plan with tag_op >= 0 changes nothing for the
+ * old object at ob (its tag picks a clean branch): then the object need not be
+ * visited. */
+int plan_dispatch_skips(const struct plan *p, const void *ob);
 
 struct plan_var {
     int old_var, new_var;    /* indices into the summaries; old_var -1 for a new one */

@@ -89,6 +89,7 @@ struct plan *plan_get(struct plan_ctx *c, struct tref r, const char *path,
     p->env = r.env;
     p->ptrs = r.ptrs;
     p->type_rule = -1;
+    p->tag_op = -1;
     p->named_new = r.named_nt;
     p->old_kind = r.ptrs ? KTT_PTR : (int)o->kind;
     p->old_tag = r.ptrs ? NULL : o->name;

@@ -4,6 +4,7 @@
  * then which FIX plans are light, adjacent copies merged, and why a plan's objects are
  * visited (for the update's log). */
 #include "plan_internal.h"
+#include "plan_dispatch.h"
 
 void plan_mark_contained(const struct ktt *k, int t, uint8_t *set, int depth)
 {
@@ -47,6 +48,8 @@ static int op_needs_visit(const struct plan_op *op)
     case OP_PTRARRAY:
         /* E_SZ alone is no reason: a string in static data is flagged as such. */
         return op->ptr_flags || (op->sub && op->sub->mode != PLAN_CLEAN);
+    case OP_RULE: /* code that only dispatches to clean plans changes nothing */
+        return plan_dispatch_changes(op);
     default:
         return 1;
     }
@@ -92,6 +95,7 @@ void plan_compute_modes(struct plan_ctx *c)
         }
     plan_widen_by_name(c->old, c->in_rebuilt);
     set_pointer_flags(c);
+    plan_dispatch_resolve(c);
     for (int changed = 1; changed;) {
         changed = 0;
         for (struct plan *p = c->plans; p; p = p->next) {
@@ -118,6 +122,33 @@ void plan_compute_modes(struct plan_ctx *c)
                           "an object that is %s", p->mode == PLAN_REBUILD ? "rebuilt"
                                                                           : "fixed in place");
         }
+}
+
+/* A light plan whose ops can be applied when the object is first read (plan.h,
+ * one_pass): every pointer it translates keeps its value or leads to static data or
+ * code, never to an object rebuilt later. */
+static int one_pass(const struct plan *p)
+{
+    if (!p->light || p->in_place_rules || p->type_rule >= 0)
+        return 0;
+    for (int i = 0; i < p->nops; i++) {
+        const struct plan_op *op = &p->ops[i];
+        switch (op->kind) {
+        case OP_COPY:
+        case OP_FPTR:
+            break;
+        case OP_PTR:
+        case OP_PTRARRAY:
+            /* an untyped pointer (no sub) may lead to a rebuilt object: the map says */
+            if (op->nalts || (op->ptr_flags & PTR_MAY_INTERIOR) || !op->sub ||
+                op->sub->mode == PLAN_REBUILD || op->sub->ptrs > 0)
+                return 0;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Plans whose objects the general engine may visit without an entry in its old->new
@@ -156,6 +187,7 @@ void plan_mark_light(struct plan_ctx *c)
                    p->flex_op < 0 &&
                    p->type_rule < 0 && !c->in_rebuilt[t] &&
                    (!p->in_place_rules || (!as_array[t] && !inline_in[t]));
+        p->one_pass = one_pass(p);
     }
     free(as_array);
     free(inline_in);
@@ -167,6 +199,15 @@ void plan_simplify(struct plan *p)
     int w = 0;
     for (int i = 0; i < p->nops; i++) {
         struct plan_op op = p->ops[i];
+        if (op.kind == OP_RULE && op.dispatched && !op_needs_visit(&op)) {
+            plan_dispatch_release(&op); /* a rule that changes nothing: a copy */
+            uint32_t off = op.old_off, len = op.len;
+            memset(&op, 0, sizeof op);
+            op.kind = OP_COPY;
+            op.old_off = op.new_off = off;
+            op.len = len;
+            op.rule = -1;
+        }
         if ((op.kind == OP_PTR || op.kind == OP_SUB || op.kind == OP_ARRAY) &&
             !op_needs_visit(&op)) {
             size_t len = op.kind == OP_PTR ? 8
@@ -194,9 +235,20 @@ void plan_simplify(struct plan *p)
     }
     p->nops = w;
     p->flex_op = -1;
-    for (int i = 0; i < p->nops; i++)
+    int rules_left = 0, visits = 0, tag_op = -1;
+    for (int i = 0; i < p->nops; i++) {
         if (p->ops[i].flex == FLEX_COUNTED)
             p->flex_op = i;
+        rules_left |= p->ops[i].kind == OP_RULE;
+        if (op_needs_visit(&p->ops[i])) {
+            visits++;
+            if (plan_dispatch_finish(&p->ops[i]))
+                tag_op = i;
+        }
+    }
+    if (!rules_left)
+        p->in_place_rules = 0; /* its rules were pruned: nothing runs on the object */
+    p->tag_op = visits == 1 && p->mode == PLAN_FIX ? tag_op : -1;
 }
 
 /* The member of struct/union plan p at old offset off, or NULL. */
@@ -276,7 +328,9 @@ char *plan_why_visited(const struct plan_ctx *c, const struct plan *p)
         const struct plan_op *op = &p->ops[i];
         if (!op_needs_visit(op))
             continue;
-        char *slot = describe_slot(c, p, op), *why = why_op(slot, op);
+        char *slot = describe_slot(c, p, op);
+        char *why = op->kind == OP_RULE && op->dispatched ? plan_dispatch_why(c, op, slot)
+                                                          : why_op(slot, op);
         free(slot);
         return why;
     }

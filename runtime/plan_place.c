@@ -86,6 +86,7 @@ void plan_short(struct plan_ctx *c, struct plan *p)
     s->old_size = of->offset;
     s->new_size = nf->offset;
     s->flex_op = -1;
+    s->tag_op = -1;
     s->path = pstr_dup(p->path ? p->path : "");
     s->short_plan = NULL;
     s->next = c->plans;
@@ -134,6 +135,7 @@ static struct plan_op *short_ops(struct plan_ctx *c, struct plan *p, const char 
             op.enum_map = m;
         }
         op.path = NULL;
+        op.dispatched = NULL; /* the plan's own: a short object runs the rule as code */
         ops[w++] = op;
     }
     *nops = w;

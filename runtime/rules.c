@@ -16,6 +16,8 @@
  *   R drop FROM - nocode            old variable FROM is meant to go (`FROM -> (dropped)`,
  *                                   or the rules' code reads it by its key)
  *   R drop TYPE FIELD - - nocode    old field TYPE.FIELD is meant to go
+ *   D RULE FIELD OTHER BRANCHES     field rule RULE (an earlier R line with code) only
+ *                                   dispatches on $base.FIELD (runtime/plan_dispatch.h)
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
  * exported table kitsune_xf_rules. */
@@ -25,6 +27,7 @@
 #include "kitsune.h"
 #include "oom.h"
 #include "rules.h"
+#include "plan_dispatch.h"
 
 static char *type_name(const char *w)
 {
@@ -48,6 +51,7 @@ void kt_rules_free(struct kt_rules *r)
         free((char *)r->v[i].from_field);
         free((char *)r->v[i].to_field);
         free((char *)r->v[i].gen_args);
+        plan_dispatch_free((struct plan_dispatch *)r->v[i].dispatch);
     }
     free(r->v);
     free(r->old_object);
@@ -108,6 +112,28 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
     return 0;
 }
 
+/* D RULE FIELD OTHER BRANCHES: what a field rule's code does, as xfgen found it. */
+static int parse_dispatch(struct kt_rules *r, char **w)
+{
+    char *end;
+    long i = strtol(w[1], &end, 10);
+    if (end == w[1] || *end || i < 0 || i >= r->n || r->v[i].kind != RULE_FIELD ||
+        !r->v[i].has_code || r->v[i].dispatch)
+        return -1;
+    struct plan_dispatch *d = plan_dispatch_parse(w[2], w[3], w[4]);
+    if (!d)
+        return -1;
+    for (int b = 0; b <= d->n; b++) {
+        int a = b < d->n ? d->action[b] : d->other;
+        if (a >= 0 && (a >= r->n || r->v[a].kind != RULE_XFORM)) {
+            plan_dispatch_free(d);
+            return -1;
+        }
+    }
+    r->v[i].dispatch = d;
+    return 0;
+}
+
 int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -140,6 +166,8 @@ int kt_rules_parse(const char *text, struct kt_rules *r, char *err, size_t errle
                 r->v = v;
             }
             rc = parse_rule(r, w, n);
+        } else if (strcmp(w[0], "D") == 0 && n == 5) {
+            rc = parse_dispatch(r, w);
         } else {
             rc = -1;
         }

@@ -9,6 +9,7 @@
 
 #include "ktt.h"
 #include "plan.h"
+#include "plan_dispatch.h"
 
 static int failures;
 
@@ -383,12 +384,12 @@ static void dropped_state(void)
     teardown(&f);
 
     struct plan_rule rules[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
-        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1, NULL},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL},
+        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1, NULL},
     };
     int n = (int)(sizeof rules / sizeof rules[0]);
     current = "dropped state, said";
@@ -404,10 +405,10 @@ static void dropped_state(void)
 
     current = "field INIT without dropping the one that vanished";
     struct plan_rule init_only[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL},
     };
     load(&f.old, old);
     load(&f.new_, nv);
@@ -612,6 +613,158 @@ static void rules_in_place(void)
     EXPECT(f.ndiags == 0);
     EXPECT(mode_of(&f, "struct obj", NULL) == PLAN_REBUILD);
     teardown(&f);
+}
+
+/* A field rule whose code only dispatches (xfgen's dispatch.c describes it): on
+ * obj.type, 0 copies ptr, 1 invokes $xform on a list, anything else keeps it.  When
+ * the list's plan is clean the rule changes nothing and is pruned, so are the objects
+ * and the entries leading to them; when the list holds a function pointer, objects
+ * stay visited, but the engine may leave those whose type picks a clean branch alone.
+ * Only for rules that run in place (the forwarding engine's plans rebuild them). */
+static void dispatching_rules(void)
+{
+    const char *base = "T 1 base 4 signed int\nT 7 void\nT 8 ptr 7 opaque\n"
+                       "T 2 struct 16 obj\nF ptr 0 8\nF type 8 1\nT 3 ptr 2\n"
+                       "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                       "T 9 struct 8 dtype\nF hash 0 11\nT 10 func 1 1 1\nT 11 ptr 10\n"
+                       "T 12 ptr 9\nT 13 struct 16 dict\nF type 0 12\nF head 8 5\n"
+                       "T 14 ptr 13\nT 15 struct 16 list\nF len 0 1\nF next 8 16\n"
+                       "T 16 ptr 15\nT 17 struct 16 flist\nF len 0 1\nF free 8 11\n"
+                       "V table 14 0x100 8\nV a.c/settype 9 0x200 8\n";
+    long long values[] = {0, 1};
+    int to_list[] = {DISPATCH_COPY, 1}, to_flist[] = {DISPATCH_COPY, 2};
+    struct plan_dispatch clean = {.field = "type", .n = 2, .value = values,
+                                  .action = to_list, .other = DISPATCH_KEEP};
+    struct plan_dispatch fixing = {.field = "type", .n = 2, .value = values,
+                                   .action = to_flist, .other = DISPATCH_KEEP};
+    struct plan_dispatch untold = {.field = NULL, .n = 2, .value = values,
+                                   .action = to_flist, .other = DISPATCH_COPY};
+    struct plan_rule rules[] = {
+        {.kind = RULE_FIELD, .from = "struct obj", .to = "struct obj", .from_field = "ptr",
+         .to_field = "ptr", .has_code = 1, .dispatch = &clean},
+        {.kind = RULE_XFORM, .from = "struct list", .to = "struct list"},
+        {.kind = RULE_XFORM, .from = "struct flist", .to = "struct flist"}};
+    struct fixture f;
+
+    current = "dispatching rule, clean branches";
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0 && rules[0].used);
+    EXPECT(mode_of(&f, "struct obj", NULL) == PLAN_CLEAN);
+    EXPECT(mode_of(&f, "struct entry", NULL) == PLAN_CLEAN);
+    struct plan *d = find(&f, "struct dict", NULL);
+    EXPECT(d && d->mode == PLAN_FIX); /* its type points into static data */
+    struct plan *o = find(&f, "struct obj", NULL);
+    EXPECT(o && !o->in_place_rules && o->tag_op < 0);
+    teardown(&f);
+
+    current = "dispatching rule, without in-place rules";
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, 0);
+    EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_REBUILD);
+    struct plan *re = find(&f, "struct entry", NULL); /* points to rebuilt objects */
+    EXPECT(re && re->mode == PLAN_FIX && !re->one_pass);
+    teardown(&f);
+
+    current = "dispatching rule, one branch holds a function pointer";
+    rules[0].dispatch = &fixing;
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(o && o->mode == PLAN_FIX && o->light && o->in_place_rules && o->tag_op >= 0);
+    EXPECT(mode_of(&f, "struct entry", NULL) == PLAN_FIX);
+    EXPECT(mode_of(&f, "struct flist", NULL) == PLAN_FIX);
+    /* fixed when first read (one pass): entries and lists need no new address of
+     * another object; the objects run their rule */
+    struct plan *e = find(&f, "struct entry", NULL), *fl = find(&f, "struct flist", NULL);
+    EXPECT(e && e->one_pass && fl && fl->one_pass && o && !o->one_pass);
+    if (o && o->tag_op >= 0) {
+        struct { void *ptr; int type, pad; } obj = {NULL, 0, 0};
+        EXPECT(plan_dispatch_skips(o, &obj));  /* 0: copy */
+        obj.type = 1;
+        EXPECT(!plan_dispatch_skips(o, &obj)); /* 1: the flist is visited */
+        obj.type = 7;
+        EXPECT(plan_dispatch_skips(o, &obj));  /* any other: kept */
+        char *why = plan_why_visited(&f.ctx, o);
+        EXPECT(strstr(why, "dispatches on type") && strstr(why, "when it is 1") &&
+               strstr(why, "struct flist: visited") && !strstr(why, "when it is 0"));
+        free(why);
+    }
+    teardown(&f);
+
+    current = "dispatching rule, branch not known to the engine";
+    rules[0].dispatch = &untold;
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op < 0);
+    teardown(&f);
+
+    /* -1 against an int is a value it holds; against an unsigned member C would convert
+     * it: the engine does not read the member then */
+    current = "dispatching rule, a constant the member cannot hold";
+    long long minus[] = {-1, 1};
+    struct plan_dispatch negative = {.field = "type", .n = 2, .value = minus,
+                                     .action = to_flist, .other = DISPATCH_KEEP};
+    rules[0].dispatch = &negative;
+    load(&f.old, base);
+    load(&f.new_, base);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op >= 0);
+    teardown(&f);
+    char unsig[2048];
+    const char *ty = strstr(base, "F type 8 1\n");
+    snprintf(unsig, sizeof unsig, "T 18 base 4 unsigned unsigned_int\n%.*sF type 8 18\n%s",
+             (int)(ty - base), base, ty + strlen("F type 8 1\n"));
+    load(&f.old, unsig);
+    load(&f.new_, unsig);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    o = find(&f, "struct obj", NULL);
+    EXPECT(f.ndiags == 0 && o && o->mode == PLAN_FIX && o->tag_op < 0);
+    teardown(&f);
+
+    current = "dispatching rule to a type met in static data";
+    char statics[2048];
+    snprintf(statics, sizeof statics, "%sV a.c/empty 15 0x300 16\n", base);
+    rules[0].dispatch = &clean;
+    load(&f.old, statics);
+    load(&f.new_, statics);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_FIX);
+    teardown(&f);
+
+    /* an object in a variable gets new storage: a branch writing nothing is no copy */
+    current = "dispatching rule on a type held in a variable";
+    char held[2048];
+    snprintf(held, sizeof held, "%sV a.c/one 2 0x400 16\n", base);
+    load(&f.old, held);
+    load(&f.new_, held);
+    f.ndiags = plan_build_flags(&f.ctx, &f.old, &f.new_, rules, 3, PLAN_RULES_IN_PLACE);
+    EXPECT(f.ndiags == 0 && mode_of(&f, "struct obj", NULL) == PLAN_FIX);
+    teardown(&f);
+
+    current = "dispatch table text";
+    char text[200];
+    struct plan_dispatch *back = NULL;
+    EXPECT(plan_dispatch_format(&fixing, text, sizeof text) == 0 &&
+           strcmp(text, "type keep 0=copy,1=2") == 0);
+    back = plan_dispatch_parse("type", "keep", "0=copy,1=2");
+    EXPECT(back && back->n == 2 && back->value[1] == 1 && back->action[0] == DISPATCH_COPY &&
+           back->action[1] == 2 && back->other == DISPATCH_KEEP &&
+           strcmp(back->field, "type") == 0);
+    plan_dispatch_free(back);
+    back = plan_dispatch_parse("-", "copy", "-");
+    EXPECT(back && back->n == 0 && !back->field && back->other == DISPATCH_COPY);
+    plan_dispatch_free(back);
+    EXPECT(!plan_dispatch_parse("type", "copy", "0=copy,1"));
+    EXPECT(!plan_dispatch_parse("type", "maybe", "-"));
+    EXPECT(!plan_dispatch_parse("type", "copy", "x=copy"));
 }
 
 /* ---- names and generic environments of any length ---- */
@@ -906,6 +1059,7 @@ int main(void)
     constant_vars();
     encoded_vars();
     rules_in_place();
+    dispatching_rules();
     long_names();
     nested_generics();
     fast_eligibility();

@@ -6,7 +6,8 @@
 # otherwise with a line "kitsune-test: outcomes=committed,refused,...".  After every
 # committed update the program must print one more PASS line and no FAIL line.
 # Lines "kitsune-test: expect KEY OP N" (OP one of = <= >=) check a count of the first
-# update's reply, e.g. "kitsune-test: expect objects_transformed = 0".
+# update's reply, e.g. "kitsune-test: expect objects_transformed = 0"; objects_visited
+# is the general engine's count of heap objects it visited, from the program's log.
 # "kitsune-test: faults=,quiesce" injects a fault (kitsune update --fault) into update N.
 # "kitsune-test: dies-with=TEXT": after the last update the program must end (within
 # 10 s) with TEXT on its stderr (a fault report after the commit).
@@ -106,6 +107,9 @@ for so in "$@"; do
         for e in "${expects[@]}"; do
             read -r key op val <<<"$e"
             n=$(sed -n "s/.*\"$key\":\([0-9.]*\).*/\1/p" <<<"$reply")
+            [ "$key" = objects_visited ] && n=$(sed -n \
+                's/.*general engine: \([0-9]*\) heap object(s) visited.*/\1/p' \
+                "$KITSUNE_DIR/$pid.log" 2>/dev/null | tail -1)
             awk -v n="$n" -v op="$op" -v v="$val" 'BEGIN {
                 exit !(n != "" && ((op == "=" && n == v) || (op == "<=" && n <= v) ||
                                    (op == ">=" && n >= v))) }' ||

@@ -17,6 +17,8 @@
 #   run.sh locals             locals of an E_NOTELOCALS function: their diagnostics
 #                             (expected/locals.txt), and rules naming them that work
 #   run.sh noop               identical versions, no rules: a valid empty rule table
+#   run.sh dispatch           field rules that only dispatch on a tag: their D lines in
+#                             the rule table are exactly expected/dispatch.txt
 #   run.sh line               a compiler error in rule code points at the .xf file
 #   run.sh make               cmake/kitsune.mk builds two versions of a scenario with
 #                             rules, and the update from one to the other commits;
@@ -249,6 +251,20 @@ case_locals() {
         fail "the rules on locals do not compile"
 }
 
+# Rules whose code only dispatches on $base.FIELD get a D line (runtime/plan_dispatch.h):
+# which action for which value; code that does anything else gets none.
+case_dispatch() {
+    summary dispatch 1
+    summary dispatch 2
+    cp "$SRC/dispatch.xf" .
+    expect 0 dispatch.v1.ktt dispatch.v2.ktt dispatch.xf -o dispatch.xf.c
+    [ -s err.txt ] && { fail "messages for dispatch.xf"; cat err.txt >&2; }
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c dispatch.xf.c -o dispatch.o ||
+        fail "generated code does not compile cleanly"
+    grep -o '"[RD] [^"]*' dispatch.xf.c | sed 's/^"//; s/\\n$//' >table.txt
+    same table.txt dispatch.txt
+}
+
 case_noop() {
     summary layout 1
     # -o to a pipe (or a device: /dev/null) writes into it, never replaces it.
@@ -370,6 +386,7 @@ inputs) case_inputs ;;
 mutate) case_mutate ;;
 layout) case_layout "$@" ;;
 noop) case_noop ;;
+dispatch) case_dispatch ;;
 locals) case_locals ;;
 generic) case_generic ;;
 long_names) case_long_names ;;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plan_dispatch.h"
 #include "xfgen.h"
 
 /* ---- what each rule's escapes refer to ------------------------------------------- */
@@ -516,6 +517,11 @@ static void emit_section(struct gen *g)
               object && *object ? " " : "", object ? object : "");
     for (int i = 0; i < rs->n; i++)
         table_line(&rs->v[i], &text);
+    for (int i = 0; i < rs->n; i++) { /* after every R line: they name rule indices */
+        char d[4096];
+        if (rs->v[i].dispatch && plan_dispatch_format(rs->v[i].dispatch, d, sizeof d) == 0)
+            sb_printf(&text, "D %d %s\n", i, d);
+    }
     struct sbuf *o = g->out;
     sb_printf(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
                  "__attribute__((section(\"%s\"), used))\n"

@@ -629,6 +629,8 @@ int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt
     }
     free(scanned);
     add_read_by_code(rs, xf, old, nv);
+    if (rc == 0)
+        dispatch_find(rs, xf);
     return rc;
 }
 
@@ -653,6 +655,7 @@ void ruleset_free(struct ruleset *rs)
         free((char *)rs->v[i].from_field);
         free((char *)rs->v[i].to_field);
         free((char *)rs->v[i].gen_args);
+        plan_dispatch_free((struct plan_dispatch *)rs->v[i].dispatch);
     }
     free(rs->v);
     free(rs->origin);

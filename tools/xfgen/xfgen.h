@@ -9,6 +9,7 @@
  *
  *   sbuf.c     growable strings
  *   rulemap.c  .xf labels -> struct plan_rule; `$`-escapes found and checked
+ *   dispatch.c field rules whose code only dispatches on a tag, described
  *   ctypes.c   C definitions of summary types with exact layouts
  *   gen.c      the generated C file
  *   stubs.c    --stubs: the planner's suggestions as an editable .xf file
@@ -99,6 +100,12 @@ struct ruleset {
 int ruleset_build(struct ruleset *rs, const struct xf_file *xf, const struct ktt *old,
                   const struct ktt *nv, struct msgs *m);
 void ruleset_free(struct ruleset *rs);
+
+/* ---- dispatch.c ------------------------------------------------------------------- */
+
+/* Describes every field rule whose code only dispatches (plan_rule.dispatch), for the
+ * planner to prune; other rules are left as code. */
+void dispatch_find(struct ruleset *rs, const struct xf_file *xf);
 
 /* Writes the label for messages, like the parser prints it. */
 void format_label(const struct xf_label *l, char *buf, size_t n);
