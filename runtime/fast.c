@@ -819,7 +819,13 @@ int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, in
                 continue;
             const struct plan *s = op->sub;
             int arr = op->kind == OP_PTRARRAY || op->nul_terminated;
-            if (!s) {
+            if (!s && op->nalts) {
+                /* the general engine picks each object's plan (bytag.c, bysize.c) */
+                snprintf(why, len, "%s is a void * whose objects' type is decided one by "
+                         "one, %s", op->path ? op->path : plan_name(c, p, name, sizeof name),
+                         op->tag_len ? "by a SWITCH on a tag field" : "by allocation size");
+                ok = 0;
+            } else if (!s) {
                 snprintf(why, len, "an untyped pointer in %s",
                          plan_name(c, p, name, sizeof name));
                 ok = 0;

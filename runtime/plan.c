@@ -950,6 +950,11 @@ static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, co
 }
 
 static int same_shape(struct plan_ctx *c, int ot, int nt, int depth);
+static void member_bits(const struct ktt_field *f, const struct ktt_type *t, long *pos,
+                        int *bits);
+static int enum_is_signed(const struct ktt_type *t);
+static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const char *path,
+                                             int *parent, size_t *parent_off);
 
 /* The struct or union an E_OPAQUE pointer leads to through its pointer levels (item **
  * -> item), or -1: a library's type, a base type, void. */
@@ -1087,6 +1092,171 @@ static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_typ
     op->alt_sizes = sizes;
     op->nalts = k;
     op->path = where;
+    return 1;
+}
+
+/* ---- SWITCH: a void * field whose target type a tag field of its object picks ---- */
+
+/* The value of SWITCH case `v` ("1", "-0x2", "MSG_TEXT") for a tag of type tt: an
+ * integer in C syntax, or an enumerator of the tag's enum, else of any enum of the old
+ * summary.  0 when it is neither. */
+static int tag_case_value(const struct plan_ctx *c, const struct ktt_type *tt, const char *v,
+                          long long *out)
+{
+    char *end;
+    if ((v[0] >= '0' && v[0] <= '9') || v[0] == '-') {
+        *out = strtoll(v, &end, 0);
+        while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+            end++;
+        return *end == '\0';
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int t = 0; t < c->old->ntypes; t++) {
+            const struct ktt_type *e = &c->old->types[t];
+            if (e->kind != KTT_ENUM || (pass == 0 && e != tt))
+                continue;
+            for (int i = 0; i < e->nenums; i++)
+                if (strcmp(e->enums[i].name, v) == 0) {
+                    *out = e->enums[i].value;
+                    return 1;
+                }
+        }
+    return 0;
+}
+
+/* The tag field of a SWITCH, read on the old object (top_ot): its position in op.  0
+ * and a diagnostic when it is not an integer or enum member of at most 8 bytes. */
+static int plan_tag_field(struct plan_ctx *c, struct plan_op *op, int top_ot, const char *tag,
+                          const char *path, const char *decl, const struct ktt_type **tt)
+{
+    int parent = top_ot;
+    size_t base = 0;
+    const struct ktt_field *tf = find_old_path(c, top_ot, tag, &parent, &base);
+    char oname[200];
+    type_label(c->old, top_ot, oname, sizeof oname);
+    if (!tf) {
+        diag(c, path, decl, NULL, "SWITCH ON self.%s: the old %s has no field %s", tag, oname,
+             tag);
+        return 0;
+    }
+    *tt = otype(c, ktt_resolve(c->old, tf->type));
+    long pos;
+    int bits;
+    member_bits(tf, *tt, &pos, &bits);
+    pos += (long)base * 8;
+    if ((!is_int(*tt) && (*tt)->kind != KTT_ENUM) || bits > 56 || bits < 1) {
+        diag(c, path, decl, NULL, "SWITCH ON self.%s: the tag must be an integer or enum "
+             "member of the old %s (of at most 56 bits if a bitfield)", tag, oname);
+        return 0;
+    }
+    op->tag_off = (uint32_t)(pos / 8);
+    op->tag_bit = (uint16_t)(pos % 8);
+    op->tag_bits = (uint16_t)bits;
+    op->tag_len = (uint8_t)((op->tag_bit + bits + 7) / 8);
+    op->tag_signed = (*tt)->kind == KTT_ENUM ? enum_is_signed(*tt) : (*tt)->enc == KTT_SIGNED;
+    op->tag_name = intern(c, tag);
+    return 1;
+}
+
+/* The plan of one SWITCH case's type ("struct_text"), NULL for [opaque]; *ok = 0 and a
+ * diagnostic when it is not a struct or union of both versions. */
+static struct plan *plan_tag_case(struct plan_ctx *c, const char *type, const char *path,
+                                  const char *decl, int *ok)
+{
+    if (strcmp(type, "[opaque]") == 0)
+        return NULL;
+    int ot = find_arg_type(c->old, type), nt = find_arg_type(c->new_, type);
+    char shown[200];
+    arg_spelling(type, shown, sizeof shown);
+    if (ot < 0 || nt < 0) {
+        diag(c, path, decl, NULL, "SWITCH case %s: the %s version has no type %s", shown,
+             ot < 0 ? "old" : "new", shown);
+        *ok = 0;
+        return NULL;
+    }
+    ot = ktt_resolve(c->old, ot);
+    nt = ktt_resolve(c->new_, nt);
+    if ((otype(c, ot)->kind != KTT_STRUCT && otype(c, ot)->kind != KTT_UNION) ||
+        otype(c, ot)->kind != ntype(c, nt)->kind) {
+        diag(c, path, decl, NULL, "SWITCH case %s: not a struct or union in both versions "
+             "(write (opaque) for objects kept as they are)", shown);
+        *ok = 0;
+        return NULL;
+    }
+    return plan_get(c, tref_of(c, ot, nt, NULL, path, decl), path, decl);
+}
+
+/* SWITCH path ON self.TAG { V: T ... } (rule `r`) on void * field of/nf of the struct
+ * whose old type is top_ot, at old_off/new_off in its plan p: one plan per case, chosen
+ * per object at the update by the old object's tag (runtime/bytag.c).  0 when the field
+ * is not a void * (reported; the caller plans it as usual). */
+static int plan_by_tag(struct plan_ctx *c, struct plan *p, int r, const struct ktt_field *of,
+                       const struct ktt_field *nf, int top_ot, size_t old_off, size_t new_off,
+                       const char *path)
+{
+    const struct plan_rule *rule = &c->rules[r];
+    const struct ktt_type *o = otype(c, ktt_resolve(c->old, of->type));
+    const struct ktt_type *n = ntype(c, ktt_resolve(c->new_, nf->type));
+    if (o->kind != KTT_PTR || n->kind != KTT_PTR ||
+        otype(c, ktt_resolve(c->old, o->target))->kind != KTT_VOID ||
+        ntype(c, ktt_resolve(c->new_, n->target))->kind != KTT_VOID) {
+        diag(c, path, nf->decl, NULL, "SWITCH names %s, which is not a void * in both "
+             "versions (a typed pointer needs no SWITCH)", path);
+        return 0;
+    }
+    struct plan_op tmp;
+    memset(&tmp, 0, sizeof tmp);
+    const struct ktt_type *tt = NULL;
+    int ok = plan_tag_field(c, &tmp, top_ot, rule->tag, path, nf->decl, &tt);
+    int k = 0, cap = 1;
+    for (const char *w = rule->cases; *w; w++)
+        cap += *w == ';';
+    struct plan **alts = calloc((size_t)cap, sizeof *alts);
+    long long *vals = calloc((size_t)cap, sizeof *vals);
+    if (!alts || !vals)
+        plan_oom();
+    tmp.tag_default = -1;
+    for (const char *w = rule->cases; ok && w && *w;) {
+        char one[300], *eq;
+        size_t len = strcspn(w, ";");
+        snprintf(one, sizeof one, "%.*s", (int)len, w);
+        w = w[len] ? w + len + 1 : NULL;
+        if (!(eq = strchr(one, '='))) {
+            ok = 0;
+            break;
+        }
+        *eq = '\0';
+        if (strcmp(one, "default") == 0) {
+            tmp.tag_default = k;
+        } else if (!tag_case_value(c, tt, one, &vals[k])) {
+            diag(c, path, nf->decl, NULL, "SWITCH case %s: not an integer nor an enumerator "
+                 "of the old version", one);
+            ok = 0;
+            break;
+        }
+        alts[k++] = plan_tag_case(c, eq + 1, path, nf->decl, &ok);
+    }
+    if (!ok) {
+        free(alts);
+        free(vals);
+        add_op(p, OP_COPY, old_off, new_off)->len = 8;
+        return 1;
+    }
+    struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);
+    op->tag_off = tmp.tag_off;
+    op->tag_len = tmp.tag_len;
+    op->tag_bit = tmp.tag_bit;
+    op->tag_bits = tmp.tag_bits;
+    op->tag_signed = tmp.tag_signed;
+    op->tag_name = tmp.tag_name;
+    op->tag_default = tmp.tag_default;
+    op->tag_vals = vals;
+    op->ptr_flags = PTR_MAY_STATIC | PTR_MAY_INTERIOR;
+    op->alts = alts;
+    op->nalts = k;
+    op->path = strdup(path);
+    if (!op->path)
+        plan_oom();
     return 1;
 }
 
@@ -1473,7 +1643,8 @@ static int has_nested_rules(const struct plan_ctx *c, const char *tname, const c
     size_t n = strlen(fpath);
     for (int i = 0; i < c->nrules; i++) {
         const struct plan_rule *r = &c->rules[i];
-        if ((r->kind == RULE_FIELD || r->kind == RULE_INIT_FIELD) && r->to && r->to_field &&
+        if ((r->kind == RULE_FIELD || r->kind == RULE_INIT_FIELD || r->kind == RULE_TAG) &&
+            r->to && r->to_field &&
             strcmp(r->to, tname) == 0 && strncmp(r->to_field, fpath, n) == 0 &&
             r->to_field[n] == '.')
             return 1;
@@ -1686,6 +1857,11 @@ static int plan_fields_at(struct plan_ctx *c, struct plan *p, int ot, int nt, in
             shift_ops(p, before, of_base, nbase);
             continue;
         }
+        int tag = nf->name ? find_rule(c, RULE_TAG, tname, fpath) : -1;
+        use_rule(c, tag);
+        if (tag >= 0 && plan_by_tag(c, p, tag, of, nf, top_ot, of_base + of->offset, nf_abs,
+                                    path))
+            continue;
         plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, p->env, path,
                   nf->decl, depth);
         shift_ops(p, before, of_base, nbase);
@@ -2854,6 +3030,7 @@ void plan_free(struct plan_ctx *c)
             free(p->ops[i].enum_map);
             free(p->ops[i].path);
             free(p->ops[i].alts);
+            free(p->ops[i].tag_vals);
             free(p->ops[i].alt_sizes);
         }
         free(p->ops);

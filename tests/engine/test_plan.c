@@ -362,12 +362,12 @@ static void dropped_state(void)
     teardown(&f);
 
     struct plan_rule rules[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
-        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL, NULL},
+        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1, NULL, NULL},
     };
     int n = (int)(sizeof rules / sizeof rules[0]);
     current = "dropped state, said";
@@ -383,10 +383,10 @@ static void dropped_state(void)
 
     current = "field INIT without dropping the one that vanished";
     struct plan_rule init_only[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1},
+        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL, NULL},
+        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL, NULL},
     };
     load(&f.old, old);
     load(&f.new_, nv);
