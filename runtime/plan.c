@@ -921,22 +921,63 @@ static int candidate_name(const char *list, int n, char *buf, size_t size)
     return 1;
 }
 
+/* The SWITCH rule that decides each object of void * field `path` by a tag of the
+ * struct p that holds it, with one case per candidate of `list` ("struct_a,char"; one
+ * that is not a struct or union is an (opaque) case).  The tag is a guess to check: the
+ * struct's first enum member, else an integer member named like a tag (type, kind,
+ * tag), else TAG; the values are placeholders.  0 when path is not a struct's field. */
+static int switch_stub(struct plan_ctx *c, const struct plan *p, const char *path,
+                       const char *list, char *buf, size_t len)
+{
+    if (!p || p->ptrs > 0 || p->old_type < 0 || !strchr(path, '.') ||
+        otype(c, p->old_type)->kind != KTT_STRUCT)
+        return 0;
+    const struct ktt_type *t = otype(c, p->old_type);
+    const char *tag = NULL;
+    for (int pass = 0; pass < 2 && !tag; pass++)
+        for (int i = 0; i < t->nfields && !tag; i++) {
+            const struct ktt_field *f = &t->fields[i];
+            const struct ktt_type *ft = otype(c, ktt_resolve(c->old, f->type));
+            if (!f->name)
+                continue;
+            if (pass == 0 ? ft->kind == KTT_ENUM
+                          : is_int(ft) && (strstr(f->name, "type") || strstr(f->name, "kind") ||
+                                           strstr(f->name, "tag")))
+                tag = f->name;
+        }
+    int n = snprintf(buf, len, "SWITCH %s ON self.%s { /* the tag's value for each: */",
+                     path, tag ? tag : "TAG");
+    char one[200];
+    for (int i = 0; candidate_name(list, i, one, sizeof one) && n >= 0 && (size_t)n < len;
+         i++) {
+        int agg = strncmp(one, "struct ", 7) == 0 || strncmp(one, "union ", 6) == 0;
+        n += snprintf(buf + n, len - n, " %d: %s", i + 1, agg ? one : "(opaque)");
+    }
+    if (n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - n, " }");
+    return 1;
+}
+
 /* An unannotated void * kitc could not type: with the candidate types it saw in the
  * source, the suggested rule names the first of them. */
-static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, const char *path,
-                              const char *decl)
+static void void_pointer_diag(struct plan_ctx *c, const struct plan *p,
+                              const struct ktt_type *ptr, const char *path, const char *decl)
 {
-    char first[200], stub[900], what[700];
+    char first[200], stub[900], what[700], sw[700];
     if (ptr->candidates && candidate_name(ptr->candidates, 0, first, sizeof first)) {
         char list[500] = "";
         char one[200];
         for (int i = 0; candidate_name(ptr->candidates, i, one, sizeof one); i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
                      one);
-        snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) or "
-                 "write a rule: %s -> %s: { /* the object's type: %s */ "
-                 "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list, first,
-                 first);
+        if (switch_stub(c, p, path, ptr->candidates, sw, sizeof sw))
+            snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) "
+                     "or write a rule: %s", sw);
+        else
+            snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never followed) "
+                     "or write a rule: %s -> %s: { /* the object's type: %s */ "
+                     "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list,
+                     first, first);
         snprintf(what, sizeof what, "void * holds several types in the source (%s; kitc "
                  "--explain shows where); annotate it or write a rule", list);
         diag(c, path, decl, stub, "%s", what);
@@ -1067,10 +1108,15 @@ static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_typ
                 for (int m = 0; candidate_name(list, m, one, sizeof one); m++)
                     snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s",
                              m ? ", " : "", one);
-                snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
-                         "followed) or write a rule: %s -> %s: { /* by a tag of $base: */ "
-                         "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, a,
-                         a);
+                char sw[700];
+                if (switch_stub(c, p, path, list, sw, sizeof sw))
+                    snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
+                             "followed) or write a rule: %s", sw);
+                else
+                    snprintf(stub, sizeof stub, "annotate the declaration E_OPAQUE (never "
+                             "followed) or write a rule: %s -> %s: { /* by a tag of $base: */ "
+                             "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path,
+                             a, a);
                 diag(c, path, decl, stub, "void * holds several types in the source (%s), "
                      "and %s and %s are allocated with the same usable size (%zu bytes), so "
                      "which one an object is cannot be told at the update; annotate it or "
@@ -1296,7 +1342,7 @@ static void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_ty
             diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                  "write a rule");
         else if ((by_size = plan_by_size(c, p, o, n, old_off, new_off, path, decl)) == 0)
-            void_pointer_diag(c, o->candidates ? o : n, path, decl);
+            void_pointer_diag(c, p, o->candidates ? o : n, path, decl);
         if (by_size > 0)
             return;
         struct plan_op *op = add_op(p, OP_PTR, old_off, new_off);

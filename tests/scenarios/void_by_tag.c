@@ -4,10 +4,11 @@
  * refuses without the rule), and both change layout in version 2: each object is
  * rebuilt as the type its message's kind names (MSG_NUM, 2 as a number, an (opaque)
  * raw buffer kept as it is), in a global array and in a heap message (fixed in place),
- * with sharing kept.  Version 2 then stores a message of kind 9, which no case names: the update to
+ * with sharing kept; the same objects behind a robj-like struct whose tag is a
+ * bitfield.  Version 2 then stores a message of kind 9, which no case names: the update to
  * version 3 rolls back naming the field, the tag value and the message, and the
  * program goes on.
- * kitsune-test: expect objects_transformed = 3
+ * kitsune-test: expect objects_transformed = 4
  * kitsune-test: outcomes=committed,rolled_back reason=struct msg.payload: the struct msg at 0x ... has kind == 9, which no case of its SWITCH names (cases 1 2 3) ... add a case for 9 (or a default) to the SWITCH (the struct is variable msgs+80)
  */
 #include "scenario.h"
@@ -36,8 +37,17 @@ struct msg {
     void *payload;
 };
 
+/* redis's robj: the tag is a bitfield (bits 3-6 of the first word) */
+struct robj {
+    unsigned flags : 3;
+    unsigned type : 4;
+    int refcount;
+    void *ptr;
+};
+
 struct msg msgs[6];
 struct msg *extra;
+struct robj objs[2];
 
 static struct msg make(enum kind k, void *p)
 {
@@ -64,6 +74,10 @@ int main(void)
         struct text *t2 = malloc(sizeof *t2);
         strcpy(t2->s, "heap");
         *extra = make(MSG_TEXT, t2);
+        struct num *n2 = malloc(sizeof *n2);
+        n2->v = -7;
+        objs[0].flags = 5, objs[0].type = 2, objs[0].ptr = t; /* the text again */
+        objs[1].flags = 7, objs[1].type = 1, objs[1].ptr = n2;
     } else {
         struct num *n = msgs[0].payload;
         struct text *t = msgs[1].payload;
@@ -72,6 +86,9 @@ int main(void)
         CHECK(msgs[2].payload == msgs[0].payload);
         CHECK_STR((char *)msgs[3].payload, "raw bytes");
         CHECK(msgs[4].payload == NULL);
+        CHECK(objs[0].ptr == msgs[1].payload);
+        CHECK_INT(((struct num *)objs[1].ptr)->v, -7);
+        CHECK_INT(objs[1].flags, 7);
         struct text *t2 = extra->payload;
         CHECK_STR(t2->s, "heap");
 #if VERSION >= 2
