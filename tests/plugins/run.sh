@@ -36,29 +36,13 @@ else
         exit 1
     fi
 fi
-out=$WORK/out err=$WORK/err trigger=$WORK/report-now
-export KITSUNE_DIR=$WORK/sock
-mkdir -p -m 700 "$KITSUNE_DIR"
-"$KITSUNE_CLI" run "$vdir/v1/app.so" "$trigger" >"$out" 2>"$err" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' EXIT
+. "$(dirname "$0")/../lib/common.sh"
+unset KITSUNE_QUIET # the check for retired-data accesses below reads the log on stderr
+trigger=$WORK/report-now
+start_program "$KITSUNE_CLI" run "$vdir/v1/app.so" "$trigger"
 
-die() {
-    echo "FAILED: $*"
-    echo "--- program output"; cat "$out"
-    echo "--- program stderr"; cat "$err"
-    exit 1
-}
-
-# wait_for PATTERN COUNT: until COUNT lines match, for at most 10 s (x KITSUNE_TEST_SLOW).
-wait_for() {
-    for _ in $(seq 1 $((1000 * ${KITSUNE_TEST_SLOW:-1}))); do
-        [ "$(grep -c -- "$1" "$out")" -ge "$2" ] && return 0
-        kill -0 "$pid" 2>/dev/null || die "program exited while waiting for '$1'"
-        sleep 0.01
-    done
-    die "timed out waiting for '$1' (x$2)"
-}
+# wait_for PATTERN COUNT: until COUNT lines of the program's output match.
+wait_for() { wait_lines "$out" "$1" "$2"; }
 
 reports=0
 # check VERSION: the program's own check of its state passes in that version.
@@ -118,7 +102,6 @@ for m in alpha beta gamma; do
     grep -q "^    $m  *$vdir/v2/plugins/$m.so$" <<<"$status" || die "kitsune status: no module $m: $status"
 done
 grep -q "^    delta " <<<"$status" && die "kitsune status lists the removed module: $status"
-sleep 0.1
 check 2
 # To itself: every module, the one the new program opened (gamma) too, is replaced by
 # a fresh copy of its file.
@@ -130,12 +113,11 @@ kill -0 "$pid" 2>/dev/null || die "the program died"
 grep -q 'access to the retired' "$err" && die "an access to retired data"
 kill "$pid"
 wait "$pid" 2>/dev/null
+pid=
 # 6. A module in the version's directory without a summary (zeta, built by a plain
 #    cc -shared): kitsune cannot update it, so every update is refused.
 if [ -e "$vdir/v2plain/app.so" ]; then
-    out=$WORK/out-plain err=$WORK/err-plain
-    "$KITSUNE_CLI" run "$vdir/v2plain/app.so" "$trigger" >"$out" 2>"$err" &
-    pid=$!
+    start_program "$KITSUNE_CLI" run "$vdir/v2plain/app.so" "$trigger"
     wait_for '^ready$' 1
     update "$vdir/v2plain/app.so" refused 'zeta.so (beside the version but without a type summary'
 fi

@@ -11,6 +11,7 @@ void count_v1(long *n) { *n += 1; }
 void count_v2(long *n) { *n += 2; }
 
 int checked; /* v2: the worker checked what it migrated */
+static int counted; /* v1: the worker has counted once, so v2 finds done > 0 */
 
 static void *worker(void *arg)
 {
@@ -34,6 +35,7 @@ static void *worker(void *arg)
     for (;;) {
         kitsune_update("work");
         handler(&done);
+        __atomic_store_n(&counted, 1, __ATOMIC_SEQ_CST);
         usleep(500);
     }
     return NULL;
@@ -46,7 +48,8 @@ int main(void)
         pthread_t t;
         if (kitsune_pthread_create(&t, NULL, worker, NULL))
             return 1;
-        usleep(20000);
+        while (!__atomic_load_n(&counted, __ATOMIC_SEQ_CST))
+            usleep(500);
         printf("ready\n");
         fflush(stdout);
     }
