@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "opaque_check.h"
 
 #define MAX_VIOLATIONS 4
 
@@ -58,6 +59,8 @@ struct audit {
     size_t via_mask, nvias;
     size_t bytes, chunks;
     int failed; /* out of memory */
+    const char *const *paths; /* kt_audit_opaque: where each word of root 0 is */
+    const char *title;        /* "audit", "opaque check" */
 };
 
 /* The main arena's chunks (chunks.c), and which of them were reached. */
@@ -215,6 +218,9 @@ static size_t say_root_word(const struct audit *a, uintptr_t at, uintptr_t origi
                             size_t len)
 {
     const struct root *r = &a->roots[origin];
+    if (a->paths && origin == 0)
+        return (size_t)snprintf(out, len, "the never-followed pointer %s",
+                                a->paths[(at - r->lo) / sizeof(uintptr_t)]);
     const struct kt_addr_entry *e = r->what[0] == 'd' ? kt_version_lookup_addr(a->nv, at)
                                                        : NULL;
     if (e && e->var >= 0)
@@ -268,9 +274,9 @@ static void say_target(const struct kt_version *old, uintptr_t p, char *out, siz
 
 static void report(struct audit *a, char *err, size_t errlen)
 {
-    size_t n = (size_t)snprintf(err, errlen, "audit failed: %d word(s) of the memory the "
+    size_t n = (size_t)snprintf(err, errlen, "%s failed: %d word(s) of the memory the "
                                 "new version keeps point into version %u, which the commit "
-                                "retires:", a->nbad_total, a->old->number);
+                                "retires:", a->title, a->nbad_total, a->old->number);
     for (int i = 0; i < a->nbad && n < errlen; i++) {
         char where[300], what[300];
         say_location(a, a->bad[i].at, a->bad[i].origin, where, sizeof where);
@@ -289,56 +295,94 @@ int kt_audit_default(void)
     return KT_AUDIT_DEFAULT;
 }
 
+/* Scans from the a->nroots roots set up; 0, or -1 with the reason in err. */
+static int audit_run(struct audit *a, char *err, size_t errlen)
+{
+    int rc = 0, nfixed = a->nroots;
+    scan_all(a, nfixed);
+    if (!a->failed && a->nbad_total) {
+        /* Again, noting how each chunk was reached, to say where the words are. */
+        a->via_mask = (1u << 21) - 1;
+        a->vias = calloc(a->via_mask + 1, sizeof *a->vias);
+        memset(a->seen, 0, (a->ci.nbits / 64 + 1) * sizeof *a->seen);
+        a->nroots = nfixed;
+        a->nbad = a->nbad_total = 0;
+        a->bytes = a->chunks = 0;
+        scan_all(a, nfixed);
+    }
+    if (a->failed) {
+        snprintf(err, errlen, "%s failed: out of memory", a->title);
+        rc = -1;
+    } else if (a->nbad_total) {
+        report(a, err, errlen);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int audit_prepare(struct audit *a, char *err, size_t errlen)
+{
+    if (kt_maps_load(&a->maps) || kt_chunks_index(&a->ci) ||
+        !(a->seen = calloc(a->ci.nbits / 64 + 1, sizeof *a->seen))) {
+        snprintf(err, errlen, "%s failed: out of memory, or /proc/self/maps unreadable",
+                 a->title);
+        return -1;
+    }
+    return 0;
+}
+
+static void audit_free(struct audit *a)
+{
+    kt_chunks_free(&a->ci);
+    free(a->seen);
+    free(a->vias);
+    free(a->work);
+    kt_maps_free(&a->maps);
+}
+
 int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *ms, char *err,
              size_t errlen)
 {
     double t0 = kt_now_ms();
-    struct audit a = {.old = old, .nv = nv};
-    int rc = 0;
-    if (kt_maps_load(&a.maps) || kt_chunks_index(&a.ci) ||
-        !(a.seen = calloc(a.ci.nbits / 64 + 1, sizeof *a.seen))) {
-        snprintf(err, errlen, "audit failed: out of memory, or /proc/self/maps unreadable");
-        rc = -1;
-        goto out;
+    struct audit a = {.old = old, .nv = nv, .title = "audit"};
+    int rc = audit_prepare(&a, err, errlen);
+    if (rc == 0) {
+        for (int i = 0; i < nv->nseg && a.nroots < 8; i++)
+            if (nv->seg[i].prot & PROT_WRITE)
+                a.roots[a.nroots++] = (struct root){nv->seg[i].lo, nv->seg[i].hi, "data"};
+        void *args[64];
+        int nargs = kt_threads_args(args, 64);
+        static void *arg_words[64];
+        for (int i = 0; i < nargs; i++)
+            arg_words[i] = kt_migrate_translate(args[i]);
+        if (nargs > 0)
+            a.roots[a.nroots++] = (struct root){(uintptr_t)arg_words,
+                                                (uintptr_t)(arg_words + nargs),
+                                                "thread argument"};
+        rc = audit_run(&a, err, errlen);
     }
-    for (int i = 0; i < nv->nseg && a.nroots < 8; i++)
-        if (nv->seg[i].prot & PROT_WRITE)
-            a.roots[a.nroots++] = (struct root){nv->seg[i].lo, nv->seg[i].hi, "data"};
-    void *args[64];
-    int nargs = kt_threads_args(args, 64);
-    static void *arg_words[64];
-    for (int i = 0; i < nargs; i++)
-        arg_words[i] = kt_migrate_translate(args[i]);
-    if (nargs > 0)
-        a.roots[a.nroots++] = (struct root){(uintptr_t)arg_words,
-                                            (uintptr_t)(arg_words + nargs), "thread argument"};
-    int nfixed = a.nroots;
-    scan_all(&a, nfixed);
-    if (!a.failed && a.nbad_total) {
-        /* Again, noting how each chunk was reached, to say where the words are. */
-        a.via_mask = (1u << 21) - 1;
-        a.vias = calloc(a.via_mask + 1, sizeof *a.vias);
-        memset(a.seen, 0, (a.ci.nbits / 64 + 1) * sizeof *a.seen);
-        a.nroots = nfixed;
-        a.nbad = a.nbad_total = 0;
-        scan_all(&a, nfixed);
-    }
-    if (a.failed) {
-        snprintf(err, errlen, "audit failed: out of memory");
-        rc = -1;
-    } else if (a.nbad_total) {
-        report(&a, err, errlen);
-        rc = -1;
-    }
-out:
-    kt_chunks_free(&a.ci);
-    free(a.seen);
-    free(a.vias);
-    free(a.work);
-    kt_maps_free(&a.maps);
+    audit_free(&a);
     *ms = kt_now_ms() - t0;
     if (!rc)
         kt_log("audit passed: %zu bytes in %zu chunk(s) and the roots scanned in %.2f ms",
                a.bytes, a.chunks, *ms);
+    return rc;
+}
+
+int kt_audit_opaque(const struct kt_version *old, const struct kt_version *nv,
+                    const struct kt_opaque_roots *r, char *err, size_t errlen)
+{
+    struct audit a = {.old = old, .nv = nv, .title = "opaque check",
+                      .paths = (const char *const *)r->paths};
+    int rc = audit_prepare(&a, err, errlen);
+    if (rc == 0 && r->n) {
+        a.roots[a.nroots++] = (struct root){(uintptr_t)r->words,
+                                            (uintptr_t)(r->words + r->n), "opaque"};
+        rc = audit_run(&a, err, errlen);
+    }
+    audit_free(&a);
+    if (!rc)
+        kt_log("opaque check passed: %zu never-followed pointer(s), %zu bytes in %zu "
+               "chunk(s) behind them", r->n, a.bytes, a.chunks);
     return rc;
 }

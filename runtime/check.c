@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "opaque_check.h"
 
 struct reached {
     uintptr_t addr;
@@ -35,6 +36,8 @@ struct walk {
     size_t errlen;
     int failed;
     uintptr_t find; /* kt_check_find_path: the value looked for */
+    struct kt_opaque_roots *collect; /* kt_check_opaque_roots: no violations, the
+                                        never-followed pointers are noted */
 };
 
 static int seen_add(struct walk *w, uintptr_t a)
@@ -83,7 +86,7 @@ static void path_of(const struct walk *w, int idx, const char *tail, char *out, 
 
 static void violation(struct walk *w, int obj, const char *where, const char *what)
 {
-    if (w->failed)
+    if (w->failed || w->collect)
         return;
     char path[1024];
     path_of(w, obj, where, path, sizeof path);
@@ -127,12 +130,44 @@ static int found(struct walk *w, int obj, const char *where, uintptr_t p)
     return 1;
 }
 
+/* A pointer the engines never follow (collect mode): its value and where it is. */
+static void note_opaque(struct walk *w, int obj, const char *where, uintptr_t p)
+{
+    struct kt_opaque_roots *r = w->collect;
+    if (p < 4096 || r->failed)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        uintptr_t *nw = realloc(r->words, cap * sizeof *nw);
+        if (nw)
+            r->words = nw;
+        char **np = nw ? realloc(r->paths, cap * sizeof *np) : NULL;
+        if (!np) {
+            r->failed = w->failed = 1;
+            return;
+        }
+        r->paths = np;
+        r->cap = cap;
+    }
+    char path[1024];
+    path_of(w, obj, where, path, sizeof path);
+    if (!(r->paths[r->n] = strdup(path))) {
+        r->failed = w->failed = 1;
+        return;
+    }
+    r->words[r->n++] = p;
+}
+
 static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t p, int target)
 {
     const struct ktt *k = &w->nv->ktt;
     if (!p || found(w, obj, where, p))
         return;
     int t = ktt_resolve(k, target);
+    if (w->collect && k->types[t].kind == KTT_VOID && !k->types[t].tparam) {
+        note_opaque(w, obj, where, p); /* a void * the planner left untyped */
+        return;
+    }
     if (w->find) { /* the old state: followed where the engines would */
         size_t size = k->types[t].size ? k->types[t].size : 1;
         if (!kt_maps_contains_range(&w->maps, p, size) || kt_maps_why(p, size) ||
@@ -176,6 +211,8 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
                         k->types[ktt_resolve(k, tt->target)].kind == KTT_FUNC))
             return;
         if (tt->flags & KTT_OPAQUE) {
+            if (w->collect)
+                note_opaque(w, obj, where, p);
             /* Not followed, but it must not lead back into the old version either. */
             if (p && in_old_writable_or_code(w->old, p))
                 violation(w, obj, where, "(E_OPAQUE) points into the old version");
@@ -258,4 +295,25 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
         kt_log("check passed: %d object(s) reached from the new version's variables",
                w.nobjs);
     return w.failed ? -1 : 0;
+}
+
+int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version *nv,
+                          struct kt_opaque_roots *out)
+{
+    struct walk w = {.old = old, .nv = nv, .err = (char[8]){0}, .errlen = 8, .collect = out};
+    memset(out, 0, sizeof *out);
+    if (kt_maps_load(&w.maps))
+        return -1;
+    walk_state(&w);
+    kt_maps_free(&w.maps);
+    return out->failed ? -1 : 0;
+}
+
+void kt_opaque_roots_free(struct kt_opaque_roots *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->paths[i]);
+    free(r->paths);
+    free(r->words);
+    memset(r, 0, sizeof *r);
 }

@@ -9,6 +9,7 @@
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
 #include "internal.h"
+#include "opaque_check.h"
 #include "blocking.h"
 #include "resume.h"
 
@@ -425,8 +426,12 @@ static void commit(void)
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
         rollback(err);
-    if ((req_check || kt_audit_default()) &&
-        kt_audit(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
+    /* The full audit scans everything the opaque check would, and more. */
+    int full_audit = req_check || kt_audit_default();
+    if (full_audit && kt_audit(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
+        rollback(err);
+    if (!full_audit && kt_opaque_check_default() &&
+        kt_opaque_check(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
         rollback(err);
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
