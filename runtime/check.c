@@ -38,6 +38,8 @@ struct walk {
     uintptr_t find; /* kt_check_find_path: the value looked for */
     struct kt_opaque_roots *collect; /* kt_check_opaque_roots: no violations, the
                                         never-followed pointers are noted */
+    uint8_t *reach;  /* collect: per type, whether a never-followed pointer may be
+                        reached from it (the others are not walked) */
 };
 
 static int seen_add(struct walk *w, uintptr_t a)
@@ -187,7 +189,8 @@ static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t 
         return;
     }
     const struct ktt_type *tt = &k->types[t];
-    if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/')) {
+    if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/') &&
+        (!w->reach || w->reach[t])) {
         char label[300];
         snprintf(label, sizeof label, "%s->", where);
         push(w, p, t, obj, label);
@@ -202,7 +205,7 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
     int t = ktt_resolve(k, type);
     const struct ktt_type *tt = &k->types[t];
     size_t at = strlen(where);
-    if (depth > 32 || w->failed)
+    if (depth > 32 || w->failed || (w->reach && !w->reach[t]))
         return;
     if (tt->kind == KTT_PTR) {
         uintptr_t p;
@@ -297,15 +300,56 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
     return w.failed ? -1 : 0;
 }
 
+/* Whether a never-followed pointer may lie in or be reached from type t, given what
+ * reach says of the others (check_inline's view: structs, arrays, pointers). */
+static int may_reach(const struct ktt *k, const uint8_t *reach, int t)
+{
+    const struct ktt_type *tt = &k->types[t];
+    if (tt->kind == KTT_PTR) {
+        int target = ktt_resolve(k, tt->target);
+        const struct ktt_type *to = &k->types[target];
+        if (tt->flags & KTT_OPAQUE)
+            return 1;
+        if (to->kind == KTT_VOID)
+            return !to->tparam;
+        return (to->kind == KTT_STRUCT || to->kind == KTT_UNION) && reach[target];
+    }
+    if (tt->kind == KTT_STRUCT && !(tt->decl && tt->decl[0] == '/')) {
+        for (int i = 0; i < tt->nfields; i++)
+            if (!tt->fields[i].bit_size && reach[ktt_resolve(k, tt->fields[i].type)])
+                return 1;
+        return 0;
+    }
+    if (tt->kind == KTT_ARRAY && tt->count > 0)
+        return reach[ktt_resolve(k, tt->target)];
+    return 0;
+}
+
+/* reach[] for every type of the summary: a fixpoint, types only (no heap). */
+static uint8_t *reach_table(const struct ktt *k)
+{
+    uint8_t *reach = calloc((size_t)k->ntypes + 1, 1);
+    for (int changed = 1; reach && changed;) {
+        changed = 0;
+        for (int t = 0; t < k->ntypes; t++)
+            if (!reach[t] && may_reach(k, reach, t))
+                reach[t] = 1, changed = 1;
+    }
+    return reach;
+}
+
 int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version *nv,
                           struct kt_opaque_roots *out)
 {
     struct walk w = {.old = old, .nv = nv, .err = (char[8]){0}, .errlen = 8, .collect = out};
     memset(out, 0, sizeof *out);
-    if (kt_maps_load(&w.maps))
+    if (!(w.reach = reach_table(&nv->ktt)) || kt_maps_load(&w.maps)) {
+        free(w.reach);
         return -1;
+    }
     walk_state(&w);
     kt_maps_free(&w.maps);
+    free(w.reach);
     return out->failed ? -1 : 0;
 }
 
