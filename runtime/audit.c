@@ -61,6 +61,9 @@ struct audit {
     int failed; /* out of memory */
     const char *const *paths; /* kt_audit_opaque: where each word of root 0 is */
     const char *title;        /* "audit", "opaque check" */
+    size_t budget;            /* > 0: stop after this many bytes of chunks (over) */
+    size_t pending;           /* bytes of the chunks pushed so far */
+    int over;
 };
 
 /* The main arena's chunks (chunks.c), and which of them were reached. */
@@ -123,8 +126,13 @@ static void push(struct audit *a, uintptr_t chunk, uintptr_t end, uintptr_t word
                  uintptr_t origin)
 {
     size_t b = bit_of(&a->ci, chunk);
-    if (test_bit(a->seen, b))
+    if (test_bit(a->seen, b) || a->over)
         return;
+    a->pending += end - chunk;
+    if (a->budget && a->pending > a->budget) {
+        a->over = 1; /* the budget is spent: no more chunks */
+        return;
+    }
     if (a->nwork == a->capwork) {
         size_t cap = a->capwork ? a->capwork * 2 : 4096;
         void *n = realloc(a->work, cap * sizeof *a->work);
@@ -301,14 +309,17 @@ static int audit_run(struct audit *a, char *err, size_t errlen)
     int rc = 0, nfixed = a->nroots;
     scan_all(a, nfixed);
     if (!a->failed && a->nbad_total) {
+        a->over = 0;
         /* Again, noting how each chunk was reached, to say where the words are. */
         a->via_mask = (1u << 21) - 1;
         a->vias = calloc(a->via_mask + 1, sizeof *a->vias);
         memset(a->seen, 0, (a->ci.nbits / 64 + 1) * sizeof *a->seen);
         a->nroots = nfixed;
         a->nbad = a->nbad_total = 0;
-        a->bytes = a->chunks = 0;
+        size_t bytes = a->bytes, chunks = a->chunks;
+        a->bytes = a->chunks = a->pending = 0;
         scan_all(a, nfixed);
+        a->bytes = bytes, a->chunks = chunks;
     }
     if (a->failed) {
         snprintf(err, errlen, "%s failed: out of memory", a->title);
@@ -370,18 +381,24 @@ int kt_audit(const struct kt_version *old, const struct kt_version *nv, double *
 }
 
 int kt_audit_opaque(const struct kt_version *old, const struct kt_version *nv,
-                    const struct kt_opaque_roots *r, char *err, size_t errlen)
+                    const struct kt_opaque_roots *r, size_t budget, char *err, size_t errlen)
 {
+    if (r->n == 0)
+        return 0; /* nothing never followed: not even the heap's index is needed */
     struct audit a = {.old = old, .nv = nv, .title = "opaque check",
-                      .paths = (const char *const *)r->paths};
+                      .paths = (const char *const *)r->paths, .budget = budget};
     int rc = audit_prepare(&a, err, errlen);
-    if (rc == 0 && r->n) {
+    if (rc == 0) {
         a.roots[a.nroots++] = (struct root){(uintptr_t)r->words,
                                             (uintptr_t)(r->words + r->n), "opaque"};
         rc = audit_run(&a, err, errlen);
     }
     audit_free(&a);
-    if (!rc)
+    if (!rc && a.over)
+        kt_log("opaque check stopped after %zu bytes in %zu chunk(s) behind %zu "
+               "never-followed pointer(s), its budget (KITSUNE_OPAQUE_CHECK=1 scans all)",
+               a.bytes, a.chunks, r->n);
+    else if (!rc)
         kt_log("opaque check passed: %zu never-followed pointer(s), %zu bytes in %zu "
                "chunk(s) behind them", r->n, a.bytes, a.chunks);
     return rc;
