@@ -137,6 +137,10 @@ void output_free(struct output_node *list);
 void output_alert(const struct alert *a);
 /* Writes a line (a version marker) to every alert file. */
 void output_note(const char *line);
+/* Writes out what the alert files buffered: called after each batch of packets, so an
+ * alert reaches its file one batch after its packet, at a write per batch and not per
+ * alert. */
+void output_flush(void);
 
 /* ---- preprocessors ------------------------------------------------------------- */
 

@@ -25,8 +25,7 @@ static void alert_to_file(const struct alert *a, void *arg)
     struct alert_file *af = arg;
     char line[512];
     format_alert(a, line, sizeof line);
-    fprintf(af->fp, "%s\n", line);
-    fflush(af->fp);
+    fprintf(af->fp, "%s\n", line); /* flushed after the batch of packets (output_flush) */
 }
 
 static void alert_to_syslog(const struct alert *a, void *arg)
@@ -122,4 +121,11 @@ void output_note(const char *line)
             fprintf(af->fp, "%s\n", line);
             fflush(af->fp);
         }
+}
+
+void output_flush(void)
+{
+    for (struct output_node *n = conf->outputs; n; n = n->next)
+        if (n->u.fptr == alert_to_file)
+            fflush(((struct alert_file *)n->arg)->fp);
 }
