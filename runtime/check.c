@@ -214,7 +214,9 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
                         k->types[ktt_resolve(k, tt->target)].kind == KTT_FUNC))
             return;
         if (tt->flags & KTT_OPAQUE) {
-            if (w->collect)
+            /* a pointer to bytes or numbers (char * E_OPAQUE buf) leads to no pointer */
+            int to = k->types[ktt_resolve(k, tt->target)].kind;
+            if (w->collect && to != KTT_BASE && to != KTT_ENUM)
                 note_opaque(w, obj, where, p);
             /* Not followed, but it must not lead back into the old version either. */
             if (p && in_old_writable_or_code(w->old, p))
@@ -309,7 +311,7 @@ static int may_reach(const struct ktt *k, const uint8_t *reach, int t)
         int target = ktt_resolve(k, tt->target);
         const struct ktt_type *to = &k->types[target];
         if (tt->flags & KTT_OPAQUE)
-            return 1;
+            return to->kind != KTT_BASE && to->kind != KTT_ENUM;
         if (to->kind == KTT_VOID)
             return !to->tparam;
         return (to->kind == KTT_STRUCT || to->kind == KTT_UNION) && reach[target];

@@ -10,9 +10,9 @@
 struct kt_version;
 
 /* By default the check scans at most KT_OPAQUE_CHECK_BUDGET bytes behind the
- * never-followed pointers (about 10 ms; docs/reliability.md §2.1 has its cost) and
- * passes, saying so in the log, when there is more; KITSUNE_OPAQUE_CHECK=1 scans all,
- * =0 turns it off. */
+ * never-followed pointers (about 4 ms of CPU; docs/reliability.md §2.1 has its cost),
+ * for words into the old writable data, and passes, saying so in the log, when there is
+ * more; KITSUNE_OPAQUE_CHECK=1 scans all, for code words too, =0 turns it off. */
 #define KT_OPAQUE_CHECK_BUDGET ((size_t)8 << 20)
 enum { KT_OPAQUE_OFF, KT_OPAQUE_ALL, KT_OPAQUE_BUDGET };
 
@@ -30,7 +30,8 @@ int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version 
 void kt_opaque_roots_free(struct kt_opaque_roots *r);
 
 /* audit.c: the audit from those words only (what they point to and every heap chunk
- * reachable from there); the reason names the pointer each chain starts from. */
+ * reachable from there); the reason names the pointer each chain starts from.  With a
+ * budget (> 0 bytes), only words into the old version's writable data are violations. */
 int kt_audit_opaque(const struct kt_version *old, const struct kt_version *nv,
                     const struct kt_opaque_roots *r, size_t budget, char *err, size_t errlen);
 
