@@ -3,7 +3,7 @@
  *
  * A void * that the source shows holding a struct num in some objects and a struct
  * text in others (kitc's candidates=) is planned with one plan per candidate when their
- * allocations differ in usable size (plan.c, plan_by_size).  At the update each object
+ * allocations differ in usable size (plan_pointer.c, plan_by_size).  At the update each object
  * it points to is looked at: the pointer must be the start of a chunk of glibc's heap in
  * use, and the chunk's usable size picks the candidate.  Anything else - a pointer into
  * an object, a size none of them has - fails the update with the field and the sizes:

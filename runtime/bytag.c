@@ -3,7 +3,7 @@
  *
  * `SWITCH struct msg.payload ON self.kind { 1: struct text  2: struct num }` says that
  * msg.payload points to a struct text when the msg's kind is 1: the planner makes one
- * plan per case (plan.c, plan_by_tag) and the general engine reads the tag of each old
+ * plan per case (plan_tag.c, plan_by_tag) and the general engine reads the tag of each old
  * msg it meets to pick one.  A value no case names (and no default) fails the update:
  * transforming the object as a guess would commit wrong state, and the rule's author
  * said what each value means. */

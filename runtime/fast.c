@@ -2,7 +2,7 @@
  *
  * The general engine (xform.c) finds every object first, keeps an old->new hash map
  * and resolves aliases and interior pointers; for a million objects the map probes
- * dominate the pause.  When the plans of an update allow it (kt_fast_eligible), this
+ * dominate the pause.  When the plans of an update allow it (plan_fast_eligible), this
  * engine does the same work the way a copying collector does:
  *
  *   bitmaps      1 bit per 16 bytes of heap, in 64 MiB regions mapped on demand (the
@@ -52,7 +52,7 @@
  * thread ends that helper (a signal handler set for the transfer) and the main thread
  * rolls back.
  *
- * What the forwarding engine assumes (checked by type in kt_fast_eligible; otherwise
+ * What the forwarding engine assumes (checked by type in plan_fast_eligible; otherwise
  * the general engine runs): an object that is rebuilt is pointed to only at its
  * start (an array of them too: no pointer to its elements); a type reached through a
  * pointer (or named by $xform) is never held inline in another heap object that is
@@ -658,8 +658,6 @@ static int interior_candidate(const struct plan_op *op)
            (op->ptr_flags & PTR_MAY_INTERIOR);
 }
 
-static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set);
-
 /* Rebuilt plans whose objects hold (inline, at any depth) a type that an interior
  * candidate points to: their objects are recorded as they are rebuilt. */
 static void mark_containers(const struct plan_ctx *c)
@@ -679,7 +677,7 @@ static void mark_containers(const struct plan_ctx *c)
         if (f->mode != PLAN_REBUILD || f->p->ptrs > 0 || f->p->old_type < 0)
             continue;
         memset(in, 0, (size_t)k->ntypes + 1);
-        mark_inside(k, f->p, in);
+        plan_mark_inside(k, f->p, in);
         for (int t = 0; t < k->ntypes && !f->container; t++)
             f->container = in[t] && targets[t];
         F.interior |= f->container;
@@ -735,147 +733,6 @@ static void free_plans(void)
     F.fplans = NULL;
     F.index = NULL;
     F.nfplans = 0;
-}
-
-/* ---- eligibility ---- */
-
-static int changes_values(const struct plan_op *op)
-{
-    switch (op->kind) {
-    case OP_INT:
-    case OP_ENUM:
-    case OP_FLOAT:
-    case OP_RULE:
-        return 1;
-    case OP_BITS:
-        return op->old_off != op->new_off || op->old_bit != op->new_bit ||
-               op->old_bits != op->new_bits;
-    default:
-        return 0;
-    }
-}
-
-/* Marks the types held inline (fields, elements, at any depth) in objects of plan p. */
-static void mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set)
-{
-    const struct ktt_type *t = &k->types[p->old_type];
-    if (t->kind == KTT_STRUCT || t->kind == KTT_UNION)
-        for (int i = 0; i < t->nfields; i++)
-            plan_mark_contained(k, t->fields[i].type, set, 0);
-    if (t->kind == KTT_ARRAY)
-        plan_mark_contained(k, t->target, set, 0);
-}
-
-/* The old type name of plan p, for messages. */
-static const char *plan_name(const struct plan_ctx *c, const struct plan *p, char *buf,
-                             size_t len)
-{
-    if (p->ptrs > 0 || p->old_type < 0)
-        return p->path;
-    ktt_type_name(c->old, p->old_type, buf, len);
-    return buf[0] ? buf : p->path;
-}
-
-int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, int nrules,
-                     char *why, size_t len)
-{
-    for (int i = 0; i < nrules; i++)
-        if (rules[i].kind == RULE_GEN) {
-            snprintf(why, len, "a rule transforms generic bindings with $gen (generated "
-                     "code follows pointers the planner does not see)");
-            return 0;
-        }
-    for (const struct plan *p = c->plans; p; p = p->next)
-        if (p->short_plan || p->rebuild_here) {
-            /* the general engine picks the plan by each object's allocation size, and
-             * rebuilds an object at its own address */
-            snprintf(why, len, p->short_plan ? "objects of %s may be allocated short "
-                     "(E_OPTIONAL)" : "objects of %s are rebuilt where they are (a library "
-                     "holds them)", p->old_tag ? p->old_tag : "a struct");
-            return 0;
-        }
-    const struct ktt *k = c->old;
-    size_t n = (size_t)k->ntypes + 1;
-    /* single/array: types of objects reached through pointers (heap objects, as one
-     * object or as an array); inside: types held inline in such objects.  Variables
-     * are no concern: pointers into them are translated by key; pointers to unchanged
-     * data inside rebuilt objects are resolved by the engine (resolve_inners). */
-    uint8_t *single = calloc(n, 1), *array = calloc(n, 1), *inside = calloc(n, 1);
-    if (!single || !array || !inside)
-        kt_oom("in the forwarding engine");
-    int ok = 1;
-    char name[200];
-    for (const struct plan *p = c->plans; p && ok; p = p->next) {
-        if (p->mode == PLAN_CLEAN)
-            continue;
-        for (int i = 0; i < p->nops && ok; i++) {
-            const struct plan_op *op = &p->ops[i];
-            if (p->mode == PLAN_FIX && changes_values(op)) {
-                snprintf(why, len, "%s is fixed in place but a value in it is converted",
-                         plan_name(c, p, name, sizeof name));
-                ok = 0;
-            }
-            if (op->kind != OP_PTR && op->kind != OP_PTRARRAY)
-                continue;
-            const struct plan *s = op->sub;
-            int arr = op->kind == OP_PTRARRAY || op->nul_terminated;
-            if (!s && op->nalts) {
-                /* the general engine picks each object's plan (bytag.c, bysize.c) */
-                snprintf(why, len, "%s is a void * whose objects' type is decided one by "
-                         "one, %s", op->path ? op->path : plan_name(c, p, name, sizeof name),
-                         op->tag_len ? "by a SWITCH on a tag field" : "by allocation size");
-                ok = 0;
-            } else if (!s) {
-                snprintf(why, len, "an untyped pointer in %s",
-                         plan_name(c, p, name, sizeof name));
-                ok = 0;
-            } else if (s->mode == PLAN_CLEAN) {
-                continue;
-            } else if (s->ptrs > 0) {
-                snprintf(why, len, "a pointer in %s points to a generic pointer slot",
-                         plan_name(c, p, name, sizeof name));
-                ok = 0;
-            } else {
-                (arr ? array : single)[s->old_type] = 1;
-                mark_inside(k, s, inside);
-            }
-        }
-    }
-    /* A $xform pair: its objects may be reached by a pointer a rule follows
-     * (XF_PTR), so they count as reached by pointer (held inline too: general). */
-    for (int i = 0; i < nrules && ok && c->xform; i++) {
-        const struct plan *s = rules[i].kind == RULE_XFORM ? c->xform[i] : NULL;
-        if (rules[i].kind == RULE_XFORM && !s && rules[i].gen_args &&
-            strchr(rules[i].gen_args, '@')) {
-            snprintf(why, len, "$xform(%s, %s) passes a generic parameter on (its plans "
-                     "depend on where it runs)", rules[i].from, rules[i].to);
-            ok = 0;
-        }
-        if (!s || s->mode == PLAN_CLEAN || s->ptrs > 0)
-            continue;
-        single[s->old_type] = 1;
-        mark_inside(k, s, inside);
-    }
-    plan_widen_by_name(k, single);
-    plan_widen_by_name(k, array);
-    plan_widen_by_name(k, inside);
-    /* Pointers to unchanged data that may lie inside a rebuilt heap object are
-     * resolved after the drain (resolve_inners). */
-    for (int t = 0; t < k->ntypes && ok; t++) {
-        if (!single[t])
-            continue;
-        if (inside[t] || array[t]) {
-            ktt_type_name(k, t, name, sizeof name);
-            snprintf(why, len, "objects of type %s are reached by pointer and also %s (interior "
-                     "pointers)", name, inside[t] ? "held inside other heap objects that are "
-                     "transformed" : "as elements of arrays");
-            ok = 0;
-        }
-    }
-    free(single);
-    free(array);
-    free(inside);
-    return ok;
 }
 
 /* ---- transforming ---- */

@@ -1,8 +1,9 @@
 /* fast.h - the forwarding engine (fast.c): transforms the heap without an old->new map
  * when the plans of an update allow it; the general engine (xform.c) does the rest.
  *
- * Used by migrate.c: kt_fast_eligible decides once per update, then per batch the
- * roots go through kt_fast_root and kt_fast_drain transforms everything they lead to;
+ * Used by migrate.c: plan_fast_eligible (plan.h) decides once per update, then per
+ * batch the roots go through kt_fast_root and kt_fast_drain transforms everything they
+ * lead to;
  * kt_fast_end commits (old objects are freed by a background thread) or rolls back. */
 #ifndef KITSUNE_FAST_H
 #define KITSUNE_FAST_H
@@ -13,13 +14,6 @@
 #include "kitsune_xf.h"
 #include "plan.h"
 #include "xform.h"
-
-/* Whether every plan of the update can be carried out by forwarding: objects to
- * rebuild are reached only through pointers to their start, objects fixed in place can
- * be visited twice harmlessly, and no generated code follows pointers itself.  If not,
- * writes the first reason to why. */
-int kt_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, int nrules,
-                     char *why, size_t len);
 
 /* Starts the engine for an update on `threads` threads (1: the calling thread only);
  * rule_fns is the new version's table of generated rule functions (may be NULL). */

@@ -5,6 +5,7 @@
  * file is read, so a type may be used before it is defined.  Every malformed input
  * yields an error naming the line; nothing is trusted. */
 #include "ktt.h"
+#include "pstr.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -658,56 +659,67 @@ int ktt_resolve(const struct ktt *k, int type)
     return type;
 }
 
-static const char *type_name(const struct ktt *k, int type, char *buf, size_t len,
-                             int depth)
+static void type_name(const struct ktt *k, int type, struct pstr *b, int depth)
 {
     const struct ktt_type *t = &k->types[type];
-    char inner[200];
     if (depth > 8) {
-        snprintf(buf, len, "...");
-        return buf;
+        pstr_puts(b, "...");
+        return;
     }
     switch (t->kind) {
     case KTT_VOID:
-        snprintf(buf, len, "void");
+        pstr_puts(b, "void");
         break;
     case KTT_BASE:
-    case KTT_TYPEDEF:
-        snprintf(buf, len, "%s", t->name);
-        for (char *c = buf + 1; *c; c++)
-            if (*c == '_' && t->kind == KTT_BASE)
-                *c = ' ';
+    case KTT_TYPEDEF: {
+        size_t at = b->len;
+        pstr_puts(b, t->name);
+        for (size_t i = at + 1; t->kind == KTT_BASE && i < b->len; i++)
+            if (b->s[i] == '_')
+                b->s[i] = ' '; /* "unsigned_int" is spelled "unsigned int" */
         break;
+    }
     case KTT_STRUCT:
     case KTT_UNION:
     case KTT_ENUM:
-        snprintf(buf, len, "%s %s",
-                 t->kind == KTT_STRUCT ? "struct" : t->kind == KTT_UNION ? "union" : "enum",
-                 t->name ? t->name : "<anonymous>");
+        pstr_printf(b, "%s %s",
+                    t->kind == KTT_STRUCT ? "struct" : t->kind == KTT_UNION ? "union" : "enum",
+                    t->name ? t->name : "<anonymous>");
         break;
     case KTT_PTR:
-        if (k->types[t->target].kind == KTT_FUNC)
-            snprintf(buf, len, "function pointer");
-        else
-            snprintf(buf, len, "%s *", type_name(k, t->target, inner, sizeof inner, depth + 1));
+        if (k->types[t->target].kind == KTT_FUNC) {
+            pstr_puts(b, "function pointer");
+            break;
+        }
+        type_name(k, t->target, b, depth + 1);
+        pstr_puts(b, " *");
         break;
     case KTT_ARRAY:
+        type_name(k, t->target, b, depth + 1);
         if (t->count >= 0)
-            snprintf(buf, len, "%s[%ld]", type_name(k, t->target, inner, sizeof inner, depth + 1),
-                     t->count);
+            pstr_printf(b, "[%ld]", t->count);
         else
-            snprintf(buf, len, "%s[]", type_name(k, t->target, inner, sizeof inner, depth + 1));
+            pstr_puts(b, "[]");
         break;
     case KTT_FUNC:
-        snprintf(buf, len, "function");
+        pstr_puts(b, "function");
         break;
     }
-    return buf;
+}
+
+char *ktt_type_name_alloc(const struct ktt *k, int type)
+{
+    struct pstr b = {0};
+    type_name(k, type, &b, 0);
+    return pstr_take(&b);
 }
 
 const char *ktt_type_name(const struct ktt *k, int type, char *buf, size_t len)
 {
-    return type_name(k, type, buf, len, 0);
+    char *name = ktt_type_name_alloc(k, type);
+    snprintf(buf, len, "%s", name);
+    free(name);
+    return buf;
 }
 
 uint64_t ktt_fingerprint(const char *text, size_t len)

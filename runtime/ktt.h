@@ -145,7 +145,10 @@ uint64_t ktt_fingerprint(const char *text, size_t len);
 /* Strips typedefs: the index of the first non-typedef type. */
 int ktt_resolve(const struct ktt *k, int type);
 
-/* Writes a C-like spelling of a type ("struct node *", "int[4]") into buf. */
+/* A C-like spelling of a type ("struct node *", "int[4]"), whole, in a new allocation
+ * (out of memory: plan_out_of_memory, plan.h). */
+char *ktt_type_name_alloc(const struct ktt *k, int type);
+/* The same written into buf, cut to len - 1 characters: for fixed-size messages. */
 const char *ktt_type_name(const struct ktt *k, int type, char *buf, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include "fast.h"
 #include "internal.h"
 #include "plan.h"
+#include "pstr.h"
 #include "rules.h"
 #include "xform.h"
 #include "kitsune_xf.h"
@@ -35,11 +36,17 @@ static long vars_migrated;
 static kitsune_rule_fn *rule_table;    /* the new version's kitsune_xf_rules */
 static int rules_self;                 /* the rules are its kitsune_xf_rules_self */
 static int fast_ok;                    /* the plans allow the forwarding engine */
-static char fast_why[256];             /* else why not */
+static char *fast_why;                 /* else why not (an allocation) */
 static int use_fast;                   /* this update runs on the forwarding engine */
 static char fast_refusal[KT_ERRLEN];   /* KITSUNE_ENGINE=fast could not be honoured */
 static uintptr_t heap_lo, heap_hi;     /* the main malloc heap ([heap] in the maps) */
 static void find_heap(void);
+
+static void set_fast_why(char *why)
+{
+    free(fast_why);
+    fast_why = why;
+}
 
 /* ---- what the transfer is working on (for the report of a fault) ---- */
 
@@ -239,8 +246,8 @@ static int choose_rules_in_place(const struct kt_version *old, const struct kt_v
     int spared = rebuilt - rebuilt_types();
     if (spared > 0) {
         fast_ok = 0;
-        snprintf(fast_why, sizeof fast_why, "field rules run in place on %d type(s) "
-                 "the forwarding engine would rebuild", spared);
+        set_fast_why(pstr_fmt("field rules run in place on %d type(s) the forwarding "
+                              "engine would rebuild", spared));
         return 0;
     }
     return replan(old, nv, 0, err, errlen);
@@ -250,16 +257,16 @@ static int choose_rules_in_place(const struct kt_version *old, const struct kt_v
 static void log_visited(const struct kt_version *old)
 {
     int fixed = 0, rebuilt = 0;
-    char name[200], why[400];
     for (const struct plan *p = ctx.plans; p; p = p->next) {
-        if (p->mode == PLAN_CLEAN || p->ptrs > 0 || p->old_type < 0)
-            continue;
-        ktt_type_name(&old->ktt, p->old_type, name, sizeof name);
-        if (!name[0] || !old->ktt.types[p->old_type].name)
+        if (p->mode == PLAN_CLEAN || p->ptrs > 0 || p->old_type < 0 ||
+            !old->ktt.types[p->old_type].name)
             continue; /* arrays and pointer slots: their element types are listed */
-        plan_why_visited(&ctx, p, why, sizeof why);
+        char *name = ktt_type_name_alloc(&old->ktt, p->old_type);
+        char *why = plan_why_visited(&ctx, p);
         kitsune_log("plan: %s %s%s%s: %s", p->mode == PLAN_REBUILD ? "rebuilt" : "visited",
                     name, p->env ? " with " : "", p->env ? p->env : "", why);
+        free(name);
+        free(why);
         if (p->mode == PLAN_REBUILD)
             rebuilt++;
         else
@@ -319,7 +326,9 @@ int kt_migrate_check(const struct kt_version *old, const struct kt_version *nv, 
         return -1;
     }
     ctx_ready = 1;
-    fast_ok = kt_fast_eligible(&ctx, rules.v, rules.n, fast_why, sizeof fast_why);
+    char *why;
+    fast_ok = plan_fast_eligible(&ctx, rules.v, rules.n, &why);
+    set_fast_why(why);
     if (choose_rules_in_place(old, nv, err, errlen))
         return -1;
     log_visited(old);

@@ -82,7 +82,7 @@ struct plan_op {
     uint16_t tag_bit, tag_bits; /* a bitfield tag: bits at bit tag_bit of tag_len bytes */
     long long *tag_vals;
     int tag_default;
-    const char *tag_name;    /* the tag's field path, for messages */
+    const char *tag_name;    /* the tag's field path, for messages (owned) */
 };
 
 /* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
@@ -93,11 +93,11 @@ size_t plan_usable_size(size_t n);
  * is declared) or `<m1,m2,...>` (its members' names, in order).  plan_path_seg: the
  * length of the first segment of a dotted field path (a `<...>` segment is whole);
  * plan_anon_named: whether anonymous member f of a type of k is what segment seg (len
- * bytes) names; plan_anon_name: the first form, for diagnostics. */
+ * bytes) names; plan_anon_name: the first form, for diagnostics (a new allocation). */
 size_t plan_path_seg(const char *path);
 int plan_anon_named(const struct ktt *k, const struct ktt_field *f, const char *seg,
                     size_t len);
-void plan_anon_name(const struct ktt *k, const struct ktt_field *f, char *buf, size_t len);
+char *plan_anon_name(const struct ktt *k, const struct ktt_field *f);
 
 struct plan {
     int old_type, new_type;  /* indices into the old and new summaries */
@@ -192,7 +192,6 @@ struct plan_ctx {
     int nconstants;
     uint8_t *may_static;     /* per old type: contained inline in some old variable */
     uint8_t *in_rebuilt;     /* per old type: contained inline in a rebuilt type */
-    char path[512];          /* current path, for diagnostics */
     struct plan **queue;     /* plans created but not yet built (pointer targets) */
     int nqueue, cap_queue;
     struct plan **index;     /* plans by (old type, new type, env, ptrs) */
@@ -217,9 +216,8 @@ int plan_build(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv
 int plan_build_flags(struct plan_ctx *ctx, const struct ktt *old, const struct ktt *nv,
                      const struct plan_rule *rules, int nrules, unsigned flags);
 /* Why objects of plan p (not PLAN_CLEAN) are visited, for the update's log: "rebuilt:
- * its layout changed", "holds dictType * (type)", ... */
-void plan_why_visited(const struct plan_ctx *ctx, const struct plan *p, char *buf,
-                      size_t len);
+ * its layout changed", "holds dictType * (type)", ...; in a new allocation. */
+char *plan_why_visited(const struct plan_ctx *ctx, const struct plan *p);
 /* Plan for a named type pair ("struct a", "struct a"), e.g. for $xform.  After
  * plan_build only pairs planned then (RULE_XFORM, spelled as in the rule) are found,
  * and exactly the plan made then: xfgen checks with this call what the runtime's
@@ -273,6 +271,17 @@ int plan_var_migrates(const struct ktt_var *v);
 /* Whether a variable is constant data of its version (const, or in memory read-only
  * once loaded): the new version's own, never copied. */
 int plan_var_constant(const struct ktt_var *v);
+
+/* Marks the types held inline (fields, elements, at any depth) in objects of plan p. */
+void plan_mark_inside(const struct ktt *k, const struct plan *p, uint8_t *set);
+
+/* Whether every plan of the update can be carried out by the forwarding engine
+ * (runtime/fast.c): objects to rebuild are reached only through pointers to their
+ * start, objects fixed in place can be visited twice harmlessly, and no generated code
+ * follows pointers itself (plan_eligible.c).  If not, *why is the first reason (a new
+ * allocation); else NULL. */
+int plan_fast_eligible(const struct plan_ctx *c, const struct plan_rule *rules, int nrules,
+                       char **why);
 
 /* An allocation failed inside the planner.  Each program that links the planner says
  * what that means: libkitsune refuses or rolls back the update (oom.c), xfgen and the

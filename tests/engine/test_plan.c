@@ -29,14 +29,34 @@ struct fixture {
     int ndiags;
 };
 
+/* A string formatted into a new allocation (names here may be of any length). */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, f);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        fputs("test_plan: out of memory\n", stderr);
+        exit(1);
+    }
+    vsnprintf(s, (size_t)n + 1, f, ap2);
+    va_end(ap2);
+    return s;
+}
+
 static void load(struct ktt *k, const char *body)
 {
-    char text[8192], err[256];
-    snprintf(text, sizeof text, "kitsune-ktt 1\nobject t.so\nroot /src\n%s", body);
+    char err[256];
+    char *text = fmt("kitsune-ktt 1\nobject t.so\nroot /src\n%s", body);
     if (ktt_parse("t.ktt", text, strlen(text), k, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", current, err);
         exit(1);
     }
+    free(text);
 }
 
 static void setup(struct fixture *f, const char *name, const char *old, const char *nv)
@@ -58,12 +78,13 @@ static void teardown(struct fixture *f)
  * `env` (NULL: none, "*": any). */
 static struct plan *find(struct fixture *f, const char *name, const char *env)
 {
-    char buf[200];
     for (struct plan *p = f->ctx.plans; p; p = p->next) {
         if (p->ptrs)
             continue;
-        ktt_type_name(&f->old, p->old_type, buf, sizeof buf);
-        if (strcmp(buf, name) != 0)
+        char *spelled = ktt_type_name_alloc(&f->old, p->old_type);
+        int same = strcmp(spelled, name) == 0;
+        free(spelled);
+        if (!same)
             continue;
         if (env && strcmp(env, "*") != 0 && (!p->env || strcmp(p->env, env) != 0))
             continue;
@@ -548,14 +569,13 @@ static void rules_in_place(void)
     e = find(&f, "struct entry", NULL);
     EXPECT(e && e->mode == PLAN_FIX && e->ops[0].kind == OP_PTR &&
            !(e->ops[0].ptr_flags & PTR_MAY_INTERIOR));
-    char why[400] = "";
-    if (o)
-        plan_why_visited(&f.ctx, o, why, sizeof why);
-    EXPECT(strstr(why, "field rule on") && strstr(why, "(ptr)"));
+    char *why = o ? plan_why_visited(&f.ctx, o) : NULL;
+    EXPECT(why && strstr(why, "field rule on") && strstr(why, "(ptr)"));
+    free(why);
     struct plan *d = find(&f, "struct dict", NULL);
-    if (d)
-        plan_why_visited(&f.ctx, d, why, sizeof why);
-    EXPECT(d && strstr(why, "holds struct dtype * (type)") && strstr(why, "static data"));
+    why = d ? plan_why_visited(&f.ctx, d) : NULL;
+    EXPECT(why && strstr(why, "holds struct dtype * (type)") && strstr(why, "static data"));
+    free(why);
     /* visited without a map entry: fixed in place, met only through its start */
     EXPECT(o && o->light && e && e->light);
     teardown(&f);
@@ -594,6 +614,274 @@ static void rules_in_place(void)
     teardown(&f);
 }
 
+/* ---- names and generic environments of any length ---- */
+
+/* A C identifier of n characters starting with `first`. */
+static char *long_name(char first, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (!s)
+        exit(1);
+    for (size_t i = 0; i < n; i++)
+        s[i] = i == 0 ? first : (char)('a' + i % 26);
+    s[n] = '\0';
+    return s;
+}
+
+static int count_plans(struct fixture *f, const char *name)
+{
+    int n = 0;
+    for (struct plan *p = f->ctx.plans; p; p = p->next) {
+        char *spelled = ktt_type_name_alloc(&f->old, p->old_type);
+        n += !p->ptrs && strcmp(spelled, name) == 0;
+        free(spelled);
+    }
+    return n;
+}
+
+/* A struct, a field and a variable named with 500 characters: rules name them whole,
+ * diagnostics and stubs spell them whole. */
+static void long_names(void)
+{
+    char *tn = long_name('t', 500), *fn = long_name('f', 500), *gn = long_name('g', 500);
+    char *vn = long_name('v', 500);
+    char *type = fmt("struct %s", tn), *gpath = fmt("struct %s.%s", tn, gn);
+    char *old = fmt("T 1 base 4 signed int\nT 2 struct 4 %s @ a.c:1\nF %s 0 1\n"
+                    "T 3 ptr 2\nV v 3 0x100 8\nV %s 1 0x108 4\n", tn, fn, vn);
+    char *nv = fmt("T 1 base 4 signed int\nT 4 base 8 signed long\n"
+                   "T 2 struct 16 %s @ a.c:1\nF %s 0 4\nF %s 8 1\nT 3 ptr 2\n"
+                   "V v 3 0x100 8\n", tn, fn, gn);
+    struct fixture f;
+    setup(&f, "500-character names, no rules", old, nv);
+    char *stub = fmt("INIT %s: { $out = 0; }", gpath), *drop = fmt("%s -> (dropped)", vn);
+    EXPECT(f.ndiags == 2);
+    EXPECT(has_diag(&f, gpath, stub));
+    EXPECT(has_diag(&f, vn, drop));
+    teardown(&f);
+
+    struct plan_rule rules[] = {
+        {.kind = RULE_INIT_FIELD, .to = type, .to_field = gn, .has_code = 1},
+        {.kind = RULE_DROP, .from = vn},
+        {.kind = RULE_XFORM, .from = type, .to = type}};
+    current = "500-character names, rules";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, rules, 3);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ndiags == 0 && rules[0].used && rules[1].used);
+    EXPECT(mode_of(&f, type, NULL) == PLAN_REBUILD);
+    struct plan *p = plan_for_names(&f.ctx, type, type);
+    EXPECT(p && p == find(&f, type, NULL));
+    teardown(&f);
+
+    struct plan_rule by_type[] = {{.kind = RULE_TYPE, .from = type, .to = type, .has_code = 1},
+                                  {.kind = RULE_DROP, .from = vn}};
+    current = "500-character names, type rule";
+    load(&f.old, old);
+    load(&f.new_, nv);
+    f.ndiags = plan_build(&f.ctx, &f.old, &f.new_, by_type, 2);
+    EXPECT(f.ndiags == 0 && by_type[0].used);
+    p = find(&f, type, NULL);
+    EXPECT(p && p->type_rule == 0);
+    teardown(&f);
+    free(old);
+    free(nv);
+
+    /* a generic argument naming the long struct */
+    const char *list = "T 1 base 4 signed int\n"
+                       "T 3 struct 16 list generic=@a gargs=struct_%s\nF data 0 4\nF next 8 6\n"
+                       "T 4 ptr 7 tparam=@a\nT 7 void\n"
+                       "T 5 struct 16 list generic=@a gargs=@a\nF data 0 4\nF next 8 6\n"
+                       "T 6 ptr 5\nT 8 ptr 3\nV conns 8 0x100 8\n"
+                       "T 2 struct %d %s\nF fd 0 %d\nT 12 base 8 signed long\n"
+                       "T 13 base 2 signed short\n";
+    old = fmt(list, tn, 2, tn, 13);
+    nv = fmt(list, tn, 8, tn, 12);
+    setup(&f, "500-character generic argument", old, nv);
+    if (f.ndiags)
+        dump_diags(&f);
+    char *env = fmt("@a=struct_%s", tn);
+    EXPECT(f.ndiags == 0);
+    EXPECT(mode_of(&f, "struct list", env) == PLAN_FIX);
+    EXPECT(mode_of(&f, type, NULL) == PLAN_REBUILD);
+    teardown(&f);
+    free(old);
+    free(nv);
+    free(env);
+    free(stub);
+    free(drop);
+    free(type);
+    free(gpath);
+    free(tn);
+    free(fn);
+    free(gn);
+    free(vn);
+}
+
+/* struct box<struct box<...<int>...>>, 20 boxes deep: each level is planned with its
+ * own environment, down to @a=int. */
+static void nested_generics(void)
+{
+    enum { DEPTH = 20 };
+    char *arg = fmt("int");
+    for (int i = 1; i < DEPTH; i++) {
+        char *outer = fmt("struct_box<%s>", arg);
+        free(arg);
+        arg = outer;
+    }
+    const char *k = "T 1 base 4 signed int\nT 7 void\nT 4 ptr 7 tparam=@a\n"
+                    "T 2 struct 16 box generic=@a\nF v 0 4\nF n 8 %d\n"
+                    "T 3 struct 16 box generic=@a gargs=%s\nF v 0 4\nF n 8 %d\n"
+                    "T 5 ptr 3\nT 6 base 8 signed long\nV b 5 0x100 8\n";
+    char *old = fmt(k, 1, arg, 1), *nv = fmt(k, 6, arg, 6);
+    struct fixture f;
+    setup(&f, "generic nested 20 deep", old, nv);
+    if (f.ndiags)
+        dump_diags(&f);
+    EXPECT(f.ndiags == 0);
+    EXPECT(count_plans(&f, "struct box") == DEPTH);
+    char *env = fmt("@a=%s", arg);
+    EXPECT(mode_of(&f, "struct box", env) == PLAN_REBUILD);
+    EXPECT(mode_of(&f, "struct box", "@a=int") == PLAN_REBUILD);
+    teardown(&f);
+    free(env);
+    free(old);
+    free(nv);
+    free(arg);
+}
+
+/* ---- whether the forwarding engine may run the update (plan_eligible.c) ---- */
+
+/* Plans old -> nv with rules and flags; the engine's verdict must be `reason` (a part
+ * of the refusal), or eligible when reason is NULL. */
+static void check_eligible(const char *name, const char *old, const char *nv,
+                           struct plan_rule *rules, int nrules, unsigned flags,
+                           const char *reason)
+{
+    struct fixture f;
+    current = name;
+    load(&f.old, old);
+    load(&f.new_, nv);
+    plan_build_flags(&f.ctx, &f.old, &f.new_, rules, nrules, flags);
+    char *why = (char *)"unset";
+    int ok = plan_fast_eligible(&f.ctx, rules, nrules, &why);
+    if (reason) {
+        EXPECT(!ok && why && strstr(why, reason));
+        if (why && !strstr(why, reason))
+            fprintf(stderr, "  refused: %s\n", why);
+    } else {
+        EXPECT(ok && !why);
+        if (why)
+            fprintf(stderr, "  refused: %s\n", why);
+    }
+    if (why && strcmp(why, "unset") != 0)
+        free(why);
+    teardown(&f);
+}
+
+static void fast_eligibility(void)
+{
+    const char *node2 = "T 1 base 8 signed long\n"
+                        "T 2 struct 16 node\nF v 0 1\nF next 8 3\n"
+                        "T 3 ptr 2\n"
+                        "V head 3 0x100 8\n";
+    check_eligible("eligible: a list rebuilt through pointers to its nodes", NODE_V1, node2,
+                   NULL, 0, 0, NULL);
+    check_eligible("eligible: nothing changes", NODE_V1, NODE_V1, NULL, 0, 0, NULL);
+
+    struct plan_rule gen[] = {{.kind = RULE_GEN}};
+    check_eligible("refused: $gen", NODE_V1, node2, gen, 1, 0, "with $gen");
+
+    const char *opt = "T 1 base %d signed int\n"
+                      "T 2 struct 16 node optional=next\nF v 0 1\nF next 8 3\n"
+                      "T 3 ptr 2\nV head 3 0x100 8\n";
+    char *o1 = fmt(opt, 4), *o2 = fmt(opt, 8);
+    check_eligible("refused: allocated short", o1, o2, NULL, 0, 0,
+                   "objects of node may be allocated short (E_OPTIONAL)");
+    free(o1);
+    free(o2);
+
+    const char *held = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                       "T 4 struct 8 timer held=mytimers\nF x 0 1\n"
+                       "T 2 struct 16 job\nF t 0 4\nF n 8 %d\nT 3 ptr 2\nV j 3 0x100 8\n";
+    char *h1 = fmt(held, 1), *h2 = fmt(held, 6);
+    check_eligible("refused: rebuilt where they are", h1, h2, NULL, 0, 0,
+                   "objects of job are rebuilt where they are (a library holds them)");
+    free(h1);
+    free(h2);
+
+    const char *in_place = "T 1 base 4 signed int\nT 7 void\nT 8 ptr 7 opaque\n"
+                           "T 2 struct 16 obj\nF ptr 0 8\nF type 8 1\nT 3 ptr 2\n"
+                           "T 4 struct 16 entry\nF val 0 3\nF next 8 5\nT 5 ptr 4\n"
+                           "V table 5 0x100 8\n";
+    struct plan_rule field[] = {{.kind = RULE_FIELD, .from = "struct obj", .to = "struct obj",
+                                 .from_field = "ptr", .to_field = "ptr", .has_code = 1}};
+    check_eligible("refused: a value converted in place", in_place, in_place, field, 1,
+                   PLAN_RULES_IN_PLACE,
+                   "struct obj is fixed in place but a value in it is converted");
+
+    const char *by_size = "T 1 base 4 signed int\nT 7 void\n"
+                          "T 5 ptr 7 candidates=struct_a,struct_b\n"
+                          "T 8 struct 8 a\nF x 0 1\nT 9 struct 32 b\nF y 0 1\n"
+                          "T 2 struct 16 box\nF data 0 5\nF n 8 1\nT 3 ptr 2\n"
+                          "V b 3 0x100 8\n";
+    check_eligible("refused: a void * decided by size", by_size, by_size, NULL, 0, 0,
+                   "struct box.data is a void * whose objects' type is decided one by one, "
+                   "by allocation size");
+
+    const char *slot = "T 1 base 4 signed int\n"
+                       "T 3 struct 16 list generic=@a gargs=struct_conn*\nF data 0 4\n"
+                       "F next 8 6\nT 4 ptr 7 tparam=@a\nT 7 void\n"
+                       "T 5 struct 16 list generic=@a gargs=@a\nF data 0 4\nF next 8 6\n"
+                       "T 6 ptr 5\nT 8 ptr 3\nV conns 8 0x100 8\n"
+                       "T 2 struct 4 conn\nF fd 0 1\n";
+    check_eligible("refused: a pointer to a generic pointer slot", slot, slot, NULL, 0, 0,
+                   "a pointer in struct list points to a generic pointer slot");
+
+    struct plan_rule passes[] = {
+        {.kind = RULE_TYPE, .from = "struct other", .to = "struct other", .has_code = 1},
+        {.kind = RULE_XFORM, .from = "struct node", .to = "struct node", .gen_args = "@a",
+         .in_rule = 0}};
+    check_eligible("refused: $xform passes a parameter on", NODE_V1, node2, passes, 2, 0,
+                   "$xform(struct node, struct node) passes a generic parameter on");
+
+    const char *nest = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                       "T 2 struct %d inner\nF v 0 %d\nT 3 ptr 2\n"
+                       "T 4 struct %d outer\nF in 0 2\nF k %d 1\nT 5 ptr 4\n"
+                       "V a 3 0x100 8\nV b 5 0x108 8\n";
+    char *n1 = fmt(nest, 4, 1, 8, 4), *n2 = fmt(nest, 8, 6, 16, 8);
+    check_eligible("refused: reached by pointer and held inline", n1, n2, NULL, 0, 0,
+                   "objects of type struct inner are reached by pointer and also held "
+                   "inside other heap objects that are transformed");
+    free(n1);
+    free(n2);
+
+    const char *arr = "T 1 base 4 signed int\nT 6 base 8 signed long\n"
+                      "T 2 struct %d inner\nF v 0 %d\nT 3 ptr 2\nT 4 ptr 2 ptrarray=4\n"
+                      "V a 3 0x100 8\nV b 4 0x108 8\n";
+    char *a1 = fmt(arr, 4, 1), *a2 = fmt(arr, 8, 6);
+    check_eligible("refused: reached by pointer and as array elements", a1, a2, NULL, 0, 0,
+                   "objects of type struct inner are reached by pointer and also as "
+                   "elements of arrays");
+    free(a1);
+    free(a2);
+
+    /* the reason names a type of 500 characters whole */
+    char *tn = long_name('t', 500);
+    char *l1 = fmt("T 1 base 4 signed int\nT 2 struct 4 %s\nF v 0 1\nT 3 ptr 2\n"
+                   "T 4 ptr 2 ptrarray=4\nV a 3 0x100 8\nV b 4 0x108 8\n", tn);
+    char *l2 = fmt("T 1 base 8 signed long\nT 2 struct 8 %s\nF v 0 1\nT 3 ptr 2\n"
+                   "T 4 ptr 2 ptrarray=4\nV a 3 0x100 8\nV b 4 0x108 8\n", tn);
+    char *reason = fmt("objects of type struct %s are reached by pointer", tn);
+    check_eligible("refused: a 500-character name in the reason", l1, l2, NULL, 0, 0,
+                   reason);
+    free(reason);
+    free(l1);
+    free(l2);
+    free(tn);
+}
+
 /* The planner ran out of memory (plan.h): the test stops with a message. */
 void plan_out_of_memory(void)
 {
@@ -619,6 +907,9 @@ int main(void)
     constant_vars();
     encoded_vars();
     rules_in_place();
+    long_names();
+    nested_generics();
+    fast_eligibility();
     if (failures)
         fprintf(stderr, "%d failure(s)\n", failures);
     else

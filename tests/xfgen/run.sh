@@ -11,6 +11,9 @@
 #                             -Wextra -Werror, its _Static_asserts hold, its bitfields
 #                             sit on the real bits and the rule functions work
 #   run.sh generic            generic hash table, bool, assert, $xform of a generic typedef
+#   run.sh long_names         a struct, a member and a variable named with 500 characters:
+#                             the diagnostic and its stub name them whole, and an INIT
+#                             rule naming them matches and compiles
 #   run.sh locals             locals of an E_NOTELOCALS function: their diagnostics
 #                             (expected/locals.txt), and rules naming them that work
 #   run.sh noop               identical versions, no rules: a valid empty rule table
@@ -208,6 +211,32 @@ case_generic() {
     grep -q '"R xform dict dict nocode\\n"' generic.xf.c || fail "no R xform dict dict"
 }
 
+# Names of 500 characters, generated here (no source file holds such lines): the
+# planner once cut them at 200-400 characters, so the rule matched nothing.
+case_long_names() {
+    t=$(awk 'BEGIN { s = "t"; for (i = 1; i < 500; i++) s = s sprintf("%c", 97 + i % 26); print s }')
+    f="f${t#t}" g="g${t#t}" v="v${t#t}"
+    printf '%s\n' "struct $t {" "    int $f;" "#if VERSION == 2" "    int $g;" "#endif" "};" \
+        "struct $t $v;" "struct $t *p = &$v;" >long_names.c
+    for n in 1 2; do
+        "$CC" -g -fPIC -shared -DVERSION=$n -I"$INC" long_names.c -o ln.v$n.so ||
+            { fail "cannot build v$n"; return; }
+        "$KITC" -o ln.v$n.ktt --root "$PWD" -I"$INC" -DVERSION=$n ln.v$n.so 2>kitc.err ||
+            { fail "kitc v$n"; cat kitc.err >&2; return; }
+    done
+    expect 1 ln.v1.ktt ln.v2.ktt -o out.c
+    grep -qxF "long_names.c:4: struct $t.$g: new field needs an INIT rule" err.txt ||
+        { fail "the diagnostic does not name the member whole"; cut -c1-200 err.txt >&2; }
+    grep -qxF "    suggestion: INIT struct $t.$g: { \$out = 0; }" err.txt ||
+        { fail "the stub does not name the member whole"; cut -c1-200 err.txt >&2; }
+    printf 'INIT struct %s.%s: { $out = 7; }\n' "$t" "$g" >ln.xf
+    expect 0 ln.v1.ktt ln.v2.ktt ln.xf -o ln.xf.c
+    [ -s err.txt ] && { fail "messages for the INIT rule"; cut -c1-200 err.txt >&2; }
+    grep -qF "struct:$t $g code" ln.xf.c || fail "the rule table does not name the member whole"
+    "$CC" -std=c17 -Wall -Wextra -Werror -fPIC -I"$INC" -c ln.xf.c -o ln.xf.o ||
+        fail "generated code does not compile cleanly"
+}
+
 case_locals() {
     summary locals 1
     summary locals 2
@@ -343,6 +372,7 @@ layout) case_layout "$@" ;;
 noop) case_noop ;;
 locals) case_locals ;;
 generic) case_generic ;;
+long_names) case_long_names ;;
 line) case_line ;;
 *) echo "run.sh: unknown case $what" >&2; exit 2 ;;
 esac

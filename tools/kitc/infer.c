@@ -876,7 +876,7 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner, 
         if (t->kind == K_PTR && t->annot && strstr(t->annot, "opaque") &&
             m->t[t->target].kind == K_VOID) {
             /* never followed, but what it holds is known: the planner checks that
-             * those types keep their layout (plan.c, opaque_holds_check) */
+             * those types keep their layout (plan_pointer.c, opaque_layout_check) */
             result = type_clone(m, type);
             char *tok = candidates_token(in, sj, "holds=");
             type_add_annot(&m->t[result], tok);

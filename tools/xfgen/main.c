@@ -14,7 +14,7 @@
  * void * points to: same-named type or field rules answering a diagnostic); renames,
  * INITs, drops and conversions of values that V -> V does not need are left out.
  *
- * Reads both summaries and the rules, lets the planner (runtime/plan.c) decide every
+ * Reads both summaries and the rules, lets the planner (runtime/plan*.c) decide every
  * transformation, prints all it cannot decide (grouped by kind) and every rule that
  * matched nothing,
  * and otherwise writes OUT.c.  Messages (stderr, one per line; docs/xf-language.md §4):

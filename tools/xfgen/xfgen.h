@@ -2,7 +2,7 @@
  * xfgen.h — internal interface of the xfgen generator (not installed).
  *
  * xfgen reads two type summaries (.ktt) and an optional .xf rules file, lets the
- * planner (runtime/plan.c) decide every transformation, reports what it cannot decide,
+ * planner (runtime/plan*.c) decide every transformation, reports what it cannot decide,
  * and otherwise writes the C file that is compiled into the new version: the types
  * the rules' code touches, laid out exactly as the summaries say, one function per
  * rule with code, the table of those functions and the rule table text.
