@@ -93,6 +93,11 @@ static int is_version_code(uintptr_t word, void *arg)
      * function, for a call that does not return). */
     if (!v)
         return 0;
+    /* A function's own address is a pointer to it left on the stack (the handler
+     * passed to signal(), say), not a return address. */
+    const struct kt_addr_entry *e = kt_version_lookup_addr(v, word);
+    if (e && e->func >= 0 && e->lo == word)
+        return 0;
     c->v = v;
     c->pc = word - 1;
     return 1;

@@ -9,6 +9,7 @@
  * matching point the update commits: other threads restart in the new code, the old
  * version is retired and the old stack released. */
 #include "internal.h"
+#include "alloc_crash.h"
 #include "opaque_check.h"
 #include "blocking.h"
 #include "resume.h"
@@ -67,6 +68,10 @@ static int updating;             /* main thread: new version running, not commit
 static _Atomic int transferring;   /* from loading the new version to commit */
 static _Atomic int deadline_passed; /* the watchdog asks for a rollback */
 static char fault[32];           /* fault injection for tests (KITSUNE_FAULTS builds) */
+/* `--fault crash_path_alloc`: set from a crash's handler until the allocator is known
+ * to work again; tests/lib/failalloc.c ends the process on any allocation of the main
+ * thread meanwhile. */
+long kt_fault_alloc_trap;
 static int threads_updating;     /* restarted threads not yet at their point */
 static double t_switch, t_main;  /* phase start times */
 
@@ -262,9 +267,15 @@ static void release_parked(void)
 /* A rollback has two halves.  The first may run in a signal handler (a crash, the
  * watchdog's last resort), perhaps one that interrupted malloc: it only copies the
  * reason and switches back to the parked old context, allocating and freeing nothing.
- * The second, finish_rollback, runs there, in the old version's ordinary context. */
+ * The second, finish_rollback, runs there, in the old version's ordinary context -
+ * once the allocator is known to work, when the crash may have been inside it
+ * (alloc_crash.c: a lock the abandoned frames hold would block the cleanup for ever,
+ * and then the process ends with a report instead). */
 static char rollback_reason[KT_ERRLEN];
 static int rollback_pending;
+static volatile sig_atomic_t cleanup_guarded; /* a crash now ends the process (below) */
+static struct kt_alloc_story cleanup_story;  /* what its report says */
+static int req_client_fd = -1;                /* who asked for the update in progress */
 
 static __attribute__((noreturn)) void rollback(const char *reason)
 {
@@ -282,9 +293,26 @@ static __attribute__((noreturn)) void rollback(const char *reason)
     kt_stop_thread("cannot return to the old version (setcontext)", reason);
 }
 
-static void finish_rollback(void)
+/* What the report of a lost allocator tells (alloc_crash.c). */
+static struct kt_alloc_story alloc_story(void)
+{
+    const struct kt_version *old = kt_rt.old ? kt_rt.old : kt_rt.cur;
+    return (struct kt_alloc_story){rollback_reason, kt_rt.next ? kt_rt.next->path : NULL,
+                                   old ? old->number : 0, kt_rt.next ? kt_rt.next->number : 0,
+                                   req_client_fd,
+                                   t_switch - (req_report ? req_report->t_quiesce : 0)};
+}
+
+/* leak: the crash may have been inside the allocator, which still works (alloc_crash.c:
+ * the stack scan that says so may also see a stale return address).  The
+ * failed version is not unloaded: dlclose would run its destructors, code that just
+ * corrupted the heap, and free the loader's blocks next to what it wrote.  A crash
+ * of the cleanup itself then ends the process with the report, not in silence. */
+static void finish_rollback(int leak)
 {
     const char *reason = rollback_reason;
+    cleanup_story = alloc_story();
+    cleanup_guarded = leak;
     rollback_pending = 0;
     kt_migrate_end(0);
     kt_migrate_name_wild(kt_rt.old, rollback_reason, sizeof rollback_reason);
@@ -301,7 +329,15 @@ static void finish_rollback(void)
     deadline_passed = 0;
     kt_locals_unflip(); /* the new version's notes go; the old ones come back */
     restore_signals();
-    kt_version_discard(failed);
+    if (leak)
+        kt_log("the crash may have been inside the allocator (a return address into malloc "
+               "or free on its stack); the allocator is still usable (the control thread "
+               "took every arena's lock): rolled back, but version %u (%s) is not unloaded "
+               "- its code, data and the loader's blocks are leaked",
+               failed ? failed->number : 0, failed ? failed->path : "?");
+    else
+        kt_version_discard(failed);
+    cleanup_guarded = 0;
     release_parked();
     stack_to_free = new_stack;
     new_stack = NULL;
@@ -345,8 +381,23 @@ int kt_updating(void)
 int kt_update_fault(int sig, const siginfo_t *info, const void *ctx)
 {
     static char msg[KT_ERRLEN];
+    kt_alloc_probe_faulted(); /* the control thread's probe of the allocator: parks */
+    if (cleanup_guarded && kt_thread_is_main()) {
+        msg[0] = 0;
+        kt_str_append(msg, sizeof msg, "The allocator's locks were free, but the "
+                      "rollback's cleanup crashed as well: ");
+        size_t n = strlen(msg);
+        kt_crash_describe(msg + n, sizeof msg - n, sig, info, ctx, NULL);
+        kt_str_append(msg, sizeof msg, ". The heap is corrupt and the rollback cannot finish.");
+        kt_alloc_crash_fatal(&cleanup_story, msg);
+    }
     if (!transferring || !kt_thread_is_main())
         return 0;
+#ifdef KITSUNE_FAULTS
+    if (fault_at("crash_path_alloc")) /* tests/lib/failalloc.c traps any allocation */
+        __atomic_store_n(&kt_fault_alloc_trap, 1, __ATOMIC_SEQ_CST);
+#endif
+    kt_alloc_crash_note(ctx);
     int in_transfer = kt_transfer_var || kt_transfer_plan;
     kt_crash_describe(msg, sizeof msg, sig, info, ctx,
                       in_transfer ? "while transferring the state"
@@ -600,9 +651,16 @@ static void start_update(const char *point)
     FIBER_START(new_stack, stack_size);
     swapcontext(&old_ctx, &new_ctx);
     FIBER_ARRIVED_BACK();
-    /* Only a rollback comes back here: the old version goes on. */
-    if (rollback_pending)
-        finish_rollback();
+    /* Only a rollback comes back here: the old version goes on.  Nothing is allocated
+     * before the allocator is known to work (ends the process if it does not). */
+    if (rollback_pending) {
+        struct kt_alloc_story story = alloc_story();
+        int leak = kt_alloc_crash_settle(&story);
+#ifdef KITSUNE_FAULTS
+        __atomic_store_n(&kt_fault_alloc_trap, 0, __ATOMIC_SEQ_CST);
+#endif
+        finish_rollback(leak);
+    }
     free_pending_stack();
 }
 
@@ -771,6 +829,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     pthread_mutex_lock(&kt_rt.lock);
     kt_rt.next = v;
     req_report = r;
+    req_client_fd = o->client_fd;
     req_check = o->check;
     req_quiesce_ms = req_freeze_ms = o->timeout_ms > 0 ? o->timeout_ms : 0;
     engine_since = engine_ms = 0;
@@ -812,6 +871,11 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
             kt_threads_kick();
             pthread_mutex_lock(&kt_rt.lock);
         }
+        if (kt_alloc_probe_asked()) { /* the main thread crashed inside the allocator */
+            pthread_mutex_unlock(&kt_rt.lock);
+            kt_alloc_probe_run();
+            pthread_mutex_lock(&kt_rt.lock);
+        }
         int gone = req_state == REQ_PENDING && client_gone(o->client_fd);
         if (req_state == REQ_PENDING && (gone || kt_now_ms() > deadline)) {
             /* The main thread never came to an update point, or nobody waits for the
@@ -836,6 +900,7 @@ void kt_update_request(const char *path, const struct kt_request_opts *o,
     }
     req_state = REQ_NONE;
     req_report = NULL;
+    req_client_fd = -1;
     req_quiesce_ms = req_freeze_ms = 0;
     fault[0] = 0;
     arm_alloc_fault(NULL);

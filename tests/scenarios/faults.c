@@ -6,6 +6,7 @@
  * The new version can also fail on its own before reaching its update point, in the
  * way named in the file $FAULTS_KIND_FILE (empty: it does not fail). */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -76,6 +77,39 @@ static void build(void)
     }
 }
 
+/* A heap corrupted by the new version, as glibc 2.36 finds it.  HELD: a block too large
+ * for the tcache and the fast bins (4000 bytes), a guard block after it, the size
+ * field of the chunk after the first overwritten (8, "in use before it"), then the
+ * first freed: _int_free reports "free(): invalid next size (normal)" and aborts with
+ * the arena's lock taken.  INVALID: a pointer into the middle of a block is freed:
+ * "free(): invalid pointer", before any lock is taken.  BINS: the same, after a fast
+ * bin's list was made to lead to garbage (eight 24-byte blocks freed: seven fill the
+ * tcache, the eighth goes to its fast bin, and its link is written after its free). */
+enum corruption { INVALID, HELD, BINS };
+
+__attribute__((noinline)) void faults_corrupt_heap(enum corruption how)
+{
+    char *volatile p = malloc(4000);
+    char *volatile guard = malloc(64);
+    memset(p, 0, 4000);
+    if (how == HELD) {
+        size_t *next_size = (size_t *)(p + malloc_usable_size(p));
+        *next_size = 9;
+        free(p);
+    } else {
+        char *volatile small[8];
+        for (int i = 0; how == BINS && i < 8; i++)
+            small[i] = malloc(24);
+        for (int i = 0; how == BINS && i < 8; i++)
+            free(small[i]);
+        if (how == BINS) /* volatile: a store after free would be dropped */
+            *(volatile size_t *)small[7] = 0x4141414141414141u;
+        char *volatile inside = p + 8; /* volatile: gcc would see the bad free */
+        free(inside);
+    }
+    free(guard);
+}
+
 /* Named in the rollback's reason: the code that crashed.  Without UBSan's checks in
  * the sanitizer build: the division by zero and the bad loads are the point. */
 __attribute__((noinline, no_sanitize("undefined"))) int faults_fail_now(const char *kind)
@@ -114,6 +148,18 @@ __attribute__((noinline, no_sanitize("undefined"))) int faults_fail_now(const ch
             p[0] = 1;
             free(p);
         }
+    if (strcmp(kind, "heap_lock") == 0) { /* glibc aborts inside free, its lock held */
+        faults_corrupt_heap(HELD);
+        return -1;
+    }
+    if (strcmp(kind, "heap_free") == 0) { /* glibc aborts inside free before locking */
+        faults_corrupt_heap(INVALID);
+        return -1;
+    }
+    if (strcmp(kind, "heap_bins") == 0) { /* and the arena's free lists are garbage */
+        faults_corrupt_heap(BINS);
+        return -1;
+    }
     return 0;
 }
 
