@@ -19,6 +19,7 @@
 #include "version.h"
 #include "check.h"
 #include "maps.h"
+#include "opaque_check.h"
 
 struct reached {
     uintptr_t addr;
@@ -38,6 +39,10 @@ struct walk {
     size_t errlen;
     int failed;
     uintptr_t find; /* kt_check_find_path: the value looked for */
+    struct kt_opaque_roots *collect; /* kt_check_opaque_roots: no violations, the
+                                        never-followed pointers are noted */
+    uint8_t *reach;  /* collect: per type, whether a never-followed pointer may be
+                        reached from it (the others are not walked) */
 };
 
 static int seen_add(struct walk *w, uintptr_t a)
@@ -86,7 +91,7 @@ static void path_of(const struct walk *w, int idx, const char *tail, char *out, 
 
 static void violation(struct walk *w, int obj, const char *where, const char *what)
 {
-    if (w->failed)
+    if (w->failed || w->collect)
         return;
     char path[1024];
     path_of(w, obj, where, path, sizeof path);
@@ -130,12 +135,44 @@ static int found(struct walk *w, int obj, const char *where, uintptr_t p)
     return 1;
 }
 
+/* A pointer the engines never follow (collect mode): its value and where it is. */
+static void note_opaque(struct walk *w, int obj, const char *where, uintptr_t p)
+{
+    struct kt_opaque_roots *r = w->collect;
+    if (p < 4096 || r->failed)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        uintptr_t *nw = realloc(r->words, cap * sizeof *nw);
+        if (nw)
+            r->words = nw;
+        char **np = nw ? realloc(r->paths, cap * sizeof *np) : NULL;
+        if (!np) {
+            r->failed = w->failed = 1;
+            return;
+        }
+        r->paths = np;
+        r->cap = cap;
+    }
+    char path[1024];
+    path_of(w, obj, where, path, sizeof path);
+    if (!(r->paths[r->n] = strdup(path))) {
+        r->failed = w->failed = 1;
+        return;
+    }
+    r->words[r->n++] = p;
+}
+
 static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t p, int target)
 {
     const struct ktt *k = &w->nv->ktt;
     if (!p || found(w, obj, where, p))
         return;
     int t = ktt_resolve(k, target);
+    if (w->collect && k->types[t].kind == KTT_VOID && !k->types[t].tparam) {
+        note_opaque(w, obj, where, p); /* a void * the planner left untyped */
+        return;
+    }
     if (w->find) { /* the old state: followed where the engines would */
         size_t size = k->types[t].size ? k->types[t].size : 1;
         if (!kt_maps_contains_range(&w->maps, p, size) || kt_maps_why(p, size) ||
@@ -155,7 +192,8 @@ static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t 
         return;
     }
     const struct ktt_type *tt = &k->types[t];
-    if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/')) {
+    if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/') &&
+        (!w->reach || w->reach[t])) {
         char label[300];
         snprintf(label, sizeof label, "%s->", where);
         push(w, p, t, obj, label);
@@ -170,7 +208,7 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
     int t = ktt_resolve(k, type);
     const struct ktt_type *tt = &k->types[t];
     size_t at = strlen(where);
-    if (depth > 32 || w->failed)
+    if (depth > 32 || w->failed || (w->reach && !w->reach[t]))
         return;
     if (tt->kind == KTT_PTR) {
         uintptr_t p;
@@ -179,6 +217,10 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
                         k->types[ktt_resolve(k, tt->target)].kind == KTT_FUNC))
             return;
         if (tt->flags & KTT_OPAQUE) {
+            /* a pointer to bytes or numbers (char * E_OPAQUE buf) leads to no pointer */
+            int to = k->types[ktt_resolve(k, tt->target)].kind;
+            if (w->collect && to != KTT_BASE && to != KTT_ENUM)
+                note_opaque(w, obj, where, p);
             /* Not followed, but it must not lead back into the old version either. */
             if (p && in_old_writable_or_code(w->old, p))
                 violation(w, obj, where, "(E_OPAQUE) points into the old version");
@@ -261,4 +303,66 @@ int kt_check_state(const struct kt_version *old, const struct kt_version *nv, ch
         kt_log("check passed: %d object(s) reached from the new version's variables",
                w.nobjs);
     return w.failed ? -1 : 0;
+}
+
+/* Whether a never-followed pointer may lie in or be reached from type t, given what
+ * reach says of the others (check_inline's view: structs, arrays, pointers). */
+static int may_reach(const struct ktt *k, const uint8_t *reach, int t)
+{
+    const struct ktt_type *tt = &k->types[t];
+    if (tt->kind == KTT_PTR) {
+        int target = ktt_resolve(k, tt->target);
+        const struct ktt_type *to = &k->types[target];
+        if (tt->flags & KTT_OPAQUE)
+            return to->kind != KTT_BASE && to->kind != KTT_ENUM;
+        if (to->kind == KTT_VOID)
+            return !to->tparam;
+        return (to->kind == KTT_STRUCT || to->kind == KTT_UNION) && reach[target];
+    }
+    if (tt->kind == KTT_STRUCT && !(tt->decl && tt->decl[0] == '/')) {
+        for (int i = 0; i < tt->nfields; i++)
+            if (!tt->fields[i].bit_size && reach[ktt_resolve(k, tt->fields[i].type)])
+                return 1;
+        return 0;
+    }
+    if (tt->kind == KTT_ARRAY && tt->count > 0)
+        return reach[ktt_resolve(k, tt->target)];
+    return 0;
+}
+
+/* reach[] for every type of the summary: a fixpoint, types only (no heap). */
+static uint8_t *reach_table(const struct ktt *k)
+{
+    uint8_t *reach = calloc((size_t)k->ntypes + 1, 1);
+    for (int changed = 1; reach && changed;) {
+        changed = 0;
+        for (int t = 0; t < k->ntypes; t++)
+            if (!reach[t] && may_reach(k, reach, t))
+                reach[t] = 1, changed = 1;
+    }
+    return reach;
+}
+
+int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version *nv,
+                          struct kt_opaque_roots *out)
+{
+    struct walk w = {.old = old, .nv = nv, .err = (char[8]){0}, .errlen = 8, .collect = out};
+    memset(out, 0, sizeof *out);
+    if (!(w.reach = reach_table(&nv->ktt)) || kt_maps_load(&w.maps)) {
+        free(w.reach);
+        return -1;
+    }
+    walk_state(&w);
+    kt_maps_free(&w.maps);
+    free(w.reach);
+    return out->failed ? -1 : 0;
+}
+
+void kt_opaque_roots_free(struct kt_opaque_roots *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->paths[i]);
+    free(r->paths);
+    free(r->words);
+    memset(r, 0, sizeof *r);
 }

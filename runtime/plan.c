@@ -312,6 +312,8 @@ void plan_free(struct plan_ctx *c)
             free(p->ops[i].enum_map);
             free(p->ops[i].path);
             free(p->ops[i].alts);
+            free(p->ops[i].tag_vals);
+            free((char *)p->ops[i].tag_name);
             free(p->ops[i].alt_sizes);
             plan_dispatch_release(&p->ops[i]);
         }

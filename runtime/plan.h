@@ -77,6 +77,15 @@ struct plan_op {
     int nalts;
     struct plan_dispatched *dispatched; /* RULE whose code only dispatches (plan_dispatch.c),
                                            running in place; NULL otherwise */
+    /* A void * decided by a tag field (SWITCH, tag_len > 0): alts[i] (NULL: kept as it
+     * is) when the old object's tag at tag_off holds tag_vals[i]; tag_default: the alt
+     * of any other value, or -1 (the update fails); runtime/bytag.c. */
+    uint32_t tag_off;
+    uint8_t tag_len, tag_signed;
+    uint16_t tag_bit, tag_bits; /* a bitfield tag: bits at bit tag_bit of tag_len bytes */
+    long long *tag_vals;
+    int tag_default;
+    const char *tag_name;    /* the tag's field path, for messages (owned) */
 };
 
 /* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
@@ -147,7 +156,9 @@ enum rule_kind {
     RULE_VAR, RULE_INIT_VAR, RULE_TYPE, RULE_FIELD, RULE_INIT_FIELD,
     RULE_XFORM, /* a type pair that code names with $xform: planned up front */
     RULE_GEN,   /* code uses $gen: generic bindings are followed by generated code */
-    RULE_DROP   /* `from` (a variable key, or a type with from_field) is meant to go */
+    RULE_DROP,  /* `from` (a variable key, or a type with from_field) is meant to go */
+    RULE_TAG    /* SWITCH: void * field to_field of `to` points to the type its old
+                   object's tag field picks (tag, cases) */
 };
 
 struct plan_rule {
@@ -167,6 +178,10 @@ struct plan_rule {
                                 gen_args has no '@') */
     const struct plan_dispatch *dispatch; /* FIELD with code: what xfgen found the code
                                 to do (it only dispatches), or NULL */
+    const char *tag;         /* TAG: the tag's field path in the old object ("kind") */
+    const char *cases;       /* TAG: "VALUE=TYPE;..." with TYPE spelled as a generic
+                                argument (struct_text) or [opaque], VALUE an integer in
+                                C syntax, an enumerator or `default` */
 };
 
 /* A field rule whose code only dispatches (xfgen's dispatch.c finds it): every path

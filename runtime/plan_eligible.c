@@ -105,8 +105,14 @@ static char *op_refusal(const struct plan_ctx *c, const struct plan *p,
         return NULL;
     }
     char *name = plan_name(c, p);
+    /* a void * decided per object: the general engine picks each one's plan (bytag.c,
+     * bysize.c) */
     char *why = s ? pstr_fmt("a pointer in %s points to a generic pointer slot", name)
-                  : pstr_fmt("an untyped pointer in %s", name);
+              : op->nalts ? pstr_fmt("%s is a void * whose objects' type is decided one by "
+                                     "one, %s", op->path ? op->path : name,
+                                     op->tag_len ? "by a SWITCH on a tag field"
+                                                 : "by allocation size")
+                          : pstr_fmt("an untyped pointer in %s", name);
     free(name);
     return why;
 }

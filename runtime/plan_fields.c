@@ -89,14 +89,14 @@ static const struct ktt_field *find_anonymous(const struct ktt_type *t, int nth)
 }
 
 /* Position and width in bits of a member, bitfield or not. */
-static void member_bits(const struct ktt_field *f, const struct ktt_type *t, long *pos,
-                        int *bits)
+void plan_member_bits(const struct ktt_field *f, const struct ktt_type *t, long *pos,
+                      int *bits)
 {
     *pos = f->bit_size ? f->bit_offset : (long)f->offset * 8;
     *bits = f->bit_size ? f->bit_size : (int)t->size * 8;
 }
 
-static int enum_is_signed(const struct ktt_type *t)
+int plan_enum_is_signed(const struct ktt_type *t)
 {
     for (int i = 0; i < t->nenums; i++)
         if (t->enums[i].value < 0)
@@ -113,8 +113,8 @@ static int plan_bitfield(struct plan_ctx *c, struct plan *p, const struct ktt_fi
     const struct ktt_type *nft = ntype(c, ktt_resolve(c->new_, nf->type));
     long opos, npos;
     int obits, nbits;
-    member_bits(of, oft, &opos, &obits);
-    member_bits(nf, nft, &npos, &nbits);
+    plan_member_bits(of, oft, &opos, &obits);
+    plan_member_bits(nf, nft, &npos, &nbits);
     if ((!is_int(oft) && oft->kind != KTT_ENUM) || (!is_int(nft) && nft->kind != KTT_ENUM)) {
         plan_diag(c, path, nf->decl, NULL, "bitfield of unsupported type");
         return 1;
@@ -142,14 +142,14 @@ static int plan_bitfield(struct plan_ctx *c, struct plan *p, const struct ktt_fi
     op->old_bits = (uint16_t)obits;
     op->new_bit = (uint16_t)(npos % 8);
     op->new_bits = (uint16_t)nbits;
-    op->old_signed = oft->kind == KTT_ENUM ? enum_is_signed(oft) : oft->enc == KTT_SIGNED;
+    op->old_signed = oft->kind == KTT_ENUM ? plan_enum_is_signed(oft) : oft->enc == KTT_SIGNED;
     return opos != npos || obits != nbits;
 }
 
 /* A member by dotted path ("a.b") from struct/union type t of the old summary: the
  * field, the type that holds it and that type's offset from the start of t. */
-static const struct ktt_field *find_old_path(struct plan_ctx *c, int t, const char *path,
-                                             int *parent, size_t *parent_off)
+const struct ktt_field *plan_find_old_path(struct plan_ctx *c, int t, const char *path,
+                                           int *parent, size_t *parent_off)
 {
     const struct ktt_field *f = NULL;
     *parent_off = 0;
@@ -197,7 +197,8 @@ static int has_nested_rules(const struct plan_ctx *c, const char *tname, const c
     size_t n = strlen(fpath);
     for (int i = 0; i < c->nrules; i++) {
         const struct plan_rule *r = &c->rules[i];
-        if ((r->kind == RULE_FIELD || r->kind == RULE_INIT_FIELD) && r->to && r->to_field &&
+        if ((r->kind == RULE_FIELD || r->kind == RULE_INIT_FIELD || r->kind == RULE_TAG) &&
+            r->to && r->to_field &&
             strcmp(r->to, tname) == 0 && strncmp(r->to_field, fpath, n) == 0 &&
             r->to_field[n] == '.')
             return 1;
@@ -372,7 +373,7 @@ static int plan_field(struct plan_ctx *c, struct plan *p, const struct field_sco
     int init = nf->name ? plan_find_rule(c, RULE_INIT_FIELD, tname, fpath) : -1;
     if (rule >= 0) {
         plan_use_rule(c, rule);
-        of = find_old_path(c, top_ot, c->rules[rule].from_field, &of_parent, &of_base);
+        of = plan_find_old_path(c, top_ot, c->rules[rule].from_field, &of_parent, &of_base);
         if (!of)
             plan_diag(c, path, nf->decl, NULL, "rule names old field %s, which %s does not "
                       "have", c->rules[rule].from_field, tname);
@@ -415,6 +416,10 @@ static int plan_field(struct plan_ctx *c, struct plan *p, const struct field_sco
         shift_ops(p, before, of_base, nbase);
         return same;
     }
+    int tag = nf->name ? plan_find_rule(c, RULE_TAG, tname, fpath) : -1;
+    plan_use_rule(c, tag);
+    if (tag >= 0 && plan_by_tag(c, p, tag, of, nf, top_ot, of_base + of->offset, nf_abs, path))
+        return same;
     plan_slot(c, p, of->type, nf->type, of->offset, nf->offset, of_parent, p->env, path,
               nf->decl, depth);
     shift_ops(p, before, of_base, nbase);

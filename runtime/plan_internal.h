@@ -11,6 +11,7 @@
  *                   arrays, enums, unions, type rules;
  *   plan_pointer.c  pointer slots: function, opaque, generic, void * (by allocation
  *                   size), pointer arrays, arrays of unknown length;
+ *   plan_tag.c      SWITCH rules: a void * decided by a tag field, and their stubs;
  *   plan_fields.c   struct members: field rules, bitfields, anonymous members, new and
  *                   gone fields;
  *   plan_mode.c     the mode fixpoint (CLEAN / FIX / REBUILD), light plans, merged
@@ -188,6 +189,27 @@ const struct ktt_field *plan_find_field(const struct ktt_type *t, const char *na
 /* The operations of struct plan p, member by member; tname is what rules call it. */
 void plan_struct_fields(struct plan_ctx *c, struct plan *p, int ot, int nt,
                         const char *tname, int depth);
+/* Position and width in bits of a member, bitfield or not. */
+void plan_member_bits(const struct ktt_field *f, const struct ktt_type *t, long *pos,
+                      int *bits);
+int plan_enum_is_signed(const struct ktt_type *t);
+/* A member by dotted path ("a.b") from struct/union type t of the old summary: the
+ * field, the type that holds it and that type's offset from the start of t. */
+const struct ktt_field *plan_find_old_path(struct plan_ctx *c, int t, const char *path,
+                                           int *parent, size_t *parent_off);
+
+/* ---- plan_tag.c ---- */
+
+/* SWITCH path ON self.TAG {...} (rule r) on void * member of/nf of the struct whose old
+ * type is top_ot, at old_off/new_off in p: one plan per case, picked per object by its
+ * tag (runtime/bytag.c).  0 when the member is not a void * (reported). */
+int plan_by_tag(struct plan_ctx *c, struct plan *p, int r, const struct ktt_field *of,
+                const struct ktt_field *nf, int top_ot, size_t old_off, size_t new_off,
+                const char *path);
+/* The SWITCH stub for void * field `path` of the struct of plan p with candidates
+ * `list` ("struct_a,char"), in a new allocation; NULL when path is no struct's field. */
+char *plan_switch_stub(struct plan_ctx *c, const struct plan *p, const char *path,
+                       const char *list);
 
 /* ---- plan_mode.c ---- */
 

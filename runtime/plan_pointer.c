@@ -119,16 +119,22 @@ static char *candidate_list(const char *list)
 
 /* An unannotated void * kitc could not type: with the candidate types it saw in the
  * source, the suggested rule names the first of them. */
-static void void_pointer_diag(struct plan_ctx *c, const struct ktt_type *ptr, const char *path,
-                              const char *decl)
+static void void_pointer_diag(struct plan_ctx *c, const struct plan *p,
+                              const struct ktt_type *ptr, const char *path, const char *decl)
 {
     char *first = ptr->candidates ? candidate_name(ptr->candidates, 0) : NULL, *stub;
     if (first) {
         char *list = candidate_list(ptr->candidates);
-        stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or write a rule: "
-                        "%s -> %s: { /* the object's type: %s */ "
-                        "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path, list,
-                        first, first);
+        char *sw = plan_switch_stub(c, p, path, ptr->candidates);
+        if (sw)
+            stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or write a "
+                            "rule: %s", sw);
+        else
+            stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or write a "
+                            "rule: %s -> %s: { /* the object's type: %s */ "
+                            "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }", path, path,
+                            list, first, first);
+        free(sw);
         plan_diag(c, path, decl, stub, "void * holds several types in the source (%s; kitc "
                   "--explain shows where); annotate it or write a rule", list);
         free(list);
@@ -250,10 +256,14 @@ static int plan_by_size(struct plan_ctx *c, struct plan *p, const struct ktt_typ
                 plan_usable_size(otype(c, ots[j])->size)) {
                 char *a = type_label(c->old, ots[i]), *b = type_label(c->old, ots[j]);
                 char *all = candidate_list(list);
-                char *stub = pstr_fmt("annotate the declaration E_OPAQUE (never followed) or "
-                                      "write a rule: %s -> %s: { /* by a tag of $base: */ "
-                                      "XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }",
-                                      path, path, a, a);
+                char *sw = plan_switch_stub(c, p, path, list);
+                char *stub = sw ? pstr_fmt("annotate the declaration E_OPAQUE (never followed) "
+                                           "or write a rule: %s", sw)
+                                : pstr_fmt("annotate the declaration E_OPAQUE (never followed) "
+                                           "or write a rule: %s -> %s: { /* by a tag of $base: "
+                                           "*/ XF_INVOKE(XF_PTR($xform(%s, %s)), &$in, &$out); }",
+                                           path, path, a, a);
+                free(sw);
                 plan_diag(c, path, decl, stub, "void * holds several types in the source (%s), "
                           "and %s and %s are allocated with the same usable size (%zu bytes), so "
                           "which one an object is cannot be told at the update; annotate it or "
@@ -318,7 +328,7 @@ void plan_pointer(struct plan_ctx *c, struct plan *p, const struct ktt_type *o,
             plan_diag(c, path, decl, NULL, "changed between void * and a typed pointer; "
                       "write a rule");
         else if ((by_size = plan_by_size(c, p, o, n, old_off, new_off, path, decl)) == 0)
-            void_pointer_diag(c, o->candidates ? o : n, path, decl);
+            void_pointer_diag(c, p, o->candidates ? o : n, path, decl);
         if (by_size > 0)
             return;
         struct plan_op *op = plan_add_op(p, OP_PTR, old_off, new_off);

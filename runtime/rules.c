@@ -18,6 +18,8 @@
  *   R drop TYPE FIELD - - nocode    old field TYPE.FIELD is meant to go
  *   D RULE FIELD OTHER BRANCHES     field rule RULE (an earlier R line with code) only
  *                                   dispatches on $base.FIELD (runtime/plan_dispatch.h)
+ *   R tag TYPE FIELD TAG CASES nocode  SWITCH TYPE.FIELD ON self.TAG: CASES is
+ *                                   VALUE=TYPE;... (TYPE as struct_T or [opaque])
  *
  * Rule i (counting R lines from 0) with code is function i of the new version's
  * exported table kitsune_xf_rules. */
@@ -52,6 +54,8 @@ void kt_rules_free(struct kt_rules *r)
         free((char *)r->v[i].to_field);
         free((char *)r->v[i].gen_args);
         plan_dispatch_free((struct plan_dispatch *)r->v[i].dispatch);
+        free((char *)r->v[i].tag);
+        free((char *)r->v[i].cases);
     }
     free(r->v);
     free(r->old_object);
@@ -100,6 +104,14 @@ static int parse_rule(struct kt_rules *r, char **w, int n)
         x->from_field = kt_strdup(w[3]);
         x->to = type_name(w[4]);
         x->to_field = kt_strdup(w[5]);
+    } else if (strcmp(w[1], "tag") == 0 && n == 7 && !has_code) {
+        x->kind = RULE_TAG;
+        x->from = type_name(w[2]);
+        x->to = type_name(w[2]);
+        x->from_field = kt_strdup(w[3]);
+        x->to_field = kt_strdup(w[3]);
+        x->tag = kt_strdup(w[4]);
+        x->cases = kt_strdup(w[5]);
     } else if (strcmp(w[1], "init-field") == 0 && n == 7) {
         x->kind = RULE_INIT_FIELD;
         x->from = dash_null(w[2]);

@@ -26,6 +26,7 @@
 #include "control.h"
 #include "locals.h"
 #include "alloc_crash.h"
+#include "opaque_check.h"
 #include "blocking.h"
 #include "resume.h"
 
@@ -400,12 +401,17 @@ static void commit(void)
         rollback("injected fault: commit");
     if (req_check && kt_check_state(old, nv, err, sizeof err))
         rollback(err);
-    if (req_check || kt_audit_default()) {
+    /* The full audit scans everything the opaque check would, and more. */
+    int full_audit = req_check || kt_audit_default();
+    if (full_audit) {
         void *args[64];
         int nargs = kt_threads_args(args, 64);
         if (kt_audit(old, nv, args, nargs, r ? &r->t_audit : &(double){0}, err, sizeof err))
             rollback(err);
     }
+    if (!full_audit && kt_opaque_check_default() &&
+        kt_opaque_check(old, nv, r ? &r->t_audit : &(double){0}, err, sizeof err))
+        rollback(err);
     void (*hook)(void) = (void (*)(void))kt_version_func_addr(nv, "_kitsune_mainupdate_xform");
     if (hook)
         hook();

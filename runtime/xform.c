@@ -41,6 +41,7 @@
 #include "transfer.h"
 #include "translate.h"
 #include "bysize.h"
+#include "bytag.h"
 
 enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
 
@@ -396,12 +397,29 @@ static void claims_flush(void)
     }
 }
 
-/* The plan of what pointer op leads to at heap address v: op->sub, or for a void *
- * holding several types the one its allocation's size picks (bysize.c). */
-static struct plan *target_of(const struct plan_op *op, uintptr_t v)
+/* The plan of what pointer op of the old object at ob leads to at heap address v:
+ * op->sub, or for a void * holding several types the one its object's tag picks
+ * (bytag.c) or its allocation's size (bysize.c). */
+static struct plan *target_of(const struct plan_op *op, uintptr_t v, const char *ob)
 {
     if (!op->nalts || !v || in_old_static(v))
         return op->sub;
+    if (op->tag_len) {
+        char why[KT_ERRLEN];
+        const struct plan *t = NULL;
+        if (!kt_plan_by_tag(op, ob, v, &t, why, sizeof why)) {
+            const struct kt_addr_entry *e = in_old_static((uintptr_t)ob)
+                                                ? kt_version_lookup_addr(E.env.old,
+                                                                         (uintptr_t)ob)
+                                                : NULL;
+            if (e && e->var >= 0)
+                fail("%s (the struct is variable %s+%lu)", why, e->key,
+                     (unsigned long)((uintptr_t)ob - e->lo));
+            else
+                fail("%s", why);
+        }
+        return (struct plan *)t;
+    }
     int changed = 0;
     for (int i = 0; i < op->nalts; i++)
         changed |= op->alts[i]->mode != PLAN_CLEAN;
@@ -429,7 +447,7 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
                 !in_old_static(v))
                 claim(v, op->sub, kt_nul_count(v, op->sub->old_size), 1);
             else
-                claim_soon(v, target_of(op, v));
+                claim_soon(v, target_of(op, v, ob));
             break;
         }
         case OP_PTRARRAY:
@@ -663,7 +681,7 @@ static uintptr_t translate_heap(uintptr_t p, const struct plan *target, unsigned
     return (uintptr_t)o->nw + idx * o->plan->new_size + (size_t)off;
 }
 
-static uintptr_t translate(uintptr_t p, const struct plan_op *op)
+static uintptr_t translate(uintptr_t p, const struct plan_op *op, const char *ob)
 {
     if (!p)
         return 0;
@@ -671,7 +689,7 @@ static uintptr_t translate(uintptr_t p, const struct plan_op *op)
         return translate_static(p, op->sub);
     /* Objects that are not rebuilt stay where they are, unless they may lie inside a
      * rebuilt one. */
-    const struct plan *sub = target_of(op, p);
+    const struct plan *sub = target_of(op, p, ob);
     if (sub && sub->mode != PLAN_REBUILD && sub->ptrs == 0 && !(op->ptr_flags & PTR_MAY_INTERIOR))
         return p;
     return translate_heap(p, sub, op->ptr_flags | (sub && sub->mode == PLAN_REBUILD
@@ -754,7 +772,7 @@ static void apply_op(const struct plan_op *op, const char *ob, char *nb, int in_
         break;
     case OP_PTR:
     case OP_PTRARRAY:
-        write_slot(nb + op->new_off, translate(read_ptr(ob + op->old_off), op), in_place);
+        write_slot(nb + op->new_off, translate(read_ptr(ob + op->old_off), op, ob), in_place);
         break;
     case OP_FPTR:
         write_slot(nb + op->new_off, translate_fptr(read_ptr(ob + op->old_off)), in_place);

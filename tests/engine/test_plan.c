@@ -384,12 +384,12 @@ static void dropped_state(void)
     teardown(&f);
 
     struct plan_rule rules[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_DROP, "struct entry", NULL, "val", NULL, 0, 0, NULL, -1, NULL},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL},
-        {RULE_DROP, "struct entry", NULL, "extra", NULL, 0, 0, NULL, -1, NULL},
+        {.kind = RULE_DROP, .from = "sessions", .in_rule = -1},
+        {.kind = RULE_DROP, .from = "hits", .in_rule = -1},
+        {.kind = RULE_VAR, .from = "a.c/table", .to = "a.c/tab", .in_rule = -1},
+        {.kind = RULE_DROP, .from = "struct entry", .from_field = "val", .in_rule = -1},
+        {.kind = RULE_INIT_FIELD, .to = "struct entry", .to_field = "value", .has_code = 1, .in_rule = -1},
+        {.kind = RULE_DROP, .from = "struct entry", .from_field = "extra", .in_rule = -1},
     };
     int n = (int)(sizeof rules / sizeof rules[0]);
     current = "dropped state, said";
@@ -405,10 +405,10 @@ static void dropped_state(void)
 
     current = "field INIT without dropping the one that vanished";
     struct plan_rule init_only[] = {
-        {RULE_DROP, "sessions", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_DROP, "hits", NULL, NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_VAR, "a.c/table", "a.c/tab", NULL, NULL, 0, 0, NULL, -1, NULL},
-        {RULE_INIT_FIELD, NULL, "struct entry", NULL, "value", 1, 0, NULL, -1, NULL},
+        {.kind = RULE_DROP, .from = "sessions", .in_rule = -1},
+        {.kind = RULE_DROP, .from = "hits", .in_rule = -1},
+        {.kind = RULE_VAR, .from = "a.c/table", .to = "a.c/tab", .in_rule = -1},
+        {.kind = RULE_INIT_FIELD, .to = "struct entry", .to_field = "value", .has_code = 1, .in_rule = -1},
     };
     load(&f.old, old);
     load(&f.new_, nv);
@@ -979,8 +979,9 @@ static void fast_eligibility(void)
                           "T 8 struct 8 a\nF x 0 1\nT 9 struct 32 b\nF y 0 1\n"
                           "T 2 struct 16 box\nF data 0 5\nF n 8 1\nT 3 ptr 2\n"
                           "V b 3 0x100 8\n";
-    check_eligible("refused: an untyped pointer", by_size, by_size, NULL, 0, 0,
-                   "an untyped pointer in struct box");
+    check_eligible("refused: a void * decided by size", by_size, by_size, NULL, 0, 0,
+                   "struct box.data is a void * whose objects' type is decided one by one, "
+                   "by allocation size");
 
     const char *slot = "T 1 base 4 signed int\n"
                        "T 3 struct 16 list generic=@a gargs=struct_conn*\nF data 0 4\n"

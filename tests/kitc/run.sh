@@ -320,7 +320,9 @@ case_infer() {
     "$KITC" -o infer.ktt infer.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
     "$KTTCHECK" infer.ktt "$EXPECTED/infer.txt" || fail "rendering differs"
     printf '%s\n' "kitc: warning: ctx.mixed (infer.c:28): void * with 2 candidate types; the update tells its objects apart by allocation size if it can (else annotate it, e.g. E_OPAQUE, or write a rule):" \
-        "  infer.c:44: assigned from struct conn *" "  infer.c:52: initialises struct other *" >want.txt
+        "  infer.c:44: assigned from struct conn *" "  infer.c:52: initialises struct other *" \
+        "  their allocations cannot be told apart by size; a rule deciding by a tag of the ctx (its value for each type):" \
+        "  SWITCH struct ctx.mixed ON self.TAG { 1: struct conn 2: struct other }" >want.txt
     cmp -s want.txt err.txt || { fail "conflict not reported with its evidence"; diff want.txt err.txt >&2; }
     "$KITC" --explain ctx.daq_vars infer.so >explain.txt 2>/dev/null || fail "--explain failed"
     printf '%s\n' "ctx.daq_vars (infer.c:25): void * inferred as StringVector *, from:" \

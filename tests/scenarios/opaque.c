@@ -1,7 +1,9 @@
 /* E_OPAQUE: pointers the engine must not follow are copied as they are.  A custom blob
  * (length-prefixed bytes that are no C type), a struct pointer whose type changes but
  * which the program manages itself (its layout change is accepted by a rule, opaque.v2.xf),
- * and an opaque void pointer into static data. */
+ * and an opaque void pointer into static data - which the opaque check, on by default,
+ * refuses (scenario opaque_check); it is off here, to test what is copied.
+ * kitsune-test: env=KITSUNE_OPAQUE_CHECK=0 */
 #include <stdint.h>
 
 #include "scenario.h"

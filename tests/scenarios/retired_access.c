@@ -1,7 +1,9 @@
 /* A pointer into the retired version's data that nothing caught (no --check, so no
- * audit): after the commit the new version reads through it and the fault ends the
- * process with a report naming the retired version, the variable and offset, and the
- * code that read it - not an anonymous "access to retired data".
+ * audit; the opaque check, which would refuse it, turned off): after the commit the new
+ * version reads through it and the fault ends the process with a report naming the
+ * retired version, the variable and offset, and the code that read it - not an
+ * anonymous "access to retired data".
+ * kitsune-test: env=KITSUNE_OPAQUE_CHECK=0
  * kitsune-test: dies-with=access to the retired data of version 0: target_value+4 (address 0x
  */
 #include "scenario.h"

@@ -695,6 +695,104 @@ static void test_escapes_in_file(void)
     xf_free(&f);
 }
 
+/* SWITCH: the type a void * field points to, by a tag field of the old object. */
+static void test_switch(void)
+{
+    struct xf_file f;
+    if (parse_ok("// msg.payload by its kind\n"
+                 "SWITCH struct msg.payload ON self.kind {\n"
+                 "    1: struct text\n"
+                 "    2, 0x3: struct num,\n"
+                 "    -1, 'x': (opaque)\n"
+                 "    MSG_LIST: list_t\n"
+                 "    default: (opaque)\n"
+                 "}\n"
+                 "struct msg.id -> struct msg.id2\n", &f) == 0) {
+        CHECK_INT(f.nrules, 2);
+        const struct xf_rule *r = &f.rules[0];
+        CHECK_INT(r->nlabels, 1);
+        CHECK(r->code == NULL);
+        CHECK(r->sw != NULL);
+        CHECK_INT(r->labels[0].is_switch, 1);
+        CHECK_STR(fmt_path(&r->labels[0].to), "struct msg.payload");
+        CHECK_STR(fmt_path(&r->labels[0].from), "struct msg.payload");
+        CHECK_INT(r->line, 2);
+        CHECK_INT(r->col, 1);
+        if (r->sw) {
+            const struct xf_switch *sw = r->sw;
+            CHECK_INT(sw->ntag, 1);
+            CHECK_STR(sw->tag[0], "kind");
+            CHECK_INT(sw->tag_line, 2);
+            CHECK_INT(sw->tag_col, 30);
+            CHECK_INT(sw->narms, 5);
+            CHECK_INT(sw->arms[0].nvalues, 1);
+            CHECK_STR(sw->arms[0].values[0], "1");
+            CHECK_STR(fmt_path(&sw->arms[0].target), "struct text");
+            CHECK_INT(sw->arms[1].nvalues, 2);
+            CHECK_STR(sw->arms[1].values[1], "0x3");
+            CHECK_INT(sw->arms[2].is_opaque, 1);
+            CHECK_STR(sw->arms[2].values[0], "-1");
+            CHECK_STR(sw->arms[2].values[1], "'x'");
+            CHECK_STR(fmt_path(&sw->arms[3].target), "typedef list_t");
+            CHECK_STR(sw->arms[3].values[0], "MSG_LIST");
+            CHECK_INT(sw->arms[4].nvalues, 0); /* default */
+            CHECK_INT(sw->arms[4].is_opaque, 1);
+            CHECK_INT(sw->arms[4].line, 7);
+            CHECK_INT(sw->arms[4].col, 5);
+        }
+        CHECK(f.rules[1].sw == NULL);
+        xf_free(&f);
+    }
+    if (parse_ok("SWITCH conn_t.u.data ON self.hdr.type { 0: union val }", &f) == 0) {
+        CHECK_STR(fmt_path(&f.rules[0].labels[0].to), "conn_t.u.data");
+        CHECK_INT(f.rules[0].sw->ntag, 2);
+        CHECK_STR(f.rules[0].sw->tag[1], "type");
+        CHECK_STR(fmt_path(&f.rules[0].sw->arms[0].target), "union val");
+        xf_free(&f);
+    }
+    CHECK_ERROR("SWITCH counter ON self.k { 1: struct a }",
+                "t.xf:1:8: expected a field path after 'SWITCH' (the void * it decides), "
+                "found variable key 'counter'");
+    CHECK_ERROR("SWITCH struct msg ON self.k { 1: struct a }",
+                "t.xf:1:8: expected a field path after 'SWITCH' (the void * it decides), "
+                "found type 'struct msg'");
+    CHECK_ERROR("SWITCH struct msg.p BY self.k { 1: struct a }",
+                "t.xf:1:21: expected 'ON' after 'struct msg.p', found 'BY'");
+    CHECK_ERROR("SWITCH struct msg.p ON kind { 1: struct a }",
+                "t.xf:1:24: expected the tag field after 'ON', as self.FIELD (a field of "
+                "the old object), found 'kind'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k 1: struct a",
+                "t.xf:1:31: expected '{' and the cases of the SWITCH, found '1'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { }",
+                "t.xf:1:33: expected a case of the SWITCH (an integer, a character, an "
+                "enumerator or 'default'), found '}'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: struct a 1: struct b }",
+                "t.xf:1:45: case '1' of the SWITCH appears twice (first at 1:33)");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { default: struct a default: (opaque) }",
+                "t.xf:1:51: case 'default' of the SWITCH appears twice (first at 1:33)");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1x: struct a }",
+                "t.xf:1:33: expected a case of the SWITCH (an integer, a character, an "
+                "enumerator or 'default') or '}', found '1x'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1 struct a }",
+                "t.xf:1:35: expected ':' after the case, found 'struct'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: enum e }",
+                "t.xf:1:36: expected a type ('struct T', 'union T', 'typedef T') or "
+                "'(opaque)' after ':', found an enum");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: struct a.f }",
+                "t.xf:1:36: expected a type ('struct T', 'union T', 'typedef T') or "
+                "'(opaque)' after ':', found a field path");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: (dropped) }",
+                "t.xf:1:36: expected a type ('struct T', 'union T', 'typedef T') or "
+                "'(opaque)' after ':', found '(dropped)'");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: struct a }: { }",
+                "t.xf:1:46: expected a new rule or end of file after the SWITCH of "
+                "'struct msg.p', found ':' (a SWITCH is a rule of its own, without code)");
+    CHECK_ERROR("SWITCH struct msg.p ON self.k { 1: struct a",
+                "t.xf:1:44: expected a case of the SWITCH (an integer, a character, an "
+                "enumerator or 'default') or '}', found end of file");
+    CHECK_ERROR("x -> SWITCH", "t.xf:1:6: expected a path after '->', found 'SWITCH'");
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "tests/xfparse/data";
@@ -715,6 +813,7 @@ int main(int argc, char **argv)
     test_path_format();
     test_escapes();
     test_escapes_in_file();
+    test_switch();
     if (failures) {
         fprintf(stderr, "test_xfparse: %d of %d checks failed\n", failures, checks);
         return 1;

@@ -780,8 +780,72 @@ static void explain(struct infer *in, const char *label, enum verdict v, const s
     print_evidence(in, sj, stdout, "  ");
 }
 
+/* glibc's usable size of a malloc(n) (as plan_usable_size): what the update reads. */
+static uint64_t usable_size(uint64_t n)
+{
+    uint64_t chunk = (n + 8 + 15) & ~(uint64_t)15;
+    return (chunk < 32 ? 32 : chunk) - 8;
+}
+
+/* For a field with several candidate types that the allocation's size cannot tell
+ * apart (two structs of one usable size, or one that is not a struct), the stub of the
+ * SWITCH rule that decides each object by a tag of its struct (docs/xf-language.md
+ * §2.3.3), on stderr.  The tag is a guess (the struct's first enum member, else an
+ * integer member named like a tag), the values placeholders. */
+static void print_switch_stub(struct infer *in, const struct subject *sj, int holder,
+                              const char *name)
+{
+    struct model *m = in->m;
+    if (holder < 0 || !m->t[holder].name)
+        return;
+    sbuf cases = {0};
+    uint64_t sizes[64];
+    int clash = 0, n = 0;
+    for (size_t c = 0; c < sj->ncand && n < 64; c++) {
+        const struct evidence *e = NULL;
+        for (size_t i = 0; i < sj->nev && !e; i++) {
+            char *id = candidate_id(&in->ev.e[sj->ev[i]]);
+            if (strcmp(id, sj->cand[c]) == 0)
+                e = &in->ev.e[sj->ev[i]];
+            free(id);
+        }
+        int t = e && e->record ? model_type_of(in, e) : -1;
+        if (t < 0) {
+            clash = 1; /* not a struct: no size to tell it by */
+            sb_printf(&cases, " %d: (opaque)", n + 1);
+            n++;
+            continue;
+        }
+        sizes[n] = usable_size(m->t[t].size);
+        for (int j = 0; j < n; j++)
+            clash |= sizes[j] == sizes[n];
+        sb_printf(&cases, " %d: %s", n + 1, e->target_name);
+        n++;
+    }
+    const struct type *h = &m->t[holder];
+    const char *tag = NULL;
+    for (int pass = 0; pass < 2 && !tag; pass++)
+        for (size_t i = 0; i < h->nmem && !tag; i++) {
+            int ft = h->mem[i].type;
+            while (m->t[ft].kind == K_TYPEDEF)
+                ft = m->t[ft].target;
+            const char *mn = h->mem[i].name;
+            if (mn && (pass == 0 ? m->t[ft].kind == K_ENUM
+                                 : m->t[ft].kind == K_BASE &&
+                                       (strstr(mn, "type") || strstr(mn, "kind") ||
+                                        strstr(mn, "tag"))))
+                tag = mn;
+        }
+    if (clash)
+        fprintf(stderr, "  their allocations cannot be told apart by size; a rule deciding "
+                "by a tag of the %s (its value for each type):\n  SWITCH %s %s.%s ON "
+                "self.%s {%s }\n", h->name, h->kind == K_UNION ? "union" : "struct", h->name,
+                name, tag ? tag : "TAG", cases.s ? cases.s : "");
+    sb_free(&cases);
+}
+
 /* The pointer type `void *` declaration `label` becomes; or `type` unchanged. */
-static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
+static int infer_one(struct infer *in, enum ann_target kind, const char *owner, int holder,
                      const char *name, struct pos pos, int type)
 {
     struct model *m = in->m;
@@ -825,6 +889,7 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner,
                     "update tells its objects apart by allocation size if it can (else "
                     "annotate it, e.g. E_OPAQUE, or write a rule):\n", label, sj->ncand);
             print_evidence(in, sj, stderr, "  ");
+            print_switch_stub(in, sj, holder, name);
         }
         result = type_clone(m, type);
         char *tok = candidates_token(in, sj, "candidates=");
@@ -882,14 +947,14 @@ int infer_apply(struct model *m, const struct annot_list *l, const char *explain
             continue;
         for (size_t j = 0; j < m->t[i].nmem; j++) {
             struct member *mb = &m->t[i].mem[j];
-            int r = infer_one(&in, AT_FIELD, m->t[i].name ? m->t[i].name : "-", mb->name,
-                              mb->pos, mb->type);
+            int r = infer_one(&in, AT_FIELD, m->t[i].name ? m->t[i].name : "-", (int)i,
+                              mb->name, mb->pos, mb->type);
             m->t[i].mem[j].type = r;
         }
     }
     follow_instances(m);
     for (size_t i = 0; i < m->nv; i++)
-        m->v[i].type = infer_one(&in, AT_VAR, NULL, m->v[i].name, m->v[i].pos, m->v[i].type);
+        m->v[i].type = infer_one(&in, AT_VAR, NULL, -1, m->v[i].name, m->v[i].pos, m->v[i].type);
     if (explain_name && !in.explained)
         printf("%s: no struct field or variable of that name is declared void * in this "
                "object\n", explain_name);

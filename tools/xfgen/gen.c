@@ -470,7 +470,7 @@ static void table_name(struct sbuf *o, const char *s)
 static void table_line(const struct plan_rule *r, struct sbuf *o)
 {
     static const char *const kinds[] = {"var", "init-var", "type", "field", "init-field",
-                                        "xform", "gen", "drop"};
+                                        "xform", "gen", "drop", "tag"};
     sb_printf(o, "R %s ", kinds[r->kind]);
     switch (r->kind) {
     case RULE_DROP:
@@ -480,6 +480,12 @@ static void table_line(const struct plan_rule *r, struct sbuf *o)
             table_name(o, r->from_field);
             sb_puts(o, " - -");
         }
+        break;
+    case RULE_TAG:
+        table_name(o, r->to);
+        sb_puts(o, " ");
+        table_name(o, r->to_field);
+        sb_printf(o, " %s %s", r->tag, r->cases);
         break;
     case RULE_FIELD:
         table_name(o, r->from);

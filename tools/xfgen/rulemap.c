@@ -63,6 +63,8 @@ void format_label(const struct xf_label *l, char *buf, size_t n)
     if (l->is_dropped) {
         xf_path_format(&l->from, a, sizeof a);
         snprintf(buf, n, "%s -> (dropped)", a);
+    } else if (l->is_switch) {
+        snprintf(buf, n, "SWITCH %s", b);
     } else if (l->is_init) {
         snprintf(buf, n, "INIT %s", b);
     } else {
@@ -125,6 +127,61 @@ static struct plan_rule *add_rule(struct ruleset *rs)
     return &rs->v[rs->n++];
 }
 
+/* A SWITCH value as the rule table spells it: a character literal as its number. */
+static void case_value(struct sbuf *b, const char *v)
+{
+    if (v[0] != '\'') {
+        sb_puts(b, v);
+        return;
+    }
+    static const char esc[] = "n\nt\tr\r0\0a\ab\bf\fv\v";
+    int ch = (unsigned char)v[1];
+    if (ch == '\\') {
+        ch = (unsigned char)v[2];
+        for (const char *e = esc; *e; e += 2)
+            if (*e == ch) {
+                ch = (unsigned char)e[1];
+                break;
+            }
+    }
+    sb_printf(b, "%d", ch);
+}
+
+/* The cases of a SWITCH as plan_rule.cases: "1=struct_text;default=[opaque]". */
+static char *switch_cases(const struct xf_switch *sw)
+{
+    struct sbuf b = {0};
+    for (int i = 0; i < sw->narms; i++) {
+        const struct xf_switch_arm *a = &sw->arms[i];
+        char *t = a->is_opaque ? xstrdup("[opaque]") : type_name_of(&a->target);
+        for (char *q = t; *q; q++)
+            if (*q == ' ')
+                *q = '_';
+        if (!a->is_opaque && a->target.type_kind == XF_TYPEDEF) {
+            char *u = xcalloc(strlen(t) + 9, 1);
+            sprintf(u, "typedef_%s", t);
+            free(t);
+            t = u;
+        }
+        for (int j = 0; j < a->nvalues || (a->nvalues == 0 && j == 0); j++) {
+            if (b.s && b.s[0])
+                sb_puts(&b, ";");
+            case_value(&b, a->nvalues ? a->values[j] : "default");
+            sb_printf(&b, "=%s", t);
+        }
+        free(t);
+    }
+    return b.s;
+}
+
+static char *switch_tag(const struct xf_switch *sw)
+{
+    struct sbuf b = {0};
+    for (int i = 0; i < sw->ntag; i++)
+        sb_printf(&b, "%s%s", i ? "." : "", sw->tag[i]);
+    return b.s;
+}
+
 static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct xf_label *l,
                       struct block *blk, const struct ktt *old, const struct ktt *nv)
 {
@@ -135,7 +192,17 @@ static void add_label(struct ruleset *rs, const struct xf_rule *r, const struct 
     o->block = blk;
     format_label(l, o->text, sizeof o->text);
     p->has_code = r->code != NULL;
-    if (l->is_dropped) {
+    if (l->is_switch) {
+        p->kind = RULE_TAG; /* the parser gives it no code */
+        p->from = field_owner_name(&l->from, old);
+        p->from_field = field_path_of(&l->from);
+        p->to = field_owner_name(&l->to, nv);
+        p->to_field = field_path_of(&l->to);
+        p->tag = switch_tag(r->sw);
+        p->cases = switch_cases(r->sw);
+        snprintf(o->text + strlen(o->text), sizeof o->text - strlen(o->text), " ON self.%s",
+                 p->tag);
+    } else if (l->is_dropped) {
         p->kind = RULE_DROP; /* the parser allows no code here */
         if (l->from.kind == XF_PATH_VAR) {
             p->from = xstrdup(l->from.var_key);
@@ -656,6 +723,8 @@ void ruleset_free(struct ruleset *rs)
         free((char *)rs->v[i].to_field);
         free((char *)rs->v[i].gen_args);
         plan_dispatch_free((struct plan_dispatch *)rs->v[i].dispatch);
+        free((char *)rs->v[i].tag);
+        free((char *)rs->v[i].cases);
     }
     free(rs->v);
     free(rs->origin);

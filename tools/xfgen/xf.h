@@ -61,14 +61,38 @@ struct xf_path {
 struct xf_label {
     int is_init;          /* 1 for `INIT path` */
     int is_dropped;       /* 1 for `path -> (dropped)`: the old state is meant to go */
+    int is_switch;        /* 1 for `SWITCH path ON self.tag { ... }` (the rule's sw):
+                             from and to are both the field path */
     struct xf_path from;  /* unused (zeroed) when is_init */
     struct xf_path to;    /* unused (zeroed) when is_dropped */
     int line, col;        /* where the label starts (`INIT` or the `from` path) */
 };
 
+/* One arm of a SWITCH: `1, 2: struct a` or `default: (opaque)`. */
+struct xf_switch_arm {
+    char **values;        /* as written: "1", "-2", "0x10", "'a'", "MSG_TEXT"; NULL for
+                             `default` */
+    int nvalues;
+    int is_opaque;        /* `(opaque)`: the object is kept as it is, never followed */
+    struct xf_path target; /* XF_PATH_TYPE, nfields 0, unless is_opaque */
+    int line, col;        /* where the arm starts */
+};
+
+/* `SWITCH struct msg.payload ON self.kind { 1: struct text  2: struct num }`: the
+ * void * field points to the type of the arm whose value the old object's tag field
+ * holds (docs/xf-language.md §2.3.3). */
+struct xf_switch {
+    char **tag;           /* the field path after `self.`: {"kind"}, {"hdr", "kind"} */
+    int ntag;
+    int tag_line, tag_col;
+    struct xf_switch_arm *arms;
+    int narms;            /* >= 1 */
+};
+
 struct xf_rule {
     struct xf_label *labels;
     int nlabels;             /* >= 1 */
+    struct xf_switch *sw;    /* a SWITCH rule (one label, is_switch; no code), or NULL */
     char *code;              /* text between the braces, NULL when there is no block */
     int code_line, code_col; /* position of the first byte of `code` (just after '{') */
     int line, col;           /* where the rule starts */

@@ -198,6 +198,7 @@ enum tok_kind {
     TK_LBRACE,
     TK_RBRACE,
     TK_DROPPED, /* (dropped) */
+    TK_OPAQUE,  /* (opaque), in a SWITCH arm */
     TK_BAD     /* any other byte */
 };
 
@@ -257,6 +258,7 @@ static void describe_tok(const struct parser *p, const struct token *t, char *bu
     case TK_LBRACE: snprintf(buf, n, "'{'"); break;
     case TK_RBRACE: snprintf(buf, n, "'}'"); break;
     case TK_DROPPED: snprintf(buf, n, "'(dropped)'"); break;
+    case TK_OPAQUE: snprintf(buf, n, "'(opaque)'"); break;
     case TK_BAD:
         describe_char((unsigned char)*tok_text(p, t), "end of file", buf, n);
         break;
@@ -352,6 +354,24 @@ static int next_token(struct parser *p)
     } else if (ch == '(' && c->pos + 9 <= c->len && memcmp(c->text + c->pos, "(dropped)", 9) == 0) {
         t->kind = TK_DROPPED;
         advance_n(c, 9);
+    } else if (ch == '(' && c->pos + 8 <= c->len && memcmp(c->text + c->pos, "(opaque)", 8) == 0) {
+        t->kind = TK_OPAQUE;
+        advance_n(c, 8);
+    } else if (ch == '\'' || (ch == '-' && peek(c, 1) >= 0 && is_digit(peek(c, 1)))) {
+        /* a SWITCH value: 'a', '\n', -1 (a word elsewhere is never one) */
+        t->kind = TK_WORD;
+        advance(c);
+        if (ch == '\'') {
+            if (peek(c, 0) == '\\')
+                advance(c);
+            if (peek(c, 0) >= 0 && peek(c, 0) != '\n')
+                advance(c);
+            if (peek(c, 0) == '\'')
+                advance(c);
+        } else {
+            while (continues_word(c, 0))
+                advance(c);
+        }
     } else if (is_word_start(ch)) {
         t->kind = TK_WORD;
         advance(c);
@@ -665,7 +685,7 @@ static int type_keyword(const struct parser *p, const struct token *t, enum xf_t
 static int is_keyword(const struct parser *p, const struct token *t)
 {
     enum xf_type_kind k;
-    return type_keyword(p, t, &k) || tok_is(p, t, "INIT");
+    return type_keyword(p, t, &k) || tok_is(p, t, "INIT") || tok_is(p, t, "SWITCH");
 }
 
 static struct word tok_word(const struct parser *p, const struct token *t)
@@ -678,7 +698,8 @@ static struct word tok_word(const struct parser *p, const struct token *t)
 static int parse_path(struct parser *p, struct xf_path *path, const char *what)
 {
     enum xf_type_kind kind;
-    if (p->tok.kind != TK_WORD || tok_is(p, &p->tok, "INIT"))
+    if (p->tok.kind != TK_WORD || tok_is(p, &p->tok, "INIT") ||
+        tok_is(p, &p->tok, "SWITCH"))
         return fail_expected(p, what);
     path->line = p->tok.line;
     path->col = p->tok.col;
@@ -719,12 +740,30 @@ static void free_path(struct xf_path *p)
     memset(p, 0, sizeof *p);
 }
 
+static void free_switch(struct xf_switch *sw)
+{
+    if (sw == NULL)
+        return;
+    for (int i = 0; i < sw->ntag; i++)
+        free(sw->tag[i]);
+    free(sw->tag);
+    for (int i = 0; i < sw->narms; i++) {
+        for (int j = 0; j < sw->arms[i].nvalues; j++)
+            free(sw->arms[i].values[j]);
+        free(sw->arms[i].values);
+        free_path(&sw->arms[i].target);
+    }
+    free(sw->arms);
+    free(sw);
+}
+
 static void free_rule(struct xf_rule *r)
 {
     for (int i = 0; i < r->nlabels; i++) {
         free_path(&r->labels[i].from);
         free_path(&r->labels[i].to);
     }
+    free_switch(r->sw);
     free(r->labels);
     free(r->code);
     memset(r, 0, sizeof *r);
@@ -788,6 +827,8 @@ static void format_label(const struct xf_label *l, char *buf, size_t n)
     if (l->is_dropped) {
         xf_path_format(&l->from, a, sizeof a);
         snprintf(buf, n, "%s -> (dropped)", a);
+    } else if (l->is_switch) {
+        snprintf(buf, n, "SWITCH %s", b);
     } else if (l->is_init) {
         snprintf(buf, n, "INIT %s", b);
     } else {
@@ -845,6 +886,230 @@ static int parse_label(struct parser *p, struct xf_label *l, const char *what)
     return 0;
 }
 
+/* A copy of path `src` (its strings and fields) into *dst. */
+static int copy_path(struct parser *p, const struct xf_path *src, struct xf_path *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->kind = src->kind;
+    dst->type_kind = src->type_kind;
+    dst->line = src->line;
+    dst->col = src->col;
+    dst->nfields = 0;
+    if (src->type_name && (dst->type_name = dup_str(src->type_name)) == NULL)
+        return oom(p);
+    dst->fields = calloc((size_t)src->nfields + 1, sizeof *dst->fields);
+    if (dst->fields == NULL)
+        return oom(p);
+    for (int i = 0; i < src->nfields; i++, dst->nfields++)
+        if ((dst->fields[i] = dup_str(src->fields[i])) == NULL)
+            return oom(p);
+    return 0;
+}
+
+/* Whether word t is a SWITCH value: an integer in C syntax (decimal, 0x hex, octal,
+ * with an optional '-' and integer suffixes), a character literal, an identifier (an
+ * enumerator, resolved by the planner). */
+static int is_switch_value(const struct parser *p, const struct token *t)
+{
+    const char *s = tok_text(p, t);
+    size_t n = tok_len(t), i = 0;
+    if (n >= 3 && s[0] == '\'' && s[n - 1] == '\'')
+        return n == 3 || (n == 4 && s[1] == '\\');
+    if (is_ident_start((unsigned char)s[0])) {
+        for (i = 1; i < n; i++)
+            if (!is_ident_char((unsigned char)s[i]))
+                return 0;
+        return 1;
+    }
+    if (s[0] == '-')
+        i++;
+    if (i >= n || !is_digit((unsigned char)s[i]))
+        return 0;
+    char buf[64];
+    if (n - i >= sizeof buf)
+        return 0;
+    memcpy(buf, s + i, n - i);
+    buf[n - i] = '\0';
+    char *end;
+    errno = 0;
+    strtoull(buf, &end, 0);
+    while (*end == 'u' || *end == 'U' || *end == 'l' || *end == 'L')
+        end++;
+    return *end == '\0' && errno == 0;
+}
+
+/* `ON self.a.b`: the tag's field path. */
+static int parse_switch_tag(struct parser *p, struct xf_switch *sw, const char *label)
+{
+    char need[300];
+    snprintf(need, sizeof need, "'ON' after '%s'", label);
+    if (!tok_is(p, &p->tok, "ON"))
+        return fail_expected(p, need);
+    if (next_token(p) < 0)
+        return -1;
+    const char *s = tok_text(p, &p->tok);
+    size_t n = tok_len(&p->tok);
+    if (p->tok.kind != TK_WORD || n <= 5 || memcmp(s, "self.", 5) != 0)
+        return fail_expected(p, "the tag field after 'ON', as self.FIELD (a field of the "
+                                "old object)");
+    sw->tag_line = p->tok.line;
+    sw->tag_col = p->tok.col;
+    struct xf_path tmp;
+    memset(&tmp, 0, sizeof tmp);
+    struct word w = {s + 4, n - 4, p->tok.line, p->tok.col + 4};
+    if (read_fields(p, &w, 0, &tmp) < 0) {
+        free_path(&tmp);
+        return -1;
+    }
+    for (int i = 0; i < tmp.nfields; i++)
+        if (tmp.fields[i][0] == '<') {
+            free_path(&tmp);
+            return fail_at(p, sw->tag_line, sw->tag_col, "expected a named tag field after "
+                           "'ON', found an anonymous member");
+        }
+    sw->tag = tmp.fields;
+    sw->ntag = tmp.nfields;
+    tmp.fields = NULL;
+    tmp.nfields = 0;
+    free_path(&tmp);
+    return next_token(p);
+}
+
+/* The values of an arm, up to its ':'; a value may appear once in a SWITCH. */
+static int parse_arm_values(struct parser *p, struct xf_switch *sw, struct xf_switch_arm *a)
+{
+    int cap = 0;
+    for (;;) {
+        if (p->tok.kind != TK_WORD || !is_switch_value(p, &p->tok))
+            return fail_expected(p, a->nvalues ? "a value after ','" : "a case of the "
+                                 "SWITCH (an integer, a character, an enumerator or "
+                                 "'default') or '}'");
+        int is_default = tok_is(p, &p->tok, "default");
+        if (is_default && a->nvalues > 0)
+            return fail_at(p, p->tok.line, p->tok.col, "expected a value after ',', found "
+                           "'default' ('default' is an arm of its own)");
+        for (int i = 0; i <= sw->narms - 1; i++) {
+            const struct xf_switch_arm *b = &sw->arms[i];
+            int is_def = b->nvalues == 0 && b != a;
+            for (int j = 0; j < b->nvalues || (is_def && j == 0); j++) {
+                const char *v = is_def ? "default" : b->values[j];
+                if (strlen(v) == tok_len(&p->tok) &&
+                    memcmp(v, tok_text(p, &p->tok), tok_len(&p->tok)) == 0)
+                    return fail_at(p, p->tok.line, p->tok.col, "case '%s' of the SWITCH "
+                                   "appears twice (first at %d:%d)", v, b->line, b->col);
+            }
+        }
+        if (!is_default) {
+            if (grow((void **)&a->values, &cap, a->nvalues + 1, sizeof(char *)) < 0)
+                return oom(p);
+            char *v = dup_range(tok_text(p, &p->tok), tok_len(&p->tok));
+            if (v == NULL)
+                return oom(p);
+            a->values[a->nvalues++] = v;
+        }
+        if (next_token(p) < 0)
+            return -1;
+        if (is_default || p->tok.kind != TK_COMMA)
+            break;
+        if (next_token(p) < 0)
+            return -1;
+    }
+    if (p->tok.kind != TK_COLON)
+        return fail_expected(p, "':' after the case");
+    return next_token(p);
+}
+
+/* `: struct T`, `: typedef T`, `: T` or `: (opaque)`, then an optional ','. */
+static int parse_arm_target(struct parser *p, struct xf_switch_arm *a)
+{
+    const char *what = "a type ('struct T', 'union T', 'typedef T') or '(opaque)' after ':'";
+    if (p->tok.kind == TK_OPAQUE) {
+        a->is_opaque = 1;
+        if (next_token(p) < 0)
+            return -1;
+    } else {
+        enum xf_type_kind k;
+        if (p->tok.kind != TK_WORD || tok_is(p, &p->tok, "default") ||
+            (!type_keyword(p, &p->tok, &k) && is_keyword(p, &p->tok)))
+            return fail_expected(p, what);
+        int keyword = type_keyword(p, &p->tok, &k);
+        if (!keyword) { /* a bare typedef name */
+            struct word w = tok_word(p, &p->tok);
+            if (ident_at(&w, 0) != w.n)
+                return fail_expected(p, what);
+            a->target.line = p->tok.line;
+            a->target.col = p->tok.col;
+            if (read_type_word(p, &w, XF_TYPEDEF, what, &a->target) < 0)
+                return -1;
+            if (next_token(p) < 0)
+                return -1;
+        } else if (parse_path(p, &a->target, what) < 0) {
+            return -1;
+        }
+        if (a->target.nfields > 0 || k == XF_ENUM)
+            return fail_at(p, a->target.line, a->target.col, "expected %s, found %s", what,
+                           k == XF_ENUM ? "an enum" : "a field path");
+    }
+    if (p->tok.kind == TK_COMMA)
+        return next_token(p);
+    return 0;
+}
+
+/* switch ::= "SWITCH" field-path "ON" "self." field { "." field }
+ *            "{" arm { arm } "}"
+ * arm    ::= value { "," value } ":" target [ "," ] | "default" ":" target [ "," ] */
+static int parse_switch(struct parser *p, struct xf_rule *r)
+{
+    if (next_token(p) < 0)
+        return -1;
+    r->labels = calloc(1, sizeof *r->labels);
+    r->sw = calloc(1, sizeof *r->sw);
+    if (r->labels == NULL || r->sw == NULL)
+        return oom(p);
+    struct xf_label *l = &r->labels[0];
+    r->nlabels = 1;
+    l->is_switch = 1;
+    l->line = r->line;
+    l->col = r->col;
+    if (parse_path(p, &l->to, "a field path after 'SWITCH' (the void * it decides)") < 0)
+        return -1;
+    char label[200];
+    xf_path_format(&l->to, label, sizeof label);
+    if (l->to.kind != XF_PATH_TYPE || l->to.nfields == 0)
+        return fail_at(p, l->to.line, l->to.col, "expected a field path after 'SWITCH' "
+                       "(the void * it decides), found %s '%s'", path_shape(&l->to), label);
+    if (copy_path(p, &l->to, &l->from) < 0)
+        return -1;
+    struct xf_switch *sw = r->sw;
+    if (parse_switch_tag(p, sw, label) < 0)
+        return -1;
+    if (p->tok.kind != TK_LBRACE)
+        return fail_expected(p, "'{' and the cases of the SWITCH");
+    if (next_token(p) < 0)
+        return -1;
+    int cap = 0;
+    while (p->tok.kind != TK_RBRACE) {
+        if (grow((void **)&sw->arms, &cap, sw->narms + 1, sizeof *sw->arms) < 0)
+            return oom(p);
+        struct xf_switch_arm *a = &sw->arms[sw->narms++];
+        memset(a, 0, sizeof *a);
+        a->line = p->tok.line;
+        a->col = p->tok.col;
+        if (parse_arm_values(p, sw, a) < 0 || parse_arm_target(p, a) < 0)
+            return -1;
+    }
+    if (sw->narms == 0)
+        return fail_expected(p, "a case of the SWITCH (an integer, a character, an "
+                                "enumerator or 'default')");
+    if (next_token(p) < 0)
+        return -1;
+    if (p->tok.kind == TK_COLON || p->tok.kind == TK_COMMA)
+        return fail_at(p, p->tok.line, p->tok.col, "expected a new rule or end of file "
+                       "after the SWITCH of '%s', found '%c' (a SWITCH is a rule of its "
+                       "own, without code)", label, p->tok.kind == TK_COLON ? ':' : ',');
+    return 0;
+}
+
 /* rule ::= label { "," label } [ ":" "{" C-code "}" ] */
 static int parse_rule(struct parser *p, struct xf_rule *r)
 {
@@ -852,6 +1117,8 @@ static int parse_rule(struct parser *p, struct xf_rule *r)
     const char *what = "a rule (a path or 'INIT') or end of file";
     r->line = p->tok.line;
     r->col = p->tok.col;
+    if (tok_is(p, &p->tok, "SWITCH"))
+        return parse_switch(p, r);
     for (;;) {
         if (grow((void **)&r->labels, &cap, r->nlabels + 1, sizeof *r->labels) < 0)
             return oom(p);
