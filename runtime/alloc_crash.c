@@ -45,7 +45,16 @@ static __thread volatile sig_atomic_t probing; /* this thread runs mallinfo2 */
 
 void kt_alloc_crash_note(const void *ctx)
 {
-    crashed_in_alloc = kt_crash_in_allocator(ctx);
+    if (kt_crash_in_allocator(ctx)) /* a helper may have said so already */
+        crashed_in_alloc = 1;
+}
+
+int kt_alloc_crash_note_helper(const void *ctx, uintptr_t stack_hi)
+{
+    if (!kt_crash_in_allocator_below(ctx, stack_hi))
+        return 0;
+    crashed_in_alloc = 1;
+    return 1;
 }
 
 int kt_alloc_probe_faulted(void)

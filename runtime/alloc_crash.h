@@ -2,6 +2,8 @@
 #ifndef KT_ALLOC_CRASH_H
 #define KT_ALLOC_CRASH_H
 
+#include <stdint.h>
+
 /* The exit status of a process that can no longer allocate (EX_SOFTWARE). */
 #define KT_EXIT_ALLOCATOR_LOST 70
 /* How long the crashed main thread waits for the control thread's probe. */
@@ -18,6 +20,10 @@ struct kt_alloc_story {
 
 /* Signal handler, main thread: remembers whether ctx was inside the allocator. */
 void kt_alloc_crash_note(const void *ctx);
+/* Signal handler, a forwarding engine's helper thread that will stop (fast.c), its stack
+ * ending at stack_hi: 1 if ctx was inside the allocator, which the main thread's
+ * rollback then checks. */
+int kt_alloc_crash_note_helper(const void *ctx, uintptr_t stack_hi);
 /* Signal handler, any thread: if it is the probe's thread that faulted, says so to the
  * waiting main thread and never returns; 0 otherwise. */
 int kt_alloc_probe_faulted(void);

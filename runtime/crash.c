@@ -233,6 +233,23 @@ int kt_crash_in_allocator(const void *ctx)
     return scan_stack((const void *)uc->uc_mcontext.gregs[REG_RSP], is_alloc_code, NULL);
 }
 
+/* The same for a thread of the runtime's own whose stack ends at stack_hi (a
+ * forwarding engine's helper): its frames from the stack pointer up to stack_hi. */
+KT_NO_ASAN int kt_crash_in_allocator_below(const void *ctx, uintptr_t stack_hi)
+{
+    const ucontext_t *uc = ctx;
+    if (!uc)
+        return 0;
+    if (is_alloc_code((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], NULL))
+        return 1;
+    uintptr_t p = ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP] + 7) & ~(uintptr_t)7;
+    uintptr_t end = stack_hi < p + 65536 ? stack_hi : p + 65536;
+    for (; p + sizeof(uintptr_t) <= end; p += sizeof(uintptr_t))
+        if (is_alloc_code(*(const uintptr_t *)p, NULL))
+            return 1;
+    return 0;
+}
+
 /* ---- handlers ---- */
 
 static void on_crash(int sig, siginfo_t *info, void *ctx)

@@ -87,6 +87,7 @@
 #include "translate.h"
 #include "oom.h"
 #include "maps.h"
+#include "alloc_crash.h"
 #include "kitsune_xf.h"
 
 /* ---- state ---- */
@@ -204,6 +205,10 @@ struct worker {
     int index;
     volatile sig_atomic_t failed;
     int guarded;          /* a helper inside its sigsetjmp */
+    volatile sig_atomic_t in_alloc; /* a helper that crashed inside the allocator: it
+                                       never exits (helper_main), nobody joins it */
+    int finished;         /* helper_main is past its work (under F.lock) */
+    uintptr_t stack_hi;   /* a helper: where its frames end (helper_main's) */
     char err[KT_ERRLEN];
     sigjmp_buf jmp;
     pthread_t tid;
@@ -1547,7 +1552,7 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
             w->err[0] = 0;
             kt_str_append(w->err, sizeof w->err, sig == SIGSEGV ? "segmentation fault (SIGSEGV)"
                           : sig == SIGBUS ? "bus error (SIGBUS)"
-                                          : "a transformer failed (see the log)");
+                                          : "abort() (SIGABRT)");
             if (sig != SIGABRT) {
                 kt_str_append(w->err, sizeof w->err, " at address ");
                 kt_str_append_hex(w->err, sizeof w->err, (uintptr_t)info->si_addr);
@@ -1556,6 +1561,9 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
                           "the state");
             w->failed = 1;
         }
+        w->in_alloc = kt_alloc_crash_note_helper(ctx, w->stack_hi);
+        if (w->in_alloc)
+            kt_str_append(w->err, sizeof w->err, ", inside the allocator");
         __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
         siglongjmp(w->jmp, 1);
     }
@@ -1596,6 +1604,7 @@ static void *helper_main(void *arg)
 {
     struct worker *w = arg;
     cur_w = w;
+    w->stack_hi = (uintptr_t)__builtin_frame_address(0);
     w->t_start = kt_now_ms();
     if (sigsetjmp(w->jmp, 1) == 0) {
         w->guarded = 1;
@@ -1604,8 +1613,15 @@ static void *helper_main(void *arg)
     }
     w->t_end = kt_now_ms();
     pthread_mutex_lock(&F.lock);
+    w->finished = 1;
     pthread_cond_broadcast(&F.cond);
     pthread_mutex_unlock(&F.lock);
+    /* A thread's exit frees its malloc cache, taking its arena's lock: after a crash
+     * inside the allocator, a lock the abandoned frames may hold.  Such a helper stays
+     * parked for ever; the main thread's rollback asks whether the allocator still works
+     * (alloc_crash.c), and the process ends with the report if it does not. */
+    while (w->in_alloc)
+        pause();
     return NULL;
 }
 
@@ -1613,8 +1629,16 @@ static void stop_helpers(void)
 {
     if (!F.helpers)
         return;
-    for (int i = 1; i <= F.helpers; i++)
-        pthread_join(F.w[i].tid, NULL);
+    for (int i = 1; i <= F.helpers; i++) {
+        pthread_mutex_lock(&F.lock);
+        while (!F.w[i].finished)
+            pthread_cond_wait(&F.cond, &F.lock);
+        pthread_mutex_unlock(&F.lock);
+        if (F.w[i].in_alloc)
+            pthread_detach(F.w[i].tid); /* parked in helper_main for ever, never exits */
+        else
+            pthread_join(F.w[i].tid, NULL);
+    }
     F.helpers = 0;
     set_handlers(0);
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# run_alloc_crash.sh KITSUNE own|bins|xf|cleanup V1.so V2.so
+# run_alloc_crash.sh KITSUNE own|bins|xf|cleanup|helper V1.so V2.so
 #
 # A new version that crashes inside glibc's allocator (docs/reliability.md §1).
 #   own: tests/scenarios/faults.c; its new version first corrupts the heap so that
@@ -11,6 +11,8 @@
 #        before locking (heap_bins): the probe that walks the arenas' lists faults.
 #   xf:  tests/scenarios/malloc_crash.c; a transformer does the latter during the
 #        transfer.
+#   helper: malloc_crash.c with MALLOC_CRASH=helper (forwarding engine, 2 threads): the
+#        transformer does it on a helper thread, in that thread's arena.
 #   cleanup: malloc_crash.c with MALLOC_CRASH=cleanup (general engine): the allocator
 #        is usable but the rollback's free of a transformed object aborts.
 # A crash with the lock held leaves a lock nobody will release: the process must end
@@ -30,6 +32,7 @@ export FAULTS_KIND_FILE=$tmp/kind
 : >"$FAULTS_KIND_FILE"
 fault=${TRAP:+--fault crash_path_alloc}
 [ "$mode" = cleanup ] && export MALLOC_CRASH=cleanup
+[ "$mode" = helper ] && export MALLOC_CRASH=helper
 start_program env ${TRAP:+LD_PRELOAD=$TRAP} "$kit" run "$v1"
 log=$KITSUNE_DIR/$pid.log
 failure_hook=show_log
@@ -110,6 +113,11 @@ xf)
     ends "could take every arena's lock within 1000 ms"
     grep -q 'while transferring the state (an object of struct item' "$log" ||
         die "the report does not say what was being transferred"
+    ;;
+helper)
+    ends "could take every arena's lock within 1000 ms"
+    grep -q 'on a helper thread while transferring the state, inside the allocator' "$log" ||
+        die "the report does not say the helper crashed inside the allocator"
     ;;
 *) die "unknown mode $mode" ;;
 esac

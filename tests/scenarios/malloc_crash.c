@@ -9,7 +9,12 @@
  * overwrites the size field of the first transformed item (a block the rollback will
  * free) and then frees a pointer into a block of its own: glibc aborts before taking
  * any lock, the allocator is found usable, and the rollback's own free of that item
- * aborts in turn - which must end the process with the report too. */
+ * aborts in turn - which must end the process with the report too.
+ * With MALLOC_CRASH=helper (the forwarding engine with two threads) the rule corrupts
+ * the heap on a helper thread only, in that thread's own arena, and the main thread's
+ * rule waits a little on each item until then, so that the helper gets work: the
+ * helper must not exit (its exit would free its cache through the locked arena), and
+ * the rollback must find the lock held and end the process with the report. */
 #include <stdint.h>
 
 #include "scenario.h"
@@ -23,6 +28,7 @@ struct item {
 };
 
 struct item *items;
+struct item *spread[4096]; /* an array of pointers: shared between transfer threads */
 
 int main(void)
 {
@@ -33,6 +39,10 @@ int main(void)
             it->id = i;
             it->next = items;
             items = it;
+        }
+        for (long i = 0; i < 4096; i++) {
+            spread[i] = calloc(1, sizeof *spread[i]);
+            spread[i]->id = 1000 + i;
         }
     } else {
         const char *kind = getenv("MALLOC_CRASH");
