@@ -65,11 +65,11 @@ static int resolve(const struct ktt *k, int t)
 
 static char *make_name(const char *prefix, const char *mid, const char *name, int idx)
 {
-    struct sbuf b = {0};
+    struct pstr b = {0};
     if (name)
-        sb_printf(&b, "%s%s%s", prefix, mid, name);
+        pstr_printf(&b, "%s%s%s", prefix, mid, name);
     else
-        sb_printf(&b, "%s%s%d", prefix, mid, idx);
+        pstr_printf(&b, "%s%s%d", prefix, mid, idx);
     return b.s;
 }
 
@@ -167,7 +167,7 @@ void ct_free(struct ctypes *ct)
     free(ct->name);
     free(ct->state);
     free(ct->align);
-    sb_free(&ct->out);
+    pstr_free(&ct->out);
     memset(ct, 0, sizeof *ct);
 }
 
@@ -309,62 +309,62 @@ static int ct_alignof(struct ctypes *ct, int t, int depth)
 
 /* ---- spelling -------------------------------------------------------------------- */
 
-static void spell(struct ctypes *ct, int t, struct sbuf *out, int depth)
+static void spell(struct ctypes *ct, int t, struct pstr *out, int depth)
 {
     const struct ktt_type *x = ty(ct, t);
     if (depth > 64) {
-        sb_puts(out, "void");
+        pstr_puts(out, "void");
         return;
     }
     switch (x->kind) {
     case KTT_VOID:
         /* A generic slot (void * E_T(@k) key) is summarised as the void it points to,
          * with the pointer folded in: as wide as a pointer. */
-        sb_puts(out, x->tparam ? "void *" : "void");
+        pstr_puts(out, x->tparam ? "void *" : "void");
         break;
     case KTT_BASE: {
         const char *c = base_spelling(x);
         if (c)
-            sb_puts(out, c);
+            pstr_puts(out, c);
         else
-            sb_printf(out, "%sbase_%d", ct->prefix, t);
+            pstr_printf(out, "%sbase_%d", ct->prefix, t);
         break;
     }
     case KTT_PTR:
         spell(ct, x->target, out, depth + 1);
-        sb_puts(out, out->len && out->s[out->len - 1] == '*' ? "*" : " *");
+        pstr_puts(out, out->len && out->s[out->len - 1] == '*' ? "*" : " *");
         break;
     case KTT_STRUCT:
-        sb_printf(out, "struct %s", ct->name[t]);
+        pstr_printf(out, "struct %s", ct->name[t]);
         break;
     case KTT_UNION:
-        sb_printf(out, "union %s", ct->name[t]);
+        pstr_printf(out, "union %s", ct->name[t]);
         break;
     default:
-        sb_puts(out, ct->name[t]);
+        pstr_puts(out, ct->name[t]);
         break;
     }
 }
 
-void ct_spell(struct ctypes *ct, int t, struct sbuf *out)
+void ct_spell(struct ctypes *ct, int t, struct pstr *out)
 {
     spell(ct, t, out, 0);
 }
 
 /* `TYPE name` for a member or typedef; arrays keep their bounds on the name. */
-static void declarator(struct ctypes *ct, int t, const char *name, int last, struct sbuf *out)
+static void declarator(struct ctypes *ct, int t, const char *name, int last, struct pstr *out)
 {
     const struct ktt_type *x = ty(ct, t);
     if (x->kind == KTT_ARRAY) {
         spell(ct, x->target, out, 0);
         if (x->count >= 0)
-            sb_printf(out, " %s[%ld]", name, x->count);
+            pstr_printf(out, " %s[%ld]", name, x->count);
         else
-            sb_printf(out, " %s[%s]", name, last ? "" : "0");
+            pstr_printf(out, " %s[%s]", name, last ? "" : "0");
         return;
     }
     spell(ct, t, out, 0);
-    sb_printf(out, "%s%s", out->len && out->s[out->len - 1] == '*' ? "" : " ", name);
+    pstr_printf(out, "%s%s", out->len && out->s[out->len - 1] == '*' ? "" : " ", name);
 }
 
 /* ---- wanted types ---------------------------------------------------------------- */
@@ -415,14 +415,14 @@ void ct_want(struct ctypes *ct, int t)
 
 /* ---- declarations ---------------------------------------------------------------- */
 
-static void enum_int(const struct ktt_type *x, struct sbuf *out)
+static void enum_int(const struct ktt_type *x, struct pstr *out)
 {
     int neg = 0;
     for (int i = 0; i < x->nenums; i++)
         neg |= x->enums[i].value < 0;
     const char *s = x->size == 1 ? "char" : x->size == 2 ? "short" : x->size == 8 ? "long"
                                                                                    : "int";
-    sb_printf(out, "%s %s", neg ? "signed" : "unsigned", s);
+    pstr_printf(out, "%s %s", neg ? "signed" : "unsigned", s);
 }
 
 static void declare(struct ctypes *ct, int t, int depth)
@@ -431,53 +431,53 @@ static void declare(struct ctypes *ct, int t, int depth)
         return;
     ct->state[t] |= CT_DECLARING;
     const struct ktt_type *x = ty(ct, t);
-    struct sbuf *o = &ct->out;
+    struct pstr *o = &ct->out;
     switch (x->kind) {
     case KTT_PTR:
         declare(ct, x->target, depth + 1);
         break;
     case KTT_ARRAY:
         complete(ct, x->target, depth + 1);
-        sb_puts(o, "typedef ");
+        pstr_puts(o, "typedef ");
         spell(ct, x->target, o, 0);
         if (x->count >= 0)
-            sb_printf(o, " %s[%ld];\n", ct->name[t], x->count);
+            pstr_printf(o, " %s[%ld];\n", ct->name[t], x->count);
         else
-            sb_printf(o, " %s[];\n", ct->name[t]);
+            pstr_printf(o, " %s[];\n", ct->name[t]);
         break;
     case KTT_FUNC:
         declare(ct, x->target, depth + 1);
         for (int i = 0; i < x->nparams; i++)
             declare(ct, x->params[i], depth + 1);
-        sb_puts(o, "typedef ");
+        pstr_puts(o, "typedef ");
         spell(ct, x->target, o, 0);
-        sb_printf(o, " %s(", ct->name[t]);
+        pstr_printf(o, " %s(", ct->name[t]);
         for (int i = 0; i < x->nparams; i++) {
             if (i)
-                sb_puts(o, ", ");
+                pstr_puts(o, ", ");
             spell(ct, x->params[i], o, 0);
         }
         if (x->varargs && x->nparams)
-            sb_puts(o, ", ...");
+            pstr_puts(o, ", ...");
         else if (!x->varargs && !x->nparams)
-            sb_puts(o, "void");
-        sb_puts(o, ");\n");
+            pstr_puts(o, "void");
+        pstr_puts(o, ");\n");
         break;
     case KTT_TYPEDEF:
         declare(ct, x->target, depth + 1);
-        sb_puts(o, "typedef ");
+        pstr_puts(o, "typedef ");
         spell(ct, x->target, o, 0);
-        sb_printf(o, " %s;\n", ct->name[t]);
+        pstr_printf(o, " %s;\n", ct->name[t]);
         break;
     case KTT_ENUM:
-        sb_puts(o, "typedef ");
+        pstr_puts(o, "typedef ");
         enum_int(x, o);
-        sb_printf(o, " %s; /* %s enum %s */\n", ct->name[t], ct->version,
+        pstr_printf(o, " %s; /* %s enum %s */\n", ct->name[t], ct->version,
                   x->name ? x->name : "(anonymous)");
         break;
     case KTT_BASE:
         if (!base_spelling(x))
-            sb_printf(o, "typedef unsigned char %sbase_%d[%zu]; /* %s base type %s */\n",
+            pstr_printf(o, "typedef unsigned char %sbase_%d[%zu]; /* %s base type %s */\n",
                       ct->prefix, t, x->size, ct->version, x->name ? x->name : "?");
         break;
     default:
@@ -490,7 +490,7 @@ static void declare(struct ctypes *ct, int t, int depth)
 
 struct layout {
     struct ctypes *ct;
-    struct sbuf body;  /* member declarations */
+    struct pstr body;  /* member declarations */
     size_t cur;        /* bits used so far */
     int align;         /* alignment of the emitted members */
     int nat_align;     /* alignment the members would naturally have */
@@ -501,7 +501,7 @@ struct layout {
 static void indent(struct layout *l)
 {
     for (int i = 0; i < l->indent; i++)
-        sb_puts(&l->body, "    ");
+        pstr_puts(&l->body, "    ");
 }
 
 static void pad_bytes(struct layout *l, size_t n)
@@ -509,7 +509,7 @@ static void pad_bytes(struct layout *l, size_t n)
     if (n == 0)
         return;
     indent(l);
-    sb_printf(&l->body, "unsigned char kt_pad_%d[%zu];\n", l->ct->npad++, n);
+    pstr_printf(&l->body, "unsigned char kt_pad_%d[%zu];\n", l->ct->npad++, n);
     l->cur = roundup(l->cur, 8) + n * 8;
 }
 
@@ -518,7 +518,7 @@ static void pad_bits(struct layout *l, size_t n)
     while (n > 0) {
         size_t k = n > 8 ? 8 : n;
         indent(l);
-        sb_printf(&l->body, "unsigned char : %zu;\n", k);
+        pstr_printf(&l->body, "unsigned char : %zu;\n", k);
         l->cur += k;
         n -= k;
     }
@@ -537,7 +537,7 @@ static void pad_to_bit(struct layout *l, size_t to)
         pad_bits(l, to - l->cur);
 }
 
-static int emit_body(struct ctypes *ct, int t, int ind, struct sbuf *out, int *align);
+static int emit_body(struct ctypes *ct, int t, int ind, struct pstr *out, int *align);
 
 /* Position of a member in bits, for sorting. */
 static size_t member_bit(const struct ktt_field *f)
@@ -570,7 +570,7 @@ static int lay_bitfield(struct layout *l, const struct ktt_field *f)
         return -1; /* the compiler would not put it there */
     indent(l);
     spell(l->ct, f->type, &l->body, 0);
-    sb_printf(&l->body, " %s : %zu;\n", f->name ? f->name : "", w);
+    pstr_printf(&l->body, " %s : %zu;\n", f->name ? f->name : "", w);
     l->cur = b + w;
     if (f->name) {
         l->align = l->packed ? l->align : (a > l->align ? a : l->align);
@@ -586,11 +586,11 @@ static int lay_member(struct layout *l, const struct ktt_field *f, int last)
     int ft = resolve(ct->k, f->type);
     const struct ktt_type *x = ty(ct, ft);
     int anon = !f->name && is_record(x);
-    struct sbuf anon_body = {0};
+    struct pstr anon_body = {0};
     int a = 1;
     if (anon) {
         if (emit_body(ct, ft, l->indent, &anon_body, &a)) {
-            sb_free(&anon_body);
+            pstr_free(&anon_body);
             return -1;
         }
     } else {
@@ -600,27 +600,27 @@ static int lay_member(struct layout *l, const struct ktt_field *f, int last)
     if (roundup(l->cur, (size_t)ea * 8) != o) {
         size_t cb = roundup(l->cur, 8);
         if (o < cb) {
-            sb_free(&anon_body);
+            pstr_free(&anon_body);
             return -1;
         }
         pad_to_bit(l, o);
         if (roundup(l->cur, (size_t)ea * 8) != o) {
-            sb_free(&anon_body);
+            pstr_free(&anon_body);
             return -1;
         }
     }
     indent(l);
     if (anon) {
-        sb_printf(&l->body, "%s ", x->kind == KTT_STRUCT ? "struct" : "union");
-        sb_puts(&l->body, sb_str(&anon_body));
-        sb_puts(&l->body, ";\n");
-        sb_free(&anon_body);
+        pstr_printf(&l->body, "%s ", x->kind == KTT_STRUCT ? "struct" : "union");
+        pstr_puts(&l->body, pstr_str(&anon_body));
+        pstr_puts(&l->body, ";\n");
+        pstr_free(&anon_body);
     } else {
         char name[64];
         if (!f->name)
             snprintf(name, sizeof name, "kt_unnamed_%d", ct->npad++);
         declarator(ct, f->type, f->name ? f->name : name, last, &l->body);
-        sb_puts(&l->body, ";\n");
+        pstr_puts(&l->body, ";\n");
     }
     l->cur = o + (anon ? x->size : ct_size(ct, f->type, 0)) * 8;
     if (ea > l->align)
@@ -664,7 +664,7 @@ static int lay_record(struct layout *l, int t)
     if (roundup(bytes, (size_t)l->align) != x->size) {
         if (x->kind == KTT_UNION) {
             indent(l);
-            sb_printf(&l->body, "unsigned char kt_pad_%d[%zu];\n", l->ct->npad++, x->size);
+            pstr_printf(&l->body, "unsigned char kt_pad_%d[%zu];\n", l->ct->npad++, x->size);
         } else {
             pad_bytes(l, x->size - bytes);
         }
@@ -676,42 +676,42 @@ static int lay_record(struct layout *l, int t)
 
 /* Writes "{ members }" plus attributes for struct/union t; *align gets the emitted
  * alignment.  Returns -1 only for an impossible record (never with the byte fallback). */
-static int emit_body(struct ctypes *ct, int t, int ind, struct sbuf *out, int *align)
+static int emit_body(struct ctypes *ct, int t, int ind, struct pstr *out, int *align)
 {
     const struct ktt_type *x = ty(ct, t);
     for (int packed = 0; packed <= 1; packed++) {
         struct layout l = {ct, {0}, 0, 1, 1, packed, ind + 1};
         int npad = ct->npad;
         if (lay_record(&l, t) == 0) {
-            sb_puts(out, "{\n");
-            sb_puts(out, sb_str(&l.body));
+            pstr_puts(out, "{\n");
+            pstr_puts(out, pstr_str(&l.body));
             for (int i = 0; i < ind; i++)
-                sb_puts(out, "    ");
-            sb_puts(out, "}");
+                pstr_puts(out, "    ");
+            pstr_puts(out, "}");
             int a = l.align;
             if (packed) {
                 a = x->size % (size_t)l.nat_align == 0 ? l.nat_align : 1;
                 if (a > 1)
-                    sb_printf(out, " __attribute__((packed, aligned(%d)))", a);
+                    pstr_printf(out, " __attribute__((packed, aligned(%d)))", a);
                 else
-                    sb_puts(out, " __attribute__((packed))");
+                    pstr_puts(out, " __attribute__((packed))");
             }
             *align = a;
-            sb_free(&l.body);
+            pstr_free(&l.body);
             return 0;
         }
         ct->npad = npad;
-        sb_free(&l.body);
+        pstr_free(&l.body);
     }
     /* Not expressible member by member: the right number of bytes. */
-    sb_printf(out, "{\n");
+    pstr_printf(out, "{\n");
     for (int i = 0; i <= ind; i++)
-        sb_puts(out, "    ");
-    sb_printf(out, "unsigned char kt_bytes[%zu]; /* layout not expressible in C */\n",
+        pstr_puts(out, "    ");
+    pstr_printf(out, "unsigned char kt_bytes[%zu]; /* layout not expressible in C */\n",
               x->size);
     for (int i = 0; i < ind; i++)
-        sb_puts(out, "    ");
-    sb_puts(out, "}");
+        pstr_puts(out, "    ");
+    pstr_puts(out, "}");
     *align = 1;
     return 0;
 }
@@ -719,7 +719,7 @@ static int emit_body(struct ctypes *ct, int t, int ind, struct sbuf *out, int *a
 /* ---- definitions ----------------------------------------------------------------- */
 
 static void asserts_for(struct ctypes *ct, int t, const char *cname, const char *label,
-                        size_t base, int depth, struct sbuf *o)
+                        size_t base, int depth, struct pstr *o)
 {
     const struct ktt_type *x = ty(ct, t);
     for (int i = 0; i < x->nfields && depth < 16; i++) {
@@ -732,7 +732,7 @@ static void asserts_for(struct ctypes *ct, int t, const char *cname, const char 
                 asserts_for(ct, ft, cname, label, base + f->offset, depth + 1, o);
             continue;
         }
-        sb_printf(o, "_Static_assert(offsetof(%s, %s) == %zu, \"%s %s.%s: offset\");\n", cname,
+        pstr_printf(o, "_Static_assert(offsetof(%s, %s) == %zu, \"%s %s.%s: offset\");\n", cname,
                   f->name, base + f->offset, ct->version, label, f->name);
     }
 }
@@ -748,27 +748,27 @@ static void define(struct ctypes *ct, int t, int depth)
     ct->state[t] |= CT_DEFINING;
     for (int i = 0; i < x->nfields; i++)
         complete(ct, x->fields[i].type, depth + 1);
-    struct sbuf body = {0}, cname = {0}, label = {0};
+    struct pstr body = {0}, cname = {0}, label = {0};
     int align = 1;
     emit_body(ct, t, 0, &body, &align);
     ct->align[t] = align;
     spell(ct, t, &cname, 0);
     if (x->name)
-        sb_printf(&label, "%s %s", x->kind == KTT_STRUCT ? "struct" : "union", x->name);
+        pstr_printf(&label, "%s %s", x->kind == KTT_STRUCT ? "struct" : "union", x->name);
     else
-        sb_printf(&label, "%s", sb_str(&cname));
-    struct sbuf *o = &ct->out;
-    sb_printf(o, "\n/* %s %s", ct->version, sb_str(&label));
+        pstr_printf(&label, "%s", pstr_str(&cname));
+    struct pstr *o = &ct->out;
+    pstr_printf(o, "\n/* %s %s", ct->version, pstr_str(&label));
     if (x->decl)
-        sb_printf(o, " (%s)", x->decl);
-    sb_printf(o, " */\n%s %s;\n", sb_str(&cname), sb_str(&body));
-    sb_printf(o, "_Static_assert(sizeof(%s) == %zu, \"%s %s: size\");\n", sb_str(&cname),
-              x->size, ct->version, sb_str(&label));
-    if (!has_bytes_fallback(sb_str(&body)))
-        asserts_for(ct, t, sb_str(&cname), sb_str(&label), 0, 0, o);
-    sb_free(&body);
-    sb_free(&cname);
-    sb_free(&label);
+        pstr_printf(o, " (%s)", x->decl);
+    pstr_printf(o, " */\n%s %s;\n", pstr_str(&cname), pstr_str(&body));
+    pstr_printf(o, "_Static_assert(sizeof(%s) == %zu, \"%s %s: size\");\n", pstr_str(&cname),
+              x->size, ct->version, pstr_str(&label));
+    if (!has_bytes_fallback(pstr_str(&body)))
+        asserts_for(ct, t, pstr_str(&cname), pstr_str(&label), 0, 0, o);
+    pstr_free(&body);
+    pstr_free(&cname);
+    pstr_free(&label);
     ct->state[t] = (unsigned char)((ct->state[t] & ~CT_DEFINING) | CT_DEFINED);
 }
 
@@ -792,7 +792,7 @@ void ct_emit(struct ctypes *ct)
     for (int i = 0; i < n; i++) {
         const struct ktt_type *x = ty(ct, i);
         if ((ct->state[i] & CT_WANT) && is_record(x))
-            sb_printf(&ct->out, "%s %s;\n", x->kind == KTT_STRUCT ? "struct" : "union",
+            pstr_printf(&ct->out, "%s %s;\n", x->kind == KTT_STRUCT ? "struct" : "union",
                       ct->name[i]);
     }
     for (int i = 0; i < n; i++)

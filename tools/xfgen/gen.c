@@ -44,7 +44,7 @@ struct gen {
     const struct gen_input *in;
     struct ctypes old, nv;
     struct rule_types *rt;
-    struct sbuf *out;
+    struct pstr *out;
     struct msgs *m;
     int need_bits;           /* the bitfield helpers are used */
 };
@@ -195,7 +195,7 @@ static void want_named(struct gen *g, const struct block *b)
 
 /* ---- text helpers ---------------------------------------------------------------- */
 
-static int out_line(const struct sbuf *b)
+static int out_line(const struct pstr *b)
 {
     int n = 1;
     for (size_t i = 0; i < b->len; i++)
@@ -203,24 +203,24 @@ static int out_line(const struct sbuf *b)
     return n;
 }
 
-static void line_directive(struct sbuf *o, int line, const char *file)
+static void line_directive(struct pstr *o, int line, const char *file)
 {
-    sb_printf(o, "#line %d \"", line);
-    sb_c_string(o, file);
-    sb_puts(o, "\"\n");
+    pstr_printf(o, "#line %d \"", line);
+    put_c_string(o, file);
+    pstr_puts(o, "\"\n");
 }
 
 /* Back to the generated file's own line numbers. */
 static void line_back(struct gen *g)
 {
     if (g->out->len && g->out->s[g->out->len - 1] != '\n')
-        sb_puts(g->out, "\n");
+        pstr_puts(g->out, "\n");
     line_directive(g->out, out_line(g->out) + 1, g->in->out_path);
 }
 
 /* ---- escapes --------------------------------------------------------------------- */
 
-static void type_arg(struct gen *g, struct ctypes *ct, const char *arg, struct sbuf *o)
+static void type_arg(struct gen *g, struct ctypes *ct, const char *arg, struct pstr *o)
 {
     char base[256];
     int stars = 0;
@@ -233,49 +233,49 @@ static void type_arg(struct gen *g, struct ctypes *ct, const char *arg, struct s
     if (t >= 0)
         ct_spell(ct, t, o);
     else
-        sb_puts(o, strip_typedef_kw(base));
+        pstr_puts(o, strip_typedef_kw(base));
     if (stars)
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
     for (int i = 0; i < stars; i++)
-        sb_puts(o, "*");
+        pstr_puts(o, "*");
     (void)g;
 }
 
 static void expand(struct gen *g, const struct esc *e, const struct rule_types *rt,
-                   struct sbuf *o)
+                   struct pstr *o)
 {
     const char *n = e->name;
     if (!strcmp(n, "in") && rt) {
         /* (for a bitfield, kt_in points to a temporary holding its value) */
-        sb_puts(o, "(*(");
+        pstr_puts(o, "(*(");
         ct_spell(&g->old, rt->in, o);
-        sb_puts(o, " const *)kt_in)");
+        pstr_puts(o, " const *)kt_in)");
     } else if (!strcmp(n, "out") && rt) {
-        sb_puts(o, "(*(");
+        pstr_puts(o, "(*(");
         ct_spell(&g->nv, rt->out, o);
-        sb_puts(o, " *)kt_out)");
+        pstr_puts(o, " *)kt_out)");
     } else if (!strcmp(n, "base") && rt) {
-        sb_puts(o, "(*(");
+        pstr_puts(o, "(*(");
         ct_spell(&g->old, rt->base, o);
-        sb_puts(o, " const *)kt_old_base)");
+        pstr_puts(o, " const *)kt_old_base)");
     } else if (!strcmp(n, "oldtype") || !strcmp(n, "newtype")) {
         type_arg(g, n[0] == 'o' ? &g->old : &g->nv, e->args[0], o);
     } else if (!strcmp(n, "gen")) {
-        sb_puts(o, "kitsune_xf_gen(\"");
-        sb_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
-        sb_puts(o, "\")");
+        pstr_puts(o, "kitsune_xf_gen(\"");
+        put_c_string(o, e->args[0][0] == '@' ? e->args[0] + 1 : e->args[0]);
+        pstr_puts(o, "\")");
     } else if (!strcmp(n, "xform")) {
         /* With closures, the type is instantiated with the bindings they stand for
          * (rulemap.c); the closures' own code is not run. */
-        sb_puts(o, e->gen_args ? "kitsune_xf_type_args(\"" : "kitsune_xf_type(\"");
-        sb_c_string(o, strip_typedef_kw(e->args[0]));
-        sb_puts(o, "\", \"");
-        sb_c_string(o, strip_typedef_kw(e->args[1]));
+        pstr_puts(o, e->gen_args ? "kitsune_xf_type_args(\"" : "kitsune_xf_type(\"");
+        put_c_string(o, strip_typedef_kw(e->args[0]));
+        pstr_puts(o, "\", \"");
+        put_c_string(o, strip_typedef_kw(e->args[1]));
         if (e->gen_args) {
-            sb_puts(o, "\", \"");
-            sb_c_string(o, e->gen_args);
+            pstr_puts(o, "\", \"");
+            put_c_string(o, e->gen_args);
         }
-        sb_puts(o, "\")");
+        pstr_puts(o, "\")");
     }
 }
 
@@ -283,21 +283,21 @@ static void expand(struct gen *g, const struct esc *e, const struct rule_types *
  * #line directives stay true. */
 static void emit_code(struct gen *g, const struct block *b, const struct rule_types *rt)
 {
-    struct sbuf *o = g->out;
+    struct pstr *o = g->out;
     line_directive(o, b->line, g->in->rules_path);
     for (int i = 1; i < b->col; i++)
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
     size_t at = 0;
     for (int i = 0; i < b->nescs; i++) {
         const struct esc *e = &b->escs[i];
-        sb_put(o, b->code + at, e->start - at);
+        pstr_put(o, b->code + at, e->start - at);
         expand(g, e, rt, o);
         for (size_t j = e->start; j < e->end; j++)
             if (b->code[j] == '\n')
-                sb_puts(o, "\n");
+                pstr_puts(o, "\n");
         at = e->end;
     }
-    sb_puts(o, b->code + at);
+    pstr_puts(o, b->code + at);
     line_back(g);
 }
 
@@ -305,12 +305,12 @@ static void emit_code(struct gen *g, const struct block *b, const struct rule_ty
 
 static void emit_header(struct gen *g)
 {
-    struct sbuf *o = g->out;
+    struct pstr *o = g->out;
     const struct gen_input *in = g->in;
-    sb_printf(o, "/* Generated by xfgen from %s, %s", in->old_path, in->new_path);
+    pstr_printf(o, "/* Generated by xfgen from %s, %s", in->old_path, in->new_path);
     if (in->rules_path)
-        sb_printf(o, " and %s", in->rules_path);
-    sb_puts(o, ".  Do not edit: edit the rules and rebuild.\n"
+        pstr_printf(o, " and %s", in->rules_path);
+    pstr_puts(o, ".  Do not edit: edit the rules and rebuild.\n"
                " * The state transformers of the update into this version (docs/xf-language.md). */\n"
                "#include <assert.h>\n#include <stdbool.h>\n#include <stddef.h>\n"
                "#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n\n"
@@ -322,16 +322,16 @@ static void emit_header(struct gen *g)
 
 static void emit_types(struct gen *g)
 {
-    struct sbuf *o = g->out;
+    struct pstr *o = g->out;
     ct_emit(&g->old);
     ct_emit(&g->nv);
     if (g->old.out.len) {
-        sb_printf(o, "\n/* ---- types of the old version (%s) ---- */\n", g->in->old_path);
-        sb_puts(o, sb_str(&g->old.out));
+        pstr_printf(o, "\n/* ---- types of the old version (%s) ---- */\n", g->in->old_path);
+        pstr_puts(o, pstr_str(&g->old.out));
     }
     if (g->nv.out.len) {
-        sb_printf(o, "\n/* ---- types of the new version (%s) ---- */\n", g->in->new_path);
-        sb_puts(o, sb_str(&g->nv.out));
+        pstr_printf(o, "\n/* ---- types of the new version (%s) ---- */\n", g->in->new_path);
+        pstr_puts(o, pstr_str(&g->nv.out));
     }
 }
 
@@ -339,7 +339,7 @@ static void emit_bit_helpers(struct gen *g)
 {
     if (!g->need_bits)
         return;
-    sb_puts(g->out,
+    pstr_puts(g->out,
             "\n/* Bitfields: the runtime passes the byte holding a field's first bit. */\n"
             "static unsigned long long kt_bits_get(const void *p, unsigned bit, unsigned width,\n"
             "                                      int is_signed)\n"
@@ -368,15 +368,15 @@ static void emit_preamble(struct gen *g)
     const struct block *b = &g->in->rs->preamble;
     if (!b->code)
         return;
-    sb_puts(g->out, "\n/* ---- preamble ---- */\n");
+    pstr_puts(g->out, "\n/* ---- preamble ---- */\n");
     /* --self keeps some of the rules: helpers that served the others go unused. */
     if (g->in->self)
-        sb_puts(g->out, "#pragma GCC diagnostic push\n"
+        pstr_puts(g->out, "#pragma GCC diagnostic push\n"
                         "#pragma GCC diagnostic ignored \"-Wunused-function\"\n"
                         "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n");
     emit_code(g, b, NULL);
     if (g->in->self)
-        sb_puts(g->out, "\n#pragma GCC diagnostic pop\n");
+        pstr_puts(g->out, "\n#pragma GCC diagnostic pop\n");
 }
 
 static const char *const sig =
@@ -386,36 +386,36 @@ static const char *const sig =
  * wrapper moves the bits. */
 static void emit_bits_wrapper(struct gen *g, int i, const struct rule_types *rt)
 {
-    struct sbuf *o = g->out;
-    sb_printf(o, "\nstatic void kt_rule_%d%s\n{\n", i, sig);
+    struct pstr *o = g->out;
+    pstr_printf(o, "\nstatic void kt_rule_%d%s\n{\n", i, sig);
     if (rt->in < 0)
-        sb_puts(o, "    (void)kt_in;\n");
+        pstr_puts(o, "    (void)kt_in;\n");
     if (rt->in >= 0) {
-        sb_puts(o, "    ");
+        pstr_puts(o, "    ");
         ct_spell(&g->old, rt->in, o);
-        sb_puts(o, " kt_in_v;\n");
+        pstr_puts(o, " kt_in_v;\n");
     }
-    sb_puts(o, "    ");
+    pstr_puts(o, "    ");
     ct_spell(&g->nv, rt->out, o);
-    sb_puts(o, " kt_out_v;\n");
+    pstr_puts(o, " kt_out_v;\n");
     if (rt->in >= 0 && rt->in_bits.on)
-        sb_printf(o, "    kt_in_v = (__typeof__(kt_in_v))kt_bits_get(kt_in, %u, %u, %d);\n",
+        pstr_printf(o, "    kt_in_v = (__typeof__(kt_in_v))kt_bits_get(kt_in, %u, %u, %d);\n",
                   rt->in_bits.bit, rt->in_bits.width, rt->in_bits.is_signed);
     else if (rt->in >= 0)
-        sb_puts(o, "    memcpy(&kt_in_v, kt_in, sizeof kt_in_v);\n");
+        pstr_puts(o, "    memcpy(&kt_in_v, kt_in, sizeof kt_in_v);\n");
     if (rt->out_bits.on)
-        sb_printf(o, "    kt_out_v = (__typeof__(kt_out_v))kt_bits_get(kt_out, %u, %u, %d);\n",
+        pstr_printf(o, "    kt_out_v = (__typeof__(kt_out_v))kt_bits_get(kt_out, %u, %u, %d);\n",
                   rt->out_bits.bit, rt->out_bits.width, rt->out_bits.is_signed);
     else
-        sb_puts(o, "    memcpy(&kt_out_v, kt_out, sizeof kt_out_v);\n");
-    sb_printf(o, "    kt_rule_%d_body(%s, &kt_out_v, kt_old_base, kt_new_base);\n", i,
+        pstr_puts(o, "    memcpy(&kt_out_v, kt_out, sizeof kt_out_v);\n");
+    pstr_printf(o, "    kt_rule_%d_body(%s, &kt_out_v, kt_old_base, kt_new_base);\n", i,
               rt->in >= 0 ? "&kt_in_v" : "NULL");
     if (rt->out_bits.on)
-        sb_printf(o, "    kt_bits_set(kt_out, %u, %u, (unsigned long long)kt_out_v);\n",
+        pstr_printf(o, "    kt_bits_set(kt_out, %u, %u, (unsigned long long)kt_out_v);\n",
                   rt->out_bits.bit, rt->out_bits.width);
     else
-        sb_puts(o, "    memcpy(kt_out, &kt_out_v, sizeof kt_out_v);\n");
-    sb_puts(o, "}\n");
+        pstr_puts(o, "    memcpy(kt_out, &kt_out_v, sizeof kt_out_v);\n");
+    pstr_puts(o, "}\n");
 }
 
 static void emit_rule(struct gen *g, int i)
@@ -424,14 +424,14 @@ static void emit_rule(struct gen *g, int i)
     const struct rule_origin *org = &rs->origin[i];
     const struct rule_types *rt = &g->rt[i];
     int wrapped = rt->in_bits.on || rt->out_bits.on;
-    struct sbuf *o = g->out;
-    sb_printf(o, "\n/* rule %d: %s (%s:%d:%d) */\n", i, org->text, g->in->rules_path,
+    struct pstr *o = g->out;
+    pstr_printf(o, "\n/* rule %d: %s (%s:%d:%d) */\n", i, org->text, g->in->rules_path,
               org->label->line, org->label->col);
-    sb_printf(o, "static void kt_rule_%d%s%s\n{\n", i, wrapped ? "_body" : "", sig);
-    sb_puts(o, "    (void)kt_in;\n    (void)kt_out;\n    (void)kt_old_base;\n"
+    pstr_printf(o, "static void kt_rule_%d%s%s\n{\n", i, wrapped ? "_body" : "", sig);
+    pstr_puts(o, "    (void)kt_in;\n    (void)kt_out;\n    (void)kt_old_base;\n"
                "    (void)kt_new_base;\n    {\n");
     emit_code(g, org->block, rt);
-    sb_puts(o, "    }\n}\n");
+    pstr_puts(o, "    }\n}\n");
     if (wrapped)
         emit_bits_wrapper(g, i, rt);
 }
@@ -439,86 +439,86 @@ static void emit_rule(struct gen *g, int i)
 static void emit_rule_table(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
-    struct sbuf *o = g->out;
+    struct pstr *o = g->out;
     const char *table = g->in->self ? "kitsune_xf_rules_self" : "kitsune_xf_rules";
-    sb_printf(o, "\n/* Rule i of the table below is called as %s[i]. */\n"
+    pstr_printf(o, "\n/* Rule i of the table below is called as %s[i]. */\n"
                  "kitsune_rule_fn const %s[] = {", table, table);
     for (int i = 0; i < rs->n; i++) {
         int code = rs->v[i].has_code && rs->v[i].kind != RULE_XFORM;
         if (code)
-            sb_printf(o, "\n    kt_rule_%d,", i);
+            pstr_printf(o, "\n    kt_rule_%d,", i);
         else
-            sb_puts(o, "\n    NULL,");
+            pstr_puts(o, "\n    NULL,");
     }
     if (rs->n == 0)
-        sb_puts(o, "\n    NULL, /* no rules */");
-    sb_puts(o, "\n};\n");
+        pstr_puts(o, "\n    NULL, /* no rules */");
+    pstr_puts(o, "\n};\n");
 }
 
-static void table_name(struct sbuf *o, const char *s)
+static void table_name(struct pstr *o, const char *s)
 {
     if (!s) {
-        sb_puts(o, "-");
+        pstr_puts(o, "-");
         return;
     }
     for (; *s; s++) {
         char c = *s == ' ' ? ':' : *s;
-        sb_put(o, &c, 1);
+        pstr_put(o, &c, 1);
     }
 }
 
-static void table_line(const struct plan_rule *r, struct sbuf *o)
+static void table_line(const struct plan_rule *r, struct pstr *o)
 {
     static const char *const kinds[] = {"var", "init-var", "type", "field", "init-field",
                                         "xform", "gen", "drop", "tag"};
-    sb_printf(o, "R %s ", kinds[r->kind]);
+    pstr_printf(o, "R %s ", kinds[r->kind]);
     switch (r->kind) {
     case RULE_DROP:
         table_name(o, r->from);
-        sb_puts(o, r->from_field ? " " : " -");
+        pstr_puts(o, r->from_field ? " " : " -");
         if (r->from_field) {
             table_name(o, r->from_field);
-            sb_puts(o, " - -");
+            pstr_puts(o, " - -");
         }
         break;
     case RULE_TAG:
         table_name(o, r->to);
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
         table_name(o, r->to_field);
-        sb_printf(o, " %s %s", r->tag, r->cases);
+        pstr_printf(o, " %s %s", r->tag, r->cases);
         break;
     case RULE_FIELD:
         table_name(o, r->from);
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
         table_name(o, r->from_field);
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
         /* fall through */
     case RULE_INIT_FIELD:
         if (r->kind == RULE_INIT_FIELD)
-            sb_puts(o, "- - ");
+            pstr_puts(o, "- - ");
         table_name(o, r->to);
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
         table_name(o, r->to_field);
         break;
     default:
         table_name(o, r->from);
-        sb_puts(o, " ");
+        pstr_puts(o, " ");
         table_name(o, r->to);
         if (r->gen_args)
-            sb_printf(o, " %s", r->gen_args);
+            pstr_printf(o, " %s", r->gen_args);
         if (r->gen_args && r->in_rule >= 0)
-            sb_printf(o, " %d", r->in_rule);
+            pstr_printf(o, " %d", r->in_rule);
         break;
     }
-    sb_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");
+    pstr_puts(o, r->has_code && r->kind != RULE_XFORM ? " code\n" : " nocode\n");
 }
 
 static void emit_section(struct gen *g)
 {
     const struct ruleset *rs = g->in->rs;
-    struct sbuf text = {0};
+    struct pstr text = {0};
     const char *object = g->in->old->object;
-    sb_printf(&text, "kitsune-xf 1\nold %016llx%s%s\n",
+    pstr_printf(&text, "kitsune-xf 1\nold %016llx%s%s\n",
               (unsigned long long)ktt_fingerprint(g->in->old_text, g->in->old_len),
               object && *object ? " " : "", object ? object : "");
     for (int i = 0; i < rs->n; i++)
@@ -526,29 +526,29 @@ static void emit_section(struct gen *g)
     for (int i = 0; i < rs->n; i++) { /* after every R line: they name rule indices */
         char d[4096];
         if (rs->v[i].dispatch && plan_dispatch_format(rs->v[i].dispatch, d, sizeof d) == 0)
-            sb_printf(&text, "D %d %s\n", i, d);
+            pstr_printf(&text, "D %d %s\n", i, d);
     }
-    struct sbuf *o = g->out;
-    sb_printf(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
+    struct pstr *o = g->out;
+    pstr_printf(o, "\n/* The rules, for the runtime's planner (format: runtime/rules.c). */\n"
                  "__attribute__((section(\"%s\"), used))\n"
                  "static const char kt_rule_table[] =",
               g->in->self ? ".kitsune_xf_self" : ".kitsune_xf");
-    const char *s = sb_str(&text);
+    const char *s = pstr_str(&text);
     while (*s) {
         const char *nl = strchr(s, '\n');
         size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
         char *line = strndup(s, n);
-        sb_puts(o, "\n    \"");
-        sb_c_string(o, line ? line : "");
-        sb_puts(o, "\"");
+        pstr_puts(o, "\n    \"");
+        put_c_string(o, line ? line : "");
+        pstr_puts(o, "\"");
         free(line);
         s += n;
     }
-    sb_puts(o, ";\n");
-    sb_free(&text);
+    pstr_puts(o, ";\n");
+    pstr_free(&text);
 }
 
-int gen_c(const struct gen_input *in, struct sbuf *out, struct msgs *m)
+int gen_c(const struct gen_input *in, struct pstr *out, struct msgs *m)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
@@ -571,10 +571,6 @@ int gen_c(const struct gen_input *in, struct sbuf *out, struct msgs *m)
                 emit_rule(&g, i);
         emit_rule_table(&g);
         emit_section(&g);
-        if (out->oom) {
-            msg(m, "xfgen: out of memory");
-            rc = -1;
-        }
     }
     ct_free(&g.old);
     ct_free(&g.nv);

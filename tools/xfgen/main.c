@@ -115,7 +115,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 static char *read_file(const char *path, size_t *len, struct msgs *m)
 {
     FILE *f = fopen(path, "rb");
-    struct sbuf b = {0};
+    struct pstr b = {0};
     if (!f) {
         msg(m, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
@@ -123,12 +123,12 @@ static char *read_file(const char *path, size_t *len, struct msgs *m)
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_put(&b, chunk, n);
+        pstr_put(&b, chunk, n);
     int bad = ferror(f);
     fclose(f);
-    if (bad || b.oom) {
-        msg(m, "%s: cannot read: %s", path, bad ? "read error" : "out of memory");
-        sb_free(&b);
+    if (bad) {
+        msg(m, "%s: cannot read: read error", path);
+        pstr_free(&b);
         return NULL;
     }
     *len = b.len;
@@ -167,33 +167,33 @@ static int add_module(const char *name, const char *path, struct ktt *into, stru
     return rc;
 }
 
-static int write_file(const char *path, const struct sbuf *b, struct msgs *m)
+static int write_file(const char *path, const struct pstr *b, struct msgs *m)
 {
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         /* A device or a pipe (-o /dev/null) is written in place: a temporary file
          * renamed over it would replace it, and as root that destroys /dev/null. */
         FILE *f = fopen(path, "wb");
-        int ok = f && fwrite(sb_str(b), 1, b->len, f) == b->len;
+        int ok = f && fwrite(pstr_str(b), 1, b->len, f) == b->len;
         if (f && fclose(f) != 0)
             ok = 0;
         if (!ok)
             msg(m, "%s: cannot write: %s", path, strerror(errno));
         return ok ? 0 : -1;
     }
-    struct sbuf tmp = {0};
-    sb_printf(&tmp, "%s.tmp", path);
-    FILE *f = fopen(sb_str(&tmp), "wb");
-    int ok = f && fwrite(sb_str(b), 1, b->len, f) == b->len;
+    struct pstr tmp = {0};
+    pstr_printf(&tmp, "%s.tmp", path);
+    FILE *f = fopen(pstr_str(&tmp), "wb");
+    int ok = f && fwrite(pstr_str(b), 1, b->len, f) == b->len;
     if (f && fclose(f) != 0)
         ok = 0;
-    if (ok && rename(sb_str(&tmp), path) != 0)
+    if (ok && rename(pstr_str(&tmp), path) != 0)
         ok = 0;
     if (!ok) {
         msg(m, "%s: cannot write: %s", path, strerror(errno));
-        remove(sb_str(&tmp));
+        remove(pstr_str(&tmp));
     }
-    sb_free(&tmp);
+    pstr_free(&tmp);
     return ok ? 0 : -1;
 }
 
@@ -218,7 +218,7 @@ static void report_ambiguous(const struct plan_diag *d, const struct ruleset *rs
         rule_target(&rs->v[i], target, sizeof target);
         const struct rule_origin *o = &rs->origin[i];
         if (o->label && rs->v[i].kind != RULE_XFORM && strcmp(target, t) == 0)
-            sb_printf(&m->text, "    rule: %s:%d:%d: %s\n", rules_path, o->label->line,
+            pstr_printf(&m->text, "    rule: %s:%d:%d: %s\n", rules_path, o->label->line,
                       o->label->col, o->text);
     }
 }
@@ -280,7 +280,7 @@ static void report_plan(const struct plan_ctx *pc, const struct ruleset *rs,
         msg(m, "%s: %s: %s%s", d->decl ? d->decl : new_path, d->path, d->what,
             self ? " (to update the version from itself)" : "");
         if (d->stub)
-            sb_printf(&m->text, "    suggestion: %s\n", d->stub);
+            pstr_printf(&m->text, "    suggestion: %s\n", d->stub);
         report_ambiguous(d, rs, rules_path, m);
     }
 }
@@ -365,7 +365,7 @@ static int self_diags(const struct run *r, const struct xf_file *only)
     int n = bad ? -1 : pc.ndiags;
     plan_free(&pc);
     ruleset_free(&rs);
-    sb_free(&quiet.text);
+    pstr_free(&quiet.text);
     return n;
 }
 
@@ -441,21 +441,21 @@ static int run_all(struct run *r)
     check_xforms(&r->plan, &r->rs, r->a.rules_path, &r->m);
     report_unused(&r->rs, r->a.rules_path, &r->m);
     if (r->a.stubs_path) {
-        struct sbuf stubs = {0};
+        struct pstr stubs = {0};
         stubs_write(&r->plan, r->a.new_path, &stubs);
         rc |= write_file(r->a.stubs_path, &stubs, &r->m);
-        sb_free(&stubs);
+        pstr_free(&stubs);
     }
     if (rc || r->m.count)
         return -1;
     struct gen_input in = {r->a.old_path, r->a.new_path, r->a.rules_path, r->a.out_path,
                            &r->old, &r->nv, r->old_text, r->old_len,
                            r->xf_used, &r->rs, &r->plan, r->a.self};
-    struct sbuf out = {0};
+    struct pstr out = {0};
     rc = gen_c(&in, &out, &r->m);
     if (rc == 0)
         rc = write_file(r->a.out_path, &out, &r->m);
-    sb_free(&out);
+    pstr_free(&out);
     return rc;
 }
 
@@ -471,7 +471,7 @@ static void run_free(struct run *r)
     ktt_free(&r->nv);
     free(r->old_text);
     free(r->new_text);
-    sb_free(&r->m.text);
+    pstr_free(&r->m.text);
 }
 
 /* The planner ran out of memory (plan.h): a one-shot tool stops with a message. */
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
         return a > 0 ? 0 : 2;
     }
     int rc = run_all(&r);
-    fputs(sb_str(&r.m.text), stderr);
+    fputs(pstr_str(&r.m.text), stderr);
     if (rc == 0 && r.m.count)
         rc = -1;
     run_free(&r);

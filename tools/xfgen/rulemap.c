@@ -19,19 +19,19 @@
 static char *type_name_of(const struct xf_path *p)
 {
     static const char *const kw[] = {"struct ", "union ", "enum ", ""};
-    struct sbuf b = {0};
-    sb_puts(&b, kw[p->type_kind]);
-    sb_puts(&b, p->type_name);
+    struct pstr b = {0};
+    pstr_puts(&b, kw[p->type_kind]);
+    pstr_puts(&b, p->type_name);
     return b.s;
 }
 
 static char *field_path_of(const struct xf_path *p)
 {
-    struct sbuf b = {0};
+    struct pstr b = {0};
     for (int i = 0; i < p->nfields; i++) {
         if (i)
-            sb_puts(&b, ".");
-        sb_puts(&b, p->fields[i]);
+            pstr_puts(&b, ".");
+        pstr_puts(&b, p->fields[i]);
     }
     return b.s;
 }
@@ -48,8 +48,8 @@ static char *field_owner_name(const struct xf_path *p, const struct ktt *k)
         return name;
     const struct ktt_type *r = &k->types[ktt_resolve(k, t)];
     if ((r->kind == KTT_STRUCT || r->kind == KTT_UNION) && r->name) {
-        struct sbuf b = {0};
-        sb_printf(&b, "%s %s", r->kind == KTT_STRUCT ? "struct" : "union", r->name);
+        struct pstr b = {0};
+        pstr_printf(&b, "%s %s", r->kind == KTT_STRUCT ? "struct" : "union", r->name);
         free(name);
         return b.s;
     }
@@ -128,10 +128,10 @@ static struct plan_rule *add_rule(struct ruleset *rs)
 }
 
 /* A SWITCH value as the rule table spells it: a character literal as its number. */
-static void case_value(struct sbuf *b, const char *v)
+static void case_value(struct pstr *b, const char *v)
 {
     if (v[0] != '\'') {
-        sb_puts(b, v);
+        pstr_puts(b, v);
         return;
     }
     static const char esc[] = "n\nt\tr\r0\0a\ab\bf\fv\v";
@@ -144,13 +144,13 @@ static void case_value(struct sbuf *b, const char *v)
                 break;
             }
     }
-    sb_printf(b, "%d", ch);
+    pstr_printf(b, "%d", ch);
 }
 
 /* The cases of a SWITCH as plan_rule.cases: "1=struct_text;default=[opaque]". */
 static char *switch_cases(const struct xf_switch *sw)
 {
-    struct sbuf b = {0};
+    struct pstr b = {0};
     for (int i = 0; i < sw->narms; i++) {
         const struct xf_switch_arm *a = &sw->arms[i];
         char *t = a->is_opaque ? xstrdup("[opaque]") : type_name_of(&a->target);
@@ -165,9 +165,9 @@ static char *switch_cases(const struct xf_switch *sw)
         }
         for (int j = 0; j < a->nvalues || (a->nvalues == 0 && j == 0); j++) {
             if (b.s && b.s[0])
-                sb_puts(&b, ";");
+                pstr_puts(&b, ";");
             case_value(&b, a->nvalues ? a->values[j] : "default");
-            sb_printf(&b, "=%s", t);
+            pstr_printf(&b, "=%s", t);
         }
         free(t);
     }
@@ -176,9 +176,9 @@ static char *switch_cases(const struct xf_switch *sw)
 
 static char *switch_tag(const struct xf_switch *sw)
 {
-    struct sbuf b = {0};
+    struct pstr b = {0};
     for (int i = 0; i < sw->ntag; i++)
-        sb_printf(&b, "%s%s", i ? "." : "", sw->tag[i]);
+        pstr_printf(&b, "%s%s", i ? "." : "", sw->tag[i]);
     return b.s;
 }
 
@@ -445,17 +445,17 @@ static const char *call_of(const char *s, const char *fn, char *inner, size_t n)
 }
 
 /* "struct item" -> "struct_item", "typedef list" -> "list": a type as an E_G argument. */
-static void binding_name(const char *t, struct sbuf *out)
+static void binding_name(const char *t, struct pstr *out)
 {
     for (t = strip_typedef_kw(t); *t; t++)
-        sb_put(out, *t == ' ' ? "_" : t, 1);
+        pstr_put(out, *t == ' ' ? "_" : t, 1);
 }
 
 struct closure_read {
     const struct ktt *old, *nv;
     int gen_ok;        /* in the rule of a type: $gen(name) passes @name on */
     int uses_gen;      /* set when a binding names a parameter (@name) */
-    struct sbuf out;   /* the bindings, comma-separated */
+    struct pstr out;   /* the bindings, comma-separated */
     char why[400];     /* on error */
 };
 
@@ -470,17 +470,17 @@ static int closure_binding(struct closure_read *cr, const char *c, int depth)
         return -1;
     }
     if (call_of(c, "XF_RAW", inner, sizeof inner)) {
-        sb_puts(&cr->out, "[opaque]");
+        pstr_puts(&cr->out, "[opaque]");
         return 0;
     }
     if (call_of(c, "XF_PTR", inner, sizeof inner)) {
         if (call_of(inner, "XF_RAW", inner, sizeof inner)) {
-            sb_puts(&cr->out, "[opaque]");
+            pstr_puts(&cr->out, "[opaque]");
             return 0;
         }
         if (closure_binding(cr, inner, depth + 1))
             return -1;
-        sb_puts(&cr->out, "*");
+        pstr_puts(&cr->out, "*");
         return 0;
     }
     struct first_esc f = {0};
@@ -489,7 +489,7 @@ static int closure_binding(struct closure_read *cr, const char *c, int depth)
     int rc = -1;
     int whole = f.found && f.start == 0 && f.end == strlen(c);
     if (whole && strcmp(f.name, "gen") == 0 && f.nargs == 1 && cr->gen_ok) {
-        sb_printf(&cr->out, "@%s", f.args[0][0] == '@' ? f.args[0] + 1 : f.args[0]);
+        pstr_printf(&cr->out, "@%s", f.args[0][0] == '@' ? f.args[0] + 1 : f.args[0]);
         cr->uses_gen = 1;
         rc = 0;
     } else if (whole && strcmp(f.name, "gen") == 0) {
@@ -511,9 +511,9 @@ static int closure_binding(struct closure_read *cr, const char *c, int depth)
         binding_name(f.args[1], &cr->out);
         rc = 0;
         if (f.nargs > 2) {
-            sb_puts(&cr->out, "<");
+            pstr_puts(&cr->out, "<");
             rc = closure_bindings(cr, f.args + 2, f.nargs - 2, depth + 1);
-            sb_puts(&cr->out, ">");
+            pstr_puts(&cr->out, ">");
         }
     }
     free_first_esc(&f);
@@ -524,7 +524,7 @@ static int closure_bindings(struct closure_read *cr, char **args, int nargs, int
 {
     for (int i = 0; i < nargs; i++) {
         if (i)
-            sb_puts(&cr->out, ",");
+            pstr_puts(&cr->out, ",");
         if (closure_binding(cr, args[i], depth))
             return -1;
     }
@@ -564,11 +564,11 @@ static int check_xform(struct ruleset *rs, const char *path, struct esc *e,
     if (closure_bindings(&cr, e->args + 2, e->nargs - 2, 0)) {
         msg(m, "%s:%d:%d: $xform(%s, %s, ...): %s", path, e->line, e->col, e->args[0],
             e->args[1], cr.why);
-        sb_free(&cr.out);
+        pstr_free(&cr.out);
         return -1;
     }
-    e->gen_args = xstrdup(sb_str(&cr.out));
-    sb_free(&cr.out);
+    e->gen_args = xstrdup(pstr_str(&cr.out));
+    pstr_free(&cr.out);
     if (!cr.uses_gen) {
         add_xform(rs, t0, t1, e->gen_args, -1);
         return 0;

@@ -7,7 +7,7 @@
  * the rules' code touches, laid out exactly as the summaries say, one function per
  * rule with code, the table of those functions and the rule table text.
  *
- *   sbuf.c     growable strings
+ *   text.c     C string literals, copies, messages
  *   rulemap.c  .xf labels -> struct plan_rule; `$`-escapes found and checked
  *   dispatch.c field rules whose code only dispatches on a tag, described
  *   ctypes.c   C definitions of summary types with exact layouts
@@ -26,25 +26,15 @@
 
 #include "ktt.h"
 #include "plan.h"
+#include "pstr.h"
 #include "xf.h"
 
-/* ---- sbuf.c: growable strings ---------------------------------------------------- */
+/* ---- text.c: strings (growing ones are the planner's struct pstr, runtime/pstr.h) -- */
 
-struct sbuf {
-    char *s;      /* NUL-terminated once anything was written; NULL before */
-    size_t len, cap;
-    int oom;      /* an allocation failed: the content is incomplete */
-};
-
-void sb_put(struct sbuf *b, const char *s, size_t n);
-void sb_puts(struct sbuf *b, const char *s);
-void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vprintf(struct sbuf *b, const char *fmt, va_list ap);
 /* Writes `s` as the inside of a C string literal (quotes, backslashes, newlines). */
-void sb_c_string(struct sbuf *b, const char *s);
-const char *sb_str(const struct sbuf *b); /* "" when empty */
-void sb_free(struct sbuf *b);
-/* Duplicates s (NULL stays NULL); aborts on out-of-memory like the planner does. */
+void put_c_string(struct pstr *b, const char *s);
+/* Duplicates s (NULL stays NULL), allocates zeroed memory; out of memory is
+ * plan_out_of_memory(), as in the planner (main.c: a message, exit 1). */
 char *xstrdup(const char *s);
 void *xcalloc(size_t n, size_t size);
 
@@ -52,7 +42,7 @@ void *xcalloc(size_t n, size_t size);
 
 /* Messages for stderr, one per line, in the order they were found. */
 struct msgs {
-    struct sbuf text;
+    struct pstr text;
     int count;
 };
 
@@ -125,7 +115,7 @@ struct ctypes {
     char **name;           /* per type: tag or typedef name (NULL: not named) */
     unsigned char *state;  /* CT_* flags per type */
     int *align;            /* emitted alignment; 0 before computed */
-    struct sbuf out;       /* the definitions, in dependency order */
+    struct pstr out;       /* the definitions, in dependency order */
     int npad;              /* counter for padding member names */
 };
 
@@ -137,7 +127,7 @@ int ct_find(const struct ktt *k, const char *name);
 /* Marks a type (and everything it reaches) for emission. */
 void ct_want(struct ctypes *ct, int t);
 /* The C spelling of a wanted type: "struct kt_old_conn", "int", "kt_old_conn_t *". */
-void ct_spell(struct ctypes *ct, int t, struct sbuf *out);
+void ct_spell(struct ctypes *ct, int t, struct pstr *out);
 /* Writes forward declarations, typedefs, definitions and _Static_asserts of every
  * wanted type to ct->out. */
 void ct_emit(struct ctypes *ct);
@@ -160,11 +150,11 @@ struct gen_input {
 };
 
 /* Writes the generated C into out.  Returns 0, or -1 after reporting errors in m. */
-int gen_c(const struct gen_input *in, struct sbuf *out, struct msgs *m);
+int gen_c(const struct gen_input *in, struct pstr *out, struct msgs *m);
 
 /* ---- stubs.c ----------------------------------------------------------------------- */
 
 /* The planner's diagnostics as an .xf file to edit. */
-void stubs_write(const struct plan_ctx *plan, const char *new_path, struct sbuf *out);
+void stubs_write(const struct plan_ctx *plan, const char *new_path, struct pstr *out);
 
 #endif /* KITSUNE_XFGEN_H */
