@@ -374,10 +374,8 @@ static void push(int **stack, int *n, int *cap, int v)
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 64;
         int *s = realloc(*stack, (size_t)*cap * sizeof *s);
-        if (!s) {
-            fputs("xfgen: out of memory\n", stderr);
-            abort();
-        }
+        if (!s)
+            plan_out_of_memory();
         *stack = s;
     }
     (*stack)[(*n)++] = v;

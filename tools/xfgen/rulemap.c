@@ -114,10 +114,8 @@ static struct plan_rule *add_rule(struct ruleset *rs)
         int cap = rs->cap ? rs->cap * 2 : 16;
         struct plan_rule *v = realloc(rs->v, (size_t)cap * sizeof *v);
         struct rule_origin *o = v ? realloc(rs->origin, (size_t)cap * sizeof *o) : NULL;
-        if (!v || !o) {
-            fputs("xfgen: out of memory\n", stderr);
-            abort();
-        }
+        if (!v || !o)
+            plan_out_of_memory();
         rs->v = v;
         rs->origin = o;
         rs->cap = cap;
