@@ -983,6 +983,26 @@ static void fast_eligibility(void)
                    "struct box.data is a void * whose objects' type is decided one by one, "
                    "by allocation size");
 
+    const char *by_tag = "T 1 base 4 signed int\nT 7 void\nT 5 ptr 7\n"
+                         "T 8 struct 8 a\nF x 0 1\nT 9 struct 8 b\nF y 0 1\n"
+                         "T 2 struct 16 box\nF data 0 5\nF kind 8 1\nT 3 ptr 2\n"
+                         "V b 3 0x100 8\n";
+    struct plan_rule tag[] = {{.kind = RULE_TAG, .from = "struct box", .from_field = "data",
+                               .to = "struct box", .to_field = "data", .in_rule = -1,
+                               .tag = "kind", .cases = "1=struct_a;2=struct_b"}};
+    check_eligible("refused: a void * decided by a SWITCH", by_tag, by_tag, tag, 1, 0,
+                   "struct box.data is a void * whose objects' type is decided one by one, "
+                   "by a SWITCH on a tag field");
+
+    const char *untyped = "T 1 base %d signed int\nT 7 void\nT 5 ptr 7\n"
+                          "T 2 struct 16 box\nF data 0 5\nF n 8 1\nT 3 ptr 2\n"
+                          "V b 3 0x100 8\n";
+    char *u1 = fmt(untyped, 4), *u2 = fmt(untyped, 8);
+    check_eligible("refused: an untyped pointer", u1, u2, NULL, 0, 0,
+                   "an untyped pointer in struct box");
+    free(u1);
+    free(u2);
+
     const char *slot = "T 1 base 4 signed int\n"
                        "T 3 struct 16 list generic=@a gargs=struct_conn*\nF data 0 4\n"
                        "F next 8 6\nT 4 ptr 7 tparam=@a\nT 7 void\n"
