@@ -30,31 +30,21 @@
 # by its PID and the namespace is deleted on exit.
 set -u
 kit=$1 build=$2 src=$3 mode=${4:-steady} variant=${5:-builtin}
-slow=${KITSUNE_TEST_SLOW:-1}
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "needs root for ip netns"
 command -v tcpreplay >/dev/null || skip "no tcpreplay (scripts/install-deps.sh)"
 command -v ip >/dev/null || skip "no ip (iproute2)"
 command -v nsenter >/dev/null || skip "no nsenter (util-linux)"
 
-tmp=$(mktemp -d /tmp/inspector-live.XXXXXX)
+. "$(dirname "$0")/../lib/common.sh" # $tmp, $slow, die, wait_until, wait_exit, track_pid
+out=$tmp/insp.out err=$tmp/insp.err   # the inspector's, shown by die
 ns=kt-insp-$$
 insp="" replay=""
-cleanup() {
-    [ -n "$replay" ] && kill "$replay" 2>/dev/null
-    [ -n "$insp" ] && kill -KILL "$insp" 2>/dev/null
-    [ -n "$replay" ] && wait "$replay" 2>/dev/null
-    [ -n "$insp" ] && wait "$insp" 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "--- inspector stderr"; tail -20 "$tmp/insp.err"
-    echo "--- tcpreplay"; tail -5 "$tmp/replay.out" 2>/dev/null
-    exit 1
-}
+delete_namespace() { ip netns del "$ns" 2>/dev/null; }
+cleanup_hook=delete_namespace
+show_replay() { echo "--- tcpreplay"; tail -5 "$tmp/replay.out" 2>/dev/null; }
+failure_hook=show_replay
+fail() { die "$@"; }
 json() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$2"; }
 nsx() { ip netns exec "$ns" "$@"; }
 # in the namespace without a fork (ip netns exec and a shell function fork), so that
@@ -71,24 +61,19 @@ release() {
 
 start_inspector() {
     rm -f "$tmp/alerts.log" "$tmp/stats"
-    : >"$tmp/insp.out" # here: the redirection below happens in the child, maybe late
-    KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$(release 1)" "$tmp/inspector.conf" -i sniff0 \
-        >"$tmp/insp.out" 2>"$tmp/insp.err" &
-    insp=$!
-    for _ in $(seq $((100 * slow))); do
-        grep -q capturing "$tmp/insp.out" && break
-        kill -0 "$insp" 2>/dev/null || fail "the inspector did not start"
-        sleep 0.05
-    done
-    grep -q capturing "$tmp/insp.out" || fail "the inspector did not start capturing"
-    local pid
-    pid=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$tmp/insp.out")
-    [ "$pid" = "$insp" ] || fail "the inspector runs as pid $pid, started $insp"
+    start_program env KITSUNE_QUIET=1 "${nse[@]}" "$kit" run "$(release 1)" \
+        "$tmp/inspector.conf" -i sniff0
+    insp=$pid
+    wait_until 5 "the inspector to capture" grep -q capturing "$out"
+    local p
+    p=$(sed -n 's/.*(pid \([0-9]*\)).*/\1/p' "$out")
+    [ "$p" = "$insp" ] || fail "the inspector runs as pid $p, started $insp"
 }
 
 start_replay() {
     "${nse[@]}" tcpreplay -i replay0 "$@" "$tmp/cap.pcap" >"$tmp/replay.out" 2>&1 &
     replay=$!
+    track_pid "$replay"
 }
 
 # update_to V: updates the inspector to release V; the pause is in $pause, its
@@ -104,8 +89,7 @@ update_to() {
 }
 
 wait_replay() {
-    for _ in $(seq $((600 * slow))); do kill -0 "$replay" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$replay" 2>/dev/null && fail "tcpreplay did not finish"
+    wait_exit "$replay" 30 || fail "tcpreplay did not finish"
     wait "$replay" || fail "tcpreplay failed: $(tail -3 "$tmp/replay.out")"
     replay=""
     sent=$(sed -n 's/^Actual: \([0-9]*\) packets.*/\1/p' "$tmp/replay.out")
@@ -119,8 +103,8 @@ stop_replay() {
 
 stop_inspector() {
     kill -TERM "$insp"
-    for _ in $(seq $((100 * slow))); do kill -0 "$insp" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$insp" 2>/dev/null && fail "the inspector did not stop on SIGTERM"
+    pid= # its exit is expected now
+    wait_exit "$insp" 5 || fail "the inspector did not stop on SIGTERM"
     wait "$insp"
     insp=""
     [ -s "$tmp/stats" ] || fail "no stats file"
@@ -203,23 +187,23 @@ for v in $updates; do
     [ "$mode" = steady ] && [ $v = 3 ] && sleep 0.5 && kill -HUP "$insp"
 done
 wait_replay
+# every packet is processed, and its alerts are in the file, while the inspector runs:
+# the capture hands over packets and the alert file is written out at most a batch late
+# (SIGUSR1 writes the counters); at full speed, processed or counted dropped
+all_counted() {
+    kill -USR1 "$insp"
+    sleep 0.05
+    local got_p got_d
+    got_p=$(st packets 2>/dev/null) got_d=$(st pcap_drop 2>/dev/null) # absent, half written
+    seen=$((${got_p:-0} + ${got_d:-0}))
+    [ "$seen" = "$sent" ]
+}
+seen=0
+for _ in $(seq $((100 * slow))); do all_counted && break; done
+[ "$seen" = "$sent" ] || fail "5 s after the replay the inspector had processed or" \
+    "counted dropped $seen of the $sent packets sent"
 if [ "$mode" = steady ] || [ "$mode" = bounded ]; then
-    # every packet is processed, and its alerts are in the file, while the inspector
-    # runs: the capture hands over packets and the alert file is written out at most a
-    # batch late (SIGUSR1 writes the counters)
-    seen=0
-    for _ in $(seq $((100 * slow))); do
-        kill -USR1 "$insp"
-        sleep 0.05
-        got_p=$(st packets 2>/dev/null) got_d=$(st pcap_drop 2>/dev/null) # absent, half written
-        seen=$((${got_p:-0} + ${got_d:-0}))
-        [ "$seen" = "$sent" ] && break
-    done
-    [ "$seen" = "$sent" ] || fail "5 s after the replay the inspector had processed or" \
-        "counted dropped $seen of the $sent packets sent"
     live_alerts=$(grep -c '^pkt=' "$tmp/alerts.log")
-else
-    sleep 0.3
 fi
 usage
 stop_inspector
