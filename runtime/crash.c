@@ -69,15 +69,12 @@ void kt_crash_stack(const void *lo, size_t size)
 
 /* Calls `fn` on each word of the stack from `from` upwards (at most 64 KB), while it
  * returns 0; returns what fn returned last. */
-KT_NO_ASAN static int scan_stack(const void *from, int (*fn)(uintptr_t word, void *arg),
-                                 void *arg)
+/* The words from `from` up to hi (at most 64 KB of them), through fn until it says
+ * non-zero. */
+KT_NO_ASAN static int scan_words(uintptr_t from, uintptr_t hi,
+                                 int (*fn)(uintptr_t word, void *arg), void *arg)
 {
-    uintptr_t p = ((uintptr_t)from + 7) & ~(uintptr_t)7;
-    uintptr_t lo = scan_lo, hi = scan_hi;
-    if (!lo) /* outside an update: the main stack the committed version runs on */
-        kt_update_current_stack(&lo, &hi);
-    if (!from || p < lo || p >= hi)
-        return 0;
+    uintptr_t p = (from + 7) & ~(uintptr_t)7;
     uintptr_t end = hi < p + 65536 ? hi : p + 65536;
     for (; p + sizeof(uintptr_t) <= end; p += sizeof(uintptr_t)) {
         int r = fn(*(const uintptr_t *)p, arg);
@@ -85,6 +82,17 @@ KT_NO_ASAN static int scan_stack(const void *from, int (*fn)(uintptr_t word, voi
             return r;
     }
     return 0;
+}
+
+static int scan_stack(const void *from, int (*fn)(uintptr_t word, void *arg), void *arg)
+{
+    uintptr_t p = ((uintptr_t)from + 7) & ~(uintptr_t)7;
+    uintptr_t lo = scan_lo, hi = scan_hi;
+    if (!lo) /* outside an update: the main stack the committed version runs on */
+        kt_update_current_stack(&lo, &hi);
+    if (!from || p < lo || p >= hi)
+        return 0;
+    return scan_words(p, hi, fn, arg);
 }
 
 struct caller {
@@ -235,19 +243,14 @@ int kt_crash_in_allocator(const void *ctx)
 
 /* The same for a thread of the runtime's own whose stack ends at stack_hi (a
  * forwarding engine's helper): its frames from the stack pointer up to stack_hi. */
-KT_NO_ASAN int kt_crash_in_allocator_below(const void *ctx, uintptr_t stack_hi)
+int kt_crash_in_allocator_below(const void *ctx, uintptr_t stack_hi)
 {
     const ucontext_t *uc = ctx;
     if (!uc)
         return 0;
-    if (is_alloc_code((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], NULL))
-        return 1;
-    uintptr_t p = ((uintptr_t)uc->uc_mcontext.gregs[REG_RSP] + 7) & ~(uintptr_t)7;
-    uintptr_t end = stack_hi < p + 65536 ? stack_hi : p + 65536;
-    for (; p + sizeof(uintptr_t) <= end; p += sizeof(uintptr_t))
-        if (is_alloc_code(*(const uintptr_t *)p, NULL))
-            return 1;
-    return 0;
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    return is_alloc_code((uintptr_t)uc->uc_mcontext.gregs[REG_RIP], NULL) ||
+           (sp < stack_hi && scan_words(sp, stack_hi, is_alloc_code, NULL));
 }
 
 /* ---- handlers ---- */

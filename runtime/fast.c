@@ -799,7 +799,7 @@ static int side_claim(struct worker *w, const struct fplan *f, uintptr_t q, size
             *to = nv;
             return 0;
         }
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
+        if (__atomic_load_n(&F.halt, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
             return 0;
         sched_yield();
     }
@@ -847,7 +847,7 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
         unsigned long spins = 0;
         double since = 0;
         while (!is_ready(wd, bit, q)) {
-            if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
+            if (__atomic_load_n(&F.halt, __ATOMIC_RELAXED) || waits_on_itself(w, &spins, &since))
                 return q;
             __builtin_ia32_pause();
         }
@@ -966,7 +966,7 @@ static int take(struct worker *w)
     w->st = kt_grow(w->st, &w->cap, w->n + BATCH, sizeof *w->st);
     pthread_mutex_lock(&F.lock);
     for (;;) {
-        if (F.done || __atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
+        if (F.done || __atomic_load_n(&F.halt, __ATOMIC_RELAXED)) {
             pthread_mutex_unlock(&F.lock);
             return 0;
         }
@@ -996,12 +996,12 @@ static int take(struct worker *w)
          * a condition variable takes longer. */
         pthread_mutex_unlock(&F.lock);
         for (int i = 0; i < SPIN && !__atomic_load_n(&F.nshared_hint, __ATOMIC_RELAXED) &&
-                        !__atomic_load_n(&F.abort, __ATOMIC_RELAXED) &&
+                        !__atomic_load_n(&F.halt, __ATOMIC_RELAXED) &&
                         !__atomic_load_n(&F.done, __ATOMIC_RELAXED);
              i++)
             __builtin_ia32_pause();
         pthread_mutex_lock(&F.lock);
-        if (!F.nshared && !F.done && !__atomic_load_n(&F.abort, __ATOMIC_RELAXED))
+        if (!F.nshared && !F.done && !__atomic_load_n(&F.halt, __ATOMIC_RELAXED))
             kt_libc.pthread_cond_wait(&F.cond, &F.lock);
         w->t_idle += kt_now_ms() - t;
         F.idle--;
@@ -1096,7 +1096,7 @@ static void work_loop(struct worker *w)
         if (w->index == 0) /* for the report of a fault (helpers report their own) */
             kt_transfer_plan = ((struct fplan *)(fk & ~(uintptr_t)3))->p;
         process(w, a, b, (struct fplan *)(fk & ~(uintptr_t)3), fk & 3, wd);
-        if (__atomic_load_n(&F.abort, __ATOMIC_RELAXED)) {
+        if (__atomic_load_n(&F.halt, __ATOMIC_RELAXED)) {
             if (F.mt) {
                 pthread_mutex_lock(&F.lock);
                 pthread_cond_broadcast(&F.cond);
@@ -1158,7 +1158,7 @@ static int fast_begin(const struct kt_engine_env *env)
         F.w[i].index = i;
     fast_compile_plans(c);
     F.populated = 0;
-    F.abort = 0;
+    F.halt = 0;
     F.err[0] = '\0';
     F.active = 1;
     cur_w = &F.w[0];
@@ -1177,7 +1177,7 @@ static void fast_helper_fail(const char *why)
         return;
     w->guarded = 0;
     wfail(w, "%s on a helper thread", why);
-    __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&F.halt, 1, __ATOMIC_RELAXED);
     siglongjmp(w->jmp, 1);
 }
 
@@ -1433,7 +1433,7 @@ static int fast_drain(void)
             populate(lo, hi);
         F.populated = 1;
     }
-    if (F.mt && m->n > 0 && !F.abort) {
+    if (F.mt && m->n > 0 && !F.halt) {
         /* A list never has two things to do at once: the helpers (and the atomic
          * operations they need) start only once the stack holds SOLO_MAX items. */
         F.mt = 0;
@@ -1441,7 +1441,7 @@ static int fast_drain(void)
         work(m);
         F.solo = 0;
         F.mt = 1;
-        if (m->n == 0 || F.abort)
+        if (m->n == 0 || F.halt)
             goto drained;
         fast_start_helpers(work);
         if (F.helpers == 0)

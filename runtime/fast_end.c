@@ -114,7 +114,7 @@ void fast_end(int committed)
         return;
     if (F.helpers) {
         /* A failure on the main thread while helpers run: stop them first. */
-        __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&F.halt, 1, __ATOMIC_RELAXED);
         pthread_mutex_lock(&F.lock);
         pthread_cond_broadcast(&F.cond);
         pthread_mutex_unlock(&F.lock);
@@ -181,7 +181,7 @@ void fast_end(int committed)
     F.nlookups = F.cap_lookups = 0;
     fast_free_plans();
     F.active = 0;
-    F.abort = 0;
+    F.halt = 0;
     F.draining = 0;
     cur_w = NULL;
 }

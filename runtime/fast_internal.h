@@ -185,7 +185,7 @@ struct fast_state {
     struct item *shared;
     size_t nshared, cap_shared;
     int idle, done, helpers;
-    int hungry, abort;    /* read without the lock */
+    int hungry, halt;     /* read without the lock; halt: every worker stops (a failure) */
     size_t nshared_hint;  /* nshared, for spinning threads (read without the lock) */
     /* container plans found through the byte map, and the longest (in granules) */
     struct fplan *contplans[MAX_CONTPLANS + 1];

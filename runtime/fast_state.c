@@ -22,6 +22,6 @@ void wfail(struct worker *w, const char *fmt, ...)
     vsnprintf(w->err, sizeof w->err, fmt, ap);
     va_end(ap);
     w->failed = 1;
-    __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&F.halt, 1, __ATOMIC_RELAXED);
 }
 

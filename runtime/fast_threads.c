@@ -41,7 +41,7 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
         w->in_alloc = kt_alloc_crash_note_helper(ctx, w->stack_hi);
         if (w->in_alloc)
             kt_str_append(w->err, sizeof w->err, ", inside the allocator");
-        __atomic_store_n(&F.abort, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&F.halt, 1, __ATOMIC_RELAXED);
         siglongjmp(w->jmp, 1);
     }
     struct sigaction *prev = sig == SIGSEGV ? &prev_segv : sig == SIGBUS ? &prev_bus : &prev_abrt;
