@@ -342,6 +342,26 @@ case_infer() {
         fail "--explain with -o changed the summary"
 }
 
+case_inferflex() {
+    build flex.so -"$OPT" -g "$SRC/infer_flex.c"
+    "$KITC" -o flex.ktt flex.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KITC" --explain rec.tail flex.so >explain.txt 2>/dev/null
+    printf '%s\n' "rec.tail (infer_flex.c:10): flexible array of void *, inferred as char[] (bytes), from:" \
+        "  infer_flex.c:33: address cast to char *" "  infer_flex.c:39: address cast to char *" \
+        "  infer_flex.c:39: address cast to char *" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain rec.tail"; diff want.txt explain.txt >&2; }
+    grep -Eq '^T [0-9]+ array [0-9]+ - inferred=infer_flex.c:33,infer_flex.c:39$' flex.ktt ||
+        { fail "rec.tail not written as an inferred array"; grep array flex.ktt >&2; }
+    "$KITC" --explain vec.slots flex.so >explain.txt 2>/dev/null
+    grep -Fxq "vec.slots (infer_flex.c:15): flexible array of void *, not only used as bytes; left as declared:" explain.txt ||
+        { fail "--explain vec.slots"; cat explain.txt >&2; }
+    "$KITC" --explain sized.items flex.so >explain.txt 2>/dev/null
+    grep -Fxq "sized.items (infer_flex.c:20): flexible array of void *, annotated in the source; the annotation is used" explain.txt ||
+        { fail "--explain sized.items"; cat explain.txt >&2; }
+    [ "$(grep -c ' inferred=' flex.ktt)" = 1 ] || { fail "only rec.tail is inferred"; grep inferred flex.ktt >&2; }
+}
+
 case_locals() {
     build locals.so -"$OPT" -g "$SRC/locals.c"
     "$KITC" -o locals.ktt locals.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
