@@ -1,8 +1,10 @@
 /* Items carved from a page of one malloc'd block, as a slab allocator does (memcached):
  * the item ends in a flexible `void *end[]` that holds the key as bytes, read through
  * `(char *)&it->end[0]`, and typed pointers without annotations lead to the items (a
- * hash table of buckets, lists heads and a spare item).  kitc infers the tail as bytes,
- * so while struct item keeps its layout nothing needs following: version 1 -> 2 commits
+ * hash table of buckets, lists heads and a spare item), a `void **` to the free ones
+ * (cast to struct item * where popped).  kitc infers the tail as bytes and the free
+ * list as struct item **, so while struct item keeps its layout nothing needs
+ * following: version 1 -> 2 commits
  * with every item readable where it was.  Version 3 adds a field to struct item (with
  * the INIT rule and the tail's length xfgen asks for): its objects are not heap
  * allocations of their own, so moving them is refused and the update rolls back,
@@ -36,6 +38,8 @@ static int used;
 static struct item **buckets; /* NBUCKETS pointers, zeroed */
 static struct item *heads[2]; /* one list per parity */
 static struct item *spare;
+static void **free_slots;  /* free items, as memcached's slab class keeps them */
+static int nfree;
 enum { NBUCKETS = 8 };
 
 static struct item *item_alloc(void)
@@ -45,7 +49,7 @@ static struct item *item_alloc(void)
 
 static void fill(void)
 {
-    page = calloc(NITEMS, SLOT);
+    page = calloc(NITEMS + 1, SLOT);
     buckets = calloc(NBUCKETS, sizeof(struct item *));
     for (int i = 0; i < NITEMS - 1; i++) {
         struct item *it = item_alloc();
@@ -58,6 +62,10 @@ static void fill(void)
     }
     spare = item_alloc();
     strcpy(ITEM_key(spare), "spare");
+    free_slots = calloc(4, sizeof(void *));
+    struct item *f = item_alloc();
+    strcpy(ITEM_key(f), "free");
+    free_slots[nfree++] = f;
 }
 
 static void check(void)
@@ -78,6 +86,8 @@ static void check(void)
     CHECK_STR(ITEM_key(heads[1]), "key1");
     CHECK_STR(ITEM_key(spare), "spare");
     CHECK(spare == (struct item *)(void *)(page + SLOT * (NITEMS - 1)));
+    CHECK_INT(nfree, 1);
+    CHECK_STR(ITEM_key((struct item *)free_slots[nfree - 1]), "free");
 }
 
 int main(void)

@@ -126,9 +126,8 @@ static CXCursor strip(CXCursor c)
     return c;
 }
 
-/* The declaration an expression names when it is a `void *` field, variable or
- * parameter declared so directly (not through a typedef): sc->data, g_cookie, arg. */
-static int void_decl(CXCursor e, CXCursor *decl)
+/* A field, variable or parameter named by expression e, or 0. */
+static int named_decl(CXCursor e, CXCursor *decl)
 {
     enum CXCursorKind k = clang_getCursorKind(e);
     if (k != CXCursor_MemberRefExpr && k != CXCursor_DeclRefExpr)
@@ -137,10 +136,30 @@ static int void_decl(CXCursor e, CXCursor *decl)
     enum CXCursorKind dk = clang_getCursorKind(d);
     if (dk != CXCursor_FieldDecl && dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl)
         return 0;
-    if (!is_void_pointer(clang_getCursorType(d)))
-        return 0;
     *decl = d;
     return 1;
+}
+
+/* `void **` written so (no typedef at either level): its elements are the void *. */
+static int is_void_pointer_pointer(CXType t)
+{
+    return t.kind == CXType_Pointer && is_void_pointer(clang_getPointeeType(t));
+}
+
+/* The declaration a `void *` slot belongs to: a `void *` field, variable or parameter
+ * declared so directly (not through a typedef) - sc->data, g_cookie, arg - or an
+ * element of a `void **` one - p->slots[i], whose evidence is about its elements
+ * (a `void **` declaration has no other evidence). */
+static int void_decl(CXCursor e, CXCursor *decl)
+{
+    if (named_decl(e, decl))
+        return is_void_pointer(clang_getCursorType(*decl));
+    if (clang_getCursorKind(e) != CXCursor_ArraySubscriptExpr)
+        return 0;
+    struct kids k = kids_of(e);
+    return k.n == 2 && named_decl(strip(k.c[0]), decl) &&
+           clang_getCursorKind(*decl) != CXCursor_ParmDecl &&
+           is_void_pointer_pointer(clang_getCursorType(*decl));
 }
 
 static char *spelling_of_type(CXType t)
@@ -1044,6 +1063,24 @@ static int infer_flex(struct infer *in, const char *owner, const char *name, str
     return r;
 }
 
+/* infer_one for a declaration; a `void **` one (no annotation, no typedef) gets what
+ * the evidence about its elements says (p->slots[i] cast to item *: an item **). */
+static int infer_decl(struct infer *in, enum ann_target kind, const char *owner, int holder,
+                      const char *name, struct pos pos, int type)
+{
+    struct model *m = in->m;
+    const struct type *t = &m->t[type];
+    if (t->kind != K_PTR || t->annot || m->t[t->target].kind != K_PTR ||
+        m->t[m->t[t->target].target].kind != K_VOID)
+        return infer_one(in, kind, owner, holder, name, pos, type);
+    int inner = infer_one(in, kind, owner, holder, name, pos, t->target);
+    if (inner == m->t[type].target)
+        return type;
+    int r = type_clone(m, type);
+    m->t[r].target = inner;
+    return r;
+}
+
 /* A struct used with E_G is a clone made before inference (attach.c): its members
  * follow the struct it instantiates wherever that one's void * became inferred. */
 static void follow_instances(struct model *m)
@@ -1077,13 +1114,14 @@ int infer_apply(struct model *m, const struct annot_list *l, const char *explain
         for (size_t j = 0; j < m->t[i].nmem; j++) {
             struct member *mb = &m->t[i].mem[j];
             const char *owner = m->t[i].name ? m->t[i].name : "-";
-            int r = infer_one(&in, AT_FIELD, owner, (int)i, mb->name, mb->pos, mb->type);
+            int r = infer_decl(&in, AT_FIELD, owner, (int)i, mb->name, mb->pos, mb->type);
             m->t[i].mem[j].type = infer_flex(&in, owner, mb->name, mb->pos, r);
         }
     }
     follow_instances(m);
     for (size_t i = 0; i < m->nv; i++)
-        m->v[i].type = infer_one(&in, AT_VAR, NULL, -1, m->v[i].name, m->v[i].pos, m->v[i].type);
+        m->v[i].type = infer_decl(&in, AT_VAR, NULL, -1, m->v[i].name, m->v[i].pos,
+                                  m->v[i].type);
     if (explain_name && !in.explained)
         printf("%s: no struct field or variable of that name is declared void * in this "
                "object\n", explain_name);
