@@ -87,6 +87,7 @@
 #include "translate.h"
 #include "oom.h"
 #include "maps.h"
+#include "own_block.h"
 #include "alloc_crash.h"
 #include "kitsune_xf.h"
 #include "fast_internal.h"
@@ -707,9 +708,33 @@ static inline size_t new_extent(const struct fplan *f, uintptr_t old)
     return end > size ? end : size;
 }
 
+/* Bytes of the old object at old (an object ending in a counted array is longer). */
+static size_t old_extent(const struct fplan *f, uintptr_t old)
+{
+    const struct plan *p = f->p;
+    if (p->flex_op < 0)
+        return p->old_size;
+    const struct plan_op *op = &p->ops[p->flex_op];
+    size_t end = op->old_off + kt_op_count(op, (const char *)old) * op->old_stride;
+    return end > p->old_size ? end : p->old_size;
+}
+
+/* An object that is not a heap allocation of its own cannot be moved (own_block.c). */
+static __attribute__((noinline)) int not_own_block(struct worker *w, const struct fplan *f,
+                                                   uintptr_t old)
+{
+    char why[KT_ERRLEN];
+    if (kt_own_block_check(old, f->p, old_extent(f, old), why, sizeof why) == 0)
+        return 0;
+    wfail(w, "%s", why);
+    return 1;
+}
+
 static inline __attribute__((always_inline)) char *
 alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
 {
+    if (not_own_block(w, f, old))
+        return NULL;
     size_t size = new_extent(f, old);
     if (size < 8)
         size = 8;
@@ -1317,16 +1342,6 @@ static int by_old(const void *a, const void *b)
 {
     uintptr_t x = ((const struct container *)a)->old, y = ((const struct container *)b)->old;
     return x < y ? -1 : x > y;
-}
-
-static size_t old_extent(const struct fplan *f, uintptr_t old)
-{
-    const struct plan *p = f->p;
-    if (p->flex_op < 0)
-        return p->old_size;
-    const struct plan_op *op = &p->ops[p->flex_op];
-    size_t end = op->old_off + kt_op_count(op, (const char *)old) * op->old_stride;
-    return end > p->old_size ? end : p->old_size;
 }
 
 static size_t cont_extent(const struct container *k)

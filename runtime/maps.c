@@ -151,8 +151,11 @@ KT_NO_ASAN size_t kt_maps_block_size(uintptr_t p)
     size_t word = *(const size_t *)(p - 8), size = word & ~(size_t)7;
     if (size < 32 || size & 15)
         return 0;
-    if (word & 2) /* IS_MMAPPED */
-        return mapped(p - 16, size) ? size - 16 : 0;
+    if (word & 2) { /* IS_MMAPPED: the mapping starts prev_size bytes before the header,
+                     * on a page boundary (a word inside a larger block seldom agrees) */
+        uintptr_t map = p - 16 - *(const size_t *)(p - 16);
+        return !(map & 4095) && mapped(p - 16, size) ? size - 16 : 0;
+    }
     uintptr_t next = p - 16 + size;
     if (!mapped(next, 16) || !(*(const size_t *)(next + 8) & 1)) /* PREV_INUSE */
         return 0;

@@ -115,12 +115,21 @@ void plan_compute_modes(struct plan_ctx *c)
             if ((op->kind == OP_SUB || op->kind == OP_ARRAY) && op->sub &&
                 op->sub->mode != PLAN_CLEAN)
                 p->nests = 1;
+            /* a rebuilt object moves to an allocation of its own: the stub says what
+             * that means for objects carved from larger blocks (runtime/own_block.c) */
             if (op->flex == FLEX_UNKNOWN &&
                 (p->mode == PLAN_REBUILD || (op->sub && op->sub->mode != PLAN_CLEAN)))
-                plan_diag(c, op->path, p->decl, "annotate the member with its length: "
-                          "T items[] E_ARRAY(self.count_field)", "an array of unknown length in "
-                          "an object that is %s", p->mode == PLAN_REBUILD ? "rebuilt"
-                                                                          : "fixed in place");
+                plan_diag(c, op->path, p->decl,
+                          p->mode == PLAN_REBUILD
+                              ? "annotate the member with its length: T items[] "
+                                "E_ARRAY(self.count_field); objects that live inside a larger "
+                                "block (an allocator's pages) cannot be rebuilt at all, the "
+                                "update would roll back: keep the type's layout, or write rules "
+                                "for the pointers to them"
+                              : "annotate the member with its length: T items[] "
+                                "E_ARRAY(self.count_field)",
+                          "an array of unknown length in an object that is %s",
+                          p->mode == PLAN_REBUILD ? "rebuilt" : "fixed in place");
         }
 }
 

@@ -37,6 +37,7 @@
 #include "migrate.h"
 #include "oom.h"
 #include "maps.h"
+#include "own_block.h"
 #include "scalars.h"
 #include "transfer.h"
 #include "translate.h"
@@ -630,6 +631,12 @@ static void allocate(void)
         o->state = OBJ_READY;
         if (o->in_place || o->parent || o->here)
             continue;
+        char why[KT_ERRLEN];
+        if (o->count == 1 && !in_old_static(o->old) &&
+            kt_own_block_check(o->old, o->plan, old_extent(o), why, sizeof why) < 0) {
+            fail("%s", why);
+            return;
+        }
         size_t size = extent(o->plan, o->count, o->old, 1);
         o->nw = calloc(1, size ? size : 1);
         if (!o->nw) {

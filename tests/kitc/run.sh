@@ -315,6 +315,12 @@ case_sizes() {
     "$KTTCHECK" manual.ktt want.txt || fail "manual variable not listed with its object's size"
 }
 
+# explain_says SO FIELD LINE: `kitc --explain FIELD SO` prints LINE.
+explain_says() {
+    "$KITC" --explain "$2" "$1" >explain.txt 2>/dev/null
+    grep -Fxq "$3" explain.txt || { fail "--explain $2"; cat explain.txt >&2; }
+}
+
 case_infer() {
     build infer.so -"$OPT" -g "$SRC/infer.c"
     "$KITC" -o infer.ktt infer.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
@@ -332,14 +338,29 @@ case_infer() {
     printf '%s\n' "ctx.payload (infer.c:27): void * inferred as struct blob *, from:" \
         "  infer.c:43: allocated with sizeof(struct blob)" >want.txt
     cmp -s want.txt explain.txt || { fail "--explain struct ctx.payload"; diff want.txt explain.txt >&2; }
-    "$KITC" --explain ctx.hidden infer.so >explain.txt 2>/dev/null
-    grep -Fxq "ctx.hidden (infer.c:29): annotated in the source; the annotation is used, not this evidence:" explain.txt ||
-        { fail "--explain of an annotated field"; cat explain.txt >&2; }
-    "$KITC" --explain unknown infer.so >explain.txt 2>/dev/null
-    grep -Fxq "ctx.unknown (infer.c:30): void *, no evidence in the source of what it points to" explain.txt ||
-        { fail "--explain without evidence"; cat explain.txt >&2; }
+    explain_says infer.so ctx.hidden "ctx.hidden (infer.c:29): annotated in the source; the annotation is used, not this evidence:"
+    explain_says infer.so unknown "ctx.unknown (infer.c:30): void *, no evidence in the source of what it points to"
     "$KITC" --explain g_state -o again.ktt infer.so >explain.txt 2>/dev/null && cmp -s infer.ktt again.ktt ||
         fail "--explain with -o changed the summary"
+}
+
+case_inferflex() {
+    build flex.so -"$OPT" -g "$SRC/infer_flex.c"
+    "$KITC" -o flex.ktt flex.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    "$KITC" --explain rec.tail flex.so >explain.txt 2>/dev/null
+    printf '%s\n' "rec.tail (infer_flex.c:12): flexible array of void *, inferred as char[] (bytes), from:" \
+        "  infer_flex.c:37: address cast to char *" "  infer_flex.c:50: address cast to char *" \
+        "  infer_flex.c:50: address cast to char *" >want.txt
+    cmp -s want.txt explain.txt || { fail "--explain rec.tail"; diff want.txt explain.txt >&2; }
+    grep -Eq '^T [0-9]+ array [0-9]+ - inferred=infer_flex.c:37,infer_flex.c:50$' flex.ktt ||
+        { fail "rec.tail not written as an inferred array"; grep array flex.ktt >&2; }
+    explain_says flex.so vec.slots "vec.slots (infer_flex.c:17): flexible array of void *, not only used as bytes; left as declared:"
+    explain_says flex.so sized.items "sized.items (infer_flex.c:22): flexible array of void *, annotated in the source; the annotation is used"
+    explain_says flex.so g_free "g_free (infer_flex.c:30): void * inferred as struct rec *, from:"
+    grep -Eq '^V g_free [0-9]+ ' flex.ktt && [ "$(grep -c ' inferred=' flex.ktt)" = 2 ] ||
+        { fail "rec.tail and g_free's elements only are inferred"; grep inferred flex.ktt >&2; }
+    explain_says flex.so g_pages "g_pages (infer_flex.c:31): void *, no evidence in the source of what it points to"
 }
 
 case_locals() {
@@ -373,9 +394,7 @@ case_infercb() {
     printf '%s\n' "g_job (infer_cb.c:26): void * inferred as struct job *, from:" \
         "  infer_cb.c:53: passed with callback worker (infer_cb.c:36: initialises struct job *)" >want.txt
     cmp -s want.txt explain.txt || { fail "--explain g_job"; diff want.txt explain.txt >&2; }
-    "$KITC" --explain io.buf infer_cb.so >explain.txt 2>/dev/null
-    grep -Fxq "io.buf (infer_cb.c:71): void * inferred as char *, from:" explain.txt ||
-        { fail "--explain io.buf"; cat explain.txt >&2; }
+    explain_says infer_cb.so io.buf "io.buf (infer_cb.c:71): void * inferred as char *, from:"
 }
 
 "case_$case_name"

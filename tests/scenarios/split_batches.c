@@ -1,11 +1,11 @@
 /* An interior object migrated in an earlier batch than its container: v2 migrates a
  * pointer to the 5th element of a heap array with MIGRATE_GLOBAL before
- * kitsune_do_automigrate() reaches the array.  The element was already rebuilt on its
- * own, so the array cannot contain it any more: the update is rolled back (not split
- * into two copies) and v1 runs on unchanged.  v3 migrates everything in one batch and
- * commits with sharing intact.
+ * kitsune_do_automigrate() reaches the array.  Rebuilding the element on its own would
+ * move it out of the array (it is not a heap allocation of its own), so the update is
+ * rolled back (not split into two copies) and v1 runs on unchanged.  v3 migrates
+ * everything in one batch and commits with sharing intact.
  * kitsune-test: outcomes=rolled_back,committed
- * kitsune-test: reason=in one batch */
+ * kitsune-test: reason=struct elem is rebuilt by this update (8 to 16 bytes), and its object at ... is not a heap allocation of its own */
 #include "scenario.h"
 
 struct elem {

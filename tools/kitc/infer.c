@@ -33,6 +33,10 @@ struct scan {
     struct evidence_list *out;
     smap canon;       /* clang file name -> index into pool */
     strpool pool;
+    CXSourceLocation *bytes_refs; /* where references to a flexible void * array are
+                                     inside a byte cast (scan_byte_cast), in the
+                                     translation unit scanned (macro expansions too) */
+    size_t nbytes_refs, capbytes_refs;
 };
 
 static struct scan *S;
@@ -122,9 +126,8 @@ static CXCursor strip(CXCursor c)
     return c;
 }
 
-/* The declaration an expression names when it is a `void *` field, variable or
- * parameter declared so directly (not through a typedef): sc->data, g_cookie, arg. */
-static int void_decl(CXCursor e, CXCursor *decl)
+/* A field, variable or parameter named by expression e, or 0. */
+static int named_decl(CXCursor e, CXCursor *decl)
 {
     enum CXCursorKind k = clang_getCursorKind(e);
     if (k != CXCursor_MemberRefExpr && k != CXCursor_DeclRefExpr)
@@ -133,10 +136,30 @@ static int void_decl(CXCursor e, CXCursor *decl)
     enum CXCursorKind dk = clang_getCursorKind(d);
     if (dk != CXCursor_FieldDecl && dk != CXCursor_VarDecl && dk != CXCursor_ParmDecl)
         return 0;
-    if (!is_void_pointer(clang_getCursorType(d)))
-        return 0;
     *decl = d;
     return 1;
+}
+
+/* `void **` written so (no typedef at either level): its elements are the void *. */
+static int is_void_pointer_pointer(CXType t)
+{
+    return t.kind == CXType_Pointer && is_void_pointer(clang_getPointeeType(t));
+}
+
+/* The declaration a `void *` slot belongs to: a `void *` field, variable or parameter
+ * declared so directly (not through a typedef) - sc->data, g_cookie, arg - or an
+ * element of a `void **` one - p->slots[i], whose evidence is about its elements
+ * (a `void **` declaration has no other evidence). */
+static int void_decl(CXCursor e, CXCursor *decl)
+{
+    if (named_decl(e, decl))
+        return is_void_pointer(clang_getCursorType(*decl));
+    if (clang_getCursorKind(e) != CXCursor_ArraySubscriptExpr)
+        return 0;
+    struct kids k = kids_of(e);
+    return k.n == 2 && named_decl(strip(k.c[0]), decl) &&
+           clang_getCursorKind(*decl) != CXCursor_ParmDecl &&
+           is_void_pointer_pointer(clang_getCursorType(*decl));
 }
 
 static char *spelling_of_type(CXType t)
@@ -436,6 +459,82 @@ static void scan_call(CXCursor c)
     }
 }
 
+/* A flexible array member of void * (`void *end[]`), the only arrays inference looks
+ * at: their elements could hold pointers, or the tail could be bytes. */
+static int flex_void_field(CXCursor e, CXCursor *decl)
+{
+    if (clang_getCursorKind(e) != CXCursor_MemberRefExpr)
+        return 0;
+    CXCursor d = clang_getCursorReferenced(e);
+    CXType t = clang_getCursorType(d);
+    if (clang_getCursorKind(d) != CXCursor_FieldDecl || t.kind != CXType_IncompleteArray ||
+        !is_void_pointer(clang_getArrayElementType(t)))
+        return 0;
+    *decl = d;
+    return 1;
+}
+
+static int is_char_pointer(CXType t)
+{
+    CXType ct = clang_getCanonicalType(t);
+    if (ct.kind != CXType_Pointer)
+        return 0;
+    enum CXTypeKind k = clang_getCanonicalType(clang_getPointeeType(ct)).kind;
+    return k == CXType_Char_S || k == CXType_Char_U || k == CXType_SChar || k == CXType_UChar;
+}
+
+/* The member reference of `(char *)&x->f[i]` or `(char *)x->f` when f is a flexible
+ * void * array: the operand of a byte cast, through `&`, a subscript and decay. */
+static int byte_cast_member(CXCursor operand, CXCursor *member, CXCursor *decl)
+{
+    CXCursor e = strip(operand);
+    if (clang_getCursorKind(e) == CXCursor_UnaryOperator) {
+        struct kids k = kids_of(e);
+        if (k.n != 1 || clang_getCursorKind(strip(k.c[0])) != CXCursor_ArraySubscriptExpr)
+            return 0;
+        struct kids sub = kids_of(strip(k.c[0]));
+        if (sub.n != 2)
+            return 0;
+        e = strip(sub.c[0]);
+    }
+    *member = e;
+    return flex_void_field(e, decl);
+}
+
+/* A flexible void * array used as bytes: `(char *)&it->end[0]`, the start of a tail of
+ * bytes.  Its reference is remembered, so that visiting it (a child of this cast) does
+ * not count it as a use of the elements. */
+static void scan_byte_cast(CXCursor c)
+{
+    CXCursor operand, member, decl;
+    if (!is_char_pointer(clang_getCursorType(c)) || !last_expr(c, &operand) ||
+        !byte_cast_member(operand, &member, &decl))
+        return;
+    grow(&S->bytes_refs, &S->capbytes_refs, S->nbytes_refs + 1, sizeof *S->bytes_refs);
+    S->bytes_refs[S->nbytes_refs++] = clang_getCursorLocation(member);
+    struct evidence e = {.bytes = 1};
+    e.type_name = spelling_of_type(clang_getCursorType(c));
+    e.target_name = xstrdup("char");
+    record(decl, c, &e, "address cast to");
+}
+
+/* Any other use of a flexible void * array (an element read or stored as a pointer):
+ * evidence that is not bytes, so the array stays as declared. */
+static void scan_flex_use(CXCursor c)
+{
+    CXCursor decl;
+    if (!flex_void_field(c, &decl))
+        return;
+    CXSourceLocation at = clang_getCursorLocation(c);
+    for (size_t i = 0; i < S->nbytes_refs; i++)
+        if (clang_equalLocations(S->bytes_refs[i], at))
+            return;
+    struct evidence e = {0};
+    e.type_name = xstrdup("void *");
+    e.target_name = xstrdup("void *");
+    record(decl, c, &e, "element used as");
+}
+
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData data)
 {
     (void)parent;
@@ -448,6 +547,10 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent, CXClientData d
         break;
     case CXCursor_CStyleCastExpr:
         scan_cast(c);
+        scan_byte_cast(c);
+        break;
+    case CXCursor_MemberRefExpr:
+        scan_flex_use(c);
         break;
     case CXCursor_VarDecl:
         scan_var_init(c);
@@ -467,6 +570,7 @@ void infer_scan(void *tu, struct evidence_list *out)
     S = &s;
     s.out = out;
     clang_visitChildren(clang_getTranslationUnitCursor((CXTranslationUnit)tu), visit, NULL);
+    s.nbytes_refs = 0; /* cursors of this translation unit only */
     S = NULL;
 }
 
@@ -915,6 +1019,68 @@ static int infer_one(struct infer *in, enum ann_target kind, const char *owner, 
     return result;
 }
 
+/* A flexible array member declared `void *end[]` whose every use in the source is its
+ * address cast to a char pointer ((char *)&it->end[0]: memcached's key and data after
+ * the item's header) holds bytes, not pointers: it becomes `char end[]`, nothing to
+ * follow in it, nothing to size.  Any other use (an element read or stored), an
+ * annotation (E_ARRAY), or no use at all leaves it as declared. */
+static int infer_flex(struct infer *in, const char *owner, const char *name, struct pos pos,
+                      int type)
+{
+    struct model *m = in->m;
+    const struct type *t = &m->t[type];
+    if (t->kind != K_ARRAY || t->count >= 0 || !pos.file || !name)
+        return type;
+    const struct type *el = &m->t[t->target];
+    if (el->kind != K_PTR || el->annot || m->t[el->target].kind != K_VOID)
+        return type;
+    char *k = subject_key(AT_FIELD, canon_of(in, pos.file), pos.line, name);
+    long s = smap_get(&in->subjects, k, strlen(k), 0);
+    int annotated = t->annot || smap_get(&in->annotated, k, strlen(k), 0) != 0;
+    free(k);
+    const struct subject *sj = s ? &in->subj[s - 1] : NULL;
+    int chr = model_char(m);
+    int bytes = sj && !annotated && sj->ncand == 1 && in->ev.e[sj->ev[0]].bytes && chr >= 0;
+    if (explain_matches(in->explain, owner, name)) {
+        char *label = decl_label(m, owner, name, pos);
+        in->explained++;
+        printf("%s: flexible array of void *, %s\n", label,
+               bytes ? "inferred as char[] (bytes), from:"
+               : annotated ? "annotated in the source; the annotation is used"
+               : sj ? "not only used as bytes; left as declared:"
+                    : "no use in the source; left as declared");
+        if (sj && !annotated)
+            print_evidence(in, sj, stdout, "  ");
+        free(label);
+    }
+    if (!bytes)
+        return type;
+    int r = type_clone(m, type);
+    m->t[r].target = chr;
+    char *tok = inferred_token(in, sj);
+    type_add_annot(&m->t[r], tok);
+    free(tok);
+    return r;
+}
+
+/* infer_one for a declaration; a `void **` one (no annotation, no typedef) gets what
+ * the evidence about its elements says (p->slots[i] cast to item *: an item **). */
+static int infer_decl(struct infer *in, enum ann_target kind, const char *owner, int holder,
+                      const char *name, struct pos pos, int type)
+{
+    struct model *m = in->m;
+    const struct type *t = &m->t[type];
+    if (t->kind != K_PTR || t->annot || m->t[t->target].kind != K_PTR ||
+        m->t[m->t[t->target].target].kind != K_VOID)
+        return infer_one(in, kind, owner, holder, name, pos, type);
+    int inner = infer_one(in, kind, owner, holder, name, pos, t->target);
+    if (inner == m->t[type].target)
+        return type;
+    int r = type_clone(m, type);
+    m->t[r].target = inner;
+    return r;
+}
+
 /* A struct used with E_G is a clone made before inference (attach.c): its members
  * follow the struct it instantiates wherever that one's void * became inferred. */
 static void follow_instances(struct model *m)
@@ -947,14 +1113,15 @@ int infer_apply(struct model *m, const struct annot_list *l, const char *explain
             continue;
         for (size_t j = 0; j < m->t[i].nmem; j++) {
             struct member *mb = &m->t[i].mem[j];
-            int r = infer_one(&in, AT_FIELD, m->t[i].name ? m->t[i].name : "-", (int)i,
-                              mb->name, mb->pos, mb->type);
-            m->t[i].mem[j].type = r;
+            const char *owner = m->t[i].name ? m->t[i].name : "-";
+            int r = infer_decl(&in, AT_FIELD, owner, (int)i, mb->name, mb->pos, mb->type);
+            m->t[i].mem[j].type = infer_flex(&in, owner, mb->name, mb->pos, r);
         }
     }
     follow_instances(m);
     for (size_t i = 0; i < m->nv; i++)
-        m->v[i].type = infer_one(&in, AT_VAR, NULL, -1, m->v[i].name, m->v[i].pos, m->v[i].type);
+        m->v[i].type = infer_decl(&in, AT_VAR, NULL, -1, m->v[i].name, m->v[i].pos,
+                                  m->v[i].type);
     if (explain_name && !in.explained)
         printf("%s: no struct field or variable of that name is declared void * in this "
                "object\n", explain_name);
