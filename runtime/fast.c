@@ -1092,6 +1092,74 @@ static void share(struct worker *w)
     pthread_mutex_unlock(&F.lock);
 }
 
+/* The stack's bounds (struct worker): compacted when it is twice as long as the last
+ * compaction left it, or when this thread has rebuilt as many objects since then as
+ * that left on it (many of their targets may be rebuilt now); either way each
+ * compaction is paid for by as many pushes or rebuilt objects, a few reads each.  The
+ * room follows: what the next compaction needs, given back when less is used. */
+#define COMPACT_MIN ((size_t)1 << 12)
+
+/* Fills the slots on w's stack whose target was rebuilt since they were pushed, and
+ * drops them; the others keep their order.  A graph's stack holds every edge to a
+ * vertex not rebuilt yet when its source was, and most of those vertices are rebuilt
+ * long before the edge is popped (bench/heap/graph.c: half a million entries of 32
+ * bytes at 1M vertices, 16 MB at the end of the drain, when the new vertices are all
+ * made); filling them early keeps the stack to the edges still open.  Only between
+ * two items (work_loop): a fill in progress counts on the items it pushed staying
+ * where they are. */
+static void compact(struct worker *w)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        struct item it = w->st[i];
+        uintptr_t kind = it.fk & 3, nv;
+        const struct fplan *f = (const struct fplan *)(it.fk & ~(uintptr_t)3);
+        if ((kind == I_SLOT || kind == I_SLOT_IN_PLACE) && !f->side && !(it.b & 15) &&
+            forwarded(w, it.b, f, &nv)) {
+            if (kind == I_SLOT)
+                memcpy((void *)it.a, &nv, sizeof nv);
+            else
+                write_in_place(w, (uintptr_t *)it.a, nv);
+            continue;
+        }
+        w->st[keep++] = it;
+    }
+    w->n = keep;
+    size_t k = keep > COMPACT_MIN ? keep : COMPACT_MIN;
+    w->compact_at = 2 * k;
+    w->compact_due = w->transformed + (long)k;
+}
+
+/* Resizes w's stack to `cap` items (a smaller block: malloc can give its pages back,
+ * or to the new objects). */
+static void resize_stack(struct worker *w, size_t cap)
+{
+    struct item *st = realloc(w->st, cap * sizeof *st);
+    if (st) {
+        w->st = st;
+        w->cap = cap;
+    }
+}
+
+/* Keeps w's stack within its bounds (above); work_loop calls it when one is passed. */
+static void __attribute__((noinline)) restack(struct worker *w)
+{
+    if (!w->compact_at) {
+        w->compact_at = 2 * COMPACT_MIN;
+        w->compact_due = w->transformed + (long)COMPACT_MIN;
+    }
+    if (w->n >= w->compact_at || w->transformed >= w->compact_due)
+        compact(w);
+    size_t cap = w->cap;
+    while (cap > 2 * COMPACT_MIN && w->n < cap / 4)
+        cap /= 2;
+    if (cap > w->compact_at + BATCH && w->n + BATCH <= w->compact_at)
+        cap = w->compact_at + BATCH;
+    if (cap < w->cap)
+        resize_stack(w, cap);
+    w->shrink_at = w->cap > 2 * COMPACT_MIN ? w->cap / 4 : 0;
+}
+
 static double thread_cpu_ms(void)
 {
     struct timespec ts;
@@ -1113,6 +1181,9 @@ static void work_loop(struct worker *w)
     for (;;) {
         if (F.solo && w->n >= SOLO_MAX)
             return; /* enough work to share: time for the helpers */
+        if (__builtin_expect(w->n >= w->compact_at || w->n < w->shrink_at ||
+                                 w->transformed >= w->compact_due, 0))
+            restack(w);
         if (w->n == 0 && (!F.mt || !take(w)))
             return;
         struct item *top = &w->st[--w->n];

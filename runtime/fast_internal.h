@@ -114,6 +114,8 @@ struct inner {
 struct worker {
     struct item *st;
     size_t n, cap;
+    size_t compact_at, shrink_at; /* the stack's bounds (fast.c, restack) */
+    long compact_due;     /* ... and when `transformed` reaches this */
     struct {
         uintptr_t key;
         uint64_t *bits;
