@@ -17,6 +17,7 @@
  * loads new versions from their /proc/PID/fd name (version.c).  KITSUNE_NO_PROC_FD=1
  * does without (such a process then cannot be updated): the descriptor leads out of
  * the chroot, which a compromised process could use. */
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <errno.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@
 #include "maps.h"
 #include "chunks.h"
 #include "proc.h"
+#include "libc.h"
 
 void kt_maps_free(struct kt_maps *m)
 {
@@ -97,9 +99,24 @@ int kt_maps_contains(const struct kt_maps *m, uintptr_t p)
 static struct kt_maps snapshot;
 static struct kt_chunks heap; /* the main arena's chunks in use, at the snapshot */
 
+static int glibc_malloc = -1; /* the program's malloc is libc's (kt_maps_glibc_malloc) */
+
+int kt_maps_glibc_malloc(void)
+{
+    if (glibc_malloc < 0) {
+        void *libc = kt_libc_dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+        void *used = kt_libc_dlsym(RTLD_DEFAULT, "malloc");
+        glibc_malloc = libc && used && used == kt_libc_dlsym(libc, "malloc");
+        if (libc)
+            kt_libc_dlclose(libc);
+    }
+    return glibc_malloc;
+}
+
 /* -1 only for out of memory: memory that cannot be judged must not be followed. */
 int kt_maps_snapshot(void)
 {
+    kt_maps_glibc_malloc(); /* known before the engines ask, on the main thread */
     if (kt_chunks_index(&heap) < 0 || kt_maps_load(&snapshot) == -2) {
         kt_maps_snapshot_free();
         return -1;

@@ -28,6 +28,9 @@ int kt_maps_readable(uintptr_t p, size_t len);
 int kt_maps_mapped(uintptr_t p, size_t len);
 /* Why [p, p+len) is not: "not in mapped memory", "not an allocation", or NULL. */
 const char *kt_maps_why(uintptr_t p, size_t len);
+/* Whether the program's malloc is glibc's: only then do malloc's chunk headers
+ * describe its blocks (a sanitizer's or another allocator's malloc keeps its own). */
+int kt_maps_glibc_malloc(void);
 /* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
 size_t kt_maps_block_size(uintptr_t p);
 void kt_maps_snapshot_free(void);

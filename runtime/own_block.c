@@ -12,7 +12,9 @@
  * update (rolled back: the program goes on with its old state), naming the type, the
  * object's place, and the choices: keep the layout, a rule for the pointers that lead
  * to it, E_PTRARRAY for an array.  Objects in the old version's static data never get
- * here (they go to the new variable), nor objects rebuilt where they are (E_HELD). */
+ * here (they go to the new variable), nor objects rebuilt where they are (E_HELD).
+ * Under another allocator than glibc's (a sanitizer's malloc) nothing is judged: the
+ * chunk headers read here are glibc's. */
 #include <stdio.h>
 
 #include "maps.h"
@@ -34,6 +36,8 @@ static void type_words(const struct plan *plan, char *buf, size_t len)
 int kt_own_block_check(uintptr_t p, const struct plan *plan, size_t extent, char *why,
                        size_t len)
 {
+    if (!kt_maps_glibc_malloc())
+        return 0; /* another allocator's blocks (ASan's): their extent is not known */
     size_t usable = kt_maps_block_size(p); /* 0: not the start of a block */
     /* A block holds more than this object when it is larger than malloc may hand out for
      * it - the usual rounding, plus a remainder too small to split off (glibc hands out
