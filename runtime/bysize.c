@@ -5,7 +5,8 @@
  * text in others (kitc's candidates=) is planned with one plan per candidate when their
  * allocations differ in usable size (plan_pointer.c, plan_by_size).  At the update each object
  * it points to is looked at: the pointer must be the start of a chunk of glibc's heap in
- * use, and the chunk's usable size picks the candidate.  Anything else - a pointer into
+ * use, and the chunk's usable size picks the candidate (glibc may hand out 16 bytes
+ * more than asked for: the planner keeps candidates further apart).  Anything else - a pointer into
  * an object, a size none of them has - fails the update with the field and the sizes:
  * transforming it as a guess would commit wrong state. */
 #include <stdio.h>
@@ -18,8 +19,10 @@ const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *
                                    size_t len)
 {
     size_t usable = kt_maps_block_size(p); /* 0: not the start of one */
+    /* as asked for, or 16 bytes more: a free chunk handed out whole (the planner made
+     * sure no two candidates are within 16 bytes of each other) */
     for (int i = 0; usable && i < op->nalts; i++)
-        if (op->alt_sizes[i] == usable)
+        if (op->alt_sizes[i] == usable || op->alt_sizes[i] + 16 == usable)
             return op->alts[i];
     int n = snprintf(why, len, "%s: void * holding several types, and the object at %#lx ",
                      op->path ? op->path : "a void *", (unsigned long)p);

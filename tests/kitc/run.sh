@@ -17,6 +17,10 @@
 #   run.sh opaque CC OPT   types no variable reaches, a struct defined in another unit
 #   run.sh sizes CC OPT    a variable whose size the DWARF does not give is sized from
 #                          the symbol table or refused, never listed with size 0
+#   run.sh inferlen CC OPT pointers to structs or pointers get the length their
+#                          allocations agree on (a constant, a field of the same object)
+#                          as E_PTRARRAY; differing, local or unreadable counts and an
+#                          annotation leave them; --explain prints the allocations
 #   run.sh locals CC OPT   locals of E_NOTELOCALS functions are listed (func#name, type,
 #                          where the compiler keeps them, inside the function's code);
 #                          other functions' are not
@@ -26,7 +30,8 @@
 #                          wins; --explain prints the evidence
 #   run.sh infercb CC OPT  a void * passed to a function, with a callback or to a
 #                          thread's start routine gets what that function's void *
-#                          parameter is converted to; the evidence names both places;
+#                          parameter is converted to, one assigned from such a parameter
+#                          what the callers pass; the evidence names both places;
 #                          a void * seen only with char types is a char * (bytes)
 # Environment: KITC, KTTCHECK (binaries), SRC (tests/kitc/src), EXPECTED (tests/kitc/
 # expected), INC (include/), WORK (a scratch directory for this case).
@@ -358,9 +363,34 @@ case_inferflex() {
     explain_says flex.so vec.slots "vec.slots (infer_flex.c:17): flexible array of void *, not only used as bytes; left as declared:"
     explain_says flex.so sized.items "sized.items (infer_flex.c:22): flexible array of void *, annotated in the source; the annotation is used"
     explain_says flex.so g_free "g_free (infer_flex.c:30): void * inferred as struct rec *, from:"
-    grep -Eq '^V g_free [0-9]+ ' flex.ktt && [ "$(grep -c ' inferred=' flex.ktt)" = 2 ] ||
-        { fail "rec.tail and g_free's elements only are inferred"; grep inferred flex.ktt >&2; }
+    # and g_free's length, from its malloc (case inferlen)
+    grep -Eq '^V g_free [0-9]+ ' flex.ktt && [ "$(grep -c ' inferred=' flex.ktt)" = 3 ] &&
+        grep -Eq '^T [0-9]+ ptr [0-9]+ ptrarray=2 inferred=infer_flex.c:43$' flex.ktt ||
+        { fail "rec.tail, g_free's elements and its length only are inferred"; grep inferred flex.ktt >&2; }
     explain_says flex.so g_pages "g_pages (infer_flex.c:31): void *, no evidence in the source of what it points to"
+}
+
+case_inferlen() {
+    build len.so -"$OPT" -g "$SRC/infer_len.c"
+    "$KITC" -o len.ktt len.so 2>err.txt || { fail "kitc failed"; cat err.txt >&2; return; }
+    [ -s err.txt ] && { fail "unexpected diagnostics"; cat err.txt >&2; }
+    # exactly the three lengths the allocations agree on, and the annotation's own
+    for want in 'ptrarray=self.nbuckets inferred=infer_len.c:34' \
+                'ptrarray=self.cap inferred=infer_len.c:27,infer_len.c:36' \
+                'ptrarray=4 inferred=infer_len.c:38' 'ptrarray=2'; do
+        grep -Eq "^T [0-9]+ ptr [0-9]+ $want\$" len.ktt || fail "no entry with $want"
+    done
+    [ "$(grep -c ptrarray len.ktt)" = 4 ] || { fail "other lengths inferred"; grep ptrarray len.ktt >&2; }
+    explain_says len.so table.buckets "table.buckets (infer_len.c:10): points to self.nbuckets elements (E_PTRARRAY(self.nbuckets) inferred), from:"
+    explain_says len.so table.items "  infer_len.c:27: allocated with self.cap elements"
+    explain_says len.so recs "recs (infer_len.c:16): points to 4 elements (E_PTRARRAY(4) inferred), from:"
+    explain_says len.so mixed "mixed (infer_len.c:17): points to one element: the allocations give no one length (annotate it E_PTRARRAY(n) if it points to an array):"
+    explain_says len.so mixed "  infer_len.c:41: allocated with 8 elements"
+    explain_says len.so one "one (infer_len.c:18): points to one element, as allocated:"
+    explain_says len.so local_n "  infer_len.c:44: allocated with a length that is neither a constant nor a field of the same object"
+    explain_says len.so other_base "  infer_len.c:46: allocated with a length that is neither a constant nor a field of the same object"
+    explain_says len.so annotated "annotated (infer_len.c:22): annotated in the source; the annotation is used, not these allocations:"
+    explain_says len.so bytes "bytes (infer_len.c:21): points to one element: the allocations give no one length (annotate it E_PTRARRAY(n) if it points to an array):"
 }
 
 case_locals() {
@@ -395,6 +425,8 @@ case_infercb() {
         "  infer_cb.c:53: passed with callback worker (infer_cb.c:36: initialises struct job *)" >want.txt
     cmp -s want.txt explain.txt || { fail "--explain g_job"; diff want.txt explain.txt >&2; }
     explain_says infer_cb.so io.buf "io.buf (infer_cb.c:71): void * inferred as char *, from:"
+    explain_says infer_cb.so output.arg "output.arg (infer_cb.c:89): void * with 2 candidate types, left void * (annotate it or write a rule):"
+    explain_says infer_cb.so output.arg "  infer_cb.c:96: assigned from the parameter of push (infer_cb.c:102: passed struct job *)"
 }
 
 "case_$case_name"

@@ -32,7 +32,7 @@ check_flag=$(grep -q 'kitsune-test: .*check' "$src" && echo --check)
 mapfile -t want_reasons < <(grep -o 'kitsune-test: .*reason=[^*]*' "$src" | sed 's/.*reason=//; s/ *$//')
 not_committed=0
 dies_with=$(grep -o 'kitsune-test: dies-with=.*' "$src" | sed 's/.*dies-with=//; s/ *$//')
-for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=]*' "$src" | grep -o 'env=[A-Za-z0-9_=]*' | cut -d= -f2-); do
+for kv in $(grep -o 'kitsune-test: .*env=[A-Za-z0-9_=.]*' "$src" | grep -o 'env=[A-Za-z0-9_=.]*' | cut -d= -f2-); do
     export "${kv?}"
 done
 mapfile -t expects < <(grep -o 'kitsune-test: expect [a-z_]* [<>=]* [0-9]*' "$src" | cut -d' ' -f3-)

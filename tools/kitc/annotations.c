@@ -699,7 +699,7 @@ static void parse_source(CXIndex idx, const struct source_opts *o, const struct 
     clang_visitChildren(clang_getTranslationUnitCursor(tu), visit, &s);
     for (size_t i = 0; i < s.nu; i++)
         resolve_use(&s, &s.u[i]);
-    infer_scan(tu, &C->out->ev);
+    infer_scan(tu, &C->out->ev, &C->out->lens);
     for (size_t i = 0; i < s.nd; i++)
         free(s.d[i].name);
     free(s.d);

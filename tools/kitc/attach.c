@@ -87,7 +87,8 @@ static char *token_of(const struct annot *a)
     case A_SZ:
         return xstrdup("sz");
     case A_PTRARRAY:
-        return xasprintf("ptrarray=%s", a->arg);
+        return a->inferred ? xasprintf("ptrarray=%s inferred=%s", a->arg, a->inferred)
+                           : xasprintf("ptrarray=%s", a->arg);
     case A_ARRAY:
         return xasprintf("len=%s", a->arg);
     case A_GENERIC:

@@ -158,6 +158,8 @@ struct annot {
     int decl_line;
     int stars;         /* '*' tokens of the declarator to the left of the macro */
     int bracket;       /* E_ARRAY: index of the enclosing [] pair, -1 if none */
+    char *inferred;    /* not written in the source: an E_PTRARRAY infer_lengths() made
+                          from the allocations at these positions ("FILE:LINE,...") */
 };
 
 /* infer.c: one piece of evidence of what a `void *` field or variable points to. */
@@ -189,10 +191,31 @@ struct evidence_list {
     size_t n, cap;
 };
 
+/* infer.c: an allocation stored into a pointer field or file-scope variable that
+ * points to structs or pointers, and the length it gives. */
+struct length_ev {
+    enum ann_target target;  /* AT_FIELD or AT_VAR */
+    char *decl_name;
+    const char *decl_file;   /* canonical absolute path of the declaration */
+    int decl_line;
+    int stars;               /* '*' written in the declared type (annot.stars) */
+    char *len;               /* E_PTRARRAY's argument: "N" or "self.F"; NULL when the
+                                allocation's length is neither (a local count, a byte
+                                count) */
+    const char *file;        /* where the allocation is stored (canonical) */
+    int line;
+};
+
+struct length_list {
+    struct length_ev *e;
+    size_t n, cap;
+};
+
 struct annot_list {
     struct annot *a;
     size_t n, cap;
     struct evidence_list ev;  /* found in the same parse (infer.c) */
+    struct length_list lens;  /* the same */
 };
 
 struct source_opts {
@@ -215,7 +238,10 @@ int annotations_collect(const struct source_opts *o, struct model *m,
 int annotations_attach(struct model *m, const struct annot_list *l);
 
 /* infer.c: records the evidence in one parsed translation unit (a CXTranslationUnit). */
-void infer_scan(void *tu, struct evidence_list *out);
+void infer_scan(void *tu, struct evidence_list *out, struct length_list *lens);
+/* Adds an E_PTRARRAY (with `inferred` set) for each pointer declaration without an
+ * annotation whose allocations all give it the same length, other than 1. */
+void infer_lengths(const struct model *m, struct annot_list *l);
 /* Turns each `void *` field or variable without an annotation whose evidence names one
  * struct or union into a pointer to it (token inferred=FILE:LINE,...); warns about the
  * ones with several candidates.  With explain set, prints what it found for the field

@@ -180,6 +180,7 @@ static int generate(struct options *o)
         m.root = db_root;
     else
         dwarf_default_root(&m);
+    infer_lengths(&m, &al);
     if (annotations_attach(&m, &al) != 0 || infer_apply(&m, &al, o->explain) != 0)
         return 1;
     make_keys(&m);

@@ -81,3 +81,24 @@ void fill(char *text, unsigned char *raw, struct conn *c)
     g_io.mixed = text;
     g_io.mixed = c;
 }
+
+/* A void * field assigned from a function's void * parameter: what the callers pass
+ * is its evidence - here two types, only one of which its uses cast it to (reading only
+ * the casts would type every output as a struct conn). */
+struct output {
+    void *arg;          /* a struct conn * or a struct job *, by the callers of push */
+};
+
+struct output g_out;
+
+static void push(struct output *o, void *arg)
+{
+    o->arg = arg;
+}
+
+int outputs(struct conn *c, struct job *j)
+{
+    push(&g_out, c);
+    push(&g_out, j);
+    return ((struct conn *)g_out.arg)->fd;
+}
