@@ -15,15 +15,53 @@
 #include "bysize.h"
 #include "plan.h"
 
-const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,
-                                   size_t len)
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer's allocator (the sanitizer build) keeps no glibc chunk headers but
+ * says itself whether p starts one of its blocks and how many bytes were asked for. */
+int __sanitizer_get_ownership(const volatile void *p);
+size_t __sanitizer_get_allocated_size(const volatile void *p);
+
+static const struct plan *by_requested_size(const struct plan_op *op, uintptr_t p,
+                                            size_t *size)
 {
-    size_t usable = kt_maps_block_size(p); /* 0: not the start of one */
-    /* as asked for, or 16 bytes more: a free chunk handed out whole (the planner made
-     * sure no two candidates are within 16 bytes of each other) */
+    *size = __sanitizer_get_ownership((const void *)p)
+                ? __sanitizer_get_allocated_size((const void *)p) : 0;
+    for (int i = 0; *size && i < op->nalts; i++)
+        if (op->alts[i]->old_size == *size)
+            return op->alts[i];
+    return NULL;
+}
+#endif
+
+/* The candidate whose glibc allocation has `usable` bytes: as asked for, or 16 bytes
+ * more (a free chunk handed out whole; the planner made sure no two candidates are
+ * within 16 bytes of each other). */
+static const struct plan *by_usable_size(const struct plan_op *op, size_t usable)
+{
     for (int i = 0; usable && i < op->nalts; i++)
         if (op->alt_sizes[i] == usable || op->alt_sizes[i] + 16 == usable)
             return op->alts[i];
+    return NULL;
+}
+
+/* The candidate of the allocation at p; *usable: its size (0: p does not start one). */
+static const struct plan *by_allocation(const struct plan_op *op, uintptr_t p, size_t *usable)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    if (!kt_maps_glibc_malloc())
+        return by_requested_size(op, p, usable);
+#endif
+    *usable = kt_maps_block_size(p);
+    return by_usable_size(op, *usable);
+}
+
+const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,
+                                   size_t len)
+{
+    size_t usable;
+    const struct plan *found = by_allocation(op, p, &usable);
+    if (found)
+        return found;
     int n = snprintf(why, len, "%s: void * holding several types, and the object at %#lx ",
                      op->path ? op->path : "a void *", (unsigned long)p);
     if (!usable)
