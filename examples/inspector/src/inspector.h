@@ -72,7 +72,7 @@ struct flow {
 
 struct flow_table {
     unsigned nbuckets;
-    struct flow ** E_PTRARRAY(self.nbuckets) buckets;
+    struct flow **buckets;
     unsigned nflows, max_flows;
 };
 
@@ -96,8 +96,8 @@ struct rule {
     char content[64];
     unsigned content_len;
     enum rule_buffer buffer;
-    pcre2_code * E_OPAQUE re; /* libpcre2's, NULL without pcre: */
-    pcre2_match_data * E_OPAQUE md;
+    pcre2_code *re; /* libpcre2's, NULL without pcre: */
+    pcre2_match_data *md;
 };
 
 /* ---- alerts and outputs -------------------------------------------------------- */
@@ -114,7 +114,7 @@ typedef void (*output_fn)(const struct alert *a, void *arg);
  * walked calling u.fptr), and the output's own argument behind a void * whose type
  * depends on the output (struct alert_file or struct alert_syslog). */
 struct output_node {
-    void * E_OPAQUE arg;
+    void *arg;
     union {
         output_fn fptr;
         void * E_OPAQUE vptr;
@@ -123,7 +123,7 @@ struct output_node {
 };
 
 struct alert_file {
-    FILE * E_OPAQUE fp;
+    FILE *fp;
     char path[256];
 };
 
@@ -212,7 +212,7 @@ struct config {
     unsigned max_flows;
     struct pp_node *preprocessors;
     struct output_node *outputs;
-    struct rule * E_PTRARRAY(self.nrules) rules;
+    struct rule *rules;
     int nrules;
 };
 

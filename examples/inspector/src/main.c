@@ -24,7 +24,7 @@
 
 struct config *conf;
 struct counters counters;
-static pcap_t * E_OPAQUE capture; /* DSU: libpcap's */
+static pcap_t *capture; /* DSU: libpcap's */
 static int offline;
 static int announce; /* mark the next packet with this version */
 /* the capture's settings (open_capture) */
