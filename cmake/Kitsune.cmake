@@ -158,8 +158,9 @@ function(kitsune_add_program target)
   if(KP_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${KP_OUTPUT_DIRECTORY})
   endif()
-  if(TARGET kitc)
+  if(TARGET kitc) # built here: a new kitc writes the summary again (relinking runs it)
     add_dependencies(${target} kitc)
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS $<TARGET_FILE:kitc>)
   endif()
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND ${kitc} -o $<TARGET_FILE:${target}>.ktt --root ${KP_ROOT}
@@ -207,8 +208,9 @@ function(kitsune_add_module target)
     $<TARGET_PROPERTY:kitsune::kitsune,INTERFACE_INCLUDE_DIRECTORIES> ${KM_INCLUDES})
   target_link_libraries(${target} PRIVATE kitsune::kitsune ${KM_LIBS})
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
-  if(TARGET kitc)
+  if(TARGET kitc) # built here: a new kitc writes the summary again (relinking runs it)
     add_dependencies(${target} kitc)
+    set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS $<TARGET_FILE:kitc>)
   endif()
   add_custom_command(TARGET ${target} POST_BUILD
     COMMAND ${kitc} -o $<TARGET_FILE:${target}>.ktt --root ${KM_ROOT}
