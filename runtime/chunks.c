@@ -58,6 +58,11 @@ void kt_chunks_free(struct kt_chunks *ci)
  * bounded before it is added: a speculative walk (below) reads garbage too. */
 enum { STEP_ON, STEP_TOP, STEP_BAD };
 
+/* Each step's read waits for the one before (the size leads to the next chunk), so the
+ * heap is fetched ahead: 2 KB ahead, the walk of a redis-like heap of 124 MB took
+ * 25 - 38 ms instead of 38 - 45 (medians of 7, alternating, on the loaded 2-CPU VM). */
+enum { PREFETCH = 2048 };
+
 static KT_NO_ASAN int step(uintptr_t c, uintptr_t hi, uintptr_t *next, int *inuse)
 {
     if (c + 32 > hi)
@@ -145,6 +150,7 @@ static KT_NO_ASAN void walk_chain(struct part *g, uintptr_t c)
         if (!(i & 1023) && cancelled(g))
             return;
         set_bit(g->bounds, (c - g->s) >> 4);
+        __builtin_prefetch((const void *)(c + PREFETCH));
         uintptr_t next;
         int inuse, st = step(c, g->hi, &next, &inuse);
         if (st != STEP_ON) {
@@ -274,6 +280,7 @@ static KT_NO_ASAN void walk(struct kt_chunks *ci, struct part *g, int n)
             k++;
             continue;
         }
+        __builtin_prefetch((const void *)(c + PREFETCH));
         uintptr_t next;
         int inuse, st = step(c, ci->hi, &next, &inuse);
         if (st != STEP_ON) {
