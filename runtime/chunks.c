@@ -11,7 +11,12 @@
  * is in use when the next one's PREV_INUSE bit says so; tcache and fastbin chunks look
  * in use (a pointer to one of those freed blocks is not caught).  The walk ends at the
  * top chunk; when it ends anywhere else (another allocator, or [heap] not glibc's),
- * the addresses after that point are not judged (kt_chunks_known). */
+ * the addresses after that point are not judged (kt_chunks_known).  A large heap is
+ * walked in parts at once, one thread each, with the same answers ("the walk split in
+ * parts" below).  The index is built whole at the snapshot, not as the engines ask: it
+ * must describe the heap as the old state left it, and the engines allocate into the
+ * same heap meanwhile (a dangling pointer into a block reused for a new object would
+ * pass). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
