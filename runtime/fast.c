@@ -532,11 +532,33 @@ inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan 
     return v;
 }
 
+static int not_own_block(struct worker *w, const struct fplan *f, uintptr_t old,
+                         size_t block);
+
+/* Whether a pointer to an object of plan s leads to an object rebuilt on its own (not
+ * fixed in place, not an array): such an object is also judged by own_block.c, from
+ * the same heap lookup as its readability. */
+static inline int rebuilt_one(const struct plan_op *op, const struct fplan *s)
+{
+    return s->mode != PLAN_FIX && op->kind != OP_PTRARRAY && !op->nul_terminated;
+}
+
+/* The readability check of a pointer to an object of plan s (not clean); *block: the
+ * usable size of the heap block starting at v, for an object rebuilt on its own. */
+static inline __attribute__((always_inline)) int
+readable(const struct plan_op *op, const struct fplan *s, uintptr_t v, size_t *block)
+{
+    if (rebuilt_one(op, s))
+        return kt_maps_heap_object(v, s->p->old_size, block);
+    return kt_maps_readable(v, s->p->old_size);
+}
+
 static inline __attribute__((always_inline)) void
 pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char *ob,
         uintptr_t *slot, uintptr_t v, int in_place)
 {
     uintptr_t nv = v;
+    size_t block = 0;
     if (v) {
         if (in_old_static(v)) {
             nv = static_new(w, v, op->sub);
@@ -546,7 +568,7 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
             if (F.interior && (op->ptr_flags & PTR_MAY_INTERIOR))
                 nv = inner_pointer(w, slot, v, op->sub, in_place);
         } else if (s && s->mode != PLAN_CLEAN &&
-                   __builtin_expect(!kt_maps_readable(v, s->p->old_size), 0)) {
+                   __builtin_expect(!readable(op, s, v, &block), 0)) {
             char why[KT_ERRLEN];
             kt_wild_pointer(why, sizeof why, v, s->p);
             wfail(w, "%s", why);
@@ -583,6 +605,9 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                 }
                 if (!in_place)
                     memcpy(slot, &v, sizeof v);
+                /* Judged now, from the lookup above: the items popped as I_SLOT are. */
+                if (not_own_block(w, s, v, block))
+                    return;
                 push_wd(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT, wd);
                 return;
             }
@@ -719,21 +744,23 @@ static size_t old_extent(const struct fplan *f, uintptr_t old)
     return end > p->old_size ? end : p->old_size;
 }
 
-/* An object that is not a heap allocation of its own cannot be moved (own_block.c). */
+/* An object that is not a heap allocation of its own cannot be moved (own_block.c);
+ * block: the usable size of the heap block starting at old (kt_maps_block_size). */
 static __attribute__((noinline)) int not_own_block(struct worker *w, const struct fplan *f,
-                                                   uintptr_t old)
+                                                   uintptr_t old, size_t block)
 {
     char why[KT_ERRLEN];
-    if (kt_own_block_check(old, f->p, old_extent(f, old), why, sizeof why) == 0)
+    if (kt_own_block_judge(old, f->p, old_extent(f, old), block, why, sizeof why) == 0)
         return 0;
     wfail(w, "%s", why);
     return 1;
 }
 
+/* judged: pointer() judged old already (own_block.c), as for every I_SLOT item. */
 static inline __attribute__((always_inline)) char *
-alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, size_t *sizep)
+alloc_new(struct worker *w, const struct fplan *f, uintptr_t old, int judged, size_t *sizep)
 {
-    if (not_own_block(w, f, old))
+    if (!judged && not_own_block(w, f, old, kt_maps_block_size(old)))
         return NULL;
     size_t size = new_extent(f, old);
     if (size < 8)
@@ -831,13 +858,13 @@ static int side_claim(struct worker *w, const struct fplan *f, uintptr_t q, size
 }
 
 /* Objects shorter than a forwarding word or not aligned: forwarded in the side map. */
-static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q)
+static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t q, int judged)
 {
     uintptr_t to;
     if (!side_claim(w, f, q, 0, &to))
         return to;
     size_t size;
-    char *nb = alloc_new(w, f, q, &size);
+    char *nb = alloc_new(w, f, q, judged, &size);
     if (nb)
         fill_new(w, f, (const char *)q, nb, size);
     if (nb && f->container)
@@ -854,11 +881,12 @@ static uintptr_t side_forward(struct worker *w, const struct fplan *f, uintptr_t
 }
 
 /* The new address of old object q (rebuilt by plan f), rebuilding it if this is the
- * first pointer to it. */
-static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, uint64_t *wd)
+ * first pointer to it; judged: whether own_block.c judged q already (pointer()). */
+static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, uint64_t *wd,
+                         int judged)
 {
     if (f->side || (q & 15))
-        return side_forward(w, f, q);
+        return side_forward(w, f, q, judged);
     uint64_t bit = 1ULL << ((q >> GRAN_SHIFT) & 63);
     if (!wd)
         wd = words_of(w, q, &bit, 1);
@@ -879,7 +907,7 @@ static uintptr_t forward(struct worker *w, const struct fplan *f, uintptr_t q, u
         return __atomic_load_n((uintptr_t *)q, __ATOMIC_RELAXED);
     }
     size_t size;
-    char *nb = alloc_new(w, f, q, &size);
+    char *nb = alloc_new(w, f, q, judged, &size);
     if (!nb)
         return q;
     size_t base = w->n;
@@ -950,12 +978,12 @@ static inline void process(struct worker *w, uintptr_t a, uintptr_t b, struct fp
 {
     switch (kind) {
     case I_SLOT: {
-        uintptr_t nv = forward(w, f, b, wd);
+        uintptr_t nv = forward(w, f, b, wd, 1);
         memcpy((void *)a, &nv, sizeof nv);
         break;
     }
     case I_SLOT_IN_PLACE:
-        write_in_place(w, (uintptr_t *)a, forward(w, f, b, wd));
+        write_in_place(w, (uintptr_t *)a, forward(w, f, b, wd, 1));
         break;
     case I_ARRAY: {
         uintptr_t x = (uintptr_t)wd, nv = forward_array(w, f, b, x >> 2, (x >> 1) & 1);
@@ -1323,7 +1351,7 @@ static void fast_follow(const struct plan *target, const void *in, void *out, si
         /* A slot the engine cannot come back to (a local copy): rebuilt now. */
         w->sync_depth++;
         uintptr_t nv = op.kind == OP_PTR && !nul_terminated
-                           ? forward(w, s, v, NULL)
+                           ? forward(w, s, v, NULL, 0)
                            : forward_array(w, s, v, nul_terminated ? kt_nul_count(v, target->old_size)
                                                                    : count, nul_terminated);
         w->sync_depth--;

@@ -33,6 +33,9 @@ const char *kt_maps_why(uintptr_t p, size_t len);
 int kt_maps_glibc_malloc(void);
 /* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
 size_t kt_maps_block_size(uintptr_t p);
+/* Both at once, with one lookup: kt_maps_readable(p, len), and *block set to
+ * kt_maps_block_size(p). */
+int kt_maps_heap_object(uintptr_t p, size_t len, size_t *block);
 void kt_maps_snapshot_free(void);
 /* The main malloc heap ([heap] in the maps, read now: it grows); 0, 0 when none. */
 void kt_maps_heap_range(uintptr_t *lo, uintptr_t *hi);

@@ -37,8 +37,15 @@ int kt_own_block_check(uintptr_t p, const struct plan *plan, size_t extent, char
                        size_t len)
 {
     if (!kt_maps_glibc_malloc())
+        return 0;
+    return kt_own_block_judge(p, plan, extent, kt_maps_block_size(p), why, len);
+}
+
+int kt_own_block_judge(uintptr_t p, const struct plan *plan, size_t extent, size_t usable,
+                       char *why, size_t len)
+{
+    if (!kt_maps_glibc_malloc())
         return 0; /* another allocator's blocks (ASan's): their extent is not known */
-    size_t usable = kt_maps_block_size(p); /* 0: not the start of a block */
     /* A block holds more than this object when it is larger than malloc may hand out for
      * it - the usual rounding, plus a remainder too small to split off (glibc hands out
      * a free chunk whole when less than 32 bytes would be left: 16 bytes more) - and has

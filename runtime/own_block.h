@@ -14,5 +14,10 @@ struct plan;
  * block or begins one with room for more objects of its type. */
 int kt_own_block_check(uintptr_t p, const struct plan *plan, size_t extent, char *why,
                        size_t len);
+/* The same, told the usable size of the block starting at p (kt_maps_block_size, 0 when
+ * none), which the caller read with the same heap lookup as its readability
+ * (kt_maps_heap_object). */
+int kt_own_block_judge(uintptr_t p, const struct plan *plan, size_t extent, size_t usable,
+                       char *why, size_t len);
 
 #endif
