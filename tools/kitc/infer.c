@@ -969,29 +969,49 @@ static char *via_pos(const struct model *m, const struct evidence *e)
     return e->via_how ? position(m, e->via_file, e->via_line) : NULL;
 }
 
+/* A list of positions "a.c:3,b.c:9", each once, at most MAX_LISTED. */
+struct positions {
+    sbuf b;
+    char *seen[MAX_LISTED];
+    size_t listed;
+};
+
+static int positions_full(const struct positions *ps)
+{
+    return ps->listed >= MAX_LISTED;
+}
+
+/* Adds p (taken over; NULL: nothing) unless it is listed already. */
+static void positions_add(struct positions *ps, char *p)
+{
+    size_t j = 0;
+    while (p && j < ps->listed && strcmp(ps->seen[j], p) != 0)
+        j++;
+    if (!p || j < ps->listed || positions_full(ps)) {
+        free(p);
+        return;
+    }
+    sb_printf(&ps->b, "%s%s", ps->listed ? "," : "", p);
+    ps->seen[ps->listed++] = p;
+}
+
+static char *positions_end(struct positions *ps)
+{
+    for (size_t j = 0; j < ps->listed; j++)
+        free(ps->seen[j]);
+    return ps->b.s;
+}
+
 /* "inferred=a.c:3,b.c:9": where the evidence is, each position once. */
 static char *inferred_token(const struct infer *in, const struct subject *sj)
 {
-    sbuf b = {0};
-    sb_puts(&b, "inferred=");
-    size_t listed = 0;
-    char *seen[MAX_LISTED];
-    for (size_t i = 0; i < 2 * sj->nev && listed < MAX_LISTED; i++) {
+    struct positions ps = {0};
+    sb_puts(&ps.b, "inferred=");
+    for (size_t i = 0; i < 2 * sj->nev && !positions_full(&ps); i++) {
         const struct evidence *e = &in->ev.e[sj->ev[i / 2]];
-        char *p = i % 2 ? via_pos(in->m, e) : evidence_pos(in->m, e);
-        size_t j = 0;
-        while (p && j < listed && strcmp(seen[j], p) != 0)
-            j++;
-        if (!p || j < listed) {
-            free(p);
-            continue;
-        }
-        sb_printf(&b, "%s%s", listed ? "," : "", p);
-        seen[listed++] = p;
+        positions_add(&ps, i % 2 ? via_pos(in->m, e) : evidence_pos(in->m, e));
     }
-    for (size_t j = 0; j < listed; j++)
-        free(seen[j]);
-    return b.s;
+    return positions_end(&ps);
 }
 
 /* ---- lengths of arrays ---------------------------------------------------------- */
@@ -1017,26 +1037,11 @@ static const char *agreed_length(const struct length_list *ll, const struct leng
 static char *length_positions(const struct model *m, const struct length_list *ll,
                               const struct length_ev *e)
 {
-    sbuf b = {0};
-    char *seen[MAX_LISTED];
-    size_t listed = 0;
-    for (size_t i = 0; i < ll->n && listed < MAX_LISTED; i++) {
-        if (!same_decl(&ll->e[i], e))
-            continue;
-        char *p = position(m, ll->e[i].file, ll->e[i].line);
-        size_t j = 0;
-        while (j < listed && strcmp(seen[j], p) != 0)
-            j++;
-        if (j < listed) {
-            free(p);
-            continue;
-        }
-        sb_printf(&b, "%s%s", listed ? "," : "", p);
-        seen[listed++] = p;
-    }
-    for (size_t j = 0; j < listed; j++)
-        free(seen[j]);
-    return b.s;
+    struct positions ps = {0};
+    for (size_t i = 0; i < ll->n && !positions_full(&ps); i++)
+        if (same_decl(&ll->e[i], e))
+            positions_add(&ps, position(m, ll->e[i].file, ll->e[i].line));
+    return positions_end(&ps);
 }
 
 void infer_lengths(const struct model *m, struct annot_list *l)
