@@ -976,7 +976,7 @@ static void fast_eligibility(void)
 
     const char *by_size = "T 1 base 4 signed int\nT 7 void\n"
                           "T 5 ptr 7 candidates=struct_a,struct_b\n"
-                          "T 8 struct 8 a\nF x 0 1\nT 9 struct 32 b\nF y 0 1\n"
+                          "T 8 struct 8 a\nF x 0 1\nT 9 struct 64 b\nF y 0 1\n"
                           "T 2 struct 16 box\nF data 0 5\nF n 8 1\nT 3 ptr 2\n"
                           "V b 3 0x100 8\n";
     check_eligible("refused: a void * decided by size", by_size, by_size, NULL, 0, 0,
