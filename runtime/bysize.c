@@ -15,23 +15,15 @@
 #include "bysize.h"
 #include "plan.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-/* AddressSanitizer's allocator (the sanitizer build) keeps no glibc chunk headers but
- * says itself whether p starts one of its blocks and how many bytes were asked for. */
-int __sanitizer_get_ownership(const volatile void *p);
-size_t __sanitizer_get_allocated_size(const volatile void *p);
-
-static const struct plan *by_requested_size(const struct plan_op *op, uintptr_t p,
-                                            size_t *size)
+/* Under another allocator than glibc's (AddressSanitizer's, in the sanitizer build) the
+ * candidate of the size that was asked for. */
+static const struct plan *by_requested_size(const struct plan_op *op, size_t size)
 {
-    *size = __sanitizer_get_ownership((const void *)p)
-                ? __sanitizer_get_allocated_size((const void *)p) : 0;
-    for (int i = 0; *size && i < op->nalts; i++)
-        if (op->alts[i]->old_size == *size)
+    for (int i = 0; size && i < op->nalts; i++)
+        if (op->alts[i]->old_size == size)
             return op->alts[i];
     return NULL;
 }
-#endif
 
 /* The candidate whose glibc allocation has `usable` bytes: as asked for, or 16 bytes
  * more (a free chunk handed out whole; the planner made sure no two candidates are
@@ -47,12 +39,9 @@ static const struct plan *by_usable_size(const struct plan_op *op, size_t usable
 /* The candidate of the allocation at p; *usable: its size (0: p does not start one). */
 static const struct plan *by_allocation(const struct plan_op *op, uintptr_t p, size_t *usable)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    if (!kt_maps_glibc_malloc())
-        return by_requested_size(op, p, usable);
-#endif
-    *usable = kt_maps_block_size(p);
-    return by_usable_size(op, *usable);
+    *usable = kt_maps_allocation_size(p);
+    return kt_maps_glibc_malloc() ? by_usable_size(op, *usable)
+                                  : by_requested_size(op, *usable);
 }
 
 const struct plan *kt_plan_by_size(const struct plan_op *op, uintptr_t p, char *why,

@@ -184,6 +184,24 @@ KT_NO_ASAN size_t kt_maps_block_size(uintptr_t p)
     return header_block_size(p);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+/* AddressSanitizer's allocator (the sanitizer build) has no glibc chunk headers but says
+ * itself whether p starts one of its blocks and how many bytes were asked for. */
+int __sanitizer_get_ownership(const volatile void *p);
+size_t __sanitizer_get_allocated_size(const volatile void *p);
+#endif
+
+size_t kt_maps_allocation_size(uintptr_t p)
+{
+    if (kt_maps_glibc_malloc())
+        return kt_maps_block_size(p);
+#if defined(__SANITIZE_ADDRESS__)
+    if (__sanitizer_get_ownership((const void *)p))
+        return __sanitizer_get_allocated_size((const void *)p);
+#endif
+    return 0;
+}
+
 /* The block size told by malloc's chunk header at p (not known to the heap index). */
 static KT_NO_ASAN size_t header_block_size(uintptr_t p)
 {
