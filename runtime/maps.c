@@ -130,36 +130,36 @@ void kt_maps_snapshot_free(void)
     kt_chunks_free(&heap);
 }
 
-/* A pointer into the heap must lie inside one chunk malloc handed out (chunks.c). */
-static int in_allocation(uintptr_t p, size_t len)
+static size_t header_block_size(uintptr_t p);
+
+/* A pointer into the heap must lie inside one chunk malloc handed out (chunks.c).
+ * block, unless NULL: from the same lookup, the usable size of the block p starts (0
+ * when it starts none) - kt_maps_block_size. */
+static KT_NO_ASAN int in_allocation(uintptr_t p, size_t len, size_t *block)
 {
-    uintptr_t end;
-    if (!kt_chunks_known(&heap, p))
+    if (!kt_chunks_known(&heap, p)) {
+        if (block)
+            *block = header_block_size(p);
         return 1;
-    return kt_chunks_find(&heap, p, &end) && p + (len ? len : 1) <= end;
+    }
+    uintptr_t end, s = kt_chunks_find(&heap, p, &end);
+    if (block)
+        *block = s == p ? end - p : 0;
+    return s && p + (len ? len : 1) <= end;
 }
 
 int kt_maps_readable(uintptr_t p, size_t len)
 {
-    return !snapshot.n || (kt_maps_contains_range(&snapshot, p, len) && in_allocation(p, len));
+    return !snapshot.n ||
+           (kt_maps_contains_range(&snapshot, p, len) && in_allocation(p, len, NULL));
 }
 
-static size_t header_block_size(uintptr_t p);
-
-/* kt_maps_readable and kt_maps_block_size in one: where the heap index knows p, both
- * come from one lookup of its chunk (an object that is rebuilt is checked for both,
- * and the second lookup was 15 % of a 1M-node list's pause). */
-KT_NO_ASAN int kt_maps_heap_object(uintptr_t p, size_t len, size_t *block)
+/* kt_maps_readable and kt_maps_block_size in one heap-index lookup (an object that is
+ * rebuilt is checked for both; the second lookup was 15 % of a 1M-node list's pause). */
+int kt_maps_heap_object(uintptr_t p, size_t len, size_t *block)
 {
-    if (!kt_chunks_known(&heap, p)) {
-        *block = header_block_size(p);
-        return !snapshot.n || kt_maps_contains_range(&snapshot, p, len);
-    }
-    uintptr_t end, s = kt_chunks_find(&heap, p, &end);
-    *block = s == p ? end - p : 0;
-    if (!snapshot.n)
-        return 1;
-    return kt_maps_contains_range(&snapshot, p, len) && s && p + (len ? len : 1) <= end;
+    int inside = in_allocation(p, len, block);
+    return !snapshot.n || (kt_maps_contains_range(&snapshot, p, len) && inside);
 }
 
 static int mapped(uintptr_t p, size_t len)
@@ -176,12 +176,11 @@ int kt_maps_mapped(uintptr_t p, size_t len)
  * no index) from malloc's chunk header, read only where mapped, and for a block in use
  * the next chunk's flag saying so (tcache and fast bins keep that bit too: a freed
  * block can pass; a pointer to it was dangling anyway). */
-KT_NO_ASAN size_t kt_maps_block_size(uintptr_t p)
+size_t kt_maps_block_size(uintptr_t p)
 {
-    uintptr_t end;
-    if (kt_chunks_known(&heap, p))
-        return kt_chunks_find(&heap, p, &end) == p ? end - p : 0;
-    return header_block_size(p);
+    size_t block;
+    in_allocation(p, 0, &block);
+    return block;
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -225,7 +224,7 @@ const char *kt_maps_why(uintptr_t p, size_t len)
 {
     if (snapshot.n && !kt_maps_contains_range(&snapshot, p, len))
         return "not in mapped memory";
-    return in_allocation(p, len) ? NULL : "not an allocation";
+    return in_allocation(p, len, NULL) ? NULL : "not an allocation";
 }
 
 void kt_maps_heap_range(uintptr_t *lo, uintptr_t *hi)

@@ -1409,8 +1409,9 @@ static int infer_decl(struct infer *in, enum ann_target kind, const char *owner,
 {
     struct model *m = in->m;
     const struct type *t = &m->t[type];
-    int length_only = t->annot && strncmp(t->annot, "ptrarray=", 9) == 0 &&
-                      strstr(t->annot, " inferred=") && !strchr(strchr(t->annot, ' ') + 1, ' ');
+    /* a length on the outer pointer (E_PTRARRAY, written or inferred) says nothing of
+     * the elements; a written one keeps the declaration annotated (infer_one) */
+    int length_only = t->annot && strncmp(t->annot, "ptrarray=", 9) == 0;
     if (t->kind != K_PTR || (t->annot && !length_only) || m->t[t->target].kind != K_PTR ||
         m->t[m->t[t->target].target].kind != K_VOID)
         return infer_one(in, kind, owner, holder, name, pos, type);
