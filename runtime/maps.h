@@ -14,6 +14,7 @@ struct kt_map_range {
 struct kt_maps {
     struct kt_map_range *r;
     int n;
+    int heap; /* the range holding [heap], asked first (most pointers lead there); -1 */
 };
 int kt_maps_load(struct kt_maps *m);
 int kt_maps_contains(const struct kt_maps *m, uintptr_t p);
