@@ -49,6 +49,8 @@ enum obj_state { OBJ_FOUND, OBJ_READY, OBJ_DONE };
  * the lookup that checked its pointer (the second lookup when it was allocated cost a
  * 1M-node list 15 % of its pause); OWN_UNKNOWN: judged when it is allocated. */
 enum own { OWN_UNKNOWN, OWN_YES, OWN_NO };
+/* Whether an object is an allocation of its own (isolated()), from the same lookup. */
+enum whole { WHOLE_UNKNOWN, WHOLE_YES, WHOLE_NO };
 
 struct obj {
     uintptr_t old;
@@ -60,6 +62,7 @@ struct obj {
     uint8_t in_place;
     uint8_t nul_terminated : 1; /* E_SZ array: the last element stays all zero */
     uint8_t own : 2;      /* own_block.c's judgement made when claimed (enum own) */
+    uint8_t whole : 2;    /* the start of a heap block, its extent inside (enum whole) */
     uint8_t here;         /* rebuilt at its own address (plan->rebuild_here): nw == old */
 };
 
@@ -316,11 +319,15 @@ static struct plan *allocated_plan(uintptr_t p, struct plan *target, size_t coun
     return size && size < target->old_size ? target->short_plan : target;
 }
 
-/* own_block.c's judgement of o from the usable size of the block at its address. */
+/* own_block.c's judgement of o, and whether it is an allocation of its own, from the
+ * usable size of the block at its address (glibc's: another allocator's is asked in
+ * isolated()). */
 static void judge_own(struct obj *o, size_t block)
 {
-    o->own = kt_own_block_judge(o->old, o->plan, old_extent(o), block, NULL, 0) == 0 ? OWN_YES
-                                                                                   : OWN_NO;
+    size_t ext = old_extent(o);
+    o->own = kt_own_block_judge(o->old, o->plan, ext, block, NULL, 0) == 0 ? OWN_YES : OWN_NO;
+    if (kt_maps_glibc_malloc())
+        o->whole = block && ext <= block ? WHOLE_YES : WHOLE_NO;
 }
 
 static void claim(uintptr_t p, struct plan *target, size_t count, int nul_terminated)
@@ -378,6 +385,7 @@ static void claim(uintptr_t p, struct plan *target, size_t count, int nul_termin
     o->nw = o->in_place || o->here ? (char *)p : NULL;
     o->nul_terminated = nul_terminated != 0;
     o->own = OWN_UNKNOWN;
+    o->whole = WHOLE_UNKNOWN;
     if (one)
         judge_own(o, block);
     E.sorted_stale = 1;
@@ -643,9 +651,13 @@ static int isolated(size_t from)
 {
     for (size_t i = from; i < E.nobjs; i++) {
         const struct obj *o = &E.objs[i];
-        size_t block = kt_maps_allocation_size(o->old);
-        if (!block || old_extent(o) > block)
+        if (o->whole == WHOLE_UNKNOWN) {
+            size_t block = kt_maps_allocation_size(o->old);
+            if (!block || old_extent(o) > block)
+                return 0;
+        } else if (o->whole == WHOLE_NO) {
             return 0;
+        }
     }
     return 1;
 }
