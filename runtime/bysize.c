@@ -39,7 +39,7 @@ static const struct plan *by_usable_size(const struct plan_op *op, size_t usable
 /* The candidate of the allocation at p; *usable: its size (0: p does not start one). */
 static const struct plan *by_allocation(const struct plan_op *op, uintptr_t p, size_t *usable)
 {
-    *usable = kt_maps_allocation_size(p);
+    *usable = kt_maps_block_size(p);
     return kt_maps_glibc_malloc() ? by_usable_size(op, *usable)
                                   : by_requested_size(op, *usable);
 }

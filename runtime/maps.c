@@ -139,6 +139,7 @@ void kt_maps_snapshot_free(void)
 }
 
 static size_t header_block_size(uintptr_t p);
+static size_t sanitizer_block_size(uintptr_t p);
 
 /* A pointer into the heap must lie inside one chunk malloc handed out (chunks.c).
  * block, unless NULL: from the same lookup, the usable size of the block p starts (0
@@ -147,7 +148,7 @@ static KT_NO_ASAN int in_allocation(uintptr_t p, size_t len, size_t *block)
 {
     if (!kt_chunks_known(&heap, p)) {
         if (block)
-            *block = header_block_size(p);
+            *block = kt_maps_glibc_malloc() ? header_block_size(p) : sanitizer_block_size(p);
         return 1;
     }
     uintptr_t end, s = kt_chunks_find(&heap, p, &end);
@@ -183,7 +184,8 @@ int kt_maps_mapped(uintptr_t p, size_t len)
 /* From the heap index where it knows p; else (a block of another arena, or mmapped, or
  * no index) from malloc's chunk header, read only where mapped, and for a block in use
  * the next chunk's flag saying so (tcache and fast bins keep that bit too: a freed
- * block can pass; a pointer to it was dangling anyway). */
+ * block can pass; a pointer to it was dangling anyway).  Under AddressSanitizer, from
+ * its allocator. */
 size_t kt_maps_block_size(uintptr_t p)
 {
     size_t block;
@@ -198,15 +200,23 @@ int __sanitizer_get_ownership(const volatile void *p);
 size_t __sanitizer_get_allocated_size(const volatile void *p);
 #endif
 
-size_t kt_maps_allocation_size(uintptr_t p)
+static size_t sanitizer_block_size(uintptr_t p)
 {
-    if (kt_maps_glibc_malloc())
-        return kt_maps_block_size(p);
 #if defined(__SANITIZE_ADDRESS__)
     if (__sanitizer_get_ownership((const void *)p))
         return __sanitizer_get_allocated_size((const void *)p);
 #endif
+    (void)p;
     return 0;
+}
+
+int kt_maps_block_sizes_known(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return 1;
+#else
+    return kt_maps_glibc_malloc();
+#endif
 }
 
 /* The block size told by malloc's chunk header at p (not known to the heap index). */

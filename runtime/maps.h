@@ -32,12 +32,12 @@ const char *kt_maps_why(uintptr_t p, size_t len);
 /* Whether the program's malloc is glibc's: only then do malloc's chunk headers
  * describe its blocks (a sanitizer's or another allocator's malloc keeps its own). */
 int kt_maps_glibc_malloc(void);
-/* The usable bytes of the malloc'd block that starts at p, or 0 when not known. */
-size_t kt_maps_block_size(uintptr_t p);
 /* The bytes of the allocation that starts at p as the program's allocator knows it:
- * glibc's usable size (kt_maps_block_size), or under AddressSanitizer the size asked
- * for; 0 when p starts none, or the allocator is another. */
-size_t kt_maps_allocation_size(uintptr_t p);
+ * glibc's usable size, or under AddressSanitizer the size asked for; 0 when p starts
+ * none, or the allocator is another (kt_maps_block_sizes_known). */
+size_t kt_maps_block_size(uintptr_t p);
+/* Whether kt_maps_block_size can tell: the allocator is glibc's or AddressSanitizer's. */
+int kt_maps_block_sizes_known(void);
 /* Both at once, with one lookup: kt_maps_readable(p, len), and *block set to
  * kt_maps_block_size(p). */
 int kt_maps_heap_object(uintptr_t p, size_t len, size_t *block);

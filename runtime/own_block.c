@@ -13,8 +13,9 @@
  * object's place, and the choices: keep the layout, a rule for the pointers that lead
  * to it, E_PTRARRAY for an array.  Objects in the old version's static data never get
  * here (they go to the new variable), nor objects rebuilt where they are (E_HELD).
- * Under another allocator than glibc's (a sanitizer's malloc) nothing is judged: the
- * chunk headers read here are glibc's. */
+ * The block's size is glibc's usable size, or under AddressSanitizer the size asked for
+ * (exact: the same rule passes one object and refuses an array); under another
+ * allocator nothing is judged. */
 #include <stdio.h>
 
 #include "maps.h"
@@ -36,16 +37,14 @@ static void type_words(const struct plan *plan, char *buf, size_t len)
 int kt_own_block_check(uintptr_t p, const struct plan *plan, size_t extent, char *why,
                        size_t len)
 {
-    if (!kt_maps_glibc_malloc())
-        return 0;
     return kt_own_block_judge(p, plan, extent, kt_maps_block_size(p), why, len);
 }
 
 int kt_own_block_judge(uintptr_t p, const struct plan *plan, size_t extent, size_t usable,
                        char *why, size_t len)
 {
-    if (!kt_maps_glibc_malloc())
-        return 0; /* another allocator's blocks (ASan's): their extent is not known */
+    if (!kt_maps_block_sizes_known())
+        return 0; /* another allocator's blocks: their extent is not known */
     /* A block holds more than this object when it is larger than malloc may hand out for
      * it - the usual rounding, plus a remainder too small to split off (glibc hands out
      * a free chunk whole when less than 32 bytes would be left: 16 bytes more) - and has

@@ -320,13 +320,12 @@ static struct plan *allocated_plan(uintptr_t p, struct plan *target, size_t coun
 }
 
 /* own_block.c's judgement of o, and whether it is an allocation of its own, from the
- * usable size of the block at its address (glibc's: another allocator's is asked in
- * isolated()). */
+ * size of the block at its address. */
 static void judge_own(struct obj *o, size_t block)
 {
     size_t ext = old_extent(o);
     o->own = kt_own_block_judge(o->old, o->plan, ext, block, NULL, 0) == 0 ? OWN_YES : OWN_NO;
-    if (kt_maps_glibc_malloc())
+    if (kt_maps_block_sizes_known())
         o->whole = block && ext <= block ? WHOLE_YES : WHOLE_NO;
 }
 
@@ -641,7 +640,7 @@ static void find_aliases_of_new(void)
 }
 
 /* Whether objects from index `from` on are each a heap block of its own: the start of
- * an allocation, with its extent inside it (kt_maps_allocation_size).  Two such objects cannot
+ * an allocation, with its extent inside it (kt_maps_block_size).  Two such objects cannot
  * overlap (blocks do not), so while every object found is one there is no alias to look
  * for, and no sort of them all each round (which made a transfer of many rounds over
  * many objects quadratic: the bench's redis-like keyspace of 100K keys took over 60 s).
@@ -652,7 +651,7 @@ static int isolated(size_t from)
     for (size_t i = from; i < E.nobjs; i++) {
         const struct obj *o = &E.objs[i];
         if (o->whole == WHOLE_UNKNOWN) {
-            size_t block = kt_maps_allocation_size(o->old);
+            size_t block = kt_maps_block_size(o->old);
             if (!block || old_extent(o) > block)
                 return 0;
         } else if (o->whole == WHOLE_NO) {
