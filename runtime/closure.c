@@ -40,6 +40,25 @@ static pthread_mutex_t closure_lock = PTHREAD_MUTEX_INITIALIZER;
  * time, so each is made once and found again by its contents (open addressing). */
 static struct kitsune_closure **table;
 static size_t table_mask, nclosures;
+/* And each thread's last ones, in front of the table and its lock (two lock round trips
+ * per `XF_PTR($xform(...))` were 5 % of a keyspace's transfer).  An update's closures
+ * are freed at its end, which starts a new generation: older entries are not used. */
+#define LOCAL_CACHED 16
+static unsigned generation = 1;
+static __thread struct {
+    unsigned gen;
+    struct kitsune_closure key, *c;
+} local[LOCAL_CACHED];
+static __thread struct {
+    unsigned gen;
+    const char *old_type, *new_type;
+    struct kitsune_closure *c;
+} local_named[LOCAL_CACHED];
+
+static unsigned current_generation(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_RELAXED);
+}
 
 
 /* The plans of the update in progress: closures are made only while one transfers. */
@@ -85,8 +104,23 @@ static int table_grow(void)
     return 0;
 }
 
+static struct kitsune_closure *intern_shared(const struct kitsune_closure *key);
+
 /* The closure equal to `key`, made the first time it is asked for. */
 static struct kitsune_closure *intern(const struct kitsune_closure *key)
+{
+    unsigned gen = current_generation();
+    size_t slot = closure_hash(key) % LOCAL_CACHED;
+    if (local[slot].gen == gen && closure_equal(&local[slot].key, key))
+        return local[slot].c;
+    struct kitsune_closure *c = intern_shared(key);
+    local[slot].gen = gen;
+    local[slot].key = *key;
+    local[slot].c = c;
+    return c;
+}
+
+static struct kitsune_closure *intern_shared(const struct kitsune_closure *key)
 {
     pthread_mutex_lock(&closure_lock);
     if ((!table || (nclosures + 1) * 2 > table_mask + 1) && table_grow()) {
@@ -131,6 +165,7 @@ void kt_closures_free(void)
     table = NULL;
     table_mask = nclosures = 0;
     memset(named, 0, sizeof named);
+    __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&closure_lock);
 }
 
@@ -142,7 +177,24 @@ static kitsune_closure *plan_closure(const struct plan *p)
     return intern(&key);
 }
 
+static kitsune_closure *xf_type_shared(const char *old_type, const char *new_type);
+
 kitsune_closure *kitsune_xf_type(const char *old_type, const char *new_type)
+{
+    unsigned gen = current_generation();
+    size_t slot = (((uintptr_t)old_type ^ ((uintptr_t)new_type >> 3)) >> 3) % LOCAL_CACHED;
+    if (local_named[slot].gen == gen && local_named[slot].old_type == old_type &&
+        local_named[slot].new_type == new_type)
+        return local_named[slot].c;
+    kitsune_closure *c = xf_type_shared(old_type, new_type);
+    local_named[slot].gen = gen;
+    local_named[slot].old_type = old_type;
+    local_named[slot].new_type = new_type;
+    local_named[slot].c = c;
+    return c;
+}
+
+static kitsune_closure *xf_type_shared(const char *old_type, const char *new_type)
 {
     size_t h = (((uintptr_t)old_type ^ ((uintptr_t)new_type >> 3)) >> 3) % NAMED_CACHED;
     pthread_mutex_lock(&closure_lock);
