@@ -46,11 +46,6 @@ static int heap_bounds(struct kt_chunks *ci)
     return 0;
 }
 
-static size_t bit_of(const struct kt_chunks *ci, uintptr_t p)
-{
-    return (p - ci->lo) >> 4;
-}
-
 void kt_chunks_free(struct kt_chunks *ci)
 {
     free(ci->starts);
@@ -336,23 +331,3 @@ int kt_chunks_index_parts(struct kt_chunks *ci, int parts, int threads)
     return 0;
 }
 
-KT_NO_ASAN uintptr_t kt_chunks_find(const struct kt_chunks *ci, uintptr_t p, uintptr_t *end)
-{
-    if (p < ci->lo + 16 || p >= ci->hi || !ci->starts)
-        return 0;
-    size_t b = bit_of(ci, p);
-    size_t w = b >> 6;
-    uint64_t bits = ci->starts[w] & (~(uint64_t)0 >> (63 - (b & 63)));
-    for (int steps = 0; !bits && w > 0 && steps < 4096; steps++)
-        bits = ci->starts[--w];
-    if (!bits)
-        return 0;
-    uintptr_t s = ci->lo + (((w << 6) + 63 - (size_t)__builtin_clzll(bits)) << 4);
-    *end = s - 8 + (*(const size_t *)(s - 8) & ~(size_t)7);
-    return p < *end ? s : 0;
-}
-
-int kt_chunks_known(const struct kt_chunks *ci, uintptr_t p)
-{
-    return ci->starts && p >= ci->lo && p < ci->known_hi;
-}

@@ -534,6 +534,7 @@ inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan 
 
 static int not_own_block(struct worker *w, const struct fplan *f, uintptr_t old,
                          size_t block);
+static size_t old_extent(const struct fplan *f, uintptr_t old);
 
 /* Whether a pointer to an object of plan s leads to an object rebuilt on its own (not
  * fixed in place, not an array): such an object is also judged by own_block.c, from
@@ -606,7 +607,8 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                 if (!in_place)
                     memcpy(slot, &v, sizeof v);
                 /* Judged now, from the lookup above: the items popped as I_SLOT are. */
-                if (not_own_block(w, s, v, block))
+                if (!kt_own_block_fits(block, old_extent(s, v), s->p->old_size) &&
+                    not_own_block(w, s, v, block))
                     return;
                 push_wd(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT, wd);
                 return;

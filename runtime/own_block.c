@@ -45,12 +45,7 @@ int kt_own_block_judge(uintptr_t p, const struct plan *plan, size_t extent, size
 {
     if (!kt_maps_block_sizes_known())
         return 0; /* another allocator's blocks: their extent is not known */
-    /* A block holds more than this object when it is larger than malloc may hand out for
-     * it - the usual rounding, plus a remainder too small to split off (glibc hands out
-     * a free chunk whole when less than 32 bytes would be left: 16 bytes more) - and has
-     * room for one more whole object of its type.  (Two objects of 16 bytes or less in
-     * one block of 40 pass for one.) */
-    if (usable && (usable <= plan_usable_size(extent) + 16 || usable < extent + plan->old_size))
+    if (kt_own_block_fits(usable, extent, plan->old_size))
         return 0;
     char type[128];
     type_words(plan, type, sizeof type);

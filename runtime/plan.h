@@ -90,7 +90,11 @@ struct plan_op {
 
 /* The usable size glibc's malloc gives a request of n bytes (its chunk, less the size
  * word): what tells the candidate types of a void * apart at the update. */
-size_t plan_usable_size(size_t n);
+static inline size_t plan_usable_size(size_t n)
+{
+    size_t chunk = (n + 8 + 15) & ~(size_t)15;
+    return (chunk < 32 ? 32 : chunk) - 8;
+}
 
 /* Rules name an anonymous struct or union member `<union at FILE:LINE>` (where its type
  * is declared) or `<m1,m2,...>` (its members' names, in order).  plan_path_seg: the

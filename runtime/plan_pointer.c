@@ -215,12 +215,6 @@ static void opaque_layout_check(struct plan_ctx *c, const struct ktt_type *o,
     }
 }
 
-size_t plan_usable_size(size_t n)
-{
-    size_t chunk = (n + 8 + 15) & ~(size_t)15;
-    return (chunk < 32 ? 32 : chunk) - 8;
-}
-
 /* Whether objects of sizes a and b may get allocations of the same usable size: glibc
  * hands out a free chunk whole when less than its minimum chunk (32 bytes) would be
  * left, so an allocation may have 16 bytes more than asked for (bysize.c). */

@@ -46,7 +46,7 @@ static struct kt_handle handles[KT_MAX_MODULES];
 static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 /* libc's functions; the stubs below jump through the first two. */
-__attribute__((visibility("hidden"))) void *kt_real_dlopen, *kt_real_dlsym;
+__attribute__((visibility("hidden"), used)) void *kt_real_dlopen, *kt_real_dlsym;
 static int (*real_dlclose)(void *);
 static int (*real_dlinfo)(void *, int, void *);
 
@@ -249,7 +249,7 @@ static int open_module(struct kt_version *v, const char *abs, int flags, void **
     return 1;
 }
 
-__attribute__((visibility("hidden"))) int kt_plugins_dlopen_hook(const char *path, int flags,
+__attribute__((visibility("hidden"), used)) int kt_plugins_dlopen_hook(const char *path, int flags,
                                                                  void **out)
 {
     resolve_real();
@@ -267,7 +267,7 @@ __attribute__((visibility("hidden"))) int kt_plugins_dlopen_hook(const char *pat
     return rc;
 }
 
-__attribute__((visibility("hidden"))) int kt_plugins_dlsym_hook(void *h, const char *name,
+__attribute__((visibility("hidden"), used)) int kt_plugins_dlsym_hook(void *h, const char *name,
                                                                 void **out)
 {
     resolve_real();

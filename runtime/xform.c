@@ -324,7 +324,10 @@ static struct plan *allocated_plan(uintptr_t p, struct plan *target, size_t coun
 static void judge_own(struct obj *o, size_t block)
 {
     size_t ext = old_extent(o);
-    o->own = kt_own_block_judge(o->old, o->plan, ext, block, NULL, 0) == 0 ? OWN_YES : OWN_NO;
+    o->own = kt_own_block_fits(block, ext, o->plan->old_size) ||
+                     kt_own_block_judge(o->old, o->plan, ext, block, NULL, 0) == 0
+                 ? OWN_YES
+                 : OWN_NO;
     if (kt_maps_block_sizes_known())
         o->whole = block && ext <= block ? WHOLE_YES : WHOLE_NO;
 }
