@@ -238,9 +238,10 @@ static size_t say_root_word(const struct audit *a, uintptr_t at, uintptr_t origi
                             size_t len)
 {
     const struct root *r = &a->roots[origin];
+    const char *path = a->paths && origin == 0 ? a->paths[(at - r->lo) / sizeof(uintptr_t)]
+                                                : NULL;
     if (a->paths && origin == 0)
-        return (size_t)snprintf(out, len, "the never-followed pointer %s",
-                                a->paths[(at - r->lo) / sizeof(uintptr_t)]);
+        return (size_t)snprintf(out, len, "the never-followed pointer %s", path ? path : "?");
     const struct kt_addr_entry *e = r->what[0] == 'd' ? kt_version_lookup_addr(a->nv, at)
                                                        : NULL;
     if (e && e->var >= 0)

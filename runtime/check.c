@@ -41,6 +41,9 @@ struct walk {
     uintptr_t find; /* kt_check_find_path: the value looked for */
     struct kt_opaque_roots *collect; /* kt_check_opaque_roots: no violations, the
                                         never-followed pointers are noted */
+    int no_paths;    /* collect: where each is goes unwritten (the walk of a 100K-key
+                        keyspace spent a fifth of its time formatting paths nobody
+                        read); a failed check walks again to name them */
     uint8_t *reach;  /* collect: per type, whether a never-followed pointer may be
                         reached from it (the others are not walked) */
 };
@@ -112,7 +115,12 @@ static void push(struct walk *w, uintptr_t addr, int type, int parent, const cha
         }
         w->objs = n;
     }
-    w->objs[w->nobjs++] = (struct reached){addr, type, parent, strdup(label)};
+    char *copy = label ? strdup(label) : NULL;
+    if (label && !copy) {
+        w->failed = 1;
+        return;
+    }
+    w->objs[w->nobjs++] = (struct reached){addr, type, parent, copy};
 }
 
 static int in_old_writable_or_code(const struct kt_version *old, uintptr_t p)
@@ -154,11 +162,14 @@ static void note_opaque(struct walk *w, int obj, const char *where, uintptr_t p)
         r->paths = np;
         r->cap = cap;
     }
-    char path[1024];
-    path_of(w, obj, where, path, sizeof path);
-    if (!(r->paths[r->n] = strdup(path))) {
-        r->failed = w->failed = 1;
-        return;
+    r->paths[r->n] = NULL;
+    if (!w->no_paths) {
+        char path[1024];
+        path_of(w, obj, where, path, sizeof path);
+        if (!(r->paths[r->n] = strdup(path))) {
+            r->failed = w->failed = 1;
+            return;
+        }
     }
     r->words[r->n++] = p;
 }
@@ -195,8 +206,9 @@ static void check_pointer(struct walk *w, int obj, const char *where, uintptr_t 
     if ((tt->kind == KTT_STRUCT || tt->kind == KTT_UNION) && !(tt->decl && tt->decl[0] == '/') &&
         (!w->reach || w->reach[t])) {
         char label[300];
-        snprintf(label, sizeof label, "%s->", where);
-        push(w, p, t, obj, label);
+        if (!w->no_paths)
+            snprintf(label, sizeof label, "%s->", where);
+        push(w, p, t, obj, w->no_paths ? NULL : label);
     }
 }
 
@@ -238,14 +250,17 @@ static void check_inline(struct walk *w, int obj, uintptr_t base, int type, char
             const struct ktt_field *f = &tt->fields[i];
             if (f->bit_size)
                 continue;
-            snprintf(where + at, wlen - at, "%s%s", at == 0 || where[at - 1] == '>' ? "" : ".",
-                     f->name ? f->name : "<anonymous>");
+            if (!w->no_paths)
+                snprintf(where + at, wlen - at, "%s%s",
+                         at == 0 || where[at - 1] == '>' ? "" : ".",
+                         f->name ? f->name : "<anonymous>");
             check_inline(w, obj, base + f->offset, f->type, where, wlen, depth + 1);
         }
     } else if (tt->kind == KTT_ARRAY && tt->count > 0) {
         size_t esz = k->types[ktt_resolve(k, tt->target)].size;
         for (long i = 0; i < tt->count && !w->failed; i++) {
-            snprintf(where + at, wlen - at, "[%ld]", i);
+            if (!w->no_paths)
+                snprintf(where + at, wlen - at, "[%ld]", i);
             check_inline(w, obj, base + (size_t)i * esz, tt->target, where, wlen, depth + 1);
         }
     }
@@ -344,9 +359,10 @@ static uint8_t *reach_table(const struct ktt *k)
 }
 
 int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version *nv,
-                          struct kt_opaque_roots *out)
+                          struct kt_opaque_roots *out, int with_paths)
 {
-    struct walk w = {.old = old, .nv = nv, .err = (char[8]){0}, .errlen = 8, .collect = out};
+    struct walk w = {.old = old, .nv = nv, .err = (char[8]){0}, .errlen = 8, .collect = out,
+                     .no_paths = !with_paths};
     memset(out, 0, sizeof *out);
     if (!(w.reach = reach_table(&nv->ktt)) || kt_maps_load(&w.maps)) {
         free(w.reach);

@@ -41,20 +41,22 @@ int kt_opaque_check(const struct kt_version *old, const struct kt_version *nv, d
                     char *err, size_t errlen)
 {
     double t0 = kt_now_ms(), c0 = cpu_ms();
-    struct kt_opaque_roots r;
+    size_t budget = kt_opaque_check_default() == KT_OPAQUE_BUDGET ? KT_OPAQUE_CHECK_BUDGET : 0;
     int rc = 0;
-    if (kt_check_opaque_roots(old, nv, &r)) {
-        snprintf(err, errlen, "opaque check failed: out of memory, or /proc/self/maps "
-                 "unreadable");
-        rc = -1;
-    } else {
-        rc = kt_audit_opaque(old, nv, &r,
-                             kt_opaque_check_default() == KT_OPAQUE_BUDGET
-                                 ? KT_OPAQUE_CHECK_BUDGET
-                                 : 0,
-                             err, errlen);
+    /* Paths are written only to name what failed: the walk is made again for them. */
+    for (int with_paths = 0; with_paths < 2; with_paths++) {
+        struct kt_opaque_roots r;
+        if (kt_check_opaque_roots(old, nv, &r, with_paths)) {
+            snprintf(err, errlen, "opaque check failed: out of memory, or /proc/self/maps "
+                     "unreadable");
+            rc = -1;
+        } else {
+            rc = kt_audit_opaque(old, nv, &r, budget, err, errlen);
+        }
+        kt_opaque_roots_free(&r);
+        if (rc == 0)
+            break;
     }
-    kt_opaque_roots_free(&r);
     *ms = kt_now_ms() - t0;
     if (!rc)
         kt_log("opaque check: %.2f ms (%.2f ms of CPU)", *ms, cpu_ms() - c0);

@@ -19,14 +19,16 @@ enum { KT_OPAQUE_OFF, KT_OPAQUE_ALL, KT_OPAQUE_BUDGET };
 /* The values of the never-followed pointers of the new state and where each is. */
 struct kt_opaque_roots {
     uintptr_t *words;
-    char **paths;         /* "holder.cookie", "table->next->blob" */
+    char **paths;         /* "holder.cookie", "table->next->blob"; NULL when not asked */
     size_t n, cap;
     int failed;           /* out of memory */
 };
 
-/* check.c: walks the new state by its types (as --check does) and collects them. */
+/* check.c: walks the new state by its types (as --check does) and collects them, with
+ * the path of each when with_paths (the same walk again gives the same roots in the
+ * same order: the state does not change while the threads are parked). */
 int kt_check_opaque_roots(const struct kt_version *old, const struct kt_version *nv,
-                          struct kt_opaque_roots *out);
+                          struct kt_opaque_roots *out, int with_paths);
 void kt_opaque_roots_free(struct kt_opaque_roots *r);
 
 /* audit.c: the audit from those words only (what they point to and every heap chunk
