@@ -109,6 +109,8 @@ struct engine {
     size_t nlwork, cap_lwork;
     size_t *work;         /* discovery worklist of object indices */
     size_t nwork, cap_work;
+    struct rest { size_t obj, next; } *rests; /* arrays discovered in part (discover) */
+    size_t nrests, cap_rests;
     size_t next_alloc, next_transform;
     struct undo *undo;
     size_t nundo, cap_undo;
@@ -504,9 +506,28 @@ static void discover_ops(const struct plan *p, const char *ob, int depth)
 
 static void apply(const struct plan *p, const char *ob, char *nb, int in_place, int depth);
 
+/* A large array is discovered a slice of elements at a time, and what each slice leads
+ * to in between: the objects its claims fetched from memory are read while they are
+ * still in the cache.  (A keyspace's table of 1M buckets claimed every entry before
+ * reading any, so each entry was a cache miss twice.) */
+#define SLICE 64
+
+static void discover_slice(size_t idx, size_t from)
+{
+    struct obj o = E.objs[idx];
+    size_t to = o.count - from > SLICE ? from + SLICE : o.count;
+    kt_transfer_plan = o.plan;
+    for (size_t i = from; i < to && !E.failed; i++)
+        discover_ops(o.plan, (const char *)o.old + i * o.plan->old_size, 0);
+    if (to < o.count) {
+        E.rests = kt_grow(E.rests, &E.cap_rests, E.nrests + 1, sizeof *E.rests);
+        E.rests[E.nrests++] = (struct rest){idx, to};
+    }
+}
+
 static void discover(void)
 {
-    while ((E.nwork || E.npend || E.nlwork) && !E.failed) {
+    while ((E.nwork || E.npend || E.nlwork || E.nrests) && !E.failed) {
         if (E.nlwork) {
             size_t i = E.lwork[--E.nlwork];
             struct light l = E.lights[i];
@@ -518,14 +539,16 @@ static void discover(void)
             }
             continue;
         }
+        if (E.nrests) {
+            struct rest r = E.rests[--E.nrests];
+            discover_slice(r.obj, r.next);
+            continue;
+        }
         if (!E.nwork) {
             claims_flush();
             continue;
         }
-        struct obj o = E.objs[E.work[--E.nwork]];
-        kt_transfer_plan = o.plan;
-        for (size_t i = 0; i < o.count; i++)
-            discover_ops(o.plan, (const char *)o.old + i * o.plan->old_size, 0);
+        discover_slice(E.work[--E.nwork], 0);
     }
 }
 
@@ -1034,7 +1057,8 @@ static int general_drain(void)
         discover();
         allocate();
         transform_objects();
-        if (E.next_transform == E.nobjs && E.nwork == 0 && E.next_light == E.nlights &&
+        if (E.next_transform == E.nobjs && E.nwork == 0 && E.nrests == 0 &&
+            E.next_light == E.nlights &&
             E.nlwork == 0)
             break;
     }
@@ -1183,6 +1207,7 @@ static void free_engine(void)
     free(E.lights);
     free(E.lwork);
     free(E.work);
+    free(E.rests);
     free(E.undo);
     while (E.saves) {
         struct save_chunk *prev = E.saves->prev;
