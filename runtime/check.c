@@ -41,9 +41,9 @@ struct walk {
     uintptr_t find; /* kt_check_find_path: the value looked for */
     struct kt_opaque_roots *collect; /* kt_check_opaque_roots: no violations, the
                                         never-followed pointers are noted */
-    int no_paths;    /* collect: where each is goes unwritten (the walk of a 100K-key
-                        keyspace spent a fifth of its time formatting paths nobody
-                        read); a failed check walks again to name them */
+    int no_paths;    /* collect: no path is written for what is noted (the walk of a
+                        100K-key keyspace spent most of its time formatting paths that
+                        only a failure reads); a failed check walks again for them */
     uint8_t *reach;  /* collect: per type, whether a never-followed pointer may be
                         reached from it (the others are not walked) */
 };
