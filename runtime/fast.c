@@ -532,9 +532,8 @@ inner_pointer(struct worker *w, uintptr_t *slot, uintptr_t v, const struct plan 
     return v;
 }
 
-static int not_own_block(struct worker *w, const struct fplan *f, uintptr_t old,
-                         size_t block);
-static size_t old_extent(const struct fplan *f, uintptr_t old);
+static inline int not_own_block(struct worker *w, const struct fplan *f, uintptr_t old,
+                                size_t block);
 
 /* Whether a pointer to an object of plan s leads to an object rebuilt on its own (not
  * fixed in place, not an array): such an object is also judged by own_block.c, from
@@ -607,8 +606,7 @@ pointer(struct worker *w, const struct plan_op *op, struct fplan *s, const char 
                 if (!in_place)
                     memcpy(slot, &v, sizeof v);
                 /* Judged now, from the lookup above: the items popped as I_SLOT are. */
-                if (!kt_own_block_fits(block, old_extent(s, v), s->p->old_size) &&
-                    not_own_block(w, s, v, block))
+                if (not_own_block(w, s, v, block))
                     return;
                 push_wd(w, (uintptr_t)slot, v, s, in_place ? I_SLOT_IN_PLACE : I_SLOT, wd);
                 return;
@@ -748,14 +746,22 @@ static size_t old_extent(const struct fplan *f, uintptr_t old)
 
 /* An object that is not a heap allocation of its own cannot be moved (own_block.c);
  * block: the usable size of the heap block starting at old (kt_maps_block_size). */
-static __attribute__((noinline)) int not_own_block(struct worker *w, const struct fplan *f,
-                                                   uintptr_t old, size_t block)
+static __attribute__((noinline)) int own_block_refused(struct worker *w, const struct fplan *f,
+                                                       uintptr_t old, size_t block)
 {
     char why[KT_ERRLEN];
     if (kt_own_block_judge(old, f->p, old_extent(f, old), block, why, sizeof why) == 0)
         return 0;
     wfail(w, "%s", why);
     return 1;
+}
+
+/* Asked for every object rebuilt: the rule inline, the judgement only when it fails. */
+static inline int not_own_block(struct worker *w, const struct fplan *f, uintptr_t old,
+                                size_t block)
+{
+    return !kt_own_block_fits(block, old_extent(f, old), f->p->old_size) &&
+           own_block_refused(w, f, old, block);
 }
 
 /* judged: pointer() judged old already (own_block.c), as for every I_SLOT item. */
