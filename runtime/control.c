@@ -45,6 +45,7 @@
 #include "history.h"
 #include "notify.h"
 #include "blocking.h"
+#include "signals.h"
 
 static int listen_fd = -1;
 static int wake_pipe[2] = {-1, -1};
@@ -481,9 +482,8 @@ int kt_control_start(void)
     pthread_attr_init(&a);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     /* The control thread must never be interrupted by the wake signal. */
-    sigset_t all, old;
-    sigfillset(&all);
-    kt_libc.pthread_sigmask(SIG_SETMASK, &all, &old);
+    sigset_t old;
+    kt_signal_block_all_but_faults(&old);
     int rc = pthread_create(&t, &a, control_main, NULL);
     kt_libc.pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_attr_destroy(&a);

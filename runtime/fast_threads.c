@@ -13,6 +13,7 @@
 #include "alloc_crash.h"
 #include "libc.h"
 #include "log.h"
+#include "signals.h"
 
 static struct sigaction prev_segv, prev_bus, prev_abrt;
 static void (*helper_work)(struct worker *); /* fast.c's, given to fast_start_helpers */
@@ -131,14 +132,8 @@ void fast_start_helpers(void (*work)(struct worker *))
     F.helpers = 0;
     fast_set_handlers(1);
     /* Helpers take no asynchronous signals: they belong to no kitsune thread. */
-    sigset_t all, old;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGABRT);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    kt_libc.pthread_sigmask(SIG_SETMASK, &all, &old);
+    sigset_t old;
+    kt_signal_block_all_but_faults(&old);
     pthread_mutex_lock(&F.lock);
     for (int i = 1; i < F.nthreads; i++) {
         if (pthread_create(&F.w[i].tid, NULL, helper_main, &F.w[i]) != 0)

@@ -119,6 +119,21 @@ void kt_signal_pass_on(int sig, siginfo_t *info, void *ctx)
         raise(sig);
 }
 
+/* A thread the runtime creates with this mask takes no asynchronous signal (the wake
+ * signal, the program's SIGTERM); the faults stay open, because a fault the kernel
+ * raises while its signal is blocked ends the process without running any handler:
+ * the crash handlers (crash.c, stale.c) must see a fault of such a thread too, e.g.
+ * the control thread's probe of a corrupt heap (alloc_crash.c). */
+void kt_signal_block_all_but_faults(sigset_t *old)
+{
+    static const int faults[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+    sigset_t mask;
+    sigfillset(&mask);
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+        sigdelset(&mask, faults[i]);
+    kt_libc.pthread_sigmask(SIG_SETMASK, &mask, old);
+}
+
 /* A signal the program leaves at its default action, which ends the process. */
 static void on_exit_signal(int sig, siginfo_t *info, void *ctx)
 {

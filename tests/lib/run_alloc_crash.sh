@@ -1,5 +1,5 @@
 #!/bin/bash
-# run_alloc_crash.sh KITSUNE own|bins|xf|cleanup|helper V1.so V2.so
+# run_alloc_crash.sh KITSUNE own|bins|bins_wild|xf|cleanup|helper V1.so V2.so
 #
 # A new version that crashes inside glibc's allocator (docs/reliability.md §1).
 #   own: tests/scenarios/faults.c; its new version first corrupts the heap so that
@@ -8,7 +8,10 @@
 #        identical and the log saying what was leaked.  Then so that free aborts with
 #        the lock held (heap_lock).
 #   bins: faults.c again; a fast bin's list is made garbage first, then free aborts
-#        before locking (heap_bins): the probe that walks the arenas' lists faults.
+#        before locking (heap_bins): the probe that walks the arenas' lists finds it
+#        and glibc aborts on the control thread.
+#   bins_wild: the same, the list leading to an address that is none (heap_bins_wild):
+#        the probe faults with SIGSEGV on the control thread.
 #   xf:  tests/scenarios/malloc_crash.c; a transformer does the latter during the
 #        transfer.
 #   helper: malloc_crash.c with MALLOC_CRASH=helper (forwarding engine, 2 threads): the
@@ -102,8 +105,8 @@ own)
     echo heap_lock >"$FAULTS_KIND_FILE"
     ends "could take every arena's lock within 1000 ms"
     ;;
-bins)
-    echo heap_bins >"$FAULTS_KIND_FILE"
+bins | bins_wild)
+    [ "$mode" = bins ] && echo heap_bins >"$FAULTS_KIND_FILE" || echo heap_bins_wild >"$FAULTS_KIND_FILE"
     ends "Reading the allocator's lists faulted"
     ;;
 cleanup)

@@ -84,8 +84,19 @@ static void build(void)
  * the arena's lock taken.  INVALID: a pointer into the middle of a block is freed:
  * "free(): invalid pointer", before any lock is taken.  BINS: the same, after a fast
  * bin's list was made to lead to garbage (eight 24-byte blocks freed: seven fill the
- * tcache, the eighth goes to its fast bin, and its link is written after its free). */
-enum corruption { INVALID, HELD, BINS };
+ * tcache, the eighth goes to its fast bin, and its link is written after its free).
+ * A walk of that list (mallinfo2) then finds glibc's check failing, "unaligned fastbin
+ * chunk detected", and aborts.  BINS_WILD: the link leads to an aligned address that
+ * is no address at all (not canonical), which the walk follows: SIGSEGV.  glibc stores
+ * a link mangled with its own address ("safe-linking": (where >> 12) ^ pointer), so
+ * the garbage written is mangled the same way, or which of the two the walk meets
+ * would depend on where the block lies. */
+enum corruption { INVALID, HELD, BINS, BINS_WILD };
+
+static void fast_bin_link_to(void *freed, uintptr_t garbage)
+{
+    *(volatile uintptr_t *)freed = ((uintptr_t)freed >> 12) ^ garbage; /* volatile: after free */
+}
 
 __attribute__((noinline)) void faults_corrupt_heap(enum corruption how)
 {
@@ -98,12 +109,13 @@ __attribute__((noinline)) void faults_corrupt_heap(enum corruption how)
         free(p);
     } else {
         char *volatile small[8];
-        for (int i = 0; how == BINS && i < 8; i++)
+        int bins = how == BINS || how == BINS_WILD;
+        for (int i = 0; bins && i < 8; i++)
             small[i] = malloc(24);
-        for (int i = 0; how == BINS && i < 8; i++)
+        for (int i = 0; bins && i < 8; i++)
             free(small[i]);
-        if (how == BINS) /* volatile: a store after free would be dropped */
-            *(volatile size_t *)small[7] = 0x4141414141414141u;
+        if (bins)
+            fast_bin_link_to(small[7], how == BINS ? 0x4141414141414141u : 0x4141414141414140u);
         char *volatile inside = p + 8; /* volatile: gcc would see the bad free */
         free(inside);
     }
@@ -158,6 +170,10 @@ __attribute__((noinline, no_sanitize("undefined"))) int faults_fail_now(const ch
     }
     if (strcmp(kind, "heap_bins") == 0) { /* and the arena's free lists are garbage */
         faults_corrupt_heap(BINS);
+        return -1;
+    }
+    if (strcmp(kind, "heap_bins_wild") == 0) { /* and lead nowhere */
+        faults_corrupt_heap(BINS_WILD);
         return -1;
     }
     return 0;
